@@ -1,0 +1,83 @@
+/**
+ * `loadConfig` is pure: it takes an env reader and the config file's text, merges them with
+ * precedence env > file > default, and either returns a config or lists every problem with both
+ * of its sources named (`NEXUS_PORT / port`).
+ */
+
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { GatewayError } from "../errors.ts";
+import { Secret } from "../secret.ts";
+import { configSchema, ENV_NAMES, LIST_KEYS, type RawConfig } from "./schema.ts";
+
+/** Reads one environment variable; tests pass `(name) => map.get(name)`. */
+export type GetEnv = (name: string) => string | undefined;
+
+/** Gateway configuration as the rest of the gateway sees it: secrets wrapped. */
+export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl"> & {
+  masterKey?: Secret;
+  databaseUrl?: Secret;
+  redisUrl?: Secret;
+};
+
+/**
+ * Builds the gateway config from the environment and an optional YAML file text.
+ * @throws GatewayError INVALID_CONFIG listing every problem, one per line.
+ */
+export function loadConfig(getEnv: GetEnv, fileText?: string, fileName = "nexus.yaml"): Config {
+  const fromFile = parseConfigFile(fileText, fileName);
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [key, envName] of Object.entries(ENV_NAMES) as [keyof RawConfig, string][]) {
+    const value = getEnv(envName);
+    if (value === undefined || value === "") continue;
+    merged[key] = LIST_KEYS.has(key) ? splitList(value) : value;
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) throw configError(parsed.error, fileName);
+  return wrapSecrets(parsed.data);
+}
+
+function parseConfigFile(fileText: string | undefined, fileName: string): Record<string, unknown> {
+  if (fileText === undefined || fileText.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = parseYaml(fileText);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new GatewayError("INVALID_CONFIG", `Cannot read config: ${fileName}: ${reason}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new GatewayError("INVALID_CONFIG", `Cannot read config: ${fileName}: expected a mapping`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function splitList(value: string): string[] {
+  return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+}
+
+function configError(error: z.ZodError, fileName: string): GatewayError {
+  const lines = error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? "");
+    const envName = ENV_NAMES[key as keyof RawConfig];
+    const source = envName ? `${envName} / ${key}` : `${fileName}: ${key}`;
+    if (issue.code === "unrecognized_keys") {
+      return `${fileName}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    }
+    return `${source}: ${issue.message}`;
+  });
+  return new GatewayError("INVALID_CONFIG", `Invalid configuration:\n  ${lines.join("\n  ")}`, {
+    data: { problems: lines },
+  });
+}
+
+function wrapSecrets(raw: RawConfig): Config {
+  const { masterKey, databaseUrl, redisUrl, ...rest } = raw;
+  return {
+    ...rest,
+    masterKey: masterKey === undefined ? undefined : new Secret(masterKey),
+    databaseUrl: databaseUrl === undefined ? undefined : new Secret(databaseUrl),
+    redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),
+  };
+}

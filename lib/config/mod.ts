@@ -1,0 +1,18 @@
+/**
+ * Gateway configuration: the one zod schema and the only reader of `Deno.env`.
+ */
+
+export { type Config, type GetEnv, loadConfig } from "./load.ts";
+export { ENV_NAMES } from "./schema.ts";
+
+/**
+ * Reads the real process environment; the one place `Deno.env` is touched.
+ * @throws nothing: a missing permission reads as unset.
+ */
+export function readProcessEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}

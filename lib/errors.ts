@@ -1,0 +1,111 @@
+/**
+ * The gateway's one error type and the one table that maps each error code to the wire.
+ *
+ * Every failure that can reach a client is a `GatewayError`; anything else is an internal fault and
+ * is reported as `INTERNAL` with a request id and no internal text.
+ */
+
+/** The closed set of error codes the gateway can raise. */
+export type ErrorCode =
+  | "PARSE_ERROR"
+  | "INVALID_REQUEST"
+  | "METHOD_NOT_FOUND"
+  | "INVALID_PARAMS"
+  | "INVALID_INPUT"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "ORIGIN_FORBIDDEN"
+  | "PAYLOAD_TOO_LARGE"
+  | "RATE_LIMITED"
+  | "UPSTREAM_ERROR"
+  | "UPSTREAM_UNAVAILABLE"
+  | "UPSTREAM_TIMEOUT"
+  | "EGRESS_DENIED"
+  | "CANCELLED"
+  | "INVALID_CONFIG"
+  | "INVALID_TOOL"
+  | "INTERNAL";
+
+/** How one error code appears on the wire. */
+export interface ErrorMapping {
+  /** JSON-RPC error code used when the error is a protocol error. */
+  readonly jsonRpc: number;
+  /** HTTP status used when the error is answered before any JSON-RPC exchange. */
+  readonly http: number;
+  /** `true`: the error becomes a `tools/call` result with `isError: true` the model can read. */
+  readonly toolResult: boolean;
+}
+
+/**
+ * JSON-RPC code for `RATE_LIMITED`: an implementation code in the server-error range
+ * (-32000..-32099), deliberately not -32000/-32001 which SDKs use for their own faults.
+ */
+export const RATE_LIMITED_JSON_RPC_CODE = -32029;
+
+/** The one table from error code to wire representation; a code without a row does not compile. */
+export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
+  PARSE_ERROR: { jsonRpc: -32700, http: 400, toolResult: false },
+  INVALID_REQUEST: { jsonRpc: -32600, http: 400, toolResult: false },
+  METHOD_NOT_FOUND: { jsonRpc: -32601, http: 404, toolResult: false },
+  INVALID_PARAMS: { jsonRpc: -32602, http: 400, toolResult: false },
+  // Why: argument validation failures are tool execution errors (MCP 2025-11-25, SEP-1303) so the
+  // model can read which field was wrong and correct itself.
+  INVALID_INPUT: { jsonRpc: -32602, http: 400, toolResult: true },
+  NOT_FOUND: { jsonRpc: -32602, http: 404, toolResult: false },
+  UNAUTHENTICATED: { jsonRpc: -32001, http: 401, toolResult: false },
+  FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
+  ORIGIN_FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
+  PAYLOAD_TOO_LARGE: { jsonRpc: -32600, http: 413, toolResult: false },
+  RATE_LIMITED: { jsonRpc: RATE_LIMITED_JSON_RPC_CODE, http: 429, toolResult: false },
+  UPSTREAM_ERROR: { jsonRpc: -32010, http: 502, toolResult: true },
+  UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },
+  UPSTREAM_TIMEOUT: { jsonRpc: -32012, http: 504, toolResult: true },
+  EGRESS_DENIED: { jsonRpc: -32013, http: 403, toolResult: true },
+  CANCELLED: { jsonRpc: -32800, http: 499, toolResult: false },
+  INVALID_CONFIG: { jsonRpc: -32603, http: 500, toolResult: false },
+  INVALID_TOOL: { jsonRpc: -32603, http: 500, toolResult: false },
+  INTERNAL: { jsonRpc: -32603, http: 500, toolResult: false },
+};
+
+/** Structured details attached to an error; never contains secret material. */
+export type ErrorData = Record<string, unknown>;
+
+/** The gateway's error: a code from the closed union, a client-safe message and optional data. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly data: ErrorData | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { data?: ErrorData; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.data = options.data;
+  }
+
+  /** The wire mapping of this error's code. */
+  get mapping(): ErrorMapping {
+    return ERROR_TABLE[this.code];
+  }
+}
+
+/** Whether a value is a `GatewayError`. */
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
+
+/**
+ * Turns any thrown value into a `GatewayError` safe to show a client: a `GatewayError` passes
+ * through, anything else becomes `INTERNAL` naming only the request id.
+ */
+export function toClientError(error: unknown, requestId: string): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError("INTERNAL", `Internal error: see gateway log for request ${requestId}`, {
+    data: { requestId },
+    cause: error,
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * The one log exit: structured JSON lines on stderr (stdout belongs to the stdio transport).
+ *
+ * Redaction happens here: `Secret` values print as `[redacted]` through their own `toJSON`, keys
+ * that name credentials are masked, and an `Error`'s cause chain is flattened to messages.
+ */
+
+import { REDACTED_TEXT } from "./secret.ts";
+
+/** Log severities, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Fields attached to one log record. */
+export type LogFields = Record<string, unknown>;
+
+/** A structured logger; `child` adds fields to every record it writes. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+/** Where log lines go; tests pass an array sink. */
+export type LogSink = (line: string) => void;
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SENSITIVE_KEY = /(^|_|-)(authorization|password|passwd|secret|token|api[_-]?key|cookie)$/i;
+const encoder = new TextEncoder();
+
+/** Creates a logger writing JSON lines at or above `level` to `sink` (default: stderr). */
+export function createLogger(
+  options: { level?: LogLevel; sink?: LogSink; fields?: LogFields } = {},
+): Logger {
+  const minRank = LEVEL_RANK[options.level ?? "info"];
+  const sink = options.sink ?? writeStderr;
+  const base = options.fields ?? {};
+  function write(level: LogLevel, message: string, fields?: LogFields): void {
+    if (LEVEL_RANK[level] < minRank) return;
+    const record = { time: new Date().toISOString(), level, msg: message, ...base, ...fields };
+    sink(JSON.stringify(record, redactReplacer));
+  }
+  return {
+    debug: (message, fields) => write("debug", message, fields),
+    info: (message, fields) => write("info", message, fields),
+    warn: (message, fields) => write("warn", message, fields),
+    error: (message, fields) => write("error", message, fields),
+    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+  };
+}
+
+/** A logger that drops everything, for library callers that pass none. */
+export const silentLogger: Logger = createLogger({ sink: () => {} });
+
+function redactReplacer(key: string, value: unknown): unknown {
+  if (key !== "" && SENSITIVE_KEY.test(key) && typeof value === "string") return REDACTED_TEXT;
+  if (value instanceof Error) return describeError(value);
+  return value;
+}
+
+function describeError(error: Error): Record<string, unknown> {
+  const described: Record<string, unknown> = { name: error.name, message: error.message };
+  if ("code" in error) described.code = error.code;
+  if (error.cause !== undefined) {
+    described.cause = error.cause instanceof Error
+      ? describeError(error.cause)
+      : String(error.cause);
+  }
+  return described;
+}
+
+function writeStderr(line: string): void {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // Why: a closed stderr must never take a request down with it.
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The data model of a loaded tool: what a YAML or TypeScript tool file becomes after validation.
+ * Everything here is plain data except the TypeScript handler and the compiled validators.
+ */
+
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | {
+  [key: string]: JsonValue;
+};
+
+/** A JSON object (a JSON Schema, structured content, tool arguments). */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** MCP tool annotations (hints for clients; never trusted for security). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** Where a definition came from, for error messages (`file:line`). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+/** HTTP methods an HTTP tool may use. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+
+/** How an HTTP tool turns the upstream response into a tool result. */
+export interface HttpResponseSpec {
+  /** Dot paths kept from a JSON response (`fields.summary`, `items.*.id`); all when absent. */
+  select?: string[];
+  /** Cap on the text returned to the client, in bytes; longer text is cut with a marker. */
+  maxBytes: number;
+}
+
+/** An HTTP backend: a request template filled from the call's arguments. */
+export interface HttpBackendSpec {
+  kind: "http";
+  method: HttpMethod;
+  /** Absolute URL; `{arg}` placeholders only in the path and query, never scheme, host or port. */
+  url: string;
+  /** Query parameters; values may contain `{arg}` placeholders. */
+  query: Record<string, string>;
+  /** Request headers; values may contain `{arg}` placeholders. */
+  headers: Record<string, string>;
+  /** JSON body template; a string exactly `"{arg}"` becomes the argument's JSON value. */
+  body?: JsonValue;
+  timeoutMs: number;
+  response: HttpResponseSpec;
+}
+
+/** What a TypeScript handler receives besides its arguments. */
+export interface ToolContext {
+  /** Aborted when the client cancels or the tool's timeout elapses. */
+  signal: AbortSignal;
+}
+
+/** MCP content blocks a tool result may carry (text and image are what backends produce today). */
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "image"; data: string; mimeType: string }
+  | { type: "resource_link"; uri: string; name: string; mimeType?: string };
+
+/** A `tools/call` result as the gateway builds it. */
+export interface ToolResult {
+  content: ContentBlock[];
+  structuredContent?: JsonObject;
+  isError?: boolean;
+}
+
+/** A TypeScript tool's handler: returns a string, a JSON value or a full `ToolResult`. */
+export type ToolHandler = (
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+) => unknown | Promise<unknown>;
+
+/** An in-process TypeScript backend. */
+export interface TsBackendSpec {
+  kind: "ts";
+  handler: ToolHandler;
+  timeoutMs: number;
+}
+
+/** The backend a tool call is routed to. */
+export type BackendSpec = HttpBackendSpec | TsBackendSpec;
+
+/** Response-cache opt-in (acted on by the cache issue; validated here). */
+export interface CacheSpec {
+  ttlMs: number;
+}
+
+/** Validates a value against a compiled JSON Schema; returns problems, empty when valid. */
+export type SchemaCheck = (value: unknown) => string[];
+
+/** One tool, validated and ready to serve. */
+export interface ToolDefinition {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: JsonObject;
+  outputSchema?: JsonObject;
+  annotations?: ToolAnnotations;
+  /** Credential name the backend request is authenticated with (credential vault issue). */
+  auth?: string;
+  cache?: CacheSpec;
+  /** Raw per-tool rate limits such as `{ perClient: "60/min" }` (rate-limit issue). */
+  rateLimit?: Record<string, string>;
+  backend: BackendSpec;
+  source: SourceLocation;
+  /** Compiled once at load: checks call arguments against `inputSchema`. */
+  checkInput: SchemaCheck;
+  /** Compiled once at load: checks `structuredContent` against `outputSchema`. */
+  checkOutput?: SchemaCheck;
+}
+
+/** A problem found while loading tool files, pointing at file and line. */
+export interface LoadProblem {
+  file: string;
+  line: number;
+  message: string;
+}
