@@ -23,6 +23,7 @@ export const configSchema = z.strictObject({
   listTtlMs: z.coerce.number().int().min(0).default(60_000),
   hotReload: z.preprocess(parseBoolean, z.boolean()).default(true),
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
+  demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
 });
 
 /** Validated gateway configuration. */
@@ -45,6 +46,7 @@ export const ENV_NAMES: Readonly<Record<keyof RawConfig, string>> = {
   listTtlMs: "NEXUS_LIST_TTL_MS",
   hotReload: "NEXUS_HOT_RELOAD",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
+  demoApi: "NEXUS_DEMO_API",
 };
 
 /** Keys whose env value is a comma-separated list. */

@@ -66,11 +66,12 @@ export type ContentBlock =
   | { type: "resource_link"; uri: string; name: string; mimeType?: string };
 
 /** A `tools/call` result as the gateway builds it. */
-export interface ToolResult {
+// Why: a type alias, not an interface, so it is assignable to the SDK's index-signature types.
+export type ToolResult = {
   content: ContentBlock[];
   structuredContent?: JsonObject;
   isError?: boolean;
-}
+};
 
 /** A TypeScript tool's handler: returns a string, a JSON value or a full `ToolResult`. */
 export type ToolHandler = (
@@ -122,4 +123,27 @@ export interface LoadProblem {
   file: string;
   line: number;
   message: string;
+}
+
+/** A tool as `tools/list` shows it (the MCP `Tool` shape): nothing internal, no URL, no auth. */
+export interface ToolDescriptor {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: JsonObject;
+  outputSchema?: JsonObject;
+  annotations?: ToolAnnotations;
+}
+
+/** One immutable view of the registry; a reload swaps in a new snapshot, never edits one. */
+export interface RegistrySnapshot {
+  /** Increases by one with every swap. */
+  readonly version: number;
+  /** Every tool, sorted by name in code-point order. */
+  readonly tools: readonly ToolDefinition[];
+  readonly byName: ReadonlyMap<string, ToolDefinition>;
+  /** URL origins of all HTTP tools (`https://example.atlassian.net`): the egress allowlist. */
+  readonly egressOrigins: ReadonlySet<string>;
+  /** `tools/list` entries in the order of `tools`, built once per snapshot. */
+  readonly descriptors: readonly ToolDescriptor[];
 }

@@ -1,0 +1,39 @@
+/**
+ * One signal per call that fires on client cancellation or when the tool's own timeout elapses,
+ * and tells afterwards which of the two happened.
+ */
+
+import { GatewayError } from "../errors.ts";
+
+/** Why a call's signal fired. */
+export type AbortCause = "timeout" | "cancelled";
+
+/** The combined signal of one call. */
+export interface Deadline {
+  /** Aborted when the client cancels or the timeout elapses, whichever comes first. */
+  readonly signal: AbortSignal;
+  /** Which one fired, or `undefined` while neither has. */
+  cause(): AbortCause | undefined;
+}
+
+/** Combines the client's signal with a timeout of `timeoutMs`. */
+export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): Deadline {
+  const timeoutSignal = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([clientSignal, timeoutSignal]);
+  return {
+    signal,
+    cause() {
+      if (!signal.aborted) return undefined;
+      // Why: AbortSignal.any keeps the reason of whichever input fired first, so comparing reasons
+      // (not `aborted` flags) gives the right answer when both fire before we look.
+      return timeoutSignal.aborted && signal.reason === timeoutSignal.reason
+        ? "timeout"
+        : "cancelled";
+    },
+  };
+}
+
+/** The error for a call that was cancelled by the client. */
+export function cancelledError(): GatewayError {
+  return new GatewayError("CANCELLED", "Call cancelled by the client");
+}

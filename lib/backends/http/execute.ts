@@ -1,0 +1,103 @@
+/**
+ * Executes one call of an HTTP tool: build the request, check egress, send it under the tool's
+ * timeout, and turn the response or the failure into a tool result or a `GatewayError`.
+ */
+
+import { GatewayError, isGatewayError } from "../../errors.ts";
+import type { HttpBackendSpec, ToolResult } from "../../registry/types.ts";
+import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import type { ExecuteOptions } from "../options.ts";
+import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
+import { buildRequest, type UpstreamRequest } from "./request.ts";
+import { successResult } from "./response.ts";
+import { upstreamStatusError } from "./upstream_error.ts";
+
+/**
+ * Calls the upstream described by `spec` with `args` and returns its answer as a tool result.
+ * @throws GatewayError INVALID_INPUT, INVALID_TOOL, EGRESS_DENIED, UPSTREAM_ERROR,
+ * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or CANCELLED.
+ */
+export async function executeHttp(
+  spec: HttpBackendSpec,
+  args: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<ToolResult> {
+  const request = buildRequest(spec, args);
+  checkEgress(request.url, options.egressOrigins);
+  const deadline = createDeadline(options.signal, spec.timeoutMs);
+  try {
+    const response = await sendFollowingRedirects(request, {
+      signal: deadline.signal,
+      logger: options.logger,
+      egressOrigins: options.egressOrigins,
+      fetch: options.fetch ?? globalThis.fetch,
+    });
+    // Why: the body is read under the same deadline, so a slow-dripping body also times out.
+    if (!response.ok) throw await upstreamStatusError(response);
+    return await successResult(response, { method: request.method, spec: spec.response });
+  } catch (error) {
+    throw classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs });
+  }
+}
+
+function checkEgress(url: URL, egressOrigins: ReadonlySet<string>): void {
+  if (egressOrigins.has(url.origin)) return;
+  throw new GatewayError(
+    "EGRESS_DENIED",
+    `Egress denied: ${url.origin} is not in the gateway's egress allowlist`,
+    { data: { origin: url.origin } },
+  );
+}
+
+function classifyFailure(
+  error: unknown,
+  context: { deadline: Deadline; request: UpstreamRequest; timeoutMs: number },
+): GatewayError {
+  if (isGatewayError(error)) return error;
+  const target = describeTarget(context.request.method, context.request.url);
+  const cause = context.deadline.cause();
+  if (cause === "timeout") {
+    return new GatewayError(
+      "UPSTREAM_TIMEOUT",
+      `Upstream did not answer within ${context.timeoutMs} ms: ${target}`,
+      { data: { timeoutMs: context.timeoutMs } },
+    );
+  }
+  if (cause === "cancelled") return cancelledError();
+  // Why: fetch's own message embeds the full URL, query string included, which may carry secrets;
+  // only a fixed phrase picked from it reaches the caller.
+  return new GatewayError(
+    "UPSTREAM_UNAVAILABLE",
+    `Cannot reach upstream: ${target}: ${networkReason(error)}`,
+  );
+}
+
+const NETWORK_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/connection refused/i, "connection refused"],
+  [
+    /dns error|failed to lookup address|name or service not known|no such host/i,
+    "DNS lookup failed",
+  ],
+  [/connection reset|broken pipe/i, "connection reset"],
+  [/connection closed|unexpected eof|incomplete message/i, "connection closed early"],
+  [/certificate|tls|ssl|handshake/i, "TLS handshake failed"],
+  [/timed out/i, "connection timed out"],
+  [/unreachable/i, "network unreachable"],
+  [/are blocked/i, "port is blocked by the runtime"],
+];
+
+function networkReason(error: unknown): string {
+  const text = causeChainText(error);
+  const match = NETWORK_REASONS.find(([pattern]) => pattern.test(text));
+  return match?.[1] ?? "network error";
+}
+
+function causeChainText(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return messages.join(" | ");
+}

@@ -1,0 +1,106 @@
+/**
+ * Sends an upstream request with `redirect: "manual"` and follows redirects ourselves, only within
+ * the same origin, so a redirect can never move a call (and its credentials) to another host.
+ */
+
+import { GatewayError } from "../../errors.ts";
+import type { Logger } from "../../log.ts";
+import { discardBody } from "./read_body.ts";
+import type { UpstreamRequest } from "./request.ts";
+
+/** How many redirects one call follows before giving up. */
+export const MAX_REDIRECTS = 5;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** What {@linkcode sendFollowingRedirects} needs besides the request. */
+export interface SendOptions {
+  signal: AbortSignal;
+  logger: Logger;
+  egressOrigins: ReadonlySet<string>;
+  fetch: typeof fetch;
+}
+
+/** `GET https://host/path`: method, origin and path, never the query (it may carry secrets). */
+export function describeTarget(method: string, url: URL): string {
+  return `${method} ${url.origin}${url.pathname}`;
+}
+
+/**
+ * Sends `request` and follows same-origin redirects; the returned response is not a redirect
+ * unless it lacked a `Location` header.
+ * @throws GatewayError UPSTREAM_ERROR when redirected to another origin or more than 5 times.
+ * @throws the fetch error (abort or network) as is, for the caller to classify.
+ */
+export async function sendFollowingRedirects(
+  request: UpstreamRequest,
+  options: SendOptions,
+): Promise<Response> {
+  let current = request;
+  for (let hop = 0;; hop++) {
+    const response = await sendOnce(current, options);
+    const location = response.headers.get("location");
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+    await discardBody(response);
+    if (hop === MAX_REDIRECTS) {
+      throw new GatewayError(
+        "UPSTREAM_ERROR",
+        `Upstream redirected too many times: stopped after ${MAX_REDIRECTS} redirects: ${
+          describeTarget(request.method, request.url)
+        }`,
+      );
+    }
+    const next = resolveLocation(location, current.url, options.egressOrigins);
+    current = redirectedRequest(current, response.status, next);
+  }
+}
+
+async function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Response> {
+  const started = performance.now();
+  const target = { method: request.method, url: `${request.url.origin}${request.url.pathname}` };
+  try {
+    const response = await options.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: options.signal,
+    });
+    const ms = Math.round(performance.now() - started);
+    options.logger.debug("Upstream call", { ...target, status: response.status, ms });
+    return response;
+  } catch (error) {
+    const ms = Math.round(performance.now() - started);
+    const failure = error instanceof Error ? error.name : "unknown";
+    options.logger.debug("Upstream call failed", { ...target, failure, ms });
+    throw error;
+  }
+}
+
+function resolveLocation(location: string, base: URL, egressOrigins: ReadonlySet<string>): URL {
+  let next: URL;
+  try {
+    next = new URL(location, base);
+  } catch {
+    throw new GatewayError("UPSTREAM_ERROR", "Upstream sent an invalid redirect: bad Location");
+  }
+  if (next.origin !== base.origin || !egressOrigins.has(next.origin)) {
+    // Why: following would send the tool's headers (credentials) to a host nobody allowlisted.
+    throw new GatewayError(
+      "UPSTREAM_ERROR",
+      `Upstream redirected to a different host: not followed: ${next.origin}${next.pathname}`,
+    );
+  }
+  return next;
+}
+
+// Why: mirrors the Fetch standard: 303 (and 301/302 after POST) become a bodiless GET, while
+// 307/308 repeat the method and body unchanged.
+function redirectedRequest(request: UpstreamRequest, status: number, url: URL): UpstreamRequest {
+  const becomesGet = (status === 303 && request.method !== "HEAD") ||
+    ((status === 301 || status === 302) && request.method === "POST");
+  if (!becomesGet) return { ...request, url };
+  const headers = new Headers(request.headers);
+  headers.delete("content-type");
+  return { method: "GET", url, headers };
+}

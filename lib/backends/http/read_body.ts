@@ -1,0 +1,62 @@
+/**
+ * Bounded reading of an upstream body: never buffers more than a cap, and cancels the stream once
+ * the cap is passed so the upstream stops sending.
+ */
+
+/** Bytes read from a body; `complete` is false when reading stopped at the cap. */
+export interface CappedBody {
+  /** At most `limit + 1` bytes: one past the cap proves the body was longer. */
+  bytes: Uint8Array;
+  complete: boolean;
+}
+
+/** Reads `body` until it ends or more than `limit` bytes arrived, then cancels the rest. */
+export async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<CappedBody> {
+  if (body === null) return { bytes: new Uint8Array(0), complete: true };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= limit) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: concatBytes(chunks, size), complete: true };
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
+  }
+  await reader.cancel().catch(() => {});
+  return { bytes: concatBytes(chunks, limit + 1), complete: false };
+}
+
+/** Discards a body without reading it, so its connection is released. */
+export async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+/** The largest cut at or below `maxBytes` that does not split a UTF-8 sequence. */
+export function utf8Boundary(bytes: Uint8Array, maxBytes: number): number {
+  if (bytes.length <= maxBytes) return bytes.length;
+  let cut = maxBytes;
+  // Why: bytes 10xxxxxx continue a sequence that started before the cut; back up to its lead byte.
+  while (cut > 0 && ((bytes[cut] ?? 0) & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
+function concatBytes(chunks: Uint8Array[], max: number): Uint8Array {
+  const total = Math.min(max, chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= total) break;
+    const part = chunk.subarray(0, total - offset);
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

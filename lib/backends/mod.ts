@@ -1,0 +1,33 @@
+/**
+ * Executing one tool call: routes it to the tool's backend (an HTTP upstream or an in-process
+ * TypeScript handler) under the tool's timeout and the client's cancellation.
+ */
+
+import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import { cancelledError } from "./deadline.ts";
+import { executeHttp } from "./http/execute.ts";
+import type { ExecuteOptions } from "./options.ts";
+import { executeTs } from "./ts/execute.ts";
+
+export type { ExecuteOptions } from "./options.ts";
+
+/**
+ * Runs one call of `tool` with arguments already validated against its input schema.
+ * @throws GatewayError INVALID_INPUT, INVALID_TOOL, EGRESS_DENIED, UPSTREAM_ERROR,
+ * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or CANCELLED (and any GatewayError a TS handler throws).
+ */
+export function executeTool(
+  tool: ToolDefinition,
+  args: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<ToolResult> {
+  if (options.signal.aborted) return Promise.reject(cancelledError());
+  const logger = options.logger.child({ tool: tool.name, backend: tool.backend.kind });
+  const backendOptions = { ...options, logger };
+  switch (tool.backend.kind) {
+    case "http":
+      return executeHttp(tool.backend, args, backendOptions);
+    case "ts":
+      return executeTs(tool.backend, args, backendOptions);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Executes one call of an in-process TypeScript tool under the tool's timeout and the client's
+ * cancellation, and maps whatever the handler does to a result or a `GatewayError`.
+ */
+
+import { GatewayError, isGatewayError } from "../../errors.ts";
+import type { ToolResult, TsBackendSpec } from "../../registry/types.ts";
+import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import type { ExecuteOptions } from "../options.ts";
+import { normaliseResult } from "./normalise.ts";
+
+const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * Runs the handler and normalises its return value.
+ * @throws GatewayError UPSTREAM_TIMEOUT, CANCELLED, UPSTREAM_ERROR, or any GatewayError the
+ * handler throws.
+ */
+export async function executeTs(
+  spec: TsBackendSpec,
+  args: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<ToolResult> {
+  const deadline = createDeadline(options.signal, spec.timeoutMs);
+  const started = performance.now();
+  let value: unknown;
+  try {
+    value = await raceDeadline(
+      Promise.resolve().then(() => spec.handler(args, { signal: deadline.signal })),
+      deadline.signal,
+    );
+  } catch (error) {
+    throw classifyFailure(error, deadline, spec.timeoutMs);
+  } finally {
+    const ms = Math.round(performance.now() - started);
+    options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
+  }
+  return normaliseResult(value);
+}
+
+// Why: a handler that ignores its signal must not hold the call open; we stop waiting at the
+// deadline (the handler's promise is still observed by the race, so a late rejection is handled).
+function raceDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => {
+    signal.removeEventListener("abort", onAbort);
+  });
+}
+
+function classifyFailure(error: unknown, deadline: Deadline, timeoutMs: number): GatewayError {
+  const cause = deadline.cause();
+  if (cause === "timeout") {
+    return new GatewayError(
+      "UPSTREAM_TIMEOUT",
+      `Tool handler did not finish within ${timeoutMs} ms`,
+      { data: { timeoutMs } },
+    );
+  }
+  if (cause === "cancelled") return cancelledError();
+  if (isGatewayError(error)) return error;
+  return new GatewayError("UPSTREAM_ERROR", `Tool handler failed: ${handlerMessage(error)}`, {
+    cause: error,
+  });
+}
+
+// Why: the handler is the tool author's code and its message is written for the caller, but a
+// stack trace pasted into a message (or a huge message) is not.
+function handlerMessage(error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  const lines = raw.split("\n").filter((line) => !/^\s*at\s/.test(line));
+  const message = lines.join(" ").replace(/\s+/g, " ").trim();
+  if (message === "") return error instanceof Error ? error.name : "unknown error";
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The Hono application: the MCP endpoint, health probes and the demo API. The only place in the
+ * gateway where HTTP responses are built (the SDK builds those of the MCP exchange itself).
+ */
+
+import { Hono } from "hono";
+import { GatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { McpService } from "../mcp/mod.ts";
+import { VERSION } from "../version.ts";
+import { readJsonRpcBody } from "./body.ts";
+import { createDemoApi } from "./demo.ts";
+import { createRequestGuard, type GuardOptions } from "./guard.ts";
+import { edgeErrorResponse } from "./responses.ts";
+
+/** What the HTTP app is built from. */
+export interface AppDeps {
+  mcp: McpService;
+  logger: Logger;
+  guard: GuardOptions;
+  maxBodyBytes: number;
+  demoApi: boolean;
+  /** Readiness: the registry is loaded and every configured store answers. */
+  ready: () => boolean;
+}
+
+/** Builds the HTTP app; raises nothing, every failure is answered on the wire. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const checkRequest = createRequestGuard(deps.guard);
+  app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
+  app.get("/readyz", (c) => {
+    const ready = deps.ready();
+    return c.json({ status: ready ? "ready" : "starting" }, ready ? 200 : 503);
+  });
+  app.all("/mcp", (c) => serveMcp(c.req.raw, deps, checkRequest));
+  if (deps.demoApi) app.route("/demo", createDemoApi());
+  app.notFound((c) => c.json({ error: "Not found" }, 404));
+  app.onError((error, c) => {
+    const requestId = crypto.randomUUID();
+    deps.logger.error("Unhandled HTTP error", { requestId, path: c.req.path, error });
+    return c.json({ error: `Internal error: see gateway log for request ${requestId}` }, 500);
+  });
+  return app;
+}
+
+async function serveMcp(
+  request: Request,
+  deps: AppDeps,
+  checkRequest: (request: Request) => GatewayError | undefined,
+): Promise<Response> {
+  const forbidden = checkRequest(request);
+  if (forbidden) {
+    deps.logger.warn("Rejected MCP request", { reason: forbidden.message });
+    return edgeErrorResponse(forbidden);
+  }
+  if (request.method !== "POST") return deps.mcp.fetch(request);
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(contentType)) {
+    return edgeErrorResponse(
+      new GatewayError(
+        "INVALID_REQUEST",
+        "Unsupported media type: send Content-Type: application/json",
+      ),
+      null,
+      415,
+    );
+  }
+  try {
+    const body = await readJsonRpcBody(request, deps.maxBodyBytes);
+    return await deps.mcp.fetch(request, body);
+  } catch (error) {
+    if (error instanceof GatewayError) return edgeErrorResponse(error);
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Builds the SDK server instance that serves one HTTP request (or one stdio connection).
+ *
+ * Why the low-level `Server`: the gateway's tools are data, not code registered one by one; the
+ * handlers read a prebuilt registry snapshot, so constructing an instance per request costs a
+ * handful of closures and no schema work.
+ */
+
+import {
+  type CacheHint,
+  type McpRequestContext,
+  ProtocolError,
+  Server,
+  type Tool,
+} from "@modelcontextprotocol/server";
+import { GatewayError, toClientError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { pageOf, type RegistrySnapshot } from "../registry/mod.ts";
+import { SERVER_NAME, VERSION } from "../version.ts";
+import { callTool } from "./call_pipeline.ts";
+
+/** What every server instance reads from. */
+export interface ServerDeps {
+  /** The registry snapshot current at the moment a request is handled. */
+  snapshot: () => RegistrySnapshot;
+  logger: Logger;
+  pageSize: number;
+  listTtlMs: number;
+}
+
+const INSTRUCTIONS = "Nexus gateway: every tool listed here is routed to an enterprise backend.";
+
+/**
+ * Returns a factory building one low-level SDK `Server` per serving unit.
+ * @throws nothing at build time; handlers raise protocol errors per the error table.
+ */
+export function createServerFactory(deps: ServerDeps): (ctx?: McpRequestContext) => Server {
+  // Why: hints are validated by the SDK at construction; build the object once.
+  const hint: CacheHint = { ttlMs: deps.listTtlMs, cacheScope: "private" };
+  const cacheHints = {
+    "tools/list": hint,
+    "prompts/list": hint,
+    "resources/list": hint,
+    "resources/templates/list": hint,
+    "server/discover": hint,
+  };
+  return function buildServer(): Server {
+    const server = new Server({ name: SERVER_NAME, version: VERSION }, {
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { listChanged: true },
+      },
+      instructions: INSTRUCTIONS,
+      cacheHints,
+    });
+    registerHandlers(server, deps);
+    return server;
+  };
+}
+
+function registerHandlers(server: Server, deps: ServerDeps): void {
+  server.setRequestHandler("tools/list", (request) =>
+    guarded(deps.logger, () => {
+      const page = pageOf(deps.snapshot(), request.params?.cursor, deps.pageSize);
+      // Why: the registry only admits input schemas with `type: "object"` (checked at load).
+      const tools = page.tools as Tool[];
+      return page.nextCursor === undefined ? { tools } : { tools, nextCursor: page.nextCursor };
+    }));
+  server.setRequestHandler(
+    "tools/call",
+    (request, ctx) =>
+      guarded(deps.logger, () =>
+        callTool(deps.snapshot(), request.params, {
+          signal: ctx.mcpReq.signal,
+          logger: deps.logger,
+          requestId: crypto.randomUUID(),
+        })),
+  );
+  // Why: clients probe these; federation of prompts and resources comes with a later issue.
+  server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
+  server.setRequestHandler("resources/list", () => ({ resources: [] }));
+  server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
+}
+
+/** Runs a handler body and maps its failures onto JSON-RPC errors through the error table. */
+async function guarded<T>(logger: Logger, body: () => T | Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toProtocolError(error, logger);
+  }
+}
+
+function toProtocolError(error: unknown, logger: Logger): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  const requestId = crypto.randomUUID();
+  const clientError = toClientError(error, requestId);
+  if (!(error instanceof GatewayError)) {
+    logger.error("Internal error in MCP handler", { requestId, error });
+  }
+  return new ProtocolError(clientError.mapping.jsonRpc, clientError.message, clientError.data);
+}

@@ -1,0 +1,222 @@
+/**
+ * Loads a tools directory into a snapshot. Each file is all-or-nothing; across reloads a file that
+ * breaks keeps serving the tools it last contributed ("last good"), and a name clash rejects the
+ * file that introduced it, never one that was already serving.
+ */
+
+import { GatewayError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { createSchemaCompiler, type SchemaCompiler } from "./schema.ts";
+import { buildSnapshot } from "./snapshot.ts";
+import { loadTsToolFile } from "./ts_loader.ts";
+import type { LoadProblem, RegistrySnapshot, ToolDefinition } from "./types.ts";
+import { type FileResult, type GetEnv, parseToolYaml } from "./yaml_loader.ts";
+
+/** Options shared by `loadRegistry` and the watcher. */
+export interface RegistryOptions {
+  logger?: Logger;
+  /** Reads environment variables for `baseUrl: ${VAR:-default}`; default: none are set. */
+  getEnv?: GetEnv;
+  /** Throw `INVALID_TOOL` listing every problem instead of loading the good files only. */
+  strict?: boolean;
+}
+
+/** One file as last seen: its text, what loading it produced, and what it contributes now. */
+export interface FileState {
+  text: string;
+  result: FileResult;
+  /** Tools this file contributes to the current snapshot (its last good result). */
+  good?: readonly ToolDefinition[];
+}
+
+/** Every file of a tools directory after one load pass. */
+export interface RegistryState {
+  files: ReadonlyMap<string, FileState>;
+  tools: ToolDefinition[];
+  problems: LoadProblem[];
+}
+
+const TOOL_FILE = /\.(ya?ml|ts)$/;
+const NOT_TOOL_FILE = /(^[_.]|_test\.ts$|\.d\.ts$)/;
+
+/**
+ * Loads every tool file in `dir` into a snapshot (version 1) plus the problems found.
+ * @throws GatewayError INVALID_CONFIG when `dir` is missing; INVALID_TOOL on problems if strict.
+ */
+export async function loadRegistry(
+  dir: string,
+  options: RegistryOptions = {},
+): Promise<{ snapshot: RegistrySnapshot; problems: LoadProblem[] }> {
+  const state = await loadState(dir, undefined, options);
+  if (options.strict && state.problems.length > 0) throw problemsError(state.problems);
+  logProblems(state.problems, [], options.logger ?? silentLogger);
+  return { snapshot: buildSnapshot(state.tools, 1), problems: state.problems };
+}
+
+/**
+ * Reads one tool file (`.yaml`, `.yml` or `.ts`) from disk; problems are returned, not thrown.
+ * @throws GatewayError INVALID_CONFIG when the file cannot be read.
+ */
+export async function loadToolFile(
+  path: string,
+  options: { getEnv?: GetEnv; compile?: SchemaCompiler } = {},
+): Promise<FileResult> {
+  const text = await readToolText(path);
+  if (text === undefined) {
+    throw new GatewayError("INVALID_CONFIG", `Cannot load tool file: not found: ${path}`);
+  }
+  return await loadFromText(path, text, options.compile ?? createSchemaCompiler(), options);
+}
+
+/** `file:line: message`, the one way a load problem is printed; raises nothing. */
+export function formatProblem(problem: LoadProblem): string {
+  return `${problem.file}:${problem.line}: ${problem.message}`;
+}
+
+/**
+ * Re-reads `dir`, reusing results of files whose text is unchanged since `previous`.
+ * @throws GatewayError INVALID_CONFIG when `dir` is missing or unreadable.
+ */
+export async function loadState(
+  dir: string,
+  previous: RegistryState | undefined,
+  options: RegistryOptions,
+): Promise<RegistryState> {
+  const paths = await listToolFiles(dir);
+  const compile = createSchemaCompiler();
+  const files = new Map<string, FileState>();
+  for (const path of paths) {
+    const text = await readToolText(path);
+    if (text === undefined) continue;
+    const before = previous?.files.get(path);
+    if (before && before.text === text) {
+      files.set(path, before);
+      continue;
+    }
+    const result = await loadFromText(path, text, compile, options);
+    files.set(path, { text, result, ...(before?.good ? { good: before.good } : {}) });
+  }
+  return settle(files);
+}
+
+/** Logs each problem not already in `known` as a warning with its `file:line`; raises nothing. */
+export function logProblems(
+  problems: readonly LoadProblem[],
+  known: readonly LoadProblem[],
+  logger: Logger,
+): void {
+  const seen = new Set(known.map(formatProblem));
+  for (const problem of problems) {
+    const text = formatProblem(problem);
+    if (!seen.has(text)) logger.warn(`Tool problem: ${text}`, { file: problem.file });
+  }
+}
+
+/** Whether a file name is loaded as a tool file (`*.yaml`, `*.yml`, `*.ts`, not `_x` or `.x`). */
+export function isToolFileName(name: string): boolean {
+  return TOOL_FILE.test(name) && !NOT_TOOL_FILE.test(name);
+}
+
+async function listToolFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) throw configError(`not a directory: ${dir}`);
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isDirectory && isToolFileName(entry.name)) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw configError(`directory not found: ${dir}`);
+    if (error instanceof GatewayError) throw error;
+    throw configError(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const base = dir.replace(/\/+$/, "") || "/";
+  return names.sort().map((name) => `${base === "/" ? "" : base}/${name}`);
+}
+
+async function readToolText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    // Why: a file deleted between listing and reading is simply gone; the next pass agrees.
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw configError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function loadFromText(
+  path: string,
+  text: string,
+  compile: SchemaCompiler,
+  options: { getEnv?: GetEnv },
+): Promise<FileResult> {
+  if (path.endsWith(".ts")) {
+    return await loadTsToolFile(path, text, { compile, revision: hashText(text) });
+  }
+  return parseToolYaml(path, text, { compile, getEnv: options.getEnv ?? (() => undefined) });
+}
+
+/**
+ * Decides what each file contributes. Files already serving their current result go first, so a
+ * newly edited file that clashes with them is the one rejected (and falls back to its last good).
+ */
+function settle(files: ReadonlyMap<string, FileState>): RegistryState {
+  const ordered = [...files.entries()].sort(([pathA, a], [pathB, b]) => {
+    const stableA = a.good === a.result.tools ? 0 : 1;
+    const stableB = b.good === b.result.tools ? 0 : 1;
+    return stableA - stableB || (pathA < pathB ? -1 : pathA > pathB ? 1 : 0);
+  });
+  const seen = new Map<string, ToolDefinition>();
+  const problems: LoadProblem[] = [];
+  const settled = new Map<string, FileState>();
+  for (const [path, state] of ordered) {
+    problems.push(...state.result.problems);
+    let good: readonly ToolDefinition[] | undefined;
+    if (state.result.problems.length === 0) {
+      const clashes = clashesWith(state.result.tools, seen);
+      if (clashes.length === 0) good = state.result.tools;
+      problems.push(...clashes);
+    }
+    if (good === undefined && state.good && clashesWith(state.good, seen).length === 0) {
+      good = state.good;
+    }
+    for (const tool of good ?? []) seen.set(tool.name, tool);
+    settled.set(path, { text: state.text, result: state.result, ...(good ? { good } : {}) });
+  }
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { files: settled, tools: [...seen.values()], problems };
+}
+
+function clashesWith(
+  tools: readonly ToolDefinition[],
+  seen: ReadonlyMap<string, ToolDefinition>,
+): LoadProblem[] {
+  return tools.flatMap((tool) => {
+    const first = seen.get(tool.name);
+    if (!first) return [];
+    const where = `${first.source.file}:${first.source.line}`;
+    const message = `tool "${tool.name}": duplicate name, first defined at ${where}`;
+    return [{ file: tool.source.file, line: tool.source.line, message }];
+  });
+}
+
+/** FNV-1a over the text plus its length: a cheap revision tag, not a security measure. */
+function hashText(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${hash.toString(16)}-${text.length.toString(16)}`;
+}
+
+function configError(detail: string): GatewayError {
+  return new GatewayError("INVALID_CONFIG", `Cannot load tools: ${detail}`);
+}
+
+function problemsError(problems: readonly LoadProblem[]): GatewayError {
+  const lines = problems.map(formatProblem);
+  return new GatewayError("INVALID_TOOL", `Cannot load tools:\n  ${lines.join("\n  ")}`, {
+    data: { problems: lines },
+  });
+}

@@ -1,0 +1,252 @@
+/**
+ * Validates the `http:` section of a YAML tool: method, URL (the host can never come from an
+ * argument), query, headers, body, timeout and response shaping.
+ */
+
+import { isGatewayError } from "../errors.ts";
+import { dotted, isPlainObject, readTimeout, type ReportProblem, unknownKeys } from "./fields.ts";
+import { parseTemplate } from "./template.ts";
+import type { HttpBackendSpec, HttpMethod, HttpResponseSpec, JsonValue } from "./types.ts";
+
+/** What validating an `http:` section needs besides the section. */
+export interface HttpSectionOptions {
+  /** Declared top-level arguments; undefined skips the placeholder check (broken input). */
+  args: ReadonlySet<string> | undefined;
+  /** The file's base URL; `false` when it declares one that is broken (already reported). */
+  baseUrl: string | false | undefined;
+  report: ReportProblem;
+}
+
+type Path = readonly (string | number)[];
+
+const HTTP_KEYS = ["method", "url", "query", "headers", "body", "timeout", "response"];
+const METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+const BODY_METHODS: readonly HttpMethod[] = ["POST", "PUT", "PATCH"];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding", "connection"];
+const DEFAULT_MAX_BYTES = 100_000;
+const MAX_MAX_BYTES = 10_000_000;
+const SELECT_PATH = /^[^.\s]+(\.[^.\s]+)*$/;
+
+/** The HTTP backend spec, or undefined after reporting every problem found. */
+export function readHttpBackend(
+  value: unknown,
+  options: HttpSectionOptions,
+): HttpBackendSpec | undefined {
+  const { report } = options;
+  if (value === undefined) return void report({ path: [], message: `missing required key "http"` });
+  if (!isPlainObject(value)) {
+    return void report({ path: ["http"], message: "http must be a mapping" });
+  }
+  let failed = false;
+  function note(problem: { path: Path; message: string }): void {
+    failed = true;
+    report(problem);
+  }
+  unknownKeys(value, HTTP_KEYS, ["http"]).forEach(note);
+  const method = readMethod(value.method, note);
+  const url = readUrl(value.url, options.baseUrl, note);
+  const query = readStringMap(value.query, ["http", "query"], note);
+  const headers = readStringMap(value.headers, ["http", "headers"], note);
+  checkHeaderNames(headers, note);
+  const body = readBody(value.body, method, note);
+  const timeoutMs = readTimeout(value.timeout, "http.timeout");
+  if (typeof timeoutMs === "string") note({ path: ["http", "timeout"], message: timeoutMs });
+  const response = readResponse(value.response, note);
+  checkPlaceholders({ url, query, headers, body }, options.args, note);
+  if (failed || !method || !url || typeof timeoutMs === "string" || !response) return undefined;
+  return {
+    kind: "http",
+    method,
+    url,
+    query,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    timeoutMs,
+    response,
+  };
+}
+
+/** Whether a parsed value is plain JSON (finite numbers, no special objects). */
+export function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (!isPlainObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every(isJsonValue);
+}
+
+function readMethod(value: unknown, report: ReportProblem): HttpMethod | undefined {
+  if (value === undefined) return "GET";
+  if (METHODS.includes(value as HttpMethod)) return value as HttpMethod;
+  report({ path: ["http", "method"], message: `http.method must be one of ${METHODS.join(", ")}` });
+  return undefined;
+}
+
+function readUrl(
+  value: unknown,
+  baseUrl: string | false | undefined,
+  report: ReportProblem,
+): string | undefined {
+  const at = ["http", "url"];
+  if (value === undefined) {
+    return void report({ path: ["http"], message: `missing required key "http.url"` });
+  }
+  if (typeof value !== "string") {
+    return void report({ path: at, message: "http.url must be a string" });
+  }
+  let url = value.trim();
+  if (url.startsWith("/") && baseUrl === false) return undefined;
+  if (url.startsWith("/") && baseUrl !== undefined) url = baseUrl + url;
+  const problem = checkUrl(url, baseUrl !== undefined);
+  if (problem === undefined) return url;
+  report({ path: at, message: problem });
+  return undefined;
+}
+
+function checkUrl(url: string, hasBaseUrl: boolean): string | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (!scheme) {
+    return !hasBaseUrl && url.startsWith("/")
+      ? 'url must be absolute: a url starting with "/" needs a baseUrl in the file'
+      : "url must be absolute";
+  }
+  const rest = url.slice(scheme[0].length);
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  if (/[{}]/.test(authority)) {
+    return "url may have placeholders only in its path and query, never its scheme, host or port";
+  }
+  let parsed: URL;
+  try {
+    const parts = parseTemplate(url);
+    parsed = new URL(parts.map((part) => "arg" in part ? "x" : part.literal).join(""));
+  } catch (error) {
+    return isGatewayError(error)
+      ? `url: ${templateDetail(error.message)}`
+      : "url is not a valid URL";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return "url must use http or https";
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    return "url must not contain credentials: name a credential with auth instead";
+  }
+  return undefined;
+}
+
+function readStringMap(value: unknown, at: Path, report: ReportProblem): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) {
+    report({ path: at, message: `${dotted(at)} must be a mapping of names to strings` });
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
+      result[key] = String(item);
+    } else {
+      report({ path: [...at, key], message: `${dotted([...at, key])} must be a string` });
+    }
+  }
+  return result;
+}
+
+function checkHeaderNames(headers: Record<string, string>, report: ReportProblem): void {
+  for (const name of Object.keys(headers)) {
+    const at = ["http", "headers", name];
+    if (!HEADER_NAME.test(name)) {
+      report({ path: at, message: `header name "${name}" is not a valid HTTP header name` });
+    } else if (FORBIDDEN_HEADERS.includes(name.toLowerCase())) {
+      report({
+        path: at,
+        message: `header "${name}" is set by the gateway and cannot be templated`,
+      });
+    }
+  }
+}
+
+function readBody(
+  value: unknown,
+  method: HttpMethod | undefined,
+  report: ReportProblem,
+): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  const at = ["http", "body"];
+  if (method !== undefined && !BODY_METHODS.includes(method)) {
+    report({ path: at, message: `body is not allowed with ${method}: only POST, PUT and PATCH` });
+    return undefined;
+  }
+  if (!isJsonValue(value)) {
+    return void report({ path: at, message: "http.body must be plain JSON" });
+  }
+  return value;
+}
+
+function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec | undefined {
+  if (value === undefined) return { maxBytes: DEFAULT_MAX_BYTES };
+  const at = ["http", "response"];
+  if (!isPlainObject(value)) {
+    return void report({ path: at, message: "http.response must be a mapping" });
+  }
+  const problems = unknownKeys(value, ["select", "maxBytes"], at);
+  const { select, maxBytes = DEFAULT_MAX_BYTES } = value;
+  const selectOk = select === undefined ||
+    (Array.isArray(select) && select.every((p) => typeof p === "string" && SELECT_PATH.test(p)));
+  if (!selectOk) {
+    const message = "http.response.select must be a list of dot paths such as fields.summary";
+    problems.push({ path: [...at, "select"], message });
+  }
+  if (
+    !Number.isInteger(maxBytes) || (maxBytes as number) < 1 || (maxBytes as number) > MAX_MAX_BYTES
+  ) {
+    const message = `http.response.maxBytes must be a whole number from 1 to ${MAX_MAX_BYTES}`;
+    problems.push({ path: [...at, "maxBytes"], message });
+  }
+  problems.forEach(report);
+  if (problems.length > 0) return undefined;
+  return {
+    ...(select === undefined ? {} : { select: select as string[] }),
+    maxBytes: maxBytes as number,
+  };
+}
+
+function checkPlaceholders(
+  templates: { url?: string; query: object; headers: object; body?: JsonValue },
+  args: ReadonlySet<string> | undefined,
+  report: ReportProblem,
+): void {
+  const strings: Array<[Path, string]> = [];
+  if (templates.url !== undefined) strings.push([["http", "url"], templates.url]);
+  collectStrings(templates.query as JsonValue, ["http", "query"], strings);
+  collectStrings(templates.headers as JsonValue, ["http", "headers"], strings);
+  if (templates.body !== undefined) collectStrings(templates.body, ["http", "body"], strings);
+  for (const [path, text] of strings) {
+    let names: string[];
+    try {
+      names = parseTemplate(text).flatMap((part) => "arg" in part ? [part.arg] : []);
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      report({ path, message: `${dotted(path)}: ${templateDetail(error.message)}` });
+      continue;
+    }
+    for (const name of names) {
+      if (args === undefined || args.has(name)) continue;
+      const message = `placeholder "{${name}}" in ${dotted(path)} is not a declared argument ` +
+        `(declare it in input.properties)`;
+      report({ path, message });
+    }
+  }
+}
+
+function collectStrings(value: JsonValue, path: Path, out: Array<[Path, string]>): void {
+  if (typeof value === "string") out.push([path, value]);
+  else if (Array.isArray(value)) {
+    value.forEach((item, i) => collectStrings(item, [...path, i], out));
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) collectStrings(item, [...path, key], out);
+  }
+}
+
+function templateDetail(message: string): string {
+  return message.replace(/^Invalid template: /, "");
+}

@@ -1,0 +1,334 @@
+/**
+ * Import-direction check for `lib/` and `main.ts`, run by `deno task check`.
+ *
+ * Every rule lives in `RULES` below: a folder may import its own files and the layers below it,
+ * through their `mod.ts`. Imports are found with regular expressions over the source with comments
+ * blanked out, so a commented-out import or a `console.` in a doc comment is not reported.
+ *
+ * Usage: deno run --allow-read scripts/check_imports.ts [root]
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** The layer table and the rules around it; change the code's shape here first. */
+export const RULES = {
+  /** Layer of each lib unit: a root file (`errors.ts`) or a folder (`config/`). Lower is deeper. */
+  layers: {
+    "errors.ts": 0,
+    "log.ts": 0,
+    "secret.ts": 0,
+    "version.ts": 0,
+    "config/": 1,
+    "store/": 2,
+    "credentials/": 3,
+    "registry/": 4,
+    "backends/": 5,
+    "auth/": 6,
+    "limits/": 7,
+    "cache/": 7,
+    "mcp/": 8,
+    "http/": 9,
+  } as Record<string, number>,
+  /** The only file of a folder that other folders (and main.ts) may import. */
+  entry: "mod.ts",
+  /** Files that higher layers may import past `mod.ts`, with `import type` / `export type` only. */
+  typeOnlyOpenings: ["registry/types.ts"],
+  /** Files outside lib/ that are checked too: they may import entries and layer-0 files only. */
+  composers: ["main.ts"],
+  /** Files whose source the checks read. */
+  sourceExtensions: [".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs"],
+} as const;
+
+/** One broken rule, located at `file:line` relative to the checked root. */
+export interface Violation {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** One import or re-export with a string-literal specifier. */
+interface ImportSite {
+  specifier: string;
+  line: number;
+  typeOnly: boolean;
+}
+
+/** Checks `root/lib/` and `root/main.ts`; returns every violation, sorted by file and line. */
+export async function checkImports(root: string): Promise<Violation[]> {
+  const files = await listChecked(root);
+  const violations: Violation[] = [];
+  for (const file of files) {
+    const text = await Deno.readTextFile(`${root}/${file}`);
+    violations.push(...checkFile(file, text));
+  }
+  return violations.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/** Checks one file's text; `file` is its path relative to the root, with `/` separators. */
+export function checkFile(file: string, text: string): Violation[] {
+  const { code, bare } = blankSource(text);
+  const inLib = file.startsWith("lib/");
+  const out: Violation[] = [];
+  const report = (index: number, message: string) =>
+    out.push({ file, line: lineAt(code, index), message });
+  if (inLib && unitOf(file.slice(4)) === undefined) {
+    report(0, `File is not in the layer table: add its folder to RULES.layers`);
+  }
+  for (const site of findImports(code)) {
+    const message = judgeImport(file, site);
+    if (message) out.push({ file, line: site.line, message });
+  }
+  if (!inLib) return out;
+  if (file.endsWith(`/${RULES.entry}`)) {
+    for (const m of bare.matchAll(/\bexport\s*\*/g)) {
+      report(m.index, `No "export *" in ${RULES.entry}: name each export`);
+    }
+  }
+  for (const m of bare.matchAll(/\bexport\s+default\b/g)) {
+    report(m.index, `No "export default" in lib/: use a named export`);
+  }
+  for (const m of bare.matchAll(/(?<![\w$])console\s*\./g)) {
+    report(m.index, `No console in lib/: log through lib/log.ts`);
+  }
+  return out;
+}
+
+/** Returns why an import breaks the rules, or undefined when it is allowed. */
+function judgeImport(file: string, site: ImportSite): string | undefined {
+  const { specifier } = site;
+  if (!specifier.startsWith("./") && !specifier.startsWith("../")) return undefined;
+  const target = resolveRelative(file, specifier);
+  const fromLib = file.startsWith("lib/");
+  if (!target.startsWith("lib/")) {
+    return fromLib ? `Import leaves lib/: "${specifier}" resolves to ${target}` : undefined;
+  }
+  const targetInLib = target.slice(4);
+  const targetUnit = unitOf(targetInLib);
+  if (targetUnit === undefined) return `Import of a file not in the layer table: ${target}`;
+  const targetLayer = RULES.layers[targetUnit]!;
+  const isEntry = !targetUnit.endsWith("/") || targetInLib === `${targetUnit}${RULES.entry}`;
+  const typeOpening = site.typeOnly &&
+    (RULES.typeOnlyOpenings as readonly string[]).includes(targetInLib);
+  if (!fromLib) {
+    if (isEntry || typeOpening) return undefined;
+    return `${file} may import lib/*/${RULES.entry} and layer-0 files only, not ${target}`;
+  }
+  const unit = unitOf(file.slice(4));
+  if (unit === undefined || unit === targetUnit) return undefined;
+  const layer = RULES.layers[unit]!;
+  if (!unit.endsWith("/") && !targetUnit.endsWith("/")) return undefined; // lib root files
+  if (targetLayer === layer) {
+    return `lib/${unit} and lib/${targetUnit} share layer ${layer} and may not import each other`;
+  }
+  if (targetLayer > layer) {
+    return `Import points up: lib/${unit} (layer ${layer}) imports ${target} (layer ${targetLayer})`;
+  }
+  if (isEntry || typeOpening) return undefined;
+  const hint = (RULES.typeOnlyOpenings as readonly string[]).includes(targetInLib)
+    ? ` (or use "import type")`
+    : "";
+  return `Import bypasses lib/${targetUnit}${RULES.entry}: ${target}${hint}`;
+}
+
+/** The layer-table key owning a path under lib/ (`config/` or `errors.ts`), if listed. */
+function unitOf(pathInLib: string): string | undefined {
+  const slash = pathInLib.indexOf("/");
+  const unit = slash === -1 ? pathInLib : pathInLib.slice(0, slash + 1);
+  return unit in RULES.layers ? unit : undefined;
+}
+
+/** Resolves a relative specifier against a root-relative file path; `..` past the root clamps. */
+function resolveRelative(file: string, specifier: string): string {
+  const url = new URL(specifier, `file:///${file}`);
+  return decodeURIComponent(url.pathname).slice(1);
+}
+
+/** Finds static imports, re-exports and dynamic imports with string-literal specifiers. */
+function findImports(code: string): ImportSite[] {
+  const clause = String.raw`(?:[\w$]+\s*,\s*)?(?:\{[^}]*\}|\*(?:\s*as\s+[\w$]+)?|[\w$]+)`;
+  const quoted = String.raw`(["'])([^"'\n]+)\2`;
+  const patterns = [
+    new RegExp(String.raw`(?<![\w$.])import\s+(type\s+)?${clause}\s*from\s*${quoted}`, "g"),
+    new RegExp(String.raw`(?<![\w$.])export\s+(type\s+)?${clause}\s*from\s*${quoted}`, "g"),
+    new RegExp(String.raw`(?<![\w$.])import()\s*${quoted}`, "g"),
+    new RegExp(String.raw`(?<![\w$.])import()\s*\(\s*${quoted}\s*[,)]`, "g"),
+  ];
+  const sites: ImportSite[] = [];
+  for (const pattern of patterns) {
+    for (const m of code.matchAll(pattern)) {
+      sites.push({ specifier: m[3]!, line: lineAt(code, m.index), typeOnly: Boolean(m[1]) });
+    }
+  }
+  return sites.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * Blanks comments (both views) and string, template and regex contents (`bare` only), keeping
+ * every newline so indexes map to the same lines. A tokenizer in miniature, hence one function.
+ */
+export function blankSource(text: string): { code: string; bare: string } {
+  const code = text.split("");
+  const bare = text.split("");
+  const blank = (view: string[], from: number, to: number) => {
+    for (let i = from; i < to; i++) if (view[i] !== "\n") view[i] = " ";
+  };
+  const braces: number[] = []; // open-brace count inside each `${` of a template
+  let last = ""; // last significant token, to tell a regex from a division
+  let i = 0;
+  const n = text.length;
+  const scanTemplate = () => { // i is just past "`" or "}"; stops past "`" or "${"
+    const start = i;
+    while (i < n && text[i] !== "`" && !(text[i] === "$" && text[i + 1] === "{")) {
+      i += text[i] === "\\" ? 2 : 1;
+    }
+    blank(bare, start, Math.min(i, n));
+    if (text[i] === "$") {
+      braces.push(0);
+      i += 2;
+      last = "{";
+    } else {
+      i++;
+      last = "`";
+    }
+  };
+  while (i < n) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === "/" && next === "/") {
+      const end = text.indexOf("\n", i);
+      const stop = end === -1 ? n : end;
+      blank(code, i, stop);
+      blank(bare, i, stop);
+      i = stop;
+    } else if (c === "/" && next === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end === -1 ? n : end + 2;
+      blank(code, i, stop);
+      blank(bare, i, stop);
+      i = stop;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== c && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
+      blank(bare, i + 1, Math.min(j, n));
+      i = j + 1;
+      last = c;
+    } else if (c === "`") {
+      i++;
+      scanTemplate();
+    } else if (c === "}" && braces.length > 0 && braces[braces.length - 1] === 0) {
+      braces.pop();
+      i++;
+      scanTemplate();
+    } else if (c === "/" && regexMayStart(last)) {
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && text[j] !== "\n" && (inClass || text[j] !== "/")) {
+        if (text[j] === "[") inClass = true;
+        else if (text[j] === "]") inClass = false;
+        j += text[j] === "\\" ? 2 : 1;
+      }
+      blank(bare, i + 1, Math.min(j, n));
+      i = j + 1;
+      last = "/";
+    } else if (/[\w$]/.test(c)) {
+      const word = /^[\w$]+/.exec(text.slice(i, i + 64))![0];
+      i += word.length;
+      last = word;
+    } else {
+      const depth = braces.length - 1;
+      if (depth >= 0 && (c === "{" || c === "}")) {
+        braces[depth] = braces[depth]! + (c === "{" ? 1 : -1);
+      }
+      if (!/\s/.test(c)) last = c;
+      i++;
+    }
+  }
+  return { code: code.join(""), bare: bare.join("") };
+}
+
+const REGEX_AFTER_WORD = new Set([
+  "return",
+  "typeof",
+  "case",
+  "do",
+  "else",
+  "in",
+  "of",
+  "new",
+  "delete",
+  "void",
+  "throw",
+  "yield",
+  "await",
+  "instanceof",
+]);
+
+/** Whether a `/` after this token starts a regex literal rather than a division. */
+function regexMayStart(last: string): boolean {
+  if (last === "") return true;
+  if (/^[\w$]/.test(last)) return REGEX_AFTER_WORD.has(last);
+  return !")]}\"'`/".includes(last);
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Root-relative paths of every checked file: sources under lib/, then the composers present. */
+async function listChecked(root: string): Promise<string[]> {
+  const files = await listSources(root, "lib");
+  for (const composer of RULES.composers) {
+    if (await exists(`${root}/${composer}`)) files.push(composer);
+  }
+  return files;
+}
+
+/** Root-relative paths of source files under `root/dir`, depth first, sorted. */
+async function listSources(root: string, dir: string): Promise<string[]> {
+  if (!(await exists(`${root}/${dir}`))) return [];
+  const entries: Deno.DirEntry[] = [];
+  for await (const entry of Deno.readDir(`${root}/${dir}`)) entries.push(entry);
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) files.push(...await listSources(root, path));
+    else if (entry.isFile && RULES.sourceExtensions.some((ext) => entry.name.endsWith(ext))) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function writeLine(stream: { writeSync(p: Uint8Array): number }, line: string): void {
+  const bytes = new TextEncoder().encode(`${line}\n`);
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
+async function main(): Promise<number> {
+  const root = Deno.args[0] ?? fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+  const violations = await checkImports(root);
+  for (const v of violations) writeLine(Deno.stderr, `${v.file}:${v.line}: ${v.message}`);
+  if (violations.length > 0) {
+    writeLine(Deno.stderr, `check_imports: ${violations.length} violation(s)`);
+    return 1;
+  }
+  const count = (await listChecked(root)).length;
+  writeLine(Deno.stdout, `check_imports: OK, ${count} files follow the layer table`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
