@@ -47,8 +47,8 @@ function buildHeaders(templates: Record<string, string>, args: Record<string, un
     // Why: a header that is exactly one optional argument is left out rather than sent empty.
     if (argName !== undefined && optionalArg(args, argName) === undefined) continue;
     const value = fillTemplate(parts, args, { where: `header "${name}"` });
-    const blame = parts.find((part) => part.kind === "arg");
-    const subject = blame?.kind === "arg" ? `Argument "${blame.name}"` : `Header "${name}"`;
+    const blame = parts.find((part) => "arg" in part);
+    const subject = blame && "arg" in blame ? `Argument "${blame.arg}"` : `Header "${name}"`;
     if (HEADER_INJECTION.test(value)) {
       throw new GatewayError(
         "INVALID_INPUT",

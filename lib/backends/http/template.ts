@@ -4,50 +4,15 @@
  */
 
 import { GatewayError } from "../../errors.ts";
+import { parseTemplate, type TemplatePart } from "../../registry/mod.ts";
 
-/** One piece of a parsed template: literal text or a placeholder naming an argument. */
-export type TemplatePart = { kind: "text"; text: string } | { kind: "arg"; name: string };
-
-// Why: the same names the registry accepts (lib/registry/template.ts), so load and call agree.
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/**
- * Splits a template into literal text and placeholders.
- * @throws GatewayError INVALID_TOOL when a brace is unbalanced or a placeholder name is invalid.
- */
-export function parseTemplate(template: string): TemplatePart[] {
-  const parts: TemplatePart[] = [];
-  let text = "";
-  let index = 0;
-  while (index < template.length) {
-    const char = template[index];
-    const next = template[index + 1];
-    if ((char === "{" && next === "{") || (char === "}" && next === "}")) {
-      text += char;
-      index += 2;
-    } else if (char === "{") {
-      const close = template.indexOf("}", index + 1);
-      const name = close === -1 ? "" : template.slice(index + 1, close);
-      if (!ARG_NAME.test(name)) throw templateError(template, `bad placeholder at offset ${index}`);
-      if (text !== "") parts.push({ kind: "text", text });
-      parts.push({ kind: "arg", name });
-      text = "";
-      index = close + 1;
-    } else if (char === "}") {
-      throw templateError(template, `unmatched "}" at offset ${index}`);
-    } else {
-      text += char;
-      index += 1;
-    }
-  }
-  if (text !== "") parts.push({ kind: "text", text });
-  return parts;
-}
+// Why: one parser for the placeholder syntax, the registry's, so load and call always agree.
+export { parseTemplate, type TemplatePart };
 
 /** The argument name when the whole template is one placeholder (`"{id}"`), else `undefined`. */
 export function soleArgName(parts: readonly TemplatePart[]): string | undefined {
   const only = parts[0];
-  return parts.length === 1 && only?.kind === "arg" ? only.name : undefined;
+  return parts.length === 1 && only !== undefined && "arg" in only ? only.arg : undefined;
 }
 
 /** Options for {@linkcode fillTemplate}. */
@@ -68,9 +33,9 @@ export function fillTemplate(
   options: FillOptions,
 ): string {
   return parts.map((part) => {
-    if (part.kind === "text") return part.text;
-    const text = stringifyArg(requireArg(args, part.name, options.where));
-    return options.encode === undefined ? text : options.encode(text, part.name);
+    if ("literal" in part) return part.literal;
+    const text = stringifyArg(requireArg(args, part.arg, options.where));
+    return options.encode === undefined ? text : options.encode(text, part.arg);
   }).join("");
 }
 
@@ -94,8 +59,4 @@ export function stringifyArg(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value) ?? "";
-}
-
-function templateError(template: string, reason: string): GatewayError {
-  return new GatewayError("INVALID_TOOL", `Invalid placeholder template "${template}": ${reason}`);
 }

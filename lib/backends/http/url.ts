@@ -67,20 +67,20 @@ function firstIndexOf(text: string, needles: string[], from: number): number {
 
 function fillPathSegment(segment: string, args: Record<string, unknown>): string {
   const parts = parseTemplate(segment);
-  const firstArg = parts.find((part) => part.kind === "arg");
+  const firstArg = parts.find((part): part is { arg: string } => "arg" in part);
   if (firstArg === undefined) return segment;
   const filled = fillTemplate(parts, args, { where: "the URL path", encode: encodeComponent });
   const decoded = decodeFully(filled).toLowerCase();
   if (DOT_SEGMENTS.has(decoded)) {
     throw new GatewayError(
       "INVALID_INPUT",
-      `Argument "${firstArg.name}": path segment cannot be "." or ".."`,
+      `Argument "${firstArg.arg}": path segment cannot be "." or ".."`,
     );
   }
   if (filled === "") {
     // Why: an empty segment turns `/users/{id}/repos` into `/users//repos`, which many servers
     // collapse to `/users/repos`: a different resource than the tool author meant.
-    throw new GatewayError("INVALID_INPUT", `Argument "${firstArg.name}": path segment is empty`);
+    throw new GatewayError("INVALID_INPUT", `Argument "${firstArg.arg}": path segment is empty`);
   }
   return filled;
 }

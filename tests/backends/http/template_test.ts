@@ -7,32 +7,7 @@ import {
   stringifyArg,
 } from "../../../lib/backends/http/template.ts";
 
-Deno.test("parseTemplate() splits literal text and placeholders", () => {
-  assert.deepEqual(parseTemplate("/issues/{key}/comments"), [
-    { kind: "text", text: "/issues/" },
-    { kind: "arg", name: "key" },
-    { kind: "text", text: "/comments" },
-  ]);
-});
-
-Deno.test("parseTemplate() reads {{ and }} as literal braces", () => {
-  assert.deepEqual(parseTemplate('{{"a": {x}}}'), [
-    { kind: "text", text: '{"a": ' },
-    { kind: "arg", name: "x" },
-    { kind: "text", text: "}" },
-  ]);
-});
-
-Deno.test("parseTemplate() rejects an unclosed or empty placeholder as INVALID_TOOL", () => {
-  for (const bad of ["/a/{id", "/a/{}", "/a/{not valid}", "/a/}"]) {
-    assert.throws(() => parseTemplate(bad), (error: unknown) => {
-      assert.ok(error instanceof GatewayError);
-      assert.equal(error.code, "INVALID_TOOL");
-      assert.match(error.message, /^Invalid placeholder template ".*": /);
-      return true;
-    }, bad);
-  }
-});
+// parseTemplate() itself is the registry's, tested in tests/registry/template_test.ts.
 
 Deno.test("soleArgName() names the argument only when the template is one placeholder", () => {
   assert.equal(soleArgName(parseTemplate("{limit}")), "limit");

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../../lib/config/mod.ts";
+import { GatewayError } from "../../lib/errors.ts";
+
+function envOf(entries: Record<string, string>): (name: string) => string | undefined {
+  const map = new Map(Object.entries(entries));
+  return (name) => map.get(name);
+}
+
+Deno.test("loadConfig() applies defaults when neither env nor file says anything", () => {
+  const config = loadConfig(envOf({}));
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8080);
+  assert.equal(config.toolsDir, "./tools");
+  assert.deepEqual(config.allowedOrigins, []);
+  assert.equal(config.hotReload, true);
+  assert.equal(config.masterKey, undefined);
+});
+
+Deno.test("loadConfig() lets env override the file and the file override defaults", () => {
+  const file = "port: 9000\nhost: 0.0.0.0\ntoolsDir: ./custom\n";
+  const config = loadConfig(envOf({ NEXUS_PORT: "9100" }), file);
+  assert.equal(config.port, 9100);
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.toolsDir, "./custom");
+});
+
+Deno.test("loadConfig() splits NEXUS_ALLOWED_ORIGINS on commas", () => {
+  const config = loadConfig(
+    envOf({ NEXUS_ALLOWED_ORIGINS: "https://a.example, https://b.example,," }),
+  );
+  assert.deepEqual(config.allowedOrigins, ["https://a.example", "https://b.example"]);
+});
+
+Deno.test("loadConfig() reads false and 0 as false for boolean keys", () => {
+  assert.equal(loadConfig(envOf({ NEXUS_HOT_RELOAD: "false" })).hotReload, false);
+  assert.equal(loadConfig(envOf({ NEXUS_DEMO_API: "0" })).demoApi, false);
+});
+
+Deno.test("loadConfig() lists every problem and names both sources", () => {
+  const file = "port: 99999\nbogus: 1\n";
+  let caught: unknown;
+  try {
+    loadConfig(envOf({ NEXUS_LOG_LEVEL: "loud" }), file);
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof GatewayError);
+  assert.equal(caught.code, "INVALID_CONFIG");
+  assert.match(caught.message, /NEXUS_PORT \/ port/);
+  assert.match(caught.message, /NEXUS_LOG_LEVEL \/ logLevel/);
+  assert.match(caught.message, /unknown key\(s\) "bogus"/);
+});
+
+Deno.test("loadConfig() reports a YAML syntax error in the config file by name", () => {
+  assert.throws(
+    () => loadConfig(envOf({}), "port: [1,\n", "my.yaml"),
+    (error: unknown) => error instanceof GatewayError && /my\.yaml/.test(error.message),
+  );
+});
+
+Deno.test("loadConfig() wraps secrets so they print as [redacted]", () => {
+  const config = loadConfig(envOf({
+    NEXUS_MASTER_KEY: "c2VjcmV0LWtleS1tYXRlcmlhbA==",
+    NEXUS_DATABASE_URL: "postgres://user:pw@localhost/db",
+  }));
+  const printed = JSON.stringify(config) + Deno.inspect(config);
+  assert.ok(!printed.includes("c2VjcmV0"));
+  assert.ok(!printed.includes("user:pw"));
+  assert.equal(config.masterKey?.reveal(), "c2VjcmV0LWtleS1tYXRlcmlhbA==");
+});

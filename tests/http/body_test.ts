@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { GatewayError } from "../../lib/errors.ts";
+import { readJsonRpcBody } from "../../lib/http/body.ts";
+
+function post(body: BodyInit, headers: Record<string, string> = {}): Request {
+  return new Request("http://127.0.0.1/mcp", { method: "POST", body, headers });
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error.code;
+    throw error;
+  }
+  return "none";
+}
+
+Deno.test("readJsonRpcBody() parses one JSON-RPC message", async () => {
+  const value = await readJsonRpcBody(post('{"jsonrpc":"2.0","id":1,"method":"ping"}'), 1024);
+  assert.deepEqual(value, { jsonrpc: "2.0", id: 1, method: "ping" });
+});
+
+Deno.test("readJsonRpcBody() answers malformed JSON with PARSE_ERROR", async () => {
+  assert.equal(await codeOf(readJsonRpcBody(post("{bad"), 1024)), "PARSE_ERROR");
+});
+
+Deno.test("readJsonRpcBody() refuses a batch: one message per POST", async () => {
+  assert.equal(await codeOf(readJsonRpcBody(post("[]"), 1024)), "INVALID_REQUEST");
+  assert.equal(await codeOf(readJsonRpcBody(post('"x"'), 1024)), "INVALID_REQUEST");
+});
+
+Deno.test("readJsonRpcBody() stops reading a streamed body past the limit", async () => {
+  let pulled = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new Uint8Array(1024));
+      if (pulled > 1000) controller.close();
+    },
+  });
+  assert.equal(await codeOf(readJsonRpcBody(post(stream), 4096)), "PAYLOAD_TOO_LARGE");
+  assert.ok(pulled < 20, `read ${pulled} chunks after the limit`);
+});
+
+Deno.test("readJsonRpcBody() rejects a declared Content-Length over the limit unread", async () => {
+  const request = post("x".repeat(10), { "content-length": "999999" });
+  assert.equal(await codeOf(readJsonRpcBody(request, 1024)), "PAYLOAD_TOO_LARGE");
+});
