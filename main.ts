@@ -141,10 +141,8 @@ async function openRegistry(
   const watcher = await createRegistryWatcher(config.toolsDir, {
     logger,
     getEnv,
-    onSwap: (snapshot) => {
-      logger.info("Tool registry reloaded", { tools: snapshot.tools.length });
-      options.onSwap();
-    },
+    // Why: the watcher already logs "Tool registry reloaded" with the snapshot version.
+    onSwap: () => options.onSwap(),
   });
   return { current: watcher.current, close: watcher.close };
 }
