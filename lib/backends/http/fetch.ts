@@ -21,9 +21,11 @@ export interface SendOptions {
   fetch: typeof fetch;
 }
 
-/** `GET https://host/path`: method, origin and path, never the query (it may carry secrets). */
+/** `GET /path`: method and path only, never the host or the query. */
 export function describeTarget(method: string, url: URL): string {
-  return `${method} ${url.origin}${url.pathname}`;
+  // Why: this text reaches the client and the model; the upstream's host is internal topology the
+  // tool listing hides too (the debug log has the origin). No query: it may carry secrets.
+  return `${method} ${url.pathname}`;
 }
 
 /**

@@ -61,7 +61,7 @@ Deno.test("executeTool() gives up with UPSTREAM_TIMEOUT at the tool's timeoutMs"
     await rejectsWith(
       executeTool(tool, {}, executeOptions([upstream.origin])),
       "UPSTREAM_TIMEOUT",
-      `Upstream did not answer within 200 ms: GET ${upstream.origin}/sleep/2000`,
+      "Upstream did not answer within 200 ms: GET /sleep/2000",
     );
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 190 && elapsed < 800, `took ${elapsed} ms`);
@@ -122,7 +122,7 @@ Deno.test("executeTool() reports a refused connection as UPSTREAM_UNAVAILABLE wi
   await rejectsWith(
     executeTool(tool, {}, executeOptions([origin])),
     "UPSTREAM_UNAVAILABLE",
-    `Cannot reach upstream: GET ${origin}/x: connection refused`,
+    "Cannot reach upstream: GET /x: connection refused",
   );
 });
 
@@ -141,7 +141,7 @@ Deno.test("executeTool() reports a DNS failure as UPSTREAM_UNAVAILABLE", async (
   const error = await rejectsWith(
     executeTool(tool, {}, executeOptions([origin], { fetch: failingFetch })),
     "UPSTREAM_UNAVAILABLE",
-    `Cannot reach upstream: GET ${origin}/x: DNS lookup failed`,
+    "Cannot reach upstream: GET /x: DNS lookup failed",
   );
   assert.equal(error.stack?.includes("token=t"), false);
 });

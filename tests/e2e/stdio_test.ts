@@ -1,0 +1,81 @@
+/**
+ * `nexus stdio` launched by the SDK's own `StdioClientTransport`, as a desktop client would, for
+ * both protocol eras.
+ */
+
+import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import {
+  assertEra,
+  createGatewayToolsDir,
+  eraOptions,
+  ERAS,
+  gatewayArgs,
+  REPO_ROOT,
+  waitUntil,
+} from "../_support/gateway.ts";
+
+const SHIPPED = ["demo_create_ticket", "demo_echo", "demo_time", "text_stats", "uuid_generate"];
+
+function isShipped(name: string): boolean {
+  return !name.startsWith("e2e_");
+}
+
+function newTool(name: string): string {
+  return `tools:\n  - name: ${name}\n    description: Added over stdio.\n    http:\n      url: https://api.example.com/x\n`;
+}
+
+Deno.test("nexus stdio serves the shipped tools to SDK clients of both eras", async (t) => {
+  await using tools = await createGatewayToolsDir();
+  for (const era of ERAS) {
+    await t.step(
+      `${era} client: lists, calls text_stats and hears reloads over stdio`,
+      async () => {
+        const transport = new StdioClientTransport({
+          command: Deno.execPath(),
+          args: gatewayArgs("stdio"),
+          cwd: REPO_ROOT,
+          env: { NEXUS_TOOLS_DIR: tools.dir, NEXUS_LOG_LEVEL: "warn", NO_COLOR: "1" },
+          stderr: "ignore",
+        });
+        const changes: string[][] = [];
+        const client = new Client(
+          { name: "nexus-e2e", version: "1.0.0" },
+          eraOptions(era, {
+            listChanged: {
+              tools: {
+                onChanged: (error, listed) => {
+                  if (error === null && listed !== null) {
+                    changes.push(listed.map((tool) => tool.name));
+                  }
+                },
+              },
+            },
+          }),
+        );
+        const added = `e2e_stdio_${era.replaceAll("-", "_")}`;
+        try {
+          await client.connect(transport);
+          assertEra(client, era);
+          const { tools: listed } = await client.listTools();
+          assert.deepEqual(listed.map((tool) => tool.name).filter(isShipped), SHIPPED);
+          const result = await client.callTool({
+            name: "text_stats",
+            arguments: { text: "stdio works\n" },
+          });
+          assert.equal(result.isError, undefined);
+          assert.deepEqual(result.structuredContent, { characters: 12, words: 2, lines: 1 });
+
+          await tools.write(`${added}.yaml`, newTool(added));
+          assert.ok(await waitUntil(() => changes.length > 0), "no list_changed within 10 s");
+          assert.ok(changes[0]?.includes(added), `refetched list lacks ${added}`);
+          const after = (await client.listTools()).tools.map((tool) => tool.name);
+          assert.ok(after.includes(added));
+        } finally {
+          await client.close();
+        }
+      },
+    );
+  }
+});
