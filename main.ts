@@ -8,9 +8,10 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig, readProcessEnv } from "./lib/config/mod.ts";
 import { GatewayError } from "./lib/errors.ts";
-import { createApp, isLoopbackAddress } from "./lib/http/mod.ts";
+import { type AppEnv, createApp, isLoopbackAddress } from "./lib/http/mod.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
-import { createMcpService, serveMcpStdio } from "./lib/mcp/mod.ts";
+import { createMcpService, NO_HOOKS, serveMcpStdio } from "./lib/mcp/mod.ts";
+import { DEFAULT_SERVER, stdioPrincipal } from "./lib/auth/mod.ts";
 import {
   createRegistryWatcher,
   formatProblem,
@@ -148,13 +149,13 @@ async function openRegistry(
 }
 
 async function serveHttp(config: Config, logger: Logger): Promise<number | undefined> {
-  let handler: (request: Request) => Response | Promise<Response> = () =>
+  let handler: (request: Request, env: AppEnv) => Response | Promise<Response> = () =>
     new Response("Starting", { status: 503 });
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
     onListen: () => {},
-  }, (request) => handler(request));
+  }, (request, info) => handler(request, { remoteAddr: info.remoteAddr }));
   const port = server.addr.port;
   let notify = () => {};
   let registry;
@@ -170,6 +171,7 @@ async function serveHttp(config: Config, logger: Logger): Promise<number | undef
     logger,
     pageSize: config.toolsPageSize,
     listTtlMs: config.listTtlMs,
+    hooks: NO_HOOKS,
     maxListenStreams: config.maxListenStreams,
     maxBodyBytes: config.maxBodyBytes,
   });
@@ -212,6 +214,8 @@ async function serveStdio(config: Config, logger: Logger): Promise<number | unde
     logger,
     pageSize: config.toolsPageSize,
     listTtlMs: config.listTtlMs,
+    hooks: NO_HOOKS,
+    fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
   });
   notify = () => stdio.toolsChanged();
   const stop = async () => {

@@ -4,6 +4,7 @@
  */
 
 import { Hono } from "hono";
+import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { McpService } from "../mcp/mod.ts";
@@ -24,16 +25,27 @@ export interface AppDeps {
   ready: () => boolean;
 }
 
+/** Per-connection facts the server passes to `app.fetch(request, env)`. */
+export interface AppEnv {
+  remoteAddr?: Deno.Addr;
+}
+
 /** Builds the HTTP app; raises nothing, every failure is answered on the wire. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
+  const app = new Hono<{ Bindings: AppEnv }>();
   const checkRequest = createRequestGuard(deps.guard);
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/readyz", (c) => {
     const ready = deps.ready();
     return c.json({ status: ready ? "ready" : "starting" }, ready ? 200 : 503);
   });
-  app.all("/mcp", (c) => serveMcp(c.req.raw, deps, checkRequest));
+  app.all("/mcp", (c) => {
+    const caller: Caller = {
+      principal: anonymousPrincipal(addressOf(c.env?.remoteAddr)),
+      server: DEFAULT_SERVER,
+    };
+    return serveMcp(c.req.raw, caller, { deps, checkRequest });
+  });
   if (deps.demoApi) app.route("/demo", createDemoApi());
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   app.onError((error, c) => {
@@ -44,17 +56,24 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
+function addressOf(addr: Deno.Addr | undefined): string | undefined {
+  return addr !== undefined && "hostname" in addr ? addr.hostname : undefined;
+}
+
 async function serveMcp(
   request: Request,
-  deps: AppDeps,
-  checkRequest: (request: Request) => GatewayError | undefined,
+  caller: Caller,
+  { deps, checkRequest }: {
+    deps: AppDeps;
+    checkRequest: (request: Request) => GatewayError | undefined;
+  },
 ): Promise<Response> {
   const forbidden = checkRequest(request);
   if (forbidden) {
     deps.logger.warn("Rejected MCP request", { reason: forbidden.message });
     return edgeErrorResponse(forbidden);
   }
-  if (request.method !== "POST") return deps.mcp.fetch(request);
+  if (request.method !== "POST") return deps.mcp.fetch(request, { caller });
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(contentType)) {
     return edgeErrorResponse(
@@ -68,7 +87,7 @@ async function serveMcp(
   }
   try {
     const body = await readJsonRpcBody(request, deps.maxBodyBytes);
-    return await deps.mcp.fetch(request, body);
+    return await deps.mcp.fetch(request, { caller, parsedBody: body });
   } catch (error) {
     if (error instanceof GatewayError) return edgeErrorResponse(error);
     throw error;

@@ -1,58 +1,96 @@
 /**
- * The `tools/call` pipeline: find the tool, validate the arguments against its compiled input
- * schema, run its backend, check declared output, and turn failures into results or errors.
+ * The `tools/call` pipeline: find the tool (as this caller may see it), validate the arguments
+ * against its compiled input schema, run the stages and the backend, check declared output, and
+ * turn failures into tool results or protocol errors through the error table.
  */
 
+import type { Caller } from "../auth/mod.ts";
 import { executeTool } from "../backends/mod.ts";
 import { GatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import { type CallContext, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
 export interface CallOptions {
+  caller: Caller;
+  sessionId?: string;
   signal: AbortSignal;
   logger: Logger;
   requestId: string;
+  hooks: PipelineHooks;
 }
 
 /**
  * Runs one tool call end to end and returns the MCP result.
- * @throws GatewayError NOT_FOUND for an unknown tool, INVALID_PARAMS for non-object arguments,
- *   and any code whose table row is not a tool result (e.g. CANCELLED, INTERNAL).
+ * @throws GatewayError NOT_FOUND for an unknown (or not permitted) tool, INVALID_PARAMS for
+ *   non-object arguments, and any code whose table row is not a tool result (e.g. RATE_LIMITED).
  */
 export async function callTool(
   snapshot: RegistrySnapshot,
   request: { name: string; arguments?: unknown },
   options: CallOptions,
 ): Promise<ToolResult> {
-  const tool = snapshot.byName.get(request.name);
-  // Why: a tool the caller may not use must answer exactly like this, so callers cannot
-  // enumerate what they are denied (policy lands with the auth issue; keep the one message).
-  if (!tool) throw new GatewayError("NOT_FOUND", `Unknown tool: "${request.name}"`);
+  const startedAt = new Date();
   const started = performance.now();
+  const facts = {};
+  let outcome: GatewayError | undefined;
+  let result: ToolResult | undefined;
   try {
+    const tool = findTool(snapshot, request.name, options);
     const args = readArguments(request.arguments);
     checkArguments(tool, args);
-    const result = await executeTool(tool, args, {
-      signal: options.signal,
-      logger: options.logger,
-      egressOrigins: snapshot.egressOrigins,
-    });
-    checkOutput(tool, result);
-    logCall(options, tool, started, "ok");
+    const ctx: CallContext = { ...options, tool, args, facts, backend: {} };
+    result = await runStages(options.hooks.stages, ctx, () => runBackend(ctx, snapshot));
     return result;
   } catch (error) {
-    const clientError = toClientError(error, options.requestId);
-    logCall(options, tool, started, clientError.code, error);
-    if (clientError.mapping.toolResult) return errorResult(clientError);
-    throw clientError;
+    outcome = toClientError(error, options.requestId);
+    if (outcome.code === "INTERNAL") {
+      options.logger.error("Tool call failed", { requestId: options.requestId, error });
+    }
+    if (!outcome.mapping.toolResult) throw outcome;
+    result = errorResult(outcome);
+    return result;
+  } finally {
+    options.hooks.onFinished({
+      requestId: options.requestId,
+      caller: options.caller,
+      toolName: request.name,
+      args: request.arguments,
+      outcome: outcome?.code ?? "ok",
+      isError: result?.isError === true,
+      startedAt,
+      durationMs: performance.now() - started,
+      facts,
+    });
   }
 }
 
 /** A `tools/call` result carrying an error the model can read. */
 export function errorResult(error: GatewayError): ToolResult {
   return { content: [{ type: "text", text: error.message }], isError: true };
+}
+
+function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions): ToolDefinition {
+  const tool = snapshot.byName.get(name);
+  // Why: a tool the caller may not use answers exactly like a tool that does not exist, so
+  // callers cannot enumerate what they are denied. Do not "improve" this message.
+  if (!tool || !options.hooks.canUse(options.caller, tool)) {
+    throw new GatewayError("NOT_FOUND", `Unknown tool: "${name}"`);
+  }
+  return tool;
+}
+
+async function runBackend(ctx: CallContext, snapshot: RegistrySnapshot): Promise<ToolResult> {
+  const result = await executeTool(ctx.tool, ctx.args, {
+    signal: ctx.signal,
+    logger: ctx.logger,
+    egressOrigins: snapshot.egressOrigins,
+    ...ctx.backend,
+  });
+  checkOutput(ctx.tool, result);
+  return result;
 }
 
 function readArguments(value: unknown): Record<string, unknown> {
@@ -89,21 +127,4 @@ function checkOutput(tool: ToolDefinition, result: ToolResult): void {
       problems.join("; ")
     }`,
   );
-}
-
-function logCall(
-  options: CallOptions,
-  tool: ToolDefinition,
-  started: number,
-  outcome: string,
-  error?: unknown,
-): void {
-  const fields = {
-    tool: tool.name,
-    requestId: options.requestId,
-    outcome,
-    ms: Math.round((performance.now() - started) * 10) / 10,
-  };
-  if (outcome === "INTERNAL") options.logger.error("Tool call failed", { ...fields, error });
-  else options.logger.debug("Tool call", fields);
 }

@@ -13,11 +13,13 @@ import {
   Server,
   type Tool,
 } from "@modelcontextprotocol/server";
+import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { pageOf, type RegistrySnapshot } from "../registry/mod.ts";
+import { buildSnapshot, pageOf, type RegistrySnapshot } from "../registry/mod.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { callTool } from "./call_pipeline.ts";
+import type { PipelineHooks } from "./stages.ts";
 
 /** What every server instance reads from. */
 export interface ServerDeps {
@@ -26,7 +28,13 @@ export interface ServerDeps {
   logger: Logger;
   pageSize: number;
   listTtlMs: number;
+  hooks: PipelineHooks;
+  /** The caller when the transport names none (stdio; HTTP always passes one in `authInfo`). */
+  fallbackCaller?: Caller;
 }
+
+/** Key under `AuthInfo.extra` where the HTTP layer passes the authenticated `Caller`. */
+export const CALLER_KEY = "nexus.caller";
 
 const INSTRUCTIONS = "Nexus gateway: every tool listed here is routed to an enterprise backend.";
 
@@ -44,7 +52,7 @@ export function createServerFactory(deps: ServerDeps): (ctx?: McpRequestContext)
     "resources/templates/list": hint,
     "server/discover": hint,
   };
-  return function buildServer(): Server {
+  return function buildServer(ctx?: McpRequestContext): Server {
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
         tools: { listChanged: true },
@@ -54,15 +62,23 @@ export function createServerFactory(deps: ServerDeps): (ctx?: McpRequestContext)
       instructions: INSTRUCTIONS,
       cacheHints,
     });
-    registerHandlers(server, deps);
+    registerHandlers(server, deps, callerOf(ctx, deps));
     return server;
   };
 }
 
-function registerHandlers(server: Server, deps: ServerDeps): void {
+function callerOf(ctx: McpRequestContext | undefined, deps: ServerDeps): Caller {
+  const passed = ctx?.authInfo?.extra?.[CALLER_KEY];
+  if (passed !== undefined) return passed as Caller;
+  return deps.fallbackCaller ??
+    { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER };
+}
+
+function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): void {
   server.setRequestHandler("tools/list", (request) =>
     guarded(deps.logger, () => {
-      const page = pageOf(deps.snapshot(), request.params?.cursor, deps.pageSize);
+      const snapshot = visibleTo(deps.snapshot(), caller, deps.hooks);
+      const page = pageOf(snapshot, request.params?.cursor, deps.pageSize);
       // Why: the registry only admits input schemas with `type: "object"` (checked at load).
       const tools = page.tools as Tool[];
       return page.nextCursor === undefined ? { tools } : { tools, nextCursor: page.nextCursor };
@@ -72,15 +88,29 @@ function registerHandlers(server: Server, deps: ServerDeps): void {
     (request, ctx) =>
       guarded(deps.logger, () =>
         callTool(deps.snapshot(), request.params, {
+          caller,
+          sessionId: ctx.sessionId,
           signal: ctx.mcpReq.signal,
           logger: deps.logger,
           requestId: crypto.randomUUID(),
+          hooks: deps.hooks,
         })),
   );
   // Why: clients probe these; federation of prompts and resources comes with a later issue.
   server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
   server.setRequestHandler("resources/list", () => ({ resources: [] }));
   server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
+}
+
+/** The snapshot as `caller` may see it: the same object when every tool is visible. */
+function visibleTo(
+  snapshot: RegistrySnapshot,
+  caller: Caller,
+  hooks: PipelineHooks,
+): RegistrySnapshot {
+  const visible = snapshot.tools.filter((tool) => hooks.canUse(caller, tool));
+  if (visible.length === snapshot.tools.length) return snapshot;
+  return buildSnapshot(visible, snapshot.version);
 }
 
 /** Runs a handler body and maps its failures onto JSON-RPC errors through the error table. */

@@ -5,7 +5,8 @@
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import { createLegacyListenHub } from "./legacy_listen.ts";
-import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import type { Caller } from "../auth/mod.ts";
+import { CALLER_KEY, createServerFactory, type ServerDeps } from "./server_factory.ts";
 
 /** Options for the MCP service. */
 export interface McpServiceOptions extends ServerDeps {
@@ -19,8 +20,8 @@ export interface McpServiceOptions extends ServerDeps {
 
 /** The MCP endpoint as a fetch-shaped service. */
 export interface McpService {
-  /** Serves one request to the MCP endpoint; `parsedBody` is the already-read JSON body. */
-  fetch(request: Request, parsedBody?: unknown): Promise<Response>;
+  /** Serves one request to the MCP endpoint for `caller`; `parsedBody` is the read JSON body. */
+  fetch(request: Request, options: { caller: Caller; parsedBody?: unknown }): Promise<Response>;
   /** Tells every listening client (both eras) that the tool list changed. */
   toolsChanged(): void;
   /** Number of open notification streams (2025 era). */
@@ -46,10 +47,20 @@ export function createMcpService(options: McpServiceOptions): McpService {
     logger: options.logger,
   });
   return {
-    fetch(request, parsedBody) {
+    fetch(request, { caller, parsedBody }) {
       // Why: 2026-07-28 has no GET; a GET is a 2025-era client opening its notification stream.
       if (request.method === "GET") return Promise.resolve(openLegacyStream(request, hub));
-      return handler.fetch(request, parsedBody === undefined ? undefined : { parsedBody });
+      // Why: the SDK passes authInfo through to the factory untouched; the caller rides in it.
+      const authInfo = {
+        token: "",
+        clientId: caller.principal.id,
+        scopes: [],
+        extra: { [CALLER_KEY]: caller },
+      };
+      return handler.fetch(
+        request,
+        parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+      );
     },
     toolsChanged() {
       handler.notify.toolsChanged();

@@ -1,0 +1,84 @@
+/**
+ * The seams of the `tools/call` pipeline. Each concern (policy, rate limits, cache, credentials,
+ * audit) plugs in here without the pipeline knowing about it; `main.ts` composes the order.
+ */
+
+import type { Caller } from "../auth/mod.ts";
+import type { ExecuteOptions } from "../backends/mod.ts";
+import type { ErrorCode } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+
+/** Facts stages record about one call, for the audit log and metrics. */
+export interface CallFacts {
+  cacheHit?: boolean;
+  coalesced?: boolean;
+  credential?: { name: string; version: number };
+  backendStatus?: number;
+}
+
+/** One call as it travels through the stages. */
+export interface CallContext {
+  readonly tool: ToolDefinition;
+  /** Arguments, already validated against the tool's input schema. */
+  readonly args: Record<string, unknown>;
+  readonly caller: Caller;
+  /** MCP session id where the client has one (2025-era sessions); absent when stateless. */
+  readonly sessionId?: string;
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly facts: CallFacts;
+  /** Extra options a stage hands to the backend (e.g. outbound credentials). */
+  readonly backend: Partial<ExecuteOptions>;
+}
+
+/** A stage wraps the rest of the pipeline; it may short-circuit, annotate or retry. */
+export type CallStage = (ctx: CallContext, next: () => Promise<ToolResult>) => Promise<ToolResult>;
+
+/** What the audit log (and metrics) learn when a call finishes, whatever its outcome. */
+export interface CallRecord {
+  requestId: string;
+  caller: Caller;
+  toolName: string;
+  /** Arguments as received (unvalidated for failed validation); the observer decides what to keep. */
+  args: unknown;
+  /** `ok`, or the error code the call ended with. */
+  outcome: "ok" | ErrorCode;
+  /** The result was a tool error (`isError: true`) the model can read. */
+  isError: boolean;
+  startedAt: Date;
+  durationMs: number;
+  facts: CallFacts;
+}
+
+/** The pluggable parts of the pipeline. */
+export interface PipelineHooks {
+  /** Stages, outermost first. */
+  stages: readonly CallStage[];
+  /** Whether a caller may see and call a tool; a denied tool answers exactly like a missing one. */
+  canUse: (caller: Caller, tool: ToolDefinition) => boolean;
+  /** Called once per finished call; must not throw or block (queue, don't write inline). */
+  onFinished: (record: CallRecord) => void;
+}
+
+/** Hooks that add nothing: every tool visible, no stages, nothing recorded. */
+export const NO_HOOKS: PipelineHooks = {
+  stages: [],
+  canUse: () => true,
+  onFinished: () => {},
+};
+
+/** Runs `core` inside `stages`, outermost first. */
+export function runStages(
+  stages: readonly CallStage[],
+  ctx: CallContext,
+  core: () => Promise<ToolResult>,
+): Promise<ToolResult> {
+  function step(index: number): Promise<ToolResult> {
+    const stage = stages[index];
+    if (stage === undefined) return core();
+    return stage(ctx, () => step(index + 1));
+  }
+  return step(0);
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { anonymousPrincipal, type Caller } from "../../lib/auth/mod.ts";
+import { GatewayError } from "../../lib/errors.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { type CallRecord, callTool, NO_HOOKS, type PipelineHooks } from "../../lib/mcp/mod.ts";
+import { buildSnapshot, type ToolDefinition } from "../../lib/registry/mod.ts";
+
+const caller: Caller = { principal: anonymousPrincipal("127.0.0.1"), server: "default" };
+
+function tsTool(name: string, handler: () => unknown): ToolDefinition {
+  return {
+    name,
+    description: "test tool",
+    inputSchema: { type: "object" },
+    backend: { kind: "ts", handler, timeoutMs: 1000 },
+    source: { file: "test", line: 1 },
+    checkInput: (value) =>
+      typeof value === "object" && value !== null && "bad" in value ? ['argument "bad"'] : [],
+  };
+}
+
+function options(hooks: PipelineHooks) {
+  return {
+    caller,
+    signal: new AbortController().signal,
+    logger: silentLogger,
+    requestId: "req-1",
+    hooks,
+  };
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("expected a GatewayError");
+}
+
+Deno.test("callTool() answers a denied tool exactly like a missing one", async () => {
+  const snapshot = buildSnapshot([tsTool("secret_tool", () => "x")], 1);
+  const hooks = { ...NO_HOOKS, canUse: () => false };
+  const denied = await errorOf(callTool(snapshot, { name: "secret_tool" }, options(hooks)));
+  const missing = await errorOf(callTool(snapshot, { name: "no_such" }, options(NO_HOOKS)));
+  assert.equal(denied.code, "NOT_FOUND");
+  assert.equal(denied.mapping.jsonRpc, missing.mapping.jsonRpc);
+  assert.equal(denied.message.replace("secret_tool", "X"), missing.message.replace("no_such", "X"));
+});
+
+Deno.test("callTool() runs stages outermost first around the backend", async () => {
+  const order: string[] = [];
+  const snapshot = buildSnapshot([tsTool("t", () => (order.push("backend"), "done"))], 1);
+  const hooks: PipelineHooks = {
+    ...NO_HOOKS,
+    stages: [
+      async (_ctx, next) => (order.push("outer"), await next()),
+      async (_ctx, next) => (order.push("inner"), await next()),
+    ],
+  };
+  const result = await callTool(snapshot, { name: "t" }, options(hooks));
+  assert.deepEqual(order, ["outer", "inner", "backend"]);
+  assert.deepEqual(result.content, [{ type: "text", text: "done" }]);
+});
+
+Deno.test("callTool() reports every finished call once, with its outcome code", async () => {
+  const records: CallRecord[] = [];
+  const snapshot = buildSnapshot([tsTool("t", () => "ok")], 1);
+  const hooks = { ...NO_HOOKS, onFinished: (record: CallRecord) => records.push(record) };
+  await callTool(snapshot, { name: "t" }, options(hooks));
+  const invalid = await callTool(snapshot, { name: "t", arguments: { bad: 1 } }, options(hooks));
+  await errorOf(callTool(snapshot, { name: "gone" }, options(hooks)));
+  assert.equal(invalid.isError, true);
+  assert.deepEqual(records.map((r) => [r.toolName, r.outcome, r.isError]), [
+    ["t", "ok", false],
+    ["t", "INVALID_INPUT", true],
+    ["gone", "NOT_FOUND", false],
+  ]);
+  assert.equal(records[0]?.caller.principal.id, "anon:127.0.0.1");
+});
+
+Deno.test("callTool() lets a stage short-circuit so the backend is never reached", async () => {
+  let reached = false;
+  const snapshot = buildSnapshot([tsTool("t", () => (reached = true, "x"))], 1);
+  const hooks: PipelineHooks = {
+    ...NO_HOOKS,
+    stages: [() => Promise.reject(new GatewayError("RATE_LIMITED", "Rate limited: try later"))],
+  };
+  const error = await errorOf(callTool(snapshot, { name: "t" }, options(hooks)));
+  assert.equal(error.code, "RATE_LIMITED");
+  assert.equal(reached, false);
+});
