@@ -26,8 +26,10 @@ export const RULES = {
     "auth/": 6,
     "limits/": 7,
     "cache/": 7,
+    "audit/": 7,
     "mcp/": 8,
     "http/": 9,
+    "cli/": 10,
   } as Record<string, number>,
   /** The only file of a folder that other folders (and main.ts) may import. */
   entry: "mod.ts",

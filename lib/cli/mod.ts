@@ -1,0 +1,12 @@
+/**
+ * The CLI's commands; `main.ts` parses arguments and dispatches here.
+ */
+
+/** `nexus check` (exit 1 on any tool problem) and `nexus health`; raise nothing. */
+export { checkTools, probeHealth } from "./check.ts";
+/** Output helpers for commands; raise nothing. */
+export { messageOf, writeErr, writeOut } from "./io.ts";
+/** `nexus serve`; raises nothing, returns an exit code. */
+export { serveHttp } from "./serve.ts";
+/** `nexus stdio`; raises nothing, returns an exit code when start fails. */
+export { serveStdio } from "./stdio.ts";
