@@ -1,0 +1,88 @@
+/**
+ * Profiling before guessing: runs one MCP server under `deno run --cpu-prof`, drives a fixed
+ * number of `tools/call`s through it, stops it (the profile is written at exit) and summarises
+ * the profile per call.
+ */
+
+import { captureToolCall } from "./capture.ts";
+import { type ProfileSummary, summariseProfile, type WindowMarker } from "./cpu_profile.ts";
+import { measureInterleaved, warmUp } from "./load.ts";
+import { type RunningServer, startHandwritten, startNexus } from "./setups.ts";
+import { createMcpTarget } from "./targets.ts";
+
+/** Which server to profile and how hard to drive it. */
+export interface ProfileOptions {
+  kind: "nexus" | "hand-written";
+  backendUrl: string;
+  toolsDir: string;
+  calls: number;
+  warmupCalls: number;
+  concurrency: number;
+}
+
+/** A profiled run: the summary and where the raw profile was kept. */
+export interface ProfiledRun {
+  kind: string;
+  summary: ProfileSummary;
+  profilePath: string;
+}
+
+/** The idle pause between warm-up and the measured calls; the profile window starts after it. */
+const PAUSE_MS = 1_000;
+
+/**
+ * Why the SDK's own `serveModern`: it runs only while a modern request is served, in both
+ * servers, and it is pinned with the SDK version, so gateway refactors do not move the marker.
+ */
+const MARKER: WindowMarker = {
+  urlIncludes: "@modelcontextprotocol/server/",
+  functionName: "serveModern",
+  gapMs: PAUSE_MS / 2,
+};
+
+/** Runs the profile; the `.cpuprofile` stays in a temp dir so it can be opened in DevTools. */
+export async function profileServer(options: ProfileOptions): Promise<ProfiledRun> {
+  const dir = await Deno.makeTempDir({ prefix: `nexus-bench-${options.kind}-prof-` });
+  const flags = ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval=200"];
+  const server = await startProfiled(options, flags);
+  let calls = 0;
+  try {
+    const target = createMcpTarget(
+      options.kind,
+      await captureToolCall(server.url),
+      server.process.cpuMs,
+    );
+    const { concurrency } = options;
+    await warmUp(target, { concurrency, calls: options.warmupCalls, maxMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+    const [cell] = await measureInterleaved([target], {
+      concurrency,
+      calls: options.calls,
+      warmupCalls: 0,
+      maxMs: 30_000,
+      rounds: 1,
+    });
+    if (cell === undefined || cell.errors > 0) {
+      throw new Error(`Profile run had errors: ${cell?.errorSamples.join("; ")}`);
+    }
+    calls = cell.completed;
+  } finally {
+    await server.process.stop();
+  }
+  const profilePath = await findProfile(dir);
+  const summary = await summariseProfile(profilePath, { calls, marker: MARKER });
+  return { kind: options.kind, summary, profilePath };
+}
+
+function startProfiled(options: ProfileOptions, flags: string[]): Promise<RunningServer> {
+  return options.kind === "nexus"
+    ? startNexus({ toolsDir: options.toolsDir, extraFlags: flags })
+    : startHandwritten(options.backendUrl, flags);
+}
+
+async function findProfile(dir: string): Promise<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".cpuprofile")) return `${dir}/${entry.name}`;
+  }
+  throw new Error(`No .cpuprofile written in ${dir}: did the server exit cleanly on SIGTERM?`);
+}

@@ -1,0 +1,118 @@
+/**
+ * Starting the three processes under test: the REST backend, the hand-written SDK v2 server and
+ * the Nexus gateway (`main.ts serve`) with a tools dir holding one YAML `get_item` tool.
+ */
+
+import { spawnDeno, type Subprocess } from "./processes.ts";
+
+/** One running server and where it listens. */
+export interface RunningServer {
+  url: string;
+  process: Subprocess;
+}
+
+const REPO = new URL("../", import.meta.url);
+const CONFIG = new URL("deno.json", REPO).pathname;
+/** The runtime flags of `deno task start`, used for both MCP servers so they run alike. */
+export const SERVER_FLAGS = [
+  "--unstable-no-legacy-abort",
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+];
+
+/** Starts the REST backend in its own process. */
+export async function startBackend(): Promise<RunningServer> {
+  const { process, url } = await spawnDeno({
+    args: ["run", "--allow-net", scriptPath("bench/backend_server.ts")],
+    readyOn: "stdout",
+    readUrl: (record) => stringField(record, "url"),
+  });
+  return { url, process };
+}
+
+/** Starts the hand-written SDK v2 server calling `backendUrl`; `extraFlags` go to `deno run`. */
+export async function startHandwritten(
+  backendUrl: string,
+  extraFlags: string[] = [],
+): Promise<RunningServer> {
+  const { process, url } = await spawnDeno({
+    args: [
+      "run",
+      ...SERVER_FLAGS,
+      ...extraFlags,
+      "--config",
+      CONFIG,
+      scriptPath("bench/handwritten_server.ts"),
+      backendUrl,
+    ],
+    readyOn: "stdout",
+    readUrl: (record) => stringField(record, "url"),
+  });
+  return { url, process };
+}
+
+/** Options for starting Nexus. */
+export interface NexusOptions {
+  toolsDir: string;
+  /** Extra `deno run` flags, e.g. `--cpu-prof`. */
+  extraFlags?: string[];
+}
+
+/**
+ * Starts `main.ts serve` on port 0 and reads its URL from the "Nexus listening" log line.
+ * Why info and not warn: the listening line is an info record, and at info the per-call path
+ * writes nothing (call and upstream records are debug); run.ts checks that stderr stays silent.
+ */
+export async function startNexus(options: NexusOptions): Promise<RunningServer> {
+  const { process, url } = await spawnDeno({
+    args: [
+      "run",
+      ...SERVER_FLAGS,
+      ...(options.extraFlags ?? []),
+      "--config",
+      CONFIG,
+      scriptPath("main.ts"),
+      "serve",
+    ],
+    env: {
+      NEXUS_PORT: "0",
+      NEXUS_HOST: "127.0.0.1",
+      NEXUS_LOG_LEVEL: "info",
+      NEXUS_TOOLS_DIR: options.toolsDir,
+    },
+    readyOn: "stderr",
+    readUrl: (record) => record.msg === "Nexus listening" ? stringField(record, "url") : undefined,
+  });
+  return { url, process };
+}
+
+/** Writes a tools dir with one YAML file defining `get_item` against `backendUrl`. */
+export async function writeToolsDir(backendUrl: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "nexus-bench-tools-" });
+  const yaml = `tools:
+  - name: get_item
+    description: Fetch one catalogue item by id.
+    input:
+      type: object
+      properties:
+        id: { type: string }
+      required: [id]
+    http:
+      method: GET
+      url: ${backendUrl}/items/{id}
+`;
+  await Deno.writeTextFile(`${dir}/get_item.yaml`, yaml);
+  return dir;
+}
+
+function scriptPath(relative: string): string {
+  return new URL(relative, REPO).pathname;
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === "string" ? value : undefined;
+}
