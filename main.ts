@@ -9,6 +9,11 @@ import {
   checkTools,
   messageOf,
   probeHealth,
+  runAudit,
+  runClients,
+  runCredentials,
+  runKeys,
+  runMigrate,
   serveHttp,
   serveStdio,
   writeErr,
@@ -28,6 +33,13 @@ Commands:
   stdio            Serve the same tools over stdin/stdout, for desktop clients
   check            Validate the config and every tool file; print problems as file:line: message
   health           GET a health URL and exit 0 when it answers 200 (container healthchecks)
+  clients          create NAME [--tools a,b] [--groups g] [--expires 30d] [--admin] | revoke NAME
+                   | list: client API keys (a new key is printed once, on the last line)
+  audit            query|tail [--client C] [--tool T] [--since 1h] [--limit N] [--json]: audit log
+  credentials      set|rotate|list|show|delete|test NAME: the credential vault (secrets from stdin,
+                   --file or --from-env VAR; "nexus credentials" prints the options)
+  keys             generate | rotate: master key (KEK) management
+  migrate          Apply pending store migrations
 
 Options:
   --config <file>  Config file (default: NEXUS_CONFIG, else ./nexus.yaml when present)
@@ -41,7 +53,11 @@ interface Cli {
   command: string;
   config?: string;
   url?: string;
+  /** Arguments after a command with subcommands of its own (`clients`, `audit`). */
+  rest?: string[];
 }
+
+const NESTED_COMMANDS = ["clients", "audit", "credentials", "keys", "migrate"];
 
 if (import.meta.main) {
   const code = await main(Deno.args);
@@ -69,11 +85,26 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const logger = createLogger({ level: config.logLevel });
   if (cli.command === "check") return await checkTools(config);
+  if (cli.command === "clients") return await runClients(config, cli.rest ?? []);
+  if (cli.command === "audit") return await runAudit(config, cli.rest ?? []);
+  if (cli.command === "credentials") return await runCredentials(config, cli.rest ?? []);
+  if (cli.command === "keys") return await runKeys(config, cli.rest ?? []);
+  if (cli.command === "migrate") return await runMigrate(config);
   if (cli.command === "stdio") return await serveStdio(config, logger);
-  return await serveHttp(config, logger);
+  return await serveHttp(config, logger, { configPath: configName(cli.config) });
 }
 
 function parseCli(argv: string[]): Cli {
+  if (NESTED_COMMANDS.includes(argv[0] ?? "")) {
+    // Why not strict: the command parses its own flags; only --config matters here.
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      strict: false,
+      options: { config: { type: "string" } },
+    });
+    const config = typeof values.config === "string" ? values.config : undefined;
+    return { command: argv[0]!, config, rest: argv.slice(1) };
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

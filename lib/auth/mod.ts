@@ -1,5 +1,6 @@
 /**
- * Caller identity (`Principal`) and, with the auth issue, authentication and tool policies.
+ * Caller identity (`Principal`), client authentication (API keys, OIDC JWTs) and tool policies
+ * (per client and group, per virtual server).
  */
 
 export {
@@ -10,3 +11,25 @@ export {
   type PrincipalKind,
   stdioPrincipal,
 } from "./principal.ts";
+/** `issueApiKey()` mints a key and stores its hash; raises INVALID_INPUT (name bad or taken). */
+export { issueApiKey, type IssuedKey } from "./api_keys.ts";
+/** `createApiKeyVerifier()` checks keys against the store; `verify` raises UNAUTHENTICATED. */
+export { type ApiKeyVerifier, createApiKeyVerifier } from "./api_keys.ts";
+/** `createJwtVerifier()` checks OIDC JWTs; raises INVALID_CONFIG, `verify` UNAUTHENTICATED. */
+export { createJwtVerifier, type JwtOptions, type JwtVerifier } from "./jwt.ts";
+/** `discoverJwksUrl()` reads `jwks_uri` from the issuer's metadata; raises a plain Error. */
+export { discoverJwksUrl } from "./jwks.ts";
+/** `createAuthenticator()` turns a bearer header into a principal; UNAUTHENTICATED, FORBIDDEN. */
+export {
+  type Authenticator,
+  type AuthenticatorOptions,
+  createAuthenticator,
+} from "./authenticate.ts";
+/** `createPolicy()` compiles policies and virtual servers; raises nothing. */
+export {
+  createPolicy,
+  type Policy,
+  type PolicyRule,
+  type VirtualServerSpec,
+  visibleToolNames,
+} from "./policy.ts";

@@ -16,6 +16,8 @@ export interface Principal {
   address?: string;
   /** Groups or roles the policies match on. */
   groups: readonly string[];
+  /** Tool patterns this credential is limited to (an API key created with `--tools`). */
+  tools?: readonly string[];
 }
 
 /** A principal on one endpoint: `/mcp` is the `default` virtual server, `/mcp/{name}` another. */

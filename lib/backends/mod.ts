@@ -7,6 +7,7 @@ import type { ToolDefinition, ToolResult } from "../registry/types.ts";
 import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
 import type { ExecuteOptions } from "./options.ts";
+import { redactOutcome } from "./redact.ts";
 import { executeTs } from "./ts/execute.ts";
 
 export type { ExecuteOptions } from "./options.ts";
@@ -24,10 +25,21 @@ export function executeTool(
   if (options.signal.aborted) return Promise.reject(cancelledError());
   const logger = options.logger.child({ tool: tool.name, backend: tool.backend.kind });
   const backendOptions = { ...options, logger };
+  const outcome = route(tool, args, backendOptions);
+  // Why: the credential's secrets (and their encodings) may come back in a body or an error.
+  const redact = options.outboundAuth?.redact;
+  return redact === undefined ? outcome : redactOutcome(outcome, redact);
+}
+
+function route(
+  tool: ToolDefinition,
+  args: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<ToolResult> {
   switch (tool.backend.kind) {
     case "http":
-      return executeHttp(tool.backend, args, backendOptions);
+      return executeHttp(tool.backend, args, options);
     case "ts":
-      return executeTs(tool.backend, args, backendOptions);
+      return executeTs(tool.backend, args, options);
   }
 }

@@ -8,5 +8,13 @@ export { checkTools, probeHealth } from "./check.ts";
 export { messageOf, writeErr, writeOut } from "./io.ts";
 /** `nexus serve`; raises nothing, returns an exit code. */
 export { serveHttp } from "./serve.ts";
+/** `nexus clients create|revoke|list`; raises nothing, returns an exit code. */
+export { runClients } from "./clients.ts";
+/** `nexus audit query|tail`; raises nothing, returns an exit code. */
+export { runAudit } from "./audit.ts";
 /** `nexus stdio`; raises nothing, returns an exit code when start fails. */
 export { serveStdio } from "./stdio.ts";
+/** `nexus credentials …`, `nexus keys …`, `nexus migrate`; raise nothing, return exit codes. */
+export { cliActor, type OpenVault, openVault, runCredentials } from "./credentials.ts";
+export { runKeys } from "./keys.ts";
+export { runMigrate } from "./migrate.ts";

@@ -3,17 +3,41 @@
  * decides visibility and where finished calls are recorded. Each concern adds itself here.
  */
 
+import type { AuditLog } from "../audit/mod.ts";
+import type { Policy } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import { NO_HOOKS, type PipelineHooks } from "../mcp/mod.ts";
+import type { Vault } from "../credentials/mod.ts";
+import { createCredentialStage, NO_HOOKS, type PipelineHooks } from "../mcp/mod.ts";
+import type { LimitsAndCache } from "./limits.ts";
 
 /** What pipeline parts may need; grows with stores, vault, limiter, cache, auth and audit. */
 export interface PipelineParts {
   config: Config;
   logger: Logger;
+  /** The tool policy in force (it reloads); absent: every tool visible. */
+  policy?: () => Policy;
+  /** Where finished calls are recorded; absent: nowhere. */
+  audit?: AuditLog;
+  /** Rate limits and the response cache (their stages, in their own order); absent: none. */
+  limits?: LimitsAndCache;
+  /** The credential vault: tools naming a credential get it injected; absent: such tools fail. */
+  vault?: Vault;
 }
 
 /** Builds the pipeline hooks, outermost stage first. */
-export function buildPipeline(_parts: PipelineParts): PipelineHooks {
-  return NO_HOOKS;
+export function buildPipeline(parts: PipelineParts): PipelineHooks {
+  const { policy, audit } = parts;
+  return {
+    ...NO_HOOKS,
+    stages: [
+      ...parts.limits?.stages ?? [],
+      // Why innermost: a retry after HTTP 401 re-runs only the backend, not limits or cache.
+      createCredentialStage(parts.vault),
+    ],
+    canUse: policy === undefined
+      ? NO_HOOKS.canUse
+      : (caller, tool) => policy().canUse(caller, tool),
+    onFinished: audit === undefined ? NO_HOOKS.onFinished : (record) => audit.record(record),
+  };
 }

@@ -4,16 +4,30 @@
  */
 
 import type { Config } from "../config/mod.ts";
-import { type AppEnv, createApp, isLoopbackAddress } from "../http/mod.ts";
+import {
+  type AppEnv,
+  createAdminApp,
+  createAdminCredentialRoutes,
+  createApp,
+  isLoopbackAddress,
+} from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { createMcpService } from "../mcp/mod.ts";
 import { VERSION } from "../version.ts";
+import { type OpenVault, openVault, startCredentialUpkeep } from "./credentials.ts";
+import { openLimits } from "./limits.ts";
 import { buildPipeline } from "./pipeline.ts";
-import { openRegistry } from "./registry.ts";
+import { type OpenRegistry, openRegistry } from "./registry.ts";
 import { onShutdown } from "./shutdown.ts";
+import { openSecurity, type Security } from "./security.ts";
+import { openStore, type Store } from "../store/mod.ts";
 
 /** Serves until a signal stops the server; returns the exit code. */
-export async function serveHttp(config: Config, logger: Logger): Promise<number> {
+export async function serveHttp(
+  config: Config,
+  logger: Logger,
+  options: { configPath?: string } = {},
+): Promise<number> {
   let handler: (request: Request, env: AppEnv) => Response | Promise<Response> = () =>
     new Response("Starting", { status: 503 });
   const server = Deno.serve(
@@ -22,20 +36,29 @@ export async function serveHttp(config: Config, logger: Logger): Promise<number>
   );
   const port = server.addr.port;
   let notify = () => {};
-  let registry;
+  let parts: Awaited<ReturnType<typeof openParts>>;
   try {
-    registry = await openRegistry(config, logger, { port, onSwap: () => notify() });
+    parts = await openParts(config, logger, { port, ...options, onChange: () => notify() });
   } catch (error) {
     logger.error("Cannot start", { error });
     await server.shutdown();
     return 1;
   }
+  const { store, security, registry, credentials } = parts;
+  const limits = openLimits(config, logger);
   const mcp = createMcpService({
     snapshot: registry.current,
     logger,
     pageSize: config.toolsPageSize,
     listTtlMs: config.listTtlMs,
-    hooks: buildPipeline({ config, logger }),
+    hooks: buildPipeline({
+      config,
+      logger,
+      policy: security.policy,
+      audit: security.audit,
+      limits,
+      vault: credentials.vault,
+    }),
     maxListenStreams: config.maxListenStreams,
     maxBodyBytes: config.maxBodyBytes,
   });
@@ -51,14 +74,64 @@ export async function serveHttp(config: Config, logger: Logger): Promise<number>
     maxBodyBytes: config.maxBodyBytes,
     demoApi: config.demoApi,
     ready: () => true,
+    auth: security.httpAuth,
+    admin: createAdminApp({
+      auth: security.httpAuth,
+      logger,
+      routes: {
+        ...security.adminRoutes,
+        "/credentials": createAdminCredentialRoutes(credentials.vault, { logger }),
+      },
+    }),
   }).fetch;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/mcp`;
   logger.info("Nexus listening", { url, tools: registry.current().tools.length, version: VERSION });
-  onShutdown(logger, async () => {
-    await mcp.close();
-    await registry.close();
-    await server.shutdown();
+  const stopUpkeep = startCredentialUpkeep(credentials, {
+    logger,
+    hasKeyring: credentials.hasKeyring,
   });
+  let stopping: Promise<void> | undefined;
+  onShutdown(logger, () =>
+    stopping ??= (async () => {
+      stopUpkeep();
+      await mcp.close();
+      await registry.close();
+      await server.shutdown();
+      await limits.close();
+      // Why after the server: every call that finished is in the audit buffer by now.
+      await security.close();
+      await store.close();
+    })());
   await server.finished;
+  await stopping;
   return 0;
+}
+
+/** Opens the store, security (auth, policy, audit) and the registry; closes what opened on error. */
+async function openParts(
+  config: Config,
+  logger: Logger,
+  options: { port: number; configPath?: string; onChange: () => void },
+): Promise<
+  { store: Store; security: Security; registry: OpenRegistry; credentials: OpenVault }
+> {
+  const store = await openStore(config, { logger });
+  let security: Security | undefined;
+  try {
+    const credentials = await openVault(config, { logger, store });
+    security = await openSecurity(config, logger, {
+      store,
+      configPath: options.configPath,
+      onPolicyChange: options.onChange,
+    });
+    const registry = await openRegistry(config, logger, {
+      port: options.port,
+      onSwap: options.onChange,
+    });
+    return { store, security, registry, credentials };
+  } catch (error) {
+    await security?.close();
+    await store.close();
+    throw error;
+  }
 }

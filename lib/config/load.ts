@@ -61,7 +61,7 @@ function configError(error: z.ZodError, fileName: string): GatewayError {
   const lines = error.issues.map((issue) => {
     const key = String(issue.path[0] ?? "");
     const envName = ENV_NAMES[key as keyof RawConfig];
-    const source = envName ? `${envName} / ${key}` : `${fileName}: ${key}`;
+    const source = envName ? `${envName} / ${key}` : `${fileName}: ${issue.path.join(".")}`;
     if (issue.code === "unrecognized_keys") {
       return `${fileName}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     }

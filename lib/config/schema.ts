@@ -6,6 +6,66 @@ import { z } from "zod";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
+/** Asymmetric JWS algorithms a token may use; `none` and HMAC are never accepted. */
+export const JWT_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const patterns = z.array(z.string().min(1)).default([]);
+
+/** One tool policy (file-only): who it applies to, which tools it allows or denies. */
+const policySchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  clients: patterns,
+  groups: patterns,
+  tools: patterns,
+  tags: patterns,
+  deny: patterns,
+  rateLimit: z.record(z.string(), z.string()).optional(),
+});
+
+/** One virtual server (file-only): a named bundle of tools served at `/mcp/{name}`. */
+const serverSchema = z.strictObject({
+  description: z.string().optional(),
+  tools: patterns,
+  tags: patterns,
+  clients: patterns,
+  groups: patterns,
+});
+
+const RATE = /^[1-9]\d*\/(sec|min|hour|day)$/;
+const rate = z.string().trim().regex(RATE, 'must be a rate such as "60/min" (sec, min, hour, day)')
+  .optional();
+/** Rate-limit scopes; the same names as a tool file's `rateLimit` keys (lib/registry). */
+const LIMIT_SCOPES = [
+  "perClient",
+  "perSession",
+  "perTool",
+  "perCredential",
+  "perHost",
+  "global",
+] as const;
+
+/** Default limits per scope (file-only `rateLimits`); a tool's own `rateLimit` replaces them. */
+const rateLimitsSchema = z.strictObject({
+  perClient: rate,
+  perSession: rate,
+  perTool: rate,
+  perCredential: rate,
+  perHost: rate,
+  global: rate,
+});
+
 /** Gateway configuration after validation; secrets are wrapped by `loadConfig`. */
 export const configSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -15,6 +75,7 @@ export const configSchema = z.strictObject({
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
   masterKey: z.string().min(1).optional(),
+  masterKeyFile: z.string().min(1).optional(),
   allowedOrigins: z.array(z.string().min(1)).default([]),
   allowedHosts: z.array(z.string().min(1)).default([]),
   maxBodyBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
@@ -24,13 +85,38 @@ export const configSchema = z.strictObject({
   hotReload: z.preprocess(parseBoolean, z.boolean()).default(true),
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
+  // Client authentication, policies, virtual servers, admin API and audit (auth issue).
+  resourceUrl: z.string().url().optional(),
+  authIssuer: z.string().url().optional(),
+  authAudience: z.string().min(1).optional(),
+  authJwksUrl: z.string().url().optional(),
+  authAlgorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(["RS256", "PS256", "ES256"]),
+  authClockSkewSec: z.coerce.number().int().min(0).max(300).default(30),
+  authClientClaim: z.string().min(1).default("azp"),
+  authGroupsClaim: z.string().min(1).default("groups"),
+  allowAnonymous: z.preprocess(parseBoolean, z.boolean()).default(false),
+  adminGroup: z.string().min(1).optional(),
+  auditArguments: z.preprocess(parseBoolean, z.boolean()).default(false),
+  auditRetentionDays: z.coerce.number().int().min(0).default(90),
+  auditBufferSize: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  policies: z.array(policySchema).default([]),
+  servers: z.record(z.string().regex(SERVER_NAME), serverSchema).default({}),
+  // Rate limits and response cache (rate-limit issue).
+  redisPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ . : -")
+    .default("nexus"),
+  redisTimeoutMs: z.coerce.number().int().min(10).max(60_000).default(250),
+  rateLimits: rateLimitsSchema.default({}),
+  rateLimitFailOpen: z.array(z.enum(LIMIT_SCOPES)).default([]),
+  cacheValueBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  cacheMemoryBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  cacheErrorTtlMs: z.coerce.number().int().min(0).max(86_400_000).default(0),
 });
 
 /** Validated gateway configuration. */
 export type RawConfig = z.infer<typeof configSchema>;
 
 /** The environment variable behind each config key; keys absent here are file-only. */
-export const ENV_NAMES: Readonly<Record<keyof RawConfig, string>> = {
+export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   host: "NEXUS_HOST",
   port: "NEXUS_PORT",
   toolsDir: "NEXUS_TOOLS_DIR",
@@ -38,6 +124,7 @@ export const ENV_NAMES: Readonly<Record<keyof RawConfig, string>> = {
   databaseUrl: "NEXUS_DATABASE_URL",
   redisUrl: "NEXUS_REDIS_URL",
   masterKey: "NEXUS_MASTER_KEY",
+  masterKeyFile: "NEXUS_MASTER_KEY_FILE",
   allowedOrigins: "NEXUS_ALLOWED_ORIGINS",
   allowedHosts: "NEXUS_ALLOWED_HOSTS",
   maxBodyBytes: "NEXUS_MAX_BODY_BYTES",
@@ -47,10 +134,34 @@ export const ENV_NAMES: Readonly<Record<keyof RawConfig, string>> = {
   hotReload: "NEXUS_HOT_RELOAD",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
   demoApi: "NEXUS_DEMO_API",
+  resourceUrl: "NEXUS_RESOURCE_URL",
+  authIssuer: "NEXUS_AUTH_ISSUER",
+  authAudience: "NEXUS_AUTH_AUDIENCE",
+  authJwksUrl: "NEXUS_AUTH_JWKS_URL",
+  authAlgorithms: "NEXUS_AUTH_ALGORITHMS",
+  authClockSkewSec: "NEXUS_AUTH_CLOCK_SKEW_SEC",
+  authClientClaim: "NEXUS_AUTH_CLIENT_CLAIM",
+  authGroupsClaim: "NEXUS_AUTH_GROUPS_CLAIM",
+  allowAnonymous: "NEXUS_ALLOW_ANONYMOUS",
+  adminGroup: "NEXUS_ADMIN_GROUP",
+  auditArguments: "NEXUS_AUDIT_ARGUMENTS",
+  auditRetentionDays: "NEXUS_AUDIT_RETENTION_DAYS",
+  auditBufferSize: "NEXUS_AUDIT_BUFFER_SIZE",
+  redisPrefix: "NEXUS_REDIS_PREFIX",
+  redisTimeoutMs: "NEXUS_REDIS_TIMEOUT_MS",
+  rateLimitFailOpen: "NEXUS_RATE_LIMIT_FAIL_OPEN",
+  cacheValueBytes: "NEXUS_CACHE_VALUE_BYTES",
+  cacheMemoryBytes: "NEXUS_CACHE_MEMORY_BYTES",
+  cacheErrorTtlMs: "NEXUS_CACHE_ERROR_TTL_MS",
 };
 
 /** Keys whose env value is a comma-separated list. */
-export const LIST_KEYS: ReadonlySet<keyof RawConfig> = new Set(["allowedOrigins", "allowedHosts"]);
+export const LIST_KEYS: ReadonlySet<keyof RawConfig> = new Set([
+  "allowedOrigins",
+  "allowedHosts",
+  "authAlgorithms",
+  "rateLimitFailOpen",
+]);
 
 function parseBoolean(value: unknown): unknown {
   if (value === "true" || value === "1") return true;

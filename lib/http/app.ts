@@ -13,6 +13,8 @@ import { readJsonRpcBody } from "./body.ts";
 import { createDemoApi } from "./demo.ts";
 import { createRequestGuard, type GuardOptions } from "./guard.ts";
 import { edgeErrorResponse } from "./responses.ts";
+import type { AdminEnv } from "./admin.ts";
+import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
 /** What the HTTP app is built from. */
 export interface AppDeps {
@@ -23,6 +25,10 @@ export interface AppDeps {
   demoApi: boolean;
   /** Readiness: the registry is loaded and every configured store answers. */
   ready: () => boolean;
+  /** Client authentication and virtual servers; absent: every `/mcp` caller is anonymous. */
+  auth?: HttpAuth;
+  /** The `/admin` sub-app, which authenticates administrators itself. */
+  admin?: Hono<AdminEnv>;
 }
 
 /** Per-connection facts the server passes to `app.fetch(request, env)`. */
@@ -39,13 +45,24 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
     const ready = deps.ready();
     return c.json({ status: ready ? "ready" : "starting" }, ready ? 200 : 503);
   });
-  app.all("/mcp", (c) => {
-    const caller: Caller = {
-      principal: anonymousPrincipal(addressOf(c.env?.remoteAddr)),
-      server: DEFAULT_SERVER,
-    };
-    return serveMcp(c.req.raw, caller, { deps, checkRequest });
-  });
+  const serveMcpAt = (request: Request, env: AppEnv | undefined, server: string) => {
+    const address = addressOf(env?.remoteAddr);
+    const resolveCaller = deps.auth === undefined
+      ? () => Promise.resolve(anonymousAt(address, server))
+      : () => deps.auth!.mcpCaller(request, address, server);
+    return serveMcp(request, resolveCaller, { deps, checkRequest });
+  };
+  app.all("/mcp", (c) => serveMcpAt(c.req.raw, c.env, DEFAULT_SERVER));
+  app.all("/mcp/:server", (c) => serveMcpAt(c.req.raw, c.env, c.req.param("server")));
+  if (deps.auth !== undefined) {
+    const auth = deps.auth;
+    app.get(METADATA_PATH, (c) => auth.metadata(c.req.raw, ""));
+    app.get(
+      `${METADATA_PATH}/*`,
+      (c) => auth.metadata(c.req.raw, c.req.path.slice(METADATA_PATH.length)),
+    );
+  }
+  if (deps.admin !== undefined) app.route("/admin", deps.admin);
   if (deps.demoApi) app.route("/demo", createDemoApi());
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   app.onError((error, c) => {
@@ -60,9 +77,15 @@ function addressOf(addr: Deno.Addr | undefined): string | undefined {
   return addr !== undefined && "hostname" in addr ? addr.hostname : undefined;
 }
 
+/** Without authentication every caller is anonymous, and only `/mcp` exists. */
+function anonymousAt(address: string | undefined, server: string): Caller | Response {
+  if (server !== DEFAULT_SERVER) return notFound();
+  return { principal: anonymousPrincipal(address), server };
+}
+
 async function serveMcp(
   request: Request,
-  caller: Caller,
+  resolveCaller: () => Promise<Caller | Response>,
   { deps, checkRequest }: {
     deps: AppDeps;
     checkRequest: (request: Request) => GatewayError | undefined;
@@ -73,6 +96,8 @@ async function serveMcp(
     deps.logger.warn("Rejected MCP request", { reason: forbidden.message });
     return edgeErrorResponse(forbidden);
   }
+  const caller = await resolveCaller();
+  if (caller instanceof Response) return caller;
   if (request.method !== "POST") return deps.mcp.fetch(request, { caller });
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(contentType)) {

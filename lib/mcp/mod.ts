@@ -3,6 +3,9 @@
  */
 
 export { type CallOptions, callTool } from "./call_pipeline.ts";
+/** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
+ * vault raises, credential faults as INTERNAL naming only the request id. */
+export { createCredentialStage } from "./credential_stage.ts";
 export { createMcpService, type McpService, type McpServiceOptions } from "./service.ts";
 export { createServerFactory, type ServerDeps } from "./server_factory.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
@@ -14,3 +17,12 @@ export {
   NO_HOOKS,
   type PipelineHooks,
 } from "./stages.ts";
+/** Rate-limit stages (limits, backends' quotas); they raise RATE_LIMITED with `retryAfterMs`. */
+export { createLimitStage, createUpstreamStage, rateLimitedError } from "./limit_stage.ts";
+/** Response-cache stages (lookahead before limits, serve after); see `CacheStages.serve`. */
+export {
+  type CacheStageOptions,
+  type CacheStages,
+  createCacheStages,
+  defaultCacheScope,
+} from "./cache_stage.ts";

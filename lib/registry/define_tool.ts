@@ -26,6 +26,8 @@ export interface ToolOptions<I extends ZodObjectSchema> {
   cache?: { ttl: string | number };
   /** Per-scope limits such as `{ perClient: "60/min" }`. */
   rateLimit?: Record<string, string>;
+  /** Labels policies and virtual servers select tools by. */
+  tags?: string[];
   /** `"250ms"`, `"10s"`, `"2m"` or ms; default 30 s, at most 5 min. */
   timeout?: string | number;
   /** Runs with arguments already parsed by `input` (defaults and transforms applied). */

@@ -27,6 +27,8 @@ export const RATE_LIMIT_SCOPES: readonly string[] = [
   "perHost",
   "global",
 ];
+/** Tool tags: lower-case words policies and virtual servers select by. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 /** Default and maximum backend timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 5 * 60_000;
@@ -162,4 +164,17 @@ export function dotted(path: readonly (string | number)[]): string {
 /** Whether a value is a plain (non-array, non-null) object. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Tags from a list of tag words, or problems. */
+export function readTags(value: unknown): string[] | FieldProblem[] {
+  if (!Array.isArray(value) || !value.every((tag) => typeof tag === "string")) {
+    return [{ path: ["tags"], message: "tags must be a list of strings" }];
+  }
+  const bad = value.filter((tag) => !TAG_PATTERN.test(tag));
+  if (bad.length > 0) {
+    const message = `tags must be lower-case words (a-z, 0-9, _ . -): ${bad.join(", ")}`;
+    return [{ path: ["tags"], message }];
+  }
+  return [...new Set(value)];
 }

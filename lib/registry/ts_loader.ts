@@ -11,9 +11,11 @@ import { type DefinedTool, isDefinedTool } from "./define_tool.ts";
 import {
   checkAuthName,
   checkToolName,
+  type FieldProblem,
   readAnnotations,
   readCache,
   readRateLimit,
+  readTags,
   readTimeout,
 } from "./fields.ts";
 import type { SchemaCompiler, SchemaRole } from "./schema.ts";
@@ -137,8 +139,8 @@ function deriveSchema(
 function readExtras(
   defined: DefinedTool,
   report: (message: string) => void,
-): Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit"> | undefined {
-  const extras: Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit"> = {};
+): Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit" | "tags"> | undefined {
+  const extras: Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit" | "tags"> = {};
   const problems: string[] = [];
   if (defined.annotations !== undefined) {
     const annotations = readAnnotations(defined.annotations);
@@ -159,6 +161,11 @@ function readExtras(
     const rateLimit = readRateLimit(defined.rateLimit);
     if (Array.isArray(rateLimit)) problems.push(...rateLimit.map((p) => p.message));
     else extras.rateLimit = rateLimit;
+  }
+  if (defined.tags !== undefined) {
+    const tags = readTags(defined.tags);
+    if (tags.every((tag) => typeof tag === "string")) extras.tags = tags as string[];
+    else problems.push(...(tags as FieldProblem[]).map((p) => p.message));
   }
   problems.forEach(report);
   return problems.length > 0 ? undefined : extras;

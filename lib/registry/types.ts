@@ -110,6 +110,8 @@ export interface ToolDefinition {
   cache?: CacheSpec;
   /** Raw per-tool rate limits such as `{ perClient: "60/min" }` (rate-limit issue). */
   rateLimit?: Record<string, string>;
+  /** Labels policies and virtual servers select tools by (`tags: [jira, read]`). */
+  tags?: string[];
   backend: BackendSpec;
   source: SourceLocation;
   /** Compiled once at load: checks call arguments against `inputSchema`. */

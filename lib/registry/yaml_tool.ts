@@ -12,6 +12,7 @@ import {
   readAnnotations,
   readCache,
   readRateLimit,
+  readTags,
   type ReportProblem,
   unknownKeys,
 } from "./fields.ts";
@@ -39,6 +40,7 @@ const TOOL_KEYS = [
   "http",
   "cache",
   "rateLimit",
+  "tags",
 ];
 const DEFAULT_INPUT: JsonObject = { type: "object", properties: {} };
 
@@ -144,8 +146,8 @@ function readSchema(
 function readExtras(
   entry: Record<string, unknown>,
   report: ReportProblem,
-): Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit"> {
-  const extras: Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit"> = {};
+): Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit" | "tags"> {
+  const extras: Pick<ToolDefinition, "annotations" | "auth" | "cache" | "rateLimit" | "tags"> = {};
   if (entry.annotations !== undefined) {
     const annotations = readAnnotations(entry.annotations);
     if (Array.isArray(annotations)) annotations.forEach(report);
@@ -165,6 +167,11 @@ function readExtras(
     const rateLimit = readRateLimit(entry.rateLimit);
     if (Array.isArray(rateLimit)) rateLimit.forEach(report);
     else extras.rateLimit = rateLimit;
+  }
+  if (entry.tags !== undefined) {
+    const tags = readTags(entry.tags);
+    if (tags.every((tag) => typeof tag === "string")) extras.tags = tags as string[];
+    else (tags as FieldProblem[]).forEach(report);
   }
   return extras;
 }

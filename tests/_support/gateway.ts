@@ -86,7 +86,16 @@ export interface Gateway {
 export async function startGateway(
   options: { toolsDir?: string; env?: Record<string, string> } = {},
 ): Promise<Gateway> {
-  const child = spawnServe(options);
+  // Why: each gateway gets its own embedded store unless the test names one, so client keys and
+  // audit rows of one test never leak into another (or into the developer's ./.nexus).
+  const ownDataDir = options.env?.NEXUS_DATA_DIR === undefined &&
+      options.env?.NEXUS_DATABASE_URL === undefined
+    ? await Deno.makeTempDir({ prefix: "nexus-e2e-data-" })
+    : undefined;
+  const child = spawnServe({
+    ...options,
+    env: { ...(ownDataDir ? { NEXUS_DATA_DIR: ownDataDir } : {}), ...options.env },
+  });
   const lines: string[] = [];
   const listening = Promise.withResolvers<string>();
   const drained = collectLines(child.stderr, (line) => {
@@ -104,6 +113,7 @@ export async function startGateway(
       }
       const status = await child.status;
       await drained;
+      if (ownDataDir) await Deno.remove(ownDataDir, { recursive: true }).catch(() => {});
       return status;
     })();
     return stopped;

@@ -3,6 +3,7 @@
  * timeout, and turn the response or the failure into a tool result or a `GatewayError`.
  */
 
+import { applyOutboundAuth } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
 import type { HttpBackendSpec, ToolResult } from "../../registry/types.ts";
 import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
@@ -23,6 +24,8 @@ export async function executeHttp(
   options: ExecuteOptions,
 ): Promise<ToolResult> {
   const request = buildRequest(spec, args);
+  // Why: injected here, after the template is filled, so no argument can read or override it.
+  if (options.outboundAuth !== undefined) applyOutboundAuth(request, options.outboundAuth);
   checkEgress(request.url, options.egressOrigins);
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   try {
@@ -32,6 +35,7 @@ export async function executeHttp(
       egressOrigins: options.egressOrigins,
       fetch: options.fetch ?? globalThis.fetch,
     });
+    options.observeResponse?.({ status: response.status, headers: response.headers });
     // Why: the body is read under the same deadline, so a slow-dripping body also times out.
     if (!response.ok) throw await upstreamStatusError(response);
     return await successResult(response, { method: request.method, spec: spec.response });

@@ -1,0 +1,16 @@
+/**
+ * The durable audit log: one record per finished `tools/call`, buffered and written in batches to
+ * the store, with retention and queries for the CLI and the admin API.
+ */
+
+/** `createAuditLog()` starts the batched writer; raises nothing (store faults are logged). */
+export {
+  type AuditLog,
+  type AuditLogOptions,
+  type AuditStats,
+  createAuditLog,
+} from "./audit_log.ts";
+/** `toAuditRow()` builds one record (arguments hashed, redacted); raises nothing. */
+export { canonicalJson, type FinishedCall, redact, toAuditRow } from "./entry.ts";
+/** `parseSince()` reads `15m` / `7d` / a date as epoch ms; raises INVALID_INPUT. */
+export { parseSince } from "./since.ts";

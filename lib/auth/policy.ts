@@ -1,0 +1,181 @@
+/**
+ * Tool policies and virtual servers: which tools a caller may list and call, on which endpoint.
+ *
+ * Semantics (README "Security"): with no policy every authenticated caller may use every tool;
+ * once any policy exists, a caller may use a tool only when a policy that applies to it allows the
+ * tool (by name pattern or tag) and none that applies denies it. A virtual server narrows further
+ * to its bundle, and may itself be limited to some clients or groups.
+ */
+
+import type { RegistrySnapshot, ToolDefinition } from "../registry/mod.ts";
+import { compilePatterns, matchesAny, type PatternSet } from "./patterns.ts";
+import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
+
+/** One policy as written in `nexus.yaml` under `policies:`. */
+export interface PolicyRule {
+  name?: string;
+  /** Client names or ids (patterns) the policy applies to. */
+  clients: readonly string[];
+  /** Groups (patterns) the policy applies to; with `clients`, either matching is enough. */
+  groups: readonly string[];
+  /** Tool name patterns allowed. */
+  tools: readonly string[];
+  /** Tool tags allowed. */
+  tags: readonly string[];
+  /** Tool name patterns denied, whatever another policy allows. */
+  deny: readonly string[];
+  /** Per-client rate-limit overrides (`{ perClient: "600/min" }`), read by the limits stage. */
+  rateLimit?: Readonly<Record<string, string>>;
+}
+
+/** One virtual server as written in `nexus.yaml` under `servers:`. */
+export interface VirtualServerSpec {
+  description?: string;
+  tools: readonly string[];
+  tags: readonly string[];
+  /** When set (or `groups`), only these clients may use the endpoint. */
+  clients: readonly string[];
+  groups: readonly string[];
+}
+
+/** The policy the gateway enforces; swapped whole on reload. */
+export interface Policy {
+  /** Whether `caller` may see and call `tool` on its endpoint. */
+  canUse(caller: Caller, tool: ToolDefinition): boolean;
+  /** Whether `principal` may use virtual server `server` (false for an unknown server). */
+  mayEnter(principal: Principal, server: string): boolean;
+  /** Rate-limit overrides for `principal`, first policy in file order winning per scope. */
+  rateLimitFor(principal: Principal): Readonly<Record<string, string>> | undefined;
+  /** The virtual server names, `default` (`/mcp`) excluded. */
+  serverNames(): readonly string[];
+}
+
+interface CompiledRule {
+  clients: PatternSet;
+  groups: PatternSet;
+  tools: PatternSet;
+  tags: PatternSet;
+  deny: PatternSet;
+  everyone: boolean;
+  rateLimit?: Readonly<Record<string, string>>;
+}
+
+interface CompiledServer {
+  tools: PatternSet;
+  tags: PatternSet;
+  clients: PatternSet;
+  groups: PatternSet;
+}
+
+/** Compiles policies and virtual servers once. Raises nothing: the config schema validated them. */
+export function createPolicy(
+  options: { rules?: readonly PolicyRule[]; servers?: Readonly<Record<string, VirtualServerSpec>> },
+): Policy {
+  const rules = (options.rules ?? []).map(compileRule);
+  const servers = new Map<string, CompiledServer>();
+  for (const [name, spec] of Object.entries(options.servers ?? {})) {
+    servers.set(name, compileServer(spec));
+  }
+  // Why: a key's tool list rides on every request's principal (the same array while the key is
+  // cached); compile each list once, without holding on to principals that are gone.
+  const keyPatterns = new WeakMap<readonly string[], PatternSet>();
+  function keyAllows(tools: readonly string[], name: string): boolean {
+    let set = keyPatterns.get(tools);
+    if (set === undefined) keyPatterns.set(tools, set = compilePatterns(tools));
+    return set.test(name);
+  }
+  function mayEnter(principal: Principal, server: string): boolean {
+    const spec = servers.get(server);
+    if (spec === undefined) return server === DEFAULT_SERVER;
+    return admits(spec, principal);
+  }
+  return {
+    canUse(caller, tool) {
+      const { principal } = caller;
+      const server = servers.get(caller.server);
+      if (server !== undefined && !(inBundle(server, tool) && admits(server, principal))) {
+        return false;
+      }
+      if (server === undefined && caller.server !== DEFAULT_SERVER) return false;
+      if (principal.tools !== undefined && principal.tools.length > 0) {
+        if (!keyAllows(principal.tools, tool.name)) return false;
+      }
+      // Why: the stdio client is whoever launched the process, who can read this config anyway.
+      if (rules.length === 0 || principal.kind === "stdio") return true;
+      return rulesAllow(rules, principal, tool);
+    },
+    mayEnter,
+    rateLimitFor(principal) {
+      let merged: Record<string, string> | undefined;
+      for (const rule of rules) {
+        if (rule.rateLimit === undefined || !applies(rule, principal)) continue;
+        merged = { ...rule.rateLimit, ...merged };
+      }
+      return merged;
+    },
+    serverNames: () => [...servers.keys()].filter((name) => name !== DEFAULT_SERVER),
+  };
+}
+
+/** The tools of `snapshot` that `caller` may use, by name (for admin views and tests). */
+export function visibleToolNames(
+  policy: Policy,
+  caller: Caller,
+  snapshot: RegistrySnapshot,
+): string[] {
+  return snapshot.tools.filter((tool) => policy.canUse(caller, tool)).map((tool) => tool.name);
+}
+
+function rulesAllow(
+  rules: readonly CompiledRule[],
+  principal: Principal,
+  tool: ToolDefinition,
+): boolean {
+  let allowed = false;
+  for (const rule of rules) {
+    if (!applies(rule, principal)) continue;
+    if (rule.deny.test(tool.name)) return false;
+    if (!allowed) allowed = rule.tools.test(tool.name) || matchesAny(rule.tags, tool.tags ?? []);
+  }
+  return allowed;
+}
+
+function applies(rule: CompiledRule, principal: Principal): boolean {
+  if (rule.everyone) return true;
+  return rule.clients.test(principal.name) || rule.clients.test(principal.id) ||
+    matchesAny(rule.groups, principal.groups);
+}
+
+function admits(server: CompiledServer, principal: Principal): boolean {
+  if (server.clients.empty && server.groups.empty) return true;
+  if (principal.kind === "stdio") return true;
+  return server.clients.test(principal.name) || server.clients.test(principal.id) ||
+    matchesAny(server.groups, principal.groups);
+}
+
+function inBundle(server: CompiledServer, tool: ToolDefinition): boolean {
+  return server.tools.test(tool.name) || matchesAny(server.tags, tool.tags ?? []);
+}
+
+function compileRule(rule: PolicyRule): CompiledRule {
+  const clients = compilePatterns(rule.clients);
+  const groups = compilePatterns(rule.groups);
+  return {
+    clients,
+    groups,
+    tools: compilePatterns(rule.tools),
+    tags: compilePatterns(rule.tags),
+    deny: compilePatterns(rule.deny),
+    everyone: clients.empty && groups.empty,
+    rateLimit: rule.rateLimit,
+  };
+}
+
+function compileServer(spec: VirtualServerSpec): CompiledServer {
+  return {
+    tools: compilePatterns(spec.tools),
+    tags: compilePatterns(spec.tags),
+    clients: compilePatterns(spec.clients),
+    groups: compilePatterns(spec.groups),
+  };
+}

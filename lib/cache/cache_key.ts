@@ -1,0 +1,36 @@
+/**
+ * Cache keys: tool name, credential scope and canonicalised arguments, digested. Two calls share
+ * a cached response only when all three are equal, so one tenant never receives another's data.
+ */
+
+import { createHash } from "node:crypto";
+
+/** What a cache key is made of. */
+export interface CacheKeyParts {
+  tool: string;
+  /**
+   * Whose data the response is: `public` for a tool without credentials, else the credential
+   * scope, including the caller's identity when the credential is per user.
+   */
+  scope: string;
+  args: Record<string, unknown>;
+}
+
+/** The key of one call: a SHA-256 hex digest of its canonical parts; raises nothing. */
+export function cacheKeyOf(parts: CacheKeyParts): string {
+  const text = JSON.stringify([parts.tool, parts.scope, canonical(parts.args)]);
+  // Why: a digest keeps keys short whatever the arguments; SHA-256 so distinct tenants' keys never
+  // collide. It hashes no secret, so it stays outside the crypto.subtle seam (lib/credentials).
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A JSON value with object keys sorted at every depth, so key order never changes the key. */
+export function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => [k, canonical(v)]);
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,26 @@
+/**
+ * The response cache: opt-in per read-only tool, keyed by tool, canonical arguments and credential
+ * scope, with single flight across instances (Redis) or in-process (embedded mode). Store faults
+ * bypass it. Protocol: README.md here.
+ */
+
+/** `cacheKeyOf()` digests a call's cache key; `canonical()` sorts object keys; raise nothing. */
+export { cacheKeyOf, type CacheKeyParts, canonical } from "./cache_key.ts";
+/** `createMemoryCacheStore()` keeps cache state in this process (embedded mode); raises nothing. */
+export { createMemoryCacheStore, DEFAULT_MEMORY_BYTES } from "./memory_store.ts";
+/** Outcomes as stored and published; `decodeOutcome` raises nothing. */
+export { decodeOutcome, encodeOutcome, type Outcome } from "./payload.ts";
+/**
+ * `createResponseCache()` builds the cache over a store; `serve` raises the call's own error,
+ * UPSTREAM_TIMEOUT (a flight outlasted the tool's timeout) or CANCELLED.
+ */
+export {
+  type CacheCounters,
+  type CacheRequest,
+  type CacheSource,
+  createResponseCache,
+  DEFAULT_LOCK_TTL_MS,
+  DEFAULT_MAX_VALUE_BYTES,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from "./response_cache.ts";

@@ -1,0 +1,47 @@
+/**
+ * How a call's outcome travels through the cache and the flight channel: a versioned JSON text
+ * holding either the tool result or the error, plus two bare markers for flights with no outcome
+ * to share.
+ */
+
+import { ERROR_TABLE, type ErrorCode, GatewayError } from "../errors.ts";
+import type { ToolResult } from "../registry/mod.ts";
+
+/** The outcome of one call: its result, or the error it ended with. */
+export type Outcome = { result: ToolResult } | { error: GatewayError };
+
+/** Published when a leader gave up without an outcome (its client cancelled): waiters retry. */
+export const ABANDONED = "abandoned";
+/** Published when the outcome is too large to share: waiters make the call themselves. */
+export const UNCACHEABLE = "uncacheable";
+
+/** The payload text of an outcome; raises nothing. */
+export function encodeOutcome(outcome: Outcome): string {
+  if ("result" in outcome) return JSON.stringify({ v: 1, result: outcome.result });
+  const { code, message, data } = outcome.error;
+  return JSON.stringify({ v: 1, error: { code, message, data } });
+}
+
+/** The outcome in a payload text, or undefined when it is not one (a marker, or corrupt). */
+export function decodeOutcome(text: string): Outcome | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const record = parsed as Record<string, unknown>;
+  if (record.v !== 1) return undefined;
+  const result = record.result as ToolResult | undefined;
+  if (result && Array.isArray(result.content)) return { result };
+  const error = record.error as { code?: unknown; message?: unknown; data?: unknown } | undefined;
+  if (!error || typeof error.message !== "string") return undefined;
+  const code = (typeof error.code === "string" && error.code in ERROR_TABLE)
+    ? error.code as ErrorCode
+    : "INTERNAL";
+  const data = typeof error.data === "object" && error.data !== null
+    ? error.data as Record<string, unknown>
+    : undefined;
+  return { error: new GatewayError(code, error.message, { data }) };
+}

@@ -1,0 +1,272 @@
+/**
+ * The response cache with single flight, over Redis or in-process state alike: a hit is served
+ * from the store; on a miss one caller (the leader, holding a lock it keeps alive) runs the call
+ * while identical callers on any instance wait for its outcome on the entry's channel. Waiting is
+ * bounded by the tool's timeout, and a waiter takes over when the leader's lock expires. Any store
+ * fault bypasses the cache: the call runs as if uncached. Protocol: lib/cache/README.md.
+ */
+
+import { GatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ToolResult } from "../registry/mod.ts";
+import { type CacheSettlement, type CacheStore, createFaultTracker } from "../store/mod.ts";
+import { createMailbox, type Mailbox } from "./mailbox.ts";
+import { ABANDONED, decodeOutcome, encodeOutcome, type Outcome, UNCACHEABLE } from "./payload.ts";
+
+/** Default flight-lock ttl; the leader extends it every third of it while it runs. */
+export const DEFAULT_LOCK_TTL_MS = 5000;
+/** Default bound on one cached payload. */
+export const DEFAULT_MAX_VALUE_BYTES = 256 * 1024;
+
+/** Where a served result came from. */
+export type CacheSource = "hit" | "leader" | "coalesced" | "bypass";
+
+/** One call through the cache. */
+export interface CacheRequest {
+  /** The entry key (`cacheKeyOf`). */
+  key: string;
+  ttlMs: number;
+  /** The longest this call waits for an identical call in flight: the tool's timeout. */
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** Counts since start, for metrics and the audit log. */
+export interface CacheCounters {
+  hits: number;
+  /** Flights led: misses that ran the call. */
+  misses: number;
+  /** Calls answered by another call's flight. */
+  coalesced: number;
+  /** Waiters that took over a flight whose leader stopped extending its lock. */
+  takeovers: number;
+  stored: number;
+  /** Outcomes larger than the value limit: neither stored nor shared. */
+  tooLarge: number;
+  /** Calls that ran uncached because the store failed (each outage logged once). */
+  bypassed: number;
+}
+
+/** Options of {@linkcode createResponseCache}. */
+export interface ResponseCacheOptions {
+  store: CacheStore;
+  logger: Logger;
+  /** Largest payload stored or shared, in bytes of JSON text. */
+  maxValueBytes?: number;
+  /** Ttl for error outcomes the backend gave definitively (404…); 0 caches no errors. */
+  errorTtlMs?: number;
+  lockTtlMs?: number;
+}
+
+/** The response cache. */
+export interface ResponseCache {
+  /** Reads a cached outcome without joining a flight; undefined on a miss or a fault. */
+  peek(key: string): Promise<Outcome | undefined>;
+  /**
+   * Serves one call: `peeked` (a prior `peek`) or a stored outcome, else the outcome of the one
+   * flight for this key, run by `load` when this caller leads.
+   * @throws the outcome's error (a cached or shared one, or what `load` throws); GatewayError
+   *   UPSTREAM_TIMEOUT when the flight outlasts `timeoutMs`; CANCELLED when `signal` aborts.
+   */
+  serve(
+    request: CacheRequest,
+    load: () => Promise<ToolResult>,
+    peeked?: Outcome,
+  ): Promise<{ result: ToolResult; source: CacheSource }>;
+  counters(): Readonly<CacheCounters & { fallbacks: number }>;
+}
+
+const encoder = new TextEncoder();
+
+/** Creates a response cache over `store`; raises nothing. */
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
+  const { store } = options;
+  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const errorTtlMs = options.errorTtlMs ?? 0;
+  const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const faults = createFaultTracker(options.logger, "cache");
+  const counters: CacheCounters = {
+    hits: 0,
+    misses: 0,
+    coalesced: 0,
+    takeovers: 0,
+    stored: 0,
+    tooLarge: 0,
+    bypassed: 0,
+  };
+
+  async function bypass(error: unknown, load: () => Promise<ToolResult>) {
+    counters.bypassed++;
+    faults.fallback(error, "cache bypassed");
+    return { result: await load(), source: "bypass" as const };
+  }
+
+  async function lead(request: CacheRequest, token: string, load: () => Promise<ToolResult>) {
+    counters.misses++;
+    const heartbeat = setInterval(() => {
+      store.extend(request.key, token, lockTtlMs).catch(() => {});
+    }, Math.max(1, Math.floor(lockTtlMs / 3)));
+    let result: ToolResult;
+    try {
+      result = await load();
+    } catch (error) {
+      clearInterval(heartbeat);
+      await settle(request, token, errorSettlement(error, request.ttlMs));
+      throw error;
+    }
+    clearInterval(heartbeat);
+    await settle(request, token, resultSettlement(result, request.ttlMs));
+    return { result, source: "leader" as const };
+  }
+
+  async function settle(request: CacheRequest, token: string, settlement: CacheSettlement) {
+    if (settlement.store) counters.stored++;
+    try {
+      await store.settle(request.key, token, settlement);
+      faults.succeeded();
+    } catch (error) {
+      faults.fallback(error, "flight outcome not stored or shared");
+    }
+  }
+
+  function resultSettlement(result: ToolResult, ttlMs: number): CacheSettlement {
+    const payload = encodeOutcome({ result });
+    if (encoder.encode(payload).length > maxValueBytes) {
+      counters.tooLarge++;
+      return { message: UNCACHEABLE };
+    }
+    if (result.isError && errorTtlMs === 0) return { message: payload };
+    const ttl = result.isError ? Math.min(errorTtlMs, ttlMs) : ttlMs;
+    return { message: payload, store: { payload, ttlMs: ttl } };
+  }
+
+  function errorSettlement(error: unknown, ttlMs: number): CacheSettlement {
+    // Why: a cancelled leader has no outcome that is true for its waiters; one of them retries.
+    if (!(error instanceof GatewayError) || error.code === "CANCELLED") {
+      return { message: ABANDONED };
+    }
+    const payload = encodeOutcome({ error });
+    if (!isDefinitiveError(error) || errorTtlMs === 0) return { message: payload };
+    return { message: payload, store: { payload, ttlMs: Math.min(errorTtlMs, ttlMs) } };
+  }
+
+  async function serve(
+    request: CacheRequest,
+    load: () => Promise<ToolResult>,
+    peeked?: Outcome,
+  ): Promise<{ result: ToolResult; source: CacheSource }> {
+    if (peeked) return deliver(peeked, "hit");
+    const flight: Flight = {
+      token: crypto.randomUUID(),
+      deadline: Date.now() + request.timeoutMs,
+      mailbox: createMailbox(),
+      waited: false,
+    };
+    try {
+      for (;;) {
+        let found;
+        try {
+          found = await store.lookup(request.key, flight.token, lockTtlMs);
+          faults.succeeded();
+        } catch (error) {
+          return await bypass(error, load);
+        }
+        if (found.kind === "hit") {
+          const outcome = decodeOutcome(found.payload);
+          if (outcome) return deliver(outcome, "hit");
+          return await bypass(new Error("corrupt cache payload"), load);
+        }
+        if (found.kind === "lead") {
+          if (flight.waited) counters.takeovers++;
+          return await lead(request, flight.token, load);
+        }
+        const heard = await awaitLeader(request, flight, found.lockTtlMs);
+        if (heard === "bypass") return await bypass(flight.fault, load);
+        if (heard === UNCACHEABLE) return { result: await load(), source: "bypass" };
+        if (heard !== undefined) return deliver(heard, "coalesced");
+      }
+    } finally {
+      flight.mailbox.close();
+    }
+  }
+
+  /**
+   * Waits for the leader's outcome at most `lockTtlMs` (then the caller looks up again, and may
+   * take over) and never past the flight's deadline. Returns the outcome, the `uncacheable`
+   * marker, `bypass` on a store fault, or undefined to look up again.
+   * @throws GatewayError UPSTREAM_TIMEOUT past the deadline, CANCELLED when the client cancels.
+   */
+  async function awaitLeader(
+    request: CacheRequest,
+    flight: Flight,
+    lockTtlMs: number,
+  ): Promise<Outcome | typeof UNCACHEABLE | "bypass" | undefined> {
+    flight.waited = true;
+    if (!flight.mailbox.subscribed) {
+      try {
+        await flight.mailbox.subscribe(store, request.key);
+      } catch (error) {
+        flight.fault = error;
+        return "bypass";
+      }
+      return undefined; // Why: the outcome may have been published before we listened; look again.
+    }
+    const waitMs = Math.min(lockTtlMs + 5, flight.deadline - Date.now());
+    const message = await flight.mailbox.next(waitMs, request.signal);
+    if (request.signal.aborted) throw new GatewayError("CANCELLED", "Call cancelled by the client");
+    if (message === UNCACHEABLE) return UNCACHEABLE;
+    const outcome = message === undefined ? undefined : decodeOutcome(message);
+    if (outcome) return outcome;
+    if (Date.now() >= flight.deadline) throw flightTimeout(request.timeoutMs);
+    return undefined;
+  }
+
+  function deliver(outcome: Outcome, source: "hit" | "coalesced") {
+    source === "hit" ? counters.hits++ : counters.coalesced++;
+    if ("error" in outcome) throw outcome.error;
+    return { result: outcome.result, source };
+  }
+
+  return {
+    async peek(key) {
+      try {
+        const payload = await store.peek(key);
+        faults.succeeded();
+        return payload === undefined ? undefined : decodeOutcome(payload);
+      } catch {
+        return undefined; // Why: serve() meets the same fault and counts and logs it once.
+      }
+    },
+    serve,
+    counters: () => ({ ...counters, fallbacks: faults.fallbacks() }),
+  };
+}
+
+/**
+ * Whether an error is the backend's definitive answer (a 4xx such as 404), which may be cached
+ * when an error ttl is configured; timeouts, 5xx and throttling never are.
+ */
+function isDefinitiveError(error: GatewayError): boolean {
+  const status = error.data?.status;
+  return error.code === "UPSTREAM_ERROR" && typeof status === "number" && status >= 400 &&
+    status < 500 && status !== 408 && status !== 425 && status !== 429;
+}
+
+function flightTimeout(timeoutMs: number): GatewayError {
+  return new GatewayError(
+    "UPSTREAM_TIMEOUT",
+    `Upstream did not answer within ${timeoutMs} ms: an identical call in flight did not finish`,
+    { data: { timeoutMs } },
+  );
+}
+
+/** One caller's part in a flight. */
+interface Flight {
+  token: string;
+  /** When this caller stops waiting for another's flight (epoch ms). */
+  deadline: number;
+  mailbox: Mailbox;
+  /** Whether it has waited for a leader (so leading now is a takeover). */
+  waited: boolean;
+  fault?: unknown;
+}

@@ -1,0 +1,161 @@
+/**
+ * The security composition for `nexus serve`: client authentication (API keys in the store, OIDC
+ * JWTs), the policy in force (reloaded when the config file changes), the audit log, and the
+ * admin API routes this issue owns. Refuses to start on a non-loopback address with no way to
+ * authenticate unless `allowAnonymous` says so.
+ */
+
+import type { Hono } from "hono";
+import { type AuditLog, createAuditLog } from "../audit/mod.ts";
+import {
+  type ApiKeyVerifier,
+  type Authenticator,
+  createApiKeyVerifier,
+  createAuthenticator,
+  createJwtVerifier,
+  createPolicy,
+  type JwtVerifier,
+  type Policy,
+} from "../auth/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { GatewayError } from "../errors.ts";
+import {
+  type AdminEnv,
+  createAdminAuditRoutes,
+  createAdminClientRoutes,
+  createHttpAuth,
+  type HttpAuth,
+  isLoopbackAddress,
+} from "../http/mod.ts";
+import type { Logger } from "../log.ts";
+import { createApiKeyRepo, createAuditRepo, type Store } from "../store/mod.ts";
+import { watchPolicies } from "./policy_reload.ts";
+
+/** Everything security-related the HTTP composition wires in. */
+export interface Security {
+  authenticator: Authenticator;
+  httpAuth: HttpAuth;
+  /** The policy in force right now. */
+  policy: () => Policy;
+  apiKeys: ApiKeyVerifier;
+  jwt?: JwtVerifier;
+  audit: AuditLog;
+  /** Admin route sub-apps owned here (`/audit`, `/clients`). */
+  adminRoutes: Record<string, Hono<AdminEnv>>;
+  /** Stops the policy watcher and flushes the audit log. */
+  close(): Promise<void>;
+}
+
+/** The policy a config describes. Raises nothing: the config schema validated it. */
+export function policyOf(config: Config): Policy {
+  return createPolicy({ rules: config.policies, servers: config.servers });
+}
+
+/**
+ * Builds authentication, policy, audit and admin routes on an open store.
+ * @throws GatewayError INVALID_CONFIG for a JWT setup without audience, or an unauthenticated
+ *   non-loopback listener without `allowAnonymous`.
+ */
+export async function openSecurity(
+  config: Config,
+  logger: Logger,
+  options: { store: Store; configPath?: string; onPolicyChange?: () => void },
+): Promise<Security> {
+  const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
+  const jwt = buildJwt(config, logger);
+  const loopback = isLoopbackAddress(config.host);
+  await checkExposure(config, logger, { loopback, jwt, apiKeys });
+  const authenticator = createAuthenticator({
+    apiKeys,
+    jwt,
+    adminGroup: config.adminGroup,
+    anonymousAllowed: loopback || config.allowAnonymous,
+  });
+  let policy = policyOf(config);
+  const watcher = options.configPath === undefined ? undefined : watchPolicies(options.configPath, {
+    logger,
+    onReload: (next) => {
+      policy = next;
+      options.onPolicyChange?.();
+    },
+  });
+  const auditRepo = createAuditRepo(options.store.db);
+  const audit = openAudit(config, logger, options.store);
+  const httpAuth = createHttpAuth({
+    authenticator,
+    policy: () => policy,
+    logger,
+    resourceUrl: config.resourceUrl,
+    issuer: config.authIssuer,
+  });
+  const apiKeyRepo = createApiKeyRepo(options.store.db);
+  return {
+    authenticator,
+    httpAuth,
+    policy: () => policy,
+    apiKeys,
+    jwt,
+    audit,
+    adminRoutes: {
+      "/audit": createAdminAuditRoutes({ repo: auditRepo, stats: audit.stats }),
+      "/clients": createAdminClientRoutes({ repo: apiKeyRepo, verifier: apiKeys, logger }),
+    },
+    async close() {
+      watcher?.close();
+      await audit.close();
+    },
+  };
+}
+
+/** The audit log writer on `store`, as configured. Raises nothing. */
+export function openAudit(config: Config, logger: Logger, store: Store): AuditLog {
+  return createAuditLog({
+    repo: createAuditRepo(store.db),
+    logger,
+    includeArguments: config.auditArguments,
+    bufferSize: config.auditBufferSize,
+    retentionDays: config.auditRetentionDays,
+  });
+}
+
+function buildJwt(config: Config, logger: Logger): JwtVerifier | undefined {
+  if (config.authIssuer === undefined) return undefined;
+  const audience = config.authAudience ?? config.resourceUrl;
+  if (audience === undefined) {
+    throw new GatewayError(
+      "INVALID_CONFIG",
+      "Invalid configuration: NEXUS_AUTH_AUDIENCE / authAudience (or NEXUS_RESOURCE_URL) is " +
+        "required with NEXUS_AUTH_ISSUER: tokens must name this gateway",
+    );
+  }
+  return createJwtVerifier({
+    issuer: config.authIssuer,
+    audience: [audience],
+    algorithms: config.authAlgorithms,
+    jwksUrl: config.authJwksUrl,
+    clockSkewSec: config.authClockSkewSec,
+    clientClaim: config.authClientClaim,
+    groupsClaim: config.authGroupsClaim,
+    logger,
+  });
+}
+
+async function checkExposure(
+  config: Config,
+  logger: Logger,
+  state: { loopback: boolean; jwt?: JwtVerifier; apiKeys: ApiKeyVerifier },
+): Promise<void> {
+  if (state.loopback || state.jwt !== undefined || await state.apiKeys.anyActive("mcp")) return;
+  if (!config.allowAnonymous) {
+    throw new GatewayError(
+      "INVALID_CONFIG",
+      `Refusing to serve without authentication on ${config.host}: set NEXUS_AUTH_ISSUER, ` +
+        `create a client key (nexus clients create NAME), or set NEXUS_ALLOW_ANONYMOUS=true`,
+    );
+  }
+  logger.warn(
+    "SERVING ANONYMOUSLY ON A NON-LOOPBACK ADDRESS: anyone who can reach this port may list " +
+      "and call every tool (NEXUS_ALLOW_ANONYMOUS=true)",
+    { host: config.host },
+  );
+}

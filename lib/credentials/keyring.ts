@@ -1,0 +1,225 @@
+/**
+ * The key-encryption keys (KEKs): parsed from `NEXUS_MASTER_KEY` or a key file, imported into
+ * WebCrypto as non-extractable AES-256-GCM keys, one per version. The highest version is the
+ * primary (it wraps new data keys); older versions stay loaded so blobs under them still open.
+ *
+ * Key material format (env value or file): a bare base64 key is version 1; otherwise entries
+ * `<version>:<base64>` separated by commas, whitespace or newlines; `#` starts a comment (files).
+ */
+
+import { GatewayError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { Secret } from "../secret.ts";
+
+/** One loaded KEK. */
+export interface Kek {
+  readonly version: number;
+  /** 16 hex digits: HMAC-SHA-256 of a fixed label under the key; names the key, reveals nothing. */
+  readonly fingerprint: string;
+  readonly key: CryptoKey;
+}
+
+/** The loaded KEKs. */
+export interface Keyring {
+  /** The highest version; new data keys are wrapped under it. */
+  primary(): Kek;
+  get(version: number): Kek | undefined;
+  versions(): number[];
+  /**
+   * Re-reads a key file source (a key added by `nexus keys rotate`), at most once a second;
+   * concurrent callers share one read. True when the versions changed.
+   */
+  reload(): Promise<boolean>;
+}
+
+/** Where the KEKs come from: the env value wins over the file. */
+export interface KeySource {
+  masterKey?: Secret;
+  masterKeyFile?: string;
+}
+
+const KEY_BYTES = 32;
+const FINGERPRINT_LABEL = new TextEncoder().encode("nexus kek fingerprint v1");
+const MIN_RELOAD_INTERVAL_MS = 1000;
+
+/** A fresh random 32-byte key as base64, usable as `NEXUS_MASTER_KEY`. */
+export function generateMasterKey(): string {
+  return toBase64(crypto.getRandomValues(new Uint8Array(KEY_BYTES)));
+}
+
+/**
+ * Loads the keyring from `source`, or returns undefined when neither a key nor a file is set.
+ * @throws GatewayError INVALID_CONFIG when the material is malformed or a file cannot be read.
+ */
+export async function loadKeyring(
+  source: KeySource,
+  options: { logger?: Logger; now?: () => number } = {},
+): Promise<Keyring | undefined> {
+  if (source.masterKey === undefined && source.masterKeyFile === undefined) return undefined;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const read = () => readMaterial(source);
+  let keks = await importAll(await read(), sourceName(source));
+  let lastReload = -Infinity;
+  let reloading: Promise<boolean> | undefined;
+  async function reloadNow(): Promise<boolean> {
+    const next = await importAll(await read(), sourceName(source));
+    const changed = next.map((k) => k.version).join() !== keks.map((k) => k.version).join();
+    keks = next;
+    if (changed) logger.info("Key ring reloaded", { versions: keks.map((k) => k.version) });
+    return changed;
+  }
+  return {
+    primary: () => keks[keks.length - 1]!,
+    get: (version) => keks.find((kek) => kek.version === version),
+    versions: () => keks.map((kek) => kek.version),
+    reload() {
+      if (source.masterKey !== undefined) return Promise.resolve(false);
+      // Why: concurrent calls that meet the new version share one read of the file.
+      if (reloading !== undefined) return reloading;
+      if (now() - lastReload < MIN_RELOAD_INTERVAL_MS) return Promise.resolve(false);
+      lastReload = now();
+      reloading = reloadNow().finally(() => reloading = undefined);
+      return reloading;
+    },
+  };
+}
+
+/**
+ * Adds a freshly generated key as the next version to a key file (written atomically, mode
+ * 0600); returns the new version.
+ * @throws GatewayError INVALID_CONFIG when the file cannot be read or written.
+ */
+export async function addKeyToFile(path: string): Promise<number> {
+  const text = await readKeyFile(path);
+  const entries = parseMaterial(text, path);
+  const version = Math.max(...entries.map((entry) => entry.version)) + 1;
+  // Why: a file holding one bare key (version 1) gets its version written out, comments kept.
+  const bare = stripComments(text).trim();
+  const body = entries.length === 1 && !bare.includes(":") ? text.replace(bare, `1:${bare}`) : text;
+  const lines = [body.trimEnd(), `${version}:${generateMasterKey()}`];
+  const temp = `${path}.tmp-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeTextFile(temp, lines.join("\n") + "\n", { mode: 0o600 });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw new GatewayError("INVALID_CONFIG", `Cannot write key file: ${path}: ${reason(error)}`);
+  }
+  return version;
+}
+
+async function readMaterial(source: KeySource): Promise<ParsedKey[]> {
+  if (source.masterKey !== undefined) {
+    return parseMaterial(source.masterKey.reveal(), "NEXUS_MASTER_KEY");
+  }
+  const path = source.masterKeyFile!;
+  return parseMaterial(await readKeyFile(path), path);
+}
+
+async function readKeyFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new GatewayError("INVALID_CONFIG", `Cannot read key file: ${path}: ${reason(error)}`);
+  }
+}
+
+interface ParsedKey {
+  version: number;
+  raw: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Parses key material; messages name the source and the entry, never the key text.
+ * @throws GatewayError INVALID_CONFIG.
+ */
+export function parseMaterial(text: string, source: string): ParsedKey[] {
+  const tokens = stripComments(text).split(/[\s,]+/).filter((token) => token !== "");
+  if (tokens.length === 0) throw badKey(source, "no key found");
+  if (tokens.length === 1 && !tokens[0]!.includes(":")) {
+    return [{ version: 1, raw: decodeKey(tokens[0]!, source, "the key") }];
+  }
+  const keys = tokens.map((token, index) => {
+    const match = /^(\d{1,9}):(.+)$/.exec(token);
+    if (match === null) throw badKey(source, `entry ${index + 1} is not <version>:<base64>`);
+    const version = Number(match[1]);
+    if (version < 1) throw badKey(source, `entry ${index + 1}: version must be 1 or more`);
+    return { version, raw: decodeKey(match[2]!, source, `version ${version}`) };
+  });
+  const versions = keys.map((key) => key.version);
+  if (new Set(versions).size !== versions.length) throw badKey(source, "a version appears twice");
+  return keys.sort((a, b) => a.version - b.version);
+}
+
+function decodeKey(text: string, source: string, what: string): Uint8Array<ArrayBuffer> {
+  let raw: Uint8Array<ArrayBuffer>;
+  try {
+    raw = fromBase64(text);
+  } catch {
+    throw badKey(source, `${what} is not base64`);
+  }
+  if (raw.length !== KEY_BYTES) {
+    throw badKey(source, `${what} is ${raw.length} bytes, expected ${KEY_BYTES}`);
+  }
+  return raw;
+}
+
+async function importAll(keys: ParsedKey[], source: string): Promise<Kek[]> {
+  if (keys.length === 0) throw badKey(source, "no key found");
+  const keks: Kek[] = [];
+  for (const { version, raw } of keys) {
+    const fingerprint = await fingerprintOf(raw);
+    // Why: non-extractable, so no code path (and no heap dump of a CryptoKey) can export it.
+    const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, [
+      "wrapKey",
+      "unwrapKey",
+    ]);
+    raw.fill(0);
+    keks.push({ version, fingerprint, key });
+  }
+  return keks;
+}
+
+async function fingerprintOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
+  const hmac = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, FINGERPRINT_LABEL));
+  return toHex(mac.subarray(0, 8));
+}
+
+function stripComments(text: string): string {
+  return text.split("\n").map((line) => line.replace(/#.*$/, "")).join("\n");
+}
+
+function sourceName(source: KeySource): string {
+  return source.masterKey !== undefined ? "NEXUS_MASTER_KEY" : source.masterKeyFile!;
+}
+
+function badKey(source: string, problem: string): GatewayError {
+  return new GatewayError("INVALID_CONFIG", `Invalid master key: ${source}: ${problem}`);
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Standard base64 of bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Bytes of standard or URL-safe base64 (padding optional). @throws on invalid input. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const normal = text.replace(/-/g, "+").replace(/_/g, "/");
+  const binary = atob(normal + "=".repeat((4 - (normal.length % 4)) % 4));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,72 @@
+/**
+ * A credential version after opening: its settings, its secret fields as `Secret`s, and for the
+ * static kinds the `OutboundAuth` every call reuses.
+ */
+
+import { Secret } from "../secret.ts";
+import { basicValue, createOutboundAuth, type OutboundAuth, prefixed } from "./inject.ts";
+import type { KindConfig, PlainSecret } from "./kinds.ts";
+
+/** One opened credential version. */
+export interface Material {
+  readonly credentialId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly config: KindConfig;
+  readonly secret: Readonly<Record<string, Secret>>;
+  /** Static kinds: built once. OAuth kinds: undefined (the token changes). */
+  readonly staticAuth?: OutboundAuth;
+}
+
+/** Wraps opened fields and builds the static injection where the kind has one. */
+export function createMaterial(
+  record: { credentialId: string; name: string; version: number; config: KindConfig },
+  plain: PlainSecret,
+): Material {
+  const secret: Record<string, Secret> = {};
+  for (const [key, value] of Object.entries(plain)) secret[key] = new Secret(value);
+  return { ...record, secret, staticAuth: staticAuthOf(record.config, secret) };
+}
+
+function staticAuthOf(
+  config: KindConfig,
+  secret: Record<string, Secret>,
+): OutboundAuth | undefined {
+  const all = Object.values(secret);
+  switch (config.kind) {
+    case "api_key": {
+      const value = prefixed(config.prefix, secret.value!);
+      return config.in === "header"
+        ? createOutboundAuth({ headers: [[config.name, value]], secrets: all })
+        : createOutboundAuth({ query: [[config.name, value]], secrets: all });
+    }
+    case "bearer":
+      return createOutboundAuth({
+        headers: [["authorization", prefixed("Bearer ", secret.token!)]],
+        secrets: all,
+      });
+    case "basic":
+      return createOutboundAuth({
+        headers: [["authorization", basicValue(config.username, secret.password!)]],
+        secrets: all,
+        pairs: [[config.username, secret.password!]],
+      });
+    case "headers":
+      return createOutboundAuth({ headers: Object.entries(secret), secrets: all });
+    case "oauth2_client_credentials":
+    case "oauth2_refresh_token":
+      return undefined;
+  }
+}
+
+/** The injection for an OAuth access token; the client secret and refresh token are redacted too. */
+export function bearerAuth(
+  accessToken: Secret,
+  material: Material,
+  extra: Secret[] = [],
+): OutboundAuth {
+  return createOutboundAuth({
+    headers: [["authorization", prefixed("Bearer ", accessToken)]],
+    secrets: [accessToken, ...Object.values(material.secret), ...extra],
+  });
+}

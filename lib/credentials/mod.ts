@@ -1,0 +1,42 @@
+/**
+ * The credential vault: envelope encryption (the only user of `crypto.subtle`), the keyring,
+ * credential kinds, OAuth tokens, injection into backend requests and redaction of what comes
+ * back. The sealed layout is in `README.md`.
+ */
+
+/** Sets a credential's headers and query parameters on a request; raises nothing. */
+export { applyOutboundAuth, createRedactor, type OutboundAuth } from "./inject.ts";
+/** Key ring: load (INVALID_CONFIG on bad material), generate a key, add one to a key file. */
+export {
+  addKeyToFile,
+  generateMasterKey,
+  type Kek,
+  type Keyring,
+  type KeySource,
+  loadKeyring,
+} from "./keyring.ts";
+/** Credential kinds and their settings; parsers raise INVALID_INPUT. */
+export { CREDENTIAL_KINDS, type CredentialKind, type KindConfig } from "./kinds.ts";
+/** Whether an error is an upstream HTTP 401; raises nothing. */
+export { isUnauthorized, type ResolvedCredential } from "./resolver.ts";
+/** What a key rotation did. */
+export type { RewrapReport } from "./rewrap.ts";
+/**
+ * Seal and open one blob (INTERNAL when it does not open: tampered, moved or wrong key); exported
+ * for tests and the benchmark, the vault uses them itself.
+ */
+export { open, readHeader, seal, type SealBinding, type SealedHeader } from "./seal.ts";
+/**
+ * The vault; its operations raise GatewayError INVALID_INPUT, NOT_FOUND, INVALID_CONFIG (no
+ * master key), INTERNAL (a blob that does not open) and, for OAuth kinds, UPSTREAM_ERROR,
+ * UPSTREAM_UNAVAILABLE or UPSTREAM_TIMEOUT.
+ */
+export {
+  createVault,
+  type CredentialDetail,
+  type CredentialInfo,
+  type RotateCredentialInput,
+  type SetCredentialInput,
+  type Vault,
+  type VaultOptions,
+} from "./vault.ts";

@@ -1,0 +1,238 @@
+/**
+ * The credential vault: the operations behind `nexus credentials …` and the admin API (set,
+ * rotate, list, show, delete, test), key rotation, rotation-policy reporting, and the call-path
+ * resolver. Everything returned here is metadata; a secret leaves only inside `OutboundAuth`.
+ */
+
+import { type Logger, silentLogger } from "../log.ts";
+import type { CredentialEventRow, CredentialRepo, CredentialRow } from "../store/mod.ts";
+import { configOf, credentialNotFound, openVersion, type VaultContext } from "./context.ts";
+import type { Keyring } from "./keyring.ts";
+import { isOAuthKind, type KindConfig, parseKindConfig } from "./kinds.ts";
+import { createResolver, type ResolvedCredential } from "./resolver.ts";
+import { rewrapAll, type RewrapReport } from "./rewrap.ts";
+import { obtainToken } from "./tokens.ts";
+import { addVersion, createCredential } from "./versions.ts";
+
+/** What `list` and `show` print: never a secret. */
+export interface CredentialInfo {
+  name: string;
+  kind: string;
+  activeVersion: number;
+  config: KindConfig;
+  rotateEveryMs: number | null;
+  graceMs: number;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+  /** When the rotation policy wants the next rotation; null without a policy. */
+  rotationDueAt: number | null;
+  rotationOverdue: boolean;
+}
+
+/** `show`: the info plus each stored version and the recorded changes. */
+export interface CredentialDetail extends CredentialInfo {
+  versions: Array<{
+    version: number;
+    kind: string;
+    kekVersion: number;
+    createdAt: number;
+    createdBy: string;
+    retiredAt: number | null;
+    /** Until when a retired version is still used for a retry after HTTP 401. */
+    graceEndsAt: number | null;
+  }>;
+  events: CredentialEventRow[];
+}
+
+/** Input of `set`: create a credential, or give an existing one new settings and a new secret. */
+export interface SetCredentialInput {
+  name: string;
+  kind: string;
+  /** Kind settings (`in`, `name`, `prefix`, `username`, `tokenUrl`, `clientId`, `scopes`, …). */
+  settings: Record<string, unknown>;
+  /** The secret as the operator gave it (see `parseSecretInput`). */
+  secretText: string;
+  rotateEveryMs?: number | null;
+  graceMs?: number;
+  actor: string;
+}
+
+/** Input of `rotate`: a new secret for the same settings. */
+export interface RotateCredentialInput {
+  name: string;
+  secretText: string;
+  graceMs?: number;
+  actor: string;
+}
+
+/** The vault. Operations raise GatewayError INVALID_INPUT, NOT_FOUND or INVALID_CONFIG. */
+export interface Vault {
+  set(input: SetCredentialInput): Promise<CredentialInfo>;
+  rotate(input: RotateCredentialInput): Promise<CredentialInfo>;
+  list(): Promise<CredentialInfo[]>;
+  show(name: string): Promise<CredentialDetail>;
+  delete(name: string, actor: string): Promise<boolean>;
+  /** Opens the active version and, for OAuth kinds, obtains a token; returns a one-line result. */
+  test(name: string): Promise<string>;
+  /** Call path: see {@linkcode Resolver}. */
+  resolve(name: string): Promise<ResolvedCredential>;
+  retryAfterUnauthorized(used: ResolvedCredential): Promise<ResolvedCredential | undefined>;
+  /** Re-wraps every data key not under the primary KEK. */
+  rewrapAll(): Promise<RewrapReport>;
+  /** Credentials past their rotation policy; each is logged as a warning. */
+  reportOverdue(): Promise<CredentialInfo[]>;
+}
+
+/** Options for {@linkcode createVault}. */
+export interface VaultOptions {
+  repo: CredentialRepo;
+  /** Undefined when no master key is configured: metadata works, secrets do not. */
+  keyring: Keyring | undefined;
+  logger?: Logger;
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** How stale the cached active version may be on the call path (default 1000 ms). */
+  revalidateMs?: number;
+  /** Grace period of a replaced version when a credential sets none (default 24 h). */
+  defaultGraceMs?: number;
+  tokenTimeoutMs?: number;
+  lockWaitMs?: number;
+  leaseMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Builds the vault over a credential repository and a keyring. */
+export function createVault(options: VaultOptions): Vault {
+  const ctx: VaultContext = {
+    repo: options.repo,
+    keyring: options.keyring,
+    logger: options.logger ?? silentLogger,
+    now: options.now ?? Date.now,
+    fetch: options.fetch ?? globalThis.fetch,
+    tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000,
+    lockWaitMs: options.lockWaitMs ?? 15_000,
+    leaseMs: options.leaseMs ?? 30_000,
+  };
+  const resolver = createResolver(ctx, { revalidateMs: options.revalidateMs ?? 1000 });
+  const defaultGraceMs = options.defaultGraceMs ?? DAY_MS;
+
+  async function infoOf(row: CredentialRow): Promise<CredentialInfo> {
+    const active = await ctx.repo.getVersion(row.id, row.activeVersion);
+    const config = active === undefined ? { kind: "bearer" as const } : configOf(active);
+    const dueAt = row.rotateEveryMs === null ? null : row.updatedAt + row.rotateEveryMs;
+    return {
+      ...row,
+      kind: config.kind,
+      config,
+      rotationDueAt: dueAt,
+      rotationOverdue: dueAt !== null && ctx.now() >= dueAt,
+    };
+  }
+
+  async function mustGet(name: string): Promise<CredentialRow> {
+    const row = await ctx.repo.get(name);
+    if (row === undefined) throw credentialNotFound(name);
+    return row;
+  }
+
+  return {
+    async set(input) {
+      const config = parseKindConfig(input.kind, input.settings);
+      const existing = await ctx.repo.get(input.name);
+      const policy = {
+        rotateEveryMs: input.rotateEveryMs !== undefined
+          ? input.rotateEveryMs
+          : existing?.rotateEveryMs ?? null,
+        graceMs: input.graceMs ?? existing?.graceMs ?? defaultGraceMs,
+      };
+      if (existing !== undefined) {
+        const meta = { actor: input.actor, action: "update", policy };
+        await addVersion(ctx, existing, config, input.secretText, meta);
+      } else {
+        await createCredential(ctx, {
+          name: input.name,
+          config,
+          secretText: input.secretText,
+          policy,
+          actor: input.actor,
+        });
+      }
+      resolver.forget(input.name);
+      ctx.logger.info("Credential set", {
+        name: input.name,
+        kind: config.kind,
+        actor: input.actor,
+      });
+      return await infoOf(await mustGet(input.name));
+    },
+    async rotate(input) {
+      const row = await mustGet(input.name);
+      const active = await ctx.repo.getVersion(row.id, row.activeVersion);
+      if (active === undefined) throw credentialNotFound(input.name);
+      const policy = { rotateEveryMs: row.rotateEveryMs, graceMs: input.graceMs ?? row.graceMs };
+      const meta = { actor: input.actor, action: "rotate", policy };
+      await addVersion(ctx, row, configOf(active), input.secretText, meta);
+      resolver.forget(input.name);
+      ctx.logger.info("Credential rotated", {
+        name: input.name,
+        version: row.activeVersion + 1,
+        actor: input.actor,
+        previousUsableFor: policy.graceMs,
+      });
+      return await infoOf(await mustGet(input.name));
+    },
+    async list() {
+      return await Promise.all((await ctx.repo.list()).map(infoOf));
+    },
+    async show(name) {
+      const row = await mustGet(name);
+      const versions = await ctx.repo.listVersions(row.id);
+      return {
+        ...await infoOf(row),
+        versions: versions.map((v) => ({
+          version: v.version,
+          kind: v.kind,
+          kekVersion: v.kekVersion,
+          createdAt: v.createdAt,
+          createdBy: v.createdBy,
+          retiredAt: v.retiredAt,
+          graceEndsAt: v.retiredAt === null ? null : v.retiredAt + row.graceMs,
+        })),
+        events: await ctx.repo.events(name, 20),
+      };
+    },
+    async delete(name, actor) {
+      const deleted = await ctx.repo.delete(name, { actor, at: ctx.now() });
+      resolver.forget(name);
+      if (deleted) ctx.logger.info("Credential deleted", { name, actor });
+      return deleted;
+    },
+    async test(name) {
+      const row = await mustGet(name);
+      const material = await openVersion(ctx, row, row.activeVersion);
+      if (!isOAuthKind(material.config.kind)) {
+        return `Credential "${name}" version ${row.activeVersion} (${material.config.kind}) opens`;
+      }
+      const token = await obtainToken(ctx, material);
+      const seconds = Math.round((token.expiresAt - ctx.now()) / 1000);
+      return `Credential "${name}" version ${row.activeVersion} (${material.config.kind}) obtained a token valid for ${seconds} s`;
+    },
+    resolve: (name) => resolver.resolve(name),
+    retryAfterUnauthorized: (used) => resolver.retryAfterUnauthorized(used),
+    rewrapAll: () => rewrapAll(ctx),
+    async reportOverdue() {
+      const overdue = (await this.list()).filter((info) => info.rotationOverdue);
+      for (const info of overdue) {
+        ctx.logger.warn("Credential is past its rotation policy", {
+          name: info.name,
+          version: info.activeVersion,
+          dueAt: new Date(info.rotationDueAt!).toISOString(),
+        });
+      }
+      return overdue;
+    },
+  };
+}

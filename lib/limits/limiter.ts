@@ -1,0 +1,164 @@
+/**
+ * The rate limiter: which limits apply to a call, one store decision for all of them, and what
+ * happens when the store (Redis) fails: per scope, fail closed (deny; the default, since limits
+ * protect callers and backends) or fail open (admit uncounted). It returns decisions, never throws.
+ */
+
+import type { Logger } from "../log.ts";
+import { createFaultTracker, type LimitStore, type UpstreamReport } from "../store/mod.ts";
+import {
+  type AppliedLimit,
+  appliedLimits,
+  type LimitedCall,
+  type LimitScope,
+  type LimitSpec,
+} from "./rates.ts";
+
+/** Retry hint when a limit failed closed because its state is unreachable. */
+export const FAULT_RETRY_MS = 1000;
+
+/** Whether a call may proceed, and when to retry if not (upstash/ratelimit-js shape). */
+export interface LimitDecision {
+  allowed: boolean;
+  /** Calls the deciding limit admits after this one; Infinity when no limit applies. */
+  remaining: number;
+  /** When the deciding limit's count next drops (epoch ms, this instance's clock). */
+  resetAt: number;
+  /** 0 when allowed. */
+  retryAfterMs: number;
+  /** The limit that decided: a scope and its rate, or `upstream` for a backend's own quota. */
+  limit?: { scope: LimitScope | "upstream"; rate?: string };
+  /** Set when the store failed and the failure policy decided. */
+  fallback?: "open" | "closed";
+}
+
+/** Counts since start, for metrics. */
+export interface LimitCounters {
+  allowed: number;
+  denied: number;
+  upstreamDenied: number;
+  upstreamReports: number;
+  failedOpen: number;
+  failedClosed: number;
+  /** Store failures the failure policy answered (each logged once per outage). */
+  fallbacks: number;
+}
+
+/** Options of {@linkcode createRateLimiter}. */
+export interface RateLimiterOptions {
+  store: LimitStore;
+  logger: Logger;
+  /** Gateway-wide defaults (`rateLimits` in nexus.yaml); a tool's own limits replace them. */
+  defaults?: LimitSpec;
+  /** Scopes that admit calls when the store is unavailable; every other scope denies them. */
+  failOpen?: readonly LimitScope[];
+  /** This instance's clock, only for `resetAt`; decisions use the store's clock. */
+  now?: () => number;
+}
+
+/** Checks calls against their limits and backends' quotas. */
+export interface RateLimiter {
+  /** Decides one call against every limit that applies to it (no round trip when none does). */
+  check(call: LimitedCall): Promise<LimitDecision>;
+  /** Takes one call from backend `upstream`'s reported quota; fails open; raises nothing. */
+  checkUpstream(upstream: string): Promise<LimitDecision>;
+  /** Records what backend `upstream` said about its quota, for every instance; raises nothing. */
+  reportUpstream(upstream: string, report: UpstreamReport): Promise<void>;
+  counters(): Readonly<LimitCounters>;
+}
+
+/** Creates a limiter over `store`; raises nothing. */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { store } = options;
+  const defaults = options.defaults ?? {};
+  const failOpen = new Set(options.failOpen ?? []);
+  const now = options.now ?? Date.now;
+  const faults = createFaultTracker(options.logger, "limits");
+  const counters: Omit<LimitCounters, "fallbacks"> = {
+    allowed: 0,
+    denied: 0,
+    upstreamDenied: 0,
+    upstreamReports: 0,
+    failedOpen: 0,
+    failedClosed: 0,
+  };
+  const unlimited = (): LimitDecision => ({
+    allowed: true,
+    remaining: Number.POSITIVE_INFINITY,
+    resetAt: now(),
+    retryAfterMs: 0,
+  });
+
+  async function check(call: LimitedCall): Promise<LimitDecision> {
+    const applied = appliedLimits(call, defaults);
+    if (applied.length === 0) return unlimited();
+    try {
+      const verdict = await store.decide(applied);
+      faults.succeeded();
+      const decided = applied[verdict.index] ?? applied[0]!;
+      verdict.allowed ? counters.allowed++ : counters.denied++;
+      return {
+        allowed: verdict.allowed,
+        remaining: verdict.remaining,
+        resetAt: now() + verdict.resetAfterMs,
+        retryAfterMs: verdict.retryAfterMs,
+        limit: { scope: decided.scope, rate: decided.rate },
+      };
+    } catch (error) {
+      return onFault(applied, error);
+    }
+  }
+
+  function onFault(applied: AppliedLimit[], error: unknown): LimitDecision {
+    const closed = applied.find((limit) => !failOpen.has(limit.scope));
+    if (closed === undefined) {
+      counters.failedOpen++;
+      faults.fallback(error, "limits fail open: calls admitted uncounted");
+      return { ...unlimited(), fallback: "open" };
+    }
+    counters.failedClosed++;
+    faults.fallback(error, "limits fail closed: calls denied");
+    return {
+      allowed: false,
+      remaining: 0,
+      resetAt: now() + FAULT_RETRY_MS,
+      retryAfterMs: FAULT_RETRY_MS,
+      limit: { scope: closed.scope, rate: closed.rate },
+      fallback: "closed",
+    };
+  }
+
+  return {
+    check,
+    async checkUpstream(upstream) {
+      try {
+        const verdict = await store.takeUpstream(upstream);
+        faults.succeeded();
+        if (verdict.allowed) return { ...unlimited(), remaining: verdict.remaining };
+        counters.upstreamDenied++;
+        return {
+          allowed: false,
+          remaining: 0,
+          resetAt: now() + verdict.retryAfterMs,
+          retryAfterMs: verdict.retryAfterMs,
+          limit: { scope: "upstream" },
+        };
+      } catch (error) {
+        // Why: a backend's own quota is advisory (the backend still enforces it), so an
+        // unreachable store never blocks calls on its account.
+        faults.fallback(error, "upstream quotas not checked");
+        return { ...unlimited(), fallback: "open" };
+      }
+    },
+    async reportUpstream(upstream, report) {
+      counters.upstreamReports++;
+      try {
+        await store.reportUpstream(upstream, report);
+        faults.succeeded();
+      } catch (error) {
+        faults.fallback(error, "upstream quota report dropped");
+      }
+    },
+    counters: () => ({ ...counters, fallbacks: faults.fallbacks() }),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Rates (`60/min`), scopes, and which limits one call is subject to: the gateway defaults from
+ * `nexus.yaml` (`rateLimits`) with the tool's own `rateLimit` replacing them scope by scope.
+ */
+
+/** The scopes a limit can count by (the registry validates the same names in tool files). */
+export const LIMIT_SCOPES = [
+  "perClient",
+  "perSession",
+  "perTool",
+  "perCredential",
+  "perHost",
+  "global",
+] as const;
+
+/** A scope a limit counts by. */
+export type LimitScope = typeof LIMIT_SCOPES[number];
+
+/** Limits by scope, each a rate such as `60/min`. */
+export type LimitSpec = Partial<Record<LimitScope, string>>;
+
+/** A parsed rate: `limit` calls per `windowMs`. */
+export interface Rate {
+  limit: number;
+  windowMs: number;
+}
+
+/** What a call is counted by; absent subjects skip the scopes that need them. */
+export interface LimitedCall {
+  tool: string;
+  /** The tool's own limits (its `rateLimit` key), overriding the defaults scope by scope. */
+  limits?: Readonly<Record<string, string>>;
+  /** Client identity (`Principal.id`; the source address for anonymous callers). */
+  client: string;
+  /** MCP session id, when the client has a session. */
+  session?: string;
+  /** Backend origin (`https://api.example.com`), for HTTP tools. */
+  host?: string;
+  /** Credential scope the backend call is made with (the tool's `auth` name). */
+  credential?: string;
+}
+
+/** One limit that applies to a call, with the counter it is counted in. */
+export interface AppliedLimit {
+  scope: LimitScope;
+  /** The rate as written, for messages (`60/min`). */
+  rate: string;
+  limit: number;
+  windowMs: number;
+  /** Counter id; calls with the same id are counted together. */
+  id: string;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  sec: 1000,
+  min: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
+const RATE = /^([1-9]\d*)\/(sec|min|hour|day)$/;
+
+/** The rate in `text` (`60/min`), or undefined when it is not one. */
+export function parseRate(text: string): Rate | undefined {
+  const match = RATE.exec(text.trim());
+  if (!match) return undefined;
+  return { limit: Number(match[1]), windowMs: UNIT_MS[match[2]!]! };
+}
+
+/**
+ * The limits `call` is subject to: defaults, then the tool's own per scope. Per-tool scopes
+ * (perClient, perSession, perTool) count calls to this tool; perCredential, perHost and global
+ * count calls to every tool that shares the subject and the window length.
+ */
+export function appliedLimits(call: LimitedCall, defaults: LimitSpec): AppliedLimit[] {
+  const applied: AppliedLimit[] = [];
+  for (const scope of LIMIT_SCOPES) {
+    const rate = call.limits?.[scope] ?? defaults[scope];
+    if (rate === undefined) continue;
+    const parsed = parseRate(rate);
+    const subject = subjectOf(scope, call);
+    if (parsed === undefined || subject === undefined) continue;
+    // Why: the window length is part of the id because sub-window indexes only line up between
+    // counters of one window length; tools sharing a host with another window count apart.
+    applied.push({ scope, rate, ...parsed, id: `${scope}:${parsed.windowMs}:${subject}` });
+  }
+  return applied;
+}
+
+function subjectOf(scope: LimitScope, call: LimitedCall): string | undefined {
+  switch (scope) {
+    case "perClient":
+      return `${call.tool}:${call.client}`;
+    case "perSession":
+      return call.session === undefined ? undefined : `${call.tool}:${call.session}`;
+    case "perTool":
+      return call.tool;
+    case "perCredential":
+      return call.credential;
+    case "perHost":
+      return call.host;
+    case "global":
+      return "*";
+  }
+}

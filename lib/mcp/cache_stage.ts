@@ -1,0 +1,72 @@
+/**
+ * The response-cache stages, in two parts around the limit stage: `lookahead` starts reading the
+ * cached value before the limit decision, so on Redis both leave in the same write and a hit costs
+ * one round trip; `serve` answers from that read, or runs the single flight, after the limits
+ * admitted the call. Only tools with `cache: { ttl }` (read-only by registry rule) take part.
+ */
+
+import { cacheKeyOf, type Outcome, type ResponseCache } from "../cache/mod.ts";
+import type { CallContext, CallStage } from "./stages.ts";
+
+/** Options of {@linkcode createCacheStages}. */
+export interface CacheStageOptions {
+  cache: ResponseCache;
+  /**
+   * Whose data a call's response is. Default: `public` for a tool without a credential; with one,
+   * the credential and the caller's identity (see {@linkcode defaultCacheScope}).
+   */
+  scopeOf?: (ctx: CallContext) => string;
+}
+
+/** The two cache stages; put `lookahead` before the limit stage and `serve` after it. */
+export interface CacheStages {
+  lookahead: CallStage;
+  /**
+   * Serves hits and coalesced calls; runs the rest of the pipeline otherwise.
+   * @throws the call's own error, shared with coalesced calls; GatewayError UPSTREAM_TIMEOUT when
+   *   an identical call in flight outlasts the tool's timeout; CANCELLED.
+   */
+  serve: CallStage;
+}
+
+/**
+ * The default cache scope. Why the caller's identity for every credentialed tool: until the vault
+ * says whether a credential is shared or per user, assuming per user never hands one tenant's
+ * data to another (a shared credential merely caches per caller).
+ */
+export function defaultCacheScope(ctx: CallContext): string {
+  const auth = ctx.tool.auth;
+  return auth === undefined ? "public" : `credential:${auth}|caller:${ctx.caller.principal.id}`;
+}
+
+/** Creates both cache stages over one cache; raises nothing itself. */
+export function createCacheStages(options: CacheStageOptions): CacheStages {
+  const { cache } = options;
+  const scopeOf = options.scopeOf ?? defaultCacheScope;
+  const pending = new WeakMap<CallContext, { key: string; peek: Promise<Outcome | undefined> }>();
+  const keyOf = (ctx: CallContext) =>
+    cacheKeyOf({ tool: ctx.tool.name, scope: scopeOf(ctx), args: ctx.args });
+  return {
+    lookahead(ctx, next) {
+      if (ctx.tool.cache === undefined) return next();
+      const key = keyOf(ctx);
+      pending.set(ctx, { key, peek: cache.peek(key) });
+      return next();
+    },
+    async serve(ctx, next) {
+      const spec = ctx.tool.cache;
+      if (spec === undefined) return await next();
+      const started = pending.get(ctx);
+      const key = started?.key ?? keyOf(ctx);
+      const peeked = await started?.peek;
+      const served = await cache.serve(
+        { key, ttlMs: spec.ttlMs, timeoutMs: ctx.tool.backend.timeoutMs, signal: ctx.signal },
+        next,
+        peeked,
+      );
+      if (served.source === "hit") ctx.facts.cacheHit = true;
+      if (served.source === "coalesced") ctx.facts.coalesced = true;
+      return served.result;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The rate-limit stages. `createLimitStage` checks a call against its limits before anything else
+ * runs; `createUpstreamStage` sits right before the backend: it holds calls while the backend's
+ * own quota is spent and reads the quota headers of every response, for every instance.
+ */
+
+import { GatewayError } from "../errors.ts";
+import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limits/mod.ts";
+import { originOfUrlTemplate } from "../registry/mod.ts";
+import type { ToolDefinition } from "../registry/types.ts";
+import type { CallContext, CallStage } from "./stages.ts";
+
+/**
+ * Denies a call over any of its limits before it reaches the cache or the backend.
+ * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
+ */
+export function createLimitStage(limiter: RateLimiter): CallStage {
+  const hostOf = createHostResolver();
+  return async function limitStage(ctx, next) {
+    const decision = await limiter.check({
+      tool: ctx.tool.name,
+      limits: ctx.tool.rateLimit,
+      client: ctx.caller.principal.id,
+      session: ctx.sessionId,
+      host: hostOf(ctx.tool),
+      credential: ctx.tool.auth,
+    });
+    if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
+    return await next();
+  };
+}
+
+/**
+ * Holds calls to an HTTP backend that said it is out of quota (429 with `Retry-After`, or
+ * `X-RateLimit-Remaining: 0` until its reset), and records what each response says.
+ * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
+ */
+export function createUpstreamStage(limiter: RateLimiter): CallStage {
+  const hostOf = createHostResolver();
+  return async function upstreamStage(ctx, next) {
+    const upstream = upstreamOf(ctx.tool, hostOf(ctx.tool));
+    if (upstream === undefined) return await next();
+    const decision = await limiter.checkUpstream(upstream);
+    if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
+    let reported: Promise<void> | undefined;
+    observe(ctx, (status, headers) => {
+      const quota = readUpstreamQuota(status, headers, Date.now());
+      if (quota !== undefined) reported = limiter.reportUpstream(upstream, quota);
+    });
+    try {
+      return await next();
+    } finally {
+      // Why: the caller hears of a 429 only after every instance can see the pause it asked for.
+      await reported;
+    }
+  };
+}
+
+/** The error a denied call answers with: a protocol error carrying `retryAfterMs`. */
+export function rateLimitedError(toolName: string, decision: LimitDecision): GatewayError {
+  const retryAfterMs = Math.max(0, Math.ceil(decision.retryAfterMs));
+  const scope = decision.limit?.scope;
+  const data = { retryAfterMs, scope, limit: decision.limit?.rate };
+  const retry = `retry after ${retryAfterMs} ms`;
+  if (decision.fallback === "closed") {
+    return new GatewayError(
+      "RATE_LIMITED",
+      `Rate limit cannot be checked for tool "${toolName}": limit state unavailable: ${retry}`,
+      { data },
+    );
+  }
+  if (scope === "upstream") {
+    return new GatewayError(
+      "RATE_LIMITED",
+      `Backend of tool "${toolName}" is out of quota: it asked to pause: ${retry}`,
+      { data },
+    );
+  }
+  return new GatewayError(
+    "RATE_LIMITED",
+    `Rate limit exceeded for tool "${toolName}": ${scope} ${decision.limit?.rate}: ${retry}`,
+    { data },
+  );
+}
+
+function observe(ctx: CallContext, onResponse: (status: number, headers: Headers) => void): void {
+  const previous = ctx.backend.observeResponse;
+  ctx.backend.observeResponse = (response) => {
+    previous?.(response);
+    onResponse(response.status, response.headers);
+  };
+}
+
+/** The origin an HTTP tool calls (fixed at load), remembered per definition. */
+function createHostResolver(): (tool: ToolDefinition) => string | undefined {
+  const hosts = new WeakMap<ToolDefinition, string | undefined>();
+  return function hostOf(tool) {
+    if (tool.backend.kind !== "http") return undefined;
+    if (hosts.has(tool)) return hosts.get(tool);
+    let origin: string | undefined;
+    try {
+      origin = originOfUrlTemplate(tool.backend.url);
+    } catch {
+      origin = undefined; // Why: the registry validated the URL at load; this cannot happen.
+    }
+    hosts.set(tool, origin);
+    return origin;
+  };
+}
+
+/** A backend's quota identity: its origin, and the credential when calls carry one. */
+function upstreamOf(tool: ToolDefinition, host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  return tool.auth === undefined ? host : `${host}#${tool.auth}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * Persistence: PostgreSQL (when `NEXUS_DATABASE_URL` is set) or the embedded SQLite file under
+ * `dataDir`, behind one contract. All SQL the gateway runs lives in this folder.
+ *
+ * Adding a table (any engineer): append a migration in `migrations.ts` (ranges are listed there),
+ * write `lib/store/<thing>.ts` exporting `create<Thing>Repo(db: StoreDb)` with one branch per
+ * dialect (postgres.js tagged templates; `node:sqlite` prepared statements with short
+ * `BEGIN IMMEDIATE` transactions via `transaction()`), export it here, and build it from
+ * `store.db` where it is composed. Tests: `tests/store/_stores.ts` opens both stores, isolated.
+ */
+
+/** Credential rows and their repository contract; methods raise GatewayError INVALID_INPUT,
+ * NOT_FOUND or UPSTREAM_TIMEOUT as documented on `CredentialRepo`. */
+export type {
+  ChangeMeta,
+  CredentialEventRow,
+  CredentialRepo,
+  CredentialRow,
+  CredentialStateRow,
+  CredentialVersionRow,
+  LockedResult,
+  NewCredentialVersion,
+  RefreshLockOptions,
+  SealedRef,
+} from "./credentials.ts";
+/** API key rows (hashes only) and their repository; `insert` raises INVALID_INPUT (name taken). */
+export {
+  type ApiKeyRepo,
+  type ApiKeyRow,
+  type ApiKeyScope,
+  createApiKeyRepo,
+} from "./api_keys_repo.ts";
+/** Audit rows and their repository (append in batches, query, prune); raise nothing themselves. */
+export {
+  type AuditFilter,
+  type AuditRepo,
+  type AuditRow,
+  createAuditRepo,
+  type StoredAuditRow,
+} from "./audit_repo.ts";
+/** Applies pending migrations; raises GatewayError INVALID_CONFIG when one fails. */
+export { migrate, type MigrateResult } from "./migrate.ts";
+/** The ordered migration list (ids `NNN_name`), for `nexus migrate` and tests. */
+export { type Migration, MIGRATIONS } from "./migrations.ts";
+/** Opens Postgres or the embedded file and migrates it; raises GatewayError INVALID_CONFIG. */
+export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
+/**
+ * SQLite helpers: `transaction()` runs a synchronous function in `BEGIN IMMEDIATE` (raises what it
+ * raises); `rejectingThrows()` turns a repository's synchronous throws into rejections.
+ */
+export { rejectingThrows, transaction } from "./sqlite.ts";
+/** The store handle and its dialects; raise nothing themselves. */
+export type { Store, StoreDb, StoreDialect } from "./types.ts";
+
+// Redis (rate limits and response cache): connection, Lua scripts, fault episodes.
+/** Opens a self-reconnecting Redis connection; commands raise UPSTREAM_UNAVAILABLE on faults. */
+export { openRedis, type RedisConnection, type RedisOptions } from "./redis/connection.ts";
+/** Lua scripts: `runScript()` is EVALSHA with the NOSCRIPT fallback; raises UPSTREAM_UNAVAILABLE. */
+export { defineScript, type LuaScript, runScript } from "./redis/run_script.ts";
+/** Redis key names with their hash tags, and the prefixes allowed; raise nothing. */
+export { REDIS_PREFIX_PATTERN, redisKey, type RedisKeyKind } from "./redis/keys.ts";
+/** Limit state in Redis (sliding windows, upstream quotas); methods raise UPSTREAM_UNAVAILABLE. */
+export { createRedisLimitStore, type RedisLimitStoreOptions } from "./redis/limit_store.ts";
+/** Cache state in Redis (payloads, flight locks, outcome channel); raises UPSTREAM_UNAVAILABLE. */
+export { createRedisCacheStore } from "./redis/cache_store.ts";
+/** Logs a fault episode once and counts every fallback; raises nothing. */
+export { createFaultTracker, type FaultTracker } from "./redis/fault_tracker.ts";
+/** The limit and cache contracts both Redis and the in-process stores implement; types only. */
+export type {
+  CacheLookup,
+  CacheSettlement,
+  CacheStore,
+  ClockOption,
+  LimitCheck,
+  LimitStore,
+  LimitVerdict,
+  UpstreamReport,
+  UpstreamVerdict,
+} from "./redis/types.ts";

@@ -1,0 +1,152 @@
+/**
+ * Opening the store: PostgreSQL when a database URL is configured, else the embedded SQLite file
+ * `nexus.db` under the data directory. Migrations are applied before the store is returned.
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
+import { GatewayError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { Secret } from "../secret.ts";
+import { createPgCredentialRepo } from "./credentials_pg.ts";
+import { createSqliteCredentialRepo } from "./credentials_sqlite.ts";
+import { migrate } from "./migrate.ts";
+import type { Store, StoreDb } from "./types.ts";
+
+/** The slice of gateway config a store needs. */
+export interface StoreConfig {
+  databaseUrl?: Secret;
+  dataDir: string;
+}
+
+/** Options for {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  logger?: Logger;
+  /** Postgres only: use (and create) this schema via `search_path`; tests use one each. */
+  schema?: string;
+  /** Apply pending migrations on open (default true; `nexus migrate` reports them itself). */
+  migrate?: boolean;
+  /** Largest Postgres pool (default 10). */
+  maxConnections?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const EMBEDDED_FILE = "nexus.db";
+
+/**
+ * Opens the configured store and applies pending migrations.
+ * @throws GatewayError INVALID_CONFIG when the database cannot be reached, opened or migrated.
+ */
+export async function openStore(
+  config: StoreConfig,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  const logger = options.logger ?? silentLogger;
+  const store = config.databaseUrl === undefined
+    ? await openEmbedded(config.dataDir)
+    : await openPostgres(config.databaseUrl.reveal(), options);
+  if (options.migrate !== false) {
+    try {
+      const { applied } = await migrate(store.db);
+      if (applied.length > 0) logger.info("Store migrated", { store: store.location, applied });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  const location = describeUrl(url, options.schema);
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new GatewayError("INVALID_CONFIG", `Invalid store schema name: "${options.schema}"`);
+  }
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection: options.schema === undefined ? {} : { search_path: options.schema },
+  });
+  try {
+    if (options.schema !== undefined) {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql(options.schema)}`;
+    } else {
+      await sql`SELECT 1`;
+    }
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw cannotOpen(location, error);
+  }
+  const db: StoreDb = { dialect: "postgres", sql };
+  return {
+    dialect: "postgres",
+    location,
+    db,
+    credentials: createPgCredentialRepo(sql),
+    ping: async () => {
+      try {
+        await sql`SELECT 1`;
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+async function openEmbedded(dataDir: string): Promise<Store> {
+  const path = `${dataDir.replace(/\/$/, "")}/${EMBEDDED_FILE}`;
+  let database: DatabaseSync;
+  try {
+    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    database = new DatabaseSync(path);
+    // Why: WAL lets readers in other processes run during a write; FULL sync so a rotated refresh
+    // token that was committed survives a power cut (losing it would break the credential).
+    // Why busy_timeout first: switching to WAL takes a lock another starting process may hold.
+    database.exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;`);
+    await Deno.chmod(path, 0o600).catch(() => {});
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
+  const db: StoreDb = { dialect: "sqlite", db: database, path };
+  return {
+    dialect: "sqlite",
+    location: path,
+    db,
+    credentials: createSqliteCredentialRepo(database),
+    ping: () => {
+      try {
+        database.prepare("SELECT 1").get();
+        return Promise.resolve(true);
+      } catch {
+        return Promise.resolve(false);
+      }
+    },
+    close: () => {
+      if (database.isOpen) database.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** `postgres://host:port/db`, never the user or password. */
+function describeUrl(url: string, schema: string | undefined): string {
+  let where = "postgres (unparsable URL)";
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    // Why: the URL may be a secret-bearing string; never echo it.
+  }
+  return schema === undefined ? where : `${where} (schema ${schema})`;
+}
+
+function cannotOpen(location: string, error: unknown): GatewayError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new GatewayError("INVALID_CONFIG", `Cannot open store: ${location}: ${reason}`, {
+    cause: error,
+  });
+}

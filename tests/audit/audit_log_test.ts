@@ -1,0 +1,245 @@
+/**
+ * The audit writer: batched appends off the call path, a bounded buffer that says when it drops,
+ * a final flush on close, and records that carry no secret.
+ */
+
+import assert from "node:assert/strict";
+import { createAuditLog, type FinishedCall, toAuditRow } from "../../lib/audit/mod.ts";
+import { createLogger } from "../../lib/log.ts";
+import type { AuditRepo, AuditRow } from "../../lib/store/mod.ts";
+
+function call(index: number, extra: Partial<FinishedCall> = {}): FinishedCall {
+  return {
+    requestId: `req-${index}`,
+    caller: {
+      principal: { id: "key:abc", kind: "api_key", name: "bot", groups: [] },
+      server: "default",
+    },
+    toolName: "demo_echo",
+    args: { message: `m${index}` },
+    outcome: "ok",
+    isError: false,
+    startedAt: new Date(1_700_000_000_000 + index),
+    durationMs: 1.23456,
+    facts: {},
+    ...extra,
+  };
+}
+
+/** An in-memory repo that can be made to fail or stall, to drive the writer's edge cases. */
+function memoryRepo() {
+  const rows: AuditRow[] = [];
+  const batches: number[] = [];
+  let failing = false;
+  let gate: Promise<void> | undefined;
+  const repo: AuditRepo = {
+    async append(batch) {
+      if (gate) await gate;
+      if (failing) throw new Error("store down");
+      rows.push(...batch);
+      batches.push(batch.length);
+    },
+    query: () => Promise.resolve([]),
+    prune: () => Promise.resolve(0),
+  };
+  return {
+    repo,
+    rows,
+    batches,
+    fail: (value: boolean) => failing = value,
+    stall: () => {
+      const hold = Promise.withResolvers<void>();
+      gate = hold.promise;
+      return () => {
+        gate = undefined;
+        hold.resolve();
+      };
+    },
+  };
+}
+
+function logSink() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: "debug", sink: (line) => lines.push(JSON.parse(line)) });
+  return { lines, logger };
+}
+
+Deno.test("record() never writes inline; flush() appends in batches", async () => {
+  const store = memoryRepo();
+  const { logger } = logSink();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 100,
+    batchSize: 4,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  for (let i = 0; i < 10; i++) audit.record(call(i));
+  await audit.flush();
+  assert.equal(store.rows.length, 10);
+  assert.deepEqual(
+    store.rows.map((row) => row.requestId),
+    [...Array(10)].map((_, i) => `req-${i}`),
+  );
+  assert.ok(store.batches.every((size) => size <= 4), `batches ${store.batches}`);
+  assert.deepEqual(audit.stats(), { buffered: 0, written: 10, dropped: 0, failedWrites: 0 });
+  await audit.close();
+});
+
+Deno.test("a full buffer drops new records, counts them and logs an error", async () => {
+  const store = memoryRepo();
+  const { lines, logger } = logSink();
+  const release = store.stall();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 10,
+    batchSize: 1000,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  for (let i = 0; i < 15; i++) audit.record(call(i));
+  assert.equal(audit.stats().dropped, 5);
+  const full = lines.filter((line) => line.msg === "Audit buffer full: dropping audit records");
+  assert.equal(full.length, 1, "logged once per interval, not once per record");
+  assert.equal(full[0]!.level, "error");
+  release();
+  await audit.close();
+  assert.equal(store.rows.length, 10);
+});
+
+Deno.test("a failed append keeps the records and close() retries them", async () => {
+  const store = memoryRepo();
+  const { lines, logger } = logSink();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 100,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  store.fail(true);
+  for (let i = 0; i < 3; i++) audit.record(call(i));
+  await audit.flush();
+  assert.equal(audit.stats().buffered, 3);
+  assert.equal(audit.stats().failedWrites, 1);
+  assert.ok(lines.some((line) => line.msg === "Cannot write audit records: keeping them buffered"));
+  store.fail(false);
+  await audit.close();
+  assert.equal(store.rows.length, 3);
+});
+
+Deno.test("close() reports records it could not write", async () => {
+  const store = memoryRepo();
+  const { lines, logger } = logSink();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 100,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  store.fail(true);
+  audit.record(call(1));
+  await audit.close();
+  const lost = lines.find((line) =>
+    line.msg === "Audit records lost at shutdown: the store did not accept them"
+  );
+  assert.equal(lost?.lost, 1);
+});
+
+Deno.test("the timer flushes without anyone asking", async () => {
+  const store = memoryRepo();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger: logSink().logger,
+    includeArguments: false,
+    bufferSize: 100,
+    flushIntervalMs: 10,
+    retentionDays: 0,
+  });
+  audit.record(call(1));
+  const deadline = Date.now() + 2000;
+  while (store.rows.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(store.rows.length, 1);
+  await audit.close();
+});
+
+Deno.test("retention prunes records older than the setting at start", async () => {
+  const store = memoryRepo();
+  let prunedBefore = 0;
+  store.repo.prune = (before) => {
+    prunedBefore = before;
+    return Promise.resolve(2);
+  };
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger: logSink().logger,
+    includeArguments: false,
+    bufferSize: 10,
+    retentionDays: 30,
+    now: () => 100 * 86_400_000,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(prunedBefore, 70 * 86_400_000);
+  await audit.close();
+});
+
+Deno.test("toAuditRow() maps outcome, identity and facts", () => {
+  const ok = toAuditRow(
+    call(1, {
+      facts: { backendStatus: 200, cacheHit: true, credential: { name: "jira", version: 3 } },
+    }),
+    { includeArguments: false },
+  );
+  assert.deepEqual(ok, {
+    at: 1_700_000_000_001,
+    requestId: "req-1",
+    clientId: "key:abc",
+    clientName: "bot",
+    clientKind: "api_key",
+    server: "default",
+    tool: "demo_echo",
+    argsHash: ok.argsHash,
+    args: null,
+    outcome: "ok",
+    errorCode: null,
+    durationMs: 1.235,
+    backendStatus: 200,
+    cacheHit: true,
+    coalesced: null,
+    credentialName: "jira",
+    credentialVersion: 3,
+  });
+  assert.match(ok.argsHash, /^[0-9a-f]{64}$/);
+  const toolError = toAuditRow(call(2, { outcome: "UPSTREAM_ERROR", isError: true }), {
+    includeArguments: false,
+  });
+  assert.equal(toolError.outcome, "error");
+  assert.equal(toolError.errorCode, "UPSTREAM_ERROR");
+  const handlerError = toAuditRow(call(3, { isError: true }), { includeArguments: false });
+  assert.equal(handlerError.outcome, "tool_error");
+});
+
+Deno.test("toAuditRow() hashes canonical arguments and redacts secrets when keeping them", () => {
+  const args = { b: 1, a: { password: "hunter2", nested: [{ apiKey: "k-123" }] }, token: "t" };
+  const reordered = { token: "other", a: { nested: [{ apiKey: "zzz" }], password: "x" }, b: 1 };
+  const row = toAuditRow(call(1, { args }), { includeArguments: true });
+  const same = toAuditRow(call(2, { args: reordered }), { includeArguments: true });
+  assert.equal(row.argsHash, same.argsHash, "key order and secret values do not change the hash");
+  const text = JSON.stringify(row);
+  for (const secret of ["hunter2", "k-123"]) assert.ok(!text.includes(secret), secret);
+  assert.equal(
+    row.args,
+    '{"a":{"nested":[{"apiKey":"[redacted]"}],"password":"[redacted]"},"b":1,"token":"[redacted]"}',
+  );
+  const other = toAuditRow(call(3, { args: { b: 2 } }), { includeArguments: false });
+  assert.notEqual(other.argsHash, row.argsHash);
+});

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { cacheKeyOf, canonical } from "../../lib/cache/mod.ts";
+
+Deno.test("cacheKeyOf() ignores argument key order at every depth", () => {
+  const a = cacheKeyOf({
+    tool: "t",
+    scope: "public",
+    args: { b: 1, a: { y: [1, { d: 2, c: 3 }], x: null } },
+  });
+  const b = cacheKeyOf({
+    tool: "t",
+    scope: "public",
+    args: { a: { x: null, y: [1, { c: 3, d: 2 }] }, b: 1 },
+  });
+  assert.equal(a, b);
+  assert.match(a, /^[0-9a-f]{64}$/);
+});
+
+Deno.test("cacheKeyOf() differs by tool, credential scope, argument values and array order", () => {
+  const base = { tool: "t", scope: "credential:jira|caller:key:alice", args: { k: [1, 2] } };
+  const keys = new Set([
+    cacheKeyOf(base),
+    cacheKeyOf({ ...base, tool: "u" }),
+    cacheKeyOf({ ...base, scope: "credential:jira|caller:key:bob" }),
+    cacheKeyOf({ ...base, args: { k: [2, 1] } }),
+    cacheKeyOf({ ...base, args: { k: ["1", 2] } }),
+  ]);
+  assert.equal(keys.size, 5);
+});
+
+Deno.test("canonical() drops undefined members like JSON does", () => {
+  assert.deepEqual(canonical({ b: undefined, a: 1 }), { a: 1 });
+});

@@ -1,0 +1,249 @@
+/**
+ * Authentication at the HTTP edge through the Hono app (`app.request`): 401 with
+ * `WWW-Authenticate`, the RFC 9728 metadata document, virtual-server routing, the admin API.
+ */
+
+import assert from "node:assert/strict";
+import {
+  type Caller,
+  createApiKeyVerifier,
+  createAuthenticator,
+  createJwtVerifier,
+  createPolicy,
+  issueApiKey,
+  type Policy,
+} from "../../lib/auth/mod.ts";
+import {
+  createAdminApp,
+  createAdminAuditRoutes,
+  createAdminClientRoutes,
+  createApp,
+  createHttpAuth,
+} from "../../lib/http/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
+import type { McpService } from "../../lib/mcp/mod.ts";
+import { createApiKeyRepo, createAuditRepo } from "../../lib/store/mod.ts";
+import { startOidcProvider } from "../_support/oidc_provider.ts";
+import { openTestStore } from "../store/_stores.ts";
+
+const AUDIENCE = "http://localhost/mcp";
+const METADATA = "http://localhost/.well-known/oauth-protected-resource";
+
+/** An MCP service stand-in that answers with the caller it was given. */
+function echoMcp(): McpService {
+  return {
+    fetch: (_request, { caller }) => Promise.resolve(Response.json({ caller })),
+    toolsChanged: () => {},
+    legacyStreams: () => 0,
+    close: () => Promise.resolve(),
+  };
+}
+
+async function setup(options: { policy?: Policy } = {}) {
+  const store = await openTestStore("sqlite");
+  const idp = await startOidcProvider(AUDIENCE);
+  const keyRepo = createApiKeyRepo(store.db);
+  const apiKeys = createApiKeyVerifier(keyRepo);
+  const jwt = createJwtVerifier({
+    issuer: idp.issuer,
+    audience: [AUDIENCE],
+    algorithms: ["RS256"],
+    clockSkewSec: 30,
+    clientClaim: "azp",
+    groupsClaim: "groups",
+    logger: silentLogger,
+  });
+  const authenticator = createAuthenticator({ apiKeys, jwt, anonymousAllowed: true });
+  const policy = options.policy ?? createPolicy({});
+  const auth = createHttpAuth({
+    authenticator,
+    policy: () => policy,
+    logger: silentLogger,
+    issuer: idp.issuer,
+  });
+  const auditRepo = createAuditRepo(store.db);
+  const admin = createAdminApp({
+    auth,
+    logger: silentLogger,
+    routes: {
+      "/clients": createAdminClientRoutes({
+        repo: keyRepo,
+        verifier: apiKeys,
+        logger: silentLogger,
+      }),
+      "/audit": createAdminAuditRoutes({
+        repo: auditRepo,
+        stats: () => ({ buffered: 0, written: 0, dropped: 0, failedWrites: 0 }),
+      }),
+    },
+  });
+  const app = createApp({
+    mcp: echoMcp(),
+    logger: silentLogger,
+    guard: { allowedOrigins: [], allowedHosts: [], loopback: true },
+    maxBodyBytes: 1 << 20,
+    demoApi: false,
+    ready: () => true,
+    auth,
+    admin,
+  });
+  return {
+    app,
+    idp,
+    keyRepo,
+    auditRepo,
+    async [Symbol.asyncDispose]() {
+      await idp[Symbol.asyncDispose]();
+      await store[Symbol.asyncDispose]();
+    },
+  };
+}
+
+function post(path: string, token?: string): Request {
+  const headers: Record<string, string> = { "content-type": "application/json", host: "localhost" };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return new Request(`http://localhost${path}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+  });
+}
+
+Deno.test("a missing token gets 401 naming the protected resource metadata", async () => {
+  await using env = await setup();
+  const response = await env.app.request(post("/mcp"));
+  assert.equal(response.status, 401);
+  assert.equal(response.headers.get("www-authenticate"), `Bearer resource_metadata="${METADATA}"`);
+  const body = await response.json();
+  assert.equal(body.error.code, -32001);
+});
+
+Deno.test("an invalid token gets 401 with error=invalid_token", async () => {
+  await using env = await setup();
+  const expired = await env.idp.sign({}, { expiresInSec: -120 });
+  const response = await env.app.request(post("/mcp", expired));
+  assert.equal(response.status, 401);
+  const header = response.headers.get("www-authenticate") ?? "";
+  assert.match(
+    header,
+    /^Bearer resource_metadata=".+", error="invalid_token", error_description="Invalid token: token expired"$/,
+  );
+  await response.body?.cancel();
+});
+
+Deno.test("the metadata document names this resource and the authorization server", async () => {
+  await using env = await setup();
+  const root = await (await env.app.request(METADATA)).json();
+  assert.deepEqual(root, {
+    resource: AUDIENCE,
+    authorization_servers: [env.idp.issuer],
+    bearer_methods_supported: ["header"],
+    resource_name: "Nexus MCP gateway",
+  });
+  const suffixed = await (await env.app.request(`${METADATA}/mcp/support`)).json();
+  assert.equal(suffixed.resource, "http://localhost/mcp/support");
+});
+
+Deno.test("a valid JWT reaches the MCP service as the caller", async () => {
+  await using env = await setup();
+  const token = await env.idp.sign({ azp: "agent-7", groups: ["support"] });
+  const response = await env.app.request(post("/mcp", token));
+  assert.equal(response.status, 200);
+  const { caller } = await response.json() as { caller: Caller };
+  assert.equal(caller.server, "default");
+  assert.equal(caller.principal.name, "agent-7");
+  assert.deepEqual(caller.principal.groups, ["support"]);
+});
+
+Deno.test("a virtual server the caller may not use answers like one that does not exist", async () => {
+  const policy = createPolicy({
+    servers: {
+      support: { tools: ["*"], tags: [], clients: [], groups: ["support"] },
+    },
+  });
+  await using env = await setup({ policy });
+  const member = await env.idp.sign({ azp: "a", groups: ["support"] });
+  const outsider = await env.idp.sign({ azp: "b", groups: [] });
+  const inside = await env.app.request(post("/mcp/support", member));
+  assert.equal(((await inside.json()) as { caller: Caller }).caller.server, "support");
+  const denied = await env.app.request(post("/mcp/support", outsider));
+  const missing = await env.app.request(post("/mcp/nothing-here", outsider));
+  assert.equal(denied.status, 404);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(await denied.json(), await missing.json());
+});
+
+Deno.test("the admin API issues and revokes client keys, effective at once", async () => {
+  await using env = await setup();
+  const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
+  const adminHeaders = {
+    authorization: `Bearer ${adminKey.reveal()}`,
+    "content-type": "application/json",
+  };
+  assert.equal((await env.app.request("http://localhost/admin/clients")).status, 401);
+  const created = await env.app.request("http://localhost/admin/clients", {
+    method: "POST",
+    headers: adminHeaders,
+    body: JSON.stringify({ name: "agent", tools: ["demo_*"] }),
+  });
+  assert.equal(created.status, 201);
+  const { key, keyId } = await created.json();
+  assert.match(key, /^nxk_/);
+  const clientOnAdmin = await env.app.request("http://localhost/admin/clients", {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  assert.equal(clientOnAdmin.status, 401, "a client key is no admin credential");
+  await clientOnAdmin.body?.cancel();
+  const listed = await (await env.app.request("http://localhost/admin/clients", {
+    headers: adminHeaders,
+  })).json();
+  assert.ok(!JSON.stringify(listed).includes(key.slice(21)), "listing never shows a key");
+  assert.ok(listed.clients.some((c: { keyId: string }) => c.keyId === keyId));
+  const ok = await env.app.request(post("/mcp", key));
+  assert.equal(((await ok.json()) as { caller: Caller }).caller.principal.name, "agent");
+  const revoked = await env.app.request("http://localhost/admin/clients/agent", {
+    method: "DELETE",
+    headers: adminHeaders,
+  });
+  assert.equal(revoked.status, 200);
+  await revoked.body?.cancel();
+  const refused = await env.app.request(post("/mcp", key));
+  assert.equal(refused.status, 401, "a revoked key is refused at once");
+  await refused.body?.cancel();
+});
+
+Deno.test("the admin audit endpoint filters and rejects bad queries", async () => {
+  await using env = await setup();
+  const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
+  const headers = { authorization: `Bearer ${adminKey.reveal()}` };
+  const base = {
+    clientId: "key:1",
+    clientKind: "api_key",
+    server: "default",
+    argsHash: "0".repeat(64),
+    args: null,
+    outcome: "ok",
+    errorCode: null,
+    durationMs: 1,
+    backendStatus: null,
+    cacheHit: null,
+    coalesced: null,
+    credentialName: null,
+    credentialVersion: null,
+  };
+  await env.auditRepo.append([
+    { ...base, at: Date.now(), requestId: "a", clientName: "x", tool: "t1" },
+    { ...base, at: Date.now(), requestId: "b", clientName: "y", tool: "t2" },
+  ]);
+  const response = await env.app.request("http://localhost/admin/audit?client=y&since=1h", {
+    headers,
+  });
+  const { records } = await response.json();
+  assert.deepEqual(records.map((r: { requestId: string }) => r.requestId), ["b"]);
+  const bad = await env.app.request("http://localhost/admin/audit?since=yesterday", { headers });
+  assert.equal(bad.status, 400);
+  await bad.body?.cancel();
+  const stats = await (await env.app.request("http://localhost/admin/audit/stats", { headers }))
+    .json();
+  assert.equal(stats.dropped, 0);
+});

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { GatewayError, RATE_LIMITED_JSON_RPC_CODE } from "../../lib/errors.ts";
+import {
+  createMemoryLimitStore,
+  createRateLimiter,
+  type RateLimiter,
+} from "../../lib/limits/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { createLimitStage, createUpstreamStage } from "../../lib/mcp/mod.ts";
+import { buildSnapshot } from "../../lib/registry/mod.ts";
+import type { LimitStore } from "../../lib/store/mod.ts";
+import { startUpstream } from "../_support/upstream_server.ts";
+import { call, callerOf, httpTool } from "./_limits_fixtures.ts";
+
+function limiterAt(clock: { now: number }, store?: LimitStore): RateLimiter {
+  return createRateLimiter({
+    store: store ?? createMemoryLimitStore({ now: () => clock.now }),
+    logger: silentLogger,
+    now: () => clock.now,
+  });
+}
+
+Deno.test("a call over its limit is RATE_LIMITED with retryAfterMs and never reaches the backend", async () => {
+  const upstream = startUpstream();
+  try {
+    const clock = { now: 1_800_000_000_000 };
+    const limiter = limiterAt(clock);
+    const tool = httpTool("limited", `${upstream.url}/echo/x`, {
+      rateLimit: { perClient: "2/min" },
+    });
+    const snapshot = buildSnapshot([tool], 1);
+    const stages = [createLimitStage(limiter), createUpstreamStage(limiter)];
+    for (let i = 0; i < 2; i++) {
+      assert.ok(!(await call(snapshot, stages, { name: "limited" }) instanceof GatewayError));
+    }
+    clock.now += 1500;
+    const denied = await call(snapshot, stages, { name: "limited" });
+    assert.ok(denied instanceof GatewayError);
+    assert.equal(denied.code, "RATE_LIMITED");
+    assert.equal(denied.mapping.jsonRpc, RATE_LIMITED_JSON_RPC_CODE);
+    assert.equal(denied.mapping.toolResult, false, "a protocol error, not a tool result");
+    assert.deepEqual(denied.data, { retryAfterMs: 64_500, scope: "perClient", limit: "2/min" });
+    assert.match(denied.message, /Rate limit exceeded for tool "limited": perClient 2\/min/);
+    assert.equal(upstream.hits("/echo/x"), 2);
+    const other = await call(snapshot, stages, {
+      name: "limited",
+      caller: callerOf("anon:10.0.0.2"),
+    });
+    assert.ok(!(other instanceof GatewayError), "another client has its own budget");
+  } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("a backend's 429 with Retry-After pauses every call to it until the reset", async () => {
+  let throttled = true;
+  const upstream = startUpstream({
+    routes: {
+      "/quota": () =>
+        throttled
+          ? (throttled = false,
+            new Response("slow down", { status: 429, headers: { "retry-after": "2" } }))
+          : Response.json({ ok: true }),
+    },
+  });
+  try {
+    const clock = { now: 1_800_000_000_000 };
+    const limiter = limiterAt(clock);
+    const snapshot = buildSnapshot([
+      httpTool("a", `${upstream.url}/quota`),
+      httpTool("b", `${upstream.url}/quota`),
+    ], 1);
+    const stages = [createLimitStage(limiter), createUpstreamStage(limiter)];
+    const first = await call(snapshot, stages, { name: "a" });
+    assert.ok(!(first instanceof GatewayError) && first.isError, "the 429 itself is a tool error");
+    clock.now += 500;
+    const paused = await call(snapshot, stages, { name: "b" });
+    assert.ok(paused instanceof GatewayError);
+    assert.equal(paused.code, "RATE_LIMITED");
+    assert.deepEqual(paused.data, { retryAfterMs: 1500, scope: "upstream", limit: undefined });
+    assert.equal(upstream.hits("/quota"), 1);
+    clock.now += 1500;
+    const resumed = await call(snapshot, stages, { name: "a" });
+    assert.ok(!(resumed instanceof GatewayError) && !resumed.isError);
+    assert.equal(upstream.hits("/quota"), 2);
+  } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("X-RateLimit-Remaining: 0 on a success pauses the backend until its reset", async () => {
+  const upstream = startUpstream({
+    routes: {
+      "/last": () =>
+        Response.json({ ok: true }, {
+          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "30" },
+        }),
+    },
+  });
+  try {
+    const clock = { now: 1_800_000_000_000 };
+    const limiter = limiterAt(clock);
+    const snapshot = buildSnapshot([httpTool("t", `${upstream.url}/last`)], 1);
+    const stages = [createUpstreamStage(limiter)];
+    assert.ok(!(await call(snapshot, stages, { name: "t" }) instanceof GatewayError));
+    const paused = await call(snapshot, stages, { name: "t" });
+    assert.ok(paused instanceof GatewayError && paused.data?.retryAfterMs === 30_000);
+    assert.equal(upstream.hits("/last"), 1);
+  } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("a limit whose state is unreachable fails closed with a retry hint", async () => {
+  const down = () => Promise.reject(new GatewayError("UPSTREAM_UNAVAILABLE", "down"));
+  const limiter = limiterAt({ now: 0 }, { decide: down, takeUpstream: down, reportUpstream: down });
+  const snapshot = buildSnapshot([
+    httpTool("t", "http://127.0.0.1:9/x", { rateLimit: { global: "9/sec" } }),
+  ], 1);
+  const denied = await call(snapshot, [createLimitStage(limiter)], { name: "t" });
+  assert.ok(denied instanceof GatewayError);
+  assert.equal(denied.code, "RATE_LIMITED");
+  assert.match(
+    denied.message,
+    /Rate limit cannot be checked for tool "t": limit state unavailable/,
+  );
+  assert.equal(denied.data?.retryAfterMs, 1000);
+});

@@ -1,0 +1,73 @@
+/**
+ * The audit table on both stores: batch append, filters, tailing order, pruning.
+ */
+
+import assert from "node:assert/strict";
+import { type AuditRow, createAuditRepo } from "../../lib/store/mod.ts";
+import { DIALECTS, openTestStore, storeTest } from "./_stores.ts";
+
+function row(index: number, extra: Partial<AuditRow> = {}): AuditRow {
+  return {
+    at: 1000 + index,
+    requestId: `r${index}`,
+    clientId: "key:1",
+    clientName: "bot",
+    clientKind: "api_key",
+    server: "default",
+    tool: "demo_echo",
+    argsHash: "ab".repeat(32),
+    args: null,
+    outcome: "ok",
+    errorCode: null,
+    durationMs: 1.5,
+    backendStatus: null,
+    cacheHit: null,
+    coalesced: null,
+    credentialName: null,
+    credentialVersion: null,
+    ...extra,
+  };
+}
+
+for (const dialect of DIALECTS) {
+  Deno.test(storeTest(dialect, "append() stores every field and query() filters", async () => {
+    await using store = await openTestStore(dialect);
+    const repo = createAuditRepo(store.db);
+    const full = row(1, {
+      tool: "jira_get",
+      clientName: "alice",
+      clientId: "jwt:i#a",
+      args: '{"a":1}',
+      outcome: "error",
+      errorCode: "UPSTREAM_TIMEOUT",
+      backendStatus: 504,
+      cacheHit: false,
+      coalesced: true,
+      credentialName: "jira",
+      credentialVersion: 2,
+    });
+    await repo.append([full, row(2), row(3, { tool: "jira_get" })]);
+    await repo.append([]);
+    const all = await repo.query({ limit: 10 });
+    assert.deepEqual(all.map((r) => r.requestId), ["r3", "r2", "r1"], "newest first");
+    const { id: _id, ...stored } = all[2]!;
+    assert.deepEqual(stored, full);
+    assert.deepEqual((await repo.query({ limit: 10, tool: "jira_get" })).map((r) => r.requestId), [
+      "r3",
+      "r1",
+    ]);
+    assert.equal((await repo.query({ limit: 10, client: "alice" })).length, 1);
+    assert.equal((await repo.query({ limit: 10, client: "jwt:i#a" })).length, 1);
+    assert.equal((await repo.query({ limit: 10, since: 1002 })).length, 2);
+    const after = await repo.query({ limit: 10, afterId: all[2]!.id, order: "asc" });
+    assert.deepEqual(after.map((r) => r.requestId), ["r2", "r3"]);
+  }));
+
+  Deno.test(storeTest(dialect, "prune() removes rows older than the cut-off", async () => {
+    await using store = await openTestStore(dialect);
+    const repo = createAuditRepo(store.db);
+    await repo.append([row(1), row(2), row(3)]);
+    assert.equal(await repo.prune(1003), 2);
+    assert.deepEqual((await repo.query({ limit: 10 })).map((r) => r.requestId), ["r3"]);
+  }));
+}
