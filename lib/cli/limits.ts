@@ -24,6 +24,7 @@ import {
   createCacheStages,
   createLimitStage,
   createUpstreamStage,
+  type LimitStageOptions,
 } from "../mcp/mod.ts";
 import { createRedisCacheStore, createRedisLimitStore, openRedis } from "../store/mod.ts";
 
@@ -35,9 +36,10 @@ export interface LimitsAndCache {
   /**
    * Stages in pipeline order: cache lookahead, limits, cache serve, backend quotas. Keep this
    * order: the lookahead's read leaves with the limit decision (one round trip for a hit), and
-   * the quota stage must sit closest to the backend.
+   * the quota stage must sit closest to the backend. `options` carry the callers' own limits
+   * (policy overrides); call once per pipeline.
    */
-  readonly stages: readonly CallStage[];
+  stages(options?: LimitStageOptions): CallStage[];
   /** Counters since start, for metrics. */
   counters(): { limits: Readonly<LimitCounters>; cache: Readonly<CacheCounters> };
   close(): Promise<void>;
@@ -76,9 +78,9 @@ export function openLimits(config: Config, logger: Logger): LimitsAndCache {
     mode: redis ? "redis" : "embedded",
     limiter,
     cache,
-    stages: [
+    stages: (options) => [
       cacheStages.lookahead,
-      createLimitStage(limiter),
+      createLimitStage(limiter, options),
       cacheStages.serve,
       createUpstreamStage(limiter),
     ],

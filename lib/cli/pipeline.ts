@@ -10,12 +10,13 @@ import type { Logger } from "../log.ts";
 import type { Vault } from "../credentials/mod.ts";
 import { createCredentialStage, NO_HOOKS, type PipelineHooks } from "../mcp/mod.ts";
 import type { LimitsAndCache } from "./limits.ts";
+import type { CallMetrics } from "./metrics.ts";
 
 /** What pipeline parts may need; grows with stores, vault, limiter, cache, auth and audit. */
 export interface PipelineParts {
   config: Config;
   logger: Logger;
-  /** The tool policy in force (it reloads); absent: every tool visible. */
+  /** The policy in force (it reloads): visible tools, per-client limits; absent: all, none. */
   policy?: () => Policy;
   /** Where finished calls are recorded; absent: nowhere. */
   audit?: AuditLog;
@@ -23,6 +24,8 @@ export interface PipelineParts {
   limits?: LimitsAndCache;
   /** The credential vault: tools naming a credential get it injected; absent: such tools fail. */
   vault?: Vault;
+  /** Also told of every finished call, after the audit log (metrics); absent: nothing more. */
+  metrics?: Pick<CallMetrics, "observe">;
 }
 
 /** Builds the pipeline hooks, outermost stage first. */
@@ -31,13 +34,28 @@ export function buildPipeline(parts: PipelineParts): PipelineHooks {
   return {
     ...NO_HOOKS,
     stages: [
-      ...parts.limits?.stages ?? [],
+      ...parts.limits?.stages({
+        // The caller's per-client limits, from the policy in force at each call (it reloads).
+        overridesFor: policy && ((principal) => policy().rateLimitFor(principal)),
+      }) ?? [],
       // Why innermost: a retry after HTTP 401 re-runs only the backend, not limits or cache.
       createCredentialStage(parts.vault),
     ],
     canUse: policy === undefined
       ? NO_HOOKS.canUse
       : (caller, tool) => policy().canUse(caller, tool),
-    onFinished: audit === undefined ? NO_HOOKS.onFinished : (record) => audit.record(record),
+    onFinished: observeFinished(audit, parts.metrics),
+  };
+}
+
+/** The audit log, then metrics, learn of each finished call; both only queue or count. */
+function observeFinished(
+  audit: AuditLog | undefined,
+  metrics: Pick<CallMetrics, "observe"> | undefined,
+): PipelineHooks["onFinished"] {
+  if (audit === undefined && metrics === undefined) return NO_HOOKS.onFinished;
+  return (record) => {
+    audit?.record(record);
+    metrics?.observe(record);
   };
 }

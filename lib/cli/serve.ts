@@ -9,6 +9,7 @@ import {
   createAdminApp,
   createAdminCredentialRoutes,
   createApp,
+  createMetricsApp,
   isLoopbackAddress,
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
@@ -16,6 +17,7 @@ import { createMcpService } from "../mcp/mod.ts";
 import { VERSION } from "../version.ts";
 import { type OpenVault, openVault, startCredentialUpkeep } from "./credentials.ts";
 import { openLimits } from "./limits.ts";
+import { createCallMetrics, createGatewayMetrics } from "./metrics.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { type OpenRegistry, openRegistry } from "./registry.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -46,6 +48,7 @@ export async function serveHttp(
   }
   const { store, security, registry, credentials } = parts;
   const limits = openLimits(config, logger);
+  const calls = createCallMetrics({ isKnownTool: (name) => registry.current().byName.has(name) });
   const mcp = createMcpService({
     snapshot: registry.current,
     logger,
@@ -58,6 +61,7 @@ export async function serveHttp(
       audit: security.audit,
       limits,
       vault: credentials.vault,
+      metrics: calls,
     }),
     maxListenStreams: config.maxListenStreams,
     maxBodyBytes: config.maxBodyBytes,
@@ -82,6 +86,17 @@ export async function serveHttp(
         ...security.adminRoutes,
         "/credentials": createAdminCredentialRoutes(credentials.vault, { logger }),
       },
+    }),
+    metrics: createMetricsApp({
+      auth: security.httpAuth,
+      collect: createGatewayMetrics({
+        calls,
+        limits,
+        audit: security.audit,
+        vault: credentials.vault,
+        registry: registry.current,
+        logger,
+      }).collect,
     }),
   }).fetch;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/mcp`;

@@ -23,17 +23,6 @@ export const JWT_ALGORITHMS = [
 const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const patterns = z.array(z.string().min(1)).default([]);
 
-/** One tool policy (file-only): who it applies to, which tools it allows or denies. */
-const policySchema = z.strictObject({
-  name: z.string().min(1).optional(),
-  clients: patterns,
-  groups: patterns,
-  tools: patterns,
-  tags: patterns,
-  deny: patterns,
-  rateLimit: z.record(z.string(), z.string()).optional(),
-});
-
 /** One virtual server (file-only): a named bundle of tools served at `/mcp/{name}`. */
 const serverSchema = z.strictObject({
   description: z.string().optional(),
@@ -56,7 +45,46 @@ const LIMIT_SCOPES = [
   "global",
 ] as const;
 
-/** Default limits per scope (file-only `rateLimits`); a tool's own `rateLimit` replaces them. */
+/** Scopes a policy may override per client: those counting one caller's calls (lib/limits). */
+export const POLICY_LIMIT_SCOPES = ["perClient", "perSession"] as const;
+
+/** A policy's per-client limits: caller scopes only, each a rate. */
+const policyRateLimitSchema = z.record(z.string(), z.string().trim()).superRefine(
+  (limits, ctx) => {
+    for (const [scope, value] of Object.entries(limits)) {
+      const problem = policyLimitProblem(scope, value);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", path: [scope], message: problem });
+    }
+  },
+);
+
+function policyLimitProblem(scope: string, value: string): string | undefined {
+  const allowed = POLICY_LIMIT_SCOPES.join(", ");
+  if ((POLICY_LIMIT_SCOPES as readonly string[]).includes(scope)) {
+    return RATE.test(value) ? undefined : 'must be a rate such as "60/min" (sec, min, hour, day)';
+  }
+  if ((LIMIT_SCOPES as readonly string[]).includes(scope)) {
+    return `a policy may override ${allowed} only: ${scope} is shared by all clients ` +
+      "(set it in rateLimits or a tool file)";
+  }
+  return `unknown scope: a policy may override ${allowed}`;
+}
+
+/** One tool policy (file-only): who it applies to, which tools it allows or denies. */
+const policySchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  clients: patterns,
+  groups: patterns,
+  tools: patterns,
+  tags: patterns,
+  deny: patterns,
+  rateLimit: policyRateLimitSchema.optional(),
+});
+
+/**
+ * Default limits per scope (file-only `rateLimits`); a tool's own `rateLimit` replaces them, and a
+ * policy's `rateLimit` replaces both for the clients it applies to (caller scopes only).
+ */
 const rateLimitsSchema = z.strictObject({
   perClient: rate,
   perSession: rate,

@@ -25,9 +25,7 @@ export interface AdminDeps {
 export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
   app.use("*", async (c, next) => {
-    const addr = c.env?.remoteAddr;
-    const address = addr !== undefined && "hostname" in addr ? addr.hostname : undefined;
-    const admin = await deps.auth.adminPrincipal(c.req.raw, address);
+    const admin = await authenticateAdmin(deps.auth, c.req.raw, c.env);
     if (admin instanceof Response) return admin;
     c.set("admin", admin);
     await next();
@@ -35,6 +33,21 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   for (const [path, routes] of Object.entries(deps.routes)) app.route(path, routes);
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   return app;
+}
+
+/**
+ * The administrator behind a request (admin key, or JWT with the admin group; anonymous only
+ * while the gateway has no authentication and listens on loopback), or the response refusing it.
+ * Shared by `/admin` and `/metrics`. Raises nothing.
+ */
+export function authenticateAdmin(
+  auth: HttpAuth,
+  request: Request,
+  env: AppEnv | undefined,
+): Promise<Principal | Response> {
+  const addr = env?.remoteAddr;
+  const address = addr !== undefined && "hostname" in addr ? addr.hostname : undefined;
+  return auth.adminPrincipal(request, address);
 }
 
 /** The administrator's identity for logs and audit trails (`key:ab12…` / `jwt:iss#sub`). */

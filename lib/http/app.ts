@@ -1,6 +1,7 @@
 /**
- * The Hono application: the MCP endpoint, health probes and the demo API. The only place in the
- * gateway where HTTP responses are built (the SDK builds those of the MCP exchange itself).
+ * The Hono application: the MCP endpoint, health probes, the demo API, and the `/admin` and
+ * `/metrics` sub-apps the composition root builds. The only place in the gateway where HTTP
+ * responses are built (the SDK builds those of the MCP exchange itself).
  */
 
 import { Hono } from "hono";
@@ -29,6 +30,8 @@ export interface AppDeps {
   auth?: HttpAuth;
   /** The `/admin` sub-app, which authenticates administrators itself. */
   admin?: Hono<AdminEnv>;
+  /** The `/metrics` sub-app (`createMetricsApp`), which authenticates administrators itself. */
+  metrics?: Hono<{ Bindings: AppEnv }>;
 }
 
 /** Per-connection facts the server passes to `app.fetch(request, env)`. */
@@ -63,6 +66,7 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
     );
   }
   if (deps.admin !== undefined) app.route("/admin", deps.admin);
+  if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
   if (deps.demoApi) app.route("/demo", createDemoApi());
   app.notFound((c) => c.json({ error: "Not found" }, 404));
   app.onError((error, c) => {

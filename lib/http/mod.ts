@@ -1,5 +1,6 @@
 /**
- * The HTTP surface: Hono app with the MCP endpoint, health probes and the demo API.
+ * The HTTP surface: Hono app with the MCP endpoint, health probes, the demo API, the admin API
+ * and Prometheus metrics.
  */
 
 export { type AppDeps, type AppEnv, createApp } from "./app.ts";
@@ -7,7 +8,28 @@ export { type GuardOptions, isLoopbackAddress } from "./guard.ts";
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */
-export { adminActor, type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
+export {
+  adminActor,
+  type AdminDeps,
+  type AdminEnv,
+  authenticateAdmin,
+  createAdminApp,
+} from "./admin.ts";
+/**
+ * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4) behind the admin authentication;
+ * raises nothing. `renderMetrics()` raises INTERNAL for an invalid metric or label name.
+ */
+export {
+  createMetricsApp,
+  escapeLabelValue,
+  type HistogramSample,
+  type MetricFamily,
+  type MetricLabels,
+  METRICS_CONTENT_TYPE,
+  type MetricSample,
+  type MetricsDeps,
+  renderMetrics,
+} from "./metrics.ts";
 /** `/admin/audit` routes (query, stats); raise nothing, bad queries answer 400. */
 export { createAdminAuditRoutes } from "./admin_audit.ts";
 /** `/admin/clients` routes (list, issue, revoke keys); raise nothing. */

@@ -48,7 +48,10 @@ export interface LimitCounters {
 export interface RateLimiterOptions {
   store: LimitStore;
   logger: Logger;
-  /** Gateway-wide defaults (`rateLimits` in nexus.yaml); a tool's own limits replace them. */
+  /**
+   * Gateway-wide defaults (`rateLimits` in nexus.yaml); a tool's own limits replace them, and a
+   * call's `overrides` (the caller's policy) replace both in the caller scopes.
+   */
   defaults?: LimitSpec;
   /** Scopes that admit calls when the store is unavailable; every other scope denies them. */
   failOpen?: readonly LimitScope[];

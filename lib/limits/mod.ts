@@ -19,6 +19,7 @@ export { createMemoryLimitStore } from "./memory_store.ts";
 export {
   type AppliedLimit,
   appliedLimits,
+  CALLER_SCOPES,
   LIMIT_SCOPES,
   type LimitedCall,
   type LimitScope,

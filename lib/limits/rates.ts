@@ -1,6 +1,7 @@
 /**
  * Rates (`60/min`), scopes, and which limits one call is subject to: the gateway defaults from
- * `nexus.yaml` (`rateLimits`) with the tool's own `rateLimit` replacing them scope by scope.
+ * `nexus.yaml` (`rateLimits`), the tool's own `rateLimit` replacing them scope by scope, and the
+ * caller's policy override (`policies[].rateLimit`) replacing both in the scopes it may override.
  */
 
 /** The scopes a limit can count by (the registry validates the same names in tool files). */
@@ -16,6 +17,13 @@ export const LIMIT_SCOPES = [
 /** A scope a limit counts by. */
 export type LimitScope = typeof LIMIT_SCOPES[number];
 
+/**
+ * The scopes that count one caller's calls, the only ones a policy may override for a client or
+ * group. Why not the others: perTool, perCredential, perHost and global count every client's calls
+ * to protect a backend, so one client's override would lift (or sink) everyone's shared ceiling.
+ */
+export const CALLER_SCOPES = ["perClient", "perSession"] as const satisfies readonly LimitScope[];
+
 /** Limits by scope, each a rate such as `60/min`. */
 export type LimitSpec = Partial<Record<LimitScope, string>>;
 
@@ -30,6 +38,11 @@ export interface LimitedCall {
   tool: string;
   /** The tool's own limits (its `rateLimit` key), overriding the defaults scope by scope. */
   limits?: Readonly<Record<string, string>>;
+  /**
+   * The caller's own limits (its policy's `rateLimit`), overriding the tool's and the defaults in
+   * the {@linkcode CALLER_SCOPES}, up or down; other scopes in it are ignored.
+   */
+  overrides?: Readonly<Record<string, string>>;
   /** Client identity (`Principal.id`; the source address for anonymous callers). */
   client: string;
   /** MCP session id, when the client has a session. */
@@ -67,14 +80,16 @@ export function parseRate(text: string): Rate | undefined {
 }
 
 /**
- * The limits `call` is subject to: defaults, then the tool's own per scope. Per-tool scopes
- * (perClient, perSession, perTool) count calls to this tool; perCredential, perHost and global
- * count calls to every tool that shares the subject and the window length.
+ * The limits `call` is subject to, per scope: the caller's override (caller scopes only), else the
+ * tool's own, else the default. Per-tool scopes (perClient, perSession, perTool) count calls to
+ * this tool; perCredential, perHost and global count calls to every tool that shares the subject
+ * and the window length. An override changes the rate, not the counter: a client's calls count
+ * in the same place whatever rate it is held to (the id changes only with the window length).
  */
 export function appliedLimits(call: LimitedCall, defaults: LimitSpec): AppliedLimit[] {
   const applied: AppliedLimit[] = [];
   for (const scope of LIMIT_SCOPES) {
-    const rate = call.limits?.[scope] ?? defaults[scope];
+    const rate = overrideOf(call, scope) ?? call.limits?.[scope] ?? defaults[scope];
     if (rate === undefined) continue;
     const parsed = parseRate(rate);
     const subject = subjectOf(scope, call);
@@ -84,6 +99,15 @@ export function appliedLimits(call: LimitedCall, defaults: LimitSpec): AppliedLi
     applied.push({ scope, rate, ...parsed, id: `${scope}:${parsed.windowMs}:${subject}` });
   }
   return applied;
+}
+
+function overrideOf(call: LimitedCall, scope: LimitScope): string | undefined {
+  if (call.overrides === undefined) return undefined;
+  if (!(CALLER_SCOPES as readonly LimitScope[]).includes(scope)) return undefined;
+  const rate = call.overrides[scope];
+  // Why: the config schema rejects a bad rate; were one to slip through, ignoring it keeps the
+  // tool's or default limit in force instead of silently lifting the limit.
+  return rate !== undefined && parseRate(rate) !== undefined ? rate : undefined;
 }
 
 function subjectOf(scope: LimitScope, call: LimitedCall): string | undefined {

@@ -4,23 +4,40 @@
  * own quota is spent and reads the quota headers of every response, for every instance.
  */
 
+import type { Principal } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limits/mod.ts";
 import { originOfUrlTemplate } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import type { CallContext, CallStage } from "./stages.ts";
 
+/** Options of {@linkcode createLimitStage}. */
+export interface LimitStageOptions {
+  /**
+   * The caller's own limits (`policy().rateLimitFor(principal)`), replacing the tool's and the
+   * defaults in the caller scopes (perClient, perSession), up or down. Read on every call, so a
+   * policy reload applies at once. Absent: no overrides.
+   */
+  overridesFor?: (principal: Principal) => Readonly<Record<string, string>> | undefined;
+}
+
 /**
  * Denies a call over any of its limits before it reaches the cache or the backend.
  * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
  */
-export function createLimitStage(limiter: RateLimiter): CallStage {
+export function createLimitStage(
+  limiter: RateLimiter,
+  options: LimitStageOptions = {},
+): CallStage {
   const hostOf = createHostResolver();
+  const { overridesFor } = options;
   return async function limitStage(ctx, next) {
+    const { principal } = ctx.caller;
     const decision = await limiter.check({
       tool: ctx.tool.name,
       limits: ctx.tool.rateLimit,
-      client: ctx.caller.principal.id,
+      overrides: overridesFor?.(principal),
+      client: principal.id,
       session: ctx.sessionId,
       host: hostOf(ctx.tool),
       credential: ctx.tool.auth,

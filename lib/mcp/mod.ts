@@ -18,7 +18,12 @@ export {
   type PipelineHooks,
 } from "./stages.ts";
 /** Rate-limit stages (limits, backends' quotas); they raise RATE_LIMITED with `retryAfterMs`. */
-export { createLimitStage, createUpstreamStage, rateLimitedError } from "./limit_stage.ts";
+export {
+  createLimitStage,
+  createUpstreamStage,
+  type LimitStageOptions,
+  rateLimitedError,
+} from "./limit_stage.ts";
 /** Response-cache stages (lookahead before limits, serve after); see `CacheStages.serve`. */
 export {
   type CacheStageOptions,

@@ -113,12 +113,12 @@ Deno.test("rateLimitFor() merges overrides of applying policies, earlier ones wi
   const policy = createPolicy({
     rules: [
       rule({ clients: ["batch"], tools: ["*"], rateLimit: { perClient: "6000/min" } }),
-      rule({ groups: ["bulk"], rateLimit: { perClient: "10/min", perTool: "5/sec" } }),
+      rule({ groups: ["bulk"], rateLimit: { perClient: "10/min", perSession: "5/sec" } }),
     ],
   });
   assert.deepEqual(policy.rateLimitFor(client("batch", ["bulk"])), {
     perClient: "6000/min",
-    perTool: "5/sec",
+    perSession: "5/sec",
   });
   assert.equal(policy.rateLimitFor(client("other")), undefined);
 });

@@ -69,3 +69,29 @@ Deno.test("loadConfig() wraps secrets so they print as [redacted]", () => {
   assert.ok(!printed.includes("user:pw"));
   assert.equal(config.masterKey?.reveal(), "c2VjcmV0LWtleS1tYXRlcmlhbA==");
 });
+
+Deno.test("loadConfig() accepts a policy's perClient and perSession rates, and nothing else", () => {
+  const ok = loadConfig(
+    envOf({}),
+    "policies:\n  - clients: [batch]\n    rateLimit: { perClient: 6000/min, perSession: 10/sec }\n",
+  );
+  assert.deepEqual(ok.policies[0]?.rateLimit, { perClient: "6000/min", perSession: "10/sec" });
+  const file = `policies:
+  - clients: [batch]
+    rateLimit: { perClient: lots, global: 5/min, perPlanet: 1/sec }
+`;
+  let caught: unknown;
+  try {
+    loadConfig(envOf({}), file, "nexus.yaml");
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof GatewayError);
+  assert.deepEqual(caught.data?.problems, [
+    'nexus.yaml: policies.0.rateLimit.perClient: must be a rate such as "60/min" (sec, min, hour, day)',
+    "nexus.yaml: policies.0.rateLimit.global: a policy may override perClient, perSession only: " +
+    "global is shared by all clients (set it in rateLimits or a tool file)",
+    "nexus.yaml: policies.0.rateLimit.perPlanet: unknown scope: a policy may override perClient, " +
+    "perSession",
+  ]);
+});

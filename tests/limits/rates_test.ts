@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { appliedLimits, LIMIT_SCOPES, parseRate } from "../../lib/limits/mod.ts";
+import { POLICY_LIMIT_SCOPES } from "../../lib/config/schema.ts";
+import { appliedLimits, CALLER_SCOPES, LIMIT_SCOPES, parseRate } from "../../lib/limits/mod.ts";
 import { RATE_LIMIT_SCOPES } from "../../lib/registry/fields.ts";
 
 Deno.test("parseRate() reads N per sec, min, hour and day", () => {
@@ -12,6 +13,10 @@ Deno.test("parseRate() reads N per sec, min, hour and day", () => {
 
 Deno.test("LIMIT_SCOPES are exactly the scopes tool files may use", () => {
   assert.deepEqual([...LIMIT_SCOPES], [...RATE_LIMIT_SCOPES]);
+});
+
+Deno.test("CALLER_SCOPES are exactly the scopes the config lets a policy override", () => {
+  assert.deepEqual([...CALLER_SCOPES], [...POLICY_LIMIT_SCOPES]);
 });
 
 Deno.test("appliedLimits() lets a tool's own limit replace the default of its scope", () => {
@@ -56,4 +61,51 @@ Deno.test("appliedLimits() counts per-client calls per tool, and host calls acro
   const b = appliedLimits({ tool: "b", client: "c", host: "https://h" }, defaults);
   assert.notEqual(a[0]!.id, b[0]!.id);
   assert.equal(a[1]!.id, b[1]!.id);
+});
+
+Deno.test("appliedLimits() puts a caller's override before the tool's and the default, up or down", () => {
+  const defaults = { perClient: "600/min", perSession: "100/min", global: "1000/min" };
+  const call = { tool: "jira", client: "key:a", session: "s1", limits: { perClient: "10/min" } };
+  const rates = (overrides?: Record<string, string>) =>
+    appliedLimits({ ...call, overrides }, defaults).map((l) => `${l.scope} ${l.rate}`);
+  assert.deepEqual(rates(), ["perClient 10/min", "perSession 100/min", "global 1000/min"]);
+  assert.deepEqual(rates({ perClient: "3/min" }), [
+    "perClient 3/min",
+    "perSession 100/min",
+    "global 1000/min",
+  ]);
+  assert.deepEqual(rates({ perClient: "6000/min", perSession: "5/sec" }), [
+    "perClient 6000/min",
+    "perSession 5/sec",
+    "global 1000/min",
+  ]);
+});
+
+Deno.test("appliedLimits() adds a caller's limit where neither tool nor default has one", () => {
+  const applied = appliedLimits(
+    { tool: "t", client: "key:a", overrides: { perClient: "3/min" } },
+    {},
+  );
+  assert.deepEqual(applied.map((l) => l.id), ["perClient:60000:t:key:a"]);
+});
+
+Deno.test("appliedLimits() ignores overrides of shared scopes and rates that do not parse", () => {
+  const applied = appliedLimits({
+    tool: "t",
+    client: "key:a",
+    limits: { perClient: "10/min" },
+    overrides: { perClient: "lots", global: "1/sec", perTool: "1/sec" },
+  }, { global: "1000/min" });
+  assert.deepEqual(applied.map((l) => `${l.scope} ${l.rate}`), [
+    "perClient 10/min",
+    "global 1000/min",
+  ]);
+});
+
+Deno.test("appliedLimits() counts a client in the same counter whatever its override", () => {
+  const plain = appliedLimits({ tool: "t", client: "key:a" }, { perClient: "10/min" });
+  const lowered = appliedLimits({ tool: "t", client: "key:a", overrides: { perClient: "3/min" } }, {
+    perClient: "10/min",
+  });
+  assert.equal(plain[0]!.id, lowered[0]!.id);
 });

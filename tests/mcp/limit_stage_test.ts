@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createPolicy, type Policy, type PolicyRule } from "../../lib/auth/mod.ts";
 import { GatewayError, RATE_LIMITED_JSON_RPC_CODE } from "../../lib/errors.ts";
 import {
   createMemoryLimitStore,
@@ -10,7 +11,7 @@ import { createLimitStage, createUpstreamStage } from "../../lib/mcp/mod.ts";
 import { buildSnapshot } from "../../lib/registry/mod.ts";
 import type { LimitStore } from "../../lib/store/mod.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
-import { call, callerOf, httpTool } from "./_limits_fixtures.ts";
+import { call, callerOf, httpTool, tsTool } from "./_limits_fixtures.ts";
 
 function limiterAt(clock: { now: number }, store?: LimitStore): RateLimiter {
   return createRateLimiter({
@@ -50,6 +51,55 @@ Deno.test("a call over its limit is RATE_LIMITED with retryAfterMs and never rea
   } finally {
     await upstream.close();
   }
+});
+
+function rule(extras: Partial<PolicyRule>): PolicyRule {
+  return { clients: [], groups: [], tools: ["*"], tags: [], deny: [], ...extras };
+}
+
+Deno.test("a policy's per-client limit admits 3 calls for client A and the tool's 10 for client B", async () => {
+  const clock = { now: 1_800_000_000_000 };
+  const limiter = limiterAt(clock);
+  let backendCalls = 0;
+  const snapshot = buildSnapshot([
+    tsTool("lookup", () => ({ n: ++backendCalls }), { rateLimit: { perClient: "10/min" } }),
+  ], 1);
+  let policy: Policy = createPolicy({
+    rules: [
+      rule({ clients: ["alice"], rateLimit: { perClient: "3/min" } }),
+      rule({ clients: ["carol"], rateLimit: { perClient: "20/min" } }),
+    ],
+  });
+  const stages = [
+    createLimitStage(limiter, { overridesFor: (principal) => policy.rateLimitFor(principal) }),
+  ];
+  async function admitted(client: string, attempts: number): Promise<[number, GatewayError[]]> {
+    const denials: GatewayError[] = [];
+    for (let i = 0; i < attempts; i++) {
+      const outcome = await call(snapshot, stages, { name: "lookup", caller: callerOf(client) });
+      if (outcome instanceof GatewayError) denials.push(outcome);
+    }
+    return [attempts - denials.length, denials];
+  }
+  const [alice, aliceDenied] = await admitted("alice", 5);
+  assert.equal(alice, 3, "lowered below the tool's 10/min");
+  assert.equal(aliceDenied[0]?.code, "RATE_LIMITED");
+  assert.equal(aliceDenied[0]?.data?.scope, "perClient");
+  assert.equal(aliceDenied[0]?.data?.limit, "3/min");
+  assert.ok(Number(aliceDenied[0]?.data?.retryAfterMs) > 0);
+  const [bob, bobDenied] = await admitted("bob", 12);
+  assert.equal(bob, 10, "no override: the tool's own limit");
+  assert.equal(bobDenied[0]?.data?.limit, "10/min");
+  const [carol] = await admitted("carol", 25);
+  assert.equal(carol, 20, "raised above the tool's 10/min");
+  assert.equal(backendCalls, 33, "denied calls never reach the backend");
+
+  // A reloaded policy applies to the next call, against the same counter.
+  policy = createPolicy({
+    rules: [rule({ clients: ["alice"], rateLimit: { perClient: "5/min" } })],
+  });
+  const [more] = await admitted("alice", 4);
+  assert.equal(more, 2);
 });
 
 Deno.test("a backend's 429 with Retry-After pauses every call to it until the reset", async () => {

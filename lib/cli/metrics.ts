@@ -1,0 +1,273 @@
+/**
+ * What `/metrics` reports for `nexus serve`, composed from the parts it opened: tool calls (counted
+ * by the pipeline's finished-call observer), rate-limit and cache counters, the audit buffer,
+ * credentials past their rotation policy, the registry and the build. `lib/http/metrics.ts` only
+ * renders what `collect()` returns.
+ */
+
+import type { AuditStats } from "../audit/mod.ts";
+import type { CacheCounters } from "../cache/mod.ts";
+import type { CredentialInfo } from "../credentials/mod.ts";
+import { ERROR_TABLE } from "../errors.ts";
+import type { HistogramSample, MetricFamily, MetricSample } from "../http/mod.ts";
+import type { LimitCounters } from "../limits/mod.ts";
+import type { Logger } from "../log.ts";
+import type { CallRecord } from "../mcp/mod.ts";
+import type { RegistrySnapshot } from "../registry/mod.ts";
+import { VERSION } from "../version.ts";
+
+/** Upper bounds of the call-duration histogram, in seconds. */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.005,
+  0.025,
+  0.1,
+  0.25,
+  1,
+  2.5,
+  10,
+];
+
+/** The `tool` label of calls naming a tool the registry does not hold. */
+export const UNKNOWN_TOOL = "(unknown)";
+
+/** Tool-call counters and durations, fed by the pipeline's `onFinished`. */
+export interface CallMetrics {
+  /** Counts one finished call; never throws, never waits. */
+  observe(record: CallRecord): void;
+  /** `nexus_tool_calls_total` and `nexus_tool_call_duration_seconds`, sorted by labels. */
+  families(): MetricFamily[];
+}
+
+interface Durations {
+  /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
+  buckets: number[];
+  sum: number;
+}
+
+/**
+ * Creates call metrics. Labels stay bounded: a tool name is kept only when `isKnownTool` says the
+ * registry holds it (else `(unknown)`), and the outcome is `ok`, `tool_error` or an error code.
+ */
+export function createCallMetrics(
+  options: { isKnownTool: (name: string) => boolean },
+): CallMetrics {
+  const calls = new Map<string, Map<string, number>>();
+  const durations = new Map<string, Durations>();
+  return {
+    observe(record) {
+      // Why: callers choose the tool name; an unknown one must not mint a series per guess.
+      const tool = options.isKnownTool(record.toolName) ? record.toolName : UNKNOWN_TOOL;
+      const byOutcome = calls.get(tool) ?? new Map<string, number>();
+      calls.set(tool, byOutcome);
+      const outcome = outcomeLabel(record);
+      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+      const seconds = record.durationMs / 1000;
+      const entry = durations.get(tool) ??
+        { buckets: new Array(DURATION_BUCKETS_SECONDS.length + 1).fill(0), sum: 0 };
+      durations.set(tool, entry);
+      const index = DURATION_BUCKETS_SECONDS.findIndex((le) => seconds <= le);
+      const slot = index === -1 ? DURATION_BUCKETS_SECONDS.length : index;
+      entry.buckets[slot] = entry.buckets[slot]! + 1;
+      entry.sum += seconds;
+    },
+    families() {
+      const counts: MetricSample[] = [];
+      for (const tool of [...calls.keys()].sort()) {
+        const byOutcome = calls.get(tool)!;
+        for (const outcome of [...byOutcome.keys()].sort()) {
+          counts.push({ labels: { tool, outcome }, value: byOutcome.get(outcome)! });
+        }
+      }
+      const histograms = [...durations.keys()].sort().map((tool) =>
+        histogramOf(tool, durations.get(tool)!)
+      );
+      return [
+        {
+          name: "nexus_tool_calls_total",
+          help: "Finished tools/call requests by tool and outcome (ok, tool_error or error code).",
+          type: "counter",
+          samples: counts,
+        },
+        {
+          name: "nexus_tool_call_duration_seconds",
+          help: "Duration of tools/call requests by tool, limits and cache included.",
+          type: "histogram",
+          samples: histograms,
+        },
+      ];
+    },
+  };
+}
+
+function outcomeLabel(record: CallRecord): string {
+  if (record.outcome === "ok") return record.isError ? "tool_error" : "ok";
+  return Object.hasOwn(ERROR_TABLE, record.outcome) ? record.outcome : "INTERNAL";
+}
+
+function histogramOf(tool: string, entry: Durations): HistogramSample {
+  let cumulative = 0;
+  const buckets = DURATION_BUCKETS_SECONDS.map((le, index) => {
+    cumulative += entry.buckets[index]!;
+    return { le, count: cumulative };
+  });
+  const count = cumulative + entry.buckets[DURATION_BUCKETS_SECONDS.length]!;
+  return { labels: { tool }, buckets, sum: entry.sum, count };
+}
+
+// Why Record over the counter types: a counter added to the limiter or the cache does not compile
+// until it has a metric name here, so none is silently left out of /metrics.
+const LIMIT_COUNTERS: Readonly<Record<keyof LimitCounters, readonly [string, string]>> = {
+  allowed: ["nexus_rate_limit_allowed_total", "Calls a rate limit admitted."],
+  denied: ["nexus_rate_limit_denied_total", "Calls a rate limit denied (RATE_LIMITED)."],
+  upstreamDenied: [
+    "nexus_rate_limit_upstream_denied_total",
+    "Calls held back because a backend's reported quota was spent.",
+  ],
+  upstreamReports: [
+    "nexus_rate_limit_upstream_reports_total",
+    "Quota reports (Retry-After, RateLimit headers) read from backends.",
+  ],
+  failedOpen: [
+    "nexus_rate_limit_failed_open_total",
+    "Calls admitted uncounted while the limit store was unavailable (fail-open scopes).",
+  ],
+  failedClosed: [
+    "nexus_rate_limit_failed_closed_total",
+    "Calls denied while the limit store was unavailable.",
+  ],
+  fallbacks: [
+    "nexus_rate_limit_fallbacks_total",
+    "Limit store failures answered by the failure policy.",
+  ],
+};
+
+const CACHE_COUNTERS: Readonly<Record<keyof CacheCounters, readonly [string, string]>> = {
+  hits: ["nexus_cache_hits_total", "Calls answered from the response cache."],
+  misses: ["nexus_cache_misses_total", "Cache misses that ran the call (flights led)."],
+  coalesced: ["nexus_cache_coalesced_total", "Calls answered by another identical call's flight."],
+  takeovers: [
+    "nexus_cache_takeovers_total",
+    "Flights taken over from a leader that stopped extending its lock.",
+  ],
+  stored: ["nexus_cache_stored_total", "Outcomes written to the response cache."],
+  tooLarge: ["nexus_cache_too_large_total", "Outcomes too large to cache or share."],
+  bypassed: [
+    "nexus_cache_bypassed_total",
+    "Calls run uncached because the cache store was unavailable.",
+  ],
+};
+
+/** Where `collect()` reads from. */
+export interface MetricsSources {
+  calls: CallMetrics;
+  limits: { counters(): { limits: Readonly<LimitCounters>; cache: Readonly<CacheCounters> } };
+  audit: { stats(): AuditStats };
+  /** The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`. */
+  vault: { list(): Promise<ReadonlyArray<Pick<CredentialInfo, "rotationOverdue">>> };
+  registry: () => Pick<RegistrySnapshot, "tools" | "version">;
+  logger: Logger;
+  now?: () => number;
+  /** How long a count of overdue credentials is reused between scrapes (default 60 s). */
+  overdueTtlMs?: number;
+}
+
+/** The gateway's metrics source. Raises nothing: a failed credential count keeps the last one. */
+export function createGatewayMetrics(
+  sources: MetricsSources,
+): { collect(): Promise<MetricFamily[]> } {
+  const overdue = createOverdueGauge(sources);
+  return {
+    async collect() {
+      const { limits, cache } = sources.limits.counters();
+      const audit = sources.audit.stats();
+      const snapshot = sources.registry();
+      const overdueCount = await overdue();
+      return [
+        ...sources.calls.families(),
+        ...counterFamilies(LIMIT_COUNTERS, limits),
+        ...counterFamilies(CACHE_COUNTERS, cache),
+        counter(
+          "nexus_audit_records_written_total",
+          "Audit records written to the store.",
+          audit.written,
+        ),
+        counter(
+          "nexus_audit_records_dropped_total",
+          "Audit records dropped because the buffer was full.",
+          audit.dropped,
+        ),
+        counter(
+          "nexus_audit_write_failures_total",
+          "Failed audit batch writes (kept buffered and retried).",
+          audit.failedWrites,
+        ),
+        gauge(
+          "nexus_audit_records_buffered",
+          "Audit records waiting in the buffer.",
+          audit.buffered,
+        ),
+        ...(overdueCount === undefined ? [] : [
+          gauge(
+            "nexus_credentials_rotation_overdue",
+            "Credentials past their rotation policy (rotateEvery).",
+            overdueCount,
+          ),
+        ]),
+        gauge("nexus_registry_tools", "Tools in the registry.", snapshot.tools.length),
+        gauge("nexus_registry_version", "Version of the registry snapshot.", snapshot.version),
+        {
+          name: "nexus_build_info",
+          help: "Build information; the value is always 1.",
+          type: "gauge",
+          samples: [{ labels: { version: VERSION }, value: 1 }],
+        },
+      ];
+    },
+  };
+}
+
+/**
+ * The count of credentials past `rotateEvery`, read from the store at most once per ttl (rotation
+ * policies are measured in days; Prometheus scrapes every few seconds). Undefined until one read
+ * succeeded; a failed read keeps the last count and is retried after the ttl.
+ */
+function createOverdueGauge(sources: MetricsSources): () => Promise<number | undefined> {
+  const now = sources.now ?? Date.now;
+  const ttlMs = sources.overdueTtlMs ?? 60_000;
+  let last: number | undefined;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading: Promise<void> | undefined;
+  async function read(): Promise<void> {
+    try {
+      last = (await sources.vault.list()).filter((info) => info.rotationOverdue).length;
+    } catch (error) {
+      sources.logger.warn("Cannot count credentials past their rotation policy", { error });
+    }
+  }
+  return async () => {
+    if (now() - readAt >= ttlMs) {
+      readAt = now();
+      reading = read().finally(() => reading = undefined);
+    }
+    await reading;
+    return last;
+  };
+}
+
+function counterFamilies<K extends string>(
+  table: Readonly<Record<K, readonly [string, string]>>,
+  values: Readonly<Record<K, number>>,
+): MetricFamily[] {
+  return (Object.keys(table) as K[]).map((key) => {
+    const [name, help] = table[key];
+    return counter(name, help, values[key]);
+  });
+}
+
+function counter(name: string, help: string, value: number): MetricFamily {
+  return { name, help, type: "counter", samples: [{ value }] };
+}
+
+function gauge(name: string, help: string, value: number): MetricFamily {
+  return { name, help, type: "gauge", samples: [{ value }] };
+}

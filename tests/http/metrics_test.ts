@@ -1,0 +1,207 @@
+/**
+ * `/metrics`: the Prometheus text format 0.0.4 (families, histograms, escaping) and the admin
+ * authentication it shares with `/admin`, through the Hono app (`app.request`) with real API keys
+ * in the embedded store.
+ */
+
+import assert from "node:assert/strict";
+import {
+  createApiKeyVerifier,
+  createAuthenticator,
+  createPolicy,
+  issueApiKey,
+} from "../../lib/auth/mod.ts";
+import { GatewayError } from "../../lib/errors.ts";
+import {
+  createApp,
+  createHttpAuth,
+  createMetricsApp,
+  escapeLabelValue,
+  type MetricFamily,
+  renderMetrics,
+} from "../../lib/http/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
+import type { McpService } from "../../lib/mcp/mod.ts";
+import { createApiKeyRepo } from "../../lib/store/mod.ts";
+import { openTestStore } from "../store/_stores.ts";
+
+const FAMILIES: MetricFamily[] = [
+  {
+    name: "nexus_tool_calls_total",
+    help: "Finished calls.",
+    type: "counter",
+    samples: [
+      { labels: { tool: "demo_echo", outcome: "ok" }, value: 3 },
+      { labels: { tool: "(unknown)", outcome: "NOT_FOUND" }, value: 1 },
+    ],
+  },
+  { name: "nexus_registry_tools", help: "Tools.", type: "gauge", samples: [{ value: 5 }] },
+  {
+    name: "nexus_tool_call_duration_seconds",
+    help: "Duration.",
+    type: "histogram",
+    samples: [{
+      labels: { tool: "demo_echo" },
+      buckets: [{ le: 0.1, count: 2 }, { le: 1, count: 3 }],
+      sum: 1.25,
+      count: 4,
+    }],
+  },
+];
+
+Deno.test("renderMetrics() writes HELP, TYPE and one line per sample, histograms up to +Inf", () => {
+  assert.equal(
+    renderMetrics(FAMILIES),
+    [
+      "# HELP nexus_tool_calls_total Finished calls.",
+      "# TYPE nexus_tool_calls_total counter",
+      'nexus_tool_calls_total{tool="demo_echo",outcome="ok"} 3',
+      'nexus_tool_calls_total{tool="(unknown)",outcome="NOT_FOUND"} 1',
+      "# HELP nexus_registry_tools Tools.",
+      "# TYPE nexus_registry_tools gauge",
+      "nexus_registry_tools 5",
+      "# HELP nexus_tool_call_duration_seconds Duration.",
+      "# TYPE nexus_tool_call_duration_seconds histogram",
+      'nexus_tool_call_duration_seconds_bucket{tool="demo_echo",le="0.1"} 2',
+      'nexus_tool_call_duration_seconds_bucket{tool="demo_echo",le="1"} 3',
+      'nexus_tool_call_duration_seconds_bucket{tool="demo_echo",le="+Inf"} 4',
+      'nexus_tool_call_duration_seconds_sum{tool="demo_echo"} 1.25',
+      'nexus_tool_call_duration_seconds_count{tool="demo_echo"} 4',
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("renderMetrics() writes a family without samples and special float values", () => {
+  const text = renderMetrics([
+    { name: "a_total", help: "None yet.", type: "counter", samples: [] },
+    {
+      name: "b",
+      help: "Odd values.",
+      type: "gauge",
+      samples: [
+        { labels: { k: "inf" }, value: Infinity },
+        { labels: { k: "-inf" }, value: -Infinity },
+        { labels: { k: "nan" }, value: NaN },
+        { labels: {}, value: 0.5 },
+      ],
+    },
+  ]);
+  assert.equal(
+    text,
+    "# HELP a_total None yet.\n# TYPE a_total counter\n# HELP b Odd values.\n# TYPE b gauge\n" +
+      'b{k="inf"} +Inf\nb{k="-inf"} -Inf\nb{k="nan"} NaN\nb 0.5\n',
+  );
+  assert.equal(renderMetrics([]), "");
+});
+
+Deno.test("label values escape backslash, double quote and line feed; help escapes \\ and \\n", () => {
+  assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+  const text = renderMetrics([{
+    name: "x",
+    help: 'Line one\nback\\slash "quoted"',
+    type: "gauge",
+    samples: [{ labels: { v: 'say "hi"\\\n' }, value: 1 }],
+  }]);
+  const lines = text.split("\n");
+  assert.equal(lines[0], '# HELP x Line one\\nback\\\\slash "quoted"');
+  assert.equal(lines[2], 'x{v="say \\"hi\\"\\\\\\n"} 1');
+  assert.equal(lines.length, 4, "no raw line feed leaks into the output");
+});
+
+Deno.test("renderMetrics() refuses invalid metric and label names as INTERNAL", () => {
+  const bad: MetricFamily[][] = [
+    [{ name: "nexus-calls", help: "", type: "counter", samples: [] }],
+    [{ name: "1abc", help: "", type: "counter", samples: [] }],
+    [{ name: "ok", help: "", type: "gauge", samples: [{ labels: { "a-b": "x" }, value: 1 }] }],
+    [{ name: "ok", help: "", type: "gauge", samples: [{ labels: { __name__: "x" }, value: 1 }] }],
+  ];
+  for (const families of bad) {
+    assert.throws(
+      () => renderMetrics(families),
+      (error) => error instanceof GatewayError && error.code === "INTERNAL",
+    );
+  }
+});
+
+function idleMcp(): McpService {
+  return {
+    fetch: () => Promise.resolve(new Response(null, { status: 204 })),
+    toolsChanged: () => {},
+    legacyStreams: () => 0,
+    close: () => Promise.resolve(),
+  };
+}
+
+async function setup(options: { anonymousAllowed: boolean; collect?: () => MetricFamily[] }) {
+  const store = await openTestStore("sqlite");
+  const keyRepo = createApiKeyRepo(store.db);
+  const authenticator = createAuthenticator({
+    apiKeys: createApiKeyVerifier(keyRepo),
+    anonymousAllowed: options.anonymousAllowed,
+  });
+  const policy = createPolicy({});
+  const auth = createHttpAuth({ authenticator, policy: () => policy, logger: silentLogger });
+  const app = createApp({
+    mcp: idleMcp(),
+    logger: silentLogger,
+    guard: { allowedOrigins: [], allowedHosts: [], loopback: true },
+    maxBodyBytes: 1 << 20,
+    demoApi: false,
+    ready: () => true,
+    auth,
+    metrics: createMetricsApp({ auth, collect: options.collect ?? (() => FAMILIES) }),
+  });
+  const scrape = (token?: string) =>
+    app.request("http://localhost/metrics", {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+  return { store, keyRepo, scrape, [Symbol.asyncDispose]: () => store[Symbol.asyncDispose]() };
+}
+
+Deno.test("/metrics is anonymous while the admin API is (no authentication, loopback)", async () => {
+  await using env = await setup({ anonymousAllowed: true });
+  const response = await env.scrape();
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4\b/);
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  assert.equal(await response.text(), renderMetrics(FAMILIES));
+});
+
+Deno.test("/metrics needs an admin key once one exists: no token and client keys get 401", async () => {
+  await using env = await setup({ anonymousAllowed: true });
+  const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
+  const { key: clientKey } = await issueApiKey(env.keyRepo, "agent");
+  const missing = await env.scrape();
+  assert.equal(missing.status, 401);
+  assert.match(missing.headers.get("www-authenticate") ?? "", /^Bearer resource_metadata=/);
+  await missing.body?.cancel();
+  const client = await env.scrape(clientKey.reveal());
+  assert.equal(client.status, 401, "a client key is no admin credential");
+  await client.body?.cancel();
+  const wrong = await env.scrape("nxk_0000000000000000_not-a-key");
+  assert.equal(wrong.status, 401);
+  await wrong.body?.cancel();
+  const admin = await env.scrape(adminKey.reveal());
+  assert.equal(admin.status, 200);
+  assert.match(await admin.text(), /^# HELP nexus_tool_calls_total /);
+});
+
+Deno.test("/metrics refuses anonymous scrapes off loopback even without any key", async () => {
+  await using env = await setup({ anonymousAllowed: false });
+  const response = await env.scrape();
+  assert.equal(response.status, 401);
+  await response.body?.cancel();
+});
+
+Deno.test("a failing collect() answers 500 without its message", async () => {
+  await using env = await setup({
+    anonymousAllowed: true,
+    collect: () => {
+      throw new Error("store password=hunter2 unreachable");
+    },
+  });
+  const response = await env.scrape();
+  assert.equal(response.status, 500);
+  assert.doesNotMatch(await response.text(), /hunter2/);
+});
