@@ -18,6 +18,7 @@ export const RULES = {
     "log.ts": 0,
     "secret.ts": 0,
     "version.ts": 0,
+    "rates.ts": 0,
     "config/": 1,
     "store/": 2,
     "credentials/": 3,

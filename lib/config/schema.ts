@@ -3,6 +3,7 @@
  */
 
 import { z } from "zod";
+import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -32,21 +33,11 @@ const serverSchema = z.strictObject({
   groups: patterns,
 });
 
-const RATE = /^[1-9]\d*\/(sec|min|hour|day)$/;
-const rate = z.string().trim().regex(RATE, 'must be a rate such as "60/min" (sec, min, hour, day)')
+const rate = z.string().trim().regex(
+  RATE_PATTERN,
+  'must be a rate such as "60/min" (sec, min, hour, day)',
+)
   .optional();
-/** Rate-limit scopes; the same names as a tool file's `rateLimit` keys (lib/registry). */
-const LIMIT_SCOPES = [
-  "perClient",
-  "perSession",
-  "perTool",
-  "perCredential",
-  "perHost",
-  "global",
-] as const;
-
-/** Scopes a policy may override per client: those counting one caller's calls (lib/limits). */
-export const POLICY_LIMIT_SCOPES = ["perClient", "perSession"] as const;
 
 /** A policy's per-client limits: caller scopes only, each a rate. */
 const policyRateLimitSchema = z.record(z.string(), z.string().trim()).superRefine(
@@ -61,7 +52,9 @@ const policyRateLimitSchema = z.record(z.string(), z.string().trim()).superRefin
 function policyLimitProblem(scope: string, value: string): string | undefined {
   const allowed = POLICY_LIMIT_SCOPES.join(", ");
   if ((POLICY_LIMIT_SCOPES as readonly string[]).includes(scope)) {
-    return RATE.test(value) ? undefined : 'must be a rate such as "60/min" (sec, min, hour, day)';
+    return RATE_PATTERN.test(value)
+      ? undefined
+      : 'must be a rate such as "60/min" (sec, min, hour, day)';
   }
   if ((LIMIT_SCOPES as readonly string[]).includes(scope)) {
     return `a policy may override ${allowed} only: ${scope} is shared by all clients ` +

@@ -4,25 +4,17 @@
  * caller's policy override (`policies[].rateLimit`) replacing both in the scopes it may override.
  */
 
-/** The scopes a limit can count by (the registry validates the same names in tool files). */
-export const LIMIT_SCOPES = [
-  "perClient",
-  "perSession",
-  "perTool",
-  "perCredential",
-  "perHost",
-  "global",
-] as const;
+import { LIMIT_SCOPES, type LimitScope, POLICY_LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
 
-/** A scope a limit counts by. */
-export type LimitScope = typeof LIMIT_SCOPES[number];
+// Why: re-exported so limit callers keep one import; the definition is lib/rates.ts.
+export { LIMIT_SCOPES, type LimitScope };
 
 /**
  * The scopes that count one caller's calls, the only ones a policy may override for a client or
  * group. Why not the others: perTool, perCredential, perHost and global count every client's calls
  * to protect a backend, so one client's override would lift (or sink) everyone's shared ceiling.
  */
-export const CALLER_SCOPES = ["perClient", "perSession"] as const satisfies readonly LimitScope[];
+export const CALLER_SCOPES = POLICY_LIMIT_SCOPES;
 
 /** Limits by scope, each a rate such as `60/min`. */
 export type LimitSpec = Partial<Record<LimitScope, string>>;
@@ -70,11 +62,10 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   hour: 3_600_000,
   day: 86_400_000,
 };
-const RATE = /^([1-9]\d*)\/(sec|min|hour|day)$/;
 
 /** The rate in `text` (`60/min`), or undefined when it is not one. */
 export function parseRate(text: string): Rate | undefined {
-  const match = RATE.exec(text.trim());
+  const match = RATE_PATTERN.exec(text.trim());
   if (!match) return undefined;
   return { limit: Number(match[1]), windowMs: UNIT_MS[match[2]!]! };
 }

@@ -3,6 +3,7 @@
  * credential names. Each check returns a problem message (lower case, no period) or a value.
  */
 
+import { isLimitScope, LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
 import type { CacheSpec, ToolAnnotations } from "./types.ts";
 
 /** A problem with one field, `path` relative to the tool entry (`["http", "url"]`). */
@@ -18,15 +19,6 @@ export type ReportProblem = (problem: FieldProblem) => void;
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Credential names as the vault stores them. */
 export const AUTH_NAME_PATTERN = /^[a-z0-9_-]+$/;
-/** Scopes a `rateLimit` entry may be keyed by. */
-export const RATE_LIMIT_SCOPES: readonly string[] = [
-  "perClient",
-  "perSession",
-  "perTool",
-  "perCredential",
-  "perHost",
-  "global",
-];
 /** Tool tags: lower-case words policies and virtual servers select by. */
 export const TAG_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 /** Default and maximum backend timeout. */
@@ -38,7 +30,6 @@ export const MAX_CACHE_TTL_MS = 24 * 60 * 60_000;
 const ANNOTATION_HINTS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"];
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const RATE = /^([1-9]\d*)\/(sec|min|hour|day)$/;
 
 /** Problem with a tool name, or undefined when it follows the MCP rules. */
 export function checkToolName(name: unknown): string | undefined {
@@ -95,11 +86,11 @@ export function readCache(value: unknown, readOnly: boolean): CacheSpec | FieldP
 export function checkRateLimit(scope: string, rate: unknown): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const path = ["rateLimit", scope];
-  if (!RATE_LIMIT_SCOPES.includes(scope)) {
-    const message = `unknown key "rateLimit.${scope}": scopes are ${RATE_LIMIT_SCOPES.join(", ")}`;
+  if (!isLimitScope(scope)) {
+    const message = `unknown key "rateLimit.${scope}": scopes are ${LIMIT_SCOPES.join(", ")}`;
     problems.push({ path, message });
   }
-  if (typeof rate !== "string" || !RATE.test(rate.trim())) {
+  if (typeof rate !== "string" || !RATE_PATTERN.test(rate.trim())) {
     const message =
       `rateLimit.${scope} must be a rate such as "60/min" (per sec, min, hour or day)`;
     problems.push({ path, message });

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { POLICY_LIMIT_SCOPES } from "../../lib/config/schema.ts";
-import { appliedLimits, CALLER_SCOPES, LIMIT_SCOPES, parseRate } from "../../lib/limits/mod.ts";
-import { RATE_LIMIT_SCOPES } from "../../lib/registry/fields.ts";
+import { appliedLimits, parseRate } from "../../lib/limits/mod.ts";
 
 Deno.test("parseRate() reads N per sec, min, hour and day", () => {
   assert.deepEqual(parseRate("60/min"), { limit: 60, windowMs: 60_000 });
@@ -9,14 +7,6 @@ Deno.test("parseRate() reads N per sec, min, hour and day", () => {
   assert.deepEqual(parseRate("1000/day"), { limit: 1000, windowMs: 86_400_000 });
   assert.equal(parseRate("0/min"), undefined);
   assert.equal(parseRate("60/minute"), undefined);
-});
-
-Deno.test("LIMIT_SCOPES are exactly the scopes tool files may use", () => {
-  assert.deepEqual([...LIMIT_SCOPES], [...RATE_LIMIT_SCOPES]);
-});
-
-Deno.test("CALLER_SCOPES are exactly the scopes the config lets a policy override", () => {
-  assert.deepEqual([...CALLER_SCOPES], [...POLICY_LIMIT_SCOPES]);
 });
 
 Deno.test("appliedLimits() lets a tool's own limit replace the default of its scope", () => {
