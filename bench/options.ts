@@ -45,12 +45,13 @@ export function cellOptions(concurrency: number, options: BenchOptions): CellOpt
 }
 
 /** How the run was made, for the line above the table. */
-export function runInfo(options: BenchOptions): RunInfo {
+export function runInfo(options: BenchOptions, revision: string): RunInfo {
   const calls = options.calls === undefined
     ? "6000 calls at 1 client, 21000 at 64, 15000 at 1000"
     : `${options.calls} calls`;
   return {
     date: new Date().toISOString(),
+    revision,
     deno: Deno.version.deno,
     cores: navigator.hardwareConcurrency,
     concurrencies: CONCURRENCIES,

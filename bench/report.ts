@@ -10,6 +10,8 @@ export const SETUPS = ["floor", "hand-written", "nexus"] as const;
 /** How the run was made, printed above the table. */
 export interface RunInfo {
   date: string;
+  /** The gateway commit measured (see `describeRevision`). */
+  revision: string;
   deno: string;
   cores: number;
   concurrencies: readonly number[];
@@ -19,7 +21,8 @@ export interface RunInfo {
 /** The markdown table: one row per set-up and concurrency. */
 export function formatTable(cells: readonly CellResult[], info: RunInfo): string {
   const lines = [
-    `Run ${info.date}, Deno ${info.deno}, ${info.cores} cores. ${info.bounds}`,
+    `Run ${info.date}, gateway ${info.revision}, Deno ${info.deno}, ${info.cores} cores. ` +
+    info.bounds,
     "",
     "| set-up | clients | calls | calls/s | p50 ms | p99 ms | errors | server CPU µs/call | " +
     "client CPU µs/call | calls/s ÷ floor | p50 − floor ms |",

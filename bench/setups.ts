@@ -108,6 +108,29 @@ export async function writeToolsDir(backendUrl: string): Promise<string> {
   return dir;
 }
 
+/**
+ * The gateway revision under test: the commit, and whether `lib/` or `main.ts` differ from it
+ * (the measured code is the working tree, not the commit).
+ */
+export async function describeRevision(): Promise<string> {
+  const git = (args: string[]) =>
+    new Deno.Command("git", {
+      args: ["-C", new URL(".", REPO).pathname, ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  try {
+    const head = await git(["rev-parse", "--short", "HEAD"]);
+    if (!head.success) return "unknown (not a git checkout)";
+    const status = await git(["status", "--porcelain", "--", "lib", "main.ts"]);
+    const dirty = new TextDecoder().decode(status.stdout).trim() !== "";
+    const commit = new TextDecoder().decode(head.stdout).trim();
+    return dirty ? `${commit} with uncommitted changes in lib/ or main.ts` : commit;
+  } catch {
+    return "unknown (git not available)";
+  }
+}
+
 function scriptPath(relative: string): string {
   return new URL(relative, REPO).pathname;
 }
