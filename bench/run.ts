@@ -5,11 +5,15 @@
  * then Nexus and the hand-written server profiled under the same load. Prints a markdown report
  * and writes it to `bench/results.md`. Method: `bench/README.md`.
  *
- * Options: --calls N (measured calls per set-up and cell; default 6000 at 1 client, 21000
- * at 64, 15000 at 1000), --max-seconds S (time bound per set-up and cell, default 10), --warmup-calls N
- * (JIT warm-up per MCP server before measuring, default 30000), --profile-calls N (default
- * 10000, 0 skips the profile), --idle-seconds S (how long the matrix servers are watched idle
- * after the load for deferred work, default 32, 0 skips), --out FILE (default bench/results.md).
+ * Options:
+ * - `--calls N`: measured calls per set-up and cell (default 6000 at 1 client, 21000 at 64,
+ *   15000 at 1000);
+ * - `--max-seconds S`: time bound per set-up and cell (default 10);
+ * - `--warmup-calls N`: JIT warm-up per MCP server before measuring (default 30000);
+ * - `--profile-calls N`: measured calls per profile (default 10000, 0 skips the profiles);
+ * - `--idle-seconds S`: how long the matrix servers are watched idle after the load, for
+ *   deferred work (default 32, 0 skips);
+ * - `--out FILE`: the report (default bench/results.md).
  */
 
 import process from "node:process";
@@ -38,6 +42,7 @@ import {
   SETUPS,
 } from "./report.ts";
 import {
+  CONFIG,
   describeRevision,
   type RunningServer,
   startBackend,
@@ -218,7 +223,7 @@ async function runMatrix(
 /** Runs `deno fmt` on the report, so `deno fmt --check` (in `deno task check`) stays green. */
 async function formatMarkdown(path: string): Promise<void> {
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", path],
+    args: ["fmt", "--quiet", "--config", CONFIG, path],
     stdout: "null",
     stderr: "piped",
   }).output();

@@ -12,7 +12,8 @@ export interface RunningServer {
 }
 
 const REPO = new URL("../", import.meta.url);
-const CONFIG = new URL("deno.json", REPO).pathname;
+/** The repository's deno.json, so subprocesses resolve imports and format as the repo does. */
+export const CONFIG = new URL("deno.json", REPO).pathname;
 /** The runtime flags of `deno task start`, used for both MCP servers so they run alike. */
 export const SERVER_FLAGS = [
   "--unstable-no-legacy-abort",
@@ -67,26 +68,40 @@ export interface NexusOptions {
  * writes nothing (call and upstream records are debug); run.ts checks that stderr stays silent.
  */
 export async function startNexus(options: NexusOptions): Promise<RunningServer> {
-  const { process, url } = await spawnDeno({
-    args: [
-      "run",
-      ...SERVER_FLAGS,
-      ...(options.extraFlags ?? []),
-      "--config",
-      CONFIG,
-      scriptPath("main.ts"),
-      "serve",
-    ],
-    env: {
-      NEXUS_PORT: "0",
-      NEXUS_HOST: "127.0.0.1",
-      NEXUS_LOG_LEVEL: "info",
-      NEXUS_TOOLS_DIR: options.toolsDir,
-    },
-    readyOn: "stderr",
-    readUrl: (record) => record.msg === "Nexus listening" ? stringField(record, "url") : undefined,
-  });
-  return { url, process };
+  // Why: the embedded store (audit log, …) defaults to ./.nexus in the working directory; a run
+  // of the bench must neither fill a developer's store nor read state left in it.
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-bench-data-" });
+  const removeData = () => Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  let started;
+  try {
+    started = await spawnDeno({
+      args: [
+        "run",
+        ...SERVER_FLAGS,
+        ...(options.extraFlags ?? []),
+        "--config",
+        CONFIG,
+        scriptPath("main.ts"),
+        "serve",
+      ],
+      env: {
+        NEXUS_PORT: "0",
+        NEXUS_HOST: "127.0.0.1",
+        NEXUS_LOG_LEVEL: "info",
+        NEXUS_TOOLS_DIR: options.toolsDir,
+        NEXUS_DATA_DIR: dataDir,
+      },
+      readyOn: "stderr",
+      readUrl: (record) =>
+        record.msg === "Nexus listening" ? stringField(record, "url") : undefined,
+    });
+  } catch (error) {
+    await removeData();
+    throw error;
+  }
+  const { process, url } = started;
+  const stop = () => process.stop().finally(removeData);
+  return { url, process: { ...process, stop } };
 }
 
 /** Writes a tools dir with one YAML file defining `get_item` against `backendUrl`. */

@@ -5,6 +5,7 @@ Deno.test("createDeadline() has no cause while neither signal fired", () => {
   const deadline = createDeadline(new AbortController().signal, 1000);
   assert.equal(deadline.signal.aborted, false);
   assert.equal(deadline.cause(), undefined);
+  deadline.dispose();
 });
 
 Deno.test("createDeadline() reports timeout when the timeout fires", async () => {
@@ -19,8 +20,18 @@ Deno.test("createDeadline() reports cancelled when the client aborts first", () 
   client.abort();
   assert.equal(deadline.signal.aborted, true);
   assert.equal(deadline.cause(), "cancelled");
+  deadline.dispose();
 });
 
 Deno.test("createDeadline() reports cancelled for an already aborted client signal", () => {
-  assert.equal(createDeadline(AbortSignal.abort(), 1000).cause(), "cancelled");
+  const deadline = createDeadline(AbortSignal.abort(), 1000);
+  assert.equal(deadline.cause(), "cancelled");
+  deadline.dispose();
+});
+
+Deno.test("createDeadline() dispose() stops the timer so a finished call leaves none armed", async () => {
+  const deadline = createDeadline(new AbortController().signal, 20);
+  deadline.dispose();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(deadline.signal.aborted, false);
 });

@@ -41,6 +41,8 @@ export async function executeHttp(
     return await successResult(response, { method: request.method, spec: spec.response });
   } catch (error) {
     throw classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs });
+  } finally {
+    deadline.dispose();
   }
 }
 

@@ -32,6 +32,7 @@ export async function executeTs(
   } catch (error) {
     throw classifyFailure(error, deadline, spec.timeoutMs);
   } finally {
+    deadline.dispose();
     const ms = Math.round(performance.now() - started);
     options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
   }
