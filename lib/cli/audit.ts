@@ -5,11 +5,10 @@
  * the first batch with `--once`.
  */
 
-import { parseArgs } from "node:util";
 import { parseSince } from "../audit/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { type AuditFilter, createAuditRepo, openStore, type StoredAuditRow } from "../store/mod.ts";
-import { messageOf, writeErr, writeOut } from "./io.ts";
+import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage:
   nexus audit query [--client NAME] [--tool NAME] [--since 1h|2026-11-25] [--limit 100] [--json]
@@ -18,25 +17,16 @@ const POLL_MS = 1000;
 
 /** Runs one `audit` subcommand; returns the exit code (2 for usage errors). Raises nothing. */
 export async function runAudit(config: Config, args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        client: { type: "string" },
-        tool: { type: "string" },
-        since: { type: "string" },
-        limit: { type: "string" },
-        json: { type: "boolean" },
-        once: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    writeErr(`${messageOf(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseSubcommand(args, {
+    config: { type: "string" },
+    client: { type: "string" },
+    tool: { type: "string" },
+    since: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+    once: { type: "boolean" },
+  }, USAGE);
+  if (parsed === undefined) return 2;
   const action = parsed.positionals[0];
   const { values } = parsed;
   if (action !== "query" && action !== "tail") {

@@ -4,13 +4,12 @@
  * printed once, on the last line of stdout; the store keeps only its hash.
  */
 
-import { parseArgs } from "node:util";
 import { issueApiKey } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { describeKey } from "../http/mod.ts";
 import { createApiKeyRepo, openStore } from "../store/mod.ts";
-import { messageOf, writeErr, writeOut } from "./io.ts";
+import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage:
   nexus clients create NAME [--tools a,b*] [--groups g1,g2] [--expires 30d] [--admin]
@@ -21,23 +20,14 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 
 /** Runs one `clients` subcommand; returns the exit code (2 for usage errors). Raises nothing. */
 export async function runClients(config: Config, args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        tools: { type: "string" },
-        groups: { type: "string" },
-        expires: { type: "string" },
-        admin: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    writeErr(`${messageOf(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseSubcommand(args, {
+    config: { type: "string" },
+    tools: { type: "string" },
+    groups: { type: "string" },
+    expires: { type: "string" },
+    admin: { type: "boolean" },
+  }, USAGE);
+  if (parsed === undefined) return 2;
   const [action, name] = parsed.positionals;
   if (action === undefined || (action !== "list" && name === undefined)) {
     writeErr(USAGE);

@@ -12,7 +12,7 @@ import { createVault, type CredentialInfo, loadKeyring, type Vault } from "../cr
 import { GatewayError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
-import { messageOf, writeErr, writeOut } from "./io.ts";
+import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage (the secret is read from stdin unless --file or --from-env is given):
   nexus credentials set NAME --kind KIND [settings] [--rotate-every 90d] [--grace 24h]
@@ -119,14 +119,9 @@ export function startCredentialUpkeep(
 
 /** Runs one `credentials` subcommand; returns the exit code (2 for usage errors). Raises nothing. */
 export async function runCredentials(config: Config, args: string[]): Promise<number> {
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS }));
-  } catch (error) {
-    writeErr(`${messageOf(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseSubcommand(args, OPTIONS, USAGE);
+  if (parsed === undefined) return 2;
+  const { values, positionals } = parsed;
   const [action, name] = positionals;
   const needsName = ["set", "rotate", "show", "delete", "test"];
   if (action === undefined || (needsName.includes(action) && name === undefined)) {

@@ -4,10 +4,9 @@
  * running gateways keep serving, since blobs under either version open while both are loaded.
  */
 
-import { parseArgs } from "node:util";
 import type { Config } from "../config/mod.ts";
 import { addKeyToFile, generateMasterKey } from "../credentials/mod.ts";
-import { messageOf, writeErr, writeOut } from "./io.ts";
+import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
 import { type OpenVault, openVault } from "./credentials.ts";
 
 const USAGE = `Usage:
@@ -19,17 +18,12 @@ const USAGE = `Usage:
 
 /** Runs one `keys` subcommand; returns the exit code (2 for usage errors). Raises nothing. */
 export async function runKeys(config: Config, args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { config: { type: "string" }, "no-new-key": { type: "boolean" } },
-    });
-  } catch (error) {
-    writeErr(`${messageOf(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseSubcommand(
+    args,
+    { config: { type: "string" }, "no-new-key": { type: "boolean" } },
+    USAGE,
+  );
+  if (parsed === undefined) return 2;
   const [action] = parsed.positionals;
   if (action === "generate") {
     writeOut(generateMasterKey());
