@@ -9,6 +9,13 @@ import { connect, type Gateway, startGateway } from "./gateway.ts";
 import { createToolsDir, type ToolsDir } from "./registry_fixtures/tools_dir.ts";
 
 /** A running gateway and a 2026-07-28 client connected to it. */
+/**
+ * Env for gateways in tests that count exact outcomes. Why: on a loaded CI machine a Redis reply may
+ * take longer than the 250 ms default, which would (correctly) bypass the cache or fail a limit
+ * closed.
+ */
+export const PATIENT_REDIS_ENV = { NEXUS_REDIS_TIMEOUT_MS: "2000" };
+
 export interface Member {
   gateway: Gateway;
   client: Client & AsyncDisposable;

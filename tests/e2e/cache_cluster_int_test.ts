@@ -4,7 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import { isRateLimited, logCount, startCluster, upstreamToolsDir } from "../_support/cluster.ts";
+import {
+  isRateLimited,
+  logCount,
+  PATIENT_REDIS_ENV,
+  startCluster,
+  upstreamToolsDir,
+} from "../_support/cluster.ts";
 import {
   deleteKeys,
   openTestRedis,
@@ -13,10 +19,6 @@ import {
   testPrefix,
 } from "../_support/redis.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
-
-// Why: these tests count exact outcomes; on a loaded CI machine a Redis reply may take longer than
-// the 250 ms default, which would (correctly) bypass the cache or fail a limit closed.
-const PATIENT = { NEXUS_REDIS_TIMEOUT_MS: "2000" };
 
 const TOOLS = `
   - name: slow_lookup
@@ -36,7 +38,7 @@ redisTest(
       await using tools = await upstreamToolsDir(upstream.url, TOOLS);
       await using cluster = await startCluster(3, {
         toolsDir: tools.dir,
-        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT },
+        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT_REDIS_ENV },
       });
       const outcomes = await Promise.all(
         Array.from({ length: 100 }, (_, i) => cluster.call(i, "slow_lookup", { q: "PROJ-1" })),

@@ -14,7 +14,7 @@ import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import { runNexus } from "../_support/cli.ts";
-import { upstreamToolsDir } from "../_support/cluster.ts";
+import { PATIENT_REDIS_ENV, upstreamToolsDir } from "../_support/cluster.ts";
 import { type Gateway, startGateway } from "../_support/gateway.ts";
 import {
   deleteKeys,
@@ -24,10 +24,6 @@ import {
   testPrefix,
 } from "../_support/redis.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
-
-// Why: these tests count exact outcomes; on a loaded CI machine a Redis reply may take longer than
-// the 250 ms default, which would (correctly) bypass the cache.
-const PATIENT = { NEXUS_REDIS_TIMEOUT_MS: "2000" };
 const BACKEND_TOKEN = "tok-e2e-tenants-0001";
 
 const TOOLS = `
@@ -80,7 +76,7 @@ redisTest(
       await using tools = await upstreamToolsDir(upstream.url, TOOLS);
       const env = {
         ...store,
-        ...PATIENT,
+        ...PATIENT_REDIS_ENV,
         NEXUS_REDIS_URL: REDIS_TEST_URL,
         NEXUS_REDIS_PREFIX: prefix,
         NEXUS_HOT_RELOAD: "false",

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   isRateLimited,
+  PATIENT_REDIS_ENV,
   retryAfterOf,
   startCluster,
   upstreamToolsDir,
@@ -18,10 +19,6 @@ import {
   testPrefix,
 } from "../_support/redis.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
-
-// Why: these tests count exact outcomes; on a loaded CI machine a Redis reply may take longer than
-// the 250 ms default, which would (correctly) bypass the cache or fail a limit closed.
-const PATIENT = { NEXUS_REDIS_TIMEOUT_MS: "2000" };
 
 const TOOLS = `
   - name: limited_ping
@@ -43,7 +40,7 @@ redisTest(
       await using tools = await upstreamToolsDir(upstream.url, TOOLS);
       await using cluster = await startCluster(3, {
         toolsDir: tools.dir,
-        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT },
+        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT_REDIS_ENV },
       });
       const outcomes = await Promise.all(
         Array.from({ length: 200 }, (_, i) => cluster.call(i, "limited_ping")),
@@ -87,7 +84,7 @@ redisTest(
       await using tools = await upstreamToolsDir(upstream.url, TOOLS);
       await using cluster = await startCluster(3, {
         toolsDir: tools.dir,
-        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT },
+        env: { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix, ...PATIENT_REDIS_ENV },
       });
       const first = await cluster.call(0, "vendor_call");
       assert.ok(!isRateLimited(first) && "isError" in first && first.isError, "the 429 itself");
