@@ -39,7 +39,7 @@ export function createLogger(
   function write(level: LogLevel, message: string, fields?: LogFields): void {
     if (LEVEL_RANK[level] < minRank) return;
     const record = { time: new Date().toISOString(), level, msg: message, ...base, ...fields };
-    sink(JSON.stringify(record, redactReplacer));
+    sink(escapeC1(JSON.stringify(record, redactReplacer)));
   }
   return {
     debug: (message, fields) => write("debug", message, fields),
@@ -52,6 +52,17 @@ export function createLogger(
 
 /** A logger that drops everything, for library callers that pass none. */
 export const silentLogger: Logger = createLogger({ sink: () => {} });
+
+// Why: JSON escapes C0 controls but not DEL and C1 (U+009B starts an ANSI sequence on many
+// terminals), and log lines quote names clients chose; `\u009b` is still valid JSON.
+const C1_CONTROL = /[\u007f-\u009f]/g;
+
+function escapeC1(line: string): string {
+  return line.replace(
+    C1_CONTROL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 function redactReplacer(key: string, value: unknown): unknown {
   if (key !== "" && SENSITIVE_KEY.test(key) && typeof value === "string") return REDACTED_TEXT;

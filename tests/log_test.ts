@@ -38,3 +38,13 @@ Deno.test("createLogger() flattens an error and its cause to messages", () => {
   assert.equal(record.error.message, "outer");
   assert.equal(record.error.cause.message, "inner");
 });
+
+Deno.test("createLogger() escapes C1 controls so a logged name cannot drive a terminal", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ sink: (line) => lines.push(line) });
+  logger.warn("Rejected", { tool: "x\u009b2J\u001b[31m" });
+  assert.equal(lines.length, 1);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(lines[0]!, /[\u0000-\u001f\u007f-\u009f]/);
+  assert.equal(JSON.parse(lines[0]!).tool, "x\u009b2J\u001b[31m");
+});

@@ -8,7 +8,7 @@
 import { parseSince } from "../audit/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { type AuditFilter, createAuditRepo, openStore, type StoredAuditRow } from "../store/mod.ts";
-import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
+import { messageOf, oneLine, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage:
   nexus audit query [--client NAME] [--tool NAME] [--since 1h|2026-11-25] [--limit 100] [--json]
@@ -97,6 +97,7 @@ function line(row: StoredAuditRow): string {
     row.coalesced ? "coalesced" : "",
     row.credentialName === null ? "" : `credential=${row.credentialName}@v${row.credentialVersion}`,
   ].filter((fact) => fact !== "");
+  // Why oneLine: names are chosen by clients; a newline in one must not forge a record.
   return [
     new Date(row.at).toISOString(),
     `${row.clientName} (${row.clientId})`,
@@ -106,5 +107,5 @@ function line(row: StoredAuditRow): string {
     `${row.durationMs}ms`,
     ...facts,
     `request=${row.requestId}`,
-  ].join("  ");
+  ].map(oneLine).join("  ");
 }

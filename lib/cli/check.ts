@@ -10,9 +10,10 @@ import { registryEnv } from "./registry.ts";
 /** Prints each problem as `file:line: message`; exit 1 when there is any. */
 export async function checkTools(config: Config): Promise<number> {
   try {
-    const { snapshot, problems } = await loadRegistry(config.toolsDir, {
-      getEnv: registryEnv(config, config.port),
-    });
+    const { snapshot, problems } = await loadRegistry(
+      config.toolsDir,
+      registryEnv(config, config.port),
+    );
     for (const problem of problems) writeOut(formatProblem(problem));
     writeOut(`${snapshot.tools.length} tool(s) valid, ${problems.length} problem(s)`);
     return problems.length === 0 ? 0 : 1;

@@ -14,12 +14,31 @@ export interface OpenRegistry {
   close: () => Promise<void>;
 }
 
-/** The env reader tool files see: the process env, plus the demo API's URL on this gateway. */
-export function registryEnv(config: Config, port: number): (name: string) => string | undefined {
+/** The environment tool files see: the readable variables, and the demo API's URL. */
+export interface RegistryEnv {
+  getEnv: (name: string) => string | undefined;
+  envAllowed: (name: string) => boolean;
+}
+
+/**
+ * What tool files may read: variables named with `toolEnvPrefix` or listed in `toolEnv`, plus
+ * `NEXUS_DEMO_URL`, which the gateway itself answers with its own demo API when unset.
+ */
+export function registryEnv(config: Config, port: number): RegistryEnv {
   const local = isLoopbackAddress(config.host) || config.host === "0.0.0.0";
   const host = local ? "127.0.0.1" : config.host;
   const demoUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}/demo`;
-  return (name) => readProcessEnv(name) ?? (name === "NEXUS_DEMO_URL" ? demoUrl : undefined);
+  const listed = new Set([...config.toolEnv, "NEXUS_DEMO_URL"]);
+  // Why: tool files are edited by more people than the gateway's env; without this rule a
+  // `${NEXUS_MASTER_KEY}` in a URL would carry the key into requests, logs and `nexus check`.
+  const envAllowed = (name: string) => name.startsWith(config.toolEnvPrefix) || listed.has(name);
+  return {
+    envAllowed,
+    getEnv: (name) =>
+      envAllowed(name)
+        ? readProcessEnv(name) ?? (name === "NEXUS_DEMO_URL" ? demoUrl : undefined)
+        : undefined,
+  };
 }
 
 /**
@@ -31,14 +50,14 @@ export async function openRegistry(
   logger: Logger,
   options: { port: number; onSwap: () => void },
 ): Promise<OpenRegistry> {
-  const getEnv = registryEnv(config, options.port);
+  const env = registryEnv(config, options.port);
   if (!config.hotReload) {
-    const { snapshot } = await loadRegistry(config.toolsDir, { logger, getEnv });
+    const { snapshot } = await loadRegistry(config.toolsDir, { logger, ...env });
     return { current: () => snapshot, close: () => Promise.resolve() };
   }
   const watcher = await createRegistryWatcher(config.toolsDir, {
     logger,
-    getEnv,
+    ...env,
     // Why: the watcher itself logs "Tool registry reloaded" with the version; don't log twice.
     onSwap: () => options.onSwap(),
   });

@@ -104,6 +104,10 @@ export const configSchema = z.strictObject({
   toolsPageSize: z.coerce.number().int().min(1).max(1000).default(100),
   listTtlMs: z.coerce.number().int().min(0).default(60_000),
   hotReload: z.preprocess(parseBoolean, z.boolean()).default(true),
+  toolEnvPrefix: z.string().regex(/^[A-Z][A-Z0-9_]{2,63}$/, "must be 3-64 of A-Z 0-9 _")
+    .default("NEXUS_TOOL_"),
+  toolEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"))
+    .default([]),
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
@@ -153,6 +157,8 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   toolsPageSize: "NEXUS_TOOLS_PAGE_SIZE",
   listTtlMs: "NEXUS_LIST_TTL_MS",
   hotReload: "NEXUS_HOT_RELOAD",
+  toolEnvPrefix: "NEXUS_TOOL_ENV_PREFIX",
+  toolEnv: "NEXUS_TOOL_ENV",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
   demoApi: "NEXUS_DEMO_API",
   resourceUrl: "NEXUS_RESOURCE_URL",
@@ -180,6 +186,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
 export const LIST_KEYS: ReadonlySet<keyof RawConfig> = new Set([
   "allowedOrigins",
   "allowedHosts",
+  "toolEnv",
   "authAlgorithms",
   "rateLimitFailOpen",
 ]);

@@ -10,13 +10,15 @@ import { createSchemaCompiler, type SchemaCompiler } from "./schema.ts";
 import { buildSnapshot } from "./snapshot.ts";
 import { loadTsToolFile } from "./ts_loader.ts";
 import type { LoadProblem, RegistrySnapshot, ToolDefinition } from "./types.ts";
-import { type FileResult, type GetEnv, parseToolYaml } from "./yaml_loader.ts";
+import { type EnvAllowed, type FileResult, type GetEnv, parseToolYaml } from "./yaml_loader.ts";
 
 /** Options shared by `loadRegistry` and the watcher. */
 export interface RegistryOptions {
   logger?: Logger;
   /** Reads environment variables for `baseUrl: ${VAR:-default}`; default: none are set. */
   getEnv?: GetEnv;
+  /** Variables tool files may read; default: every one `getEnv` answers. */
+  envAllowed?: EnvAllowed;
   /** Throw `INVALID_TOOL` listing every problem instead of loading the good files only. */
   strict?: boolean;
 }
@@ -59,7 +61,7 @@ export async function loadRegistry(
  */
 export async function loadToolFile(
   path: string,
-  options: { getEnv?: GetEnv; compile?: SchemaCompiler } = {},
+  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed; compile?: SchemaCompiler } = {},
 ): Promise<FileResult> {
   const text = await readToolText(path);
   if (text === undefined) {
@@ -148,12 +150,16 @@ async function loadFromText(
   path: string,
   text: string,
   compile: SchemaCompiler,
-  options: { getEnv?: GetEnv },
+  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed },
 ): Promise<FileResult> {
   if (path.endsWith(".ts")) {
     return await loadTsToolFile(path, text, { compile, revision: hashText(text) });
   }
-  return parseToolYaml(path, text, { compile, getEnv: options.getEnv ?? (() => undefined) });
+  return parseToolYaml(path, text, {
+    compile,
+    getEnv: options.getEnv ?? (() => undefined),
+    ...(options.envAllowed ? { envAllowed: options.envAllowed } : {}),
+  });
 }
 
 /**

@@ -12,6 +12,9 @@ import { readYamlTool } from "./yaml_tool.ts";
 /** Reads one environment variable; tests pass `(name) => map.get(name)`. */
 export type GetEnv = (name: string) => string | undefined;
 
+/** Whether tool files may read an environment variable (the gateway's allow rule). */
+export type EnvAllowed = (name: string) => boolean;
+
 /** The outcome of loading one tool file: its tools (none when it has problems) and problems. */
 export interface FileResult {
   file: string;
@@ -22,6 +25,8 @@ export interface FileResult {
 /** What reading a YAML tool file needs besides its text. */
 export interface YamlFileOptions {
   getEnv: GetEnv;
+  /** Variables a tool file may read; default: every one `getEnv` answers. */
+  envAllowed?: EnvAllowed;
   compile: SchemaCompiler;
 }
 
@@ -74,7 +79,7 @@ function readToolFile(
   for (const { path, message } of unknownKeys(data, ["tools", "baseUrl"], [])) {
     fileProblem(path, message);
   }
-  const baseUrl = readBaseUrl(data.baseUrl, options.getEnv, (message) => {
+  const baseUrl = readBaseUrl(data.baseUrl, options, (message) => {
     fileProblem(["baseUrl"], message);
   });
   if (!Array.isArray(data.tools)) {
@@ -128,26 +133,43 @@ function readEntries(
   return tools;
 }
 
-/** The base URL with `${VAR}` / `${VAR:-default}` filled in and any trailing `/` removed. */
+/**
+ * The base URL with `${VAR}` / `${VAR:-default}` filled in and any trailing `/` removed. Messages
+ * name variables and quote the file's own text, never a substituted value.
+ */
 function readBaseUrl(
   value: unknown,
-  getEnv: GetEnv,
+  options: Pick<YamlFileOptions, "getEnv" | "envAllowed">,
   report: (message: string) => void,
 ): string | false | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string") return fail(report, "baseUrl must be a string");
+  const template = value.trim();
   const missing: string[] = [];
-  const url = value.trim().replace(ENV_REFERENCE, (_match, name: string, fallback?: string) => {
-    const found = getEnv(name);
+  const refused: string[] = [];
+  const url = template.replace(ENV_REFERENCE, (_match, name: string, fallback?: string) => {
+    if (options.envAllowed !== undefined && !options.envAllowed(name)) {
+      refused.push(name);
+      return "";
+    }
+    const found = options.getEnv(name);
     if (found !== undefined && found !== "") return found;
     if (fallback === undefined) missing.push(name);
     return fallback ?? "";
   });
+  if (refused.length > 0) {
+    return fail(
+      report,
+      `baseUrl: environment variable ${refused.join(", ")} is not readable by tool files: ` +
+        "give it the tool prefix (toolEnvPrefix, default NEXUS_TOOL_) or list it in toolEnv",
+    );
+  }
   if (missing.length > 0) {
     return fail(report, `baseUrl: environment variable ${missing.join(", ")} is not set`);
   }
   const problem = checkBaseUrl(url);
-  if (problem !== undefined) return fail(report, `baseUrl ${problem}: ${url}`);
+  // Why the template: a substituted value may be a secret someone put in the wrong variable.
+  if (problem !== undefined) return fail(report, `baseUrl ${problem}: ${template}`);
   return url.replace(/\/+$/, "");
 }
 

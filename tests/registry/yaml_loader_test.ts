@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createSchemaCompiler } from "../../lib/registry/schema.ts";
+import { parseToolYaml } from "../../lib/registry/yaml_loader.ts";
 import { loadYaml } from "../_support/registry_fixtures/yaml.ts";
 
 const GOOD = `tools:
@@ -133,11 +135,36 @@ Deno.test("parseToolYaml() reports an unset baseUrl variable without a default",
 });
 
 Deno.test("parseToolYaml() refuses a baseUrl with a query or a non-http scheme", () => {
+  // Why the template in the message: a substituted value may be a secret (changed on purpose in
+  // the hardening issue; the message used to quote the substituted URL).
+  const template = "${DEMO_URL:-http://127.0.0.1:8080/demo/}";
   assert.deepEqual(loadYaml(WITH_BASE, { DEMO_URL: "https://x.com/a?b=1" }).problems, [
-    "t.yaml:1: baseUrl must not have a query or fragment: https://x.com/a?b=1",
+    `t.yaml:1: baseUrl must not have a query or fragment: ${template}`,
   ]);
   assert.deepEqual(loadYaml(WITH_BASE, { DEMO_URL: "ftp://x.com" }).problems, [
-    "t.yaml:1: baseUrl must use http or https: ftp://x.com",
+    `t.yaml:1: baseUrl must use http or https: ${template}`,
+  ]);
+});
+
+Deno.test("parseToolYaml() never prints a substituted value in a baseUrl problem", () => {
+  const secret = "s3cr3t-master-key-value";
+  const { problems } = loadYaml(WITH_BASE, { DEMO_URL: `https://x.com/${secret}?q=1` });
+  assert.equal(problems.length, 1);
+  assert.ok(!problems[0]?.includes(secret), problems[0]);
+});
+
+Deno.test("parseToolYaml() refuses a variable the gateway does not let tool files read", () => {
+  const text = WITH_BASE.replace("DEMO_URL", "NEXUS_MASTER_KEY");
+  const result = parseToolYaml("t.yaml", text, {
+    getEnv: () => "https://leaked.example/key-material",
+    envAllowed: (name) => name.startsWith("NEXUS_TOOL_"),
+    compile: createSchemaCompiler(),
+  });
+  assert.deepEqual(result.tools, []);
+  const messages = result.problems.map((problem) => problem.message);
+  assert.deepEqual(messages, [
+    "baseUrl: environment variable NEXUS_MASTER_KEY is not readable by tool files: give it the " +
+    "tool prefix (toolEnvPrefix, default NEXUS_TOOL_) or list it in toolEnv",
   ]);
 });
 
