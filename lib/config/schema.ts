@@ -3,7 +3,7 @@
  */
 
 import { z } from "zod";
-import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
+import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -51,6 +51,8 @@ const policyRateLimitSchema = z.record(z.string(), z.string().trim()).superRefin
 
 function policyLimitProblem(scope: string, value: string): string | undefined {
   const allowed = POLICY_LIMIT_SCOPES.join(", ");
+  const removed = REMOVED_LIMIT_SCOPES[scope];
+  if (removed !== undefined) return removed;
   if ((POLICY_LIMIT_SCOPES as readonly string[]).includes(scope)) {
     return RATE_PATTERN.test(value)
       ? undefined
@@ -80,12 +82,21 @@ const policySchema = z.strictObject({
  */
 const rateLimitsSchema = z.strictObject({
   perClient: rate,
-  perSession: rate,
+  perSession: removedScope("perSession"),
   perTool: rate,
   perCredential: rate,
   perHost: rate,
   global: rate,
-});
+}).transform(({ perSession: _removed, ...limits }) => limits);
+
+/** A key that is refused with the reason it was removed (`REMOVED_LIMIT_SCOPES`). */
+function removedScope(scope: string) {
+  return z.unknown().optional().superRefine((value, ctx) => {
+    if (value !== undefined) {
+      ctx.addIssue({ code: "custom", message: REMOVED_LIMIT_SCOPES[scope] ?? "is not supported" });
+    }
+  });
+}
 
 /** Gateway configuration after validation; secrets are wrapped by `loadConfig`. */
 export const configSchema = z.strictObject({

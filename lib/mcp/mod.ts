@@ -3,6 +3,8 @@
  */
 
 export { type CallOptions, callTool } from "./call_pipeline.ts";
+/** Size bounds on text built from what the caller sent (names, validation problems); raise nothing. */
+export { boundedProblems, MAX_ERROR_TEXT, MAX_PROBLEMS, quotedName } from "./bounded.ts";
 /** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
  * vault raises, credential faults as INTERNAL naming only the request id. */
 export { createCredentialStage } from "./credential_stage.ts";
@@ -10,6 +12,7 @@ export { createMcpService, type McpService, type McpServiceOptions } from "./ser
 export { createServerFactory, type ServerDeps } from "./server_factory.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
 export {
+  type AdmissionRequest,
   type CallContext,
   type CallFacts,
   type CallRecord,
@@ -17,8 +20,10 @@ export {
   NO_HOOKS,
   type PipelineHooks,
 } from "./stages.ts";
-/** Rate-limit stages (limits, backends' quotas); they raise RATE_LIMITED with `retryAfterMs`. */
+/** Rate-limit hook and stages (budgets, tool limits, backends' quotas); they raise RATE_LIMITED
+ * with `retryAfterMs`. */
 export {
+  createAdmission,
   createLimitStage,
   createUpstreamStage,
   type LimitStageOptions,
