@@ -3,6 +3,7 @@
  */
 
 import { z } from "zod";
+import { parseClientRef } from "./client_refs.ts";
 import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -24,12 +25,20 @@ export const JWT_ALGORITHMS = [
 const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const patterns = z.array(z.string().min(1)).default([]);
 
+/** Client entries of a policy or server: each names its kind (`key:NAME` / `jwt:CLIENT`). */
+const clientRefs = z.array(
+  z.string().min(1).superRefine((entry, ctx) => {
+    const parsed = parseClientRef(entry);
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  }),
+).default([]);
+
 /** One virtual server (file-only): a named bundle of tools served at `/mcp/{name}`. */
 const serverSchema = z.strictObject({
   description: z.string().optional(),
   tools: patterns,
   tags: patterns,
-  clients: patterns,
+  clients: clientRefs,
   groups: patterns,
 });
 
@@ -68,7 +77,7 @@ function policyLimitProblem(scope: string, value: string): string | undefined {
 /** One tool policy (file-only): who it applies to, which tools it allows or denies. */
 const policySchema = z.strictObject({
   name: z.string().min(1).optional(),
-  clients: patterns,
+  clients: clientRefs,
   groups: patterns,
   tools: patterns,
   tags: patterns,

@@ -114,3 +114,26 @@ Deno.test("loadConfig() refuses perSession wherever it is written, naming the ke
     [`nexus.yaml: policies.0.rateLimit.perSession: ${why}`],
   );
 });
+
+Deno.test("loadConfig() refuses policy and server clients without a kind, saying how to rewrite them", () => {
+  const file = `policies:
+  - clients: [alice, "key:bot", "jwt:svc"]
+    tools: ["*"]
+servers:
+  ops:
+    clients: ["*"]
+`;
+  let caught: unknown;
+  try {
+    loadConfig(envOf({}), file, "nexus.yaml");
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof GatewayError);
+  assert.deepEqual(caught.data?.problems, [
+    'nexus.yaml: policies.0.clients.0: "alice" names no client kind: write "key:alice" for an ' +
+    'API key or "jwt:alice" for a JWT client',
+    'nexus.yaml: servers.ops.clients.0: "*" names no client kind: write "key:*" for an API key ' +
+    'or "jwt:*" for a JWT client',
+  ]);
+});

@@ -16,10 +16,10 @@ policies:
   - name: everyone
     tools: ["*"]
   - name: throttled importer
-    clients: [alice]
+    clients: ["key:alice"]
     rateLimit: { perClient: 3/min }
   - name: trusted batch
-    clients: [carol]
+    clients: ["key:carol"]
     rateLimit: { perClient: 20/min }
 `;
 

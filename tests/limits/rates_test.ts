@@ -91,7 +91,11 @@ Deno.test("appliedLimits() counts per-client calls per tool, and host calls acro
 });
 
 Deno.test("appliedLimits() puts a caller's override before the tool's own perClient, up or down", () => {
-  const call = { tool: "jira", client: "key:a", limits: { perClient: "10/min", perTool: "99/min" } };
+  const call = {
+    tool: "jira",
+    client: "key:a",
+    limits: { perClient: "10/min", perTool: "99/min" },
+  };
   const rates = (overrides?: Record<string, string>) =>
     appliedLimits({ ...call, overrides }, { perClient: "600/min" }).map((l) =>
       `${l.scope} ${l.rate}`
