@@ -137,3 +137,9 @@ servers:
     'or "jwt:*" for a JWT client',
   ]);
 });
+
+Deno.test("loadConfig() requires typ at+jwt by default; NEXUS_AUTH_REQUIRE_AT_JWT=false turns it off", () => {
+  assert.equal(loadConfig(envOf({})).authRequireAtJwt, true);
+  assert.equal(loadConfig(envOf({ NEXUS_AUTH_REQUIRE_AT_JWT: "false" })).authRequireAtJwt, false);
+  assert.equal(loadConfig(envOf({}), "authRequireAtJwt: false\n").authRequireAtJwt, false);
+});
