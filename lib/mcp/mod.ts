@@ -3,8 +3,6 @@
  */
 
 export { type CallOptions, callTool } from "./call_pipeline.ts";
-/** Size bounds on text built from what the caller sent (names, validation problems); raise nothing. */
-export { boundedProblems, MAX_ERROR_TEXT, MAX_PROBLEMS, quotedName } from "./bounded.ts";
 /** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
  * vault raises, credential faults as INTERNAL naming only the request id. */
 export { createCredentialStage } from "./credential_stage.ts";
