@@ -63,7 +63,7 @@ const { key } = await issueApiKey(repo, "bench-key", { groups: ["support"] });
 const authenticator = createAuthenticator({ apiKeys, jwt, anonymousAllowed: true });
 
 const rules: PolicyRule[] = Array.from({ length: 10 }, (_, i) => ({
-  clients: [`team-${i}-*`],
+  clients: [`key:team-${i}-*`],
   groups: i === 9 ? ["support"] : [],
   tools: [`svc${i}_*`, "common_*"],
   tags: i % 2 === 0 ? ["read"] : [],

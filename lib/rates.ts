@@ -6,7 +6,6 @@
 /** The scopes a limit can count by. */
 export const LIMIT_SCOPES = [
   "perClient",
-  "perSession",
   "perTool",
   "perCredential",
   "perHost",
@@ -17,7 +16,17 @@ export const LIMIT_SCOPES = [
 export type LimitScope = typeof LIMIT_SCOPES[number];
 
 /** Scopes a policy may override per client: those counting one caller's calls. */
-export const POLICY_LIMIT_SCOPES = ["perClient", "perSession"] as const;
+export const POLICY_LIMIT_SCOPES = ["perClient"] as const;
+
+/**
+ * Scopes that are no longer accepted anywhere a rate is written, with why; each is refused with
+ * this message. Why `perSession` went: HTTP serving is stateless (any instance answers any
+ * request, and no request carries a session the gateway keeps), so a per-session count could never
+ * apply; one caller's calls are counted by `perClient`.
+ */
+export const REMOVED_LIMIT_SCOPES: Readonly<Record<string, string>> = {
+  perSession: "is no longer supported: HTTP serving is stateless; use perClient",
+};
 
 /** A rate as written in config and tool files: `60/min`; units sec, min, hour, day. */
 export const RATE_PATTERN = /^([1-9]\d*)\/(sec|min|hour|day)$/;

@@ -2,12 +2,14 @@
  * The durable audit log's write path: `record()` only pushes onto a bounded in-memory buffer (the
  * call path never waits on the store); a timer appends batches; `close()` flushes whatever is
  * left, so a graceful stop (SIGTERM) loses no record of a call that finished. A full buffer
- * (the store is down or too slow) drops new records, counts them and says so in the log.
+ * (the store is down or too slow) drops new records, counts them and says so in the log. Records of
+ * refused calls are sampled per client and code (`sampler.ts`), so a flood cannot fill the store.
  */
 
 import type { Logger } from "../log.ts";
 import type { AuditRepo, AuditRow } from "../store/mod.ts";
 import { type FinishedCall, toAuditRow } from "./entry.ts";
+import { createRefusalSampler, SAMPLE_WINDOW_MS, type SuppressedRefusals } from "./sampler.ts";
 
 /** Options of the audit log. */
 export interface AuditLogOptions {
@@ -23,6 +25,11 @@ export interface AuditLogOptions {
   flushIntervalMs?: number;
   /** Days of records kept; 0 keeps everything. Pruned at start and every hour. */
   retentionDays: number;
+  /**
+   * Records of refused calls (NOT_FOUND, INVALID_INPUT, INVALID_PARAMS, RATE_LIMITED, FORBIDDEN)
+   * written per client and code each minute; the rest become one aggregate record. Default 20.
+   */
+  refusedPerMinute?: number;
   now?: () => number;
 }
 
@@ -32,6 +39,8 @@ export interface AuditStats {
   written: number;
   dropped: number;
   failedWrites: number;
+  /** Records of refused calls counted into an aggregate record instead of written. */
+  suppressed: number;
 }
 
 /** The audit log writer. */
@@ -56,7 +65,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const logger = options.logger;
   let buffer: AuditRow[] = [];
   let writing: Promise<boolean> | undefined;
-  const stats = { written: 0, dropped: 0, failedWrites: 0 };
+  const stats = { written: 0, dropped: 0, failedWrites: 0, suppressed: 0 };
+  const sampler = createRefusalSampler(options.refusedPerMinute);
   let droppedSinceLog = 0;
   let lastDropLog = -Infinity;
   let closed = false;
@@ -68,6 +78,34 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   void prune();
 
   function record(call: FinishedCall): void {
+    if (!sampler.admit(call, now())) {
+      stats.suppressed++;
+      return;
+    }
+    let row: AuditRow;
+    try {
+      row = toAuditRow(call, { includeArguments: options.includeArguments });
+    } catch (error) {
+      logger.error("Cannot build audit record", { requestId: call.requestId, error });
+      return;
+    }
+    enqueue(row);
+  }
+
+  /** Writes one aggregate record (and a log line) per ended window that suppressed records. */
+  function aggregate(until: number): void {
+    for (const suppressed of sampler.drain(until)) {
+      logger.warn("Audit records of refused calls aggregated", {
+        clientId: suppressed.caller.principal.id,
+        errorCode: suppressed.code,
+        suppressed: suppressed.count,
+        windowStart: new Date(suppressed.windowStart).toISOString(),
+      });
+      enqueue(aggregateRow(suppressed));
+    }
+  }
+
+  function enqueue(row: AuditRow): void {
     if (buffer.length >= options.bufferSize) {
       stats.dropped++;
       droppedSinceLog++;
@@ -82,12 +120,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       }
       return;
     }
-    try {
-      buffer.push(toAuditRow(call, { includeArguments: options.includeArguments }));
-    } catch (error) {
-      logger.error("Cannot build audit record", { requestId: call.requestId, error });
-      return;
-    }
+    buffer.push(row);
     if (buffer.length >= batchSize && !closed) void flush();
   }
 
@@ -117,6 +150,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   async function flush(): Promise<void> {
+    aggregate(closed ? Infinity : now());
     while (buffer.length > 0) {
       if (writing !== undefined) {
         await writing;
@@ -140,6 +174,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     closed = true;
     clearInterval(flushTimer);
     clearInterval(pruneTimer);
+    aggregate(Infinity);
     for (let attempt = 0; attempt < CLOSE_ATTEMPTS && buffer.length > 0; attempt++) {
       await flush();
     }
@@ -155,5 +190,32 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     flush,
     close,
     stats: () => ({ buffered: buffer.length, ...stats }),
+  };
+}
+
+/**
+ * The record standing for the refused calls of one client and code in one minute that were not
+ * written: `outcome: "suppressed"`, the code in `errorCode`, tool `*`, and the count in `args`.
+ */
+export function aggregateRow(suppressed: SuppressedRefusals): AuditRow {
+  const { principal, server } = suppressed.caller;
+  return {
+    at: suppressed.windowStart,
+    requestId: `suppressed:${suppressed.windowStart}:${suppressed.code}:${principal.id}`,
+    clientId: principal.id,
+    clientName: principal.name,
+    clientKind: principal.kind,
+    server,
+    tool: "*",
+    argsHash: "",
+    args: JSON.stringify({ suppressed: suppressed.count, windowMs: SAMPLE_WINDOW_MS }),
+    outcome: "suppressed",
+    errorCode: suppressed.code,
+    durationMs: 0,
+    backendStatus: null,
+    cacheHit: null,
+    coalesced: null,
+    credentialName: null,
+    credentialVersion: null,
   };
 }

@@ -5,11 +5,21 @@
 
 /** `createAuditLog()` starts the batched writer; raises nothing (store faults are logged). */
 export {
+  aggregateRow,
   type AuditLog,
   type AuditLogOptions,
   type AuditStats,
   createAuditLog,
 } from "./audit_log.ts";
+/** Sampling of refused calls per client and code (`REFUSED_OUTCOMES`); raises nothing. */
+export {
+  createRefusalSampler,
+  DEFAULT_REFUSED_PER_MINUTE,
+  type RefusalSampler,
+  REFUSED_OUTCOMES,
+  SAMPLE_WINDOW_MS,
+  type SuppressedRefusals,
+} from "./sampler.ts";
 /** `toAuditRow()` builds one record (arguments hashed, redacted); raises nothing. */
 export { canonicalJson, type FinishedCall, redact, toAuditRow } from "./entry.ts";
 /** `parseSince()` reads `15m` / `7d` / a date as epoch ms; raises INVALID_INPUT. */

@@ -2,7 +2,8 @@
  * JWT bearer tokens from an OIDC provider: signature against the provider's JWKS, a fixed list of
  * asymmetric algorithms (never `none`, never HMAC, so a token "signed" with the RSA public key as
  * an HMAC secret is refused before any key is looked at), issuer, audience (this gateway),
- * `exp`/`nbf` with a small clock skew. Verified tokens are remembered until they expire, so a
+ * `exp`/`nbf` with a small clock skew, and the RFC 9068 header `typ: at+jwt` unless switched off
+ * (so an ID token, `typ: JWT` or none, is not taken for an access token). Verified tokens are remembered until they expire, so a
  * client sending the same token again costs a map lookup, not a signature check.
  */
 
@@ -26,6 +27,12 @@ export interface JwtOptions {
   clientClaim: string;
   /** Claim path holding the groups (`groups`, `realm_access.roles`). */
   groupsClaim: string;
+  /**
+   * Require the RFC 9068 header `typ: at+jwt` (or `application/at+jwt`). Default true. Why:
+   * an ID token carries the same issuer and signature, and often the same audience; only `typ`
+   * says it was issued to be shown to a resource server. Off for providers that do not set it.
+   */
+  requireAtJwt?: boolean;
   logger: Logger;
   fetch?: typeof fetch;
   now?: () => number;
@@ -84,6 +91,7 @@ export function createJwtVerifier(options: JwtOptions): JwtVerifier {
     algorithms: [...options.algorithms],
     clockTolerance: options.clockSkewSec,
     requiredClaims: ["exp"],
+    typ: options.requireAtJwt === false ? undefined : "at+jwt",
   };
 
   async function verify(token: string): Promise<Principal> {
@@ -116,6 +124,7 @@ export function createJwtVerifier(options: JwtOptions): JwtVerifier {
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "token expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "typ") return 'not an access token: header typ must be "at+jwt"';
     return `claim "${error.claim}" failed: ${error.reason}`;
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return "algorithm not allowed";

@@ -4,9 +4,13 @@
  * Semantics (README "Security"): with no policy every authenticated caller may use every tool;
  * once any policy exists, a caller may use a tool only when a policy that applies to it allows the
  * tool (by name pattern or tag) and none that applies denies it. A virtual server narrows further
- * to its bundle, and may itself be limited to some clients or groups.
+ * to its bundle, and may itself be limited to some clients or groups. Client entries name their
+ * kind (`key:NAME`, `jwt:CLIENT`), so an API key and a JWT client with the same name never match
+ * each other's entries.
  */
 
+import { parseClientRef } from "../config/mod.ts";
+import { GatewayError } from "../errors.ts";
 import type { RegistrySnapshot, ToolDefinition } from "../registry/mod.ts";
 import { compilePatterns, matchesAny, type PatternSet } from "./patterns.ts";
 import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
@@ -14,7 +18,7 @@ import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
 /** One policy as written in `nexus.yaml` under `policies:`. */
 export interface PolicyRule {
   name?: string;
-  /** Client names or ids (patterns) the policy applies to. */
+  /** Clients the policy applies to: `key:NAME` or `jwt:CLIENT` (patterns after the prefix). */
   clients: readonly string[];
   /** Groups (patterns) the policy applies to; with `clients`, either matching is enough. */
   groups: readonly string[];
@@ -33,7 +37,7 @@ export interface VirtualServerSpec {
   description?: string;
   tools: readonly string[];
   tags: readonly string[];
-  /** When set (or `groups`), only these clients may use the endpoint. */
+  /** When set (or `groups`), only these clients (`key:NAME`, `jwt:CLIENT`) may use the endpoint. */
   clients: readonly string[];
   groups: readonly string[];
 }
@@ -50,8 +54,14 @@ export interface Policy {
   serverNames(): readonly string[];
 }
 
+/** Client entries compiled per kind; a principal is tested only against its own kind's. */
+interface ClientMatcher {
+  readonly empty: boolean;
+  test(principal: Principal): boolean;
+}
+
 interface CompiledRule {
-  clients: PatternSet;
+  clients: ClientMatcher;
   groups: PatternSet;
   tools: PatternSet;
   tags: PatternSet;
@@ -63,11 +73,15 @@ interface CompiledRule {
 interface CompiledServer {
   tools: PatternSet;
   tags: PatternSet;
-  clients: PatternSet;
+  clients: ClientMatcher;
   groups: PatternSet;
 }
 
-/** Compiles policies and virtual servers once. Raises nothing: the config schema validated them. */
+/**
+ * Compiles policies and virtual servers once.
+ * @throws GatewayError INVALID_CONFIG for a client entry without its kind (the config schema
+ *   refuses those first, with the same message).
+ */
 export function createPolicy(
   options: { rules?: readonly PolicyRule[]; servers?: Readonly<Record<string, VirtualServerSpec>> },
 ): Policy {
@@ -142,15 +156,13 @@ function rulesAllow(
 
 function applies(rule: CompiledRule, principal: Principal): boolean {
   if (rule.everyone) return true;
-  return rule.clients.test(principal.name) || rule.clients.test(principal.id) ||
-    matchesAny(rule.groups, principal.groups);
+  return rule.clients.test(principal) || matchesAny(rule.groups, principal.groups);
 }
 
 function admits(server: CompiledServer, principal: Principal): boolean {
   if (server.clients.empty && server.groups.empty) return true;
   if (principal.kind === "stdio") return true;
-  return server.clients.test(principal.name) || server.clients.test(principal.id) ||
-    matchesAny(server.groups, principal.groups);
+  return server.clients.test(principal) || matchesAny(server.groups, principal.groups);
 }
 
 function inBundle(server: CompiledServer, tool: ToolDefinition): boolean {
@@ -158,7 +170,7 @@ function inBundle(server: CompiledServer, tool: ToolDefinition): boolean {
 }
 
 function compileRule(rule: PolicyRule): CompiledRule {
-  const clients = compilePatterns(rule.clients);
+  const clients = compileClients(rule.clients);
   const groups = compilePatterns(rule.groups);
   return {
     clients,
@@ -175,7 +187,37 @@ function compileServer(spec: VirtualServerSpec): CompiledServer {
   return {
     tools: compilePatterns(spec.tools),
     tags: compilePatterns(spec.tags),
-    clients: compilePatterns(spec.clients),
+    clients: compileClients(spec.clients),
     groups: compilePatterns(spec.groups),
+  };
+}
+
+/**
+ * `key:NAME` entries match API keys by name or key id; `jwt:CLIENT` entries match JWT principals
+ * by client or `issuer#subject`. Nothing else matches a client entry (anonymous callers are
+ * matched by policies without `clients`, stdio by none).
+ */
+function compileClients(entries: readonly string[]): ClientMatcher {
+  const byKind: Record<string, string[]> = { api_key: [], jwt: [] };
+  for (const entry of entries) {
+    const ref = parseClientRef(entry);
+    if (typeof ref === "string") {
+      throw new GatewayError("INVALID_CONFIG", `Invalid policy client: ${ref}`);
+    }
+    byKind[ref.kind]!.push(ref.pattern);
+  }
+  const keys = compilePatterns(byKind.api_key!);
+  const jwts = compilePatterns(byKind.jwt!);
+  return {
+    empty: entries.length === 0,
+    test(principal) {
+      const set = principal.kind === "api_key" ? keys : principal.kind === "jwt" ? jwts : undefined;
+      if (set === undefined || set.empty) return false;
+      const prefix = principal.kind === "api_key" ? "key:" : "jwt:";
+      const bareId = principal.id.startsWith(prefix)
+        ? principal.id.slice(prefix.length)
+        : undefined;
+      return set.test(principal.name) || (bareId !== undefined && set.test(bareId));
+    },
   };
 }

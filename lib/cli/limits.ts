@@ -21,10 +21,12 @@ import {
 import type { Logger } from "../log.ts";
 import {
   type CallStage,
+  createAdmission,
   createCacheStages,
   createLimitStage,
   createUpstreamStage,
   type LimitStageOptions,
+  type PipelineHooks,
 } from "../mcp/mod.ts";
 import { createRedisCacheStore, createRedisLimitStore, openRedis } from "../store/mod.ts";
 
@@ -34,10 +36,20 @@ export interface LimitsAndCache {
   readonly limiter: RateLimiter;
   readonly cache: ResponseCache;
   /**
-   * Stages in pipeline order: cache lookahead, limits, cache serve, backend quotas. Keep this
-   * order: the lookahead's read leaves with the limit decision (one round trip for a hit), and
-   * the quota stage must sit closest to the backend. `options` carry the callers' own limits
-   * (policy overrides); call once per pipeline.
+   * The admission hook: the client's and the gateway's budgets (`rateLimits.perClient`, or the
+   * caller's policy override, and `rateLimits.global`), spent before the tool is looked up, so
+   * unknown, denied and invalid calls count. Why not inside `stages`: stages run only for a known
+   * tool with valid arguments. The cost, on Redis: a call with a budget makes this round trip
+   * before the stages' own (a cache hit then costs two instead of one); sending the cache read
+   * along with it would mean looking up the tool and reading the arguments of a call that may
+   * be refused, the work this check exists to avoid.
+   */
+  admission(options?: LimitStageOptions): PipelineHooks["admit"];
+  /**
+   * Stages in pipeline order: cache lookahead, tool limits, cache serve, backend quotas. Keep
+   * this order: the lookahead's read leaves with the tool-limit decision (one round trip for
+   * both), and the quota stage must sit closest to the backend. `options` carry the callers' own
+   * limits (policy overrides); call once per pipeline.
    */
   stages(options?: LimitStageOptions): CallStage[];
   /** Counters since start, for metrics. */
@@ -78,6 +90,7 @@ export function openLimits(config: Config, logger: Logger): LimitsAndCache {
     mode: redis ? "redis" : "embedded",
     limiter,
     cache,
+    admission: (options) => createAdmission(limiter, options),
     stages: (options) => [
       cacheStages.lookahead,
       createLimitStage(limiter, options),

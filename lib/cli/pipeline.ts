@@ -4,7 +4,7 @@
  */
 
 import type { AuditLog } from "../audit/mod.ts";
-import type { Policy } from "../auth/mod.ts";
+import type { Policy, Principal } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Vault } from "../credentials/mod.ts";
@@ -31,13 +31,17 @@ export interface PipelineParts {
 /** Builds the pipeline hooks, outermost stage first. */
 export function buildPipeline(parts: PipelineParts): PipelineHooks {
   const { policy, audit } = parts;
+  // The caller's per-client limits, from the policy in force at each call (it reloads).
+  const limitOptions = {
+    overridesFor: policy && ((principal: Principal) => policy().rateLimitFor(principal)),
+  };
   return {
     ...NO_HOOKS,
+    // Why before everything: the client's and the gateway's budgets are spent before the tool is
+    // looked up, so unknown, denied and invalid calls count (README "Rate limits and caching").
+    admit: parts.limits?.admission(limitOptions) ?? NO_HOOKS.admit,
     stages: [
-      ...parts.limits?.stages({
-        // The caller's per-client limits, from the policy in force at each call (it reloads).
-        overridesFor: policy && ((principal) => policy().rateLimitFor(principal)),
-      }) ?? [],
+      ...parts.limits?.stages(limitOptions) ?? [],
       // Why innermost: a retry after HTTP 401 re-runs only the backend, not limits or cache.
       createCredentialStage(parts.vault),
     ],

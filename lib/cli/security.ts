@@ -136,6 +136,7 @@ function buildJwt(config: Config, logger: Logger): JwtVerifier | undefined {
     clockSkewSec: config.authClockSkewSec,
     clientClaim: config.authClientClaim,
     groupsClaim: config.authGroupsClaim,
+    requireAtJwt: config.authRequireAtJwt,
     logger,
   });
 }

@@ -3,7 +3,8 @@
  */
 
 import { z } from "zod";
-import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
+import { parseClientRef } from "./client_refs.ts";
+import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -24,12 +25,20 @@ export const JWT_ALGORITHMS = [
 const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const patterns = z.array(z.string().min(1)).default([]);
 
+/** Client entries of a policy or server: each names its kind (`key:NAME` / `jwt:CLIENT`). */
+const clientRefs = z.array(
+  z.string().min(1).superRefine((entry, ctx) => {
+    const parsed = parseClientRef(entry);
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  }),
+).default([]);
+
 /** One virtual server (file-only): a named bundle of tools served at `/mcp/{name}`. */
 const serverSchema = z.strictObject({
   description: z.string().optional(),
   tools: patterns,
   tags: patterns,
-  clients: patterns,
+  clients: clientRefs,
   groups: patterns,
 });
 
@@ -51,6 +60,8 @@ const policyRateLimitSchema = z.record(z.string(), z.string().trim()).superRefin
 
 function policyLimitProblem(scope: string, value: string): string | undefined {
   const allowed = POLICY_LIMIT_SCOPES.join(", ");
+  const removed = REMOVED_LIMIT_SCOPES[scope];
+  if (removed !== undefined) return removed;
   if ((POLICY_LIMIT_SCOPES as readonly string[]).includes(scope)) {
     return RATE_PATTERN.test(value)
       ? undefined
@@ -66,7 +77,7 @@ function policyLimitProblem(scope: string, value: string): string | undefined {
 /** One tool policy (file-only): who it applies to, which tools it allows or denies. */
 const policySchema = z.strictObject({
   name: z.string().min(1).optional(),
-  clients: patterns,
+  clients: clientRefs,
   groups: patterns,
   tools: patterns,
   tags: patterns,
@@ -80,12 +91,21 @@ const policySchema = z.strictObject({
  */
 const rateLimitsSchema = z.strictObject({
   perClient: rate,
-  perSession: rate,
+  perSession: removedScope("perSession"),
   perTool: rate,
   perCredential: rate,
   perHost: rate,
   global: rate,
-});
+}).transform(({ perSession: _removed, ...limits }) => limits);
+
+/** A key that is refused with the reason it was removed (`REMOVED_LIMIT_SCOPES`). */
+function removedScope(scope: string) {
+  return z.unknown().optional().superRefine((value, ctx) => {
+    if (value !== undefined) {
+      ctx.addIssue({ code: "custom", message: REMOVED_LIMIT_SCOPES[scope] ?? "is not supported" });
+    }
+  });
+}
 
 /** Gateway configuration after validation; secrets are wrapped by `loadConfig`. */
 export const configSchema = z.strictObject({
@@ -119,6 +139,7 @@ export const configSchema = z.strictObject({
   authClockSkewSec: z.coerce.number().int().min(0).max(300).default(30),
   authClientClaim: z.string().min(1).default("azp"),
   authGroupsClaim: z.string().min(1).default("groups"),
+  authRequireAtJwt: z.preprocess(parseBoolean, z.boolean()).default(true),
   allowAnonymous: z.preprocess(parseBoolean, z.boolean()).default(false),
   adminGroup: z.string().min(1).optional(),
   auditArguments: z.preprocess(parseBoolean, z.boolean()).default(false),
@@ -169,6 +190,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   authClockSkewSec: "NEXUS_AUTH_CLOCK_SKEW_SEC",
   authClientClaim: "NEXUS_AUTH_CLIENT_CLAIM",
   authGroupsClaim: "NEXUS_AUTH_GROUPS_CLAIM",
+  authRequireAtJwt: "NEXUS_AUTH_REQUIRE_AT_JWT",
   allowAnonymous: "NEXUS_ALLOW_ANONYMOUS",
   adminGroup: "NEXUS_ADMIN_GROUP",
   auditArguments: "NEXUS_AUDIT_ARGUMENTS",

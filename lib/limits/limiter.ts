@@ -7,6 +7,8 @@
 import type { Logger } from "../log.ts";
 import { createFaultTracker, type LimitStore, type UpstreamReport } from "../store/mod.ts";
 import {
+  admissionLimits,
+  type AdmittedCall,
   type AppliedLimit,
   appliedLimits,
   type LimitedCall,
@@ -49,8 +51,9 @@ export interface RateLimiterOptions {
   store: LimitStore;
   logger: Logger;
   /**
-   * Gateway-wide defaults (`rateLimits` in nexus.yaml); a tool's own limits replace them, and a
-   * call's `overrides` (the caller's policy) replace both in the caller scopes.
+   * Gateway-wide defaults (`rateLimits` in nexus.yaml): `perClient` and `global` are the budgets
+   * {@linkcode RateLimiter.admit} spends (a caller's `overrides` replace `perClient`); the other
+   * scopes are defaults a tool's own limits replace.
    */
   defaults?: LimitSpec;
   /** Scopes that admit calls when the store is unavailable; every other scope denies them. */
@@ -61,7 +64,15 @@ export interface RateLimiterOptions {
 
 /** Checks calls against their limits and backends' quotas. */
 export interface RateLimiter {
-  /** Decides one call against every limit that applies to it (no round trip when none does). */
+  /**
+   * Spends a call from its client's and the gateway's budgets, before its tool is looked up
+   * (no round trip when neither is set).
+   */
+  admit(call: AdmittedCall): Promise<LimitDecision>;
+  /**
+   * Decides a call whose tool is known against the tool's limits and the tool-scope defaults
+   * (no round trip when none applies).
+   */
   check(call: LimitedCall): Promise<LimitDecision>;
   /** Takes one call from backend `upstream`'s reported quota; fails open; raises nothing. */
   checkUpstream(upstream: string): Promise<LimitDecision>;
@@ -92,8 +103,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     retryAfterMs: 0,
   });
 
-  async function check(call: LimitedCall): Promise<LimitDecision> {
-    const applied = appliedLimits(call, defaults);
+  async function decide(applied: AppliedLimit[]): Promise<LimitDecision> {
     if (applied.length === 0) return unlimited();
     try {
       const verdict = await store.decide(applied);
@@ -132,7 +142,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return {
-    check,
+    admit: (call) => decide(admissionLimits(call, defaults)),
+    check: (call) => decide(appliedLimits(call, defaults)),
     async checkUpstream(upstream) {
       try {
         const verdict = await store.takeUpstream(upstream);

@@ -1,5 +1,5 @@
 /**
- * Rate limits: sliding windows per scope (client, session, tool, credential, host, global),
+ * Rate limits: sliding windows per scope (client, tool, credential, host, global),
  * backends' own quotas, and the failure policy when Redis is unavailable. Decisions, never HTTP
  * and never throws: the MCP layer turns a denial into RATE_LIMITED. Algorithm: README.md here.
  */
@@ -17,6 +17,9 @@ export {
 export { createMemoryLimitStore } from "./memory_store.ts";
 /** Scopes, rates and the limits a call is subject to; raise nothing. */
 export {
+  ADMISSION_SCOPES,
+  admissionLimits,
+  type AdmittedCall,
   type AppliedLimit,
   appliedLimits,
   CALLER_SCOPES,

@@ -1,7 +1,8 @@
 /**
- * The `tools/call` pipeline: find the tool (as this caller may see it), validate the arguments
- * against its compiled input schema, run the stages and the backend, check declared output, and
- * turn failures into tool results or protocol errors through the error table.
+ * The `tools/call` pipeline: admit the call (the client's and the gateway's rate-limit budgets,
+ * before any work), find the tool (as this caller may see it), validate the arguments against its
+ * compiled input schema, run the stages and the backend, check declared output, and turn failures
+ * into tool results or protocol errors through the error table, with bounded messages.
  */
 
 import type { Caller } from "../auth/mod.ts";
@@ -10,6 +11,7 @@ import { GatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
 import { type CallContext, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
@@ -24,8 +26,9 @@ export interface CallOptions {
 
 /**
  * Runs one tool call end to end and returns the MCP result.
- * @throws GatewayError NOT_FOUND for an unknown (or not permitted) tool, INVALID_PARAMS for
- *   non-object arguments, and any code whose table row is not a tool result (e.g. RATE_LIMITED).
+ * @throws GatewayError RATE_LIMITED (checked first, for every call), NOT_FOUND for an unknown (or
+ *   not permitted) tool, INVALID_PARAMS for non-object arguments, and any code whose table row is
+ *   not a tool result.
  */
 export async function callTool(
   snapshot: RegistrySnapshot,
@@ -38,6 +41,13 @@ export async function callTool(
   let outcome: GatewayError | undefined;
   let result: ToolResult | undefined;
   try {
+    // Why first: a call for an unknown, denied or invalid tool must spend the caller's budget
+    // like any other, or a flood of them runs the validator and the audit log unchecked.
+    await options.hooks.admit({
+      caller: options.caller,
+      toolName: request.name,
+      requestId: options.requestId,
+    });
     const tool = findTool(snapshot, request.name, options);
     const args = readArguments(request.arguments);
     checkArguments(tool, args);
@@ -67,9 +77,9 @@ export async function callTool(
   }
 }
 
-/** A `tools/call` result carrying an error the model can read. */
+/** A `tools/call` result carrying an error the model can read, cut at a few KB. */
 export function errorResult(error: GatewayError): ToolResult {
-  return { content: [{ type: "text", text: error.message }], isError: true };
+  return { content: [{ type: "text", text: cut(error.message, MAX_ERROR_TEXT) }], isError: true };
 }
 
 function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions): ToolDefinition {
@@ -77,7 +87,7 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
   // Why: a tool the caller may not use answers exactly like a tool that does not exist, so
   // callers cannot enumerate what they are denied. Do not "improve" this message.
   if (!tool || !options.hooks.canUse(options.caller, tool)) {
-    throw new GatewayError("NOT_FOUND", `Unknown tool: "${name}"`);
+    throw new GatewayError("NOT_FOUND", `Unknown tool: "${quotedName(name)}"`);
   }
   return tool;
 }
@@ -102,8 +112,9 @@ function readArguments(value: unknown): Record<string, unknown> {
 }
 
 function checkArguments(tool: ToolDefinition, args: Record<string, unknown>): void {
-  const problems = tool.checkInput(args);
-  if (problems.length === 0) return;
+  const found = tool.checkInput(args);
+  if (found.length === 0) return;
+  const problems = boundedProblems(found);
   throw new GatewayError(
     "INVALID_INPUT",
     `Invalid arguments for tool "${tool.name}": ${problems.join("; ")}`,

@@ -1,7 +1,9 @@
 /**
- * The rate-limit stages. `createLimitStage` checks a call against its limits before anything else
- * runs; `createUpstreamStage` sits right before the backend: it holds calls while the backend's
- * own quota is spent and reads the quota headers of every response, for every instance.
+ * The rate limits of a call, in three places. `createAdmission` spends the client's and the
+ * gateway's budgets before the tool is looked up, so every call counts, known or not;
+ * `createLimitStage` checks the tool's own limits once it is known and its arguments valid;
+ * `createUpstreamStage` sits right before the backend: it holds calls while the backend's own
+ * quota is spent and reads the quota headers of every response, for every instance.
  */
 
 import type { Principal } from "../auth/mod.ts";
@@ -9,20 +11,41 @@ import { GatewayError } from "../errors.ts";
 import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limits/mod.ts";
 import { originOfUrlTemplate } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
-import type { CallContext, CallStage } from "./stages.ts";
+import { quotedName } from "./bounded.ts";
+import type { CallContext, CallStage, PipelineHooks } from "./stages.ts";
 
-/** Options of {@linkcode createLimitStage}. */
+/** Options of {@linkcode createLimitStage} and {@linkcode createAdmission}. */
 export interface LimitStageOptions {
   /**
-   * The caller's own limits (`policy().rateLimitFor(principal)`), replacing the tool's and the
-   * defaults in the caller scopes (perClient, perSession), up or down. Read on every call, so a
+   * The caller's own limits (`policy().rateLimitFor(principal)`): its `perClient` replaces the
+   * default client budget and a tool's own `perClient`, up or down. Read on every call, so a
    * policy reload applies at once. Absent: no overrides.
    */
   overridesFor?: (principal: Principal) => Readonly<Record<string, string>> | undefined;
 }
 
 /**
- * Denies a call over any of its limits before it reaches the cache or the backend.
+ * The admission hook: spends one call from the caller's budget (`perClient`) and the gateway's
+ * (`global`) before the tool is looked up or its arguments validated, whatever the name asked for.
+ * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
+ */
+export function createAdmission(
+  limiter: RateLimiter,
+  options: LimitStageOptions = {},
+): PipelineHooks["admit"] {
+  const { overridesFor } = options;
+  return async function admit(request) {
+    const { principal } = request.caller;
+    const decision = await limiter.admit({
+      client: principal.id,
+      overrides: overridesFor?.(principal),
+    });
+    if (!decision.allowed) throw rateLimitedError(request.toolName, decision);
+  };
+}
+
+/**
+ * Denies a call over any of its tool's limits before it reaches the cache or the backend.
  * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
  */
 export function createLimitStage(
@@ -38,7 +61,6 @@ export function createLimitStage(
       limits: ctx.tool.rateLimit,
       overrides: overridesFor?.(principal),
       client: principal.id,
-      session: ctx.sessionId,
       host: hostOf(ctx.tool),
       credential: ctx.tool.auth,
     });
@@ -74,7 +96,8 @@ export function createUpstreamStage(limiter: RateLimiter): CallStage {
 }
 
 /** The error a denied call answers with: a protocol error carrying `retryAfterMs`. */
-export function rateLimitedError(toolName: string, decision: LimitDecision): GatewayError {
+export function rateLimitedError(name: string, decision: LimitDecision): GatewayError {
+  const toolName = quotedName(name);
   const retryAfterMs = Math.max(0, Math.ceil(decision.retryAfterMs));
   const scope = decision.limit?.scope;
   const data = { retryAfterMs, scope, limit: decision.limit?.rate };

@@ -10,6 +10,7 @@ export { createMcpService, type McpService, type McpServiceOptions } from "./ser
 export { createServerFactory, type ServerDeps } from "./server_factory.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
 export {
+  type AdmissionRequest,
   type CallContext,
   type CallFacts,
   type CallRecord,
@@ -17,8 +18,10 @@ export {
   NO_HOOKS,
   type PipelineHooks,
 } from "./stages.ts";
-/** Rate-limit stages (limits, backends' quotas); they raise RATE_LIMITED with `retryAfterMs`. */
+/** Rate-limit hook and stages (budgets, tool limits, backends' quotas); they raise RATE_LIMITED
+ * with `retryAfterMs`. */
 export {
+  createAdmission,
   createLimitStage,
   createUpstreamStage,
   type LimitStageOptions,

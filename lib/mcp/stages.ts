@@ -52,8 +52,21 @@ export interface CallRecord {
   facts: CallFacts;
 }
 
+/** A call as it arrives, before its tool is looked up: who calls, and the name it asked for. */
+export interface AdmissionRequest {
+  readonly caller: Caller;
+  /** The name as the caller sent it: unchecked, possibly unknown, denied or very long. */
+  readonly toolName: string;
+  readonly requestId: string;
+}
+
 /** The pluggable parts of the pipeline. */
 export interface PipelineHooks {
+  /**
+   * Runs first for every call, known tool or not, before lookup and validation; throws to refuse
+   * it (the client's and the gateway's rate-limit budgets: RATE_LIMITED).
+   */
+  admit: (request: AdmissionRequest) => Promise<void>;
   /** Stages, outermost first. */
   stages: readonly CallStage[];
   /** Whether a caller may see and call a tool; a denied tool answers exactly like a missing one. */
@@ -62,8 +75,9 @@ export interface PipelineHooks {
   onFinished: (record: CallRecord) => void;
 }
 
-/** Hooks that add nothing: every tool visible, no stages, nothing recorded. */
+/** Hooks that add nothing: every call admitted, every tool visible, no stages, nothing recorded. */
 export const NO_HOOKS: PipelineHooks = {
+  admit: () => Promise.resolve(),
   stages: [],
   canUse: () => true,
   onFinished: () => {},

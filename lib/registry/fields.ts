@@ -3,7 +3,7 @@
  * credential names. Each check returns a problem message (lower case, no period) or a value.
  */
 
-import { isLimitScope, LIMIT_SCOPES, RATE_PATTERN } from "../rates.ts";
+import { isLimitScope, LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 import type { CacheSpec, ToolAnnotations } from "./types.ts";
 
 /** A problem with one field, `path` relative to the tool entry (`["http", "url"]`). */
@@ -86,6 +86,8 @@ export function readCache(value: unknown, readOnly: boolean): CacheSpec | FieldP
 export function checkRateLimit(scope: string, rate: unknown): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const path = ["rateLimit", scope];
+  const removed = REMOVED_LIMIT_SCOPES[scope];
+  if (removed !== undefined) return [{ path, message: `rateLimit.${scope} ${removed}` }];
   if (!isLimitScope(scope)) {
     const message = `unknown key "rateLimit.${scope}": scopes are ${LIMIT_SCOPES.join(", ")}`;
     problems.push({ path, message });

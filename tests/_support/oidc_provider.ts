@@ -24,7 +24,14 @@ export interface OidcProvider extends AsyncDisposable {
   /** A token signed with the current key; claims default to a valid token for `audience`. */
   sign(
     claims: JWTPayload,
-    options?: { kid?: string; expiresInSec?: number; audience?: string; issuer?: string },
+    options?: {
+      kid?: string;
+      expiresInSec?: number;
+      audience?: string;
+      issuer?: string;
+      /** The `typ` header: default `at+jwt` (RFC 9068); `null` leaves it out. */
+      typ?: string | null;
+    },
   ): Promise<string>;
   /** Adds a new current key; the old one stays published unless `dropOld`. */
   rotate(options?: { dropOld?: boolean; publish?: boolean }): Promise<string>;
@@ -85,7 +92,11 @@ export async function startOidcProvider(audience: string): Promise<OidcProvider>
         : keys.find((k) => k.kid === options.kid) ?? current();
       const now = Math.floor(Date.now() / 1000);
       return await new SignJWT({ azp: "test-client", ...claims })
-        .setProtectedHeader({ alg: "RS256", kid: options.kid ?? key.kid, typ: "JWT" })
+        .setProtectedHeader({
+          alg: "RS256",
+          kid: options.kid ?? key.kid,
+          ...(options.typ === null ? {} : { typ: options.typ ?? "at+jwt" }),
+        })
         .setIssuer(options.issuer ?? issuer)
         .setAudience(options.audience ?? audience)
         .setSubject(typeof claims.sub === "string" ? claims.sub : "user-1")

@@ -84,7 +84,13 @@ Deno.test("record() never writes inline; flush() appends in batches", async () =
     [...Array(10)].map((_, i) => `req-${i}`),
   );
   assert.ok(store.batches.every((size) => size <= 4), `batches ${store.batches}`);
-  assert.deepEqual(audit.stats(), { buffered: 0, written: 10, dropped: 0, failedWrites: 0 });
+  assert.deepEqual(audit.stats(), {
+    buffered: 0,
+    written: 10,
+    dropped: 0,
+    failedWrites: 0,
+    suppressed: 0,
+  });
   await audit.close();
 });
 
@@ -242,4 +248,66 @@ Deno.test("toAuditRow() hashes canonical arguments and redacts secrets when keep
   );
   const other = toAuditRow(call(3, { args: { b: 2 } }), { includeArguments: false });
   assert.notEqual(other.argsHash, row.argsHash);
+});
+
+Deno.test("a flood of refused calls writes 20 records per client and code a minute, plus one aggregate", async () => {
+  const store = memoryRepo();
+  const { lines, logger } = logSink();
+  const clock = { now: 1_800_000_000_000 };
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 100_000,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+    now: () => clock.now,
+  });
+  const refused = (i: number, outcome: string, id = "key:abc") =>
+    call(i, {
+      toolName: `guess_${i}`,
+      outcome,
+      caller: { principal: { id, kind: "api_key", name: "bot", groups: [] }, server: "default" },
+    });
+  for (let i = 0; i < 5000; i++) audit.record(refused(i, i % 2 ? "NOT_FOUND" : "RATE_LIMITED"));
+  for (let i = 0; i < 5; i++) audit.record(refused(i, "INVALID_INPUT", "key:other"));
+  for (let i = 0; i < 3; i++) audit.record(call(i));
+  await audit.flush();
+  assert.equal(store.rows.length, 20 + 20 + 5 + 3, "nothing aggregated before the minute ends");
+
+  clock.now += 60_000;
+  audit.record(refused(9, "NOT_FOUND"));
+  await audit.flush();
+  const aggregates = store.rows.filter((row) => row.outcome === "suppressed");
+  assert.deepEqual(
+    aggregates.map((row) => [row.clientId, row.errorCode, row.tool, JSON.parse(row.args!)]),
+    [
+      ["key:abc", "NOT_FOUND", "*", { suppressed: 2480, windowMs: 60_000 }],
+      ["key:abc", "RATE_LIMITED", "*", { suppressed: 2480, windowMs: 60_000 }],
+    ],
+  );
+  assert.equal(aggregates[0]!.at, 1_800_000_000_000 - (1_800_000_000_000 % 60_000));
+  assert.equal(store.rows.length, 48 + 2 + 1, "a new minute writes again");
+  assert.equal(audit.stats().suppressed, 4960);
+  const logged = lines.filter((line) => line.msg === "Audit records of refused calls aggregated");
+  assert.deepEqual(logged.map((line) => line.suppressed), [2480, 2480]);
+  await audit.close();
+});
+
+Deno.test("close() writes the aggregate of the minute still open", async () => {
+  const store = memoryRepo();
+  const { logger } = logSink();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 1000,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+    refusedPerMinute: 2,
+  });
+  for (let i = 0; i < 7; i++) audit.record(call(i, { outcome: "INVALID_INPUT", isError: true }));
+  await audit.close();
+  assert.deepEqual(store.rows.map((row) => row.outcome), ["error", "error", "suppressed"]);
+  assert.equal(JSON.parse(store.rows[2]!.args!).suppressed, 5);
 });

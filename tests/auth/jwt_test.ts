@@ -147,3 +147,24 @@ Deno.test("an unreachable identity provider is UPSTREAM_UNAVAILABLE, not the cli
     (error) => error instanceof GatewayError && error.code === "UPSTREAM_UNAVAILABLE",
   );
 });
+
+Deno.test("verify() refuses an ID token (typ JWT, or no typ) and accepts typ at+jwt", async () => {
+  await using idp = await startOidcProvider(AUDIENCE);
+  const jwt = verifierFor(idp.issuer);
+  const reason = /Invalid token: not an access token: header typ must be "at\+jwt"/;
+  await rejects(jwt.verify(await idp.sign({ sub: "alice" }, { typ: "JWT" })), reason);
+  await rejects(jwt.verify(await idp.sign({ sub: "alice" }, { typ: null })), reason);
+  assert.equal((await jwt.verify(await idp.sign({ sub: "alice" }))).kind, "jwt");
+  const long = await idp.sign({ sub: "bob" }, { typ: "application/at+jwt" });
+  assert.equal((await jwt.verify(long)).id, `jwt:${idp.issuer}#bob`);
+});
+
+Deno.test("requireAtJwt: false accepts a token without typ at+jwt, for providers that omit it", async () => {
+  await using idp = await startOidcProvider(AUDIENCE);
+  const jwt = verifierFor(idp.issuer, { requireAtJwt: false });
+  assert.equal(
+    (await jwt.verify(await idp.sign({ sub: "a" }, { typ: "JWT" }))).name,
+    "test-client",
+  );
+  assert.equal((await jwt.verify(await idp.sign({ sub: "b" }, { typ: null }))).name, "test-client");
+});

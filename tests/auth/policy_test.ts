@@ -50,9 +50,9 @@ Deno.test("with no policy every tool is visible on /mcp", () => {
 Deno.test("policies allow by name pattern, tag and group; deny wins", () => {
   const policy = createPolicy({
     rules: [
-      rule({ clients: ["support-*"], tools: ["jira_*"], deny: ["jira_delete_*"] }),
+      rule({ clients: ["key:support-*"], tools: ["jira_*"], deny: ["jira_delete_*"] }),
       rule({ groups: ["engineering"], tags: ["code"] }),
-      rule({ clients: ["billing"], tools: ["billing_refund"] }),
+      rule({ clients: ["key:billing"], tools: ["billing_refund"] }),
     ],
   });
   const at = (principal: Principal) => visible(policy, { principal, server: "default" });
@@ -96,7 +96,7 @@ Deno.test("a virtual server exposes only its bundle, and only to whom it admits"
 
 Deno.test("a virtual server's bundle and the policies both apply", () => {
   const policy = createPolicy({
-    rules: [rule({ clients: ["a"], tools: ["jira_get_issue", "demo_echo"] })],
+    rules: [rule({ clients: ["key:a"], tools: ["jira_get_issue", "demo_echo"] })],
     servers: { support: server({ tools: ["jira_*"] }) },
   });
   assert.deepEqual(visible(policy, { principal: client("a"), server: "support" }), [
@@ -105,21 +105,19 @@ Deno.test("a virtual server's bundle and the policies both apply", () => {
 });
 
 Deno.test("the local stdio client is not subject to policies", () => {
-  const policy = createPolicy({ rules: [rule({ clients: ["nobody"], tools: ["*"] })] });
+  const policy = createPolicy({ rules: [rule({ clients: ["key:nobody"], tools: ["*"] })] });
   assert.deepEqual(visible(policy, { principal: stdioPrincipal(), server: "default" }), TOOLS);
 });
 
 Deno.test("rateLimitFor() merges overrides of applying policies, earlier ones winning", () => {
   const policy = createPolicy({
     rules: [
-      rule({ clients: ["batch"], tools: ["*"], rateLimit: { perClient: "6000/min" } }),
-      rule({ groups: ["bulk"], rateLimit: { perClient: "10/min", perSession: "5/sec" } }),
+      rule({ clients: ["key:batch"], tools: ["*"], rateLimit: { perClient: "6000/min" } }),
+      rule({ groups: ["bulk"], rateLimit: { perClient: "10/min" } }),
     ],
   });
-  assert.deepEqual(policy.rateLimitFor(client("batch", ["bulk"])), {
-    perClient: "6000/min",
-    perSession: "5/sec",
-  });
+  assert.deepEqual(policy.rateLimitFor(client("batch", ["bulk"])), { perClient: "6000/min" });
+  assert.deepEqual(policy.rateLimitFor(client("other", ["bulk"])), { perClient: "10/min" });
   assert.equal(policy.rateLimitFor(client("other")), undefined);
 });
 
@@ -130,4 +128,50 @@ Deno.test("glob patterns match whole names and escape regex characters", () => {
   assert.equal(can("demo_echo"), false, "`.` is literal");
   assert.equal(can("demo.echo"), true);
   assert.equal(can("xjira_get_issue"), false, "anchored at the start");
+});
+
+function jwtClient(name: string, subject = "user-1"): Principal {
+  return { id: `jwt:https://idp.example#${subject}`, kind: "jwt", name, groups: [] };
+}
+
+Deno.test("a key named like a JWT client never matches a jwt: entry, and the reverse", () => {
+  const policy = createPolicy({
+    rules: [
+      rule({ clients: ["jwt:alice"], tools: ["jira_*"] }),
+      rule({ clients: ["key:bob"], tools: ["demo_echo"] }),
+    ],
+    servers: { ops: server({ tools: ["*"], clients: ["jwt:alice"] }) },
+  });
+  const at = (principal: Principal) => visible(policy, { principal, server: "default" });
+  assert.deepEqual(at(jwtClient("alice")), ["jira_get_issue", "jira_delete_issue"]);
+  assert.deepEqual(at(client("alice")), [], "an API key named alice is not the JWT client alice");
+  assert.deepEqual(at(client("bob")), ["demo_echo"]);
+  assert.deepEqual(at(jwtClient("bob")), [], "a JWT client bob is not the API key bob");
+  assert.equal(policy.mayEnter(jwtClient("alice"), "ops"), true);
+  assert.equal(policy.mayEnter(client("alice"), "ops"), false);
+});
+
+Deno.test("key: entries match a key's name or id; jwt: entries a client or issuer#subject", () => {
+  const policy = createPolicy({
+    rules: [
+      rule({ clients: ["key:k_123"], tools: ["demo_echo"] }),
+      rule({ clients: ["jwt:https://idp.example#svc-*"], tools: ["github_search"] }),
+    ],
+  });
+  const keyById: Principal = { id: "key:k_123", kind: "api_key", name: "ops-bot", groups: [] };
+  const at = (principal: Principal) => visible(policy, { principal, server: "default" });
+  assert.deepEqual(at(keyById), ["demo_echo"]);
+  assert.deepEqual(at(jwtClient("anything", "svc-7")), ["github_search"]);
+  assert.deepEqual(at(jwtClient("anything", "user-7")), []);
+});
+
+Deno.test("createPolicy() refuses a client entry without its kind, saying how to write it", () => {
+  assert.throws(
+    () => createPolicy({ rules: [rule({ clients: ["alice"], tools: ["*"] })] }),
+    {
+      name: "GatewayError",
+      message: 'Invalid policy client: "alice" names no client kind: write "key:alice" for an ' +
+        'API key or "jwt:alice" for a JWT client',
+    },
+  );
 });

@@ -108,7 +108,9 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
   return {
     calls: createCallMetrics({ isKnownTool: () => true }),
     limits: { counters: () => ({ limits: LIMITS, cache: CACHE }) },
-    audit: { stats: () => ({ buffered: 12, written: 340, dropped: 9, failedWrites: 1 }) },
+    audit: {
+      stats: () => ({ buffered: 12, written: 340, dropped: 9, failedWrites: 1, suppressed: 0 }),
+    },
     vault: {
       list: () =>
         Promise.resolve([{ rotationOverdue: true }, { rotationOverdue: false }, {

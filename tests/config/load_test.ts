@@ -70,14 +70,14 @@ Deno.test("loadConfig() wraps secrets so they print as [redacted]", () => {
   assert.equal(config.masterKey?.reveal(), "c2VjcmV0LWtleS1tYXRlcmlhbA==");
 });
 
-Deno.test("loadConfig() accepts a policy's perClient and perSession rates, and nothing else", () => {
+Deno.test("loadConfig() accepts a policy's perClient rate, and nothing else", () => {
   const ok = loadConfig(
     envOf({}),
-    "policies:\n  - clients: [batch]\n    rateLimit: { perClient: 6000/min, perSession: 10/sec }\n",
+    "policies:\n  - clients: [key:batch]\n    rateLimit: { perClient: 6000/min }\n",
   );
-  assert.deepEqual(ok.policies[0]?.rateLimit, { perClient: "6000/min", perSession: "10/sec" });
+  assert.deepEqual(ok.policies[0]?.rateLimit, { perClient: "6000/min" });
   const file = `policies:
-  - clients: [batch]
+  - clients: [key:batch]
     rateLimit: { perClient: lots, global: 5/min, perPlanet: 1/sec }
 `;
   let caught: unknown;
@@ -89,9 +89,57 @@ Deno.test("loadConfig() accepts a policy's perClient and perSession rates, and n
   assert.ok(caught instanceof GatewayError);
   assert.deepEqual(caught.data?.problems, [
     'nexus.yaml: policies.0.rateLimit.perClient: must be a rate such as "60/min" (sec, min, hour, day)',
-    "nexus.yaml: policies.0.rateLimit.global: a policy may override perClient, perSession only: " +
+    "nexus.yaml: policies.0.rateLimit.global: a policy may override perClient only: " +
     "global is shared by all clients (set it in rateLimits or a tool file)",
-    "nexus.yaml: policies.0.rateLimit.perPlanet: unknown scope: a policy may override perClient, " +
-    "perSession",
+    "nexus.yaml: policies.0.rateLimit.perPlanet: unknown scope: a policy may override perClient",
   ]);
+});
+
+Deno.test("loadConfig() refuses perSession wherever it is written, naming the key and why", () => {
+  const problemsOf = (file: string) => {
+    try {
+      loadConfig(envOf({}), file, "nexus.yaml");
+    } catch (error) {
+      assert.ok(error instanceof GatewayError);
+      return error.data?.problems;
+    }
+    assert.fail("expected INVALID_CONFIG");
+  };
+  const why = "is no longer supported: HTTP serving is stateless; use perClient";
+  assert.deepEqual(problemsOf("rateLimits: { perClient: 60/min, perSession: 10/min }\n"), [
+    `nexus.yaml: rateLimits.perSession: ${why}`,
+  ]);
+  assert.deepEqual(
+    problemsOf("policies:\n  - clients: [key:batch]\n    rateLimit: { perSession: 5/sec }\n"),
+    [`nexus.yaml: policies.0.rateLimit.perSession: ${why}`],
+  );
+});
+
+Deno.test("loadConfig() refuses policy and server clients without a kind, saying how to rewrite them", () => {
+  const file = `policies:
+  - clients: [alice, "key:bot", "jwt:svc"]
+    tools: ["*"]
+servers:
+  ops:
+    clients: ["*"]
+`;
+  let caught: unknown;
+  try {
+    loadConfig(envOf({}), file, "nexus.yaml");
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof GatewayError);
+  assert.deepEqual(caught.data?.problems, [
+    'nexus.yaml: policies.0.clients.0: "alice" names no client kind: write "key:alice" for an ' +
+    'API key or "jwt:alice" for a JWT client',
+    'nexus.yaml: servers.ops.clients.0: "*" names no client kind: write "key:*" for an API key ' +
+    'or "jwt:*" for a JWT client',
+  ]);
+});
+
+Deno.test("loadConfig() requires typ at+jwt by default; NEXUS_AUTH_REQUIRE_AT_JWT=false turns it off", () => {
+  assert.equal(loadConfig(envOf({})).authRequireAtJwt, true);
+  assert.equal(loadConfig(envOf({ NEXUS_AUTH_REQUIRE_AT_JWT: "false" })).authRequireAtJwt, false);
+  assert.equal(loadConfig(envOf({}), "authRequireAtJwt: false\n").authRequireAtJwt, false);
 });

@@ -13,7 +13,7 @@ import { connectAs, createClientKey, runNexus, toolNames } from "../_support/aut
 function policies(aliceTools: string[]): string {
   return `policies:
   - name: demo team
-    clients: [alice]
+    clients: ["key:alice"]
     tools: [${aliceTools.join(", ")}]
   - name: text team
     groups: [writers]

@@ -73,7 +73,7 @@ async function setup(options: { policy?: Policy } = {}) {
       }),
       "/audit": createAdminAuditRoutes({
         repo: auditRepo,
-        stats: () => ({ buffered: 0, written: 0, dropped: 0, failedWrites: 0 }),
+        stats: () => ({ buffered: 0, written: 0, dropped: 0, failedWrites: 0, suppressed: 0 }),
       }),
     },
   });

@@ -3,7 +3,13 @@
 import { anonymousPrincipal, type Caller, type Principal } from "../../lib/auth/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { type CallRecord, type CallStage, callTool, NO_HOOKS } from "../../lib/mcp/mod.ts";
+import {
+  type CallRecord,
+  type CallStage,
+  callTool,
+  NO_HOOKS,
+  type PipelineHooks,
+} from "../../lib/mcp/mod.ts";
 import type { RegistrySnapshot, ToolDefinition, ToolResult } from "../../lib/registry/mod.ts";
 
 /** A caller with principal id `id` (`key:alice`) or an anonymous one at `address`. */
@@ -66,6 +72,9 @@ export async function call(
     caller?: Caller;
     args?: Record<string, unknown>;
     records?: CallRecord[];
+    /** The admission hook (the client's and the gateway's budgets); default: admit all. */
+    admit?: PipelineHooks["admit"];
+    canUse?: PipelineHooks["canUse"];
   },
 ): Promise<ToolResult | GatewayError> {
   try {
@@ -76,6 +85,8 @@ export async function call(
       requestId: crypto.randomUUID(),
       hooks: {
         ...NO_HOOKS,
+        admit: options.admit ?? NO_HOOKS.admit,
+        canUse: options.canUse ?? NO_HOOKS.canUse,
         stages,
         onFinished: (record) => options.records?.push(record),
       },

@@ -4,6 +4,7 @@ import { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { type CallRecord, callTool, NO_HOOKS, type PipelineHooks } from "../../lib/mcp/mod.ts";
 import { buildSnapshot, type ToolDefinition } from "../../lib/registry/mod.ts";
+import { createSchemaCompiler } from "../../lib/registry/schema.ts";
 
 const caller: Caller = { principal: anonymousPrincipal("127.0.0.1"), server: "default" };
 
@@ -90,4 +91,68 @@ Deno.test("callTool() lets a stage short-circuit so the backend is never reached
   const error = await errorOf(callTool(snapshot, { name: "t" }, options(hooks)));
   assert.equal(error.code, "RATE_LIMITED");
   assert.equal(reached, false);
+});
+
+function schemaTool(name: string, schema: Record<string, unknown>): ToolDefinition {
+  const check = createSchemaCompiler()({ type: "object", ...schema }, "input");
+  if (typeof check !== "function") throw new Error(check.message);
+  return {
+    ...tsTool(name, () => "ok"),
+    inputSchema: { type: "object", ...schema },
+    checkInput: check,
+  };
+}
+
+Deno.test("callTool() answers a 250 KB invalid argument with a few KB that still name the field", async () => {
+  const snapshot = buildSnapshot([
+    schemaTool("tagger", {
+      properties: { tags: { type: "array", items: { type: "string" } } },
+      additionalProperties: false,
+    }),
+  ], 1);
+  const tags = Array(125_000).fill(1);
+  assert.ok(JSON.stringify({ tags }).length >= 250_000);
+  const result = await callTool(
+    snapshot,
+    { name: "tagger", arguments: { tags } },
+    options(NO_HOOKS),
+  );
+  const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+  assert.equal(result.isError, true);
+  assert.ok(text.length <= 4096, `error result is ${text.length} characters`);
+  assert.match(text, /^Invalid arguments for tool "tagger": argument "tags\[0\]": must be string/);
+  assert.match(text, /and 124990 more problems$/);
+
+  const longKey = "k".repeat(250_000);
+  const unknown = await callTool(
+    snapshot,
+    { name: "tagger", arguments: { [longKey]: 1 } },
+    options(NO_HOOKS),
+  );
+  const unknownText = unknown.content[0]?.type === "text" ? unknown.content[0].text : "";
+  assert.ok(unknownText.length <= 4096, `error result is ${unknownText.length} characters`);
+  assert.match(unknownText, /unknown argument "kkkk/);
+});
+
+Deno.test("callTool() admits a call before looking up its tool or validating its arguments", async () => {
+  let validated = 0;
+  const tool = { ...tsTool("t", () => "ok"), checkInput: () => (validated++, []) };
+  const snapshot = buildSnapshot([tool], 1);
+  const seen: string[] = [];
+  const records: CallRecord[] = [];
+  const hooks: PipelineHooks = {
+    ...NO_HOOKS,
+    admit: (request) => {
+      seen.push(request.toolName);
+      return Promise.reject(new GatewayError("RATE_LIMITED", "Rate limited: try later"));
+    },
+    onFinished: (record) => records.push(record),
+  };
+  for (const name of ["t", "unknown"]) {
+    const error = await errorOf(callTool(snapshot, { name, arguments: { a: 1 } }, options(hooks)));
+    assert.equal(error.code, "RATE_LIMITED");
+  }
+  assert.deepEqual(seen, ["t", "unknown"]);
+  assert.equal(validated, 0);
+  assert.deepEqual(records.map((r) => r.outcome), ["RATE_LIMITED", "RATE_LIMITED"]);
 });

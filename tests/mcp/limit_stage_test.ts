@@ -7,19 +7,129 @@ import {
   type RateLimiter,
 } from "../../lib/limits/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { createLimitStage, createUpstreamStage } from "../../lib/mcp/mod.ts";
+import { createAdmission, createLimitStage, createUpstreamStage } from "../../lib/mcp/mod.ts";
 import { buildSnapshot } from "../../lib/registry/mod.ts";
 import type { LimitStore } from "../../lib/store/mod.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
 import { call, callerOf, httpTool, tsTool } from "./_limits_fixtures.ts";
 
-function limiterAt(clock: { now: number }, store?: LimitStore): RateLimiter {
+function limiterAt(
+  clock: { now: number },
+  store?: LimitStore,
+  defaults?: Record<string, string>,
+): RateLimiter {
   return createRateLimiter({
     store: store ?? createMemoryLimitStore({ now: () => clock.now }),
     logger: silentLogger,
     now: () => clock.now,
+    defaults,
   });
 }
+
+Deno.test("100 unknown-tool calls from a client with a 10/min budget are RATE_LIMITED after the 10th", async () => {
+  const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { perClient: "10/min" });
+  const admit = createAdmission(limiter);
+  const snapshot = buildSnapshot([tsTool("real", () => "ok")], 1);
+  const codes: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    // Why a new name each time: a per-name counter would never fill.
+    const outcome = await call(snapshot, [], { name: `made_up_${i}`, admit });
+    assert.ok(outcome instanceof GatewayError);
+    codes.push(outcome.code);
+  }
+  assert.deepEqual(codes.slice(0, 10), Array(10).fill("NOT_FOUND"));
+  assert.deepEqual(codes.slice(10), Array(90).fill("RATE_LIMITED"));
+  const real = await call(snapshot, [], { name: "real", admit });
+  assert.ok(real instanceof GatewayError && real.code === "RATE_LIMITED", "the budget is spent");
+  assert.deepEqual(real.data, { retryAfterMs: 66_000, scope: "perClient", limit: "10/min" });
+  const other = await call(snapshot, [], { name: "real", admit, caller: callerOf("key:bob") });
+  assert.ok(!(other instanceof GatewayError), "another client has its own budget");
+});
+
+Deno.test("a denied tool spends the budget exactly like an unknown one", async () => {
+  const snapshot = buildSnapshot([tsTool("hidden", () => "ok")], 1);
+  async function codesFor(name: string): Promise<string[]> {
+    const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { perClient: "3/min" });
+    const admit = createAdmission(limiter);
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const outcome = await call(snapshot, [], { name, admit, canUse: () => false });
+      codes.push(outcome instanceof GatewayError ? outcome.code : "result");
+    }
+    return codes;
+  }
+  const expected = ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "RATE_LIMITED", "RATE_LIMITED"];
+  assert.deepEqual(await codesFor("hidden"), expected);
+  assert.deepEqual(await codesFor("missing"), expected);
+});
+
+Deno.test("invalid-argument calls spend the budget, and a refused call never runs the validator", async () => {
+  const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { perClient: "10/min" });
+  const admit = createAdmission(limiter);
+  let validated = 0;
+  const tool = tsTool("strict", () => "ok", {
+    checkInput: () => (validated++, ['argument "n": must be integer']),
+  });
+  const snapshot = buildSnapshot([tool], 1);
+  const outcomes = [];
+  for (let i = 0; i < 15; i++) {
+    outcomes.push(await call(snapshot, [], { name: "strict", args: { n: "x" }, admit }));
+  }
+  const invalid = outcomes.filter((o) => !(o instanceof GatewayError) && o.isError);
+  const limited = outcomes.filter((o) => o instanceof GatewayError && o.code === "RATE_LIMITED");
+  assert.equal(invalid.length, 10);
+  assert.equal(limited.length, 5);
+  assert.equal(validated, 10, "the validator ran only for admitted calls");
+});
+
+Deno.test("the global budget counts every client's calls, known tools or not", async () => {
+  const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { global: "5/min" });
+  const admit = createAdmission(limiter);
+  const snapshot = buildSnapshot([tsTool("t", () => "ok")], 1);
+  for (let i = 0; i < 5; i++) {
+    await call(snapshot, [], { name: i % 2 ? "t" : "nope", admit, caller: callerOf(`key:${i}`) });
+  }
+  const denied = await call(snapshot, [], { name: "t", admit, caller: callerOf("key:new") });
+  assert.ok(denied instanceof GatewayError);
+  assert.deepEqual(denied.data?.scope, "global");
+});
+
+Deno.test("a policy's perClient override sets the client's budget before lookup, up or down", async () => {
+  const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { perClient: "5/min" });
+  const policy = createPolicy({
+    rules: [
+      rule({ clients: ["key:alice"], rateLimit: { perClient: "2/min" } }),
+      rule({ clients: ["key:carol"], rateLimit: { perClient: "8/min" } }),
+    ],
+  });
+  const admit = createAdmission(limiter, { overridesFor: (p) => policy.rateLimitFor(p) });
+  const snapshot = buildSnapshot([], 1);
+  async function admitted(name: string): Promise<number> {
+    let count = 0;
+    for (let i = 0; i < 10; i++) {
+      const outcome = await call(snapshot, [], { name: "x", admit, caller: callerOf(name) });
+      if (outcome instanceof GatewayError && outcome.code === "NOT_FOUND") count++;
+    }
+    return count;
+  }
+  assert.equal(await admitted("alice"), 2);
+  assert.equal(await admitted("bob"), 5);
+  assert.equal(await admitted("carol"), 8);
+});
+
+Deno.test("a RATE_LIMITED error quotes a caller's 250 KB tool name cut to 128 characters", async () => {
+  const limiter = limiterAt({ now: 1_800_000_000_000 }, undefined, { perClient: "1/min" });
+  const admit = createAdmission(limiter);
+  const snapshot = buildSnapshot([], 1);
+  const name = "n".repeat(250_000);
+  const missing = await call(snapshot, [], { name, admit });
+  const limited = await call(snapshot, [], { name, admit });
+  assert.ok(missing instanceof GatewayError && limited instanceof GatewayError);
+  assert.equal(missing.code, "NOT_FOUND");
+  assert.equal(limited.code, "RATE_LIMITED");
+  assert.ok(missing.message.length < 200, `${missing.message.length}`);
+  assert.ok(limited.message.length < 300, `${limited.message.length}`);
+});
 
 Deno.test("a call over its limit is RATE_LIMITED with retryAfterMs and never reaches the backend", async () => {
   const upstream = startUpstream();
@@ -66,8 +176,8 @@ Deno.test("a policy's per-client limit admits 3 calls for client A and the tool'
   ], 1);
   let policy: Policy = createPolicy({
     rules: [
-      rule({ clients: ["alice"], rateLimit: { perClient: "3/min" } }),
-      rule({ clients: ["carol"], rateLimit: { perClient: "20/min" } }),
+      rule({ clients: ["key:alice"], rateLimit: { perClient: "3/min" } }),
+      rule({ clients: ["key:carol"], rateLimit: { perClient: "20/min" } }),
     ],
   });
   const stages = [
@@ -96,7 +206,7 @@ Deno.test("a policy's per-client limit admits 3 calls for client A and the tool'
 
   // A reloaded policy applies to the next call, against the same counter.
   policy = createPolicy({
-    rules: [rule({ clients: ["alice"], rateLimit: { perClient: "5/min" } })],
+    rules: [rule({ clients: ["key:alice"], rateLimit: { perClient: "5/min" } })],
   });
   const [more] = await admitted("alice", 4);
   assert.equal(more, 2);

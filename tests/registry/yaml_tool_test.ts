@@ -106,13 +106,16 @@ Deno.test("parseToolYaml() checks cache ttl, rate formats, scopes and annotation
     rateLimit:
       perClient: 60/minute
       perPlanet: 1/sec
+      perSession: 5/min
 `);
   assert.deepEqual(loadYaml(text).problems, [
     `t.yaml:6: tool "t1": annotations.readOnlyHint must be true or false`,
     `t.yaml:7: tool "t1": cache is only allowed when annotations.readOnlyHint is true`,
     `t.yaml:8: tool "t1": cache.ttl must be a duration such as "30s"`,
     `t.yaml:10: tool "t1": rateLimit.perClient must be a rate such as "60/min" (per sec, min, hour or day)`,
-    `t.yaml:11: tool "t1": unknown key "rateLimit.perPlanet": scopes are perClient, perSession, ` +
+    `t.yaml:11: tool "t1": unknown key "rateLimit.perPlanet": scopes are perClient, ` +
     `perTool, perCredential, perHost, global`,
+    `t.yaml:12: tool "t1": rateLimit.perSession is no longer supported: HTTP serving is ` +
+    `stateless; use perClient`,
   ]);
 });
