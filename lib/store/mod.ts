@@ -46,9 +46,16 @@ export { type Migration, MIGRATIONS } from "./migrations.ts";
 export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
 /**
  * SQLite helpers: `transaction()` runs a synchronous function in `BEGIN IMMEDIATE` (raises what it
- * raises); `rejectingThrows()` turns a repository's synchronous throws into rejections.
+ * raises); `retryBusy()` retries a locked database from a timer and `retryingBusy()` wraps a
+ * repository in it (both raise UPSTREAM_TIMEOUT past their deadline).
  */
-export { rejectingThrows, transaction } from "./sqlite.ts";
+export {
+  type BusyRetryOptions,
+  retryBusy,
+  type Retrying,
+  retryingBusy,
+  transaction,
+} from "./sqlite.ts";
 /** The store handle and its dialects; raise nothing themselves. */
 export type { Store, StoreDb, StoreDialect } from "./types.ts";
 
