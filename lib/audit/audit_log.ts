@@ -19,7 +19,7 @@ export interface AuditLogOptions {
   includeArguments: boolean;
   /** Records held before new ones are dropped. */
   bufferSize: number;
-  /** Rows per append. Default 500. */
+  /** Rows per append. Default 200. */
   batchSize?: number;
   /** Time between flushes. Default 250 ms. */
   flushIntervalMs?: number;
@@ -61,7 +61,8 @@ const CLOSE_ATTEMPTS = 5;
 /** Starts the audit log's timers. Raises nothing; store failures are logged and retried. */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const now = options.now ?? Date.now;
-  const batchSize = options.batchSize ?? 500;
+  // Why 200: the embedded store's append is synchronous; 200 rows hold the event loop ~2 ms.
+  const batchSize = options.batchSize ?? 200;
   const logger = options.logger;
   let buffer: AuditRow[] = [];
   let writing: Promise<boolean> | undefined;
@@ -133,6 +134,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         await options.repo.append(batch);
         buffer = buffer.slice(batch.length);
         stats.written += batch.length;
+        // Why: a backlog (the store was locked) is written batch after batch; without a macrotask
+        // between them the whole backlog would hold the event loop at once on the embedded store.
+        if (buffer.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
         return true;
       } catch (error) {
         stats.failedWrites++;

@@ -7,6 +7,7 @@
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type { Sql } from "postgres";
 import { GatewayError } from "../errors.ts";
+import { retryingBusy } from "./sqlite.ts";
 import type { StoreDb } from "./types.ts";
 
 /** Whether a key authenticates MCP clients or the admin API; never both. */
@@ -105,7 +106,9 @@ function createPgRepo(sql: Sql): ApiKeyRepo {
 function createSqliteRepo(db: DatabaseSync): ApiKeyRepo {
   const all = (query: string, ...params: SQLInputValue[]) =>
     db.prepare(query).all(...params) as Row[];
-  return {
+  // Why retryingBusy: a key created while another process holds the write lock waits on a timer
+  // and fails with a clear error after the deadline, instead of freezing the event loop.
+  return retryingBusy<ApiKeyRepo>({
     insert(row) {
       try {
         db.prepare(`INSERT INTO api_keys (key_id, name, scope, hash, tools, groups, created_at,
@@ -152,5 +155,5 @@ function createSqliteRepo(db: DatabaseSync): ApiKeyRepo {
       )[0];
       return Promise.resolve(Number(row?.n ?? 0));
     },
-  };
+  }, { action: "change API keys" });
 }

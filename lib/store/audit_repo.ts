@@ -6,7 +6,7 @@
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type { Sql } from "postgres";
-import { transaction } from "./sqlite.ts";
+import { retryBusy, retryingBusy, transaction } from "./sqlite.ts";
 import type { StoreDb } from "./types.ts";
 
 /** One audited call. Times are epoch milliseconds. */
@@ -166,20 +166,17 @@ function createPgRepo(sql: Sql): AuditRepo {
 function createSqliteRepo(db: DatabaseSync): AuditRepo {
   const placeholders = COLUMNS.map(() => "?").join(", ");
   const insertSql = `INSERT INTO audit_log (${COLUMNS.join(", ")}) VALUES (${placeholders})`;
-  return {
-    append(rows) {
-      if (rows.length === 0) return Promise.resolve();
+  // Why retryingBusy: while another process holds the write lock, an append waits on a timer
+  // (the audit log keeps its rows buffered meanwhile), never on the event loop.
+  const repo = retryingBusy({
+    append(rows: readonly AuditRow[]) {
+      if (rows.length === 0) return;
       const insert = db.prepare(insertSql);
-      try {
-        transaction(db, () => {
-          for (const row of rows) insert.run(...Object.values(toColumns(row)).map(sqliteValue));
-        });
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return Promise.resolve();
+      transaction(db, () => {
+        for (const row of rows) insert.run(...Object.values(toColumns(row)).map(sqliteValue));
+      });
     },
-    query(filter) {
+    query(filter: AuditFilter) {
       const where: string[] = [];
       const params: SQLInputValue[] = [];
       if (filter.client !== undefined) {
@@ -193,13 +190,32 @@ function createSqliteRepo(db: DatabaseSync): AuditRepo {
       const order = filter.order === "asc" ? "ASC" : "DESC";
       const rows = db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY id ${order} LIMIT ?`)
         .all(...params, filter.limit) as Row[];
-      return Promise.resolve(rows.map(fromColumns));
+      return rows.map(fromColumns);
     },
-    prune(before) {
-      const result = db.prepare(`DELETE FROM audit_log WHERE at < ?`).run(before);
-      return Promise.resolve(Number(result.changes));
-    },
-  };
+  }, { action: "write the audit log" });
+  return { ...repo, prune: (before) => pruneInChunks(db, before) };
+}
+
+/** Rows one prune statement deletes: a few ms of the event loop (deleted rows are zeroed). */
+const PRUNE_CHUNK = 500;
+
+/**
+ * Deletes rows older than `before` a chunk at a time, with a macrotask between chunks.
+ * Why: a first prune after a long retention can hit millions of rows; one synchronous DELETE
+ * would hold the event loop for all of them.
+ */
+async function pruneInChunks(db: DatabaseSync, before: number): Promise<number> {
+  const remove = db.prepare(`DELETE FROM audit_log WHERE id IN
+    (SELECT id FROM audit_log WHERE at < ? ORDER BY id LIMIT ${PRUNE_CHUNK})`);
+  let removed = 0;
+  for (;;) {
+    const changes = await retryBusy(() => Number(remove.run(before).changes), {
+      action: "prune the audit log",
+    });
+    removed += changes;
+    if (changes < PRUNE_CHUNK) return removed;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
 }
 
 function sqliteValue(value: string | number | boolean | null): SQLInputValue {

@@ -20,7 +20,7 @@ import {
   toVersion,
   toVersionRef,
 } from "./credential_rows.ts";
-import { rejectingThrows, transaction } from "./sqlite.ts";
+import { isSqliteBusy, retryBusy, retryingBusy, transaction } from "./sqlite.ts";
 
 const POLL_MS = [5, 10, 20, 40, 80];
 
@@ -64,7 +64,7 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
       meta.actor,
     );
   }
-  return rejectingThrows({
+  const repo: CredentialRepo = {
     create(row, version, meta) {
       return Promise.resolve(transaction(db, () => {
         try {
@@ -173,34 +173,39 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
     async withRefreshLock(id, fn, options) {
       const owner = crypto.randomUUID();
       await acquireLease(db, id, owner, options);
+      const action = "write the credential state";
       try {
-        const row = all(`SELECT * FROM credential_state WHERE credential_id = ?`, id)[0];
+        const row = await retryBusy(
+          () => all(`SELECT * FROM credential_state WHERE credential_id = ?`, id)[0],
+        );
         if (row === undefined) throw notFound(id);
         const state = toState(row);
         const result = await fn(state);
         if (result.write === undefined) return result.value;
         const { credentialVersion, sealed, kekVersion } = result.write;
-        const written = run(
-          `UPDATE credential_state SET credential_version = ?, sealed = ?, kek_version = ?,
-             state_version = state_version + 1, updated_at = ?
-           WHERE credential_id = ? AND lease_owner = ? AND state_version = ?`,
-          credentialVersion,
-          sealed,
-          kekVersion,
-          options.now(),
-          id,
-          owner,
-          state.stateVersion,
-        );
+        const written = await retryBusy(() =>
+          run(
+            `UPDATE credential_state SET credential_version = ?, sealed = ?, kek_version = ?,
+               state_version = state_version + 1, updated_at = ?
+             WHERE credential_id = ? AND lease_owner = ? AND state_version = ?`,
+            credentialVersion,
+            sealed,
+            kekVersion,
+            options.now(),
+            id,
+            owner,
+            state.stateVersion,
+          ), { action });
         if (written !== 1) throw new Error("Credential state changed while its lease was held");
         return result.value;
       } finally {
-        run(
-          `UPDATE credential_state SET lease_owner = NULL, lease_until = NULL
-           WHERE credential_id = ? AND lease_owner = ?`,
-          id,
-          owner,
-        );
+        await retryBusy(() =>
+          run(
+            `UPDATE credential_state SET lease_owner = NULL, lease_until = NULL
+             WHERE credential_id = ? AND lease_owner = ?`,
+            id,
+            owner,
+          ), { action: "release the credential refresh lease" });
       }
     },
     listSealedNotUnder(kekVersion, limit) {
@@ -252,7 +257,13 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
       );
       return Promise.resolve(rows.map((row) => toNumber(row.kek_version)));
     },
-  });
+  };
+  // Why withRefreshLock is not wrapped: retrying it whole would run `fn` (an OAuth refresh) twice;
+  // it retries each of its own statements instead.
+  return {
+    ...retryingBusy(repo, { action: "use the credential store" }),
+    withRefreshLock: repo.withRefreshLock,
+  };
 }
 
 /**
@@ -269,7 +280,7 @@ async function acquireLease(
   const started = options.now();
   for (let attempt = 0;; attempt++) {
     const now = options.now();
-    const taken = transaction(db, () => {
+    const taken = tryLease(db, () => {
       db.prepare(
         `INSERT OR IGNORE INTO credential_state (credential_id, credential_version, state_version,
            updated_at) SELECT id, active_version, 0, ? FROM credentials WHERE id = ?`,
@@ -289,5 +300,21 @@ async function acquireLease(
     }
     const pause = POLL_MS[Math.min(attempt, POLL_MS.length - 1)]!;
     await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/**
+ * Runs one attempt at the lease in a transaction; another process holding the write lock counts
+ * as the lease being held, so the caller's poll (a timer, never the event loop) waits for both.
+ */
+function tryLease(
+  db: DatabaseSync,
+  fn: () => "taken" | "missing" | "held",
+): "taken" | "missing" | "held" {
+  try {
+    return transaction(db, fn);
+  } catch (error) {
+    if (isSqliteBusy(error)) return "held";
+    throw error;
   }
 }

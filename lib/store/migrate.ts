@@ -7,7 +7,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Sql } from "postgres";
 import { GatewayError } from "../errors.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
-import { transaction } from "./sqlite.ts";
+import { retryBusy, transaction } from "./sqlite.ts";
 import type { StoreDb } from "./types.ts";
 
 /** What a run did. */
@@ -31,7 +31,7 @@ export async function migrate(
   const now = options.now ?? Date.now;
   return db.dialect === "postgres"
     ? await migratePostgres(db.sql, migrations, now)
-    : migrateSqlite(db.db, migrations, now);
+    : await retryBusy(() => migrateSqlite(db.db, migrations, now), { action: "migrate the store" });
 }
 
 async function migratePostgres(

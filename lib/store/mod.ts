@@ -5,8 +5,9 @@
  * Adding a table (any engineer): append a migration in `migrations.ts` (ranges are listed there),
  * write `lib/store/<thing>.ts` exporting `create<Thing>Repo(db: StoreDb)` with one branch per
  * dialect (postgres.js tagged templates; `node:sqlite` prepared statements with short
- * `BEGIN IMMEDIATE` transactions via `transaction()`), export it here, and build it from
- * `store.db` where it is composed. Tests: `tests/store/_stores.ts` opens both stores, isolated.
+ * `BEGIN IMMEDIATE` transactions via `transaction()`, the repository wrapped in `retryingBusy()`
+ * so a lock held by another process is waited for on a timer, never on the event loop: see
+ * `sqlite.ts`), export it here, and build it from `store.db` where it is composed. Tests: `tests/store/_stores.ts` opens both stores, isolated.
  */
 
 /** Credential rows and their repository contract; methods raise GatewayError INVALID_INPUT,
@@ -46,9 +47,16 @@ export { type Migration, MIGRATIONS } from "./migrations.ts";
 export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
 /**
  * SQLite helpers: `transaction()` runs a synchronous function in `BEGIN IMMEDIATE` (raises what it
- * raises); `rejectingThrows()` turns a repository's synchronous throws into rejections.
+ * raises); `retryBusy()` retries a locked database from a timer and `retryingBusy()` wraps a
+ * repository in it (both raise UPSTREAM_TIMEOUT past their deadline).
  */
-export { rejectingThrows, transaction } from "./sqlite.ts";
+export {
+  type BusyRetryOptions,
+  retryBusy,
+  type Retrying,
+  retryingBusy,
+  transaction,
+} from "./sqlite.ts";
 /** The store handle and its dialects; raise nothing themselves. */
 export type { Store, StoreDb, StoreDialect } from "./types.ts";
 

@@ -11,6 +11,7 @@ import type { Secret } from "../secret.ts";
 import { createPgCredentialRepo } from "./credentials_pg.ts";
 import { createSqliteCredentialRepo } from "./credentials_sqlite.ts";
 import { migrate } from "./migrate.ts";
+import { retryBusy, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite.ts";
 import type { Store, StoreDb } from "./types.ts";
 
 /** The slice of gateway config a store needs. */
@@ -43,7 +44,7 @@ export async function openStore(
 ): Promise<Store> {
   const logger = options.logger ?? silentLogger;
   const store = config.databaseUrl === undefined
-    ? await openEmbedded(config.dataDir)
+    ? await openEmbedded(config.dataDir, logger)
     : await openPostgres(config.databaseUrl.reveal(), options);
   if (options.migrate !== false) {
     try {
@@ -96,20 +97,38 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   };
 }
 
-async function openEmbedded(dataDir: string): Promise<Store> {
+async function openEmbedded(dataDir: string, logger: Logger): Promise<Store> {
   const path = `${dataDir.replace(/\/$/, "")}/${EMBEDDED_FILE}`;
   let database: DatabaseSync;
+  let journalMode: unknown;
   try {
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
     database = new DatabaseSync(path);
-    // Why: WAL lets readers in other processes run during a write; FULL sync so a rotated refresh
-    // token that was committed survives a power cut (losing it would break the credential).
-    // Why busy_timeout first: switching to WAL takes a lock another starting process may hold.
-    database.exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;`);
+    // Why busy_timeout 0: node:sqlite is synchronous, so SQLite's own wait for another process's
+    // lock would hold the event loop (every tenant's requests) for the whole timeout. A locked
+    // statement fails at once instead and retryBusy() tries it again from a timer (sqlite.ts).
+    database.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // Why: WAL lets readers (API key lookups, credential opens) run while another process holds
+    // the write lock; FULL sync so a rotated refresh token that was committed survives a power
+    // cut (losing it would break the credential). Switching to WAL takes a lock another starting
+    // process may hold, hence the retry.
+    journalMode = await retryBusy(() => {
+      const row = database.prepare("PRAGMA journal_mode = WAL").get();
+      database.exec(`PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+        PRAGMA secure_delete = ON;`);
+      return row?.journal_mode;
+    }, { action: `open ${path}` });
     await Deno.chmod(path, 0o600).catch(() => {});
   } catch (error) {
     throw cannotOpen(path, error);
+  }
+  if (journalMode !== "wal") {
+    // Why not fail: the store still works, but readers then wait for writers (in the background,
+    // through retryBusy); the operator should know why lookups slow down under a second process.
+    logger.warn("Embedded store is not in WAL mode: readers wait while another process writes", {
+      store: path,
+      journalMode,
+    });
   }
   const db: StoreDb = { dialect: "sqlite", db: database, path };
   return {

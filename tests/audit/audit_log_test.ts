@@ -94,6 +94,27 @@ Deno.test("record() never writes inline; flush() appends in batches", async () =
   await audit.close();
 });
 
+Deno.test("flush() lets the event loop run between batches of a backlog", async () => {
+  const store = memoryRepo();
+  const { logger } = logSink();
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    bufferSize: 100,
+    batchSize: 4,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  for (let i = 0; i < 12; i++) audit.record(call(i));
+  let batchesWhenTimerRan = -1;
+  setTimeout(() => batchesWhenTimerRan = store.batches.length, 0);
+  await audit.flush();
+  assert.deepEqual(store.batches, [4, 4, 4]);
+  assert.equal(batchesWhenTimerRan, 1, "a timer due meanwhile ran after the first batch");
+  await audit.close();
+});
+
 Deno.test("a full buffer drops new records, counts them and logs an error", async () => {
   const store = memoryRepo();
   const { lines, logger } = logSink();
