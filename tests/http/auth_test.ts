@@ -19,6 +19,8 @@ import {
   createAdminClientRoutes,
   createApp,
   createHttpAuth,
+  createTrustedOrigin,
+  type GuardOptions,
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
@@ -28,6 +30,7 @@ import { openTestStore } from "../store/_stores.ts";
 
 const AUDIENCE = "http://localhost/mcp";
 const METADATA = "http://localhost/.well-known/oauth-protected-resource";
+const LOCAL = { host: "localhost" };
 
 /** An MCP service stand-in that answers with the caller it was given. */
 function echoMcp(): McpService {
@@ -39,7 +42,9 @@ function echoMcp(): McpService {
   };
 }
 
-async function setup(options: { policy?: Policy } = {}) {
+async function setup(
+  options: { policy?: Policy; guard?: GuardOptions; resourceUrl?: string } = {},
+) {
   const store = await openTestStore("sqlite");
   const idp = await startOidcProvider(AUDIENCE);
   const keyRepo = createApiKeyRepo(store.db);
@@ -55,11 +60,14 @@ async function setup(options: { policy?: Policy } = {}) {
   });
   const authenticator = createAuthenticator({ apiKeys, jwt, anonymousAllowed: true });
   const policy = options.policy ?? createPolicy({});
+  const guard = options.guard ?? { allowedOrigins: [], allowedHosts: [], loopback: true };
   const auth = createHttpAuth({
     authenticator,
     policy: () => policy,
     logger: silentLogger,
     issuer: idp.issuer,
+    resourceUrl: options.resourceUrl,
+    trustedOrigin: createTrustedOrigin(guard),
   });
   const auditRepo = createAuditRepo(store.db);
   const admin = createAdminApp({
@@ -80,7 +88,7 @@ async function setup(options: { policy?: Policy } = {}) {
   const app = createApp({
     mcp: echoMcp(),
     logger: silentLogger,
-    guard: { allowedOrigins: [], allowedHosts: [], loopback: true },
+    guard,
     maxBodyBytes: 1 << 20,
     demoApi: false,
     ready: () => true,
@@ -133,14 +141,15 @@ Deno.test("an invalid token gets 401 with error=invalid_token", async () => {
 
 Deno.test("the metadata document names this resource and the authorization server", async () => {
   await using env = await setup();
-  const root = await (await env.app.request(METADATA)).json();
+  const root = await (await env.app.request(METADATA, { headers: LOCAL })).json();
   assert.deepEqual(root, {
     resource: AUDIENCE,
     authorization_servers: [env.idp.issuer],
     bearer_methods_supported: ["header"],
     resource_name: "Nexus MCP gateway",
   });
-  const suffixed = await (await env.app.request(`${METADATA}/mcp/support`)).json();
+  const suffixed = await (await env.app.request(`${METADATA}/mcp/support`, { headers: LOCAL }))
+    .json();
   assert.equal(suffixed.resource, "http://localhost/mcp/support");
 });
 
@@ -177,10 +186,13 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
   await using env = await setup();
   const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
   const adminHeaders = {
+    ...LOCAL,
     authorization: `Bearer ${adminKey.reveal()}`,
     "content-type": "application/json",
   };
-  assert.equal((await env.app.request("http://localhost/admin/clients")).status, 401);
+  const anonymous = await env.app.request("http://localhost/admin/clients", { headers: LOCAL });
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
   const created = await env.app.request("http://localhost/admin/clients", {
     method: "POST",
     headers: adminHeaders,
@@ -190,7 +202,7 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
   const { key, keyId } = await created.json();
   assert.match(key, /^nxk_/);
   const clientOnAdmin = await env.app.request("http://localhost/admin/clients", {
-    headers: { authorization: `Bearer ${key}` },
+    headers: { ...LOCAL, authorization: `Bearer ${key}` },
   });
   assert.equal(clientOnAdmin.status, 401, "a client key is no admin credential");
   await clientOnAdmin.body?.cancel();
@@ -215,7 +227,7 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
 Deno.test("the admin audit endpoint filters and rejects bad queries", async () => {
   await using env = await setup();
   const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
-  const headers = { authorization: `Bearer ${adminKey.reveal()}` };
+  const headers = { ...LOCAL, authorization: `Bearer ${adminKey.reveal()}` };
   const base = {
     clientId: "key:1",
     clientKind: "api_key",
