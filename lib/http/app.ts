@@ -86,7 +86,12 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
   if (deps.admin !== undefined) app.route("/admin", deps.admin);
   if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
   if (deps.demoApi) app.route("/demo", createDemoApi());
-  app.notFound((c) => c.json({ error: "Not found" }, 404));
+  // Why here: Hono answers unmatched paths with the root app's handler, sub-apps' are not asked.
+  app.notFound((c) =>
+    checkFor(c.req.path, { checkRequest, checkHost }) === undefined
+      ? c.json({ error: "Not found" }, 404)
+      : apiNotFound()
+  );
   app.onError((error, c) => {
     const requestId = crypto.randomUUID();
     deps.logger.error("Unhandled HTTP error", { requestId, path: c.req.path, error });
@@ -125,7 +130,6 @@ function createMetadataApp(auth: HttpAuth): Hono<{ Bindings: AppEnv }> {
   wellKnown.get("/", (c) => auth.metadata(c.req.raw, DEFAULT_SERVER));
   wellKnown.get("/mcp", (c) => auth.metadata(c.req.raw, DEFAULT_SERVER));
   wellKnown.get("/mcp/:server", (c) => auth.metadata(c.req.raw, c.req.param("server")));
-  wellKnown.notFound(() => apiNotFound());
   return wellKnown;
 }
 

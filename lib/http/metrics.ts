@@ -10,7 +10,7 @@ import { authenticateAdmin } from "./admin.ts";
 import type { AppEnv } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
 import type { Logger } from "../log.ts";
-import { apiErrorHandler, apiNotFound } from "./responses.ts";
+import { apiErrorHandler } from "./responses.ts";
 
 /** Label names to values of one sample; values may hold any text (they are escaped). */
 export type MetricLabels = Readonly<Record<string, string>>;
@@ -69,7 +69,6 @@ export function createMetricsApp(deps: MetricsDeps): Hono<{ Bindings: AppEnv }> 
       "cache-control": "no-store",
     });
   });
-  app.notFound(() => apiNotFound());
   app.onError(apiErrorHandler(deps.logger, "Metrics scrape"));
   return app;
 }

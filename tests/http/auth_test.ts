@@ -259,3 +259,100 @@ Deno.test("the admin audit endpoint filters and rejects bad queries", async () =
     .json();
   assert.equal(stats.dropped, 0);
 });
+
+Deno.test("the metadata refuses a foreign Host but any Origin may read it (CORS)", async () => {
+  await using env = await setup();
+  const rebound = await env.app.request(METADATA, { headers: { host: "evil.example" } });
+  assert.equal(rebound.status, 403);
+  assert.equal((await rebound.json()).error.code, "ORIGIN_FORBIDDEN");
+  const browser = await env.app.request(METADATA, {
+    headers: { ...LOCAL, origin: "https://client.example" },
+  });
+  assert.equal(browser.status, 200);
+  assert.equal(browser.headers.get("access-control-allow-origin"), "*");
+  assert.equal((await browser.json()).resource, AUDIENCE);
+  const preflight = await env.app.request(`${METADATA}/mcp/support`, {
+    method: "OPTIONS",
+    headers: {
+      ...LOCAL,
+      origin: "https://client.example",
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "mcp-protocol-version",
+    },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+  assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /GET/);
+  assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /mcp-protocol-version/);
+});
+
+Deno.test("a 401 on /mcp/{name} points at that server's own document, whose resource is its URL", async () => {
+  await using env = await setup();
+  const refused = await env.app.request(post("/mcp/support"));
+  assert.equal(refused.status, 401);
+  await refused.body?.cancel();
+  const pointer = /resource_metadata="([^"]+)"/.exec(
+    refused.headers.get("www-authenticate") ?? "",
+  )?.[1];
+  assert.equal(pointer, `${METADATA}/mcp/support`);
+  const document = await (await env.app.request(pointer, { headers: LOCAL })).json();
+  assert.equal(document.resource, "http://localhost/mcp/support", "RFC 9728 §3.3: exact match");
+  assert.deepEqual(document.authorization_servers, [env.idp.issuer]);
+  const root = await env.app.request(post("/mcp"));
+  assert.match(root.headers.get("www-authenticate") ?? "", new RegExp(`"${METADATA}"`));
+  await root.body?.cancel();
+  const unknown = await env.app.request(`${METADATA}/elsewhere`, { headers: LOCAL });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+Deno.test("the metadata comes from resourceUrl, never from the request's Host", async () => {
+  await using env = await setup({ resourceUrl: "https://mcp.example.com/mcp" });
+  const response = await env.app.request(`${METADATA}/mcp/support`, {
+    headers: { host: "127.0.0.1:9999" },
+  });
+  assert.equal(response.headers.get("cache-control"), "public, max-age=300");
+  assert.equal((await response.json()).resource, "https://mcp.example.com/mcp/support");
+  const refused = await env.app.request(post("/mcp/support"));
+  assert.match(
+    refused.headers.get("www-authenticate") ?? "",
+    /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp\/support"/,
+  );
+  await refused.body?.cancel();
+});
+
+Deno.test("a Host nobody checks never reaches the metadata or the 401 pointer", async () => {
+  await using env = await setup({
+    guard: { allowedOrigins: [], allowedHosts: [], loopback: false },
+  });
+  const document = await env.app.request(
+    "http://evil.example/.well-known/oauth-protected-resource",
+    {
+      headers: { host: "evil.example" },
+    },
+  );
+  assert.equal(document.status, 404);
+  assert.doesNotMatch(await document.text(), /evil/);
+  const refused = await env.app.request(
+    new Request("http://evil.example/mcp", {
+      method: "POST",
+      headers: { host: "evil.example", "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    }),
+  );
+  assert.equal(refused.status, 401);
+  assert.equal(refused.headers.get("www-authenticate"), "Bearer");
+  await refused.body?.cancel();
+});
+
+Deno.test("a document built from a vouched-for Host is not stored by shared caches", async () => {
+  await using env = await setup({
+    guard: { allowedOrigins: [], allowedHosts: ["gw.example"], loopback: false },
+  });
+  const response = await env.app.request("http://gw.example/.well-known/oauth-protected-resource", {
+    headers: { host: "gw.example:8443" },
+  });
+  assert.equal(response.headers.get("cache-control"), "private, max-age=300");
+  assert.equal(response.headers.get("vary"), "Host");
+  assert.equal((await response.json()).resource, "http://gw.example:8443/mcp");
+});
