@@ -10,8 +10,13 @@
  * (RFC 9728 §3.3).
  */
 
-import { type Authenticator, type Caller, DEFAULT_SERVER, type Policy } from "../auth/mod.ts";
-import type { Principal } from "../auth/mod.ts";
+import {
+  type Authenticator,
+  type Caller,
+  DEFAULT_SERVER,
+  type Policy,
+  type Principal,
+} from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { apiErrorResponse, edgeErrorResponse } from "./responses.ts";

@@ -25,6 +25,7 @@ export function edgeErrorResponse(
 
 /** The body of every admin, metrics and well-known error. */
 export interface ApiErrorBody {
+  /** The `GatewayError` code, its client-safe message, and an id the gateway log can be searched for. */
   error: { code: string; message: string; requestId: string };
 }
 
