@@ -17,6 +17,8 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "ORIGIN_FORBIDDEN"
   | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "NOT_ACCEPTABLE"
   | "RATE_LIMITED"
   | "UPSTREAM_ERROR"
   | "UPSTREAM_UNAVAILABLE"
@@ -57,6 +59,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
   ORIGIN_FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
   PAYLOAD_TOO_LARGE: { jsonRpc: -32600, http: 413, toolResult: false },
+  UNSUPPORTED_MEDIA_TYPE: { jsonRpc: -32600, http: 415, toolResult: false },
+  NOT_ACCEPTABLE: { jsonRpc: -32600, http: 406, toolResult: false },
   RATE_LIMITED: { jsonRpc: RATE_LIMITED_JSON_RPC_CODE, http: 429, toolResult: false },
   UPSTREAM_ERROR: { jsonRpc: -32010, http: 502, toolResult: true },
   UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },

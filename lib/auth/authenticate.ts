@@ -1,8 +1,9 @@
 /**
  * Who is calling: a bearer token (API key or JWT) becomes a `Principal`, or the request is
- * refused. The rule for anonymous callers is the safe default of README "Security": a request
+ * refused. The rule for anonymous callers is the safe default of README "Security": an MCP request
  * without a token is served anonymously only while no authentication method is configured and no
- * client key exists, and only on a loopback address (or with `allowAnonymous`).
+ * client key exists, and only on a loopback address (or with `allowAnonymous`). The admin API is
+ * never anonymous: it needs an admin key or a JWT carrying the admin group.
  */
 
 import { GatewayError } from "../errors.ts";
@@ -17,7 +18,10 @@ export interface AuthenticatorOptions {
   jwt?: JwtVerifier;
   /** JWT group that may use the admin API. */
   adminGroup?: string;
-  /** Whether unauthenticated callers may be served when nothing is configured. */
+  /**
+   * Whether unauthenticated MCP callers may be served when nothing is configured (never admin
+   * callers).
+   */
   anonymousAllowed: boolean;
 }
 
@@ -29,8 +33,9 @@ export interface Authenticator {
    */
   authenticate(authorization: string | null, address?: string): Promise<Principal>;
   /**
-   * The principal of an admin API request.
-   * @throws GatewayError UNAUTHENTICATED, or FORBIDDEN for a valid non-admin credential.
+   * The principal of an admin API request; never anonymous.
+   * @throws GatewayError UNAUTHENTICATED (naming `nexus clients create NAME --admin` while no
+   *   admin key or admin group exists), or FORBIDDEN for a valid non-admin credential.
    */
   authenticateAdmin(authorization: string | null, address?: string): Promise<Principal>;
   /** Whether MCP requests must carry a token right now. */
@@ -44,8 +49,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (jwt !== undefined) return true;
     return apiKeys !== undefined && await apiKeys.anyActive("mcp");
   }
-  async function adminRequired(): Promise<boolean> {
-    if (options.adminGroup !== undefined || await required()) return true;
+  async function adminConfigured(): Promise<boolean> {
+    if (options.adminGroup !== undefined) return true;
     return apiKeys !== undefined && await apiKeys.anyActive("admin");
   }
   return {
@@ -68,8 +73,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     async authenticateAdmin(authorization, address) {
       const token = bearerOf(authorization);
       if (token === undefined) {
-        if (!options.anonymousAllowed || await adminRequired()) throw missingToken();
-        return anonymousPrincipal(address);
+        // Why: `anonymousAllowed` covers MCP tool traffic only; an anonymous admin could mint
+        // keys for anyone who reaches the port (or a web page the operator opens).
+        if (await adminConfigured()) throw missingToken();
+        throw new GatewayError(
+          "UNAUTHENTICATED",
+          "Unauthorized: the admin API needs an admin key: create one with " +
+            "nexus clients create NAME --admin",
+        );
       }
       if (isApiKey(token)) {
         if (apiKeys === undefined) throw new GatewayError("UNAUTHENTICATED", "Invalid API key");

@@ -165,6 +165,8 @@ export interface MetricsSources {
   /** The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`. */
   vault: { list(): Promise<ReadonlyArray<Pick<CredentialInfo, "rotationOverdue">>> };
   registry: () => Pick<RegistrySnapshot, "tools" | "version">;
+  /** Whether anonymous callers are served on a non-loopback address (`nexus_anonymous_exposed`). */
+  anonymousExposed?: () => Promise<boolean>;
   logger: Logger;
   now?: () => number;
   /** How long a count of overdue credentials is reused between scrapes (default 60 s). */
@@ -182,6 +184,7 @@ export function createGatewayMetrics(
       const audit = sources.audit.stats();
       const snapshot = sources.registry();
       const overdueCount = await overdue();
+      const exposed = await sources.anonymousExposed?.();
       return [
         ...sources.calls.families(),
         ...counterFamilies(LIMIT_COUNTERS, limits),
@@ -211,6 +214,13 @@ export function createGatewayMetrics(
             "nexus_credentials_rotation_overdue",
             "Credentials past their rotation policy (rotateEvery).",
             overdueCount,
+          ),
+        ]),
+        ...(exposed === undefined ? [] : [
+          gauge(
+            "nexus_anonymous_exposed",
+            "1 while anonymous callers are served on a non-loopback address, else 0.",
+            exposed ? 1 : 0,
           ),
         ]),
         gauge("nexus_registry_tools", "Tools in the registry.", snapshot.tools.length),

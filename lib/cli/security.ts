@@ -2,7 +2,8 @@
  * The security composition for `nexus serve`: client authentication (API keys in the store, OIDC
  * JWTs), the policy in force (reloaded when the config file changes), the audit log, and the
  * admin API routes this issue owns. Refuses to start on a non-loopback address with no way to
- * authenticate unless `allowAnonymous` says so.
+ * authenticate unless `allowAnonymous` says so, and then keeps watching that exposure
+ * (`exposure.ts`): the last key revoked or expired makes the gateway anonymous again.
  */
 
 import type { Hono } from "hono";
@@ -24,11 +25,13 @@ import {
   createAdminAuditRoutes,
   createAdminClientRoutes,
   createHttpAuth,
+  createTrustedOrigin,
   type HttpAuth,
   isLoopbackAddress,
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { createApiKeyRepo, createAuditRepo, type Store } from "../store/mod.ts";
+import { createExposureMonitor } from "./exposure.ts";
 import { watchPolicies } from "./policy_reload.ts";
 
 /** Everything security-related the HTTP composition wires in. */
@@ -40,9 +43,11 @@ export interface Security {
   apiKeys: ApiKeyVerifier;
   jwt?: JwtVerifier;
   audit: AuditLog;
+  /** Whether anonymous MCP callers are served on a non-loopback address now (re-checked). */
+  anonymousExposed: () => Promise<boolean>;
   /** Admin route sub-apps owned here (`/audit`, `/clients`). */
   adminRoutes: Record<string, Hono<AdminEnv>>;
-  /** Stops the policy watcher and flushes the audit log. */
+  /** Stops the policy and exposure watchers and flushes the audit log. */
   close(): Promise<void>;
 }
 
@@ -64,7 +69,16 @@ export async function openSecurity(
   const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
   const jwt = buildJwt(config, logger);
   const loopback = isLoopbackAddress(config.host);
-  await checkExposure(config, logger, { loopback, jwt, apiKeys });
+  await checkExposure(config, { loopback, jwt, apiKeys });
+  const exposure = createExposureMonitor({
+    host: config.host,
+    loopback,
+    allowAnonymous: config.allowAnonymous,
+    jwt,
+    apiKeys,
+    logger,
+  });
+  await exposure.check();
   const authenticator = createAuthenticator({
     apiKeys,
     jwt,
@@ -86,6 +100,11 @@ export async function openSecurity(
     policy: () => policy,
     logger,
     resourceUrl: config.resourceUrl,
+    trustedOrigin: createTrustedOrigin({
+      allowedOrigins: config.allowedOrigins,
+      allowedHosts: config.allowedHosts,
+      loopback,
+    }),
     issuer: config.authIssuer,
   });
   const apiKeyRepo = createApiKeyRepo(options.store.db);
@@ -96,11 +115,18 @@ export async function openSecurity(
     apiKeys,
     jwt,
     audit,
+    anonymousExposed: exposure.check,
     adminRoutes: {
       "/audit": createAdminAuditRoutes({ repo: auditRepo, stats: audit.stats }),
-      "/clients": createAdminClientRoutes({ repo: apiKeyRepo, verifier: apiKeys, logger }),
+      "/clients": createAdminClientRoutes({
+        repo: apiKeyRepo,
+        verifier: apiKeys,
+        logger,
+        onKeysChanged: () => void exposure.check(),
+      }),
     },
     async close() {
+      exposure.close();
       watcher?.close();
       await audit.close();
     },
@@ -143,20 +169,13 @@ function buildJwt(config: Config, logger: Logger): JwtVerifier | undefined {
 
 async function checkExposure(
   config: Config,
-  logger: Logger,
   state: { loopback: boolean; jwt?: JwtVerifier; apiKeys: ApiKeyVerifier },
 ): Promise<void> {
-  if (state.loopback || state.jwt !== undefined || await state.apiKeys.anyActive("mcp")) return;
-  if (!config.allowAnonymous) {
-    throw new GatewayError(
-      "INVALID_CONFIG",
-      `Refusing to serve without authentication on ${config.host}: set NEXUS_AUTH_ISSUER, ` +
-        `create a client key (nexus clients create NAME), or set NEXUS_ALLOW_ANONYMOUS=true`,
-    );
-  }
-  logger.warn(
-    "SERVING ANONYMOUSLY ON A NON-LOOPBACK ADDRESS: anyone who can reach this port may list " +
-      "and call every tool (NEXUS_ALLOW_ANONYMOUS=true)",
-    { host: config.host },
+  if (state.loopback || state.jwt !== undefined || config.allowAnonymous) return;
+  if (await state.apiKeys.anyActive("mcp")) return;
+  throw new GatewayError(
+    "INVALID_CONFIG",
+    `Refusing to serve without authentication on ${config.host}: set NEXUS_AUTH_ISSUER, ` +
+      `create a client key (nexus clients create NAME), or set NEXUS_ALLOW_ANONYMOUS=true`,
   );
 }

@@ -78,23 +78,26 @@ export async function serveHttp(
     maxBodyBytes: config.maxBodyBytes,
     demoApi: config.demoApi,
     ready: () => true,
+    anonymousExposed: security.anonymousExposed,
     auth: security.httpAuth,
     admin: createAdminApp({
       auth: security.httpAuth,
       logger,
       routes: {
         ...security.adminRoutes,
-        "/credentials": createAdminCredentialRoutes(credentials.vault, { logger }),
+        "/credentials": createAdminCredentialRoutes(credentials.vault),
       },
     }),
     metrics: createMetricsApp({
       auth: security.httpAuth,
+      logger,
       collect: createGatewayMetrics({
         calls,
         limits,
         audit: security.audit,
         vault: credentials.vault,
         registry: registry.current,
+        anonymousExposed: security.anonymousExposed,
         logger,
       }).collect,
     }),

@@ -1,14 +1,20 @@
 /**
  * The `/admin` sub-app: its own authentication (admin API keys, or a JWT carrying the admin group;
- * MCP client keys are refused), then the route sub-apps each concern provides (`/audit`,
- * `/clients`, `/credentials`, …), mounted by the composition root.
+ * MCP client keys are refused; never anonymous), `Content-Type: application/json` on every write
+ * that carries a body, one error shape (`responses.ts`), then the route sub-apps each concern
+ * provides (`/audit`, `/clients`, `/credentials`, …), mounted by the composition root. The Origin
+ * and Host checks run before this app, in `app.ts`, as for `/mcp`.
  */
 
 import { Hono } from "hono";
+import type { Context } from "hono";
 import type { Principal } from "../auth/mod.ts";
+import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
+import { API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
+import { apiErrorHandler, apiErrorResponse } from "./responses.ts";
 
 /** Hono environment of admin routes: `c.get("admin")` is the authenticated administrator. */
 export type AdminEnv = { Bindings: AppEnv; Variables: { admin: Principal } };
@@ -21,24 +27,27 @@ export interface AdminDeps {
   routes: Readonly<Record<string, Hono<AdminEnv>>>;
 }
 
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 /** Builds the admin app; raises nothing, refusals and failures are answered on the wire. */
 export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
   app.use("*", async (c, next) => {
     const admin = await authenticateAdmin(deps.auth, c.req.raw, c.env);
     if (admin instanceof Response) return admin;
+    const unsupported = checkWriteType(c.req.raw);
+    if (unsupported) return apiErrorResponse(unsupported);
     c.set("admin", admin);
     await next();
   });
   for (const [path, routes] of Object.entries(deps.routes)) app.route(path, routes);
-  app.notFound((c) => c.json({ error: "Not found" }, 404));
+  app.onError(apiErrorHandler(deps.logger, "Admin request"));
   return app;
 }
 
 /**
- * The administrator behind a request (admin key, or JWT with the admin group; anonymous only
- * while the gateway has no authentication and listens on loopback), or the response refusing it.
- * Shared by `/admin` and `/metrics`. Raises nothing.
+ * The administrator behind a request (admin key, or JWT with the admin group; never anonymous),
+ * or the admin-shaped response refusing it. Shared by `/admin` and `/metrics`. Raises nothing.
  */
 export function authenticateAdmin(
   auth: HttpAuth,
@@ -54,4 +63,40 @@ export function authenticateAdmin(
 export function adminActor(c: { get(key: "admin"): Principal }): string {
   const admin = c.get("admin");
   return `${admin.name} (${admin.id})`;
+}
+
+/**
+ * Reads an admin request's JSON object body through the shared capped reader.
+ * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR, INVALID_INPUT (answered by the admin app).
+ */
+export function readAdminBody(c: Context<AdminEnv>): Promise<Record<string, unknown>> {
+  return readJsonObject(c.req.raw, API_MAX_BODY_BYTES);
+}
+
+/**
+ * `UNSUPPORTED_MEDIA_TYPE` for a write whose body is not declared `application/json`.
+ * Why: a web page can send `text/plain` (or a form) cross-site without a CORS preflight; JSON
+ * cannot be, so refusing every other type closes the simple-request path to the admin API.
+ */
+function checkWriteType(request: Request): GatewayError | undefined {
+  if (!WRITES.has(request.method) || !hasBody(request)) return undefined;
+  const type = request.headers.get("content-type") ?? "";
+  if (/^application\/json\s*(;|$)/i.test(type)) return undefined;
+  return new GatewayError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    "Unsupported media type: send Content-Type: application/json",
+  );
+}
+
+/**
+ * Whether a write carries a body. A declared length (or chunked transfer) decides; without either,
+ * POST, PUT and PATCH count as carrying one and DELETE as not.
+ * Why: a server sees an empty body stream even for a request sent without one, and a request
+ * built in process carries no length header at all, so neither alone can tell.
+ */
+function hasBody(request: Request): boolean {
+  if (request.headers.has("transfer-encoding")) return true;
+  const length = request.headers.get("content-length");
+  if (length !== null) return Number(length) > 0;
+  return request.method !== "DELETE";
 }

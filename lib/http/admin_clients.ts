@@ -1,6 +1,7 @@
 /**
  * `/admin/clients`: list client keys (never a key or its hash), issue one (the key is in the
  * response, once), revoke one (at once for this instance; others notice within their cache time).
+ * Every issue and revocation calls `onKeysChanged`, so the composition root re-checks exposure.
  */
 
 import { Hono } from "hono";
@@ -9,7 +10,7 @@ import { type ApiKeyVerifier, issueApiKey } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ApiKeyRepo, ApiKeyRow } from "../store/mod.ts";
-import { adminActor, type AdminEnv } from "./admin.ts";
+import { adminActor, type AdminEnv, readAdminBody } from "./admin.ts";
 
 const createBody = z.strictObject({
   name: z.string().min(1),
@@ -19,47 +20,54 @@ const createBody = z.strictObject({
   admin: z.boolean().optional(),
 });
 
-/** Builds the client-key routes. Raises nothing; bad input answers 400. */
+/** Builds the client-key routes. Raises nothing; bad input answers 400, in the admin shape. */
 export function createAdminClientRoutes(
-  deps: { repo: ApiKeyRepo; verifier: ApiKeyVerifier; logger: Logger; now?: () => number },
+  deps: {
+    repo: ApiKeyRepo;
+    verifier: ApiKeyVerifier;
+    logger: Logger;
+    now?: () => number;
+    /** Called after a key was issued or revoked here. */
+    onKeysChanged?: () => void;
+  },
 ): Hono<AdminEnv> {
   const now = deps.now ?? Date.now;
+  const changed = () => {
+    deps.verifier.forget();
+    deps.onKeysChanged?.();
+  };
   const app = new Hono<AdminEnv>();
   app.get("/", async (c) => c.json({ clients: (await deps.repo.list()).map(describeKey) }));
   app.post("/", async (c) => {
-    const parsed = createBody.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = createBody.safeParse(await readAdminBody(c));
     if (!parsed.success) {
-      return c.json({ error: `Invalid client: ${parsed.error.issues[0]?.message}` }, 400);
+      throw new GatewayError(
+        "INVALID_INPUT",
+        `Invalid client: ${parsed.error.issues[0]?.message}`,
+      );
     }
     const body = parsed.data;
-    try {
-      const at = now();
-      const { key, row } = await issueApiKey(deps.repo, body.name, {
-        scope: body.admin ? "admin" : "mcp",
-        tools: body.tools,
-        groups: body.groups,
-        expiresAt: body.expiresInDays === undefined ? undefined : at + body.expiresInDays * 864e5,
-        now: at,
-      });
-      deps.verifier.forget();
-      deps.logger.info("Client key issued", {
-        client: row.name,
-        keyId: row.keyId,
-        by: adminActor(c),
-      });
-      return c.json({ ...describeKey(row), key: key.reveal() }, 201);
-    } catch (error) {
-      if (error instanceof GatewayError && error.code === "INVALID_INPUT") {
-        return c.json({ error: error.message }, 409);
-      }
-      throw error;
-    }
+    const at = now();
+    const { key, row } = await issueApiKey(deps.repo, body.name, {
+      scope: body.admin ? "admin" : "mcp",
+      tools: body.tools,
+      groups: body.groups,
+      expiresAt: body.expiresInDays === undefined ? undefined : at + body.expiresInDays * 864e5,
+      now: at,
+    });
+    changed();
+    deps.logger.info("Client key issued", {
+      client: row.name,
+      keyId: row.keyId,
+      by: adminActor(c),
+    });
+    return c.json({ ...describeKey(row), key: key.reveal() }, 201);
   });
   app.delete("/:name", async (c) => {
     const name = c.req.param("name");
     const revoked = await deps.repo.revoke(name, now());
-    deps.verifier.forget();
-    if (revoked === 0) return c.json({ error: `No active key for client "${name}"` }, 404);
+    changed();
+    if (revoked === 0) throw new GatewayError("NOT_FOUND", `No active key for client "${name}"`);
     deps.logger.info("Client key revoked", { client: name, by: adminActor(c) });
     return c.json({ revoked: name });
   });

@@ -11,25 +11,20 @@
  */
 
 import { Hono } from "hono";
-import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Vault } from "../credentials/mod.ts";
-import { GatewayError, isGatewayError } from "../errors.ts";
-import type { Logger } from "../log.ts";
-import { adminActor, type AdminEnv } from "./admin.ts";
+import { GatewayError } from "../errors.ts";
+import { adminActor, type AdminEnv, readAdminBody } from "./admin.ts";
 
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** Builds the routes over a vault; raises nothing, failures are answered as JSON errors. */
-export function createAdminCredentialRoutes(
-  vault: Vault,
-  options: { logger: Logger },
-): Hono<AdminEnv> {
+/**
+ * Builds the routes over a vault; raises nothing, failures are answered by the admin app's error
+ * handler in the admin shape (bodies are read by its capped reader).
+ */
+export function createAdminCredentialRoutes(vault: Vault): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
   app.get("/", async (c) => c.json({ credentials: await vault.list() }));
   app.get("/:name", async (c) => c.json(await vault.show(c.req.param("name"))));
   app.put("/:name", async (c) => {
-    const body = await readBody(c);
+    const body = await readAdminBody(c);
     const info = await vault.set({
       name: c.req.param("name"),
       kind: requireString(body, "kind"),
@@ -44,7 +39,7 @@ export function createAdminCredentialRoutes(
     return c.json(info, info.activeVersion === 1 ? 201 : 200);
   });
   app.post("/:name/rotate", async (c) => {
-    const body = await readBody(c);
+    const body = await readAdminBody(c);
     const info = await vault.rotate({
       name: c.req.param("name"),
       secretText: secretText(body),
@@ -61,41 +56,7 @@ export function createAdminCredentialRoutes(
     }
     return c.body(null, 204);
   });
-  app.onError((error, c) => {
-    if (isGatewayError(error)) {
-      return c.json(
-        { error: error.message, code: error.code },
-        error.mapping.http as ContentfulStatusCode,
-      );
-    }
-    const requestId = crypto.randomUUID();
-    options.logger.error("Admin credentials request failed", {
-      requestId,
-      path: c.req.path,
-      error,
-    });
-    return c.json({ error: `Internal error: see gateway log for request ${requestId}` }, 500);
-  });
   return app;
-}
-
-async function readBody(c: Context<AdminEnv>): Promise<Record<string, unknown>> {
-  const length = Number(c.req.header("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) throw invalid(`body is larger than ${MAX_BODY_BYTES} bytes`);
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
-    throw invalid(`body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid("body is not JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw invalid("body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
 }
 
 function secretText(body: Record<string, unknown>): string {

@@ -1,19 +1,24 @@
 /**
- * The Hono application: the MCP endpoint, health probes, the demo API, and the `/admin` and
- * `/metrics` sub-apps the composition root builds. The only place in the gateway where HTTP
- * responses are built (the SDK builds those of the MCP exchange itself).
+ * The Hono application: the MCP endpoint, health probes, the demo API, the RFC 9728 documents,
+ * and the `/admin` and `/metrics` sub-apps the composition root builds. The only place in the
+ * gateway where HTTP responses are built (the SDK builds those of the MCP exchange itself).
+ *
+ * One guard for every route that acts: `/mcp`, `/mcp/{name}`, `/admin/*` and `/metrics` pass the
+ * same Origin and Host checks before anything runs; `/.well-known/*` passes the Host check and is
+ * readable from any origin (CORS), since its documents are public.
  */
 
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { McpService } from "../mcp/mod.ts";
+import { isModernPost, type McpService } from "../mcp/mod.ts";
 import { VERSION } from "../version.ts";
 import { readJsonRpcBody } from "./body.ts";
 import { createDemoApi } from "./demo.ts";
-import { createRequestGuard, type GuardOptions } from "./guard.ts";
-import { edgeErrorResponse } from "./responses.ts";
+import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
+import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
 import type { AdminEnv } from "./admin.ts";
 import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
@@ -26,6 +31,11 @@ export interface AppDeps {
   demoApi: boolean;
   /** Readiness: the registry is loaded and every configured store answers. */
   ready: () => boolean;
+  /**
+   * Whether the gateway serves anonymous callers on a non-loopback address right now; `/readyz`
+   * says so (`anonymousExposed`). Absent: never.
+   */
+  anonymousExposed?: () => Promise<boolean>;
   /** Client authentication and virtual servers; absent: every `/mcp` caller is anonymous. */
   auth?: HttpAuth;
   /** The `/admin` sub-app, which authenticates administrators itself. */
@@ -39,14 +49,29 @@ export interface AppEnv {
   remoteAddr?: Deno.Addr;
 }
 
+type Check = (request: Request) => GatewayError | undefined;
+
 /** Builds the HTTP app; raises nothing, every failure is answered on the wire. */
 export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
   const app = new Hono<{ Bindings: AppEnv }>();
   const checkRequest = createRequestGuard(deps.guard);
+  const checkHost = createHostGuard(deps.guard);
+  app.use("*", async (c, next) => {
+    const check = checkFor(c.req.path, { checkRequest, checkHost });
+    const forbidden = check?.(c.req.raw);
+    if (forbidden === undefined) return await next();
+    deps.logger.warn("Rejected request", { path: c.req.path, reason: forbidden.message });
+    return apiErrorResponse(forbidden);
+  });
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
-  app.get("/readyz", (c) => {
+  app.get("/readyz", async (c) => {
     const ready = deps.ready();
-    return c.json({ status: ready ? "ready" : "starting" }, ready ? 200 : 503);
+    const exposed = await deps.anonymousExposed?.() ?? false;
+    return c.json({
+      status: ready ? "ready" : "starting",
+      anonymousExposed: exposed,
+      ...(exposed ? { warning: "Serving anonymous callers on a non-loopback address" } : {}),
+    }, ready ? 200 : 503);
   });
   const serveMcpAt = (request: Request, env: AppEnv | undefined, server: string) => {
     const address = addressOf(env?.remoteAddr);
@@ -57,24 +82,55 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
   };
   app.all("/mcp", (c) => serveMcpAt(c.req.raw, c.env, DEFAULT_SERVER));
   app.all("/mcp/:server", (c) => serveMcpAt(c.req.raw, c.env, c.req.param("server")));
-  if (deps.auth !== undefined) {
-    const auth = deps.auth;
-    app.get(METADATA_PATH, (c) => auth.metadata(c.req.raw, ""));
-    app.get(
-      `${METADATA_PATH}/*`,
-      (c) => auth.metadata(c.req.raw, c.req.path.slice(METADATA_PATH.length)),
-    );
-  }
+  if (deps.auth !== undefined) app.route(METADATA_PATH, createMetadataApp(deps.auth));
   if (deps.admin !== undefined) app.route("/admin", deps.admin);
   if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
   if (deps.demoApi) app.route("/demo", createDemoApi());
-  app.notFound((c) => c.json({ error: "Not found" }, 404));
+  // Why here: Hono answers unmatched paths with the root app's handler, sub-apps' are not asked.
+  app.notFound((c) =>
+    checkFor(c.req.path, { checkRequest, checkHost }) === undefined
+      ? c.json({ error: "Not found" }, 404)
+      : apiNotFound()
+  );
   app.onError((error, c) => {
     const requestId = crypto.randomUUID();
     deps.logger.error("Unhandled HTTP error", { requestId, path: c.req.path, error });
     return c.json({ error: `Internal error: see gateway log for request ${requestId}` }, 500);
   });
   return app;
+}
+
+/**
+ * The check a path gets before routing: Origin and Host for the admin plane, Host only for the
+ * public well-known documents. `/mcp` runs the Origin and Host check itself, to answer in
+ * JSON-RPC.
+ */
+function checkFor(
+  path: string,
+  checks: { checkRequest: Check; checkHost: Check },
+): Check | undefined {
+  if (underPrefix(path, "/admin") || underPrefix(path, "/metrics")) return checks.checkRequest;
+  if (underPrefix(path, "/.well-known")) return checks.checkHost;
+  return undefined;
+}
+
+function underPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * `/.well-known/oauth-protected-resource` (the `/mcp` document, also at `…/mcp`) and
+ * `…/mcp/{name}` per virtual server, readable from any origin: browser-based MCP clients fetch
+ * them before they hold a token.
+ */
+function createMetadataApp(auth: HttpAuth): Hono<{ Bindings: AppEnv }> {
+  const wellKnown = new Hono<{ Bindings: AppEnv }>();
+  // Why "*" and no credentials: the documents are public and carry nothing per caller.
+  wellKnown.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"], maxAge: 600 }));
+  wellKnown.get("/", (c) => auth.metadata(c.req.raw, DEFAULT_SERVER));
+  wellKnown.get("/mcp", (c) => auth.metadata(c.req.raw, DEFAULT_SERVER));
+  wellKnown.get("/mcp/:server", (c) => auth.metadata(c.req.raw, c.req.param("server")));
+  return wellKnown;
 }
 
 function addressOf(addr: Deno.Addr | undefined): string | undefined {
@@ -90,10 +146,7 @@ function anonymousAt(address: string | undefined, server: string): Caller | Resp
 async function serveMcp(
   request: Request,
   resolveCaller: () => Promise<Caller | Response>,
-  { deps, checkRequest }: {
-    deps: AppDeps;
-    checkRequest: (request: Request) => GatewayError | undefined;
-  },
+  { deps, checkRequest }: { deps: AppDeps; checkRequest: Check },
 ): Promise<Response> {
   const forbidden = checkRequest(request);
   if (forbidden) {
@@ -107,18 +160,39 @@ async function serveMcp(
   if (!/^application\/json\b/i.test(contentType)) {
     return edgeErrorResponse(
       new GatewayError(
-        "INVALID_REQUEST",
+        "UNSUPPORTED_MEDIA_TYPE",
         "Unsupported media type: send Content-Type: application/json",
       ),
-      null,
-      415,
     );
   }
   try {
     const body = await readJsonRpcBody(request, deps.maxBodyBytes);
+    if (!acceptsJsonAndStream(request) && isModernPost(request, body)) {
+      return edgeErrorResponse(
+        new GatewayError(
+          "NOT_ACCEPTABLE",
+          "Not acceptable: send Accept: application/json, text/event-stream",
+        ),
+        (body as { id?: unknown }).id,
+      );
+    }
     return await deps.mcp.fetch(request, { caller, parsedBody: body });
   } catch (error) {
     if (error instanceof GatewayError) return edgeErrorResponse(error);
     throw error;
   }
+}
+
+/**
+ * Whether `Accept` lists both media types a 2026-07-28 POST must accept (the answer is JSON or an
+ * SSE stream, the server's choice). Ranges with `q=0` are refused ones; wildcards do not count.
+ */
+function acceptsJsonAndStream(request: Request): boolean {
+  const accepted = new Set<string>();
+  for (const range of (request.headers.get("accept") ?? "").split(",")) {
+    const [type = "", ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    const refused = params.some((param) => /^q=0(\.0{0,3})?$/.test(param.replace(/\s+/g, "")));
+    if (!refused) accepted.add(type);
+  }
+  return accepted.has("application/json") && accepted.has("text/event-stream");
 }

@@ -3,12 +3,23 @@
  * a `Caller` (or `Principal`), or an HTTP 401 with `WWW-Authenticate` pointing at the OAuth
  * protected resource metadata (RFC 9728), which this file also serves, so MCP clients following
  * the MCP authorization spec find the authorization server by themselves.
+ *
+ * The documents are built from configuration only: `resourceUrl` when set, else the origin of a
+ * `Host` header the allowlist vouches for (never a `Host` nobody checked). `/mcp` points at the
+ * root document, `/mcp/{name}` at its own, whose `resource` is exactly that endpoint's URL
+ * (RFC 9728 §3.3).
  */
 
-import type { Authenticator, Caller, Policy, Principal } from "../auth/mod.ts";
+import {
+  type Authenticator,
+  type Caller,
+  DEFAULT_SERVER,
+  type Policy,
+  type Principal,
+} from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { edgeErrorResponse } from "./responses.ts";
+import { apiErrorResponse, edgeErrorResponse } from "./responses.ts";
 
 /** What edge authentication needs. */
 export interface HttpAuthOptions {
@@ -16,8 +27,13 @@ export interface HttpAuthOptions {
   /** The policy in force (it reloads; read it per request). */
   policy: () => Policy;
   logger: Logger;
-  /** This gateway's canonical MCP URL (`https://mcp.example.com/mcp`); else from the request. */
+  /** This gateway's canonical MCP URL (`https://mcp.example.com/mcp`). */
   resourceUrl?: string;
+  /**
+   * Without `resourceUrl`: the origin a request reached the gateway at when its `Host` header is
+   * vouched for (`createTrustedOrigin`), else undefined.
+   */
+  trustedOrigin: (request: Request) => string | undefined;
   /** The OIDC issuer clients get tokens from, named in the metadata document. */
   issuer?: string;
 }
@@ -30,10 +46,10 @@ export interface HttpAuth {
     address: string | undefined,
     server: string,
   ): Promise<Caller | Response>;
-  /** The administrator of an admin API request, or the response refusing it. */
+  /** The administrator of an admin API request, or the (admin-shaped) response refusing it. */
   adminPrincipal(request: Request, address: string | undefined): Promise<Principal | Response>;
-  /** The RFC 9728 metadata document; `suffix` is the resource path after the well-known path. */
-  metadata(request: Request, suffix: string): Response;
+  /** The RFC 9728 metadata document of virtual server `server` (`default`: `/mcp`). */
+  metadata(request: Request, server: string): Response;
 }
 
 /** The well-known path of the protected resource metadata document. */
@@ -41,25 +57,50 @@ export const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /** Creates edge authentication. Raises nothing; failures become responses. */
 export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
-  function metadataUrl(request: Request): string {
-    const origin = options.resourceUrl ? new URL(options.resourceUrl).origin : originOf(request);
-    return `${origin}${METADATA_PATH}`;
+  function originOf(request: Request): string | undefined {
+    return options.resourceUrl === undefined
+      ? options.trustedOrigin(request)
+      : new URL(options.resourceUrl).origin;
   }
-  function refuse(request: Request, error: unknown): Response {
+  function resourceOf(request: Request, server: string): string | undefined {
+    const origin = originOf(request);
+    if (origin === undefined) return undefined;
+    const base = (options.resourceUrl ?? `${origin}/mcp`).replace(/\/+$/, "");
+    return server === DEFAULT_SERVER ? base : `${base}/${encodeURIComponent(server)}`;
+  }
+  function metadataUrl(request: Request, server: string): string | undefined {
+    const origin = originOf(request);
+    if (origin === undefined) return undefined;
+    return server === DEFAULT_SERVER
+      ? `${origin}${METADATA_PATH}`
+      : `${origin}${METADATA_PATH}/mcp/${encodeURIComponent(server)}`;
+  }
+  function challenge(request: Request, error: GatewayError, server: string): string {
+    const pointer = metadataUrl(request, server);
+    const params = pointer === undefined ? [] : [`resource_metadata="${pointer}"`];
+    if (request.headers.has("authorization")) {
+      params.push(`error="invalid_token"`, `error_description="${quoted(error)}"`);
+    }
+    return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`;
+  }
+  function refuse(
+    request: Request,
+    error: unknown,
+    { server, admin }: { server: string; admin: boolean },
+  ): Response {
     if (!(error instanceof GatewayError)) throw error;
-    if (error.code === "UNAUTHENTICATED") {
-      const presented = request.headers.has("authorization");
-      const params = [`resource_metadata="${metadataUrl(request)}"`];
-      if (presented) params.push(`error="invalid_token"`, `error_description="${quoted(error)}"`);
-      const response = edgeErrorResponse(error);
-      response.headers.set("www-authenticate", `Bearer ${params.join(", ")}`);
-      return response;
-    }
-    if (error.code === "UPSTREAM_UNAVAILABLE") {
+    const unavailable = error.code === "UPSTREAM_UNAVAILABLE";
+    if (unavailable) {
       options.logger.error("Cannot authenticate: identity provider unavailable", { error });
-      return edgeErrorResponse(error, null, 503);
     }
-    return edgeErrorResponse(error);
+    const status = unavailable ? 503 : undefined;
+    const response = admin
+      ? apiErrorResponse(error, { status })
+      : edgeErrorResponse(error, null, status);
+    if (error.code === "UNAUTHENTICATED") {
+      response.headers.set("www-authenticate", challenge(request, error, server));
+    }
+    return response;
   }
   return {
     async mcpCaller(request, address, server) {
@@ -73,7 +114,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
         if (error instanceof GatewayError) {
           options.logger.info("MCP request refused", { reason: error.message, address });
         }
-        return refuse(request, error);
+        return refuse(request, error, { server, admin: false });
       }
       // Why: a virtual server the caller may not use answers exactly like one that does not
       // exist, so callers cannot enumerate endpoints they are denied.
@@ -90,20 +131,30 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
         if (error instanceof GatewayError) {
           options.logger.warn("Admin request refused", { reason: error.message, address });
         }
-        return refuse(request, error);
+        return refuse(request, error, { server: DEFAULT_SERVER, admin: true });
       }
     },
-    metadata(request, suffix) {
-      const origin = options.resourceUrl ? new URL(options.resourceUrl).origin : originOf(request);
-      const resource = suffix === "" || suffix === "/"
-        ? options.resourceUrl ?? `${origin}/mcp`
-        : `${origin}${suffix}`;
+    metadata(request, server) {
+      const resource = resourceOf(request, server);
+      if (resource === undefined) {
+        return apiErrorResponse(
+          new GatewayError(
+            "NOT_FOUND",
+            "Not found: protected resource metadata needs NEXUS_RESOURCE_URL or NEXUS_ALLOWED_HOSTS",
+          ),
+        );
+      }
+      // Why: a document built from a Host header (even a vouched-for one) must not be stored by
+      // a shared cache and served to clients that came in under another name.
+      const cache: Record<string, string> = options.resourceUrl === undefined
+        ? { "cache-control": "private, max-age=300", vary: "Host" }
+        : { "cache-control": "public, max-age=300" };
       return Response.json({
         resource,
         authorization_servers: options.issuer === undefined ? [] : [options.issuer],
         bearer_methods_supported: ["header"],
         resource_name: "Nexus MCP gateway",
-      }, { headers: { "cache-control": "public, max-age=300" } });
+      }, { headers: cache });
     },
   };
 }
@@ -111,10 +162,6 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
 /** The 404 every unknown (or not permitted) endpoint answers. */
 export function notFound(): Response {
   return Response.json({ error: "Not found" }, { status: 404 });
-}
-
-function originOf(request: Request): string {
-  return new URL(request.url).origin;
 }
 
 function quoted(error: GatewayError): string {

@@ -1,9 +1,13 @@
 /**
  * A tiny REST API served under `/demo`, the backend of the example tools in `tools/`, so a fresh
- * machine with no network can make a real HTTP tool call. Disable with `demoApi: false`.
+ * machine with no network can make a real HTTP tool call. Disable with `demoApi: false`. Bodies go
+ * through the same capped reader as `/admin` (64 KiB).
  */
 
 import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { GatewayError } from "../errors.ts";
+import { API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
 
 /** Builds the demo routes: echo, tickets, time. */
 export function createDemoApi(now: () => Date = () => new Date()): Hono {
@@ -15,14 +19,12 @@ export function createDemoApi(now: () => Date = () => new Date()): Hono {
     return c.json({ message: upper ? message.toUpperCase() : message, upper });
   });
   demo.post("/tickets", async (c) => {
-    let body: unknown;
+    let body: Record<string, unknown>;
     try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: "body must be JSON" }, 400);
-    }
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      return c.json({ error: "body must be a JSON object" }, 400);
+      body = await readJsonObject(c.req.raw, API_MAX_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return c.json({ error: error.message }, error.mapping.http as ContentfulStatusCode);
     }
     return c.json({ id: `T-${nextTicket++}`, status: "open", ...body }, 201);
   });

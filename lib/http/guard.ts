@@ -1,6 +1,7 @@
 /**
- * DNS-rebinding protection: the `Origin` and `Host` headers of a request to the MCP endpoint are
- * checked against allowlists before anything runs.
+ * CSRF and DNS-rebinding protection: the `Origin` and `Host` headers of a request to `/mcp`,
+ * `/admin` or `/metrics` are checked against allowlists before anything runs; `/.well-known` gets
+ * the `Host` check only (its documents are public).
  */
 
 import { GatewayError } from "../errors.ts";
@@ -30,17 +31,52 @@ export function createRequestGuard(
   options: GuardOptions,
 ): (request: Request) => GatewayError | undefined {
   const origins = new Set(options.allowedOrigins.map(normalizeOrigin));
-  const hosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
+  const checkHost = createHostGuard(options);
   return function checkRequest(request: Request): GatewayError | undefined {
     const origin = request.headers.get("origin");
     if (origin !== null && !originAllowed(origin, origins, options.loopback)) {
       return new GatewayError("ORIGIN_FORBIDDEN", `Forbidden: origin not allowed: ${origin}`);
     }
+    return checkHost(request);
+  };
+}
+
+/**
+ * Returns a check that answers `ORIGIN_FORBIDDEN` for a foreign `Host` (any `Origin` passes).
+ * @throws nothing; the check returns the error instead.
+ */
+export function createHostGuard(
+  options: GuardOptions,
+): (request: Request) => GatewayError | undefined {
+  const hosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
+  return function checkHost(request: Request): GatewayError | undefined {
     const host = request.headers.get("host");
     if (!hostAllowed(host, hosts, options.loopback)) {
       return new GatewayError("ORIGIN_FORBIDDEN", `Forbidden: host not allowed: ${host ?? ""}`);
     }
     return undefined;
+  };
+}
+
+/**
+ * The origin (`http://localhost:8080`) a request reached the gateway at, when its `Host` header is
+ * one the allowlist (or, on loopback, the local names) vouches for; `undefined` when the header
+ * is absent, foreign, or not checked at all (a non-loopback gateway without `allowedHosts`).
+ * Raises nothing.
+ */
+export function createTrustedOrigin(
+  options: GuardOptions,
+): (request: Request) => string | undefined {
+  const hosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
+  return function trustedOrigin(request: Request): string | undefined {
+    if (hosts.size === 0 && !options.loopback) return undefined;
+    const host = request.headers.get("host");
+    if (host === null || !hostAllowed(host, hosts, options.loopback)) return undefined;
+    try {
+      return new URL(`${new URL(request.url).protocol}//${host}`).origin;
+    } catch {
+      return undefined;
+    }
   };
 }
 

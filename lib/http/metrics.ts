@@ -9,6 +9,8 @@ import { GatewayError } from "../errors.ts";
 import { authenticateAdmin } from "./admin.ts";
 import type { AppEnv } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
+import type { Logger } from "../log.ts";
+import { apiErrorHandler } from "./responses.ts";
 
 /** Label names to values of one sample; values may hold any text (they are escaped). */
 export type MetricLabels = Readonly<Record<string, string>>;
@@ -40,6 +42,8 @@ export type MetricFamily =
 export interface MetricsDeps {
   /** The admin authentication `/admin` uses. */
   auth: HttpAuth;
+  /** Where a failing `collect()` is logged (the answer names only a request id). */
+  logger: Logger;
   /** Reads every metric family at scrape time. */
   collect: () => readonly MetricFamily[] | Promise<readonly MetricFamily[]>;
 }
@@ -51,8 +55,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * Builds the `/metrics` sub-app (mounted at `/metrics`). Raises nothing: refusals are answered
- * like `/admin`'s (401/403), a failing `collect()` reaches the app's error handler (500).
+ * Builds the `/metrics` sub-app (mounted at `/metrics`). Raises nothing: refusals and a failing
+ * `collect()` (500) are answered in the admin error shape, like `/admin`'s.
  */
 export function createMetricsApp(deps: MetricsDeps): Hono<{ Bindings: AppEnv }> {
   const app = new Hono<{ Bindings: AppEnv }>();
@@ -65,6 +69,7 @@ export function createMetricsApp(deps: MetricsDeps): Hono<{ Bindings: AppEnv }> 
       "cache-control": "no-store",
     });
   });
+  app.onError(apiErrorHandler(deps.logger, "Metrics scrape"));
   return app;
 }
 

@@ -4,7 +4,13 @@
  */
 
 export { type AppDeps, type AppEnv, createApp } from "./app.ts";
-export { type GuardOptions, isLoopbackAddress } from "./guard.ts";
+/**
+ * `createTrustedOrigin()`: the origin of a request whose `Host` the allowlist vouches for, else
+ * undefined (what the RFC 9728 documents are built from without `resourceUrl`); raises nothing.
+ */
+export { createTrustedOrigin, type GuardOptions, isLoopbackAddress } from "./guard.ts";
+/** The error body of `/admin`, `/metrics` and `/.well-known`: `{ error: { code, message, requestId } }`. */
+export type { ApiErrorBody } from "./responses.ts";
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */

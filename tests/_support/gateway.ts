@@ -312,12 +312,12 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 10_000): P
 }
 
 /**
- * POSTs over a plain TCP socket, for headers `fetch` will not send as given (`Host`); returns the
- * status and the body text. `Connection: close` ends the exchange.
+ * POSTs (or sends `method`) over a plain TCP socket, for headers `fetch` will not send as given
+ * (`Host`); returns the status and the body text. `Connection: close` ends the exchange.
  */
 export async function postOverSocket(
   url: string,
-  options: { headers: Record<string, string>; body: string },
+  options: { headers: Record<string, string>; body: string; method?: string },
 ): Promise<{ status: number; body: string }> {
   const target = new URL(url);
   const bytes = new TextEncoder().encode(options.body);
@@ -327,7 +327,10 @@ export async function postOverSocket(
     "connection": "close",
   }).map(([name, value]) => `${name}: ${value}\r\n`).join("");
   const conn = await Deno.connect({ hostname: target.hostname, port: Number(target.port) });
-  const request = new TextEncoder().encode(`POST ${target.pathname} HTTP/1.1\r\n${head}\r\n`);
+  const method = options.method ?? "POST";
+  const request = new TextEncoder().encode(
+    `${method} ${target.pathname} HTTP/1.1\r\n${head}\r\n`,
+  );
   await conn.write(request);
   await conn.write(bytes);
   const text = await new Response(conn.readable).text();

@@ -91,14 +91,25 @@ Deno.test("admin requests need an admin key or the admin group; client keys are 
   assert.equal((await auth.authenticate(`Bearer ${outsider}`)).name, "agent");
 });
 
-Deno.test("the admin API is anonymous only on an unauthenticated loopback gateway", async () => {
+Deno.test("the admin API is never anonymous: without an admin key it names the command", async () => {
   await using store = await openTestStore("sqlite");
   const repo = createApiKeyRepo(store.db);
   const apiKeys = createApiKeyVerifier(repo, { cacheTtlMs: 0 });
   const auth = createAuthenticator({ apiKeys, anonymousAllowed: true });
-  assert.equal((await auth.authenticateAdmin(null, "127.0.0.1")).kind, "anonymous");
+  assert.equal((await auth.authenticate(null, "127.0.0.1")).kind, "anonymous", "MCP still is");
+  await assert.rejects(
+    auth.authenticateAdmin(null, "127.0.0.1"),
+    (error) =>
+      error instanceof GatewayError && error.code === "UNAUTHENTICATED" &&
+      error.message.includes("nexus clients create NAME --admin"),
+  );
   await issueApiKey(repo, "ops", { scope: "admin" });
-  await assert.rejects(auth.authenticateAdmin(null, "127.0.0.1"), codeOf("UNAUTHENTICATED"));
+  await assert.rejects(
+    auth.authenticateAdmin(null, "127.0.0.1"),
+    (error) =>
+      error instanceof GatewayError && error.code === "UNAUTHENTICATED" &&
+      !error.message.includes("--admin"),
+  );
   const grouped = createAuthenticator({ apiKeys, adminGroup: "g", anonymousAllowed: true });
   await assert.rejects(grouped.authenticateAdmin(null), codeOf("UNAUTHENTICATED"));
 });

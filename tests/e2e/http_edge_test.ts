@@ -1,6 +1,7 @@
 /**
  * What the gateway subprocess answers at its HTTP edge before a message reaches a tool: foreign
- * Origin and Host, oversized bodies, malformed JSON, batches and unknown methods, for both eras.
+ * Origin and Host, oversized bodies, malformed JSON or UTF-8, batches, a 2026-07-28 `Accept`
+ * without both media types, and unknown methods, for both eras.
  */
 
 import assert from "node:assert/strict";
@@ -121,6 +122,30 @@ Deno.test("gateway subprocess rejects bad requests at the HTTP edge for both era
         });
       });
 
+      await t.step(
+        `${era} raw client: a body that is not UTF-8 gets -32700, runs nothing`,
+        async () => {
+          const before = upstream.hits();
+          // Why a valid call with one 0xff byte in a string: decoded leniently it would run.
+          const call = { ...callHit, params: { ...callHit.params, arguments: { note: "@" } } };
+          const [head = "", tail = ""] = JSON.stringify(rpcBody(era, call)).split("@");
+          const encoder = new TextEncoder();
+          const body = new Uint8Array([...encoder.encode(head), 0xff, ...encoder.encode(tail)]);
+          const response = await fetch(gateway.mcpUrl, {
+            method: "POST",
+            headers: rpcHeaders(era, callHit),
+            body,
+          });
+          const answer = await readRpcResponse(response);
+          assert.equal(response.status, 400);
+          assert.deepEqual(answer.error, {
+            code: -32700,
+            message: "Parse error: request body is not valid UTF-8",
+          });
+          assert.equal(upstream.hits(), before);
+        },
+      );
+
       await t.step(`${era} raw client: a JSON-RPC batch gets 400 with -32600`, async () => {
         const ping = { id: 9, method: "ping" };
         const batch = JSON.stringify([rpcBody(era, ping), rpcBody(era, { ...ping, id: 10 })]);
@@ -128,6 +153,22 @@ Deno.test("gateway subprocess rejects bad requests at the HTTP edge for both era
         assert.equal(answer.status, 400);
         assert.equal((answer.body.error as { code: number }).code, -32600);
       });
+
+      if (era === "2026-07-28") {
+        await t.step(`${era} raw client: Accept without both media types gets 406`, async () => {
+          for (const accept of ["text/html", "application/json", "text/event-stream", "*/*"]) {
+            const before = upstream.hits();
+            const answer = await post(gateway.mcpUrl, JSON.stringify(rpcBody(era, callHit)), {
+              ...rpcHeaders(era, callHit),
+              accept,
+            });
+            assert.equal(answer.status, 406, accept);
+            assert.equal(answer.body.id, callHit.id);
+            assert.equal((answer.body.error as { code: number }).code, -32600);
+            assert.equal(upstream.hits(), before, `${accept}: nothing ran`);
+          }
+        });
+      }
 
       await t.step(`${era} raw client: an unknown method gets -32601`, async () => {
         const message = { id: 11, method: "nexus/no_such_method", params: {} };

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createClientKey } from "../_support/auth_fixtures.ts";
 import { connect, createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 
 const NAME = String.raw`[a-zA-Z_:][a-zA-Z0-9_:]*`;
@@ -50,8 +51,11 @@ function parseExposition(text: string): Map<string, number> {
 }
 
 Deno.test("a call through the real gateway is counted on /metrics, and the scrape parses", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-metrics-" });
+  const env = { NEXUS_DATA_DIR: dataDir };
+  const adminKey = await createClientKey("prometheus", env, ["--admin"]);
   await using tools = await createGatewayToolsDir();
-  await using gateway = await startGateway({ toolsDir: tools.dir });
+  await using gateway = await startGateway({ toolsDir: tools.dir, env });
   let toolCount: number;
   {
     await using client = await connect("2026-07-28", gateway.mcpUrl);
@@ -59,8 +63,13 @@ Deno.test("a call through the real gateway is counted on /metrics, and the scrap
     const result = await client.callTool({ name: "text_stats", arguments: { text: "one two" } });
     assert.notEqual(result.isError, true);
   }
-  const response = await fetch(`${gateway.url}/metrics`);
-  assert.equal(response.status, 200, "anonymous like /admin: no keys, loopback");
+  const anonymous = await fetch(`${gateway.url}/metrics`);
+  assert.equal(anonymous.status, 401, "never anonymous, loopback or not");
+  await anonymous.body?.cancel();
+  const response = await fetch(`${gateway.url}/metrics`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4\b/);
   const samples = parseExposition(await response.text());
   assert.equal(samples.get('nexus_tool_calls_total{tool="text_stats",outcome="ok"}'), 1);
@@ -75,4 +84,7 @@ Deno.test("a call through the real gateway is counted on /metrics, and the scrap
   assert.equal(samples.get("nexus_cache_hits_total"), 0);
   assert.equal(samples.get("nexus_rate_limit_denied_total"), 0);
   assert.ok([...samples.keys()].some((key) => key.startsWith('nexus_build_info{version="')));
+  assert.equal(samples.get("nexus_anonymous_exposed"), 0, "loopback: never exposed");
+  await gateway.stop();
+  await Deno.remove(dataDir, { recursive: true });
 });

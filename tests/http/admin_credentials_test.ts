@@ -32,7 +32,7 @@ async function adminApp() {
   const app = createAdminApp({
     auth,
     logger: silentLogger,
-    routes: { "/credentials": createAdminCredentialRoutes(vault, { logger: silentLogger }) },
+    routes: { "/credentials": createAdminCredentialRoutes(vault) },
   });
   const request = (method: string, path: string, body?: unknown, key = "admin-ok") =>
     app.request(`/credentials${path}`, {
@@ -79,7 +79,7 @@ Deno.test("admin credentials API: set, list, show, rotate, test and delete, neve
   assert.equal((await request("DELETE", "/svc")).status, 204);
   const missing = await request("DELETE", "/svc");
   assert.equal(missing.status, 404);
-  assert.equal((await json(missing)).code, "NOT_FOUND");
+  assert.equal((await json(missing)).error.code, "NOT_FOUND");
   for (const text of texts) {
     assert.ok(!text.includes(SECRET), `a response carries the secret: ${text}`);
   }
@@ -95,7 +95,7 @@ Deno.test("admin credentials API refuses unauthenticated callers and bad bodies"
   );
   const noSecret = await request("PUT", "/x", { kind: "bearer" });
   assert.equal(noSecret.status, 400);
-  assert.match((await noSecret.json()).error, /"secret" is required/);
+  assert.match((await noSecret.json()).error.message, /"secret" is required/);
   const badKind = await request("PUT", "/x", { kind: "magic", secret: SECRET });
   assert.equal(badKind.status, 400);
   assert.equal((await request("GET", "/nope")).status, 404);

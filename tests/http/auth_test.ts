@@ -19,6 +19,8 @@ import {
   createAdminClientRoutes,
   createApp,
   createHttpAuth,
+  createTrustedOrigin,
+  type GuardOptions,
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
@@ -28,6 +30,7 @@ import { openTestStore } from "../store/_stores.ts";
 
 const AUDIENCE = "http://localhost/mcp";
 const METADATA = "http://localhost/.well-known/oauth-protected-resource";
+const LOCAL = { host: "localhost" };
 
 /** An MCP service stand-in that answers with the caller it was given. */
 function echoMcp(): McpService {
@@ -39,7 +42,9 @@ function echoMcp(): McpService {
   };
 }
 
-async function setup(options: { policy?: Policy } = {}) {
+async function setup(
+  options: { policy?: Policy; guard?: GuardOptions; resourceUrl?: string } = {},
+) {
   const store = await openTestStore("sqlite");
   const idp = await startOidcProvider(AUDIENCE);
   const keyRepo = createApiKeyRepo(store.db);
@@ -55,11 +60,14 @@ async function setup(options: { policy?: Policy } = {}) {
   });
   const authenticator = createAuthenticator({ apiKeys, jwt, anonymousAllowed: true });
   const policy = options.policy ?? createPolicy({});
+  const guard = options.guard ?? { allowedOrigins: [], allowedHosts: [], loopback: true };
   const auth = createHttpAuth({
     authenticator,
     policy: () => policy,
     logger: silentLogger,
     issuer: idp.issuer,
+    resourceUrl: options.resourceUrl,
+    trustedOrigin: createTrustedOrigin(guard),
   });
   const auditRepo = createAuditRepo(store.db);
   const admin = createAdminApp({
@@ -80,7 +88,7 @@ async function setup(options: { policy?: Policy } = {}) {
   const app = createApp({
     mcp: echoMcp(),
     logger: silentLogger,
-    guard: { allowedOrigins: [], allowedHosts: [], loopback: true },
+    guard,
     maxBodyBytes: 1 << 20,
     demoApi: false,
     ready: () => true,
@@ -133,14 +141,15 @@ Deno.test("an invalid token gets 401 with error=invalid_token", async () => {
 
 Deno.test("the metadata document names this resource and the authorization server", async () => {
   await using env = await setup();
-  const root = await (await env.app.request(METADATA)).json();
+  const root = await (await env.app.request(METADATA, { headers: LOCAL })).json();
   assert.deepEqual(root, {
     resource: AUDIENCE,
     authorization_servers: [env.idp.issuer],
     bearer_methods_supported: ["header"],
     resource_name: "Nexus MCP gateway",
   });
-  const suffixed = await (await env.app.request(`${METADATA}/mcp/support`)).json();
+  const suffixed = await (await env.app.request(`${METADATA}/mcp/support`, { headers: LOCAL }))
+    .json();
   assert.equal(suffixed.resource, "http://localhost/mcp/support");
 });
 
@@ -177,10 +186,13 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
   await using env = await setup();
   const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
   const adminHeaders = {
+    ...LOCAL,
     authorization: `Bearer ${adminKey.reveal()}`,
     "content-type": "application/json",
   };
-  assert.equal((await env.app.request("http://localhost/admin/clients")).status, 401);
+  const anonymous = await env.app.request("http://localhost/admin/clients", { headers: LOCAL });
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
   const created = await env.app.request("http://localhost/admin/clients", {
     method: "POST",
     headers: adminHeaders,
@@ -190,7 +202,7 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
   const { key, keyId } = await created.json();
   assert.match(key, /^nxk_/);
   const clientOnAdmin = await env.app.request("http://localhost/admin/clients", {
-    headers: { authorization: `Bearer ${key}` },
+    headers: { ...LOCAL, authorization: `Bearer ${key}` },
   });
   assert.equal(clientOnAdmin.status, 401, "a client key is no admin credential");
   await clientOnAdmin.body?.cancel();
@@ -215,7 +227,7 @@ Deno.test("the admin API issues and revokes client keys, effective at once", asy
 Deno.test("the admin audit endpoint filters and rejects bad queries", async () => {
   await using env = await setup();
   const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
-  const headers = { authorization: `Bearer ${adminKey.reveal()}` };
+  const headers = { ...LOCAL, authorization: `Bearer ${adminKey.reveal()}` };
   const base = {
     clientId: "key:1",
     clientKind: "api_key",
@@ -246,4 +258,101 @@ Deno.test("the admin audit endpoint filters and rejects bad queries", async () =
   const stats = await (await env.app.request("http://localhost/admin/audit/stats", { headers }))
     .json();
   assert.equal(stats.dropped, 0);
+});
+
+Deno.test("the metadata refuses a foreign Host but any Origin may read it (CORS)", async () => {
+  await using env = await setup();
+  const rebound = await env.app.request(METADATA, { headers: { host: "evil.example" } });
+  assert.equal(rebound.status, 403);
+  assert.equal((await rebound.json()).error.code, "ORIGIN_FORBIDDEN");
+  const browser = await env.app.request(METADATA, {
+    headers: { ...LOCAL, origin: "https://client.example" },
+  });
+  assert.equal(browser.status, 200);
+  assert.equal(browser.headers.get("access-control-allow-origin"), "*");
+  assert.equal((await browser.json()).resource, AUDIENCE);
+  const preflight = await env.app.request(`${METADATA}/mcp/support`, {
+    method: "OPTIONS",
+    headers: {
+      ...LOCAL,
+      origin: "https://client.example",
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "mcp-protocol-version",
+    },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+  assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /GET/);
+  assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /mcp-protocol-version/);
+});
+
+Deno.test("a 401 on /mcp/{name} points at that server's own document, whose resource is its URL", async () => {
+  await using env = await setup();
+  const refused = await env.app.request(post("/mcp/support"));
+  assert.equal(refused.status, 401);
+  await refused.body?.cancel();
+  const pointer = /resource_metadata="([^"]+)"/.exec(
+    refused.headers.get("www-authenticate") ?? "",
+  )?.[1];
+  assert.equal(pointer, `${METADATA}/mcp/support`);
+  const document = await (await env.app.request(pointer, { headers: LOCAL })).json();
+  assert.equal(document.resource, "http://localhost/mcp/support", "RFC 9728 §3.3: exact match");
+  assert.deepEqual(document.authorization_servers, [env.idp.issuer]);
+  const root = await env.app.request(post("/mcp"));
+  assert.match(root.headers.get("www-authenticate") ?? "", new RegExp(`"${METADATA}"`));
+  await root.body?.cancel();
+  const unknown = await env.app.request(`${METADATA}/elsewhere`, { headers: LOCAL });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+Deno.test("the metadata comes from resourceUrl, never from the request's Host", async () => {
+  await using env = await setup({ resourceUrl: "https://mcp.example.com/mcp" });
+  const response = await env.app.request(`${METADATA}/mcp/support`, {
+    headers: { host: "127.0.0.1:9999" },
+  });
+  assert.equal(response.headers.get("cache-control"), "public, max-age=300");
+  assert.equal((await response.json()).resource, "https://mcp.example.com/mcp/support");
+  const refused = await env.app.request(post("/mcp/support"));
+  assert.match(
+    refused.headers.get("www-authenticate") ?? "",
+    /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp\/support"/,
+  );
+  await refused.body?.cancel();
+});
+
+Deno.test("a Host nobody checks never reaches the metadata or the 401 pointer", async () => {
+  await using env = await setup({
+    guard: { allowedOrigins: [], allowedHosts: [], loopback: false },
+  });
+  const document = await env.app.request(
+    "http://evil.example/.well-known/oauth-protected-resource",
+    {
+      headers: { host: "evil.example" },
+    },
+  );
+  assert.equal(document.status, 404);
+  assert.doesNotMatch(await document.text(), /evil/);
+  const refused = await env.app.request(
+    new Request("http://evil.example/mcp", {
+      method: "POST",
+      headers: { host: "evil.example", "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    }),
+  );
+  assert.equal(refused.status, 401);
+  assert.equal(refused.headers.get("www-authenticate"), "Bearer");
+  await refused.body?.cancel();
+});
+
+Deno.test("a document built from a vouched-for Host is not stored by shared caches", async () => {
+  await using env = await setup({
+    guard: { allowedOrigins: [], allowedHosts: ["gw.example"], loopback: false },
+  });
+  const response = await env.app.request("http://gw.example/.well-known/oauth-protected-resource", {
+    headers: { host: "gw.example:8443" },
+  });
+  assert.equal(response.headers.get("cache-control"), "private, max-age=300");
+  assert.equal(response.headers.get("vary"), "Host");
+  assert.equal((await response.json()).resource, "http://gw.example:8443/mcp");
 });

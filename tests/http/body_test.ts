@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GatewayError } from "../../lib/errors.ts";
-import { readJsonRpcBody } from "../../lib/http/body.ts";
+import { readCapped, readJsonObject, readJsonRpcBody } from "../../lib/http/body.ts";
 
 function post(body: BodyInit, headers: Record<string, string> = {}): Request {
   return new Request("http://127.0.0.1/mcp", { method: "POST", body, headers });
@@ -46,4 +46,26 @@ Deno.test("readJsonRpcBody() stops reading a streamed body past the limit", asyn
 Deno.test("readJsonRpcBody() rejects a declared Content-Length over the limit unread", async () => {
   const request = post("x".repeat(10), { "content-length": "999999" });
   assert.equal(await codeOf(readJsonRpcBody(request, 1024)), "PAYLOAD_TOO_LARGE");
+});
+
+Deno.test("readJsonRpcBody() answers a body that is not valid UTF-8 with PARSE_ERROR", async () => {
+  // Why these bytes: a lenient decoder turns 0xff into U+FFFD and the message would run.
+  const bytes = new Uint8Array([
+    ...new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"'),
+    0xff,
+    ...new TextEncoder().encode('"}}'),
+  ]);
+  assert.equal(await codeOf(readJsonRpcBody(post(bytes), 1024)), "PARSE_ERROR");
+  const overlong = new Uint8Array([0x22, 0xc0, 0xaf, 0x22]); // "/" as a forbidden overlong form
+  assert.equal(await codeOf(readCapped(post(overlong), 1024)), "PARSE_ERROR");
+});
+
+Deno.test("readJsonObject() reads one JSON object through the same cap", async () => {
+  assert.deepEqual(await readJsonObject(post('{"a":1}'), 1024), { a: 1 });
+  assert.equal(await codeOf(readJsonObject(post("[1]"), 1024)), "INVALID_INPUT");
+  assert.equal(await codeOf(readJsonObject(post("{bad"), 1024)), "PARSE_ERROR");
+  assert.equal(
+    await codeOf(readJsonObject(post(`"${"x".repeat(2000)}"`), 1024)),
+    "PAYLOAD_TOO_LARGE",
+  );
 });

@@ -13,9 +13,11 @@ import {
 } from "../../lib/auth/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import {
+  type ApiErrorBody,
   createApp,
   createHttpAuth,
   createMetricsApp,
+  createTrustedOrigin,
   escapeLabelValue,
   type MetricFamily,
   renderMetrics,
@@ -141,34 +143,49 @@ async function setup(options: { anonymousAllowed: boolean; collect?: () => Metri
     anonymousAllowed: options.anonymousAllowed,
   });
   const policy = createPolicy({});
-  const auth = createHttpAuth({ authenticator, policy: () => policy, logger: silentLogger });
+  const guard = { allowedOrigins: [], allowedHosts: [], loopback: true };
+  const auth = createHttpAuth({
+    authenticator,
+    policy: () => policy,
+    logger: silentLogger,
+    trustedOrigin: createTrustedOrigin(guard),
+  });
   const app = createApp({
     mcp: idleMcp(),
     logger: silentLogger,
-    guard: { allowedOrigins: [], allowedHosts: [], loopback: true },
+    guard,
     maxBodyBytes: 1 << 20,
     demoApi: false,
     ready: () => true,
     auth,
-    metrics: createMetricsApp({ auth, collect: options.collect ?? (() => FAMILIES) }),
+    metrics: createMetricsApp({
+      auth,
+      logger: silentLogger,
+      collect: options.collect ?? (() => FAMILIES),
+    }),
   });
-  const scrape = (token?: string) =>
+  const scrape = (token?: string, headers: Record<string, string> = {}) =>
     app.request("http://localhost/metrics", {
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      headers: {
+        host: "localhost",
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...headers,
+      },
     });
   return { store, keyRepo, scrape, [Symbol.asyncDispose]: () => store[Symbol.asyncDispose]() };
 }
 
-Deno.test("/metrics is anonymous while the admin API is (no authentication, loopback)", async () => {
+Deno.test("/metrics is never anonymous: with no admin key it answers 401 naming the command", async () => {
   await using env = await setup({ anonymousAllowed: true });
   const response = await env.scrape();
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4\b/);
-  assert.equal(response.headers.get("cache-control"), "no-store");
-  assert.equal(await response.text(), renderMetrics(FAMILIES));
+  assert.equal(response.status, 401);
+  const body = await response.json() as ApiErrorBody;
+  assert.equal(body.error.code, "UNAUTHENTICATED");
+  assert.match(body.error.message, /nexus clients create NAME --admin/);
+  assert.match(body.error.requestId, /^[0-9a-f-]{36}$/);
 });
 
-Deno.test("/metrics needs an admin key once one exists: no token and client keys get 401", async () => {
+Deno.test("/metrics needs an admin key: no token and client keys get 401", async () => {
   await using env = await setup({ anonymousAllowed: true });
   const { key: adminKey } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
   const { key: clientKey } = await issueApiKey(env.keyRepo, "agent");
@@ -184,7 +201,25 @@ Deno.test("/metrics needs an admin key once one exists: no token and client keys
   await wrong.body?.cancel();
   const admin = await env.scrape(adminKey.reveal());
   assert.equal(admin.status, 200);
-  assert.match(await admin.text(), /^# HELP nexus_tool_calls_total /);
+  assert.match(admin.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4\b/);
+  assert.equal(admin.headers.get("cache-control"), "no-store");
+  assert.equal(await admin.text(), renderMetrics(FAMILIES));
+});
+
+Deno.test("/metrics refuses a foreign Origin and a foreign Host (DNS rebinding), key or not", async () => {
+  await using env = await setup({ anonymousAllowed: true });
+  const { key } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
+  const attempts: Record<string, string>[] = [
+    { origin: "http://evil.example" },
+    { host: "evil.example" },
+    { host: "evil.example", origin: "http://evil.example" },
+  ];
+  for (const headers of attempts) {
+    const response = await env.scrape(key.reveal(), headers);
+    assert.equal(response.status, 403, JSON.stringify(headers));
+    const body = await response.json() as ApiErrorBody;
+    assert.equal(body.error.code, "ORIGIN_FORBIDDEN");
+  }
 });
 
 Deno.test("/metrics refuses anonymous scrapes off loopback even without any key", async () => {
@@ -194,14 +229,19 @@ Deno.test("/metrics refuses anonymous scrapes off loopback even without any key"
   await response.body?.cancel();
 });
 
-Deno.test("a failing collect() answers 500 without its message", async () => {
+Deno.test("a failing collect() answers 500 in the admin error shape, without its message", async () => {
   await using env = await setup({
     anonymousAllowed: true,
     collect: () => {
       throw new Error("store password=hunter2 unreachable");
     },
   });
-  const response = await env.scrape();
+  const { key } = await issueApiKey(env.keyRepo, "ops", { scope: "admin" });
+  const response = await env.scrape(key.reveal());
   assert.equal(response.status, 500);
-  assert.doesNotMatch(await response.text(), /hunter2/);
+  const text = await response.text();
+  assert.doesNotMatch(text, /hunter2/);
+  const body = JSON.parse(text) as ApiErrorBody;
+  assert.equal(body.error.code, "INTERNAL");
+  assert.match(body.error.message, new RegExp(body.error.requestId));
 });
