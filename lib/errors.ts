@@ -13,6 +13,7 @@ export type ErrorCode =
   | "INVALID_PARAMS"
   | "INVALID_INPUT"
   | "NOT_FOUND"
+  | "CONFLICT"
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "ORIGIN_FORBIDDEN"
@@ -55,6 +56,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   // model can read which field was wrong and correct itself.
   INVALID_INPUT: { jsonRpc: -32602, http: 400, toolResult: true },
   NOT_FOUND: { jsonRpc: -32602, http: 404, toolResult: false },
+  CONFLICT: { jsonRpc: -32602, http: 409, toolResult: false },
   UNAUTHENTICATED: { jsonRpc: -32001, http: 401, toolResult: false },
   FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
   ORIGIN_FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },

@@ -65,7 +65,7 @@ function fromRow(row: Row): ApiKeyRow {
 }
 
 function nameTaken(name: string): GatewayError {
-  return new GatewayError("INVALID_INPUT", `Cannot create client "${name}": it already has a key`);
+  return new GatewayError("CONFLICT", `Cannot create client "${name}": it already has a key`);
 }
 
 function createPgRepo(sql: Sql): ApiKeyRepo {

@@ -104,7 +104,11 @@ for (const dialect of DIALECTS) {
       await using store = await openTestStore(dialect);
       const repo = createApiKeyRepo(store.db);
       await issueApiKey(repo, "dup");
-      for (const name of ["dup", "has space", ""]) {
+      await assert.rejects(
+        issueApiKey(repo, "dup"),
+        (error) => error instanceof GatewayError && error.code === "CONFLICT",
+      );
+      for (const name of ["has space", ""]) {
         await assert.rejects(
           issueApiKey(repo, name),
           (error) => error instanceof GatewayError && error.code === "INVALID_INPUT",

@@ -195,6 +195,11 @@ Deno.test("every admin error has one shape: code and status from the error table
       "PARSE_ERROR",
     ],
     [env.app.request(`${CLIENTS}/nobody`, { method: "DELETE", headers }), 404, "NOT_FOUND"],
+    [
+      env.app.request(CLIENTS, { method: "POST", headers, body: JSON.stringify({ name: "ops" }) }),
+      409,
+      "CONFLICT",
+    ],
     [env.app.request("http://localhost/admin/nothing", { headers }), 404, "NOT_FOUND"],
     [env.app.request(CLIENTS, { headers: { host: "localhost" } }), 401, "UNAUTHENTICATED"],
   ];
