@@ -5,7 +5,17 @@
  */
 
 /** Sets a credential's headers and query parameters on a request; raises nothing. */
-export { applyOutboundAuth, createRedactor, type OutboundAuth } from "./inject.ts";
+export { applyOutboundAuth, type OutboundAuth } from "./inject.ts";
+/**
+ * Scrubs secret values and their encodings from text, whole and at a cut edge, with no secret in
+ * a regular expression; raises nothing.
+ */
+export {
+  createRedactor,
+  MIN_PARTIAL_LENGTH,
+  MIN_REDACT_LENGTH,
+  type Redactor,
+} from "./redactor.ts";
 /** Key ring: load (INVALID_CONFIG on bad material), generate a key, add one to a key file. */
 export {
   addKeyToFile,

@@ -11,6 +11,7 @@ import { requireKeyring, type VaultContext } from "./context.ts";
 import type { OAuthConfig } from "./kinds.ts";
 import type { Material } from "./material.ts";
 import { type IssuedToken, requestToken } from "./oauth.ts";
+import { createRedactor } from "./redactor.ts";
 import { open, seal, type SealBinding } from "./seal.ts";
 
 /** A usable access token and when to stop using it. */
@@ -74,13 +75,13 @@ async function issue(
   config: OAuthConfig,
   grant: Parameters<typeof requestToken>[1],
 ): Promise<IssuedToken> {
-  const secrets = Object.values(material.secret).map((s) => s.reveal());
+  const redact = createRedactor(Object.values(material.secret).map((s) => s.reveal()));
   return await requestToken(config, grant, {
     clientSecret: material.secret.clientSecret,
     fetch: ctx.fetch,
     now: ctx.now,
     timeoutMs: ctx.tokenTimeoutMs,
-    redact: (text) => secrets.reduce((out, value) => out.replaceAll(value, "[redacted]"), text),
+    redact,
   });
 }
 
