@@ -7,7 +7,7 @@
 
 import type { Logger } from "../log.ts";
 import type { AuditRepo, AuditRow } from "../store/mod.ts";
-import { type FinishedCall, toAuditRow } from "./entry.ts";
+import { type ArgsHasher, type FinishedCall, toAuditRow } from "./entry.ts";
 
 /** Options of the audit log. */
 export interface AuditLogOptions {
@@ -15,6 +15,11 @@ export interface AuditLogOptions {
   logger: Logger;
   /** Keep redacted arguments as well as their hash. */
   includeArguments: boolean;
+  /**
+   * Hashes canonical arguments: the gateway passes an HMAC keyed from the master key; absent, an
+   * HMAC under a per-process random key ({@linkcode PROCESS_ARGS_HASH}).
+   */
+  hashArgs?: ArgsHasher;
   /** Records held before new ones are dropped. */
   bufferSize: number;
   /** Rows per append. Default 500. */
@@ -83,7 +88,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return;
     }
     try {
-      buffer.push(toAuditRow(call, { includeArguments: options.includeArguments }));
+      buffer.push(toAuditRow(call, {
+        includeArguments: options.includeArguments,
+        hashArgs: options.hashArgs,
+      }));
     } catch (error) {
       logger.error("Cannot build audit record", { requestId: call.requestId, error });
       return;

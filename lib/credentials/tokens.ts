@@ -12,7 +12,7 @@ import type { OAuthConfig } from "./kinds.ts";
 import type { Material } from "./material.ts";
 import { type IssuedToken, requestToken } from "./oauth.ts";
 import { createRedactor } from "./redactor.ts";
-import { open, seal, type SealBinding } from "./seal.ts";
+import { open, seal, SEAL_FORMAT, type SealBinding } from "./seal.ts";
 
 /** A usable access token and when to stop using it. */
 export interface TokenSet {
@@ -59,7 +59,12 @@ export async function obtainToken(
     });
     return {
       value: next,
-      write: { credentialVersion: material.version, sealed, kekVersion: kek.version },
+      write: {
+        credentialVersion: material.version,
+        sealed,
+        kekVersion: kek.version,
+        sealFormat: SEAL_FORMAT,
+      },
     };
   }, { now: ctx.now, waitMs: ctx.lockWaitMs, leaseMs: ctx.leaseMs });
 }
@@ -113,15 +118,20 @@ async function openState(
   };
 }
 
-/** The binding of a state blob: its record and the state version it is written as. */
+/**
+ * The binding of a state blob: its record, name and settings (those of the version the tokens
+ * were obtained with) and the state version it is written as.
+ */
 export function stateBinding(
-  material: { credentialId: string; version: number; config: { kind: string } },
+  material: { credentialId: string; name: string; version: number; config: { kind: string } },
   stateVersion: number,
 ): SealBinding {
   return {
     credentialId: material.credentialId,
+    name: material.name,
     version: material.version,
     kind: material.config.kind,
+    config: material.config,
     slot: "state",
     stateVersion,
   };
