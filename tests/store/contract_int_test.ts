@@ -256,4 +256,38 @@ for (const dialect of DIALECTS) {
       },
     ),
   );
+
+  Deno.test(
+    storeTest(
+      dialect,
+      "listSealedBelowFormat() lists older-format blobs with their name and settings; replaceSealed() compares the format",
+      async () => {
+        await using store = await openTestStore(dialect);
+        const repo = store.credentials;
+        const old = { ...sealedVersion("v1"), config: '{"kind":"bearer"}', sealFormat: 1 };
+        await repo.create(
+          { id: "f", name: "old-one", rotateEveryMs: null, graceMs: 0 },
+          old,
+          at(1),
+        );
+        await repo.create(
+          { id: "g", name: "new-one", rotateEveryMs: null, graceMs: 0 },
+          sealedVersion("v2"),
+          at(1),
+        );
+        const refs = await repo.listSealedBelowFormat(2, 10);
+        assert.deepEqual(
+          refs.map((r) => [r.slot, r.credentialId, r.name, r.config, r.sealFormat]),
+          [["version", "f", "old-one", '{"kind":"bearer"}', 1]],
+        );
+        const ref = refs[0]!;
+        const next = { sealed: bytes("resealed"), kekVersion: 1, sealFormat: 2 };
+        assert.equal(await repo.replaceSealed({ ...ref, sealFormat: 2 }, next), false);
+        assert.equal(await repo.replaceSealed(ref, next), true);
+        assert.equal(await repo.replaceSealed(ref, next), false, "already replaced");
+        assert.deepEqual(await repo.listSealedBelowFormat(2, 10), []);
+        assert.equal((await repo.getVersion("f", 1))?.sealFormat, 2);
+      },
+    ),
+  );
 }
