@@ -19,6 +19,7 @@ export const RULES = {
     "secret.ts": 0,
     "version.ts": 0,
     "rates.ts": 0,
+    "canonical_json.ts": 0,
     "config/": 1,
     "store/": 2,
     "credentials/": 3,

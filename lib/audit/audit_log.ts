@@ -8,7 +8,7 @@
 
 import type { Logger } from "../log.ts";
 import type { AuditRepo, AuditRow } from "../store/mod.ts";
-import { type FinishedCall, toAuditRow } from "./entry.ts";
+import { type ArgsHasher, type FinishedCall, toAuditRow } from "./entry.ts";
 import { createRefusalSampler, SAMPLE_WINDOW_MS, type SuppressedRefusals } from "./sampler.ts";
 
 /** Options of the audit log. */
@@ -17,6 +17,11 @@ export interface AuditLogOptions {
   logger: Logger;
   /** Keep redacted arguments as well as their hash. */
   includeArguments: boolean;
+  /**
+   * Hashes canonical arguments: the gateway passes an HMAC keyed from the master key; absent, an
+   * HMAC under a per-process random key ({@linkcode PROCESS_ARGS_HASH}).
+   */
+  hashArgs?: ArgsHasher;
   /** Records held before new ones are dropped. */
   bufferSize: number;
   /** Rows per append. Default 200. */
@@ -85,7 +90,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
     let row: AuditRow;
     try {
-      row = toAuditRow(call, { includeArguments: options.includeArguments });
+      row = toAuditRow(call, {
+        includeArguments: options.includeArguments,
+        hashArgs: options.hashArgs,
+      });
     } catch (error) {
       logger.error("Cannot build audit record", { requestId: call.requestId, error });
       return;

@@ -1,11 +1,13 @@
 /**
- * What one finished call becomes in the audit log: identity, endpoint, tool, a hash of the
+ * What one finished call becomes in the audit log: identity, endpoint, tool, a keyed hash of the
  * arguments (the redacted arguments themselves only when configured), outcome and facts.
  */
 
-// Why node:crypto: a plain synchronous digest; `crypto.subtle` stays with lib/credentials.
-import { createHash } from "node:crypto";
+// Why node:crypto: a synchronous HMAC for the no-master-key fallback; `crypto.subtle` and every
+// key derived from the master key stay with lib/credentials, which hands its hash in.
+import { createHmac, randomBytes } from "node:crypto";
 import type { Caller } from "../auth/mod.ts";
+import { canonicalJson } from "../canonical_json.ts";
 import { REDACTED_TEXT } from "../secret.ts";
 import type { AuditRow } from "../store/mod.ts";
 
@@ -32,8 +34,30 @@ const SENSITIVE_KEY =
   /(pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)/i;
 const MAX_ARGS_CHARS = 16_384;
 
+/**
+ * Hashes canonical argument text: HMAC-SHA-256, hex. The gateway passes one keyed from the master
+ * key (`createArgsHasher` in lib/credentials); {@linkcode PROCESS_ARGS_HASH} is the fallback.
+ */
+export type ArgsHasher = (canonical: string) => string;
+
+/**
+ * The hash without a master key: HMAC-SHA-256 under a random key made when the process starts.
+ * Why not a plain digest: a SHA-256 of low-entropy arguments is reversed by a dictionary. The
+ * cost is that equal arguments hash equally only within one process run (not across restarts or
+ * instances); configure a master key for hashes stable across both.
+ */
+export const PROCESS_ARGS_HASH: ArgsHasher = createProcessHasher();
+
+function createProcessHasher(): ArgsHasher {
+  const key = randomBytes(32);
+  return (text) => createHmac("sha256", key).update(text).digest("hex");
+}
+
 /** Builds the audit row of one call. Raises nothing: odd arguments are described, not thrown. */
-export function toAuditRow(call: FinishedCall, options: { includeArguments: boolean }): AuditRow {
+export function toAuditRow(
+  call: FinishedCall,
+  options: { includeArguments: boolean; hashArgs?: ArgsHasher },
+): AuditRow {
   const redacted = redact(call.args);
   const canonical = canonicalJson(redacted);
   const { principal } = call.caller;
@@ -45,9 +69,9 @@ export function toAuditRow(call: FinishedCall, options: { includeArguments: bool
     clientKind: principal.kind,
     server: call.caller.server,
     tool: call.toolName.slice(0, 256),
-    // Why the redacted form: a hash of a low-entropy secret (a PIN, a password) could be reversed
-    // by guessing; hashing after redaction keeps the hash useful for grouping and safe to keep.
-    argsHash: createHash("sha256").update(canonical).digest("hex"),
+    // Why the redacted form, keyed: a hash of low-entropy arguments (a PIN, a password) could be
+    // reversed by guessing; the key and the redaction keep it useful for grouping and safe to keep.
+    argsHash: (options.hashArgs ?? PROCESS_ARGS_HASH)(canonical),
     args: options.includeArguments ? truncate(canonical) : null,
     outcome: call.outcome === "ok" ? (call.isError ? "tool_error" : "ok") : "error",
     errorCode: call.outcome === "ok" ? null : call.outcome,
@@ -73,18 +97,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** JSON with object keys sorted, so equal arguments hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).sort();
-    const record = value as Record<string, unknown>;
-    return `{${
-      keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")
-    }}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+export { canonicalJson };
 
 function truncate(text: string): string {
   return text.length <= MAX_ARGS_CHARS ? text : `${text.slice(0, MAX_ARGS_CHARS)}…[truncated]`;

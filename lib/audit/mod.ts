@@ -20,7 +20,14 @@ export {
   SAMPLE_WINDOW_MS,
   type SuppressedRefusals,
 } from "./sampler.ts";
-/** `toAuditRow()` builds one record (arguments hashed, redacted); raises nothing. */
-export { canonicalJson, type FinishedCall, redact, toAuditRow } from "./entry.ts";
+/** `toAuditRow()` builds one record (arguments hashed with a keyed hash, redacted); raises nothing. */
+export {
+  type ArgsHasher,
+  canonicalJson,
+  type FinishedCall,
+  PROCESS_ARGS_HASH,
+  redact,
+  toAuditRow,
+} from "./entry.ts";
 /** `parseSince()` reads `15m` / `7d` / a date as epoch ms; raises INVALID_INPUT. */
 export { parseSince } from "./since.ts";

@@ -1,16 +1,26 @@
 /**
- * Scrubbing a call's outcome of its credential's secrets: every text block, every string inside
- * structured content, and the message and string data of an error, before any of it reaches the
- * client, the model or a log.
+ * Scrubbing a call's outcome of its credential's secrets: every text block, every key, string,
+ * number and boolean inside structured content, and the message and string data of an error,
+ * before any of it reaches the client, the cache, the model or a log. The HTTP backend also
+ * scrubs the whole upstream body before it cuts anything (see `http/response.ts`); this pass runs
+ * on every outcome as well.
  */
 
+import type { Redactor } from "../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
 import type { ContentBlock, JsonValue, ToolResult } from "../registry/types.ts";
+import { REDACTED_TEXT } from "../secret.ts";
+
+/** A redactor that changes nothing, for calls without a credential. */
+export const NO_REDACTION: Redactor = Object.assign((text: string) => text, {
+  cut: (text: string) => text,
+  matches: () => false,
+});
 
 /** Awaits a call and redacts its result, or its error, with `redact`. */
 export async function redactOutcome(
   outcome: Promise<ToolResult>,
-  redact: (text: string) => string,
+  redact: Redactor,
 ): Promise<ToolResult> {
   try {
     return redactResult(await outcome, redact);
@@ -19,8 +29,8 @@ export async function redactOutcome(
   }
 }
 
-/** A copy of `result` with every string redacted. */
-export function redactResult(result: ToolResult, redact: (text: string) => string): ToolResult {
+/** A copy of `result` with every string, key, number and boolean that holds a secret redacted. */
+export function redactResult(result: ToolResult, redact: Redactor): ToolResult {
   const content = result.content.map((block) => redactBlock(block, redact));
   const out: ToolResult = { ...result, content };
   if (result.structuredContent !== undefined) {
@@ -32,17 +42,53 @@ export function redactResult(result: ToolResult, redact: (text: string) => strin
   return out;
 }
 
-function redactBlock(block: ContentBlock, redact: (text: string) => string): ContentBlock {
-  return block.type === "text" ? { ...block, text: redact(block.text) } : block;
+function redactBlock(block: ContentBlock, redact: Redactor): ContentBlock {
+  switch (block.type) {
+    case "text":
+      return { ...block, text: redact(block.text) };
+    case "resource_link":
+      return { ...block, uri: redact(block.uri), name: redact(block.name) };
+    case "image":
+      return block;
+  }
 }
 
-function redactJson(value: JsonValue, redact: (text: string) => string): JsonValue {
+/**
+ * `value` with secrets scrubbed from every string and key; a number or boolean whose text holds a
+ * secret (a numeric token echoed as a JSON number) becomes the string `[redacted]`.
+ */
+export function redactJson(value: JsonValue, redact: Redactor): JsonValue {
   if (typeof value === "string") return redact(value);
+  if (typeof value === "number" || typeof value === "boolean") {
+    return redact.matches(String(value)) ? REDACTED_TEXT : value;
+  }
   if (Array.isArray(value)) return value.map((item) => redactJson(item, redact));
-  if (value === null || typeof value !== "object") return value;
+  if (value === null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [redact(key), redactJson(item, redact)]),
   );
+}
+
+/**
+ * A `JSON.parse` reviver that scrubs while parsing, so nothing is lost to a later cut or to
+ * number precision: strings and keys are redacted, and a number or boolean whose source text
+ * holds a secret becomes the string `[redacted]` (its source text, not its parsed value, is
+ * checked: a 20-digit numeric secret does not survive `Number` intact).
+ */
+export function scrubbingReviver(
+  redact: Redactor,
+): (key: string, value: unknown, context?: { source?: string }) => unknown {
+  return function scrub(_key, value, context) {
+    if (typeof value === "string") return redact(value);
+    if (typeof value === "number" || typeof value === "boolean") {
+      return redact.matches(context?.source ?? String(value)) ? REDACTED_TEXT : value;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+    const keys = Object.keys(value);
+    if (!keys.some((key) => redact.matches(key))) return value;
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(keys.map((key) => [redact(key), record[key]]));
+  };
 }
 
 /**
@@ -50,7 +96,7 @@ function redactJson(value: JsonValue, redact: (text: string) => string): JsonVal
  * is dropped (it may quote the request). Anything else passes through: it becomes `INTERNAL` with
  * no text for the client, and the log redacts `Secret`s itself.
  */
-export function redactError(error: unknown, redact: (text: string) => string): unknown {
+export function redactError(error: unknown, redact: Redactor): unknown {
   if (!isGatewayError(error)) return error;
   const data = error.data === undefined ? undefined : Object.fromEntries(
     Object.entries(error.data).map((

@@ -8,7 +8,13 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import type { Config } from "../config/mod.ts";
 import { readProcessEnv } from "../config/mod.ts";
-import { createVault, type CredentialInfo, loadKeyring, type Vault } from "../credentials/mod.ts";
+import {
+  createArgsHasher,
+  createVault,
+  type CredentialInfo,
+  loadKeyring,
+  type Vault,
+} from "../credentials/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
@@ -59,16 +65,19 @@ export interface OpenVault {
   store: Store;
   /** Whether a master key is configured (secrets can be opened). */
   hasKeyring: boolean;
+  /** The audit log's keyed argument hash, derived from the master key; absent without one. */
+  hashArgs?: (text: string) => string;
   close(): Promise<void>;
 }
 
 /**
- * Opens the vault on `store` (or on a store it opens itself) with the configured key ring.
+ * Opens the vault on `store` (or on a store it opens itself) with the configured key ring. With
+ * `reseal` (serving) and a master key, first re-seals blobs left in an older sealed format.
  * @throws GatewayError INVALID_CONFIG when the key material or the store is unusable.
  */
 export async function openVault(
   config: Config,
-  options: { logger?: Logger; store?: Store } = {},
+  options: { logger?: Logger; store?: Store; reseal?: boolean } = {},
 ): Promise<OpenVault> {
   const logger = options.logger ?? silentLogger;
   const keyring = await loadKeyring(
@@ -77,12 +86,15 @@ export async function openVault(
   );
   const store = options.store ?? await openStore(config, { logger });
   const vault = createVault({ repo: store.credentials, keyring, logger });
-  return {
-    vault,
-    store,
-    hasKeyring: keyring !== undefined,
-    close: () => options.store ? Promise.resolve() : store.close(),
-  };
+  const close = () => options.store ? Promise.resolve() : store.close();
+  if (keyring === undefined) return { vault, store, hasKeyring: false, close };
+  if (options.reseal) {
+    // Why here, awaited: the call path opens only the current format, so it runs before serving.
+    await vault.resealAll().catch((error) => {
+      logger.error("Cannot re-seal credentials in the current format", { error });
+    });
+  }
+  return { vault, store, hasKeyring: true, hashArgs: await createArgsHasher(keyring), close };
 }
 
 const HOUR_MS = 3_600_000;

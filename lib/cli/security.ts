@@ -64,7 +64,13 @@ export function policyOf(config: Config): Policy {
 export async function openSecurity(
   config: Config,
   logger: Logger,
-  options: { store: Store; configPath?: string; onPolicyChange?: () => void },
+  options: {
+    store: Store;
+    configPath?: string;
+    onPolicyChange?: () => void;
+    /** The audit log's keyed argument hash (from the master key); absent: a per-process key. */
+    hashArgs?: (text: string) => string;
+  },
 ): Promise<Security> {
   const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
   const jwt = buildJwt(config, logger);
@@ -94,7 +100,7 @@ export async function openSecurity(
     },
   });
   const auditRepo = createAuditRepo(options.store.db);
-  const audit = openAudit(config, logger, options.store);
+  const audit = openAudit(config, logger, options.store, options.hashArgs);
   const httpAuth = createHttpAuth({
     authenticator,
     policy: () => policy,
@@ -133,11 +139,17 @@ export async function openSecurity(
   };
 }
 
-/** The audit log writer on `store`, as configured. Raises nothing. */
-export function openAudit(config: Config, logger: Logger, store: Store): AuditLog {
+/** The audit log writer on `store`, as configured, hashing arguments with `hashArgs`. Raises nothing. */
+export function openAudit(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  hashArgs?: (text: string) => string,
+): AuditLog {
   return createAuditLog({
     repo: createAuditRepo(store.db),
     logger,
+    ...(hashArgs === undefined ? {} : { hashArgs }),
     includeArguments: config.auditArguments,
     bufferSize: config.auditBufferSize,
     retentionDays: config.auditRetentionDays,

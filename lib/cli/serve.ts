@@ -136,9 +136,10 @@ async function openParts(
   const store = await openStore(config, { logger });
   let security: Security | undefined;
   try {
-    const credentials = await openVault(config, { logger, store });
+    const credentials = await openVault(config, { logger, store, reseal: true });
     security = await openSecurity(config, logger, {
       store,
+      hashArgs: credentials.hashArgs,
       configPath: options.configPath,
       onPolicyChange: options.onChange,
     });

@@ -20,7 +20,7 @@ export async function serveStdio(config: Config, logger: Logger): Promise<number
   let registry;
   let credentials: OpenVault | undefined;
   try {
-    credentials = await openVault(config, { logger });
+    credentials = await openVault(config, { logger, reseal: true });
     registry = await openRegistry(config, logger, { port: config.port, onSwap: () => notify() });
   } catch (error) {
     logger.error("Cannot start", { error });
@@ -29,7 +29,7 @@ export async function serveStdio(config: Config, logger: Logger): Promise<number
   }
   const vault = credentials.vault;
   const limits = openLimits(config, logger);
-  const audit = openAudit(config, logger, credentials.store);
+  const audit = openAudit(config, logger, credentials.store, credentials.hashArgs);
   const stdio = serveMcpStdio({
     snapshot: registry.current,
     logger,

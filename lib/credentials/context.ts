@@ -46,8 +46,8 @@ export function credentialNotFound(name: string): GatewayError {
   return new GatewayError("NOT_FOUND", `Credential not found: "${name}"`);
 }
 
-/** The settings stored with a version. */
-export function configOf(version: CredentialVersionRow): KindConfig {
+/** The settings stored with a version (parsed as stored; the sealed blob authenticates them). */
+export function configOf(version: Pick<CredentialVersionRow, "config">): KindConfig {
   return JSON.parse(version.config) as KindConfig;
 }
 
@@ -65,16 +65,16 @@ export async function openVersion(
   if (stored === undefined) {
     throw new GatewayError("NOT_FOUND", `Credential "${row.name}" has no version ${version}`);
   }
+  const config = configOf(stored);
   const plaintext = await open(stored.sealed, {
     credentialId: row.id,
+    name: row.name,
     version,
     kind: stored.kind,
+    config,
     slot: "secret",
   }, keyring);
   const plain = JSON.parse(new TextDecoder().decode(plaintext)) as PlainSecret;
   plaintext.fill(0);
-  return createMaterial(
-    { credentialId: row.id, name: row.name, version, config: configOf(stored) },
-    plain,
-  );
+  return createMaterial({ credentialId: row.id, name: row.name, version, config }, plain);
 }

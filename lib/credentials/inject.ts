@@ -4,19 +4,17 @@
  * (and their common encodings) from whatever comes back.
  */
 
-import { REDACTED_TEXT, Secret } from "../secret.ts";
+import { Secret } from "../secret.ts";
 import { toBase64 } from "./keyring.ts";
+import { createRedactor, type Redactor } from "./redactor.ts";
 
 /** Headers and query parameters to add to one backend request, and how to scrub its answers. */
 export interface OutboundAuth {
   readonly headers: ReadonlyArray<readonly [string, Secret]>;
   readonly query: ReadonlyArray<readonly [string, Secret]>;
   /** Replaces every secret value in use (and its encodings) with `[redacted]`. */
-  readonly redact: (text: string) => string;
+  readonly redact: Redactor;
 }
-
-/** Shortest value the redactor matches: shorter ones would scrub ordinary text. */
-export const MIN_REDACT_LENGTH = 4;
 
 /**
  * Sets the credential's headers (replacing a tool's own header of the same name) and query
@@ -50,45 +48,6 @@ export function createOutboundAuth(parts: {
     query: parts.query ?? [],
     redact: createRedactor(values),
   };
-}
-
-/**
- * A function replacing each value, and its URL-encoded, form-encoded, JSON-escaped, base64 and
- * base64url forms, with `[redacted]`. Values shorter than {@linkcode MIN_REDACT_LENGTH} are skipped.
- */
-export function createRedactor(values: readonly string[]): (text: string) => string {
-  const needles = new Set<string>();
-  for (const value of values) {
-    for (const form of encodingsOf(value)) {
-      if (form.length >= MIN_REDACT_LENGTH) needles.add(form);
-    }
-  }
-  if (needles.size === 0) return (text) => text;
-  // Why: longest first, so "Basic <base64>" is not left half-replaced by a shorter needle.
-  const sorted = [...needles].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(sorted.map(escapeRegExp).join("|"), "g");
-  return (text) => text.replace(pattern, REDACTED_TEXT);
-}
-
-function encodingsOf(value: string): string[] {
-  const bytes = new TextEncoder().encode(value);
-  const base64 = toBase64(bytes);
-  const forms = [
-    value,
-    encodeURIComponent(value),
-    new URLSearchParams({ v: value }).toString().slice(2),
-    JSON.stringify(value).slice(1, -1),
-    base64,
-    base64.replace(/=+$/, ""),
-    base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
-  ];
-  // Why: a lower-case percent-encoding is the same value to a server; upstreams echo either.
-  forms.push(forms[1]!.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-  return forms;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** A Secret holding `prefix + value`, for header values such as `Bearer <token>`. */

@@ -11,12 +11,23 @@ import { GatewayError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Secret } from "../secret.ts";
 
-/** One loaded KEK. */
+/**
+ * One loaded KEK. The master key itself is only ever HKDF input: every use gets its own key
+ * derived under a distinct label (see `README.md`), so no key serves two algorithms.
+ */
 export interface Kek {
   readonly version: number;
-  /** 16 hex digits: HMAC-SHA-256 of a fixed label under the key; names the key, reveals nothing. */
+  /** 16 hex digits derived under `nexus kek fingerprint v2`; names the key, reveals nothing. */
   readonly fingerprint: string;
+  /** The AES-256-GCM key that wraps data keys (format 2), derived under `nexus kek wrap v2`. */
   readonly key: CryptoKey;
+  /** HKDF-SHA-256 over the master key; derive only through {@linkcode deriveBits}. */
+  readonly hkdf: CryptoKey;
+  /**
+   * Format 1 (before derived keys): the master key used directly as the wrap key, and its
+   * fingerprint, an HMAC of `nexus kek fingerprint v1` under it. Only re-sealing reads these.
+   */
+  readonly legacy: { readonly fingerprint: string; readonly key: CryptoKey };
 }
 
 /** The loaded KEKs. */
@@ -39,7 +50,13 @@ export interface KeySource {
 }
 
 const KEY_BYTES = 32;
-const FINGERPRINT_LABEL = new TextEncoder().encode("nexus kek fingerprint v1");
+const LEGACY_FINGERPRINT_LABEL = new TextEncoder().encode("nexus kek fingerprint v1");
+/** HKDF labels (`info`) of every key derived from a KEK; each purpose has its own. */
+export const KDF_LABELS = {
+  fingerprint: "nexus kek fingerprint v2",
+  wrap: "nexus kek wrap v2",
+  auditArgs: "nexus audit args v1",
+} as const;
 const MIN_RELOAD_INTERVAL_MS = 1000;
 
 /** A fresh random 32-byte key as base64, usable as `NEXUS_MASTER_KEY`. */
@@ -169,23 +186,55 @@ async function importAll(keys: ParsedKey[], source: string): Promise<Kek[]> {
   if (keys.length === 0) throw badKey(source, "no key found");
   const keks: Kek[] = [];
   for (const { version, raw } of keys) {
-    const fingerprint = await fingerprintOf(raw);
-    // Why: non-extractable, so no code path (and no heap dump of a CryptoKey) can export it.
-    const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, [
-      "wrapKey",
-      "unwrapKey",
+    // Why: non-extractable, so no code path (and no heap dump of a CryptoKey) can export them.
+    const hkdf = await crypto.subtle.importKey("raw", raw, "HKDF", false, [
+      "deriveBits",
+      "deriveKey",
     ]);
+    const legacy = {
+      fingerprint: await legacyFingerprintOf(raw),
+      key: await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["wrapKey", "unwrapKey"]),
+    };
     raw.fill(0);
-    keks.push({ version, fingerprint, key });
+    const key = await crypto.subtle.deriveKey(
+      hkdfParams(KDF_LABELS.wrap),
+      hkdf,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["wrapKey", "unwrapKey"],
+    );
+    const fingerprint = toHex(await deriveBits({ hkdf }, KDF_LABELS.fingerprint, 8));
+    keks.push({ version, fingerprint, key, hkdf, legacy });
   }
   return keks;
 }
 
-async function fingerprintOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
+/**
+ * `length` bytes derived from `kek` by HKDF-SHA-256 (RFC 5869, empty salt) under `label`, which
+ * must be one of {@linkcode KDF_LABELS}: one label per purpose keeps derived keys independent.
+ */
+export async function deriveBits(
+  kek: Pick<Kek, "hkdf">,
+  label: string,
+  length: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.deriveBits(hkdfParams(label), kek.hkdf, length * 8));
+}
+
+function hkdfParams(label: string): HkdfParams {
+  return {
+    name: "HKDF",
+    hash: "SHA-256",
+    salt: new Uint8Array(0),
+    info: new TextEncoder().encode(label),
+  };
+}
+
+async function legacyFingerprintOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
   const hmac = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, FINGERPRINT_LABEL));
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, LEGACY_FINGERPRINT_LABEL));
   return toHex(mac.subarray(0, 8));
 }
 

@@ -1,12 +1,14 @@
 /**
- * KEK rotation: re-wraps every data key that is not under the primary KEK, online. Ciphertexts
- * stay as they are; each blob is replaced with a compare-and-swap, so a concurrent change (a
- * rotation, a token refresh) wins and the blob is simply listed again or is already current.
+ * Bringing stored blobs up to date, online: `rewrapAll` re-wraps every data key that is not under
+ * the primary KEK (key rotation), `resealAll` re-seals every blob in an older sealed format (the
+ * format-2 migration). Current-format ciphertexts stay as they are; each blob is replaced with a
+ * compare-and-swap, so a concurrent change (a rotation, a token refresh) wins and the blob is
+ * simply listed again or is already current.
  */
 
-import { requireKeyring, type VaultContext } from "./context.ts";
-import { rewrap, type SealBinding } from "./seal.ts";
 import type { SealedRef } from "../store/mod.ts";
+import { configOf, requireKeyring, type VaultContext } from "./context.ts";
+import { rewrap, SEAL_FORMAT, type SealBinding } from "./seal.ts";
 
 /** What a re-wrap run did. */
 export interface RewrapReport {
@@ -19,11 +21,21 @@ export interface RewrapReport {
   inUse: number[];
 }
 
+/** What a re-seal run did. */
+export interface ResealReport {
+  /** Blobs now sealed in the current format. */
+  resealed: number;
+  /** Blobs that changed during the run and were re-listed. */
+  raced: number;
+  /** Blobs that did not open (each logged with its credential); left as they are. */
+  failed: number;
+}
+
 const BATCH = 100;
 const MAX_ROUNDS = 10_000;
 
 /**
- * Re-wraps all data keys under the primary KEK.
+ * Re-wraps all data keys under the primary KEK (re-sealing any older-format blob on the way).
  * @throws GatewayError INVALID_CONFIG without a keyring; INTERNAL when a blob does not open.
  */
 export async function rewrapAll(ctx: VaultContext): Promise<RewrapReport> {
@@ -36,7 +48,8 @@ export async function rewrapAll(ctx: VaultContext): Promise<RewrapReport> {
     if (refs.length === 0) break;
     for (const ref of refs) {
       const blob = await rewrap(ref.sealed, bindingOf(ref), keyring, primary);
-      if (await ctx.repo.replaceSealed(ref, blob, primary.version)) rewrapped++;
+      const next = { sealed: blob, kekVersion: primary.version, sealFormat: SEAL_FORMAT };
+      if (await ctx.repo.replaceSealed(ref, next)) rewrapped++;
       else raced++;
     }
   }
@@ -45,14 +58,64 @@ export async function rewrapAll(ctx: VaultContext): Promise<RewrapReport> {
   return { kekVersion: primary.version, rewrapped, raced, inUse };
 }
 
-function bindingOf(ref: SealedRef): SealBinding {
+/**
+ * Re-seals every blob in an older format in the current one under the primary KEK, binding the
+ * name and settings its row has now. A blob that does not open is logged and skipped (it fails
+ * on use as it would have); the others are still re-sealed.
+ * @throws GatewayError INVALID_CONFIG without a keyring.
+ */
+export async function resealAll(ctx: VaultContext): Promise<ResealReport> {
+  const keyring = requireKeyring(ctx);
+  const report: ResealReport = { resealed: 0, raced: 0, failed: 0 };
+  const skipped = new Set<string>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const refs = (await ctx.repo.listSealedBelowFormat(SEAL_FORMAT, BATCH + skipped.size))
+      .filter((ref) => !skipped.has(refKey(ref)));
+    if (refs.length === 0) break;
+    for (const ref of refs) {
+      const primary = keyring.primary();
+      let blob: Uint8Array;
+      try {
+        blob = await rewrap(ref.sealed, bindingOf(ref), keyring, primary);
+      } catch (error) {
+        skipped.add(refKey(ref));
+        report.failed++;
+        ctx.logger.error("Cannot re-seal credential", {
+          name: ref.name,
+          version: ref.version,
+          error,
+        });
+        continue;
+      }
+      const next = { sealed: blob, kekVersion: primary.version, sealFormat: SEAL_FORMAT };
+      if (await ctx.repo.replaceSealed(ref, next)) report.resealed++;
+      else report.raced++;
+    }
+  }
+  if (report.resealed + report.raced + report.failed > 0) {
+    ctx.logger.info("Credentials re-sealed in the current format", {
+      format: SEAL_FORMAT,
+      ...report,
+    });
+  }
+  return report;
+}
+
+function refKey(ref: SealedRef): string {
   return ref.slot === "version"
-    ? { credentialId: ref.credentialId, version: ref.version, kind: ref.kind, slot: "secret" }
-    : {
-      credentialId: ref.credentialId,
-      version: ref.version,
-      kind: ref.kind,
-      slot: "state",
-      stateVersion: ref.stateVersion,
-    };
+    ? `${ref.credentialId}/${ref.version}`
+    : `${ref.credentialId}/state/${ref.stateVersion}`;
+}
+
+function bindingOf(ref: SealedRef): SealBinding {
+  const record = {
+    credentialId: ref.credentialId,
+    name: ref.name,
+    version: ref.version,
+    kind: ref.kind,
+    config: configOf(ref),
+  };
+  return ref.slot === "version"
+    ? { ...record, slot: "secret" }
+    : { ...record, slot: "state", stateVersion: ref.stateVersion };
 }

@@ -11,7 +11,8 @@ import { requireKeyring, type VaultContext } from "./context.ts";
 import type { OAuthConfig } from "./kinds.ts";
 import type { Material } from "./material.ts";
 import { type IssuedToken, requestToken } from "./oauth.ts";
-import { open, seal, type SealBinding } from "./seal.ts";
+import { createRedactor } from "./redactor.ts";
+import { open, seal, SEAL_FORMAT, type SealBinding } from "./seal.ts";
 
 /** A usable access token and when to stop using it. */
 export interface TokenSet {
@@ -58,7 +59,12 @@ export async function obtainToken(
     });
     return {
       value: next,
-      write: { credentialVersion: material.version, sealed, kekVersion: kek.version },
+      write: {
+        credentialVersion: material.version,
+        sealed,
+        kekVersion: kek.version,
+        sealFormat: SEAL_FORMAT,
+      },
     };
   }, { now: ctx.now, waitMs: ctx.lockWaitMs, leaseMs: ctx.leaseMs });
 }
@@ -74,13 +80,13 @@ async function issue(
   config: OAuthConfig,
   grant: Parameters<typeof requestToken>[1],
 ): Promise<IssuedToken> {
-  const secrets = Object.values(material.secret).map((s) => s.reveal());
+  const redact = createRedactor(Object.values(material.secret).map((s) => s.reveal()));
   return await requestToken(config, grant, {
     clientSecret: material.secret.clientSecret,
     fetch: ctx.fetch,
     now: ctx.now,
     timeoutMs: ctx.tokenTimeoutMs,
-    redact: (text) => secrets.reduce((out, value) => out.replaceAll(value, "[redacted]"), text),
+    redact,
   });
 }
 
@@ -112,15 +118,20 @@ async function openState(
   };
 }
 
-/** The binding of a state blob: its record and the state version it is written as. */
+/**
+ * The binding of a state blob: its record, name and settings (those of the version the tokens
+ * were obtained with) and the state version it is written as.
+ */
 export function stateBinding(
-  material: { credentialId: string; version: number; config: { kind: string } },
+  material: { credentialId: string; name: string; version: number; config: { kind: string } },
   stateVersion: number,
 ): SealBinding {
   return {
     credentialId: material.credentialId,
+    name: material.name,
     version: material.version,
     kind: material.config.kind,
+    config: material.config,
     slot: "state",
     stateVersion,
   };

@@ -10,7 +10,7 @@ import { configOf, credentialNotFound, openVersion, type VaultContext } from "./
 import type { Keyring } from "./keyring.ts";
 import { isOAuthKind, type KindConfig, parseKindConfig } from "./kinds.ts";
 import { createResolver, type ResolvedCredential } from "./resolver.ts";
-import { rewrapAll, type RewrapReport } from "./rewrap.ts";
+import { resealAll, type ResealReport, rewrapAll, type RewrapReport } from "./rewrap.ts";
 import { obtainToken } from "./tokens.ts";
 import { addVersion, createCredential } from "./versions.ts";
 
@@ -81,6 +81,11 @@ export interface Vault {
   retryAfterUnauthorized(used: ResolvedCredential): Promise<ResolvedCredential | undefined>;
   /** Re-wraps every data key not under the primary KEK. */
   rewrapAll(): Promise<RewrapReport>;
+  /**
+   * Re-seals every blob in an older sealed format in the current one (binding name and
+   * settings); run at start and by `nexus migrate`. Raises INVALID_CONFIG without a master key.
+   */
+  resealAll(): Promise<ResealReport>;
   /** Credentials past their rotation policy; each is logged as a warning. */
   reportOverdue(): Promise<CredentialInfo[]>;
 }
@@ -223,6 +228,7 @@ export function createVault(options: VaultOptions): Vault {
     resolve: (name) => resolver.resolve(name),
     retryAfterUnauthorized: (used) => resolver.retryAfterUnauthorized(used),
     rewrapAll: () => rewrapAll(ctx),
+    resealAll: () => resealAll(ctx),
     async reportOverdue() {
       const overdue = (await this.list()).filter((info) => info.rotationOverdue);
       for (const info of overdue) {

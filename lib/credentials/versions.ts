@@ -4,10 +4,10 @@
  */
 
 import { GatewayError } from "../errors.ts";
-import type { CredentialRow } from "../store/mod.ts";
+import type { CredentialRow, NewCredentialVersion } from "../store/mod.ts";
 import { CREDENTIAL_NAME, requireKeyring, type VaultContext } from "./context.ts";
 import { completeConfig, type KindConfig, parseSecretInput } from "./kinds.ts";
-import { seal } from "./seal.ts";
+import { seal, SEAL_FORMAT } from "./seal.ts";
 
 /** Rotation policy fields of a credential. */
 export type Policy = Pick<CredentialRow, "rotateEveryMs" | "graceMs">;
@@ -22,7 +22,10 @@ export async function createCredential(
 ): Promise<void> {
   checkName(input.name);
   const id = crypto.randomUUID();
-  const sealed = await sealVersion(ctx, id, 1, input.config, input.secretText);
+  const sealed = await sealVersion(ctx, { credentialId: id, name: input.name, version: 1 }, {
+    config: input.config,
+    secretText: input.secretText,
+  });
   await ctx.repo.create(
     { id, name: input.name, ...input.policy },
     sealed,
@@ -42,7 +45,8 @@ export async function addVersion(
   secretText: string,
   meta: { actor: string; action: string; policy: Policy },
 ): Promise<void> {
-  const sealed = await sealVersion(ctx, row.id, row.activeVersion + 1, config, secretText);
+  const record = { credentialId: row.id, name: row.name, version: row.activeVersion + 1 };
+  const sealed = await sealVersion(ctx, record, { config, secretText });
   const added = await ctx.repo.addVersion(row.id, row.activeVersion, sealed, {
     actor: meta.actor,
     at: ctx.now(),
@@ -59,22 +63,24 @@ export async function addVersion(
 
 async function sealVersion(
   ctx: VaultContext,
-  credentialId: string,
-  version: number,
-  config: KindConfig,
-  secretText: string,
-) {
-  const plain = parseSecretInput(config.kind, secretText);
-  const full = completeConfig(config, plain);
+  record: { credentialId: string; name: string; version: number },
+  input: { config: KindConfig; secretText: string },
+): Promise<NewCredentialVersion> {
+  const plain = parseSecretInput(input.config.kind, input.secretText);
+  const full = completeConfig(input.config, plain);
   const kek = requireKeyring(ctx).primary();
+  const config = JSON.stringify(full);
   const plaintext = new Uint8Array(new TextEncoder().encode(JSON.stringify(plain)));
-  const sealed = await seal(
-    plaintext,
-    { credentialId, version, kind: full.kind, slot: "secret" },
-    kek,
-  );
+  // Why the stored text, parsed: the binding must be what a reader will parse from the row.
+  const binding = {
+    ...record,
+    kind: full.kind,
+    config: JSON.parse(config),
+    slot: "secret" as const,
+  };
+  const sealed = await seal(plaintext, binding, kek);
   plaintext.fill(0);
-  return { kind: full.kind, config: JSON.stringify(full), sealed, kekVersion: kek.version };
+  return { kind: full.kind, config, sealed, kekVersion: kek.version, sealFormat: SEAL_FORMAT };
 }
 
 function checkName(name: string): void {

@@ -19,7 +19,7 @@ export interface AuditRow {
   /** Virtual server: `default` for `/mcp`. */
   server: string;
   tool: string;
-  /** SHA-256 (hex) of the redacted arguments in canonical JSON. */
+  /** Keyed hash (HMAC-SHA-256, hex) of the redacted arguments in canonical JSON. */
   argsHash: string;
   /** Redacted arguments as JSON, only when the gateway is configured to keep them. */
   args: string | null;

@@ -55,6 +55,7 @@ export function toVersion(row: Row): CredentialVersionRow {
     config: String(row.config),
     sealed: toBytes(row.sealed),
     kekVersion: toNumber(row.kek_version),
+    sealFormat: toNumber(row.seal_format),
     createdAt: toNumber(row.created_at),
     createdBy: String(row.created_by),
     retiredAt: toNumberOrNull(row.retired_at),
@@ -69,6 +70,7 @@ export function toState(row: Row): CredentialStateRow {
     stateVersion: toNumber(row.state_version),
     sealed: row.sealed === null ? null : toBytes(row.sealed),
     kekVersion: toNumberOrNull(row.kek_version),
+    sealFormat: toNumberOrNull(row.seal_format),
     updatedAt: toNumber(row.updated_at),
   };
 }
@@ -85,27 +87,33 @@ export function toEvent(row: Row): CredentialEventRow {
   };
 }
 
-/** A sealed version blob, for key rotation. */
+/** A sealed version blob joined with its credential's name, for key rotation and re-sealing. */
 export function toVersionRef(row: Row): SealedRef {
   return {
     slot: "version",
     credentialId: String(row.credential_id),
+    name: String(row.name),
     version: toNumber(row.version),
     kind: String(row.kind),
+    config: String(row.config),
     kekVersion: toNumber(row.kek_version),
+    sealFormat: toNumber(row.seal_format),
     sealed: toBytes(row.sealed),
   };
 }
 
-/** A sealed state blob joined with its version's kind, for key rotation. */
+/** A sealed state blob joined with its version and name, for key rotation and re-sealing. */
 export function toStateRef(row: Row): SealedRef {
   return {
     slot: "state",
     credentialId: String(row.credential_id),
+    name: String(row.name),
     version: toNumber(row.credential_version),
     kind: String(row.kind),
+    config: String(row.config),
     stateVersion: toNumber(row.state_version),
     kekVersion: toNumber(row.kek_version),
+    sealFormat: toNumber(row.seal_format),
     sealed: toBytes(row.sealed),
   };
 }

@@ -27,6 +27,8 @@ export interface CredentialVersionRow {
   config: string;
   sealed: Uint8Array;
   kekVersion: number;
+  /** The sealed format of `sealed` (as its header says); older formats are re-sealed. */
+  sealFormat: number;
   createdAt: number;
   createdBy: string;
   /** When a newer version replaced this one; its grace period starts here. */
@@ -42,6 +44,7 @@ export interface CredentialStateRow {
   stateVersion: number;
   sealed: Uint8Array | null;
   kekVersion: number | null;
+  sealFormat: number | null;
   updatedAt: number;
 }
 
@@ -62,6 +65,17 @@ export interface NewCredentialVersion {
   config: string;
   sealed: Uint8Array;
   kekVersion: number;
+  sealFormat: number;
+}
+
+/** A blob to put in place of a listed one. */
+export interface SealedReplacement {
+  /** The new blob. */
+  sealed: Uint8Array;
+  /** The KEK version its data key is wrapped under. */
+  kekVersion: number;
+  /** Its sealed format (as its header says). */
+  sealFormat: number;
 }
 
 /** Who is changing something, and when. */
@@ -72,30 +86,29 @@ export interface ChangeMeta {
   action?: string;
 }
 
+/** What a listed blob's AAD binds besides its slot: the record, its name and its settings. */
+export interface SealedRecord {
+  credentialId: string;
+  /** The credential's name, joined from `credentials`. */
+  name: string;
+  version: number;
+  kind: string;
+  /** JSON text of the version's settings. */
+  config: string;
+  kekVersion: number;
+  sealFormat: number;
+  sealed: Uint8Array;
+}
+
 /** A sealed blob somewhere in the store, with what its AAD binds, for key rotation. */
 export type SealedRef =
-  | {
-    slot: "version";
-    credentialId: string;
-    version: number;
-    kind: string;
-    kekVersion: number;
-    sealed: Uint8Array;
-  }
-  | {
-    slot: "state";
-    credentialId: string;
-    version: number;
-    kind: string;
-    stateVersion: number;
-    kekVersion: number;
-    sealed: Uint8Array;
-  };
+  | SealedRecord & { slot: "version" }
+  | SealedRecord & { slot: "state"; stateVersion: number };
 
 /** What a refresh under the lock decided: the value to return and the state to persist. */
 export interface LockedResult<T> {
   value: T;
-  write?: { credentialVersion: number; sealed: Uint8Array; kekVersion: number };
+  write?: { credentialVersion: number } & SealedReplacement;
 }
 
 /** Options for {@linkcode CredentialRepo.withRefreshLock}. */
@@ -149,8 +162,13 @@ export interface CredentialRepo {
   ): Promise<T>;
   /** Up to `limit` sealed blobs not under KEK `kekVersion`. */
   listSealedNotUnder(kekVersion: number, limit: number): Promise<SealedRef[]>;
-  /** Replaces one blob if it is still the one listed; false when it changed meanwhile. */
-  replaceSealed(ref: SealedRef, sealed: Uint8Array, kekVersion: number): Promise<boolean>;
+  /** Up to `limit` sealed blobs in a format older than `sealFormat`. */
+  listSealedBelowFormat(sealFormat: number, limit: number): Promise<SealedRef[]>;
+  /**
+   * Replaces one blob if it is still the one listed (same KEK version and format, and for state
+   * the same state version); false when it changed meanwhile.
+   */
+  replaceSealed(ref: SealedRef, next: SealedReplacement): Promise<boolean>;
   /** Distinct KEK versions that seal something in the store. */
   kekVersionsInUse(): Promise<number[]>;
 }

@@ -4,12 +4,14 @@
  * compare-and-swap on `state_version` when the new state is written.
  */
 
-import type { Sql, TransactionSql } from "postgres";
+import type { Fragment, Sql, TransactionSql } from "postgres";
 import type {
   CredentialRepo,
   CredentialStateRow,
   LockedResult,
+  NewCredentialVersion,
   RefreshLockOptions,
+  SealedRef,
 } from "./credentials.ts";
 import {
   lockTimeout,
@@ -118,11 +120,11 @@ export function createPgCredentialRepo(sql: Sql): CredentialRepo {
           const result = await fn(state);
           out.value = result.value;
           if (result.write === undefined) return;
-          const { credentialVersion, sealed, kekVersion } = result.write;
+          const { credentialVersion, sealed, kekVersion, sealFormat } = result.write;
           const written = await tx`UPDATE credential_state
             SET credential_version = ${credentialVersion}, sealed = ${sealed},
-              kek_version = ${kekVersion}, state_version = state_version + 1,
-              updated_at = ${options.now()}
+              kek_version = ${kekVersion}, seal_format = ${sealFormat},
+              state_version = state_version + 1, updated_at = ${options.now()}
             WHERE credential_id = ${id} AND state_version = ${state.stateVersion}`;
           if (written.count !== 1) throw new Error("Credential state changed under its row lock");
         });
@@ -133,23 +135,28 @@ export function createPgCredentialRepo(sql: Sql): CredentialRepo {
       return out.value as T;
     },
     async listSealedNotUnder(kekVersion, limit) {
-      const versions = await sql`SELECT credential_id, version, kind, kek_version, sealed
-        FROM credential_versions WHERE kek_version <> ${kekVersion} LIMIT ${limit}`;
-      const states = await sql`SELECT s.credential_id, s.credential_version, v.kind,
-          s.state_version, s.kek_version, s.sealed
-        FROM credential_state s JOIN credential_versions v
-          ON v.credential_id = s.credential_id AND v.version = s.credential_version
-        WHERE s.sealed IS NOT NULL AND s.kek_version <> ${kekVersion} LIMIT ${limit}`;
-      return [...versions.map(toVersionRef), ...states.map(toStateRef)].slice(0, limit);
+      return await listSealed(sql, {
+        versions: sql`v.kek_version <> ${kekVersion}`,
+        states: sql`s.kek_version <> ${kekVersion}`,
+      }, limit);
     },
-    async replaceSealed(ref, sealed, kekVersion) {
+    async listSealedBelowFormat(sealFormat, limit) {
+      return await listSealed(sql, {
+        versions: sql`v.seal_format < ${sealFormat}`,
+        states: sql`s.seal_format < ${sealFormat}`,
+      }, limit);
+    },
+    async replaceSealed(ref, next) {
+      const { sealed, kekVersion, sealFormat } = next;
       const result = ref.slot === "version"
-        ? await sql`UPDATE credential_versions SET sealed = ${sealed}, kek_version = ${kekVersion}
+        ? await sql`UPDATE credential_versions SET sealed = ${sealed}, kek_version = ${kekVersion},
+            seal_format = ${sealFormat}
           WHERE credential_id = ${ref.credentialId} AND version = ${ref.version}
-            AND kek_version = ${ref.kekVersion}`
-        : await sql`UPDATE credential_state SET sealed = ${sealed}, kek_version = ${kekVersion}
+            AND kek_version = ${ref.kekVersion} AND seal_format = ${ref.sealFormat}`
+        : await sql`UPDATE credential_state SET sealed = ${sealed}, kek_version = ${kekVersion},
+            seal_format = ${sealFormat}
           WHERE credential_id = ${ref.credentialId} AND state_version = ${ref.stateVersion}
-            AND kek_version = ${ref.kekVersion}`;
+            AND kek_version = ${ref.kekVersion} AND seal_format = ${ref.sealFormat}`;
       return result.count === 1;
     },
     async kekVersionsInUse() {
@@ -161,6 +168,26 @@ export function createPgCredentialRepo(sql: Sql): CredentialRepo {
   };
 }
 
+/** Version and state blobs matching the two conditions, with the name and settings they bind. */
+async function listSealed(
+  sql: Sql,
+  where: { versions: Fragment; states: Fragment },
+  limit: number,
+): Promise<SealedRef[]> {
+  const versions = await sql`SELECT v.credential_id, c.name, v.version, v.kind, v.config,
+      v.kek_version, v.seal_format, v.sealed
+    FROM credential_versions v JOIN credentials c ON c.id = v.credential_id
+    WHERE ${where.versions} LIMIT ${limit}`;
+  const states = await sql`SELECT s.credential_id, c.name, s.credential_version, v.kind, v.config,
+      s.state_version, s.kek_version, s.seal_format, s.sealed
+    FROM credential_state s
+      JOIN credential_versions v
+        ON v.credential_id = s.credential_id AND v.version = s.credential_version
+      JOIN credentials c ON c.id = s.credential_id
+    WHERE s.sealed IS NOT NULL AND ${where.states} LIMIT ${limit}`;
+  return [...versions.map(toVersionRef), ...states.map(toStateRef)].slice(0, limit);
+}
+
 function lockState(tx: TransactionSql, id: string) {
   return tx`SELECT * FROM credential_state WHERE credential_id = ${id} FOR UPDATE`;
 }
@@ -169,13 +196,13 @@ async function insertVersion(
   tx: TransactionSql,
   id: string,
   version: number,
-  v: { kind: string; config: string; sealed: Uint8Array; kekVersion: number },
+  v: NewCredentialVersion,
   meta: { actor: string; at: number },
 ): Promise<void> {
   await tx`INSERT INTO credential_versions (credential_id, version, kind, config, sealed,
-      kek_version, created_at, created_by)
+      kek_version, seal_format, created_at, created_by)
     VALUES (${id}, ${version}, ${v.kind}, ${v.config}, ${v.sealed}, ${v.kekVersion},
-      ${meta.at}, ${meta.actor})`;
+      ${v.sealFormat}, ${meta.at}, ${meta.actor})`;
 }
 
 async function insertEvent(

@@ -6,7 +6,12 @@
  */
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { CredentialRepo, NewCredentialVersion, RefreshLockOptions } from "./credentials.ts";
+import type {
+  CredentialRepo,
+  NewCredentialVersion,
+  RefreshLockOptions,
+  SealedRef,
+} from "./credentials.ts";
 import {
   lockTimeout,
   nameTaken,
@@ -53,13 +58,14 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
   ): void {
     run(
       `INSERT INTO credential_versions (credential_id, version, kind, config, sealed, kek_version,
-         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         seal_format, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
       version,
       v.kind,
       v.config,
       v.sealed,
       v.kekVersion,
+      v.sealFormat,
       meta.at,
       meta.actor,
     );
@@ -182,15 +188,16 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
         const state = toState(row);
         const result = await fn(state);
         if (result.write === undefined) return result.value;
-        const { credentialVersion, sealed, kekVersion } = result.write;
+        const { credentialVersion, sealed, kekVersion, sealFormat } = result.write;
         const written = await retryBusy(() =>
           run(
             `UPDATE credential_state SET credential_version = ?, sealed = ?, kek_version = ?,
-               state_version = state_version + 1, updated_at = ?
+               seal_format = ?, state_version = state_version + 1, updated_at = ?
              WHERE credential_id = ? AND lease_owner = ? AND state_version = ?`,
             credentialVersion,
             sealed,
             kekVersion,
+            sealFormat,
             options.now(),
             id,
             owner,
@@ -209,44 +216,41 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
       }
     },
     listSealedNotUnder(kekVersion, limit) {
-      const versions = all(
-        `SELECT credential_id, version, kind, kek_version, sealed FROM credential_versions
-         WHERE kek_version <> ? LIMIT ?`,
-        kekVersion,
+      return Promise.resolve(listSealed(all, ["v.kek_version <> ?", "s.kek_version <> ?"], {
+        value: kekVersion,
         limit,
-      );
-      const states = all(
-        `SELECT s.credential_id, s.credential_version, v.kind, s.state_version, s.kek_version,
-           s.sealed
-         FROM credential_state s JOIN credential_versions v
-           ON v.credential_id = s.credential_id AND v.version = s.credential_version
-         WHERE s.sealed IS NOT NULL AND s.kek_version <> ? LIMIT ?`,
-        kekVersion,
-        limit,
-      );
-      return Promise.resolve(
-        [...versions.map(toVersionRef), ...states.map(toStateRef)].slice(0, limit),
-      );
+      }));
     },
-    replaceSealed(ref, sealed, kekVersion) {
+    listSealedBelowFormat(sealFormat, limit) {
+      return Promise.resolve(listSealed(all, ["v.seal_format < ?", "s.seal_format < ?"], {
+        value: sealFormat,
+        limit,
+      }));
+    },
+    replaceSealed(ref, next) {
+      const { sealed, kekVersion, sealFormat } = next;
       const changed = ref.slot === "version"
         ? run(
-          `UPDATE credential_versions SET sealed = ?, kek_version = ?
-           WHERE credential_id = ? AND version = ? AND kek_version = ?`,
+          `UPDATE credential_versions SET sealed = ?, kek_version = ?, seal_format = ?
+           WHERE credential_id = ? AND version = ? AND kek_version = ? AND seal_format = ?`,
           sealed,
           kekVersion,
+          sealFormat,
           ref.credentialId,
           ref.version,
           ref.kekVersion,
+          ref.sealFormat,
         )
         : run(
-          `UPDATE credential_state SET sealed = ?, kek_version = ?
-           WHERE credential_id = ? AND state_version = ? AND kek_version = ?`,
+          `UPDATE credential_state SET sealed = ?, kek_version = ?, seal_format = ?
+           WHERE credential_id = ? AND state_version = ? AND kek_version = ? AND seal_format = ?`,
           sealed,
           kekVersion,
+          sealFormat,
           ref.credentialId,
           ref.stateVersion,
           ref.kekVersion,
+          ref.sealFormat,
         );
       return Promise.resolve(changed === 1);
     },
@@ -264,6 +268,37 @@ export function createSqliteCredentialRepo(db: DatabaseSync): CredentialRepo {
     ...retryingBusy(repo, { action: "use the credential store" }),
     withRefreshLock: repo.withRefreshLock,
   };
+}
+
+/**
+ * Version and state blobs matching `conditions` (fixed SQL, one `?` each, bound to `value`), with
+ * the name and settings they bind.
+ */
+function listSealed(
+  all: (text: string, ...params: SQLInputValue[]) => Row[],
+  conditions: [versions: string, states: string],
+  options: { value: number; limit: number },
+): SealedRef[] {
+  const versions = all(
+    `SELECT v.credential_id, c.name, v.version, v.kind, v.config, v.kek_version, v.seal_format,
+       v.sealed
+     FROM credential_versions v JOIN credentials c ON c.id = v.credential_id
+     WHERE ${conditions[0]} LIMIT ?`,
+    options.value,
+    options.limit,
+  );
+  const states = all(
+    `SELECT s.credential_id, c.name, s.credential_version, v.kind, v.config, s.state_version,
+       s.kek_version, s.seal_format, s.sealed
+     FROM credential_state s
+       JOIN credential_versions v
+         ON v.credential_id = s.credential_id AND v.version = s.credential_version
+       JOIN credentials c ON c.id = s.credential_id
+     WHERE s.sealed IS NOT NULL AND ${conditions[1]} LIMIT ?`,
+    options.value,
+    options.limit,
+  );
+  return [...versions.map(toVersionRef), ...states.map(toStateRef)].slice(0, options.limit);
 }
 
 /**

@@ -114,6 +114,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credential_events_name ON credential_events (credential_name, at);
     `,
   },
+  {
+    // Sealed format 2 binds each blob to its credential's name and settings. Rows from before are
+    // format 1; the vault re-seals them (online, with the master key) when the gateway starts and
+    // on `nexus migrate`, and the column says which rows are left.
+    id: "002_credential_seal_format",
+    postgres: `
+      ALTER TABLE credential_versions ADD COLUMN seal_format integer NOT NULL DEFAULT 1;
+      ALTER TABLE credential_state ADD COLUMN seal_format integer;
+      UPDATE credential_state SET seal_format = 1 WHERE sealed IS NOT NULL;
+      CREATE INDEX credential_versions_format ON credential_versions (seal_format);
+    `,
+    sqlite: `
+      ALTER TABLE credential_versions ADD COLUMN seal_format INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE credential_state ADD COLUMN seal_format INTEGER;
+      UPDATE credential_state SET seal_format = 1 WHERE sealed IS NOT NULL;
+      CREATE INDEX credential_versions_format ON credential_versions (seal_format);
+    `,
+  },
   // 010–019: auth, policies and audit add their migrations here, below this line.
   {
     id: "010_api_keys",

@@ -22,7 +22,9 @@ export type {
   LockedResult,
   NewCredentialVersion,
   RefreshLockOptions,
+  SealedRecord,
   SealedRef,
+  SealedReplacement,
 } from "./credentials.ts";
 /** API key rows (hashes only) and their repository; `insert` raises INVALID_INPUT (name taken). */
 export {

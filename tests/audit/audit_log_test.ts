@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createAuditLog, type FinishedCall, toAuditRow } from "../../lib/audit/mod.ts";
 import { createLogger } from "../../lib/log.ts";
 import type { AuditRepo, AuditRow } from "../../lib/store/mod.ts";
@@ -331,4 +332,27 @@ Deno.test("close() writes the aggregate of the minute still open", async () => {
   await audit.close();
   assert.deepEqual(store.rows.map((row) => row.outcome), ["error", "error", "suppressed"]);
   assert.equal(JSON.parse(store.rows[2]!.args!).suppressed, 5);
+});
+
+Deno.test("toAuditRow() argsHash is a keyed hash: not the plain SHA-256, stable for equal arguments", () => {
+  const args = { account: "1234", pin: 42 };
+  const canonical = '{"account":"1234","pin":42}';
+  const plain = createHash("sha256").update(canonical).digest("hex");
+  const row = toAuditRow(call(1, { args }), { includeArguments: false });
+  const again = toAuditRow(call(2, { args: { pin: 42, account: "1234" } }), {
+    includeArguments: false,
+  });
+  assert.notEqual(row.argsHash, plain, "a dictionary over plain SHA-256 would reverse it");
+  assert.equal(row.argsHash, again.argsHash);
+  assert.match(row.argsHash, /^[0-9a-f]{64}$/);
+  const seen: string[] = [];
+  const keyed = toAuditRow(call(3, { args }), {
+    includeArguments: false,
+    hashArgs: (text) => {
+      seen.push(text);
+      return "h".repeat(64);
+    },
+  });
+  assert.equal(keyed.argsHash, "h".repeat(64), "the gateway's hash is used when given");
+  assert.deepEqual(seen, [canonical]);
 });

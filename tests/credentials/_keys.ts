@@ -30,8 +30,10 @@ export async function storedRefreshToken(
   const version = await repo.getVersion(row!.id, state!.credentialVersion);
   const plain = await open(state!.sealed!, {
     credentialId: row!.id,
+    name: row!.name,
     version: state!.credentialVersion,
     kind: version!.kind,
+    config: JSON.parse(version!.config),
     slot: "state",
     stateVersion: state!.stateVersion,
   }, keyring);

@@ -1,16 +1,27 @@
 import assert from "node:assert/strict";
 import {
   addKeyToFile,
+  deriveBits,
   generateMasterKey,
+  KDF_LABELS,
   loadKeyring,
   open,
   seal,
 } from "../../lib/credentials/mod.ts";
+import { fromBase64, toHex } from "../../lib/credentials/keyring.ts";
+import { legacyFingerprint } from "./_legacy_seal.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import { Secret } from "../../lib/secret.ts";
 import { keyringOf } from "./_keys.ts";
 
-const BINDING = { credentialId: "c", version: 1, kind: "bearer", slot: "secret" } as const;
+const BINDING = {
+  credentialId: "c",
+  name: "c",
+  version: 1,
+  kind: "bearer",
+  config: { kind: "bearer" },
+  slot: "secret",
+} as const;
 
 function invalidConfig(pattern: RegExp, leaked?: string) {
   return (error: unknown) => {
@@ -82,4 +93,31 @@ Deno.test("addKeyToFile() adds the next version and reload() picks it up, old bl
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("every key derived from a KEK goes through HKDF under its own label", async () => {
+  const key = generateMasterKey();
+  const kek = (await keyringOf(key)).primary();
+  const raw = await crypto.subtle.importKey("raw", fromBase64(key), "HKDF", false, ["deriveBits"]);
+  const expected = new Uint8Array(
+    await crypto.subtle.deriveBits(
+      {
+        name: "HKDF",
+        hash: "SHA-256",
+        salt: new Uint8Array(0),
+        info: new TextEncoder().encode("nexus kek fingerprint v2"),
+      },
+      raw,
+      64,
+    ),
+  );
+  assert.equal(kek.fingerprint, toHex(expected), "the fingerprint is HKDF-derived");
+  assert.notEqual(kek.fingerprint, await legacyFingerprint(key), "not the format-1 HMAC");
+  assert.equal(kek.legacy.fingerprint, await legacyFingerprint(key));
+  const labels = Object.values(KDF_LABELS);
+  assert.equal(new Set(labels).size, labels.length, "one label per purpose");
+  const derived = await Promise.all(
+    labels.map(async (label) => toHex(await deriveBits(kek, label, 32))),
+  );
+  assert.equal(new Set(derived).size, labels.length, "distinct labels give distinct keys");
 });

@@ -10,8 +10,13 @@ import {
   generateMasterKey,
   loadKeyring,
 } from "../../lib/credentials/mod.ts";
+import { readHeader } from "../../lib/credentials/mod.ts";
+import type { GatewayError } from "../../lib/errors.ts";
+import { migrate, MIGRATIONS } from "../../lib/store/mod.ts";
 import { startOAuthServer } from "../_support/oauth_server.ts";
-import { DIALECTS, openTestStore, storeTest } from "../store/_stores.ts";
+import { DIALECTS, execSql, openTestStore, storeTest } from "../store/_stores.ts";
+import { keyringOf } from "./_keys.ts";
+import { writeLegacyRows } from "./_legacy_seal.ts";
 
 const CREDENTIALS = 20;
 
@@ -94,4 +99,45 @@ for (const dialect of DIALECTS) {
       await Deno.remove(dir, { recursive: true });
     }
   }));
+
+  Deno.test(
+    storeTest(
+      dialect,
+      "resealAll() after migration 002 re-seals format-1 rows in format 2, which then bind name and settings",
+      async () => {
+        await using store = await openTestStore(dialect, { migrate: false });
+        const before = MIGRATIONS.filter((m) => m.id !== "002_credential_seal_format");
+        await migrate(store.db, { migrations: before });
+        const key = generateMasterKey();
+        await writeLegacyRows(store, key);
+        assert.deepEqual((await migrate(store.db)).applied, ["002_credential_seal_format"]);
+        const keyring = await keyringOf(key);
+        const vault = createVault({ repo: store.credentials, keyring });
+        await assert.rejects(
+          () => vault.resolve("legacy"),
+          (e: GatewayError) => /credential "legacy" .*format 1.*nexus migrate/.test(e.message),
+        );
+        assert.equal((await store.credentials.listSealedBelowFormat(2, 10)).length, 3);
+
+        assert.deepEqual(await vault.resealAll(), { resealed: 3, raced: 0, failed: 0 });
+        assert.deepEqual(await store.credentials.listSealedBelowFormat(2, 10), []);
+        const version = await store.credentials.getVersion("c-legacy", 1);
+        assert.equal(version?.sealFormat, 2);
+        assert.equal(readHeader(version!.sealed).format, 2);
+        assert.equal((await store.credentials.readState("c-rt"))?.sealFormat, 2);
+        const fresh = createVault({ repo: store.credentials, keyring });
+        const bearer = (await fresh.resolve("legacy")).auth.headers[0]?.[1].reveal();
+        assert.equal(bearer, "Bearer tok-legacy-123");
+        const oauth = (await fresh.resolve("rt")).auth.headers[0]?.[1].reveal();
+        assert.equal(oauth, "Bearer at-legacy", "the re-sealed OAuth state opens");
+        assert.deepEqual(await vault.resealAll(), { resealed: 0, raced: 0, failed: 0 });
+
+        await execSql(store, "UPDATE credentials SET name = 'renamed' WHERE name = 'legacy'");
+        await assert.rejects(
+          () => createVault({ repo: store.credentials, keyring }).resolve("renamed"),
+          (e: GatewayError) => /the record was altered/.test(e.message),
+        );
+      },
+    ),
+  );
 }

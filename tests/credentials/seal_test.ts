@@ -1,13 +1,29 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { GatewayError } from "../../lib/errors.ts";
-import { open, readHeader, seal, type SealBinding } from "../../lib/credentials/mod.ts";
+import {
+  configDigest,
+  open,
+  readHeader,
+  seal,
+  type SealBinding,
+} from "../../lib/credentials/mod.ts";
+import { rewrap } from "../../lib/credentials/seal.ts";
+import { legacySeal } from "./_legacy_seal.ts";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { freshKeyring, keyringOf } from "./_keys.ts";
 
 const text = (value: string) => new Uint8Array(new TextEncoder().encode(value));
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const JIRA: SealBinding = { credentialId: "cred-a", version: 1, kind: "bearer", slot: "secret" };
-const OTHER: SealBinding = { credentialId: "cred-b", version: 1, kind: "bearer", slot: "secret" };
+const JIRA: SealBinding = {
+  credentialId: "cred-a",
+  name: "jira",
+  version: 1,
+  kind: "bearer",
+  config: { kind: "bearer" },
+  slot: "secret",
+};
+const OTHER: SealBinding = { ...JIRA, credentialId: "cred-b", name: "other" };
 
 function failsWith(pattern: RegExp) {
   return (error: unknown) => {
@@ -24,6 +40,7 @@ Deno.test("seal() then open() returns the plaintext for the same record", async 
   assert.equal(decode(await open(blob, JIRA, keyring)), "s3cret-token");
   assert.ok(!decode(blob).includes("s3cret"), "plaintext visible in the sealed blob");
   assert.deepEqual(readHeader(blob), {
+    format: 2,
     kekVersion: 1,
     kekFingerprint: keyring.primary().fingerprint,
   });
@@ -128,3 +145,66 @@ Deno.test("seal() never repeats an IV across 100,000 seals under one KEK", async
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("open() refuses a record whose name or settings changed, naming the credential and saying it was altered", async () => {
+  const { keyring } = await freshKeyring();
+  const oauth: SealBinding = {
+    ...JIRA,
+    kind: "oauth2_client_credentials",
+    config: {
+      kind: "oauth2_client_credentials",
+      tokenUrl: "https://idp.example/token",
+      clientId: "gateway",
+      scopes: ["read"],
+      authMethod: "client_secret_basic",
+    },
+  };
+  const blob = await seal(text("s3cret-client"), oauth, keyring.primary());
+  const reordered = {
+    ...oauth,
+    config: JSON.parse(
+      JSON.stringify(oauth.config, ["scopes", "tokenUrl", "kind", "clientId", "authMethod"]),
+    ),
+  };
+  assert.equal(
+    decode(await open(blob, reordered, keyring)),
+    "s3cret-client",
+    "key order is not a change",
+  );
+  const edits: SealBinding[] = [
+    { ...oauth, name: "other" },
+    { ...oauth, config: { ...(oauth.config as object), tokenUrl: "https://evil.example/token" } },
+    { ...oauth, config: { ...(oauth.config as object), clientId: "someone-else" } },
+    { ...oauth, config: { ...(oauth.config as object), scopes: ["read", "admin"] } },
+  ];
+  for (const edited of edits) {
+    await assert.rejects(
+      () => open(blob, edited, keyring),
+      failsWith(new RegExp(`credential "${edited.name}" .*: the record was altered`)),
+    );
+  }
+});
+
+Deno.test("configDigest() is SHA-256 over canonical JSON: sorted keys, no whitespace", async () => {
+  const expected = createHash("sha256").update('{"a":[true,"x",null],"b":{"c":1,"d":"é"}}')
+    .digest("hex");
+  assert.equal(await configDigest({ b: { d: "é", c: 1 }, a: [true, "x", null] }), expected);
+});
+
+Deno.test("a format-1 blob is refused by open() and re-sealed by rewrap() in format 2 binding name and settings", async () => {
+  const { keyring, key } = await freshKeyring();
+  const old = await legacySeal("s3cret-old", JIRA, { keyBase64: key });
+  assert.equal(readHeader(old).format, 1);
+  await assert.rejects(() => open(old, JIRA, keyring), failsWith(/format 1.*nexus migrate/));
+  const blob = await rewrap(old, JIRA, keyring, keyring.primary());
+  assert.deepEqual(readHeader(blob), {
+    format: 2,
+    kekVersion: 1,
+    kekFingerprint: keyring.primary().fingerprint,
+  });
+  assert.equal(decode(await open(blob, JIRA, keyring)), "s3cret-old");
+  await assert.rejects(
+    () => open(blob, { ...JIRA, name: "renamed" }, keyring),
+    failsWith(/the record was altered/),
+  );
+});

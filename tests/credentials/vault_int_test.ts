@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createVault, type Vault, type VaultOptions } from "../../lib/credentials/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
-import { DIALECTS, openTestStore, storeTest, type TestStore } from "../store/_stores.ts";
+import { DIALECTS, execSql, openTestStore, storeTest, type TestStore } from "../store/_stores.ts";
 import { freshKeyring } from "./_keys.ts";
 
 const HOUR = 3_600_000;
@@ -261,12 +261,62 @@ for (const dialect of DIALECTS) {
           config: '{"kind":"bearer"}',
           sealed: stolen!.sealed,
           kekVersion: 1,
+          sealFormat: 2,
         }, { actor: "attacker", at: 1 });
         await assert.rejects(
           () => createVault({ repo: store.credentials, keyring }).resolve("bear"),
           (e: GatewayError) =>
             e.code === "INTERNAL" &&
-            /version 2 \(secret\): data key does not authenticate/.test(e.message),
+            /credential "bear" .*version 2 \(secret\): the record was altered/.test(e.message),
+        );
+      },
+    ),
+  );
+
+  Deno.test(
+    storeTest(
+      dialect,
+      "a row with an edited token URL or a swapped name refuses to open, saying it was altered",
+      async () => {
+        await using store = await openTestStore(dialect);
+        const { keyring } = await freshKeyring();
+        const vault = createVault({ repo: store.credentials, keyring });
+        await setAll(vault);
+        await vault.set({
+          name: "idp",
+          kind: "oauth2_client_credentials",
+          settings: { tokenUrl: "https://idp.example/token", clientId: "gw", scopes: "read" },
+          secretText: "client-secret-1",
+          actor: "test",
+        });
+        const altered = (name: string) => (e: GatewayError) =>
+          e.code === "INTERNAL" &&
+          new RegExp(`credential "${name}" .*: the record was altered`).test(e.message);
+        // The token URL sent somewhere else: the client secret must not go there.
+        await execSql(
+          store,
+          "UPDATE credential_versions SET config = replace(config, 'idp.example', 'evil.example')",
+        );
+        await assert.rejects(
+          () => createVault({ repo: store.credentials, keyring }).test("idp"),
+          altered("idp"),
+        );
+        // Two credentials' names swapped: a tool naming "bear" would get "bas"'s password.
+        await execSql(store, "UPDATE credentials SET name = 'swap-tmp' WHERE name = 'bear'");
+        await execSql(store, "UPDATE credentials SET name = 'bear' WHERE name = 'bas'");
+        await execSql(store, "UPDATE credentials SET name = 'bas' WHERE name = 'swap-tmp'");
+        const fresh = createVault({ repo: store.credentials, keyring });
+        await assert.rejects(() => fresh.resolve("bear"), altered("bear"));
+        await assert.rejects(() => fresh.resolve("bas"), altered("bas"));
+        // An edited header name: the key would be sent as another header.
+        await execSql(
+          store,
+          "UPDATE credential_versions SET config = replace(config, 'X-Key', 'X-Other')",
+        );
+        await assert.rejects(() => fresh.resolve("hdr"), altered("hdr"));
+        assert.ok(
+          (await fresh.resolve("svc")).auth.headers.length > 0,
+          "untouched rows still open",
         );
       },
     ),

@@ -4,8 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import { MIGRATIONS } from "../../lib/store/mod.ts";
+import { generateMasterKey } from "../../lib/credentials/mod.ts";
+import { migrate, MIGRATIONS, openStore } from "../../lib/store/mod.ts";
 import { runNexus } from "../_support/cli.ts";
+import { writeLegacyRows } from "../credentials/_legacy_seal.ts";
 
 const TOKEN = "tok-cli-secret-123456";
 
@@ -155,6 +157,38 @@ Deno.test("nexus credentials and keys manage the vault without printing a secret
         assert.ok(!printed.includes(secret), `printed ${secret}`);
       }
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("nexus migrate re-seals credentials an older gateway sealed in format 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nexus-cli-" });
+  const key = generateMasterKey();
+  try {
+    const old = await openStore({ dataDir: dir }, { migrate: false });
+    try {
+      const before = MIGRATIONS.filter((m) => m.id !== "002_credential_seal_format");
+      await migrate(old.db, { migrations: before });
+      await writeLegacyRows(old, key);
+    } finally {
+      await old.close();
+    }
+    const env = { NEXUS_DATA_DIR: dir, NEXUS_MASTER_KEY: key };
+    const withoutKey = await runNexus(["migrate"], { env: { NEXUS_DATA_DIR: dir } });
+    assert.equal(withoutKey.code, 0, withoutKey.stderr);
+    assert.match(withoutKey.stdout, /Applied 002_credential_seal_format/);
+    assert.match(withoutKey.stderr, /older format are left/);
+    const run = await runNexus(["migrate"], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Credentials re-sealed in format 2: 3 \(raced 0, failed 0\)/);
+    const store = await openStore({ dataDir: dir });
+    try {
+      assert.deepEqual(await store.credentials.listSealedBelowFormat(2, 10), []);
+    } finally {
+      await store.close();
+    }
+    assert.ok(!(run.stdout + run.stderr).includes("tok-legacy-123"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

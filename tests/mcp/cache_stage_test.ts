@@ -5,14 +5,19 @@ import {
   type ResponseCache,
 } from "../../lib/cache/mod.ts";
 import { createMemoryLimitStore, createRateLimiter } from "../../lib/limits/mod.ts";
+import { createOutboundAuth } from "../../lib/credentials/inject.ts";
 import { silentLogger } from "../../lib/log.ts";
 import {
   type CallRecord,
   type CallStage,
   createCacheStages,
+  createCredentialStage,
   createLimitStage,
 } from "../../lib/mcp/mod.ts";
 import { buildSnapshot } from "../../lib/registry/mod.ts";
+import type { HttpBackendSpec } from "../../lib/registry/types.ts";
+import { Secret } from "../../lib/secret.ts";
+import type { CacheStore } from "../../lib/store/mod.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
 import { call, callerOf, httpTool, textOf, tsTool } from "./_limits_fixtures.ts";
 
@@ -121,4 +126,70 @@ Deno.test("a tool without a cache spec is never cached", async () => {
   const stages = stagesFor(memoryCache());
   await call(snapshot, stages, { name: "plain" });
   assert.equal(textOf(await call(snapshot, stages, { name: "plain" })), "call 2");
+});
+
+/** A memory cache store that remembers every entry id it was asked to settle. */
+function recordingStore(): { store: CacheStore; ids: Set<string> } {
+  const inner = createMemoryCacheStore();
+  const ids = new Set<string>();
+  return {
+    ids,
+    store: {
+      ...inner,
+      settle(id, token, settlement) {
+        ids.add(id);
+        return inner.settle(id, token, settlement);
+      },
+    },
+  };
+}
+
+function assertNoRun(text: string, secret: string, where: string): void {
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    const run = secret.slice(i, i + 8);
+    assert.ok(!text.includes(run), `${where}: an 8-character run of the secret: ${run}`);
+  }
+}
+
+Deno.test("the cache stores only scrubbed results: a secret straddling maxBytes or the error excerpt reaches neither the client nor the store", async () => {
+  const secret = "sk-live-0a1b2c3d4e5f6a7b8c9d";
+  const upstream = startUpstream({
+    routes: {
+      "/cut": () => new Response(`${"t".repeat(990)}${secret}${"u".repeat(3000)}`),
+      "/deny": () => new Response(`${"e".repeat(490)}${secret} and more`, { status: 404 }),
+    },
+  });
+  try {
+    const auth = createOutboundAuth({
+      headers: [["authorization", new Secret(`Bearer ${secret}`)]],
+      secrets: [new Secret(secret)],
+    });
+    const vault = {
+      resolve: (name: string) => Promise.resolve({ name, version: 1, kind: "bearer", auth }),
+      retryAfterUnauthorized: () => Promise.resolve(undefined),
+    };
+    const cut = httpTool("cut", `${upstream.url}/cut`, { ...CACHED, auth: "api" });
+    (cut.backend as HttpBackendSpec).response = { maxBytes: 1000 };
+    const deny = httpTool("deny", `${upstream.url}/deny`, { ...CACHED, auth: "api" });
+    const snapshot = buildSnapshot([cut, deny], 1);
+    const { store, ids } = recordingStore();
+    const cache = createResponseCache({ store, logger: silentLogger, errorTtlMs: 30_000 });
+    const stages = stagesFor(cache, [createCredentialStage(vault)]);
+    for (const name of ["cut", "deny"]) {
+      const first = await call(snapshot, stages, { name });
+      const second = await call(snapshot, stages, { name });
+      assertNoRun(textOf(first), secret, `${name}: first answer`);
+      assertNoRun(textOf(second), secret, `${name}: cached answer`);
+    }
+    assert.equal(upstream.hits("/cut"), 1, "the cut result was cached");
+    assert.equal(upstream.hits("/deny"), 1, "the 404 was cached");
+    assert.equal(ids.size, 2);
+    for (const id of ids) {
+      const payload = await store.peek(id);
+      assert.ok(payload !== undefined, "the entry is in the store");
+      assertNoRun(payload, secret, "cache store");
+    }
+  } finally {
+    await upstream.close();
+  }
 });

@@ -105,3 +105,17 @@ async function probePostgres(): Promise<string | undefined> {
     await sql.end({ timeout: 1 }).catch(() => {});
   }
 }
+
+/** Runs one raw statement (`?` placeholders) on either dialect: what an attacker with write access to the database could do. */
+export async function execSql(
+  store: Store,
+  text: string,
+  params: Array<string | number | Uint8Array | null> = [],
+): Promise<void> {
+  if (store.db.dialect === "postgres") {
+    let n = 0;
+    await store.db.sql.unsafe(text.replace(/\?/g, () => `$${++n}`), params);
+  } else {
+    store.db.db.prepare(text).run(...params);
+  }
+}

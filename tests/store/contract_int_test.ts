@@ -11,7 +11,13 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const at = (ms: number) => ({ actor: "tester", at: ms });
 
 function sealedVersion(tag: string, kekVersion = 1): NewCredentialVersion {
-  return { kind: "bearer", config: "{}", sealed: bytes(`sealed:${tag}`), kekVersion };
+  return {
+    kind: "bearer",
+    config: "{}",
+    sealed: bytes(`sealed:${tag}`),
+    kekVersion,
+    sealFormat: 2,
+  };
 }
 
 const LOCK = { now: Date.now, waitMs: 5_000, leaseMs: 30_000 };
@@ -142,7 +148,7 @@ for (const dialect of DIALECTS) {
           await releaseFirst.promise;
           return {
             value: "a",
-            write: { credentialVersion: 1, sealed: bytes("state-a"), kekVersion: 1 },
+            write: { credentialVersion: 1, sealed: bytes("state-a"), kekVersion: 1, sealFormat: 2 },
           };
         }, LOCK);
         await firstInside.promise;
@@ -226,7 +232,7 @@ for (const dialect of DIALECTS) {
         await repo.withRefreshLock("k", () =>
           Promise.resolve({
             value: 0,
-            write: { credentialVersion: 1, sealed: bytes("st"), kekVersion: 1 },
+            write: { credentialVersion: 1, sealed: bytes("st"), kekVersion: 1, sealFormat: 2 },
           }), LOCK);
         assert.deepEqual(await repo.kekVersionsInUse(), [1]);
         const refs = await repo.listSealedNotUnder(2, 10);
@@ -236,15 +242,51 @@ for (const dialect of DIALECTS) {
           1,
         ], ["version", "bearer", 1]]);
         for (const ref of refs) {
-          assert.equal(await repo.replaceSealed(ref, bytes("rewrapped"), 2), true);
+          const next = { sealed: bytes("rewrapped"), kekVersion: 2, sealFormat: 2 };
+          assert.equal(await repo.replaceSealed(ref, next), true);
         }
         for (const ref of refs) {
-          assert.equal(await repo.replaceSealed(ref, bytes("again"), 2), false);
+          const next = { sealed: bytes("again"), kekVersion: 2, sealFormat: 2 };
+          assert.equal(await repo.replaceSealed(ref, next), false);
         }
         assert.deepEqual(await repo.listSealedNotUnder(2, 10), []);
         assert.deepEqual(await repo.kekVersionsInUse(), [2]);
         assert.deepEqual((await repo.getVersion("k", 1))?.sealed, bytes("rewrapped"));
         assert.deepEqual((await repo.readState("k"))?.sealed, bytes("rewrapped"));
+      },
+    ),
+  );
+
+  Deno.test(
+    storeTest(
+      dialect,
+      "listSealedBelowFormat() lists older-format blobs with their name and settings; replaceSealed() compares the format",
+      async () => {
+        await using store = await openTestStore(dialect);
+        const repo = store.credentials;
+        const old = { ...sealedVersion("v1"), config: '{"kind":"bearer"}', sealFormat: 1 };
+        await repo.create(
+          { id: "f", name: "old-one", rotateEveryMs: null, graceMs: 0 },
+          old,
+          at(1),
+        );
+        await repo.create(
+          { id: "g", name: "new-one", rotateEveryMs: null, graceMs: 0 },
+          sealedVersion("v2"),
+          at(1),
+        );
+        const refs = await repo.listSealedBelowFormat(2, 10);
+        assert.deepEqual(
+          refs.map((r) => [r.slot, r.credentialId, r.name, r.config, r.sealFormat]),
+          [["version", "f", "old-one", '{"kind":"bearer"}', 1]],
+        );
+        const ref = refs[0]!;
+        const next = { sealed: bytes("resealed"), kekVersion: 1, sealFormat: 2 };
+        assert.equal(await repo.replaceSealed({ ...ref, sealFormat: 2 }, next), false);
+        assert.equal(await repo.replaceSealed(ref, next), true);
+        assert.equal(await repo.replaceSealed(ref, next), false, "already replaced");
+        assert.deepEqual(await repo.listSealedBelowFormat(2, 10), []);
+        assert.equal((await repo.getVersion("f", 1))?.sealFormat, 2);
       },
     ),
   );

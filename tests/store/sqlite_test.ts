@@ -237,7 +237,7 @@ Deno.test("a credential refresh under another connection's write lock waits on a
     const meta = { actor: "test", at: 1 };
     await store.credentials.create(
       { id: "cred-1", name: "jira", rotateEveryMs: null, graceMs: 0 },
-      { kind: "oauth2", config: "{}", sealed: new Uint8Array([1]), kekVersion: 1 },
+      { kind: "oauth2", config: "{}", sealed: new Uint8Array([1]), kekVersion: 1, sealFormat: 2 },
       meta,
     );
     const lock = holdWriteLock(store);
@@ -246,7 +246,12 @@ Deno.test("a credential refresh under another connection's write lock waits on a
       refreshed = true;
       return Promise.resolve({
         value: state.stateVersion,
-        write: { credentialVersion: 1, sealed: new Uint8Array([7, 7]), kekVersion: 1 },
+        write: {
+          credentialVersion: 1,
+          sealed: new Uint8Array([7, 7]),
+          kekVersion: 1,
+          sealFormat: 2,
+        },
       });
     }, { now: Date.now, waitMs: 5_000, leaseMs: 30_000 });
     const stall = await longestStall(async () => {

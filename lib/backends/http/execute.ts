@@ -37,8 +37,10 @@ export async function executeHttp(
     });
     options.observeResponse?.({ status: response.status, headers: response.headers });
     // Why: the body is read under the same deadline, so a slow-dripping body also times out.
-    if (!response.ok) throw await upstreamStatusError(response);
-    return await successResult(response, { method: request.method, spec: spec.response });
+    // Why the redactor goes down: secrets are scrubbed from whole bodies, before any cut.
+    const redact = options.outboundAuth?.redact;
+    if (!response.ok) throw await upstreamStatusError(response, redact);
+    return await successResult(response, { method: request.method, spec: spec.response, redact });
   } catch (error) {
     throw classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs });
   } finally {

@@ -1,8 +1,11 @@
 /**
  * Turns a 2xx upstream response into a tool result: JSON is parsed and narrowed by
  * `response.select`, anything else is returned as text, and both are capped at `maxBytes`.
+ * Secrets are scrubbed from the whole body first (every JSON string, key, number and boolean),
+ * and again at each cut, so no part of a secret a cut went through reaches the result.
  */
 
+import type { Redactor } from "../../credentials/mod.ts";
 import type {
   HttpMethod,
   HttpResponseSpec,
@@ -12,6 +15,7 @@ import type {
 } from "../../registry/types.ts";
 import { discardBody, readCapped, utf8Boundary } from "./read_body.ts";
 import { isJsonObject, selectPaths } from "./select.ts";
+import { NO_REDACTION, scrubbingReviver } from "../redact.ts";
 import { statusLine } from "./upstream_error.ts";
 
 const encoder = new TextEncoder();
@@ -25,9 +29,10 @@ const decoder = new TextDecoder();
  */
 export async function successResult(
   response: Response,
-  options: { method: HttpMethod; spec: HttpResponseSpec },
+  options: { method: HttpMethod; spec: HttpResponseSpec; redact?: Redactor },
 ): Promise<ToolResult> {
   const { method, spec } = options;
+  const redact = options.redact ?? NO_REDACTION;
   if (method === "HEAD" || response.status === 204 || response.status === 205) {
     await discardBody(response);
     return textResult(`HTTP ${statusLine(response.status, response.statusText)}`);
@@ -35,31 +40,48 @@ export async function successResult(
   const body = await readCapped(response.body, spec.maxBytes);
   if (!body.complete) {
     const total = knownLength(response.headers, spec.maxBytes);
-    return truncatedResult(body.bytes, spec.maxBytes, total);
+    return truncatedResult(body.bytes, { maxBytes: spec.maxBytes, total, redact });
   }
   if (body.bytes.length === 0) {
     return textResult(`HTTP ${statusLine(response.status, response.statusText)} (empty body)`);
   }
   const text = decoder.decode(body.bytes);
-  const parsed = isJsonType(response.headers.get("content-type")) ? parseJson(text) : undefined;
-  return parsed === undefined ? textResult(text) : jsonResult(parsed.value, spec);
+  const json = isJsonType(response.headers.get("content-type"));
+  const parsed = json ? parseJson(text, redact) : undefined;
+  if (parsed !== undefined) return jsonResult(parsed.value, spec, redact);
+  const scrubbed = redact(text);
+  const bytes = encoder.encode(scrubbed);
+  // Why: "[redacted]" can be longer than what it replaced, so the scrubbed text is capped again.
+  if (bytes.length <= spec.maxBytes) return textResult(scrubbed);
+  return truncatedResult(bytes, { maxBytes: spec.maxBytes, total: `${bytes.length}`, redact });
 }
 
-function jsonResult(value: JsonValue, spec: HttpResponseSpec): ToolResult {
+function jsonResult(value: JsonValue, spec: HttpResponseSpec, redact: Redactor): ToolResult {
   const selected = spec.select === undefined ? value : selectPaths(value, spec.select);
   const text = JSON.stringify(selected);
   const bytes = encoder.encode(text);
   if (bytes.length > spec.maxBytes) {
     // Why: a cut JSON text no longer matches any schema, so structured content is left out.
-    return truncatedResult(bytes, spec.maxBytes, `${bytes.length}`);
+    return truncatedResult(bytes, { maxBytes: spec.maxBytes, total: `${bytes.length}`, redact });
   }
   const structuredContent: JsonObject = isJsonObject(selected) ? selected : { result: selected };
   return { content: [{ type: "text", text }], structuredContent };
 }
 
-function truncatedResult(bytes: Uint8Array, maxBytes: number, total: string): ToolResult {
-  const cut = utf8Boundary(bytes, maxBytes);
-  const shown = decoder.decode(bytes.subarray(0, cut));
+/**
+ * The text result for `bytes` cut at `maxBytes`. The held bytes are scrubbed whole before the cut
+ * (they may themselves end where a read cap went through a secret), and the cut text again.
+ */
+function truncatedResult(
+  bytes: Uint8Array,
+  options: { maxBytes: number; total: string; redact: Redactor },
+): ToolResult {
+  const { maxBytes, total, redact } = options;
+  // Why stream: a read cap may have split the last UTF-8 sequence; a streaming decode drops it.
+  const held = redact.cut(new TextDecoder().decode(bytes, { stream: true }));
+  const scrubbed = encoder.encode(held);
+  const cut = utf8Boundary(scrubbed, maxBytes);
+  const shown = redact.cut(decoder.decode(scrubbed.subarray(0, cut)));
   return textResult(`${shown}\n[truncated: showed ${cut} of ${total} bytes]`);
 }
 
@@ -78,9 +100,9 @@ function isJsonType(contentType: string | null): boolean {
   return mediaType === "application/json" || mediaType.endsWith("+json");
 }
 
-function parseJson(text: string): { value: JsonValue } | undefined {
+function parseJson(text: string, redact: Redactor): { value: JsonValue } | undefined {
   try {
-    return { value: JSON.parse(text) as JsonValue };
+    return { value: JSON.parse(text, scrubbingReviver(redact)) as JsonValue };
   } catch {
     return undefined;
   }

@@ -1,9 +1,12 @@
 /**
  * The error for an upstream that answered with a 4xx or 5xx status: status, reason phrase and a
- * short, whitespace-collapsed excerpt of the body the caller can act on.
+ * short, whitespace-collapsed excerpt of the body the caller can act on. Secrets are scrubbed from
+ * the whole body read before the excerpt is cut, and from the excerpt's cut edge after.
  */
 
+import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError } from "../../errors.ts";
+import { NO_REDACTION } from "../redact.ts";
 import { readCapped } from "./read_body.ts";
 
 const EXCERPT_CHARS = 500;
@@ -57,9 +60,15 @@ export function statusLine(status: number, statusText = ""): string {
  * Reads a bounded excerpt of a non-2xx response and turns it into the caller-facing error.
  * @throws the stream's error when reading the body fails (for example on timeout).
  */
-export async function upstreamStatusError(response: Response): Promise<GatewayError> {
-  const { bytes } = await readCapped(response.body, ERROR_BODY_BYTES);
-  const excerpt = makeExcerpt(new TextDecoder().decode(bytes));
+export async function upstreamStatusError(
+  response: Response,
+  redact: Redactor = NO_REDACTION,
+): Promise<GatewayError> {
+  const { bytes, complete } = await readCapped(response.body, ERROR_BODY_BYTES);
+  // Why stream: a cap may have split the last UTF-8 sequence; a streaming decode drops it.
+  const text = new TextDecoder().decode(bytes, { stream: !complete });
+  // Why `cut` when incomplete: the read cap may have gone through a secret.
+  const excerpt = makeExcerpt(complete ? redact(text) : redact.cut(text), redact);
   const line = `Upstream returned HTTP ${statusLine(response.status, response.statusText)}`;
   const data: Record<string, unknown> = { status: response.status };
   const retryAfter = response.headers.get("retry-after");
@@ -73,11 +82,12 @@ export async function upstreamStatusError(response: Response): Promise<GatewayEr
   });
 }
 
-function makeExcerpt(text: string): string {
+function makeExcerpt(text: string, redact: Redactor): string {
   const collapsed = text.replace(/\s+/g, " ").trim();
   if (collapsed.length <= EXCERPT_CHARS) return collapsed;
   // Why: slicing by code points, not UTF-16 units, so an emoji is never cut in half.
-  return Array.from(collapsed).slice(0, EXCERPT_CHARS).join("").trimEnd() + "…";
+  const cut = Array.from(collapsed).slice(0, EXCERPT_CHARS).join("");
+  return redact.cut(cut).trimEnd() + "…";
 }
 
 /** Milliseconds to wait from a `Retry-After` value (delay-seconds or HTTP-date), if it parses. */

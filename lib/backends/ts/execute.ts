@@ -3,10 +3,12 @@
  * cancellation, and maps whatever the handler does to a result or a `GatewayError`.
  */
 
+import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
 import type { ToolResult, TsBackendSpec } from "../../registry/types.ts";
 import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
 import type { ExecuteOptions } from "../options.ts";
+import { NO_REDACTION } from "../redact.ts";
 import { normaliseResult } from "./normalise.ts";
 
 const MAX_MESSAGE_CHARS = 1000;
@@ -30,7 +32,10 @@ export async function executeTs(
       deadline.signal,
     );
   } catch (error) {
-    throw classifyFailure(error, deadline, spec.timeoutMs);
+    throw classifyFailure(error, deadline, {
+      timeoutMs: spec.timeoutMs,
+      redact: options.outboundAuth?.redact ?? NO_REDACTION,
+    });
   } finally {
     deadline.dispose();
     const ms = Math.round(performance.now() - started);
@@ -53,7 +58,12 @@ function raceDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function classifyFailure(error: unknown, deadline: Deadline, timeoutMs: number): GatewayError {
+function classifyFailure(
+  error: unknown,
+  deadline: Deadline,
+  options: { timeoutMs: number; redact: Redactor },
+): GatewayError {
+  const { timeoutMs, redact } = options;
   const cause = deadline.cause();
   if (cause === "timeout") {
     return new GatewayError(
@@ -64,17 +74,23 @@ function classifyFailure(error: unknown, deadline: Deadline, timeoutMs: number):
   }
   if (cause === "cancelled") return cancelledError();
   if (isGatewayError(error)) return error;
-  return new GatewayError("UPSTREAM_ERROR", `Tool handler failed: ${handlerMessage(error)}`, {
-    cause: error,
-  });
+  return new GatewayError(
+    "UPSTREAM_ERROR",
+    `Tool handler failed: ${handlerMessage(error, redact)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 // Why: the handler is the tool author's code and its message is written for the caller, but a
 // stack trace pasted into a message (or a huge message) is not.
-function handlerMessage(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
+// Secrets are scrubbed from the whole message before it is cut, and from the cut edge after.
+function handlerMessage(error: unknown, redact: Redactor): string {
+  const raw = redact(error instanceof Error ? error.message : String(error));
   const lines = raw.split("\n").filter((line) => !/^\s*at\s/.test(line));
   const message = lines.join(" ").replace(/\s+/g, " ").trim();
   if (message === "") return error instanceof Error ? error.name : "unknown error";
-  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  return `${redact.cut(message.slice(0, MAX_MESSAGE_CHARS))}…`;
 }
