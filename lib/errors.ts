@@ -44,7 +44,7 @@ export interface ErrorMapping {
  * JSON-RPC code for `RATE_LIMITED`: an implementation code in the server-error range
  * (-32000..-32099), deliberately not -32000/-32001 which SDKs use for their own faults.
  */
-export const RATE_LIMITED_JSON_RPC_CODE = -32029;
+export const RATE_LIMITED_JSON_RPC_CODE: number = -32029;
 
 /** The one table from error code to wire representation; a code without a row does not compile. */
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
@@ -79,9 +79,15 @@ export type ErrorData = Record<string, unknown>;
 
 /** The gateway's error: a code from the closed union, a client-safe message and optional data. */
 export class GatewayError extends Error {
+  /** The error's code; its row in `ERROR_TABLE` decides how it reaches the wire. */
   readonly code: ErrorCode;
+  /** Structured details, sent as JSON-RPC `error.data` for protocol errors; `undefined` if none. */
   readonly data: ErrorData | undefined;
 
+  /**
+   * Creates an error with `code` and a client-safe `message` (sentence case, no trailing period);
+   * `options.cause` is kept for the log only and never reaches the client.
+   */
   constructor(
     code: ErrorCode,
     message: string,

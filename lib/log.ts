@@ -15,10 +15,15 @@ export type LogFields = Record<string, unknown>;
 
 /** A structured logger; `child` adds fields to every record it writes. */
 export interface Logger {
+  /** Writes a diagnostic record, dropped unless the logger's level is `debug`. */
   debug(message: string, fields?: LogFields): void;
+  /** Writes a record about normal operation (the default minimum level). */
   info(message: string, fields?: LogFields): void;
+  /** Writes a record about something degraded that the gateway recovered from. */
   warn(message: string, fields?: LogFields): void;
+  /** Writes a record about a failure; never throws, even when stderr is closed. */
   error(message: string, fields?: LogFields): void;
+  /** Returns a logger at the same level and sink whose records all carry `fields` as well. */
   child(fields: LogFields): Logger;
 }
 

@@ -9,6 +9,7 @@ const REDACTED = "[redacted]";
 export class Secret {
   readonly #value: string;
 
+  /** Wraps `value`; from here on it prints only as `[redacted]`. */
   constructor(value: string) {
     this.#value = value;
   }
@@ -18,22 +19,26 @@ export class Secret {
     return this.#value;
   }
 
+  /** Returns `[redacted]`, so string interpolation never shows the value. */
   toString(): string {
     return REDACTED;
   }
 
+  /** Returns `[redacted]`, so `JSON.stringify` (and thus the log) never shows the value. */
   toJSON(): string {
     return REDACTED;
   }
 
+  /** Returns `[redacted]` for Deno's inspector (`Deno.inspect`, `console.log`). */
   [Symbol.for("Deno.customInspect")](): string {
     return REDACTED;
   }
 
+  /** Returns `[redacted]` for Node's `util.inspect`, used by npm dependencies. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return REDACTED;
   }
 }
 
 /** The text every redacted value is replaced with. */
-export const REDACTED_TEXT = REDACTED;
+export const REDACTED_TEXT: string = REDACTED;

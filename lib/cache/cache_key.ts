@@ -7,12 +7,14 @@ import { createHash } from "node:crypto";
 
 /** What a cache key is made of. */
 export interface CacheKeyParts {
+  /** The tool's name. */
   tool: string;
   /**
    * Whose data the response is: `public` for a tool without credentials, else the credential
    * scope, including the caller's identity when the credential is per user.
    */
   scope: string;
+  /** The call's arguments; key order does not matter (they are canonicalised). */
   args: Record<string, unknown>;
 }
 

@@ -25,14 +25,17 @@ export type CacheSource = "hit" | "leader" | "coalesced" | "bypass";
 export interface CacheRequest {
   /** The entry key (`cacheKeyOf`). */
   key: string;
+  /** How long a result is kept, in milliseconds: the tool's `cache.ttl`. */
   ttlMs: number;
   /** The longest this call waits for an identical call in flight: the tool's timeout. */
   timeoutMs: number;
+  /** The client's cancellation; aborting it ends the wait with `CANCELLED`. */
   signal: AbortSignal;
 }
 
 /** Counts since start, for metrics and the audit log. */
 export interface CacheCounters {
+  /** Calls answered from a stored outcome. */
   hits: number;
   /** Flights led: misses that ran the call. */
   misses: number;
@@ -40,6 +43,7 @@ export interface CacheCounters {
   coalesced: number;
   /** Waiters that took over a flight whose leader stopped extending its lock. */
   takeovers: number;
+  /** Outcomes written to the store (results, and errors when `errorTtlMs` allows). */
   stored: number;
   /** Outcomes larger than the value limit: neither stored nor shared. */
   tooLarge: number;
@@ -49,12 +53,15 @@ export interface CacheCounters {
 
 /** Options of {@linkcode createResponseCache}. */
 export interface ResponseCacheOptions {
+  /** Where entries, flight locks and outcome channels live: Redis or this process. */
   store: CacheStore;
+  /** Receives a warning when the store fails (once per outage) and a note when it recovers. */
   logger: Logger;
-  /** Largest payload stored or shared, in bytes of JSON text. */
+  /** Largest payload stored or shared, in bytes of JSON text; default 256 KiB. */
   maxValueBytes?: number;
   /** Ttl for error outcomes the backend gave definitively (404…); 0 caches no errors. */
   errorTtlMs?: number;
+  /** Flight-lock ttl in milliseconds, extended while the leader runs; default 5000. */
   lockTtlMs?: number;
 }
 
@@ -73,6 +80,7 @@ export interface ResponseCache {
     load: () => Promise<ToolResult>,
     peeked?: Outcome,
   ): Promise<{ result: ToolResult; source: CacheSource }>;
+  /** Counts since start, plus `fallbacks`: store faults the cache bypassed. */
   counters(): Readonly<CacheCounters & { fallbacks: number }>;
 }
 

@@ -21,6 +21,7 @@ export const FAULT_RETRY_MS = 1000;
 
 /** Whether a call may proceed, and when to retry if not (upstash/ratelimit-js shape). */
 export interface LimitDecision {
+  /** `true`: the call may proceed (and was counted, unless the store failed open). */
   allowed: boolean;
   /** Calls the deciding limit admits after this one; Infinity when no limit applies. */
   remaining: number;
@@ -36,11 +37,17 @@ export interface LimitDecision {
 
 /** Counts since start, for metrics. */
 export interface LimitCounters {
+  /** Calls a store decision admitted (calls no limit applied to are not counted). */
   allowed: number;
+  /** Calls a store decision denied. */
   denied: number;
+  /** Calls denied because a backend's reported quota was exhausted. */
   upstreamDenied: number;
+  /** Quota reports received from backends' responses. */
   upstreamReports: number;
+  /** Decisions answered by admitting uncounted because the store failed. */
   failedOpen: number;
+  /** Decisions answered by denying because the store failed. */
   failedClosed: number;
   /** Store failures the failure policy answered (each logged once per outage). */
   fallbacks: number;
@@ -48,7 +55,9 @@ export interface LimitCounters {
 
 /** Options of {@linkcode createRateLimiter}. */
 export interface RateLimiterOptions {
+  /** Where the counters live: Redis, or this process in embedded mode. */
   store: LimitStore;
+  /** Receives a warning when the store fails (once per outage) and a note when it recovers. */
   logger: Logger;
   /**
    * Gateway-wide defaults (`rateLimits` in nexus.yaml): `perClient` and `global` are the budgets
@@ -78,6 +87,7 @@ export interface RateLimiter {
   checkUpstream(upstream: string): Promise<LimitDecision>;
   /** Records what backend `upstream` said about its quota, for every instance; raises nothing. */
   reportUpstream(upstream: string, report: UpstreamReport): Promise<void>;
+  /** Counts since start; a fresh copy on each call. */
   counters(): Readonly<LimitCounters>;
 }
 

@@ -15,19 +15,22 @@ export { LIMIT_SCOPES, type LimitScope };
  * group. Why not the others: perTool, perCredential, perHost and global count every client's calls
  * to protect a backend, so one client's override would lift (or sink) everyone's shared ceiling.
  */
-export const CALLER_SCOPES = POLICY_LIMIT_SCOPES;
+export const CALLER_SCOPES: typeof POLICY_LIMIT_SCOPES = POLICY_LIMIT_SCOPES;
 
 /** Limits by scope, each a rate such as `60/min`. */
 export type LimitSpec = Partial<Record<LimitScope, string>>;
 
 /** A parsed rate: `limit` calls per `windowMs`. */
 export interface Rate {
+  /** Calls admitted per window; at least 1. */
   limit: number;
+  /** The window's length in milliseconds (1 000 for `sec` up to 86 400 000 for `day`). */
   windowMs: number;
 }
 
 /** What a call is counted by once its tool is known; absent subjects skip the scopes that need them. */
 export interface LimitedCall {
+  /** The tool's name; `perClient` and `perTool` count calls to it. */
   tool: string;
   /** The tool's own limits (its `rateLimit` key), overriding the defaults scope by scope. */
   limits?: Readonly<Record<string, string>>;
@@ -54,10 +57,13 @@ export interface AdmittedCall {
 
 /** One limit that applies to a call, with the counter it is counted in. */
 export interface AppliedLimit {
+  /** The scope the limit counts by. */
   scope: LimitScope;
   /** The rate as written, for messages (`60/min`). */
   rate: string;
+  /** Calls admitted per window, parsed from `rate`. */
   limit: number;
+  /** The window's length in milliseconds, parsed from `rate`. */
   windowMs: number;
   /** Counter id; calls with the same id are counted together. */
   id: string;

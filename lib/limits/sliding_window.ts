@@ -11,6 +11,7 @@ export const SUB_WINDOWS = 10;
 
 /** One limit's counters: calls admitted per sub-window index. */
 export interface WindowCounter {
+  /** Calls admitted, keyed by sub-window index (time divided by the sub-window length). */
   buckets: Map<number, number>;
   /** When every counted sub-window has dropped out (ms); the counter may then be deleted. */
   expiresAt: number;

@@ -14,6 +14,7 @@ import { type EnvAllowed, type FileResult, type GetEnv, parseToolYaml } from "./
 
 /** Options shared by `loadRegistry` and the watcher. */
 export interface RegistryOptions {
+  /** Receives one warning per load problem; default: a logger that drops everything. */
   logger?: Logger;
   /** Reads environment variables for `baseUrl: ${VAR:-default}`; default: none are set. */
   getEnv?: GetEnv;

@@ -31,8 +31,8 @@ export type {
 export { defineTool } from "./define_tool.ts";
 /** `isDefinedTool()` tells a `defineTool` result from any other value; raises nothing. */
 export { isDefinedTool } from "./define_tool.ts";
-/** What `defineTool` takes and returns; types only. */
-export type { DefinedTool, ToolOptions, ZodObjectSchema } from "./define_tool.ts";
+/** What `defineTool` takes and returns, and the brand key it sets; types only. */
+export type { DefinedTool, TOOL_BRAND, ToolOptions, ZodObjectSchema } from "./define_tool.ts";
 
 /** `loadRegistry()` loads a tools dir; raises INVALID_CONFIG (no dir), INVALID_TOOL (strict). */
 export { loadRegistry } from "./load.ts";
@@ -42,8 +42,10 @@ export { loadToolFile } from "./load.ts";
 export { formatProblem } from "./load.ts";
 /** Options of `loadRegistry`; types only. */
 export type { RegistryOptions } from "./load.ts";
-/** One file's load outcome and the env reader for `baseUrl`; types only. */
-export type { FileResult, GetEnv } from "./yaml_loader.ts";
+/** One file's load outcome, the env reader for `baseUrl` and its allow rule; types only. */
+export type { EnvAllowed, FileResult, GetEnv } from "./yaml_loader.ts";
+/** The schema compiler `loadToolFile` may be given, and what it returns; types only. */
+export type { SchemaCompiler, SchemaProblem, SchemaRole } from "./schema.ts";
 
 /** `createRegistryWatcher()` hot-reloads a tools dir; raises INVALID_CONFIG (no directory). */
 export { createRegistryWatcher } from "./watch.ts";

@@ -14,7 +14,9 @@ export type SchemaRole = "input" | "output";
 
 /** Why a schema did not compile; `path` points into the schema (`["properties", "a", "type"]`). */
 export interface SchemaProblem {
+  /** What is wrong, naming the role (`invalid input schema at minLength: must be number`). */
   message: string;
+  /** Keys from the schema's root to the offending keyword; empty when no keyword is to blame. */
   path: string[];
 }
 

@@ -10,7 +10,9 @@ import type { RegistrySnapshot, ToolDefinition, ToolDescriptor } from "./types.t
 
 /** One page of `tools/list`. */
 export interface ToolPage {
+  /** At most a page size of descriptors, in name order. */
   tools: ToolDescriptor[];
+  /** Opaque cursor for the next page; absent on the last page. */
   nextCursor?: string;
 }
 

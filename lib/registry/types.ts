@@ -13,16 +13,23 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** MCP tool annotations (hints for clients; never trusted for security). */
 export interface ToolAnnotations {
+  /** Display name for clients (MCP clients prefer the tool's own `title` when both are set). */
   title?: string;
+  /** Claims the tool changes nothing; required before a tool may opt into the response cache. */
   readOnlyHint?: boolean;
+  /** Claims the tool may delete or overwrite data (MCP default `true` when not read-only). */
   destructiveHint?: boolean;
+  /** Claims repeating a call with the same arguments has no further effect (MCP default `false`). */
   idempotentHint?: boolean;
+  /** Claims the tool reaches an open world of entities, such as the web (MCP default `true`). */
   openWorldHint?: boolean;
 }
 
 /** Where a definition came from, for error messages (`file:line`). */
 export interface SourceLocation {
+  /** Path of the tool file, as the tools directory was given joined with the file name. */
   file: string;
+  /** 1-based line of the tool's entry (YAML) or of its export (TypeScript). */
   line: number;
 }
 
@@ -39,7 +46,9 @@ export interface HttpResponseSpec {
 
 /** An HTTP backend: a request template filled from the call's arguments. */
 export interface HttpBackendSpec {
+  /** Discriminant of `BackendSpec`: always `"http"`. */
   kind: "http";
+  /** The request method; `GET` when the tool file names none. */
   method: HttpMethod;
   /** Absolute URL; `{arg}` placeholders only in the path and query, never scheme, host or port. */
   url: string;
@@ -49,7 +58,9 @@ export interface HttpBackendSpec {
   headers: Record<string, string>;
   /** JSON body template; a string exactly `"{arg}"` becomes the argument's JSON value. */
   body?: JsonValue;
+  /** Milliseconds before the call fails with `UPSTREAM_TIMEOUT`; default 30 000, at most 300 000. */
   timeoutMs: number;
+  /** How the upstream response becomes the tool result. */
   response: HttpResponseSpec;
 }
 
@@ -81,8 +92,11 @@ export type ToolHandler = (
 
 /** An in-process TypeScript backend. */
 export interface TsBackendSpec {
+  /** Discriminant of `BackendSpec`: always `"ts"`. */
   kind: "ts";
+  /** Parses the arguments with the tool's zod `input`, then runs the author's handler. */
   handler: ToolHandler;
+  /** Milliseconds before the call fails with `UPSTREAM_TIMEOUT`; default 30 000, at most 300 000. */
   timeoutMs: number;
 }
 
@@ -91,6 +105,7 @@ export type BackendSpec = HttpBackendSpec | TsBackendSpec;
 
 /** Response-cache opt-in (acted on by the cache issue; validated here). */
 export interface CacheSpec {
+  /** How long a cached result is served, in milliseconds; at most 24 h. */
   ttlMs: number;
 }
 
@@ -99,20 +114,29 @@ export type SchemaCheck = (value: unknown) => string[];
 
 /** One tool, validated and ready to serve. */
 export interface ToolDefinition {
+  /** Unique across all tool files; 1-128 characters of `A-Z a-z 0-9 _ - .`. */
   name: string;
+  /** Human-readable name shown by clients; absent when the file sets none. */
   title?: string;
+  /** What the tool does; the model reads it to decide when to call the tool. */
   description: string;
+  /** JSON Schema 2020-12 of the arguments (`type: object`). */
   inputSchema: JsonObject;
+  /** JSON Schema 2020-12 of `structuredContent`; absent when the tool declares no output. */
   outputSchema?: JsonObject;
+  /** MCP hints for clients, never trusted for security; absent when the file sets none. */
   annotations?: ToolAnnotations;
   /** Credential name the backend request is authenticated with (credential vault issue). */
   auth?: string;
+  /** Response-cache opt-in; absent means results are never cached. */
   cache?: CacheSpec;
   /** Raw per-tool rate limits such as `{ perClient: "60/min" }` (rate-limit issue). */
   rateLimit?: Record<string, string>;
   /** Labels policies and virtual servers select tools by (`tags: [jira, read]`). */
   tags?: string[];
+  /** Where a call to this tool is routed. */
   backend: BackendSpec;
+  /** Where the tool was defined, for problems that name it. */
   source: SourceLocation;
   /** Compiled once at load: checks call arguments against `inputSchema`. */
   checkInput: SchemaCheck;
@@ -122,18 +146,27 @@ export interface ToolDefinition {
 
 /** A problem found while loading tool files, pointing at file and line. */
 export interface LoadProblem {
+  /** Path of the tool file the problem is in. */
   file: string;
+  /** 1-based line the problem points at (1 when the whole file is at fault). */
   line: number;
+  /** What is wrong, naming the tool and key (`tool "x": url must be absolute`). */
   message: string;
 }
 
 /** A tool as `tools/list` shows it (the MCP `Tool` shape): nothing internal, no URL, no auth. */
 export interface ToolDescriptor {
+  /** The tool's unique name, as `tools/call` expects it. */
   name: string;
+  /** Human-readable name; absent when the tool sets none. */
   title?: string;
+  /** What the tool does, for the model. */
   description: string;
+  /** JSON Schema 2020-12 of the arguments. */
   inputSchema: JsonObject;
+  /** JSON Schema 2020-12 of `structuredContent`; absent when the tool declares no output. */
   outputSchema?: JsonObject;
+  /** MCP hints for clients; absent when the tool sets none. */
   annotations?: ToolAnnotations;
 }
 
@@ -143,6 +176,7 @@ export interface RegistrySnapshot {
   readonly version: number;
   /** Every tool, sorted by name in code-point order. */
   readonly tools: readonly ToolDefinition[];
+  /** The same tools keyed by name, for `tools/call` lookup. */
   readonly byName: ReadonlyMap<string, ToolDefinition>;
   /** URL origins of all HTTP tools (`https://example.atlassian.net`): the egress allowlist. */
   readonly egressOrigins: ReadonlySet<string>;

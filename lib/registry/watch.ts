@@ -19,9 +19,16 @@ export interface WatchOptions extends Omit<RegistryOptions, "strict"> {
 
 /** A live registry: the current snapshot, its problems, explicit reload, and shutdown. */
 export interface RegistryWatcher {
+  /** The snapshot now serving; a reload swaps in a new one, so read it per request. */
   current(): RegistrySnapshot;
+  /** A copy of the problems found by the last load pass, sorted by file and line. */
   problems(): LoadProblem[];
+  /**
+   * Runs one load pass now, queued behind any pass in progress; resolves once it is done.
+   * @throws GatewayError INVALID_CONFIG when the directory is gone or unreadable.
+   */
   reload(): Promise<void>;
+  /** Stops watching and waits for the pass in progress, if any; never rejects. */
   close(): Promise<void>;
 }
 

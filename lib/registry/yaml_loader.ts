@@ -17,8 +17,11 @@ export type EnvAllowed = (name: string) => boolean;
 
 /** The outcome of loading one tool file: its tools (none when it has problems) and problems. */
 export interface FileResult {
+  /** Path of the tool file. */
   file: string;
+  /** The file's validated tools; empty whenever `problems` is not. */
   tools: ToolDefinition[];
+  /** Everything wrong with the file, each with its line; empty when the file loaded. */
   problems: LoadProblem[];
 }
 
