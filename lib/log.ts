@@ -5,7 +5,7 @@
  * that name credentials are masked, and an `Error`'s cause chain is flattened to messages.
  */
 
-import { REDACTED_TEXT } from "./secret.ts";
+import { isSensitiveKey, REDACTED_TEXT } from "./secret.ts";
 
 /** Log severities, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -31,7 +31,6 @@ export interface Logger {
 export type LogSink = (line: string) => void;
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SENSITIVE_KEY = /(^|_|-)(authorization|password|passwd|secret|token|api[_-]?key|cookie)$/i;
 const encoder = new TextEncoder();
 
 /** Creates a logger writing JSON lines at or above `level` to `sink` (default: stderr). */
@@ -70,7 +69,7 @@ function escapeC1(line: string): string {
 }
 
 function redactReplacer(key: string, value: unknown): unknown {
-  if (key !== "" && SENSITIVE_KEY.test(key) && typeof value === "string") return REDACTED_TEXT;
+  if (key !== "" && isSensitiveKey(key) && typeof value === "string") return REDACTED_TEXT;
   if (value instanceof Error) return describeError(value);
   return value;
 }

@@ -1,6 +1,7 @@
 /**
- * The rate-limit vocabulary shared by the config file, tool files and the limiter: scope names and
- * the `N/unit` rate syntax. One definition, so the three can never disagree.
+ * The rate-limit vocabulary shared by the config file, tool files, the limiter and the HTTP
+ * backend: scope names, the `N/unit` rate syntax and `Retry-After`. One definition, so they can
+ * never disagree.
  */
 
 /** The scopes a limit can count by. */
@@ -34,4 +35,12 @@ export const RATE_PATTERN = /^([1-9]\d*)\/(sec|min|hour|day)$/;
 /** Whether `scope` is one of `LIMIT_SCOPES`. */
 export function isLimitScope(scope: string): scope is LimitScope {
   return (LIMIT_SCOPES as readonly string[]).includes(scope);
+}
+
+/** Milliseconds to wait from a `Retry-After` value (delay-seconds or HTTP-date), if it parses. */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

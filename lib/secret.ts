@@ -42,3 +42,17 @@ export class Secret {
 
 /** The text every redacted value is replaced with. */
 export const REDACTED_TEXT: string = REDACTED;
+
+// Why one rule: the log and the audit log used to keep two lists that drifted (the log missed
+// camelCase names such as `clientSecret`). Plural `credentials` only: log fields name a credential
+// by its non-secret name under `credential`.
+const SENSITIVE_KEY =
+  /pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|credentials|private[_-]?key/i;
+
+/**
+ * Whether a field or argument name suggests a secret value (`password`, `clientSecret`,
+ * `x-api-key`, `Authorization`, …): the log and the audit log mask what sits under such keys.
+ */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEY.test(key);
+}

@@ -20,6 +20,7 @@ export const RULES = {
     "version.ts": 0,
     "rates.ts": 0,
     "canonical_json.ts": 0,
+    "names.ts": 0,
     "config/": 1,
     "store/": 2,
     "credentials/": 3,

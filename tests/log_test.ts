@@ -48,3 +48,13 @@ Deno.test("createLogger() escapes C1 controls so a logged name cannot drive a te
   assert.doesNotMatch(lines[0]!, /[\u0000-\u001f\u007f-\u009f]/);
   assert.equal(JSON.parse(lines[0]!).tool, "x\u009b2J\u001b[31m");
 });
+
+Deno.test("createLogger() masks camelCase secret fields but keeps a credential's name", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ sink: (line) => lines.push(line) });
+  logger.info("Refreshed", { clientSecret: "s3cr3t", accessToken: "t0k3n", credential: "jira" });
+  const record = JSON.parse(lines[0] ?? "{}");
+  assert.equal(record.clientSecret, "[redacted]");
+  assert.equal(record.accessToken, "[redacted]");
+  assert.equal(record.credential, "jira");
+});

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Caller } from "../auth/mod.ts";
 import { canonicalJson } from "../canonical_json.ts";
-import { REDACTED_TEXT } from "../secret.ts";
+import { isSensitiveKey, REDACTED_TEXT } from "../secret.ts";
 import type { AuditRow } from "../store/mod.ts";
 
 /** A finished `tools/call` as the MCP layer reports it (the shape of its `CallRecord`). */
@@ -30,8 +30,6 @@ export interface FinishedCall {
   };
 }
 
-const SENSITIVE_KEY =
-  /(pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)/i;
 const MAX_ARGS_CHARS = 16_384;
 
 /**
@@ -91,13 +89,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SENSITIVE_KEY.test(key) ? REDACTED_TEXT : redact(item, depth + 1);
+    out[key] = isSensitiveKey(key) ? REDACTED_TEXT : redact(item, depth + 1);
   }
   return out;
 }
-
-/** JSON with object keys sorted, so equal arguments hash equally whatever their key order. */
-export { canonicalJson };
 
 function truncate(text: string): string {
   return text.length <= MAX_ARGS_CHARS ? text : `${text.slice(0, MAX_ARGS_CHARS)}…[truncated]`;

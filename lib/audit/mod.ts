@@ -23,7 +23,6 @@ export {
 /** `toAuditRow()` builds one record (arguments hashed with a keyed hash, redacted); raises nothing. */
 export {
   type ArgsHasher,
-  canonicalJson,
   type FinishedCall,
   PROCESS_ARGS_HASH,
   redact,

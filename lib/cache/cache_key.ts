@@ -4,6 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical_json.ts";
 
 /** What a cache key is made of. */
 export interface CacheKeyParts {
@@ -20,19 +21,8 @@ export interface CacheKeyParts {
 
 /** The key of one call: a SHA-256 hex digest of its canonical parts; raises nothing. */
 export function cacheKeyOf(parts: CacheKeyParts): string {
-  const text = JSON.stringify([parts.tool, parts.scope, canonical(parts.args)]);
+  const text = canonicalJson([parts.tool, parts.scope, parts.args]);
   // Why: a digest keeps keys short whatever the arguments; SHA-256 so distinct tenants' keys never
   // collide. It hashes no secret, so it stays outside the crypto.subtle seam (lib/credentials).
   return createHash("sha256").update(text).digest("hex");
-}
-
-/** A JSON value with object keys sorted at every depth, so key order never changes the key. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => [k, canonical(v)]);
-  return Object.fromEntries(entries);
 }

@@ -4,8 +4,8 @@
  * bypass it. Protocol: README.md here.
  */
 
-/** `cacheKeyOf()` digests a call's cache key; `canonical()` sorts object keys; raise nothing. */
-export { cacheKeyOf, type CacheKeyParts, canonical } from "./cache_key.ts";
+/** `cacheKeyOf()` digests a call's cache key (arguments in canonical JSON); raises nothing. */
+export { cacheKeyOf, type CacheKeyParts } from "./cache_key.ts";
 /** `createMemoryCacheStore()` keeps cache state in this process (embedded mode); raises nothing. */
 export { createMemoryCacheStore, DEFAULT_MEMORY_BYTES } from "./memory_store.ts";
 /** Outcomes as stored and published; `decodeOutcome` raises nothing. */

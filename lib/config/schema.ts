@@ -3,6 +3,7 @@
  */
 
 import { z } from "zod";
+import { REDIS_PREFIX_PATTERN } from "../names.ts";
 import { parseClientRef } from "./client_refs.ts";
 import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
@@ -148,7 +149,7 @@ export const configSchema = z.strictObject({
   policies: z.array(policySchema).default([]),
   servers: z.record(z.string().regex(SERVER_NAME), serverSchema).default({}),
   // Rate limits and response cache (rate-limit issue).
-  redisPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ . : -")
+  redisPrefix: z.string().regex(REDIS_PREFIX_PATTERN, "must be 1-64 of A-Z a-z 0-9 _ . : -")
     .default("nexus"),
   redisTimeoutMs: z.coerce.number().int().min(10).max(60_000).default(250),
   rateLimits: rateLimitsSchema.default({}),

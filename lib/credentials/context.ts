@@ -26,9 +26,6 @@ export interface VaultContext {
   leaseMs: number;
 }
 
-/** Credential names: what tool files may write in `auth:`. */
-export const CREDENTIAL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
 /**
  * The keyring, or the error explaining how to configure one.
  * @throws GatewayError INVALID_CONFIG when no master key is configured.

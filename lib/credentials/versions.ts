@@ -5,7 +5,8 @@
 
 import { GatewayError } from "../errors.ts";
 import type { CredentialRow, NewCredentialVersion } from "../store/mod.ts";
-import { CREDENTIAL_NAME, requireKeyring, type VaultContext } from "./context.ts";
+import { CREDENTIAL_NAME_PATTERN } from "../names.ts";
+import { requireKeyring, type VaultContext } from "./context.ts";
 import { completeConfig, type KindConfig, parseSecretInput } from "./kinds.ts";
 import { seal, SEAL_FORMAT } from "./seal.ts";
 
@@ -84,7 +85,7 @@ async function sealVersion(
 }
 
 function checkName(name: string): void {
-  if (CREDENTIAL_NAME.test(name)) return;
+  if (CREDENTIAL_NAME_PATTERN.test(name)) return;
   throw new GatewayError(
     "INVALID_INPUT",
     `Invalid credential name "${

@@ -33,9 +33,4 @@ export {
 /** The embedded twin of the sliding-window script and its sub-window count; raise nothing. */
 export { decideWindows, SUB_WINDOWS, type WindowCounter } from "./sliding_window.ts";
 /** `readUpstreamQuota()` reads a backend's quota headers, and its bounds; raise nothing. */
-export {
-  DEFAULT_BLOCK_MS,
-  MAX_BLOCK_MS,
-  parseRetryAfter,
-  readUpstreamQuota,
-} from "./upstream_headers.ts";
+export { DEFAULT_BLOCK_MS, MAX_BLOCK_MS, readUpstreamQuota } from "./upstream_headers.ts";

@@ -4,6 +4,7 @@
  * `RateLimit` field (`limit=100, remaining=0, reset=30` or `"default";r=0;t=30`).
  */
 
+import { parseRetryAfter } from "../rates.ts";
 import type { UpstreamReport } from "../store/mod.ts";
 
 /** How long a 429/503 without any timing header blocks its backend. */
@@ -32,14 +33,6 @@ export function readUpstreamQuota(
   const quota = readRateLimitHeaders(headers, now);
   if (quota !== undefined) return bounded(throttled ? 0 : quota.remaining, quota.resetAfterMs);
   return status === 429 ? bounded(0, DEFAULT_BLOCK_MS) : undefined;
-}
-
-/** Milliseconds to wait from a `Retry-After` value (delay-seconds or HTTP-date), if it parses. */
-export function parseRetryAfter(value: string, now: number): number | undefined {
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function readRateLimitHeaders(headers: Headers, now: number): UpstreamReport | undefined {

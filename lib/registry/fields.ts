@@ -3,6 +3,7 @@
  * credential names. Each check returns a problem message (lower case, no period) or a value.
  */
 
+import { CREDENTIAL_NAME_PATTERN } from "../names.ts";
 import { isLimitScope, LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 import type { CacheSpec, ToolAnnotations } from "./types.ts";
 
@@ -17,8 +18,6 @@ export type ReportProblem = (problem: FieldProblem) => void;
 
 /** MCP tool name rules (2025-11-25, SEP-986): 1-128 letters, digits, `_`, `-` and `.`. */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
-/** Credential names as the vault stores them. */
-export const AUTH_NAME_PATTERN = /^[a-z0-9_-]+$/;
 /** Tool tags: lower-case words policies and virtual servers select by. */
 export const TAG_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 /** Default and maximum backend timeout. */
@@ -133,8 +132,8 @@ export function readAnnotations(value: unknown): ToolAnnotations | FieldProblem[
 
 /** Problem with a credential name, or undefined. */
 export function checkAuthName(value: unknown): string | undefined {
-  if (typeof value === "string" && AUTH_NAME_PATTERN.test(value)) return undefined;
-  return "auth must be a credential name of lower-case letters, digits, _ and -";
+  if (typeof value === "string" && CREDENTIAL_NAME_PATTERN.test(value)) return undefined;
+  return "auth must be a credential name: 1-64 of a-z 0-9 _ -, starting with a letter or digit";
 }
 
 /** One problem per key of `value` not in `allowed`, naming it by its dotted path. */

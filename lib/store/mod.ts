@@ -68,7 +68,7 @@ export { openRedis, type RedisConnection, type RedisOptions } from "./redis/conn
 /** Lua scripts: `runScript()` is EVALSHA with the NOSCRIPT fallback; raises UPSTREAM_UNAVAILABLE. */
 export { defineScript, type LuaScript, runScript } from "./redis/run_script.ts";
 /** Redis key names with their hash tags, and the prefixes allowed; raise nothing. */
-export { REDIS_PREFIX_PATTERN, redisKey, type RedisKeyKind } from "./redis/keys.ts";
+export { redisKey, type RedisKeyKind } from "./redis/keys.ts";
 /** Limit state in Redis (sliding windows, upstream quotas); methods raise UPSTREAM_UNAVAILABLE. */
 export { createRedisLimitStore, type RedisLimitStoreOptions } from "./redis/limit_store.ts";
 /** Cache state in Redis (payloads, flight locks, outcome channel); raises UPSTREAM_UNAVAILABLE. */

@@ -59,8 +59,18 @@ Deno.test("parseToolYaml() reports wrong types with the key's line", () => {
   assert.deepEqual(loadYaml(text).problems, [
     `t.yaml:3: tool "t1": description must be a string`,
     `t.yaml:4: tool "t1": title must be a string`,
-    `t.yaml:5: tool "t1": auth must be a credential name of lower-case letters, digits, _ and -`,
+    `t.yaml:5: tool "t1": auth must be a credential name: 1-64 of a-z 0-9 _ -, starting with a letter or digit`,
   ]);
+});
+
+Deno.test("parseToolYaml() takes exactly the credential names the vault accepts", () => {
+  // Why: the two rules used to differ; a tool could name a credential that could never be set.
+  for (const name of ["_jira", "-x", "a".repeat(65)]) {
+    const text = `tools:\n  - name: t1\n    description: d\n    auth: "${name}"\n${HTTP}`;
+    assert.equal(loadYaml(text).problems.length, 1, name);
+  }
+  const ok = `tools:\n  - name: t1\n    description: d\n    auth: jira_prod-2\n${HTTP}`;
+  assert.deepEqual(loadYaml(ok).problems, []);
 });
 
 Deno.test("parseToolYaml() reports an invalid input schema at the offending keyword", () => {

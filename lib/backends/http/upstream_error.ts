@@ -6,6 +6,7 @@
 
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError } from "../../errors.ts";
+import { parseRetryAfter } from "../../rates.ts";
 import { NO_REDACTION } from "../redact.ts";
 import { readCapped } from "./read_body.ts";
 
@@ -88,12 +89,4 @@ function makeExcerpt(text: string, redact: Redactor): string {
   // Why: slicing by code points, not UTF-16 units, so an emoji is never cut in half.
   const cut = Array.from(collapsed).slice(0, EXCERPT_CHARS).join("");
   return redact.cut(cut).trimEnd() + "…";
-}
-
-/** Milliseconds to wait from a `Retry-After` value (delay-seconds or HTTP-date), if it parses. */
-export function parseRetryAfter(value: string, now: number): number | undefined {
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

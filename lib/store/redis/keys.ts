@@ -6,9 +6,6 @@
 /** What a key holds. */
 export type RedisKeyKind = "limit" | "upstream" | "cacheValue" | "cacheLock" | "cacheChannel";
 
-/** The prefixes a deployment may use: no braces, so the hash tag stays ours. */
-export const REDIS_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-
 /**
  * The key (or channel) of `kind` for `id` under `prefix`.
  *

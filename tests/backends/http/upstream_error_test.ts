@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  parseRetryAfter,
-  statusLine,
-  upstreamStatusError,
-} from "../../../lib/backends/http/upstream_error.ts";
+import { statusLine, upstreamStatusError } from "../../../lib/backends/http/upstream_error.ts";
 
 Deno.test("upstreamStatusError() names status and reason with a collapsed body excerpt", async () => {
   const response = new Response("  Database\n\n   is   down \t", { status: 500 });
@@ -28,14 +24,6 @@ Deno.test("upstreamStatusError() includes Retry-After in the data", async () => 
   const response = new Response("slow down", { status: 429, headers: { "retry-after": "7" } });
   const error = await upstreamStatusError(response);
   assert.deepEqual(error.data, { status: 429, retryAfter: "7", retryAfterMs: 7000 });
-});
-
-Deno.test("parseRetryAfter() reads delay-seconds and HTTP dates", () => {
-  const now = Date.parse("2025-01-01T00:00:00Z");
-  assert.equal(parseRetryAfter("120", now), 120_000);
-  assert.equal(parseRetryAfter("Wed, 01 Jan 2025 00:00:30 GMT", now), 30_000);
-  assert.equal(parseRetryAfter("Tue, 31 Dec 2024 00:00:00 GMT", now), 0);
-  assert.equal(parseRetryAfter("soon", now), undefined);
 });
 
 Deno.test("statusLine() falls back to the response's reason phrase for unknown codes", () => {
