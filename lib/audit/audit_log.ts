@@ -13,7 +13,9 @@ import { createRefusalSampler, SAMPLE_WINDOW_MS, type SuppressedRefusals } from 
 
 /** Options of the audit log. */
 export interface AuditLogOptions {
+  /** Where batches are appended and old records pruned. */
   repo: AuditRepo;
+  /** Receives write failures, dropped and aggregated records, and pruning. */
   logger: Logger;
   /** Keep redacted arguments as well as their hash. */
   includeArguments: boolean;
@@ -35,14 +37,19 @@ export interface AuditLogOptions {
    * written per client and code each minute; the rest become one aggregate record. Default 20.
    */
   refusedPerMinute?: number;
+  /** The clock, epoch ms (default `Date.now`); timestamps of records come from the call itself. */
   now?: () => number;
 }
 
 /** Counters for metrics and the admin API. */
 export interface AuditStats {
+  /** Records waiting in memory to be written. */
   buffered: number;
+  /** Records written to the store since start. */
   written: number;
+  /** Records dropped since start because the buffer was full. */
   dropped: number;
+  /** Appends that failed since start (their records stayed buffered and were retried). */
   failedWrites: number;
   /** Records of refused calls counted into an aggregate record instead of written. */
   suppressed: number;
@@ -56,6 +63,7 @@ export interface AuditLog {
   flush(): Promise<void>;
   /** Stops the timers and flushes what is left, retrying a failed append a few times. */
   close(): Promise<void>;
+  /** Counters since start, and what is buffered now. */
   stats(): AuditStats;
 }
 

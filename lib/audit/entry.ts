@@ -13,15 +13,23 @@ import type { AuditRow } from "../store/mod.ts";
 
 /** A finished `tools/call` as the MCP layer reports it (the shape of its `CallRecord`). */
 export interface FinishedCall {
+  /** The gateway's id for the request, as its log lines and error messages name it. */
   requestId: string;
+  /** Who called, on which endpoint. */
   caller: Caller;
+  /** The tool name the client asked for (it may not exist). */
   toolName: string;
+  /** The arguments as the client sent them; redacted and hashed here, never stored raw. */
   args: unknown;
   /** `ok` or an error code. */
   outcome: string;
+  /** Whether the client got an `isError` result; with outcome `ok`, the tool's own error. */
   isError: boolean;
+  /** When the call started. */
   startedAt: Date;
+  /** How long the call took, in milliseconds. */
   durationMs: number;
+  /** What the stages noted: cache hit or coalesced, the credential used, the backend status. */
   facts: {
     cacheHit?: boolean;
     coalesced?: boolean;

@@ -25,6 +25,7 @@ export const SAMPLE_WINDOW_MS = 60_000;
 
 /** Refused calls of one client and code in one window that were counted instead of written. */
 export interface SuppressedRefusals {
+  /** Who was refused, on which endpoint. */
   caller: Caller;
   /** The refusal code (`NOT_FOUND`, `RATE_LIMITED`, …). */
   code: string;

@@ -23,13 +23,16 @@ export function isApiKey(token: string): boolean {
 
 /** A newly issued key: shown once, then only its hash exists. */
 export interface IssuedKey {
+  /** The whole key, `nxk_<key id>_<secret>`, to hand to the client; it cannot be shown again. */
   key: Secret;
+  /** The row as stored: the key id, the secret's hash and what the key may do. */
   row: ApiKeyRow;
 }
 
 /**
  * Issues a key for client `name` and stores its hash.
- * @throws GatewayError INVALID_INPUT for a bad name or an active key with the same name.
+ * @throws GatewayError INVALID_INPUT for a bad name; CONFLICT when an active key has the name;
+ *   UPSTREAM_TIMEOUT when the embedded store stays locked.
  */
 export async function issueApiKey(
   repo: ApiKeyRepo,

@@ -14,7 +14,9 @@ import { anonymousPrincipal, type Principal } from "./principal.ts";
 
 /** What authentication is built from; absent parts are not configured. */
 export interface AuthenticatorOptions {
+  /** Checks `nxk_` keys against the store; absent: every API key is refused. */
   apiKeys?: ApiKeyVerifier;
+  /** Checks OIDC JWTs (then MCP requests always need a token); absent: JWTs are refused. */
   jwt?: JwtVerifier;
   /** JWT group that may use the admin API. */
   adminGroup?: string;

@@ -15,6 +15,7 @@ import type { Principal } from "./principal.ts";
 
 /** What a JWT verifier checks. */
 export interface JwtOptions {
+  /** The expected `iss`, compared exactly; OIDC discovery starts here when `jwksUrl` is absent. */
   issuer: string;
   /** Accepted `aud` values: this gateway's resource identifier(s). */
   audience: readonly string[];
@@ -22,6 +23,7 @@ export interface JwtOptions {
   algorithms: readonly string[];
   /** JWKS URL; discovered from the issuer when absent. */
   jwksUrl?: string;
+  /** Leeway for `exp` and `nbf`, in seconds. */
   clockSkewSec: number;
   /** Claim path naming the client (`azp`; falls back to `client_id`, then `sub`). */
   clientClaim: string;
@@ -33,8 +35,11 @@ export interface JwtOptions {
    * says it was issued to be shown to a resource server. Off for providers that do not set it.
    */
   requireAtJwt?: boolean;
+  /** Receives JWKS refresh failures (warnings; the keys held are kept). */
   logger: Logger;
+  /** Fetch for discovery and the JWKS (default `globalThis.fetch`); injectable for tests. */
   fetch?: typeof fetch;
+  /** The clock in epoch ms, for `exp`/`nbf` and caches (default `Date.now`). */
   now?: () => number;
   /** JWKS cache tuning (tests shorten the cooldown). */
   jwks?: { maxAgeMs?: number; cooldownMs?: number };
@@ -61,7 +66,10 @@ interface Remembered {
   until: number;
 }
 
-/** Creates a JWT verifier. Raises INVALID_CONFIG for an HMAC or `none` algorithm in the list. */
+/**
+ * Creates a JWT verifier; fetches nothing until the first token.
+ * @throws GatewayError INVALID_CONFIG for an HMAC or `none` algorithm in `algorithms`.
+ */
 export function createJwtVerifier(options: JwtOptions): JwtVerifier {
   const bad = options.algorithms.filter((alg) => HMAC.test(alg) || alg === "none");
   if (bad.length > 0) {

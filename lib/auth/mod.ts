@@ -3,6 +3,7 @@
  * (per client and group, per virtual server).
  */
 
+/** Caller identity: the principal and endpoint every policy, limit and audit record keys on. */
 export {
   anonymousPrincipal,
   type Caller,
@@ -11,7 +12,7 @@ export {
   type PrincipalKind,
   stdioPrincipal,
 } from "./principal.ts";
-/** `issueApiKey()` mints a key and stores its hash; raises INVALID_INPUT (name bad or taken). */
+/** `issueApiKey()` mints a key and stores its hash; raises INVALID_INPUT (bad name), CONFLICT. */
 export { issueApiKey, type IssuedKey } from "./api_keys.ts";
 /** `createApiKeyVerifier()` checks keys against the store; `verify` raises UNAUTHENTICATED. */
 export { type ApiKeyVerifier, createApiKeyVerifier } from "./api_keys.ts";
@@ -19,6 +20,8 @@ export { type ApiKeyVerifier, createApiKeyVerifier } from "./api_keys.ts";
 export { createJwtVerifier, type JwtOptions, type JwtVerifier } from "./jwt.ts";
 /** `discoverJwksUrl()` reads `jwks_uri` from the issuer's metadata; raises a plain Error. */
 export { discoverJwksUrl } from "./jwks.ts";
+/** The JWKS cache a `JwtVerifier` exposes, and its key resolver; types only. */
+export type { JwksCache, KeyResolver } from "./jwks.ts";
 /** `createAuthenticator()` turns a bearer header into a principal; UNAUTHENTICATED, FORBIDDEN. */
 export {
   type Authenticator,

@@ -17,6 +17,7 @@ import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
 
 /** One policy as written in `nexus.yaml` under `policies:`. */
 export interface PolicyRule {
+  /** A label for the operator's own reference; matching ignores it. */
   name?: string;
   /** Clients the policy applies to: `key:NAME` or `jwt:CLIENT` (patterns after the prefix). */
   clients: readonly string[];
@@ -34,11 +35,15 @@ export interface PolicyRule {
 
 /** One virtual server as written in `nexus.yaml` under `servers:`. */
 export interface VirtualServerSpec {
+  /** A note for the operator's own reference; not served to clients. */
   description?: string;
+  /** Tool name patterns in the bundle; a tool matching these or `tags` is in it. */
   tools: readonly string[];
+  /** Tool tags in the bundle. */
   tags: readonly string[];
   /** When set (or `groups`), only these clients (`key:NAME`, `jwt:CLIENT`) may use the endpoint. */
   clients: readonly string[];
+  /** Groups (patterns) that may use the endpoint, besides `clients`. */
   groups: readonly string[];
 }
 

@@ -9,6 +9,7 @@ export type PrincipalKind = "anonymous" | "api_key" | "jwt" | "stdio";
 export interface Principal {
   /** Stable identity: `anon:<address>`, `key:<key id>`, `jwt:<issuer>#<subject>`, `stdio`. */
   id: string;
+  /** How the caller proved who it is: API key, JWT, nothing (anonymous) or the stdio pipe. */
   kind: PrincipalKind;
   /** Human-readable name for logs and audit (client name, key label, token subject). */
   name: string;
@@ -22,7 +23,9 @@ export interface Principal {
 
 /** A principal on one endpoint: `/mcp` is the `default` virtual server, `/mcp/{name}` another. */
 export interface Caller {
+  /** Who is calling. */
   principal: Principal;
+  /** The virtual server called: `default` for `/mcp`, else the `{name}` of `/mcp/{name}`. */
   server: string;
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 export interface ExecuteOptions {
   /** Client cancellation; combined with the tool's own timeout. */
   signal: AbortSignal;
+  /** The call's logger (the backend adds `tool` and `backend` fields). */
   logger: Logger;
   /** Allowlist of URL origins (`https://host:port` as `URL.origin` gives) declared by the registry. */
   egressOrigins: ReadonlySet<string>;

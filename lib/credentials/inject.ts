@@ -10,7 +10,9 @@ import { createRedactor, type Redactor } from "./redactor.ts";
 
 /** Headers and query parameters to add to one backend request, and how to scrub its answers. */
 export interface OutboundAuth {
+  /** Header names and values to set, replacing a header of the same name the tool set itself. */
   readonly headers: ReadonlyArray<readonly [string, Secret]>;
+  /** Query parameter names and values to set on the request URL. */
   readonly query: ReadonlyArray<readonly [string, Secret]>;
   /** Replaces every secret value in use (and its encodings) with `[redacted]`. */
   readonly redact: Redactor;

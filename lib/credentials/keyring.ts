@@ -16,6 +16,7 @@ import type { Secret } from "../secret.ts";
  * derived under a distinct label (see `README.md`), so no key serves two algorithms.
  */
 export interface Kek {
+  /** The key's version in the ring (1 or more); blob headers name it. */
   readonly version: number;
   /** 16 hex digits derived under `nexus kek fingerprint v2`; names the key, reveals nothing. */
   readonly fingerprint: string;
@@ -34,7 +35,9 @@ export interface Kek {
 export interface Keyring {
   /** The highest version; new data keys are wrapped under it. */
   primary(): Kek;
+  /** The KEK of `version`; undefined when the ring does not hold it. */
   get(version: number): Kek | undefined;
+  /** Every loaded version, ascending; the last is the primary. */
   versions(): number[];
   /**
    * Re-reads a key file source (a key added by `nexus keys rotate`), at most once a second;
@@ -45,7 +48,9 @@ export interface Keyring {
 
 /** Where the KEKs come from: the env value wins over the file. */
 export interface KeySource {
+  /** Key material from `NEXUS_MASTER_KEY`: a bare base64 key, or `<version>:<base64>` entries. */
   masterKey?: Secret;
+  /** A key file in the same format (`NEXUS_MASTER_KEY_FILE`); used only without `masterKey`. */
   masterKeyFile?: string;
 }
 

@@ -23,11 +23,15 @@ export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
 /** Settings of an OAuth kind. */
 export interface OAuthConfig {
+  /** The provider's token endpoint, an http(s) URL. */
   tokenUrl: string;
+  /** The OAuth client id (public; the client secret, if any, is sealed). */
   clientId: string;
+  /** Scopes asked for in each token request (space-separated); empty: no `scope` parameter. */
   scopes: string[];
   /** Non-standard but common (Auth0, Okta): the API the token is for. */
   audience?: string;
+  /** How the client secret reaches the token endpoint; default `client_secret_basic`. */
   authMethod: ClientAuthMethod;
 }
 

@@ -32,8 +32,14 @@ export {
   type KeySource,
   loadKeyring,
 } from "./keyring.ts";
-/** Credential kinds and their settings; parsers raise INVALID_INPUT. */
-export { CREDENTIAL_KINDS, type CredentialKind, type KindConfig } from "./kinds.ts";
+/** Credential kinds and their settings (OAuth kinds share `OAuthConfig`); types and a list. */
+export {
+  type ClientAuthMethod,
+  CREDENTIAL_KINDS,
+  type CredentialKind,
+  type KindConfig,
+  type OAuthConfig,
+} from "./kinds.ts";
 /** Whether an error is an upstream HTTP 401; raises nothing. */
 export { isUnauthorized, type ResolvedCredential } from "./resolver.ts";
 /** What a key rotation, or a re-seal in the current format, did. */

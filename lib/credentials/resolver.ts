@@ -15,9 +15,13 @@ import { obtainToken, type TokenSet } from "./tokens.ts";
 
 /** A credential ready for one call. */
 export interface ResolvedCredential {
+  /** The credential's name, as a tool's `auth` names it. */
   readonly name: string;
+  /** The version whose secret `auth` carries: the active one, or a retired one on a 401 retry. */
   readonly version: number;
+  /** That version's credential kind (`bearer`, `api_key`, `oauth2_client_credentials`, …). */
   readonly kind: string;
+  /** What to set on the backend request, and the redactor for its secrets. */
   readonly auth: OutboundAuth;
   /** OAuth kinds: the access token in `auth`, so a 401 can ask for a newer one. */
   readonly token?: Secret;

@@ -14,6 +14,7 @@ import { rewrap, SEAL_FORMAT, type SealBinding } from "./seal.ts";
 export interface RewrapReport {
   /** The primary KEK version everything is now wrapped under. */
   kekVersion: number;
+  /** Blobs whose data key was re-wrapped under the primary KEK. */
   rewrapped: number;
   /** Blobs that changed during the run and were re-listed. */
   raced: number;

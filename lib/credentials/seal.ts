@@ -11,10 +11,13 @@ import { type Kek, type Keyring, toHex } from "./keyring.ts";
 
 /** What a sealed blob is bound to: moving it to another record, or editing the record, makes it fail to open. */
 export interface SealBinding {
+  /** The credential's id (`CredentialRow.id`). */
   credentialId: string;
   /** The credential's name: a row renamed, or swapped with another's, fails to open. */
   name: string;
+  /** The credential version the blob belongs to (for state, the version its tokens came from). */
   version: number;
+  /** That version's credential kind. */
   kind: string;
   /**
    * The version's non-secret settings as stored (token URL, client id, header name, username,
@@ -31,7 +34,9 @@ export interface SealBinding {
 export interface SealedHeader {
   /** 2 for blobs written now; 1 for blobs from before name and settings were bound. */
   format: number;
+  /** The version of the KEK that wraps the data key. */
   kekVersion: number;
+  /** That KEK's fingerprint as 16 hex digits (for format 1, its legacy fingerprint). */
   kekFingerprint: string;
 }
 

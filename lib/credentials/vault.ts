@@ -16,23 +16,35 @@ import { addVersion, createCredential } from "./versions.ts";
 
 /** What `list` and `show` print: never a secret. */
 export interface CredentialInfo {
+  /** The credential's name, as tools name it in `auth`. */
   name: string;
+  /** The active version's kind. */
   kind: string;
+  /** The version calls use now. */
   activeVersion: number;
+  /** The active version's non-secret settings, by kind. */
   config: KindConfig;
+  /** Rotation policy: the active version is due this many ms after it became active; null: none. */
   rotateEveryMs: number | null;
+  /** How long, in ms, a replaced version stays usable for a retry after HTTP 401. */
   graceMs: number;
+  /** When the credential was created, epoch ms. */
   createdAt: number;
+  /** Who created it: `cli:<user>` or `admin:<client>`. */
   createdBy: string;
+  /** When the active version last changed, epoch ms. */
   updatedAt: number;
+  /** Who made that change: `cli:<user>` or `admin:<client>`. */
   updatedBy: string;
   /** When the rotation policy wants the next rotation; null without a policy. */
   rotationDueAt: number | null;
+  /** Whether `rotationDueAt` has passed; false without a policy. */
   rotationOverdue: boolean;
 }
 
 /** `show`: the info plus each stored version and the recorded changes. */
 export interface CredentialDetail extends CredentialInfo {
+  /** Each stored version (the active one and at most one retired), newest first; no secrets. */
   versions: Array<{
     version: number;
     kind: string;
@@ -43,41 +55,60 @@ export interface CredentialDetail extends CredentialInfo {
     /** Until when a retired version is still used for a retry after HTTP 401. */
     graceEndsAt: number | null;
   }>;
+  /** The 20 most recent recorded changes, newest first. */
   events: CredentialEventRow[];
 }
 
 /** Input of `set`: create a credential, or give an existing one new settings and a new secret. */
 export interface SetCredentialInput {
+  /** The credential's name: a lower-case letter or digit, then up to 63 of `a-z 0-9 _ -`. */
   name: string;
+  /** The credential kind, one of `CREDENTIAL_KINDS`. */
   kind: string;
   /** Kind settings (`in`, `name`, `prefix`, `username`, `tokenUrl`, `clientId`, `scopes`, …). */
   settings: Record<string, unknown>;
   /** The secret as the operator gave it (see `parseSecretInput`). */
   secretText: string;
+  /** Rotation policy in ms (null: none); absent keeps the existing one (new: none). */
   rotateEveryMs?: number | null;
+  /** How long a replaced version stays usable, in ms; absent keeps it (new: the vault default). */
   graceMs?: number;
+  /** Who makes the change, for the credential's events: `cli:<user>` or `admin:<client>`. */
   actor: string;
 }
 
 /** Input of `rotate`: a new secret for the same settings. */
 export interface RotateCredentialInput {
+  /** The credential to rotate. */
   name: string;
+  /** The new secret as the operator gave it (see `parseSecretInput`). */
   secretText: string;
+  /** How long the replaced version stays usable, in ms (kept as the policy); absent keeps it. */
   graceMs?: number;
+  /** Who rotates, recorded in the credential's events: `cli:<user>` or `admin:<client>`. */
   actor: string;
 }
 
 /** The vault. Operations raise GatewayError INVALID_INPUT, NOT_FOUND or INVALID_CONFIG. */
 export interface Vault {
+  /** Creates a credential, or gives an existing one a new version (settings and secret). */
   set(input: SetCredentialInput): Promise<CredentialInfo>;
+  /** Stores a new version with the same settings; the replaced one enters its grace period. */
   rotate(input: RotateCredentialInput): Promise<CredentialInfo>;
+  /** Every credential's info, by name. */
   list(): Promise<CredentialInfo[]>;
+  /** One credential's info, stored versions and recent changes. */
   show(name: string): Promise<CredentialDetail>;
+  /** Deletes a credential with its versions and state; false when there was none. */
   delete(name: string, actor: string): Promise<boolean>;
   /** Opens the active version and, for OAuth kinds, obtains a token; returns a one-line result. */
   test(name: string): Promise<string>;
   /** Call path: see {@linkcode Resolver}. */
   resolve(name: string): Promise<ResolvedCredential>;
+  /**
+   * Call path, after an upstream 401: a newer token (OAuth kinds) or the previous version during
+   * its grace period; undefined when there is nothing else to try.
+   */
   retryAfterUnauthorized(used: ResolvedCredential): Promise<ResolvedCredential | undefined>;
   /** Re-wraps every data key not under the primary KEK. */
   rewrapAll(): Promise<RewrapReport>;
@@ -92,24 +123,31 @@ export interface Vault {
 
 /** Options for {@linkcode createVault}. */
 export interface VaultOptions {
+  /** Where credentials are stored (sealed secrets only). */
   repo: CredentialRepo;
   /** Undefined when no master key is configured: metadata works, secrets do not. */
   keyring: Keyring | undefined;
+  /** Receives changes, store faults the call path survived, overdue credentials; default: none. */
   logger?: Logger;
+  /** The clock, epoch ms (default `Date.now`). */
   now?: () => number;
+  /** Fetch for OAuth token endpoints (default `globalThis.fetch`); injectable for tests. */
   fetch?: typeof fetch;
   /** How stale the cached active version may be on the call path (default 1000 ms). */
   revalidateMs?: number;
   /** Grace period of a replaced version when a credential sets none (default 24 h). */
   defaultGraceMs?: number;
+  /** Timeout of one token endpoint request in ms (default 10 000). */
   tokenTimeoutMs?: number;
+  /** Longest wait for another instance's token refresh, in ms (default 15 000). */
   lockWaitMs?: number;
+  /** Embedded store: how long a dead holder's refresh lease lasts, in ms (default 30 000). */
   leaseMs?: number;
 }
 
 const DAY_MS = 86_400_000;
 
-/** Builds the vault over a credential repository and a keyring. */
+/** Builds the vault over a credential repository and a keyring; raises nothing itself. */
 export function createVault(options: VaultOptions): Vault {
   const ctx: VaultContext = {
     repo: options.repo,

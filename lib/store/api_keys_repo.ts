@@ -15,8 +15,11 @@ export type ApiKeyScope = "mcp" | "admin";
 
 /** One API key as stored. Times are epoch milliseconds. */
 export interface ApiKeyRow {
+  /** The public 16-hex-digit id inside the key (`nxk_<key id>_<secret>`); the primary key. */
   keyId: string;
+  /** The client's name, shown in listings and the audit log; unique among active keys. */
   name: string;
+  /** What the key authenticates: MCP clients or the admin API. */
   scope: ApiKeyScope;
   /** Lower-case hex SHA-256 of the key's secret part. */
   hash: string;
@@ -24,14 +27,17 @@ export interface ApiKeyRow {
   tools: string[];
   /** Groups the key's principal belongs to, for policies. */
   groups: string[];
+  /** When the key was issued. */
   createdAt: number;
+  /** When the key stops being accepted; null: never. */
   expiresAt: number | null;
+  /** When the key was revoked; null while it is not. */
   revokedAt: number | null;
 }
 
 /** API key storage. */
 export interface ApiKeyRepo {
-  /** Stores a new key. @throws GatewayError INVALID_INPUT when an active key has the name. */
+  /** Stores a new key. @throws GatewayError CONFLICT when an active key has the name. */
   insert(row: ApiKeyRow): Promise<void>;
   /** The key with this id, revoked or not. */
   find(keyId: string): Promise<ApiKeyRow | undefined>;

@@ -11,26 +11,42 @@ import type { StoreDb } from "./types.ts";
 
 /** One audited call. Times are epoch milliseconds. */
 export interface AuditRow {
+  /** When the call started (for an aggregate record, when its window started). */
   at: number;
+  /** The gateway's id for the request, as its log lines and error messages name it. */
   requestId: string;
+  /** Stable principal id: `key:<key id>`, `jwt:<issuer>#<subject>`, `anon:<address>`, `stdio`. */
   clientId: string;
+  /** The principal's human-readable name, as the client chose or was given it. */
   clientName: string;
+  /** How the caller authenticated: `api_key`, `jwt`, `anonymous` or `stdio`. */
   clientKind: string;
   /** Virtual server: `default` for `/mcp`. */
   server: string;
+  /** The tool name the client asked for, cut at 256 characters; `*` in an aggregate record. */
   tool: string;
   /** Keyed hash (HMAC-SHA-256, hex) of the redacted arguments in canonical JSON. */
   argsHash: string;
   /** Redacted arguments as JSON, only when the gateway is configured to keep them. */
   args: string | null;
-  /** `ok`, `tool_error` (an `isError` result) or `error` (a protocol error). */
+  /**
+   * `ok`, `tool_error` (an `isError` result), `error` (a protocol error) or `suppressed` (an
+   * aggregate of sampled-out refused calls: the count is in `args`).
+   */
   outcome: string;
+  /** The GatewayError code of an `error` (or the refusals a `suppressed` row counts); else null. */
   errorCode: string | null;
+  /** Time the call took, in milliseconds (microsecond precision). */
   durationMs: number;
+  /** The backend's HTTP status when a stage recorded one; null otherwise. */
   backendStatus: number | null;
+  /** True when the result came from the response cache; null otherwise. */
   cacheHit: boolean | null;
+  /** True when the call shared the result of an identical call in flight; null otherwise. */
   coalesced: boolean | null;
+  /** The credential the call used; null when it used none. */
   credentialName: string | null;
+  /** That credential's version; null when it used none. */
   credentialVersion: number | null;
 }
 
@@ -41,11 +57,13 @@ export type StoredAuditRow = AuditRow & { id: number };
 export interface AuditFilter {
   /** Matches the client name or the client id exactly. */
   client?: string;
+  /** Matches the tool name exactly. */
   tool?: string;
   /** Rows at or after this time. */
   since?: number;
   /** Rows with an id greater than this (tailing). */
   afterId?: number;
+  /** Most rows returned. */
   limit: number;
   /** `desc`: newest first (default); `asc`: oldest first. */
   order?: "asc" | "desc";
@@ -55,6 +73,7 @@ export interface AuditFilter {
 export interface AuditRepo {
   /** Appends rows in one transaction. */
   append(rows: readonly AuditRow[]): Promise<void>;
+  /** Rows matching every filter given, ordered by id. */
   query(filter: AuditFilter): Promise<StoredAuditRow[]>;
   /** Deletes rows older than `before`; returns how many. */
   prune(before: number): Promise<number>;

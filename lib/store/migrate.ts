@@ -21,7 +21,8 @@ export interface MigrateResult {
 /**
  * Applies pending migrations.
  * @throws GatewayError INVALID_CONFIG naming the migration that failed, or when the database has
- * applied a migration this build does not know (it is newer than this gateway).
+ * applied a migration this build does not know (it is newer than this gateway); UPSTREAM_TIMEOUT
+ * when another process keeps the embedded file locked past the busy deadline.
  */
 export async function migrate(
   db: StoreDb,

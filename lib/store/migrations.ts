@@ -13,7 +13,9 @@
 export interface Migration {
   /** `NNN_name`; applied ids are recorded in `schema_migrations`. */
   readonly id: string;
+  /** The SQL for PostgreSQL (one or more statements), run in the store's schema. */
   readonly postgres: string;
+  /** The SQL for the embedded SQLite file (one or more statements), creating the same tables. */
   readonly sqlite: string;
 }
 

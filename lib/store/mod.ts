@@ -26,14 +26,20 @@ export type {
   SealedRef,
   SealedReplacement,
 } from "./credentials.ts";
-/** API key rows (hashes only) and their repository; `insert` raises INVALID_INPUT (name taken). */
+/**
+ * API key rows (hashes only) and their repository; `insert` raises CONFLICT (an active key has the
+ * name), and on the embedded store every method UPSTREAM_TIMEOUT when it stays locked.
+ */
 export {
   type ApiKeyRepo,
   type ApiKeyRow,
   type ApiKeyScope,
   createApiKeyRepo,
 } from "./api_keys_repo.ts";
-/** Audit rows and their repository (append in batches, query, prune); raise nothing themselves. */
+/**
+ * Audit rows and their repository (append in batches, query, prune); its methods raise only
+ * UPSTREAM_TIMEOUT, when the embedded store stays locked.
+ */
 export {
   type AuditFilter,
   type AuditRepo,
@@ -41,11 +47,11 @@ export {
   createAuditRepo,
   type StoredAuditRow,
 } from "./audit_repo.ts";
-/** Applies pending migrations; raises GatewayError INVALID_CONFIG when one fails. */
+/** Applies pending migrations; raises INVALID_CONFIG when one fails, UPSTREAM_TIMEOUT if locked. */
 export { migrate, type MigrateResult } from "./migrate.ts";
 /** The ordered migration list (ids `NNN_name`), for `nexus migrate` and tests. */
 export { type Migration, MIGRATIONS } from "./migrations.ts";
-/** Opens Postgres or the embedded file and migrates it; raises GatewayError INVALID_CONFIG. */
+/** Opens Postgres or the embedded file and migrates it; raises INVALID_CONFIG, UPSTREAM_TIMEOUT. */
 export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
 /**
  * SQLite helpers: `transaction()` runs a synchronous function in `BEGIN IMMEDIATE` (raises what it
@@ -63,8 +69,17 @@ export {
 export type { Store, StoreDb, StoreDialect } from "./types.ts";
 
 // Redis (rate limits and response cache): connection, Lua scripts, fault episodes.
-/** Opens a self-reconnecting Redis connection; commands raise UPSTREAM_UNAVAILABLE on faults. */
-export { openRedis, type RedisConnection, type RedisOptions } from "./redis/connection.ts";
+/**
+ * Opens a self-reconnecting Redis connection; commands raise UPSTREAM_UNAVAILABLE on faults. The
+ * reply and listener types are what `command()` and `subscribe()` name; types only.
+ */
+export {
+  type MessageListener,
+  openRedis,
+  type RedisConnection,
+  type RedisOptions,
+  type RedisReply,
+} from "./redis/connection.ts";
 /** Lua scripts: `runScript()` is EVALSHA with the NOSCRIPT fallback; raises UPSTREAM_UNAVAILABLE. */
 export { defineScript, type LuaScript, runScript } from "./redis/run_script.ts";
 /** Redis key names with their hash tags, and the prefixes allowed; raise nothing. */

@@ -16,12 +16,15 @@ import type { Store, StoreDb } from "./types.ts";
 
 /** The slice of gateway config a store needs. */
 export interface StoreConfig {
+  /** PostgreSQL URL (`NEXUS_DATABASE_URL`); absent: the embedded SQLite file under `dataDir`. */
   databaseUrl?: Secret;
+  /** Directory of the embedded `nexus.db` (created when missing); unused with a database URL. */
   dataDir: string;
 }
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
+  /** Receives the migrations applied and embedded-file warnings; default: drops everything. */
   logger?: Logger;
   /** Postgres only: use (and create) this schema via `search_path`; tests use one each. */
   schema?: string;
@@ -36,7 +39,8 @@ const EMBEDDED_FILE = "nexus.db";
 
 /**
  * Opens the configured store and applies pending migrations.
- * @throws GatewayError INVALID_CONFIG when the database cannot be reached, opened or migrated.
+ * @throws GatewayError INVALID_CONFIG when the database cannot be reached, opened or migrated;
+ *   UPSTREAM_TIMEOUT when another process keeps the embedded file locked through migration.
  */
 export async function openStore(
   config: StoreConfig,

@@ -20,13 +20,16 @@ export type StoreDb =
 
 /** An open store: the database, its migrations applied, and the repositories on it. */
 export interface Store {
+  /** Which database backs the store. */
   readonly dialect: StoreDialect;
   /** Where the data lives, with no password: `postgres://host:port/db (schema s)` or a file. */
   readonly location: string;
   /** Raw handle for repositories in `lib/store/`; nothing outside this folder runs SQL. */
   readonly db: StoreDb;
+  /** Credential rows (sealed secrets only), for the vault. */
   readonly credentials: CredentialRepo;
   /** Whether the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Closes the database handle (Postgres pool or embedded file); the store is unusable after. */
   close(): Promise<void>;
 }

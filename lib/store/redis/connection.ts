@@ -35,6 +35,7 @@ export interface RedisConnection {
 
 /** Options of {@linkcode openRedis}. */
 export interface RedisOptions {
+  /** Receives the client's connection errors (debug); callers see faults as command errors. */
   logger: Logger;
   /** Bound on every command's reply, in ms. */
   timeoutMs: number;

@@ -8,8 +8,11 @@ import { isNoScript, type RedisConnection, type RedisReply } from "./connection.
 
 /** A Lua script with its SHA-1, the name EVALSHA knows it by. */
 export interface LuaScript {
+  /** A name for errors and logs, such as `sliding_window`. */
   readonly name: string;
+  /** The Lua source, sent with EVAL when Redis does not hold the script. */
   readonly source: string;
+  /** Lower-case hex SHA-1 of `source`, as EVALSHA names the script. */
   readonly sha: string;
 }
 

@@ -10,6 +10,7 @@ export interface LimitCheck {
   id: string;
   /** Calls admitted per window. */
   limit: number;
+  /** The window's length in milliseconds. */
   windowMs: number;
 }
 
@@ -31,19 +32,23 @@ export interface LimitVerdict {
 export interface UpstreamReport {
   /** Calls the backend still accepts until the reset; 0 blocks it until then. */
   remaining: number;
+  /** Milliseconds until the backend's budget resets. */
   resetAfterMs: number;
 }
 
 /** Whether a backend may be called now, given what it last reported. */
 export interface UpstreamVerdict {
+  /** Whether the backend may be called now (it has budget left, or reported none). */
   allowed: boolean;
   /** Calls left before the backend's reset; -1 when it never reported a quota. */
   remaining: number;
+  /** Milliseconds until the backend may be called again; 0 when allowed. */
   retryAfterMs: number;
 }
 
 /** Test-only clock override; production code passes nothing and the store's clock decides. */
 export interface ClockOption {
+  /** The time to decide at, epoch ms, instead of the store's clock. */
   now?: number;
 }
 
