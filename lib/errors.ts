@@ -17,6 +17,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "ORIGIN_FORBIDDEN"
   | "PAYLOAD_TOO_LARGE"
+  | "REQUEST_TIMEOUT"
   | "RATE_LIMITED"
   | "UPSTREAM_ERROR"
   | "UPSTREAM_UNAVAILABLE"
@@ -57,6 +58,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
   ORIGIN_FORBIDDEN: { jsonRpc: -32003, http: 403, toolResult: false },
   PAYLOAD_TOO_LARGE: { jsonRpc: -32600, http: 413, toolResult: false },
+  REQUEST_TIMEOUT: { jsonRpc: -32600, http: 408, toolResult: false },
   RATE_LIMITED: { jsonRpc: RATE_LIMITED_JSON_RPC_CODE, http: 429, toolResult: false },
   UPSTREAM_ERROR: { jsonRpc: -32010, http: 502, toolResult: true },
   UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },

@@ -59,7 +59,13 @@ export function policyOf(config: Config): Policy {
 export async function openSecurity(
   config: Config,
   logger: Logger,
-  options: { store: Store; configPath?: string; onPolicyChange?: () => void },
+  options: {
+    store: Store;
+    configPath?: string;
+    onPolicyChange?: () => void;
+    /** Called after a key is revoked through the admin API of this instance. */
+    onKeyRevoked?: () => void;
+  },
 ): Promise<Security> {
   const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
   const jwt = buildJwt(config, logger);
@@ -98,7 +104,12 @@ export async function openSecurity(
     audit,
     adminRoutes: {
       "/audit": createAdminAuditRoutes({ repo: auditRepo, stats: audit.stats }),
-      "/clients": createAdminClientRoutes({ repo: apiKeyRepo, verifier: apiKeys, logger }),
+      "/clients": createAdminClientRoutes({
+        repo: apiKeyRepo,
+        verifier: apiKeys,
+        logger,
+        onRevoke: options.onKeyRevoked,
+      }),
     },
     async close() {
       watcher?.close();

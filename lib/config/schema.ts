@@ -105,6 +105,13 @@ export const configSchema = z.strictObject({
   listTtlMs: z.coerce.number().int().min(0).default(60_000),
   hotReload: z.preprocess(parseBoolean, z.boolean()).default(true),
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
+  // Connection bounds (hardening issue): slow or idle clients are cut off, one client cannot hold
+  // every notification stream, and streams end when their credential does.
+  maxListenStreamsPerClient: z.coerce.number().int().min(1).default(32),
+  streamRecheckMs: z.coerce.number().int().min(100).max(300_000).default(5_000),
+  headerTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  bodyTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  idleTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
@@ -154,6 +161,11 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   listTtlMs: "NEXUS_LIST_TTL_MS",
   hotReload: "NEXUS_HOT_RELOAD",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
+  maxListenStreamsPerClient: "NEXUS_MAX_LISTEN_STREAMS_PER_CLIENT",
+  streamRecheckMs: "NEXUS_STREAM_RECHECK_MS",
+  headerTimeoutMs: "NEXUS_HEADER_TIMEOUT_MS",
+  bodyTimeoutMs: "NEXUS_BODY_TIMEOUT_MS",
+  idleTimeoutMs: "NEXUS_IDLE_TIMEOUT_MS",
   demoApi: "NEXUS_DEMO_API",
   resourceUrl: "NEXUS_RESOURCE_URL",
   authIssuer: "NEXUS_AUTH_ISSUER",

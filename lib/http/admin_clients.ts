@@ -21,7 +21,14 @@ const createBody = z.strictObject({
 
 /** Builds the client-key routes. Raises nothing; bad input answers 400. */
 export function createAdminClientRoutes(
-  deps: { repo: ApiKeyRepo; verifier: ApiKeyVerifier; logger: Logger; now?: () => number },
+  deps: {
+    repo: ApiKeyRepo;
+    verifier: ApiKeyVerifier;
+    logger: Logger;
+    now?: () => number;
+    /** Called after a key is revoked here, so open streams of that key are re-checked at once. */
+    onRevoke?: () => void;
+  },
 ): Hono<AdminEnv> {
   const now = deps.now ?? Date.now;
   const app = new Hono<AdminEnv>();
@@ -59,6 +66,7 @@ export function createAdminClientRoutes(
     const name = c.req.param("name");
     const revoked = await deps.repo.revoke(name, now());
     deps.verifier.forget();
+    if (revoked > 0) deps.onRevoke?.();
     if (revoked === 0) return c.json({ error: `No active key for client "${name}"` }, 404);
     deps.logger.info("Client key revoked", { client: name, by: adminActor(c) });
     return c.json({ revoked: name });

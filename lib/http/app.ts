@@ -23,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   guard: GuardOptions;
   maxBodyBytes: number;
+  /** A POST body must arrive within this time (absent: no bound). */
+  bodyTimeoutMs?: number;
   demoApi: boolean;
   /** Readiness: the registry is loaded and every configured store answers. */
   ready: () => boolean;
@@ -102,7 +104,9 @@ async function serveMcp(
   }
   const caller = await resolveCaller();
   if (caller instanceof Response) return caller;
-  if (request.method !== "POST") return deps.mcp.fetch(request, { caller });
+  if (request.method !== "POST") {
+    return deps.mcp.fetch(request, { caller, reauthorize: resolveCaller }).catch(answerEdgeError);
+  }
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(contentType)) {
     return edgeErrorResponse(
@@ -115,10 +119,17 @@ async function serveMcp(
     );
   }
   try {
-    const body = await readJsonRpcBody(request, deps.maxBodyBytes);
-    return await deps.mcp.fetch(request, { caller, parsedBody: body });
+    const body = await readJsonRpcBody(request, deps.maxBodyBytes, {
+      deadlineMs: deps.bodyTimeoutMs,
+    });
+    return await deps.mcp.fetch(request, { caller, parsedBody: body, reauthorize: resolveCaller });
   } catch (error) {
-    if (error instanceof GatewayError) return edgeErrorResponse(error);
-    throw error;
+    return answerEdgeError(error);
   }
+}
+
+/** A `GatewayError` as its edge response; anything else is rethrown (HTTP 500). */
+function answerEdgeError(error: unknown): Response {
+  if (error instanceof GatewayError) return edgeErrorResponse(error);
+  throw error;
 }

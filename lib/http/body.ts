@@ -5,12 +5,22 @@
 
 import { GatewayError } from "../errors.ts";
 
+/** How a body is read: `deadlineMs` bounds the whole read (absent: no bound). */
+export interface BodyReadOptions {
+  deadlineMs?: number;
+}
+
 /**
  * Reads and parses the request body as one JSON-RPC message.
- * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR, INVALID_REQUEST (batch or not an object).
+ * @throws GatewayError PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT, PARSE_ERROR, INVALID_REQUEST (batch or
+ *   not an object).
  */
-export async function readJsonRpcBody(request: Request, maxBytes: number): Promise<unknown> {
-  const text = await readCapped(request, maxBytes);
+export async function readJsonRpcBody(
+  request: Request,
+  maxBytes: number,
+  options: BodyReadOptions = {},
+): Promise<unknown> {
+  const text = await readCapped(request, maxBytes, options);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -29,22 +39,45 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
   return value;
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<string> {
+async function readCapped(
+  request: Request,
+  maxBytes: number,
+  options: BodyReadOptions,
+): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
   const reader = request.body.getReader();
+  // Why a timer that cancels the reader, not a race per chunk: one timer per body, cleared at
+  // the end; a cancelled reader ends its pending read, so the loop below sees the deadline.
+  let expired = false;
+  const timer = options.deadlineMs === undefined ? undefined : setTimeout(() => {
+    expired = true;
+    reader.cancel().catch(() => {});
+  }, options.deadlineMs);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+  try {
+    while (true) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // Why: a read the deadline cancelled may reject instead of ending; report the deadline.
+        if (!expired) throw error;
+      }
+      if (expired) throw timedOut(options.deadlineMs!);
+      const { done, value } = chunk!;
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -53,6 +86,14 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+function timedOut(deadlineMs: number): GatewayError {
+  return new GatewayError(
+    "REQUEST_TIMEOUT",
+    `Request body too slow: not received within ${deadlineMs} ms`,
+    { data: { deadlineMs } },
+  );
 }
 
 function tooLarge(maxBytes: number): GatewayError {

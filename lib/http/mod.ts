@@ -4,6 +4,16 @@
  */
 
 export { type AppDeps, type AppEnv, createApp } from "./app.ts";
+/**
+ * `serveBounded()`: the HTTP listener with header, idle keep-alive and send deadlines per
+ * connection; raises what `Deno.listen` raises.
+ */
+export {
+  type BoundedServeOptions,
+  type BoundedServer,
+  type ConnectionBounds,
+  serveBounded,
+} from "./connections.ts";
 export { type GuardOptions, isLoopbackAddress } from "./guard.ts";
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } from "./auth.ts";
