@@ -65,6 +65,8 @@ interface Tracked {
   active: number;
   /** The status of the last response, read when it has been sent. */
   status: number;
+  /** Close even with a request in flight or a body left unread (after a 408 or 413). */
+  force: boolean;
   done: boolean;
   abort: AbortController;
   server: { shutdown(): Promise<void> };
@@ -146,6 +148,7 @@ function trackConnection(
     deadline: performance.now() + options.headerTimeoutMs,
     active: 0,
     status: 0,
+    force: false,
     done: false,
     abort,
   } as Tracked;
@@ -153,7 +156,12 @@ function trackConnection(
     tracked.active--;
     // Why: after a 408 or 413 the rest of the body was never read; the connection cannot be
     // reused, and waiting for the client to send it would hold the connection open.
-    if (tracked.status === 408 || tracked.status === 413) return close(tracked);
+    // Why at the next sweep, not now: the answer must leave the socket before the cut.
+    if (tracked.status === 408 || tracked.status === 413) {
+      tracked.force = true;
+      tracked.deadline = performance.now();
+      return;
+    }
     if (tracked.active === 0) tracked.deadline = performance.now() + options.idleTimeoutMs;
   }
   function sent(response: Response): Response {
@@ -189,8 +197,9 @@ function sweep(open: Set<Tracked>, now: number): void {
 function close(tracked: Tracked): void {
   if (tracked.done) return;
   tracked.deadline = Infinity;
-  if (tracked.active === 0) {
-    // Why: no request is in flight, so a graceful shutdown closes the connection at once.
+  if (tracked.active === 0 && !tracked.force) {
+    // Why: between requests a graceful shutdown closes the connection at once; it would wait
+    // for a body left unread, hence `force` after a 408 or 413.
     tracked.server.shutdown().catch(() => {});
     return;
   }
