@@ -22,9 +22,12 @@ import type { Logger } from "../log.ts";
 export interface ConnectionBounds {
   /** A new connection must deliver a complete request head within this time. */
   headerTimeoutMs: number;
-  /** A keep-alive connection must deliver its next complete request head within this time. */
+  /**
+   * After a response, the connection must deliver its next complete request head within this
+   * time; a response body Deno took whole (bytes, text) must also be taken by the client by then.
+   */
   idleTimeoutMs: number;
-  /** A client must take a whole non-streaming response within this time once it is ready. */
+  /** A client must take a streamed non-SSE response within this time once it is ready. */
   sendTimeoutMs: number;
 }
 
@@ -65,8 +68,6 @@ interface Tracked {
   active: number;
   /** The status of the last response, read when it has been sent. */
   status: number;
-  /** Close even with a request in flight or a body left unread (after a 408 or 413). */
-  force: boolean;
   done: boolean;
   abort: AbortController;
   server: { shutdown(): Promise<void> };
@@ -148,7 +149,6 @@ function trackConnection(
     deadline: performance.now() + options.headerTimeoutMs,
     active: 0,
     status: 0,
-    force: false,
     done: false,
     abort,
   } as Tracked;
@@ -158,7 +158,6 @@ function trackConnection(
     // reused, and waiting for the client to send it would hold the connection open.
     // Why at the next sweep, not now: the answer must leave the socket before the cut.
     if (tracked.status === 408 || tracked.status === 413) {
-      tracked.force = true;
       tracked.deadline = performance.now();
       return;
     }
@@ -194,18 +193,17 @@ function sweep(open: Set<Tracked>, now: number): void {
   }
 }
 
+/**
+ * Closes a connection at once. Why not a graceful shutdown: it waits for a body left unread
+ * (after a 408 or 413) and for a response the client does not take (Deno reports a byte body
+ * complete once handed over, before the client has read it).
+ */
 function close(tracked: Tracked): void {
+  // Why the guard: Deno's abort handler throws on a connection that already finished; `done` is
+  // set in the same turn the connection finishes, so a connection not `done` is still open.
   if (tracked.done) return;
-  tracked.deadline = Infinity;
-  if (tracked.active === 0 && !tracked.force) {
-    // Why: between requests a graceful shutdown closes the connection at once; it would wait
-    // for a body left unread, hence `force` after a 408 or 413.
-    tracked.server.shutdown().catch(() => {});
-    return;
-  }
-  // Why: Deno's abort handler throws on a connection that already finished; `done` is set in the
-  // same turn the connection finishes, so it is still open here.
   tracked.done = true;
+  tracked.deadline = Infinity;
   tracked.abort.abort();
 }
 

@@ -47,3 +47,27 @@ Deno.test("readJsonRpcBody() rejects a declared Content-Length over the limit un
   const request = post("x".repeat(10), { "content-length": "999999" });
   assert.equal(await codeOf(readJsonRpcBody(request, 1024)), "PAYLOAD_TOO_LARGE");
 });
+
+Deno.test("readJsonRpcBody() gives up on a body that stalls past its deadline", async () => {
+  let cancelled = false;
+  const stalled = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"jsonrpc":'));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const started = performance.now();
+  const code = await codeOf(readJsonRpcBody(post(stalled), 1024, { deadlineMs: 100 }));
+  assert.equal(code, "REQUEST_TIMEOUT");
+  assert.ok(performance.now() - started < 1000);
+  assert.ok(cancelled, "the stalled body was not cancelled");
+});
+
+Deno.test("readJsonRpcBody() reads a body that arrives within its deadline", async () => {
+  const value = await readJsonRpcBody(post('{"jsonrpc":"2.0","id":1,"method":"ping"}'), 1024, {
+    deadlineMs: 1000,
+  });
+  assert.deepEqual(value, { jsonrpc: "2.0", id: 1, method: "ping" });
+});
