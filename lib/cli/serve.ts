@@ -78,7 +78,7 @@ export async function serveHttp(
       metrics: calls,
     }),
     maxListenStreams: config.maxListenStreams,
-    maxListenStreamsPerClient: config.maxListenStreamsPerClient,
+    maxClientStreams: config.maxClientStreams,
     streamRecheckMs: config.streamRecheckMs,
     maxBodyBytes: config.maxBodyBytes,
   });

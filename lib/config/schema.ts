@@ -107,7 +107,7 @@ export const configSchema = z.strictObject({
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
   // Connection bounds (hardening issue): slow or idle clients are cut off, one client cannot hold
   // every notification stream, and streams end when their credential does.
-  maxListenStreamsPerClient: z.coerce.number().int().min(1).default(32),
+  maxClientStreams: z.coerce.number().int().min(1).default(32),
   streamRecheckMs: z.coerce.number().int().min(100).max(300_000).default(5_000),
   headerTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
   bodyTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -161,7 +161,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   listTtlMs: "NEXUS_LIST_TTL_MS",
   hotReload: "NEXUS_HOT_RELOAD",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
-  maxListenStreamsPerClient: "NEXUS_MAX_LISTEN_STREAMS_PER_CLIENT",
+  maxClientStreams: "NEXUS_MAX_CLIENT_STREAMS",
   streamRecheckMs: "NEXUS_STREAM_RECHECK_MS",
   headerTimeoutMs: "NEXUS_HEADER_TIMEOUT_MS",
   bodyTimeoutMs: "NEXUS_BODY_TIMEOUT_MS",

@@ -15,7 +15,7 @@ export interface McpServiceOptions extends ServerDeps {
   /** Cap on open notification streams (2025 GET streams and 2026 listen streams, each). */
   maxListenStreams: number;
   /** Cap on one principal's open notification streams, both eras together. */
-  maxListenStreamsPerClient?: number;
+  maxClientStreams?: number;
   /** How often each open stream's caller is re-authenticated (default 5 s). */
   streamRecheckMs?: number;
   /** Keep-alive interval for SSE streams; 0 disables. */
@@ -70,7 +70,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     logger: options.logger,
   });
   const slots = createStreamSlots({
-    perPrincipal: options.maxListenStreamsPerClient ?? options.maxListenStreams,
+    perPrincipal: options.maxClientStreams ?? options.maxListenStreams,
     recheckMs: options.streamRecheckMs ?? 5_000,
     logger: options.logger,
   });

@@ -110,7 +110,7 @@ Deno.test("one client at its stream cap is refused; another client still gets st
     await using tools = await createGatewayToolsDir();
     await using gateway = await startGateway({
       toolsDir: tools.dir,
-      env: { ...env, NEXUS_MAX_LISTEN_STREAMS_PER_CLIENT: "2" },
+      env: { ...env, NEXUS_MAX_CLIENT_STREAMS: "2" },
     });
     const held = [
       await openStream(gateway, "2025 GET", keys.alice!),
