@@ -20,6 +20,7 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "NOT_ACCEPTABLE"
+  | "REQUEST_TIMEOUT"
   | "RATE_LIMITED"
   | "UPSTREAM_ERROR"
   | "UPSTREAM_UNAVAILABLE"
@@ -63,6 +64,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   PAYLOAD_TOO_LARGE: { jsonRpc: -32600, http: 413, toolResult: false },
   UNSUPPORTED_MEDIA_TYPE: { jsonRpc: -32600, http: 415, toolResult: false },
   NOT_ACCEPTABLE: { jsonRpc: -32600, http: 406, toolResult: false },
+  REQUEST_TIMEOUT: { jsonRpc: -32600, http: 408, toolResult: false },
   RATE_LIMITED: { jsonRpc: RATE_LIMITED_JSON_RPC_CODE, http: 429, toolResult: false },
   UPSTREAM_ERROR: { jsonRpc: -32010, http: 502, toolResult: true },
   UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },

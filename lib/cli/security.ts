@@ -70,6 +70,8 @@ export async function openSecurity(
     onPolicyChange?: () => void;
     /** The audit log's keyed argument hash (from the master key); absent: a per-process key. */
     hashArgs?: (text: string) => string;
+    /** Called after a key is revoked through the admin API of this instance. */
+    onKeyRevoked?: () => void;
   },
 ): Promise<Security> {
   const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
@@ -129,6 +131,7 @@ export async function openSecurity(
         verifier: apiKeys,
         logger,
         onKeysChanged: () => void exposure.check(),
+        onRevoke: options.onKeyRevoked,
       }),
     },
     async close() {

@@ -11,6 +11,7 @@ import {
   createApp,
   createMetricsApp,
   isLoopbackAddress,
+  serveBounded,
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { createMcpService } from "../mcp/mod.ts";
@@ -32,15 +33,28 @@ export async function serveHttp(
 ): Promise<number> {
   let handler: (request: Request, env: AppEnv) => Response | Promise<Response> = () =>
     new Response("Starting", { status: 503 });
-  const server = Deno.serve(
-    { hostname: config.host, port: config.port, onListen: () => {} },
+  const server = serveBounded(
+    {
+      hostname: config.host,
+      port: config.port,
+      logger,
+      headerTimeoutMs: config.headerTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      sendTimeoutMs: config.bodyTimeoutMs,
+    },
     (request, info) => handler(request, { remoteAddr: info.remoteAddr }),
   );
   const port = server.addr.port;
   let notify = () => {};
+  let recheckStreams = () => {};
   let parts: Awaited<ReturnType<typeof openParts>>;
   try {
-    parts = await openParts(config, logger, { port, ...options, onChange: () => notify() });
+    parts = await openParts(config, logger, {
+      port,
+      ...options,
+      onChange: () => notify(),
+      onKeyRevoked: () => recheckStreams(),
+    });
   } catch (error) {
     logger.error("Cannot start", { error });
     await server.shutdown();
@@ -64,9 +78,16 @@ export async function serveHttp(
       metrics: calls,
     }),
     maxListenStreams: config.maxListenStreams,
+    maxClientStreams: config.maxClientStreams,
+    streamRecheckMs: config.streamRecheckMs,
     maxBodyBytes: config.maxBodyBytes,
   });
-  notify = () => mcp.toolsChanged();
+  recheckStreams = () => void mcp.recheckStreams();
+  notify = () => {
+    mcp.toolsChanged();
+    // Why: a policy reload may shut a caller out of a virtual server it holds a stream on.
+    recheckStreams();
+  };
   const loopback = isLoopbackAddress(config.host);
   if (!loopback && config.allowedHosts.length === 0) {
     logger.warn("NEXUS_ALLOWED_HOSTS is empty: Host header not checked on a non-loopback address");
@@ -76,6 +97,7 @@ export async function serveHttp(
     logger,
     guard: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, loopback },
     maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     demoApi: config.demoApi,
     ready: () => true,
     anonymousExposed: security.anonymousExposed,
@@ -129,7 +151,7 @@ export async function serveHttp(
 async function openParts(
   config: Config,
   logger: Logger,
-  options: { port: number; configPath?: string; onChange: () => void },
+  options: { port: number; configPath?: string; onChange: () => void; onKeyRevoked: () => void },
 ): Promise<
   { store: Store; security: Security; registry: OpenRegistry; credentials: OpenVault }
 > {
@@ -142,6 +164,7 @@ async function openParts(
       hashArgs: credentials.hashArgs,
       configPath: options.configPath,
       onPolicyChange: options.onChange,
+      onKeyRevoked: options.onKeyRevoked,
     });
     const registry = await openRegistry(config, logger, {
       port: options.port,

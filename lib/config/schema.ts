@@ -130,6 +130,13 @@ export const configSchema = z.strictObject({
   toolEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"))
     .default([]),
   maxListenStreams: z.coerce.number().int().min(1).default(1024),
+  // Connection bounds (hardening issue): slow or idle clients are cut off, one client cannot hold
+  // every notification stream, and streams end when their credential does.
+  maxClientStreams: z.coerce.number().int().min(1).default(32),
+  streamRecheckMs: z.coerce.number().int().min(100).max(300_000).default(5_000),
+  headerTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  bodyTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  idleTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
@@ -182,6 +189,11 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   toolEnvPrefix: "NEXUS_TOOL_ENV_PREFIX",
   toolEnv: "NEXUS_TOOL_ENV",
   maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
+  maxClientStreams: "NEXUS_MAX_CLIENT_STREAMS",
+  streamRecheckMs: "NEXUS_STREAM_RECHECK_MS",
+  headerTimeoutMs: "NEXUS_HEADER_TIMEOUT_MS",
+  bodyTimeoutMs: "NEXUS_BODY_TIMEOUT_MS",
+  idleTimeoutMs: "NEXUS_IDLE_TIMEOUT_MS",
   demoApi: "NEXUS_DEMO_API",
   resourceUrl: "NEXUS_RESOURCE_URL",
   authIssuer: "NEXUS_AUTH_ISSUER",

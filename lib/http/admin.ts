@@ -13,7 +13,7 @@ import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
-import { API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
+import { API_BODY_DEADLINE_MS, API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
 import { apiErrorHandler, apiErrorResponse } from "./responses.ts";
 
 /** Hono environment of admin routes: `c.get("admin")` is the authenticated administrator. */
@@ -70,7 +70,7 @@ export function adminActor(c: { get(key: "admin"): Principal }): string {
  * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR, INVALID_INPUT (answered by the admin app).
  */
 export function readAdminBody(c: Context<AdminEnv>): Promise<Record<string, unknown>> {
-  return readJsonObject(c.req.raw, API_MAX_BODY_BYTES);
+  return readJsonObject(c.req.raw, API_MAX_BODY_BYTES, { deadlineMs: API_BODY_DEADLINE_MS });
 }
 
 /**

@@ -29,6 +29,8 @@ export function createAdminClientRoutes(
     now?: () => number;
     /** Called after a key was issued or revoked here. */
     onKeysChanged?: () => void;
+    /** Called after a key is revoked here, so open streams of that key are re-checked at once. */
+    onRevoke?: () => void;
   },
 ): Hono<AdminEnv> {
   const now = deps.now ?? Date.now;
@@ -68,6 +70,7 @@ export function createAdminClientRoutes(
     const revoked = await deps.repo.revoke(name, now());
     changed();
     if (revoked === 0) throw new GatewayError("NOT_FOUND", `No active key for client "${name}"`);
+    deps.onRevoke?.();
     deps.logger.info("Client key revoked", { client: name, by: adminActor(c) });
     return c.json({ revoked: name });
   });

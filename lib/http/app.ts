@@ -28,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   guard: GuardOptions;
   maxBodyBytes: number;
+  /** A POST body must arrive within this time (absent: no bound). */
+  bodyTimeoutMs?: number;
   demoApi: boolean;
   /** Readiness: the registry is loaded and every configured store answers. */
   ready: () => boolean;
@@ -155,7 +157,9 @@ async function serveMcp(
   }
   const caller = await resolveCaller();
   if (caller instanceof Response) return caller;
-  if (request.method !== "POST") return deps.mcp.fetch(request, { caller });
+  if (request.method !== "POST") {
+    return deps.mcp.fetch(request, { caller, reauthorize: resolveCaller }).catch(answerEdgeError);
+  }
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(contentType)) {
     return edgeErrorResponse(
@@ -166,7 +170,9 @@ async function serveMcp(
     );
   }
   try {
-    const body = await readJsonRpcBody(request, deps.maxBodyBytes);
+    const body = await readJsonRpcBody(request, deps.maxBodyBytes, {
+      deadlineMs: deps.bodyTimeoutMs,
+    });
     if (!acceptsJsonAndStream(request) && isModernPost(request, body)) {
       return edgeErrorResponse(
         new GatewayError(
@@ -176,10 +182,9 @@ async function serveMcp(
         (body as { id?: unknown }).id,
       );
     }
-    return await deps.mcp.fetch(request, { caller, parsedBody: body });
+    return await deps.mcp.fetch(request, { caller, parsedBody: body, reauthorize: resolveCaller });
   } catch (error) {
-    if (error instanceof GatewayError) return edgeErrorResponse(error);
-    throw error;
+    return answerEdgeError(error);
   }
 }
 
@@ -195,4 +200,10 @@ function acceptsJsonAndStream(request: Request): boolean {
     if (!refused) accepted.add(type);
   }
   return accepted.has("application/json") && accepted.has("text/event-stream");
+}
+
+/** A `GatewayError` as its edge response; anything else is rethrown (HTTP 500). */
+function answerEdgeError(error: unknown): Response {
+  if (error instanceof GatewayError) return edgeErrorResponse(error);
+  throw error;
 }

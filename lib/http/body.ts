@@ -1,7 +1,7 @@
 /**
- * Reading request bodies, the one way every route reads them: a size cap enforced while
- * streaming, strict UTF-8, then JSON. `/mcp` reads one JSON-RPC message per POST (parse errors
- * are JSON-RPC -32700); `/admin` and `/demo` read one JSON object.
+ * Reading request bodies, the one way every route reads them: a size cap and a deadline enforced
+ * while streaming, strict UTF-8, then JSON. `/mcp` reads one JSON-RPC message per POST (parse
+ * errors are JSON-RPC -32700); `/admin` and `/demo` read one JSON object.
  */
 
 import { GatewayError } from "../errors.ts";
@@ -9,13 +9,26 @@ import { GatewayError } from "../errors.ts";
 /** The body cap of the admin API and the demo API: their bodies are small JSON objects. */
 export const API_MAX_BODY_BYTES = 64 * 1024;
 
+/** The deadline of an admin or demo API body, ms: 64 KiB arrives well within it on any link. */
+export const API_BODY_DEADLINE_MS = 10_000;
+
+/** How a body is read: `deadlineMs` bounds the whole read (absent: no bound). */
+export interface BodyReadOptions {
+  /** Milliseconds the whole body may take to arrive; past it the read fails `REQUEST_TIMEOUT`. */
+  deadlineMs?: number;
+}
+
 /**
  * Reads and parses the request body as one JSON-RPC message.
- * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR (not UTF-8, not JSON), INVALID_REQUEST
- *   (batch or not an object).
+ * @throws GatewayError PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT, PARSE_ERROR (not UTF-8, not JSON),
+ *   INVALID_REQUEST (batch or not an object).
  */
-export async function readJsonRpcBody(request: Request, maxBytes: number): Promise<unknown> {
-  const value = parseJson(await readCapped(request, maxBytes));
+export async function readJsonRpcBody(
+  request: Request,
+  maxBytes: number,
+  options: BodyReadOptions = {},
+): Promise<unknown> {
+  const value = parseJson(await readCapped(request, maxBytes, options));
   if (Array.isArray(value)) {
     throw new GatewayError(
       "INVALID_REQUEST",
@@ -30,14 +43,15 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
 
 /**
  * Reads and parses the request body as one JSON object (admin and demo APIs).
- * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR (not UTF-8, not JSON), INVALID_INPUT (JSON
- *   but not an object).
+ * @throws GatewayError PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT, PARSE_ERROR (not UTF-8, not JSON),
+ *   INVALID_INPUT (JSON but not an object).
  */
 export async function readJsonObject(
   request: Request,
   maxBytes: number,
+  options: BodyReadOptions = {},
 ): Promise<Record<string, unknown>> {
-  const value = parseJson(await readCapped(request, maxBytes));
+  const value = parseJson(await readCapped(request, maxBytes, options));
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new GatewayError("INVALID_INPUT", "Invalid request: body must be a JSON object");
   }
@@ -46,32 +60,19 @@ export async function readJsonObject(
 
 /**
  * Reads the whole body as UTF-8 text, refusing it as soon as it passes `maxBytes` (a declared
- * `Content-Length` over the cap is refused unread).
- * @throws GatewayError PAYLOAD_TOO_LARGE, PARSE_ERROR for bytes that are not valid UTF-8.
+ * `Content-Length` over the cap is refused unread) or outlives `options.deadlineMs`.
+ * @throws GatewayError PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT, PARSE_ERROR for bytes that are not
+ *   valid UTF-8.
  */
-export async function readCapped(request: Request, maxBytes: number): Promise<string> {
+export async function readCapped(
+  request: Request,
+  maxBytes: number,
+  options: BodyReadOptions = {},
+): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBytes(request.body.getReader(), maxBytes, options.deadlineMs);
   try {
     // Why fatal: a lenient decoder turns invalid bytes into U+FFFD and the message runs anyway,
     // with text the client never sent.
@@ -81,12 +82,64 @@ export async function readCapped(request: Request, maxBytes: number): Promise<st
   }
 }
 
+async function readBytes(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+  deadlineMs: number | undefined,
+): Promise<Uint8Array> {
+  // Why a timer that cancels the reader, not a race per chunk: one timer per body, cleared at
+  // the end; a cancelled reader ends its pending read, so the loop below sees the deadline.
+  let expired = false;
+  const timer = deadlineMs === undefined ? undefined : setTimeout(() => {
+    expired = true;
+    reader.cancel().catch(() => {});
+  }, deadlineMs);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (true) {
+      let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // Why: a read the deadline cancelled may reject instead of ending; report the deadline.
+        if (!expired) throw error;
+      }
+      if (expired || chunk === undefined) throw timedOut(deadlineMs ?? 0);
+      if (chunk.done) break;
+      total += chunk.value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(chunk.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     throw new GatewayError("PARSE_ERROR", "Parse error: request body is not valid JSON");
   }
+}
+
+function timedOut(deadlineMs: number): GatewayError {
+  return new GatewayError(
+    "REQUEST_TIMEOUT",
+    `Request body too slow: not received within ${deadlineMs} ms`,
+    { data: { deadlineMs } },
+  );
 }
 
 function tooLarge(maxBytes: number): GatewayError {

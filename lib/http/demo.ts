@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GatewayError } from "../errors.ts";
-import { API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
+import { API_BODY_DEADLINE_MS, API_MAX_BODY_BYTES, readJsonObject } from "./body.ts";
 
 /** Builds the demo routes: echo, tickets, time. */
 export function createDemoApi(now: () => Date = () => new Date()): Hono {
@@ -21,7 +21,9 @@ export function createDemoApi(now: () => Date = () => new Date()): Hono {
   demo.post("/tickets", async (c) => {
     let body: Record<string, unknown>;
     try {
-      body = await readJsonObject(c.req.raw, API_MAX_BODY_BYTES);
+      body = await readJsonObject(c.req.raw, API_MAX_BODY_BYTES, {
+        deadlineMs: API_BODY_DEADLINE_MS,
+      });
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       return c.json({ error: error.message }, error.mapping.http as ContentfulStatusCode);

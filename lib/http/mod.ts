@@ -11,6 +11,16 @@ export { type AppDeps, type AppEnv, createApp } from "./app.ts";
 export { createTrustedOrigin, type GuardOptions, isLoopbackAddress } from "./guard.ts";
 /** The error body of `/admin`, `/metrics` and `/.well-known`: `{ error: { code, message, requestId } }`. */
 export type { ApiErrorBody } from "./responses.ts";
+/**
+ * `serveBounded()`: the HTTP listener with header, idle keep-alive and send deadlines per
+ * connection; raises what `Deno.listen` raises.
+ */
+export {
+  type BoundedServeOptions,
+  type BoundedServer,
+  type ConnectionBounds,
+  serveBounded,
+} from "./connections.ts";
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */

@@ -6,7 +6,12 @@ export { type CallOptions, callTool } from "./call_pipeline.ts";
 /** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
  * vault raises, credential faults as INTERNAL naming only the request id. */
 export { createCredentialStage } from "./credential_stage.ts";
-export { createMcpService, type McpService, type McpServiceOptions } from "./service.ts";
+export {
+  createMcpService,
+  type McpFetchOptions,
+  type McpService,
+  type McpServiceOptions,
+} from "./service.ts";
 /** `isModernPost()`: whether the SDK serves a parsed POST as 2026-07-28; raises nothing. */
 export { isModernPost } from "./era.ts";
 export { createServerFactory, type ServerDeps } from "./server_factory.ts";

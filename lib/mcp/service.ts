@@ -6,26 +6,49 @@
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import { createLegacyListenHub } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
+import { GatewayError } from "../errors.ts";
 import { CALLER_KEY, createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
 
 /** Options for the MCP service. */
 export interface McpServiceOptions extends ServerDeps {
   /** Cap on open notification streams (2025 GET streams and 2026 listen streams, each). */
   maxListenStreams: number;
+  /** Cap on one principal's open notification streams, both eras together. */
+  maxClientStreams?: number;
+  /** How often each open stream's caller is re-authenticated (default 5 s). */
+  streamRecheckMs?: number;
   /** Keep-alive interval for SSE streams; 0 disables. */
   keepAliveMs?: number;
   /** Body size bound the SDK applies to bodies it reads itself. */
   maxBodyBytes: number;
 }
 
+/** Per-request inputs of `McpService.fetch`. */
+export interface McpFetchOptions {
+  caller: Caller;
+  parsedBody?: unknown;
+  reauthorize?: () => Promise<Caller | Response>;
+}
+
+/** Frames a notification stream may queue for a client that does not read before it is ended. */
+const MAX_STREAM_BACKLOG = 64;
+
 /** The MCP endpoint as a fetch-shaped service. */
 export interface McpService {
-  /** Serves one request to the MCP endpoint for `caller`; `parsedBody` is the read JSON body. */
-  fetch(request: Request, options: { caller: Caller; parsedBody?: unknown }): Promise<Response>;
+  /**
+   * Serves one request to the MCP endpoint for `caller`; `parsedBody` is the read JSON body.
+   * `reauthorize` resolves the caller again from the same request (current keys and policy; a
+   * `Response` means refused): an open notification stream ends when it refuses.
+   * @throws GatewayError RATE_LIMITED when the caller holds its cap of notification streams.
+   */
+  fetch(request: Request, options: McpFetchOptions): Promise<Response>;
   /** Tells every listening client (both eras) that the tool list changed. */
   toolsChanged(): void;
   /** Number of open notification streams (2025 era). */
   legacyStreams(): number;
+  /** Re-authenticates the caller of every open notification stream now (after a revocation). */
+  recheckStreams(): Promise<void>;
   /** Aborts open streams and in-flight modern exchanges. */
   close(): Promise<void>;
 }
@@ -46,32 +69,88 @@ export function createMcpService(options: McpServiceOptions): McpService {
     keepAliveMs,
     logger: options.logger,
   });
+  const slots = createStreamSlots({
+    perPrincipal: options.maxClientStreams ?? options.maxListenStreams,
+    recheckMs: options.streamRecheckMs ?? 5_000,
+    logger: options.logger,
+  });
+  function serve(request: Request, { caller, parsedBody }: McpFetchOptions): Promise<Response> {
+    // Why: the SDK passes authInfo through to the factory untouched; the caller rides in it.
+    const authInfo = {
+      token: "",
+      clientId: caller.principal.id,
+      scopes: [],
+      extra: { [CALLER_KEY]: caller },
+    };
+    return handler.fetch(
+      request,
+      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+    );
+  }
   return {
-    fetch(request, { caller, parsedBody }) {
+    fetch(request, fetchOptions) {
       // Why: 2026-07-28 has no GET; a GET is a 2025-era client opening its notification stream.
-      if (request.method === "GET") return Promise.resolve(openLegacyStream(request, hub));
-      // Why: the SDK passes authInfo through to the factory untouched; the caller rides in it.
-      const authInfo = {
-        token: "",
-        clientId: caller.principal.id,
-        scopes: [],
-        extra: { [CALLER_KEY]: caller },
-      };
-      return handler.fetch(
-        request,
-        parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
-      );
+      if (request.method === "GET") {
+        return bounded(slots, fetchOptions, () => Promise.resolve(openLegacyStream(request, hub)));
+      }
+      if (isListen(fetchOptions.parsedBody)) {
+        return bounded(slots, fetchOptions, () => serve(request, fetchOptions));
+      }
+      return serve(request, fetchOptions);
     },
     toolsChanged() {
       handler.notify.toolsChanged();
       hub.toolsChanged();
     },
     legacyStreams: () => hub.size(),
+    recheckStreams: () => slots.recheck(),
     async close() {
+      slots.close();
       hub.close();
       await handler.close();
     },
   };
+}
+
+/**
+ * Opens a notification stream within the caller's cap: the stream holds a slot while it is open,
+ * ends when a re-check refuses its caller, and ends when its client stops reading.
+ */
+async function bounded(
+  slots: StreamSlots,
+  { caller, reauthorize }: McpFetchOptions,
+  open: () => Promise<Response>,
+): Promise<Response> {
+  const principalId = caller.principal.id;
+  const stillAuthorized = reauthorize &&
+    (async () => !((await reauthorize()) instanceof Response));
+  const slot = slots.acquire(principalId, stillAuthorized);
+  if (slot === undefined) {
+    throw new GatewayError(
+      "RATE_LIMITED",
+      `Too many notification streams: limit is ${slots.count(principalId)} per client`,
+    );
+  }
+  let response: Response;
+  try {
+    response = await open();
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  const streaming = response.body !== null &&
+    (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  if (!streaming) {
+    slot.release();
+    return response;
+  }
+  const body = guardStream(response.body!, slot, { maxBacklog: MAX_STREAM_BACKLOG });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+function isListen(body: unknown): boolean {
+  return typeof body === "object" && body !== null &&
+    (body as { method?: unknown }).method === "subscriptions/listen";
 }
 
 function openLegacyStream(

@@ -38,6 +38,7 @@ function echoMcp(): McpService {
     fetch: (_request, { caller }) => Promise.resolve(Response.json({ caller })),
     toolsChanged: () => {},
     legacyStreams: () => 0,
+    recheckStreams: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }

@@ -69,3 +69,37 @@ Deno.test("readJsonObject() reads one JSON object through the same cap", async (
     "PAYLOAD_TOO_LARGE",
   );
 });
+
+Deno.test("readJsonRpcBody() gives up on a body that stalls past its deadline", async () => {
+  let cancelled = false;
+  const stalled = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"jsonrpc":'));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const started = performance.now();
+  const code = await codeOf(readJsonRpcBody(post(stalled), 1024, { deadlineMs: 100 }));
+  assert.equal(code, "REQUEST_TIMEOUT");
+  assert.ok(performance.now() - started < 1000);
+  assert.ok(cancelled, "the stalled body was not cancelled");
+});
+
+Deno.test("readJsonRpcBody() reads a body that arrives within its deadline", async () => {
+  const value = await readJsonRpcBody(post('{"jsonrpc":"2.0","id":1,"method":"ping"}'), 1024, {
+    deadlineMs: 1000,
+  });
+  assert.deepEqual(value, { jsonrpc: "2.0", id: 1, method: "ping" });
+});
+
+Deno.test("readJsonObject() gives up on an admin body that stalls past its deadline", async () => {
+  const stalled = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"name":'));
+    },
+  });
+  const code = await codeOf(readJsonObject(post(stalled), 1024, { deadlineMs: 50 }));
+  assert.equal(code, "REQUEST_TIMEOUT");
+});

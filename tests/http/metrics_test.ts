@@ -131,6 +131,7 @@ function idleMcp(): McpService {
     fetch: () => Promise.resolve(new Response(null, { status: 204 })),
     toolsChanged: () => {},
     legacyStreams: () => 0,
+    recheckStreams: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }

@@ -1,0 +1,230 @@
+/**
+ * The HTTP listener, with the connection bounds `Deno.serve` (Deno 2.9) lacks: a deadline for a
+ * request head, for the next request on an idle keep-alive connection, and for a client to take
+ * a (non-streaming) response. A connection past its deadline is closed; others are not touched.
+ *
+ * Why connections are accepted here: `Deno.serve` has no header-read or keep-alive timeout, and a
+ * handler cannot close its own connection. Accepting TCP ourselves and serving each connection
+ * with Deno's own HTTP machinery (the per-connection entry behind `Deno.serve`) gives a handler
+ * call per request and a close switch per connection, which is all a deadline needs. No byte goes
+ * through JavaScript: the hot path gains a few field writes and one promise callback per request.
+ * One timer sweeps every connection's deadline, so no timer is armed per request.
+ *
+ * Why a request head and an idle keep-alive connection differ only at the start: without reading
+ * the bytes ourselves we cannot tell "idle" from "sending the next head slowly", so after a
+ * response the next head must be complete within the idle timeout; the first head of a connection
+ * within the header timeout.
+ */
+
+import type { Logger } from "../log.ts";
+
+/** Deadlines of the bounded listener, in milliseconds. */
+export interface ConnectionBounds {
+  /** A new connection must deliver a complete request head within this time. */
+  headerTimeoutMs: number;
+  /**
+   * After a response, the connection must deliver its next complete request head within this
+   * time; a response body Deno took whole (bytes, text) must also be taken by the client by then.
+   */
+  idleTimeoutMs: number;
+  /** A client must take a streamed non-SSE response within this time once it is ready. */
+  sendTimeoutMs: number;
+}
+
+/** Where and how the bounded listener serves. */
+export interface BoundedServeOptions extends ConnectionBounds {
+  hostname: string;
+  port: number;
+  logger: Logger;
+}
+
+/** A running listener: the subset of `Deno.HttpServer` the gateway uses. */
+export interface BoundedServer {
+  addr: Deno.NetAddr;
+  /** Settles when the listener has stopped and every connection has ended. */
+  finished: Promise<void>;
+  /** Stops accepting, lets in-flight requests finish, closes every connection. */
+  shutdown(): Promise<void>;
+  /** Open connections right now. */
+  connections(): number;
+}
+
+type Handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+  | Response
+  | Promise<Response>;
+
+/** The per-connection entry Deno's `Deno.serve` is built on (internal in Deno 2.9). */
+type ServeOnConnection = (
+  conn: Deno.Conn,
+  signal: AbortSignal,
+  handler: Handler,
+  onError: (error: unknown) => Response,
+  onListen: () => void,
+) => { finished: Promise<void>; shutdown(): Promise<void> };
+
+/** One served connection and its deadline (`Infinity` while a request is handled). */
+interface Tracked {
+  deadline: number;
+  active: number;
+  /** The status of the last response, read when it has been sent. */
+  status: number;
+  done: boolean;
+  abort: AbortController;
+  server: { shutdown(): Promise<void> };
+  /** Settles when the connection has ended. */
+  finished: Promise<void>;
+}
+
+/**
+ * Serves `handler` on `hostname:port` with connection deadlines. Falls back to plain
+ * `Deno.serve` (unbounded, with a warning) on a Deno without the per-connection entry.
+ * @throws Deno.errors.AddrInUse and the other errors of `Deno.listen`.
+ */
+export function serveBounded(options: BoundedServeOptions, handler: Handler): BoundedServer {
+  const serveOnConnection = perConnectionEntry();
+  if (serveOnConnection === undefined) {
+    options.logger.warn("Connection timeouts unavailable on this Deno: serving without them", {
+      deno: Deno.version.deno,
+    });
+    return unbounded(options, handler);
+  }
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const open = new Set<Tracked>();
+  const onError = (error: unknown): Response => {
+    options.logger.error("Unhandled error serving a request", { error });
+    return new Response("Internal Server Error", { status: 500 });
+  };
+  const tick = Math.min(
+    1000,
+    Math.max(25, Math.min(options.headerTimeoutMs, options.idleTimeoutMs) / 10),
+  );
+  const sweeper = setInterval(() => sweep(open, performance.now()), tick);
+  Deno.unrefTimer(sweeper);
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) {
+        const tracked = trackConnection(conn, { serveOnConnection, handler, onError, options });
+        open.add(tracked);
+        tracked.finished.then(() => open.delete(tracked));
+      }
+    } catch (error) {
+      // Why: closing the listener ends the loop with BadResource or Interrupted; that is the stop.
+      if (!(error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted)) {
+        options.logger.error("Listener failed", { error });
+      }
+    }
+  })();
+  const finished = Promise.withResolvers<void>();
+  let stopping: Promise<void> | undefined;
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    finished: finished.promise,
+    connections: () => open.size,
+    shutdown() {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        listener.close();
+        await accepting;
+        await Promise.all([...open].map((tracked) => tracked.server.shutdown()));
+        finished.resolve();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Serves one connection and keeps its deadline current as requests come and go. */
+function trackConnection(
+  conn: Deno.Conn,
+  deps: {
+    serveOnConnection: ServeOnConnection;
+    handler: Handler;
+    onError: (error: unknown) => Response;
+    options: ConnectionBounds;
+  },
+): Tracked {
+  const { handler, options } = deps;
+  const abort = new AbortController();
+  const tracked = {
+    deadline: performance.now() + options.headerTimeoutMs,
+    active: 0,
+    status: 0,
+    done: false,
+    abort,
+  } as Tracked;
+  function settled(): void {
+    tracked.active--;
+    // Why: after a 408 or 413 the rest of the body was never read; the connection cannot be
+    // reused, and waiting for the client to send it would hold the connection open.
+    // Why at the next sweep, not now: the answer must leave the socket before the cut.
+    if (tracked.status === 408 || tracked.status === 413) {
+      tracked.deadline = performance.now();
+      return;
+    }
+    if (tracked.active === 0) tracked.deadline = performance.now() + options.idleTimeoutMs;
+  }
+  function sent(response: Response): Response {
+    tracked.status = response.status;
+    // Why: a notification stream stays open by design; its own liveness rules (lib/mcp) apply.
+    if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      tracked.deadline = performance.now() + options.sendTimeoutMs;
+    }
+    return response;
+  }
+  function serve(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) {
+    tracked.active++;
+    tracked.deadline = Infinity;
+    info.completed.then(settled, settled);
+    const response = handler(request, info);
+    return response instanceof Response ? sent(response) : response.then(sent);
+  }
+  const server = deps.serveOnConnection(conn, abort.signal, serve, deps.onError, () => {});
+  tracked.server = server;
+  tracked.finished = server.finished.then(() => {
+    tracked.done = true;
+  });
+  return tracked;
+}
+
+/** Closes every connection past its deadline. */
+function sweep(open: Set<Tracked>, now: number): void {
+  for (const tracked of open) {
+    if (now >= tracked.deadline) close(tracked);
+  }
+}
+
+/**
+ * Closes a connection at once. Why not a graceful shutdown: it waits for a body left unread
+ * (after a 408 or 413) and for a response the client does not take (Deno reports a byte body
+ * complete once handed over, before the client has read it).
+ */
+function close(tracked: Tracked): void {
+  // Why the guard: Deno's abort handler throws on a connection that already finished; `done` is
+  // set in the same turn the connection finishes, so a connection not `done` is still open.
+  if (tracked.done) return;
+  tracked.done = true;
+  tracked.deadline = Infinity;
+  tracked.abort.abort();
+}
+
+/** Plain `Deno.serve`, for a Deno without the per-connection entry. */
+function unbounded(options: BoundedServeOptions, handler: Handler): BoundedServer {
+  const server = Deno.serve(
+    { hostname: options.hostname, port: options.port, onListen: () => {} },
+    handler,
+  );
+  return {
+    addr: server.addr,
+    finished: server.finished,
+    shutdown: () => server.shutdown(),
+    connections: () => 0,
+  };
+}
+
+function perConnectionEntry(): ServeOnConnection | undefined {
+  const internal = (Deno as unknown as { internal?: symbol }).internal;
+  if (internal === undefined) return undefined;
+  const entry = (Deno as unknown as Record<symbol, Record<string, unknown> | undefined>)[internal]
+    ?.serveHttpOnConnection;
+  return typeof entry === "function" ? entry as ServeOnConnection : undefined;
+}

@@ -1,0 +1,167 @@
+/**
+ * Bounds on open notification streams (2025 `GET /mcp` and 2026 `subscriptions/listen`): a cap
+ * per principal besides each era's global cap, a periodic re-check that ends a stream once its
+ * credential no longer authenticates (revoked, expired, or no longer admitted), and a backlog
+ * bound that ends the stream of a client that stopped reading.
+ *
+ * Why a periodic re-check rather than exact expiry timers: the edge re-resolves the caller from
+ * the request's own credentials, which covers API keys (revocation, `expiresAt`), JWTs (`exp`)
+ * and policy changes alike, with the verifiers' caches keeping it cheap. A revocation through
+ * this instance's admin API triggers a re-check at once (`recheck()`).
+ */
+
+import type { Logger } from "../log.ts";
+
+/** One admitted stream. */
+export interface StreamSlot {
+  /** Aborted when the stream must end: credential no longer valid, or the service closing. */
+  readonly signal: AbortSignal;
+  /** Frees the slot; idempotent. */
+  release(): void;
+}
+
+/** Resolves whether the stream's caller still authenticates; a rejection keeps the stream. */
+export type StillAuthorized = () => Promise<boolean>;
+
+/** The per-principal stream table. */
+export interface StreamSlots {
+  /** A slot for `principalId`, or undefined when it already holds its cap. */
+  acquire(principalId: string, stillAuthorized?: StillAuthorized): StreamSlot | undefined;
+  /** Re-checks every stream now; resolves when every check has settled. */
+  recheck(): Promise<void>;
+  /** Open streams, of one principal or of all. */
+  count(principalId?: string): number;
+  /** Ends every stream and stops the re-check timer. */
+  close(): void;
+}
+
+interface Entry extends StreamSlot {
+  principalId: string;
+  stillAuthorized?: StillAuthorized;
+  abort: AbortController;
+  checking: boolean;
+}
+
+/** Creates the stream table. Raises nothing. */
+export function createStreamSlots(
+  options: { perPrincipal: number; recheckMs: number; logger: Logger },
+): StreamSlots {
+  const byPrincipal = new Map<string, number>();
+  const entries = new Set<Entry>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  function release(entry: Entry): void {
+    if (!entries.delete(entry)) return;
+    const left = (byPrincipal.get(entry.principalId) ?? 1) - 1;
+    if (left === 0) byPrincipal.delete(entry.principalId);
+    else byPrincipal.set(entry.principalId, left);
+    if (entries.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  }
+
+  async function check(entry: Entry): Promise<void> {
+    if (entry.checking || entry.stillAuthorized === undefined) return;
+    entry.checking = true;
+    try {
+      if (await entry.stillAuthorized()) return;
+      options.logger.info("Notification stream closed: credential no longer accepted", {
+        principal: entry.principalId,
+      });
+      entry.abort.abort();
+      release(entry);
+    } catch (error) {
+      options.logger.warn("Cannot re-check a notification stream: kept until the next check", {
+        principal: entry.principalId,
+        error,
+      });
+    } finally {
+      entry.checking = false;
+    }
+  }
+
+  function recheck(): Promise<void> {
+    return Promise.all([...entries].map(check)).then(() => {});
+  }
+
+  return {
+    acquire(principalId, stillAuthorized) {
+      const held = byPrincipal.get(principalId) ?? 0;
+      if (held >= options.perPrincipal) return undefined;
+      byPrincipal.set(principalId, held + 1);
+      const abort = new AbortController();
+      const entry: Entry = {
+        principalId,
+        stillAuthorized,
+        abort,
+        checking: false,
+        signal: abort.signal,
+        release: () => release(entry),
+      };
+      entries.add(entry);
+      if (timer === undefined) {
+        timer = setInterval(() => void recheck(), options.recheckMs);
+        Deno.unrefTimer(timer);
+      }
+      return entry;
+    },
+    recheck,
+    count: (principalId) =>
+      principalId === undefined ? entries.size : byPrincipal.get(principalId) ?? 0,
+    close() {
+      for (const entry of [...entries]) {
+        entry.abort.abort();
+        release(entry);
+      }
+    },
+  };
+}
+
+/**
+ * `source` as a stream that ends when `slot` is aborted, releases `slot` when it ends for any
+ * reason, and ends when more than `maxBacklog` chunks wait for a client that stopped reading.
+ */
+export function guardStream(
+  source: ReadableStream<Uint8Array>,
+  slot: StreamSlot,
+  options: { maxBacklog: number },
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let ended = false;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  function end(): void {
+    if (ended) return;
+    ended = true;
+    slot.release();
+    reader.cancel().catch(() => {});
+    try {
+      controller?.close();
+    } catch {
+      // Why: the client may already have gone; closing twice is not an error worth reporting.
+    }
+  }
+  async function pump(): Promise<void> {
+    try {
+      while (!ended) {
+        const { done, value } = await reader.read();
+        if (done || ended) break;
+        controller!.enqueue(value);
+        // Why: a client that stopped reading must not grow this queue without bound.
+        if (controller!.desiredSize! < -options.maxBacklog) break;
+      }
+    } catch {
+      // Why: a source that fails ends the stream the same way as one that ends.
+    }
+    end();
+  }
+  return new ReadableStream<Uint8Array>({
+    start(own) {
+      controller = own;
+      if (slot.signal.aborted) return end();
+      slot.signal.addEventListener("abort", end, { once: true });
+      void pump();
+    },
+    cancel: end,
+  });
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { serveBounded } from "../../lib/http/connections.ts";
+import { createLogger } from "../../lib/log.ts";
+
+const logger = createLogger({ level: "error", sink: () => {} });
+const BIG = new Uint8Array(64 * 1024 * 1024);
+
+function bigResponse(path: string): Response {
+  if (path === "/bytes") return new Response(BIG);
+  if (path === "/stream") return new Response(new Blob([BIG]).stream());
+  return new Response("ok");
+}
+
+/** Requests `path` and reads nothing for `stallMs`, then drains; returns the bytes received. */
+async function stalledRead(port: number, path: string, stallMs: number): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+  await new Promise((resolve) => setTimeout(resolve, stallMs));
+  let received = 0;
+  const buffer = new Uint8Array(1024 * 1024);
+  while (true) {
+    const read = await conn.read(buffer).catch(() => null);
+    if (read === null) break;
+    received += read;
+  }
+  conn.close();
+  return received;
+}
+
+Deno.test("serveBounded() cuts off a client that stops reading its response, not others", async () => {
+  const server = serveBounded(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      logger,
+      headerTimeoutMs: 5000,
+      idleTimeoutMs: 700,
+      sendTimeoutMs: 500,
+    },
+    (request) => bigResponse(new URL(request.url).pathname),
+  );
+  try {
+    const port = server.addr.port;
+    const stalled = ["/bytes", "/stream"].map((path) => stalledRead(port, path, 2000));
+    // Another client is served at once while both hold their responses unread.
+    const started = performance.now();
+    const answer = await fetch(`http://127.0.0.1:${port}/small`, { keepalive: false });
+    assert.equal(await answer.text(), "ok");
+    assert.ok(performance.now() - started < 500);
+    const [bytes, stream] = await Promise.all(stalled);
+    assert.ok(bytes! < BIG.byteLength, `the whole byte body arrived (${bytes} bytes)`);
+    assert.ok(stream! < BIG.byteLength, `the whole streamed body arrived (${stream} bytes)`);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("serveBounded() leaves a connection that keeps making requests open", async () => {
+  const server = serveBounded(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      logger,
+      headerTimeoutMs: 300,
+      idleTimeoutMs: 300,
+      sendTimeoutMs: 300,
+    },
+    () => new Response("ok"),
+  );
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    const buffer = new Uint8Array(4096);
+    for (let request = 0; request < 10; request++) {
+      await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const read = await conn.read(buffer);
+      assert.ok(read !== null, `closed before request ${request}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    conn.close();
+  } finally {
+    await server.shutdown();
+  }
+});
