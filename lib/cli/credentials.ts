@@ -61,12 +61,15 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"
 
 /** An open vault for a command or a server, with what it holds open. */
 export interface OpenVault {
+  /** The credential vault over `store`; with `hasKeyring` false, metadata works, secrets do not. */
   vault: Vault;
+  /** The store the vault reads: the one passed in, or one opened here (closed by `close`). */
   store: Store;
   /** Whether a master key is configured (secrets can be opened). */
   hasKeyring: boolean;
   /** The audit log's keyed argument hash, derived from the master key; absent without one. */
   hashArgs?: (text: string) => string;
+  /** Closes the store if it was opened here; a store passed in is left open for its owner. */
   close(): Promise<void>;
 }
 

@@ -11,7 +11,9 @@ export const CLIENT_REF_KINDS = { key: "api_key", jwt: "jwt" } as const;
 
 /** A parsed policy entry: the principal kind it matches and the pattern after the prefix. */
 export interface ClientRef {
+  /** The principal kind matched: `api_key` for `key:`, `jwt` for `jwt:`. */
   kind: typeof CLIENT_REF_KINDS[keyof typeof CLIENT_REF_KINDS];
+  /** The name pattern after the prefix, never empty (`*` any run, `?` one character). */
   pattern: string;
 }
 

@@ -7,14 +7,14 @@ import { Hono } from "hono";
 import { type AuditStats, parseSince } from "../audit/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { AuditFilter, AuditRepo } from "../store/mod.ts";
-import type { AdminEnv } from "./admin.ts";
+import type { AdminApp, AdminEnv } from "./admin.ts";
 
 const MAX_LIMIT = 1000;
 
 /** Builds the audit routes. Raises nothing; bad queries answer 400, in the admin shape. */
 export function createAdminAuditRoutes(
   deps: { repo: AuditRepo; stats: () => AuditStats; now?: () => number },
-): Hono<AdminEnv> {
+): AdminApp {
   const app = new Hono<AdminEnv>();
   app.get("/", async (c) => {
     const filter = readFilter(new URL(c.req.url).searchParams, deps.now?.() ?? Date.now());

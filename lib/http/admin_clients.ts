@@ -10,7 +10,7 @@ import { type ApiKeyVerifier, issueApiKey } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ApiKeyRepo, ApiKeyRow } from "../store/mod.ts";
-import { adminActor, type AdminEnv, readAdminBody } from "./admin.ts";
+import { adminActor, type AdminApp, type AdminEnv, readAdminBody } from "./admin.ts";
 
 const createBody = z.strictObject({
   name: z.string().min(1),
@@ -32,7 +32,7 @@ export function createAdminClientRoutes(
     /** Called after a key is revoked here, so open streams of that key are re-checked at once. */
     onRevoke?: () => void;
   },
-): Hono<AdminEnv> {
+): AdminApp {
   const now = deps.now ?? Date.now;
   const changed = () => {
     deps.verifier.forget();

@@ -13,13 +13,13 @@
 import { Hono } from "hono";
 import type { Vault } from "../credentials/mod.ts";
 import { GatewayError } from "../errors.ts";
-import { adminActor, type AdminEnv, readAdminBody } from "./admin.ts";
+import { adminActor, type AdminApp, type AdminEnv, readAdminBody } from "./admin.ts";
 
 /**
  * Builds the routes over a vault; raises nothing, failures are answered by the admin app's error
  * handler in the admin shape (bodies are read by its capped reader).
  */
-export function createAdminCredentialRoutes(vault: Vault): Hono<AdminEnv> {
+export function createAdminCredentialRoutes(vault: Vault): AdminApp {
   const app = new Hono<AdminEnv>();
   app.get("/", async (c) => c.json({ credentials: await vault.list() }));
   app.get("/:name", async (c) => c.json(await vault.show(c.req.param("name"))));

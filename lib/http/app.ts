@@ -19,17 +19,22 @@ import { readJsonRpcBody } from "./body.ts";
 import { createDemoApi } from "./demo.ts";
 import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
 import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
-import type { AdminEnv } from "./admin.ts";
+import type { AdminApp } from "./admin.ts";
 import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
 /** What the HTTP app is built from. */
 export interface AppDeps {
+  /** The MCP endpoint behind `/mcp` and `/mcp/{name}`, after the guard and authentication. */
   mcp: McpService;
+  /** Where refused requests (warn) and unhandled errors (error, with a request id) are logged. */
   logger: Logger;
+  /** The Origin and Host allowlists every route is checked against before anything runs. */
   guard: GuardOptions;
+  /** Largest `/mcp` POST body read, in bytes (config `maxBodyBytes`); larger answers 413. */
   maxBodyBytes: number;
   /** A POST body must arrive within this time (absent: no bound). */
   bodyTimeoutMs?: number;
+  /** Whether the `/demo` API (the sample backend the bundled tools call) is served. */
   demoApi: boolean;
   /** Readiness: the registry is loaded and every configured store answers. */
   ready: () => boolean;
@@ -41,20 +46,32 @@ export interface AppDeps {
   /** Client authentication and virtual servers; absent: every `/mcp` caller is anonymous. */
   auth?: HttpAuth;
   /** The `/admin` sub-app, which authenticates administrators itself. */
-  admin?: Hono<AdminEnv>;
+  admin?: AdminApp;
   /** The `/metrics` sub-app (`createMetricsApp`), which authenticates administrators itself. */
-  metrics?: Hono<{ Bindings: AppEnv }>;
+  metrics?: HttpApp;
 }
 
 /** Per-connection facts the server passes to `app.fetch(request, env)`. */
 export interface AppEnv {
+  /** The peer address of the connection; absent when the server passes none (tests). */
   remoteAddr?: Deno.Addr;
 }
+
+// Why `@ignore` on `HttpApp`: `deno doc --lint` (Deno 2.9) reports every npm type a public type
+// names as a private-type-ref (denoland/deno#27364), and what `createApp` and `createMetricsApp` return is a Hono app, so
+// it must name hono's `Hono`. `@ignore` keeps the alias out of the generated docs and the lint
+// without changing a type; drop it once Deno ships the fix.
+
+/**
+ * A Hono app whose routes see the per-connection facts (`AppEnv`) as bindings.
+ * @ignore
+ */
+export type HttpApp = Hono<{ Bindings: AppEnv }>;
 
 type Check = (request: Request) => GatewayError | undefined;
 
 /** Builds the HTTP app; raises nothing, every failure is answered on the wire. */
-export function createApp(deps: AppDeps): Hono<{ Bindings: AppEnv }> {
+export function createApp(deps: AppDeps): HttpApp {
   const app = new Hono<{ Bindings: AppEnv }>();
   const checkRequest = createRequestGuard(deps.guard);
   const checkHost = createHostGuard(deps.guard);

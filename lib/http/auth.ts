@@ -23,9 +23,11 @@ import { apiErrorResponse, edgeErrorResponse } from "./responses.ts";
 
 /** What edge authentication needs. */
 export interface HttpAuthOptions {
+  /** Resolves the bearer header (API key or JWT) to a principal; its refusals are answered here. */
   authenticator: Authenticator;
   /** The policy in force (it reloads; read it per request). */
   policy: () => Policy;
+  /** Where refusals (MCP: info, admin: warn) and an unreachable identity provider are logged. */
   logger: Logger;
   /** This gateway's canonical MCP URL (`https://mcp.example.com/mcp`). */
   resourceUrl?: string;

@@ -33,13 +33,17 @@ export interface ConnectionBounds {
 
 /** Where and how the bounded listener serves. */
 export interface BoundedServeOptions extends ConnectionBounds {
+  /** The interface address to listen on (config `host`, default `127.0.0.1`). */
   hostname: string;
+  /** The TCP port to listen on; 0 picks a free one (read it from `BoundedServer.addr`). */
   port: number;
+  /** Where unhandled request errors and the missing-deadline fallback are logged. */
   logger: Logger;
 }
 
 /** A running listener: the subset of `Deno.HttpServer` the gateway uses. */
 export interface BoundedServer {
+  /** The address actually bound, with the port the system picked for port 0. */
   addr: Deno.NetAddr;
   /** Settles when the listener has stopped and every connection has ended. */
   finished: Promise<void>;
@@ -49,9 +53,7 @@ export interface BoundedServer {
   connections(): number;
 }
 
-type Handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-  | Response
-  | Promise<Response>;
+type Handler = Deno.ServeHandler<Deno.NetAddr>;
 
 /** The per-connection entry Deno's `Deno.serve` is built on (internal in Deno 2.9). */
 type ServeOnConnection = (
@@ -80,7 +82,10 @@ interface Tracked {
  * `Deno.serve` (unbounded, with a warning) on a Deno without the per-connection entry.
  * @throws Deno.errors.AddrInUse and the other errors of `Deno.listen`.
  */
-export function serveBounded(options: BoundedServeOptions, handler: Handler): BoundedServer {
+export function serveBounded(
+  options: BoundedServeOptions,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): BoundedServer {
   const serveOnConnection = perConnectionEntry();
   if (serveOnConnection === undefined) {
     options.logger.warn("Connection timeouts unavailable on this Deno: serving without them", {

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { GatewayError } from "../errors.ts";
 import { authenticateAdmin } from "./admin.ts";
-import type { AppEnv } from "./app.ts";
+import type { AppEnv, HttpApp } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
 import type { Logger } from "../log.ts";
 import { apiErrorHandler } from "./responses.ts";
@@ -17,16 +17,21 @@ export type MetricLabels = Readonly<Record<string, string>>;
 
 /** One counter or gauge sample. */
 export interface MetricSample {
+  /** The sample's labels; absent: none (the family's single unlabelled series). */
   labels?: MetricLabels;
+  /** The counter's total or the gauge's current value, in the unit the metric's name states. */
   value: number;
 }
 
 /** One histogram: cumulative counts per upper bound (`le`), without the implicit `+Inf`. */
 export interface HistogramSample {
+  /** The histogram's labels (besides `le`); absent: none. */
   labels?: MetricLabels;
   /** Ascending upper bounds, each with the count of observations at or below it. */
   buckets: ReadonlyArray<{ le: number; count: number }>;
+  /** Sum of every observed value, written as `_sum`. */
   sum: number;
+  /** Number of observations, written as `_count` and as the `+Inf` bucket. */
   count: number;
 }
 
@@ -58,7 +63,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Builds the `/metrics` sub-app (mounted at `/metrics`). Raises nothing: refusals and a failing
  * `collect()` (500) are answered in the admin error shape, like `/admin`'s.
  */
-export function createMetricsApp(deps: MetricsDeps): Hono<{ Bindings: AppEnv }> {
+export function createMetricsApp(deps: MetricsDeps): HttpApp {
   const app = new Hono<{ Bindings: AppEnv }>();
   app.get("/", async (c) => {
     const admin = await authenticateAdmin(deps.auth, c.req.raw, c.env);

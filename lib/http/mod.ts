@@ -3,7 +3,7 @@
  * and Prometheus metrics.
  */
 
-export { type AppDeps, type AppEnv, createApp } from "./app.ts";
+export { type AppDeps, type AppEnv, createApp, type HttpApp } from "./app.ts";
 /**
  * `createTrustedOrigin()`: the origin of a request whose `Host` the allowlist vouches for, else
  * undefined (what the RFC 9728 documents are built from without `resourceUrl`); raises nothing.
@@ -26,6 +26,7 @@ export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } fr
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */
 export {
   adminActor,
+  type AdminApp,
   type AdminDeps,
   type AdminEnv,
   authenticateAdmin,

@@ -10,6 +10,7 @@ import type { CallContext, CallStage } from "./stages.ts";
 
 /** Options of {@linkcode createCacheStages}. */
 export interface CacheStageOptions {
+  /** The response cache the results of cacheable tools are read from and stored in. */
   cache: ResponseCache;
   /**
    * Whose data a call's response is. Default: `public` for a tool without a credential; with one,
@@ -20,6 +21,7 @@ export interface CacheStageOptions {
 
 /** The two cache stages; put `lookahead` before the limit stage and `serve` after it. */
 export interface CacheStages {
+  /** Starts the cache read for a cacheable call, then runs the rest; raises only what that raises. */
   lookahead: CallStage;
   /**
    * Serves hits and coalesced calls; runs the rest of the pipeline otherwise.

@@ -16,11 +16,17 @@ import { type CallContext, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
 export interface CallOptions {
+  /** Who calls; the tool must be visible to it (`PipelineHooks.canUse`), or the call is NOT_FOUND. */
   caller: Caller;
+  /** MCP session id where the client has one (2025-era sessions); absent when stateless. */
   sessionId?: string;
+  /** Fires when the client cancels the request; passed on to the stages and the backend. */
   signal: AbortSignal;
+  /** Where INTERNAL failures are logged, with `requestId`. */
   logger: Logger;
+  /** The gateway's id for this call (a UUID), shown in logs, audit rows and INTERNAL errors. */
   requestId: string;
+  /** Admission, stages, visibility and the finish observer this call runs through. */
   hooks: PipelineHooks;
 }
 

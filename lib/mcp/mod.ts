@@ -14,7 +14,7 @@ export {
 } from "./service.ts";
 /** `isModernPost()`: whether the SDK serves a parsed POST as 2026-07-28; raises nothing. */
 export { isModernPost } from "./era.ts";
-export { createServerFactory, type ServerDeps } from "./server_factory.ts";
+export { createServerFactory, type ServerDeps, type ServerFactory } from "./server_factory.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
 export {
   type AdmissionRequest,

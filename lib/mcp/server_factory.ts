@@ -25,9 +25,13 @@ import type { PipelineHooks } from "./stages.ts";
 export interface ServerDeps {
   /** The registry snapshot current at the moment a request is handled. */
   snapshot: () => RegistrySnapshot;
+  /** Where protocol handlers log INTERNAL failures and tool calls log theirs. */
   logger: Logger;
+  /** Tools per `tools/list` page (config `toolsPageSize`, default 100). */
   pageSize: number;
+  /** How long clients may cache list results, in milliseconds (2026-07-28 cache hints). */
   listTtlMs: number;
+  /** Admission, stages, visibility and the finish observer every tool call runs through. */
   hooks: PipelineHooks;
   /** The caller when the transport names none (stdio; HTTP always passes one in `authInfo`). */
   fallbackCaller?: Caller;
@@ -36,13 +40,25 @@ export interface ServerDeps {
 /** Key under `AuthInfo.extra` where the HTTP layer passes the authenticated `Caller`. */
 export const CALLER_KEY = "nexus.caller";
 
+// Why `@ignore` on `ServerFactory`: `deno doc --lint` (Deno 2.9) reports every npm type a public
+// type names as a private-type-ref (denoland/deno#27364), and this signature is the MCP SDK's own
+// (`createMcpHandler` takes it), so it must name the SDK's `McpRequestContext` and `Server`.
+// `@ignore` keeps the alias out of the generated docs and the lint without changing a type; drop
+// it once Deno ships the fix.
+
+/**
+ * Builds one low-level SDK `Server` for a serving unit (one HTTP request or one stdio connection).
+ * @ignore
+ */
+export type ServerFactory = (ctx?: McpRequestContext) => Server;
+
 const INSTRUCTIONS = "Nexus gateway: every tool listed here is routed to an enterprise backend.";
 
 /**
  * Returns a factory building one low-level SDK `Server` per serving unit.
  * @throws nothing at build time; handlers raise protocol errors per the error table.
  */
-export function createServerFactory(deps: ServerDeps): (ctx?: McpRequestContext) => Server {
+export function createServerFactory(deps: ServerDeps): ServerFactory {
   // Why: hints are validated by the SDK at construction; build the object once.
   const hint: CacheHint = { ttlMs: deps.listTtlMs, cacheScope: "private" };
   const cacheHints = {

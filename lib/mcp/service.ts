@@ -26,8 +26,14 @@ export interface McpServiceOptions extends ServerDeps {
 
 /** Per-request inputs of `McpService.fetch`. */
 export interface McpFetchOptions {
+  /** The authenticated caller; it reaches the tool-call pipeline through the SDK's `authInfo`. */
   caller: Caller;
+  /** The JSON body the HTTP layer already read; absent: the SDK reads the body itself. */
   parsedBody?: unknown;
+  /**
+   * Resolves the caller again from the same request (a `Response` means refused); absent: an open
+   * notification stream is never re-checked and lasts until its client or the gateway ends it.
+   */
   reauthorize?: () => Promise<Caller | Response>;
 }
 
