@@ -104,7 +104,7 @@ export function createAuditRepo(database: Database): AuditRepo {
 /** Rows per `INSERT` statement: far below either driver's bound-parameter limit. */
 const INSERT_CHUNK = 500;
 
-/** The column list of `INSERT INTO audit_log`, in the order of {@linkcode toColumns}. */
+/** The columns an audit row fills, in the order of {@linkcode toColumns}. */
 const COLUMNS = sql`at, request_id, client_id, client_name, client_kind, server, tool, args_hash,
   args, outcome, error_code, duration_ms, backend_status, cache_hit, coalesced, credential_name,
   credential_version`;
