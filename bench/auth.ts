@@ -25,7 +25,7 @@ import {
 } from "../lib/auth/mod.ts";
 import { silentLogger } from "../lib/log.ts";
 import type { ToolDefinition } from "../lib/registry/mod.ts";
-import { createApiKeyRepo, openStore } from "../lib/store/mod.ts";
+import { openStore } from "../lib/store/mod.ts";
 
 const ISSUER = "https://idp.bench";
 const AUDIENCE = "https://nexus.bench/mcp";
@@ -57,7 +57,7 @@ const jwt = createJwtVerifier({
 
 const dataDir = await Deno.makeTempDir({ prefix: "nexus-bench-auth-" });
 const store = await openStore({ dataDir });
-const repo = createApiKeyRepo(store.db);
+const repo = store.apiKeys;
 const apiKeys = createApiKeyVerifier(repo);
 const { key } = await issueApiKey(repo, "bench-key", { groups: ["support"] });
 const authenticator = createAuthenticator({ apiKeys, jwt, anonymousAllowed: true });

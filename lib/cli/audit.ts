@@ -7,7 +7,7 @@
 
 import { parseSince } from "../audit/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { type AuditFilter, createAuditRepo, openStore, type StoredAuditRow } from "../store/mod.ts";
+import { type AuditFilter, type AuditRepo, openStore, type StoredAuditRow } from "../store/mod.ts";
 import { messageOf, oneLine, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage:
@@ -47,7 +47,7 @@ export async function runAudit(config: Config, args: string[]): Promise<number> 
     };
     const store = await openStore(config);
     try {
-      const repo = createAuditRepo(store.db);
+      const repo = store.audit;
       const print = (row: StoredAuditRow) =>
         writeOut(values.json ? JSON.stringify(row) : line(row));
       const rows = await repo.query(filter);
@@ -68,7 +68,7 @@ export async function runAudit(config: Config, args: string[]): Promise<number> 
 async function follow(
   filter: AuditFilter,
   lastId: number,
-  deps: { repo: ReturnType<typeof createAuditRepo>; print: (row: StoredAuditRow) => void },
+  deps: { repo: AuditRepo; print: (row: StoredAuditRow) => void },
 ): Promise<void> {
   const stop = Promise.withResolvers<void>();
   const onSignal = () => stop.resolve();

@@ -8,7 +8,7 @@ import { issueApiKey } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { describeKey } from "../http/mod.ts";
-import { createApiKeyRepo, openStore } from "../store/mod.ts";
+import { openStore } from "../store/mod.ts";
 import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
 
 const USAGE = `Usage:
@@ -36,7 +36,7 @@ export async function runClients(config: Config, args: string[]): Promise<number
   try {
     const store = await openStore(config);
     try {
-      const repo = createApiKeyRepo(store.db);
+      const repo = store.apiKeys;
       if (action === "create") {
         const { values } = parsed;
         const now = Date.now();

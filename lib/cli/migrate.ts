@@ -6,7 +6,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { SEAL_FORMAT } from "../credentials/mod.ts";
-import { migrate, openStore, type Store } from "../store/mod.ts";
+import { openStore, type Store } from "../store/mod.ts";
 import { openVault } from "./credentials.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
 
@@ -15,7 +15,7 @@ export async function runMigrate(config: Config): Promise<number> {
   try {
     const store = await openStore(config, { migrate: false });
     try {
-      const result = await migrate(store.db);
+      const result = await store.migrate();
       for (const id of result.applied) writeOut(`Applied ${id}`);
       writeOut(
         `${store.location}: ${result.applied.length} migration(s) applied, ${result.total} in total`,

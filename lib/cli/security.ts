@@ -30,7 +30,7 @@ import {
   isLoopbackAddress,
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
-import { createApiKeyRepo, createAuditRepo, type Store } from "../store/mod.ts";
+import type { Store } from "../store/mod.ts";
 import { createExposureMonitor } from "./exposure.ts";
 import { watchPolicies } from "./policy_reload.ts";
 
@@ -74,7 +74,7 @@ export async function openSecurity(
     onKeyRevoked?: () => void;
   },
 ): Promise<Security> {
-  const apiKeys = createApiKeyVerifier(createApiKeyRepo(options.store.db));
+  const apiKeys = createApiKeyVerifier(options.store.apiKeys);
   const jwt = buildJwt(config, logger);
   const loopback = isLoopbackAddress(config.host);
   await checkExposure(config, { loopback, jwt, apiKeys });
@@ -101,7 +101,6 @@ export async function openSecurity(
       options.onPolicyChange?.();
     },
   });
-  const auditRepo = createAuditRepo(options.store.db);
   const audit = openAudit(config, logger, options.store, options.hashArgs);
   const httpAuth = createHttpAuth({
     authenticator,
@@ -115,7 +114,6 @@ export async function openSecurity(
     }),
     issuer: config.authIssuer,
   });
-  const apiKeyRepo = createApiKeyRepo(options.store.db);
   return {
     authenticator,
     httpAuth,
@@ -125,9 +123,9 @@ export async function openSecurity(
     audit,
     anonymousExposed: exposure.check,
     adminRoutes: {
-      "/audit": createAdminAuditRoutes({ repo: auditRepo, stats: audit.stats }),
+      "/audit": createAdminAuditRoutes({ repo: options.store.audit, stats: audit.stats }),
       "/clients": createAdminClientRoutes({
-        repo: apiKeyRepo,
+        repo: options.store.apiKeys,
         verifier: apiKeys,
         logger,
         onKeysChanged: () => void exposure.check(),
@@ -150,7 +148,7 @@ export function openAudit(
   hashArgs?: (text: string) => string,
 ): AuditLog {
   return createAuditLog({
-    repo: createAuditRepo(store.db),
+    repo: store.audit,
     logger,
     ...(hashArgs === undefined ? {} : { hashArgs }),
     includeArguments: config.auditArguments,

@@ -1,14 +1,12 @@
 /**
  * API keys at rest: a key id (the public part of the key, the row's primary key), the SHA-256 of
- * the secret part, and what the key may do. The key itself is never stored. One branch per
- * dialect; a revoked key keeps its row (and its name frees up for a new key).
+ * the secret part, and what the key may do. The key itself is never stored. Written once on
+ * the dialect seam; a revoked key keeps its row (and its name frees up for a new key).
  */
 
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { Sql } from "postgres";
 import { GatewayError } from "../errors.ts";
-import { retryingBusy } from "./sqlite.ts";
-import type { StoreDb } from "./types.ts";
+import { type Database, sql } from "./dialect.ts";
+import { firstOf, int, json, orNull, rowReader, text } from "./rows.ts";
 
 /** Whether a key authenticates MCP clients or the admin API; never both. */
 export type ApiKeyScope = "mcp" | "admin";
@@ -49,117 +47,57 @@ export interface ApiKeyRepo {
   countActive(scope: ApiKeyScope, now: number): Promise<number>;
 }
 
-/** The API key repository on an open store's database. Raises nothing itself. */
-export function createApiKeyRepo(db: StoreDb): ApiKeyRepo {
-  return db.dialect === "postgres" ? createPgRepo(db.sql) : createSqliteRepo(db.db);
-}
-
-type Row = Record<string, unknown>;
-
-function fromRow(row: Row): ApiKeyRow {
-  return {
-    keyId: String(row.key_id),
-    name: String(row.name),
-    scope: row.scope === "admin" ? "admin" : "mcp",
-    hash: String(row.hash),
-    tools: JSON.parse(String(row.tools)),
-    groups: JSON.parse(String(row.groups)),
-    createdAt: Number(row.created_at),
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-  };
-}
-
-function nameTaken(name: string): GatewayError {
-  return new GatewayError("CONFLICT", `Cannot create client "${name}": it already has a key`);
-}
-
-function createPgRepo(sql: Sql): ApiKeyRepo {
+/** The API key repository on an open database. Raises what `ApiKeyRepo` documents. */
+export function createApiKeyRepo(database: Database): ApiKeyRepo {
+  // Why scoped: a key created while another process holds the write lock waits on a timer and
+  // fails with a clear error after the deadline, instead of freezing the event loop.
+  const db = database.scoped("change API keys");
   return {
     async insert(row) {
       try {
-        await sql`INSERT INTO api_keys (key_id, name, scope, hash, tools, groups, created_at,
-            expires_at, revoked_at)
+        await db.run(sql`INSERT INTO api_keys (key_id, name, scope, hash, tools, groups,
+            created_at, expires_at, revoked_at)
           VALUES (${row.keyId}, ${row.name}, ${row.scope}, ${row.hash},
             ${JSON.stringify(row.tools)}, ${JSON.stringify(row.groups)}, ${row.createdAt},
-            ${row.expiresAt}, ${row.revokedAt})`;
+            ${row.expiresAt}, ${row.revokedAt})`);
       } catch (error) {
-        if ((error as { code?: string }).code === "23505") throw nameTaken(row.name);
+        if (db.isUniqueViolation(error)) throw nameTaken(row.name);
         throw error;
       }
     },
     async find(keyId) {
-      const rows = await sql`SELECT * FROM api_keys WHERE key_id = ${keyId}`;
-      return rows[0] === undefined ? undefined : fromRow(rows[0]);
+      return firstOf(await db.all(sql`SELECT * FROM api_keys WHERE key_id = ${keyId}`), toKey);
     },
     async revoke(name, at) {
-      const rows = await sql`UPDATE api_keys SET revoked_at = ${at}
-        WHERE name = ${name} AND revoked_at IS NULL RETURNING key_id`;
+      const rows = await db.all(sql`UPDATE api_keys SET revoked_at = ${at}
+        WHERE name = ${name} AND revoked_at IS NULL RETURNING key_id`);
       return rows.length;
     },
     async list() {
-      const rows = await sql`SELECT * FROM api_keys ORDER BY created_at DESC, key_id`;
-      return rows.map(fromRow);
+      const rows = await db.all(sql`SELECT * FROM api_keys ORDER BY created_at DESC, key_id`);
+      return rows.map(toKey);
     },
     async countActive(scope, now) {
-      const rows = await sql`SELECT count(*)::int AS n FROM api_keys
-        WHERE scope = ${scope} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`;
-      return Number(rows[0]?.n ?? 0);
+      const rows = await db.all(sql`SELECT count(*) AS n FROM api_keys
+        WHERE scope = ${scope} AND revoked_at IS NULL
+          AND (expires_at IS NULL OR expires_at > ${now})`);
+      return rows[0] === undefined ? 0 : int(rows[0].n, "n");
     },
   };
 }
 
-function createSqliteRepo(db: DatabaseSync): ApiKeyRepo {
-  const all = (query: string, ...params: SQLInputValue[]) =>
-    db.prepare(query).all(...params) as Row[];
-  // Why retryingBusy: a key created while another process holds the write lock waits on a timer
-  // and fails with a clear error after the deadline, instead of freezing the event loop.
-  return retryingBusy<ApiKeyRepo>({
-    insert(row) {
-      try {
-        db.prepare(`INSERT INTO api_keys (key_id, name, scope, hash, tools, groups, created_at,
-            expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          row.keyId,
-          row.name,
-          row.scope,
-          row.hash,
-          JSON.stringify(row.tools),
-          JSON.stringify(row.groups),
-          row.createdAt,
-          row.expiresAt,
-          row.revokedAt,
-        );
-      } catch (error) {
-        if (/UNIQUE constraint failed/.test(String(error))) {
-          return Promise.reject(nameTaken(row.name));
-        }
-        return Promise.reject(error);
-      }
-      return Promise.resolve();
-    },
-    find(keyId) {
-      const row = all(`SELECT * FROM api_keys WHERE key_id = ?`, keyId)[0];
-      return Promise.resolve(row === undefined ? undefined : fromRow(row));
-    },
-    revoke(name, at) {
-      const result = db.prepare(
-        `UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`,
-      ).run(at, name);
-      return Promise.resolve(Number(result.changes));
-    },
-    list() {
-      return Promise.resolve(
-        all(`SELECT * FROM api_keys ORDER BY created_at DESC, key_id`).map(fromRow),
-      );
-    },
-    countActive(scope, now) {
-      const row = all(
-        `SELECT count(*) AS n FROM api_keys WHERE scope = ? AND revoked_at IS NULL
-          AND (expires_at IS NULL OR expires_at > ?)`,
-        scope,
-        now,
-      )[0];
-      return Promise.resolve(Number(row?.n ?? 0));
-    },
-  }, { action: "change API keys" });
+const toKey = rowReader<ApiKeyRow>({
+  keyId: text,
+  name: text,
+  scope: (value) => value === "admin" ? "admin" : "mcp",
+  hash: text,
+  tools: json<string[]>,
+  groups: json<string[]>,
+  createdAt: int,
+  expiresAt: orNull(int),
+  revokedAt: orNull(int),
+});
+
+function nameTaken(name: string): GatewayError {
+  return new GatewayError("CONFLICT", `Cannot create client "${name}": it already has a key`);
 }

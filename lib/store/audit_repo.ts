@@ -1,13 +1,11 @@
 /**
  * The audit log at rest: one row per finished `tools/call`, appended in batches, queried by
- * client, tool and time, pruned by age. One branch per dialect. Never holds a secret: the audit
- * layer hashes (and, when configured, redacts) arguments before they get here.
+ * client, tool and time, pruned by age. Written once on the dialect seam. Never holds a secret:
+ * the audit layer hashes (and, when configured, redacts) arguments before they get here.
  */
 
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { Sql } from "postgres";
-import { retryBusy, retryingBusy, transaction } from "./sqlite.ts";
-import type { StoreDb } from "./types.ts";
+import { type Database, join, sql, type SqlValue, type Statement, tuple } from "./dialect.ts";
+import { bool, float, int, orNull, rowReader, text } from "./rows.ts";
 
 /** One audited call. Times are epoch milliseconds. */
 export interface AuditRow {
@@ -79,140 +77,92 @@ export interface AuditRepo {
   prune(before: number): Promise<number>;
 }
 
-/** The audit repository on an open store's database. Raises nothing itself. */
-export function createAuditRepo(db: StoreDb): AuditRepo {
-  return db.dialect === "postgres" ? createPgRepo(db.sql) : createSqliteRepo(db.db);
-}
-
-const COLUMNS = [
-  "at",
-  "request_id",
-  "client_id",
-  "client_name",
-  "client_kind",
-  "server",
-  "tool",
-  "args_hash",
-  "args",
-  "outcome",
-  "error_code",
-  "duration_ms",
-  "backend_status",
-  "cache_hit",
-  "coalesced",
-  "credential_name",
-  "credential_version",
-] as const;
-
-type Row = Record<string, unknown>;
-
-function toColumns(
-  row: AuditRow,
-): Record<(typeof COLUMNS)[number], string | number | boolean | null> {
-  return {
-    at: row.at,
-    request_id: row.requestId,
-    client_id: row.clientId,
-    client_name: row.clientName,
-    client_kind: row.clientKind,
-    server: row.server,
-    tool: row.tool,
-    args_hash: row.argsHash,
-    args: row.args,
-    outcome: row.outcome,
-    error_code: row.errorCode,
-    duration_ms: row.durationMs,
-    backend_status: row.backendStatus,
-    cache_hit: row.cacheHit,
-    coalesced: row.coalesced,
-    credential_name: row.credentialName,
-    credential_version: row.credentialVersion,
-  };
-}
-
-function fromColumns(row: Row): StoredAuditRow {
-  const maybeNumber = (value: unknown) => value === null ? null : Number(value);
-  const maybeBool = (value: unknown) => value === null ? null : value === true || value === 1;
-  const maybeString = (value: unknown) => value === null ? null : String(value);
-  return {
-    id: Number(row.id),
-    at: Number(row.at),
-    requestId: String(row.request_id),
-    clientId: String(row.client_id),
-    clientName: String(row.client_name),
-    clientKind: String(row.client_kind),
-    server: String(row.server),
-    tool: String(row.tool),
-    argsHash: String(row.args_hash),
-    args: maybeString(row.args),
-    outcome: String(row.outcome),
-    errorCode: maybeString(row.error_code),
-    durationMs: Number(row.duration_ms),
-    backendStatus: maybeNumber(row.backend_status),
-    cacheHit: maybeBool(row.cache_hit),
-    coalesced: maybeBool(row.coalesced),
-    credentialName: maybeString(row.credential_name),
-    credentialVersion: maybeNumber(row.credential_version),
-  };
-}
-
-function createPgRepo(sql: Sql): AuditRepo {
+/** The audit repository on an open database. Raises nothing itself. */
+export function createAuditRepo(database: Database): AuditRepo {
+  // Why scoped: while another process holds the embedded write lock, an append waits on a timer
+  // (the audit log keeps its rows buffered meanwhile), never on the event loop.
+  const db = database.scoped("write the audit log");
   return {
     async append(rows) {
       if (rows.length === 0) return;
-      await sql`INSERT INTO audit_log ${sql(rows.map(toColumns), ...COLUMNS)}`;
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          const values = rows.slice(i, i + INSERT_CHUNK).map((row) => tuple(toColumns(row)));
+          await tx.run(sql`INSERT INTO audit_log (${COLUMNS}) VALUES ${join(values, sql`, `)}`);
+        }
+      });
     },
     async query(filter) {
-      const rows = await sql`SELECT * FROM audit_log WHERE true
-        ${
-        filter.client === undefined ? sql`` : sql`AND (client_name = ${filter.client}
-          OR client_id = ${filter.client})`
-      }
-        ${filter.tool === undefined ? sql`` : sql`AND tool = ${filter.tool}`}
-        ${filter.since === undefined ? sql`` : sql`AND at >= ${filter.since}`}
-        ${filter.afterId === undefined ? sql`` : sql`AND id > ${filter.afterId}`}
-        ORDER BY id ${filter.order === "asc" ? sql`ASC` : sql`DESC`}
-        LIMIT ${filter.limit}`;
-      return rows.map(fromColumns);
+      const rows = await db.all(sql`SELECT * FROM audit_log WHERE true ${where(filter)}
+        ORDER BY id ${filter.order === "asc" ? sql`ASC` : sql`DESC`} LIMIT ${filter.limit}`);
+      return rows.map(toStored);
     },
-    async prune(before) {
-      const result = await sql`DELETE FROM audit_log WHERE at < ${before}`;
-      return result.count;
-    },
+    prune: (before) => pruneInChunks(database.scoped("prune the audit log"), before),
   };
 }
 
-function createSqliteRepo(db: DatabaseSync): AuditRepo {
-  const placeholders = COLUMNS.map(() => "?").join(", ");
-  const insertSql = `INSERT INTO audit_log (${COLUMNS.join(", ")}) VALUES (${placeholders})`;
-  // Why retryingBusy: while another process holds the write lock, an append waits on a timer
-  // (the audit log keeps its rows buffered meanwhile), never on the event loop.
-  const repo = retryingBusy({
-    append(rows: readonly AuditRow[]) {
-      if (rows.length === 0) return;
-      const insert = db.prepare(insertSql);
-      transaction(db, () => {
-        for (const row of rows) insert.run(...Object.values(toColumns(row)).map(sqliteValue));
-      });
-    },
-    query(filter: AuditFilter) {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (filter.client !== undefined) {
-        where.push("(client_name = ? OR client_id = ?)");
-        params.push(filter.client, filter.client);
-      }
-      if (filter.tool !== undefined) where.push("tool = ?"), params.push(filter.tool);
-      if (filter.since !== undefined) where.push("at >= ?"), params.push(filter.since);
-      if (filter.afterId !== undefined) where.push("id > ?"), params.push(filter.afterId);
-      const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
-      const order = filter.order === "asc" ? "ASC" : "DESC";
-      const rows = db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY id ${order} LIMIT ?`)
-        .all(...params, filter.limit) as Row[];
-      return rows.map(fromColumns);
-    },
-  }, { action: "write the audit log" });
-  return { ...repo, prune: (before) => pruneInChunks(db, before) };
+/** Rows per `INSERT` statement: far below either driver's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/** The columns an audit row fills, in the order of {@linkcode toColumns}. */
+const COLUMNS = sql`at, request_id, client_id, client_name, client_kind, server, tool, args_hash,
+  args, outcome, error_code, duration_ms, backend_status, cache_hit, coalesced, credential_name,
+  credential_version`;
+
+function toColumns(row: AuditRow): SqlValue[] {
+  return [
+    row.at,
+    row.requestId,
+    row.clientId,
+    row.clientName,
+    row.clientKind,
+    row.server,
+    row.tool,
+    row.argsHash,
+    row.args,
+    row.outcome,
+    row.errorCode,
+    row.durationMs,
+    row.backendStatus,
+    row.cacheHit,
+    row.coalesced,
+    row.credentialName,
+    row.credentialVersion,
+  ];
+}
+
+const toStored = rowReader<StoredAuditRow>({
+  id: int,
+  at: int,
+  requestId: text,
+  clientId: text,
+  clientName: text,
+  clientKind: text,
+  server: text,
+  tool: text,
+  argsHash: text,
+  args: orNull(text),
+  outcome: text,
+  errorCode: orNull(text),
+  durationMs: float,
+  backendStatus: orNull(int),
+  cacheHit: orNull(bool),
+  coalesced: orNull(bool),
+  credentialName: orNull(text),
+  credentialVersion: orNull(int),
+});
+
+/** The `AND …` conditions of a filter (none: an empty fragment). */
+function where(filter: AuditFilter): Statement {
+  const none = sql``;
+  return sql`${
+    filter.client === undefined
+      ? none
+      : sql`AND (client_name = ${filter.client} OR client_id = ${filter.client})`
+  }
+    ${filter.tool === undefined ? none : sql`AND tool = ${filter.tool}`}
+    ${filter.since === undefined ? none : sql`AND at >= ${filter.since}`}
+    ${filter.afterId === undefined ? none : sql`AND id > ${filter.afterId}`}`;
 }
 
 /** Rows one prune statement deletes: a few ms of the event loop (deleted rows are zeroed). */
@@ -220,23 +170,16 @@ const PRUNE_CHUNK = 500;
 
 /**
  * Deletes rows older than `before` a chunk at a time, with a macrotask between chunks.
- * Why: a first prune after a long retention can hit millions of rows; one synchronous DELETE
- * would hold the event loop for all of them.
+ * Why: a first prune after a long retention can hit millions of rows; one DELETE would hold the
+ * embedded store's event loop (or one long Postgres transaction) for all of them.
  */
-async function pruneInChunks(db: DatabaseSync, before: number): Promise<number> {
-  const remove = db.prepare(`DELETE FROM audit_log WHERE id IN
-    (SELECT id FROM audit_log WHERE at < ? ORDER BY id LIMIT ${PRUNE_CHUNK})`);
+async function pruneInChunks(db: Database, before: number): Promise<number> {
   let removed = 0;
   for (;;) {
-    const changes = await retryBusy(() => Number(remove.run(before).changes), {
-      action: "prune the audit log",
-    });
+    const changes = await db.run(sql`DELETE FROM audit_log WHERE id IN
+      (SELECT id FROM audit_log WHERE at < ${before} ORDER BY id LIMIT ${PRUNE_CHUNK})`);
     removed += changes;
     if (changes < PRUNE_CHUNK) return removed;
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-}
-
-function sqliteValue(value: string | number | boolean | null): SQLInputValue {
-  return typeof value === "boolean" ? (value ? 1 : 0) : value;
 }

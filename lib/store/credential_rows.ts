@@ -1,6 +1,6 @@
 /**
- * Row mapping shared by both dialects (they return the same snake_case columns), and the errors
- * both raise.
+ * Credential rows read from the columns both dialects return, and the errors the repository
+ * raises.
  */
 
 import { GatewayError } from "../errors.ts";
@@ -9,113 +9,79 @@ import type {
   CredentialRow,
   CredentialStateRow,
   CredentialVersionRow,
+  SealedRecord,
   SealedRef,
 } from "./credentials.ts";
-
-/** A database row as a driver returns it. */
-export type Row = Record<string, unknown>;
-
-/** Parses a bigint column (postgres.js returns text) or an integer into a number. */
-export function toNumber(value: unknown): number {
-  return typeof value === "number" ? value : Number(value);
-}
-
-/** Like {@linkcode toNumber}, keeping SQL NULL as `null`. */
-export function toNumberOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : toNumber(value);
-}
-
-/** A column holding bytes as a plain `Uint8Array` (postgres.js returns a Buffer). */
-export function toBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  throw new TypeError("Expected a bytes column");
-}
+import type { Row } from "./dialect.ts";
+import { bytes, int, orNull, rowReader, text } from "./rows.ts";
 
 /** A `credentials` row. */
-export function toCredential(row: Row): CredentialRow {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    activeVersion: toNumber(row.active_version),
-    rotateEveryMs: toNumberOrNull(row.rotate_every_ms),
-    graceMs: toNumber(row.grace_ms),
-    createdAt: toNumber(row.created_at),
-    createdBy: String(row.created_by),
-    updatedAt: toNumber(row.updated_at),
-    updatedBy: String(row.updated_by),
-  };
-}
+export const toCredential: (row: Row) => CredentialRow = rowReader<CredentialRow>({
+  id: text,
+  name: text,
+  activeVersion: int,
+  rotateEveryMs: orNull(int),
+  graceMs: int,
+  createdAt: int,
+  createdBy: text,
+  updatedAt: int,
+  updatedBy: text,
+});
 
 /** A `credential_versions` row. */
-export function toVersion(row: Row): CredentialVersionRow {
-  return {
-    credentialId: String(row.credential_id),
-    version: toNumber(row.version),
-    kind: String(row.kind),
-    config: String(row.config),
-    sealed: toBytes(row.sealed),
-    kekVersion: toNumber(row.kek_version),
-    sealFormat: toNumber(row.seal_format),
-    createdAt: toNumber(row.created_at),
-    createdBy: String(row.created_by),
-    retiredAt: toNumberOrNull(row.retired_at),
-  };
-}
+export const toVersion: (row: Row) => CredentialVersionRow = rowReader<CredentialVersionRow>({
+  credentialId: text,
+  version: int,
+  kind: text,
+  config: text,
+  sealed: bytes,
+  kekVersion: int,
+  sealFormat: int,
+  createdAt: int,
+  createdBy: text,
+  retiredAt: orNull(int),
+});
 
 /** A `credential_state` row. */
-export function toState(row: Row): CredentialStateRow {
-  return {
-    credentialId: String(row.credential_id),
-    credentialVersion: toNumber(row.credential_version),
-    stateVersion: toNumber(row.state_version),
-    sealed: row.sealed === null ? null : toBytes(row.sealed),
-    kekVersion: toNumberOrNull(row.kek_version),
-    sealFormat: toNumberOrNull(row.seal_format),
-    updatedAt: toNumber(row.updated_at),
-  };
-}
+export const toState: (row: Row) => CredentialStateRow = rowReader<CredentialStateRow>({
+  credentialId: text,
+  credentialVersion: int,
+  stateVersion: int,
+  sealed: orNull(bytes),
+  kekVersion: orNull(int),
+  sealFormat: orNull(int),
+  updatedAt: int,
+});
 
 /** A `credential_events` row. */
-export function toEvent(row: Row): CredentialEventRow {
-  return {
-    credentialId: String(row.credential_id),
-    credentialName: String(row.credential_name),
-    action: String(row.action),
-    version: toNumberOrNull(row.version),
-    actor: String(row.actor),
-    at: toNumber(row.at),
-  };
-}
+export const toEvent: (row: Row) => CredentialEventRow = rowReader<CredentialEventRow>({
+  credentialId: text,
+  credentialName: text,
+  action: text,
+  version: orNull(int),
+  actor: text,
+  at: int,
+});
+
+const toRecord = rowReader<SealedRecord>({
+  credentialId: text,
+  name: text,
+  version: int,
+  kind: text,
+  config: text,
+  kekVersion: int,
+  sealFormat: int,
+  sealed: bytes,
+});
 
 /** A sealed version blob joined with its credential's name, for key rotation and re-sealing. */
 export function toVersionRef(row: Row): SealedRef {
-  return {
-    slot: "version",
-    credentialId: String(row.credential_id),
-    name: String(row.name),
-    version: toNumber(row.version),
-    kind: String(row.kind),
-    config: String(row.config),
-    kekVersion: toNumber(row.kek_version),
-    sealFormat: toNumber(row.seal_format),
-    sealed: toBytes(row.sealed),
-  };
+  return { slot: "version", ...toRecord(row) };
 }
 
-/** A sealed state blob joined with its version and name, for key rotation and re-sealing. */
+/** A sealed state blob (with `state_version`) joined with its version and name. */
 export function toStateRef(row: Row): SealedRef {
-  return {
-    slot: "state",
-    credentialId: String(row.credential_id),
-    name: String(row.name),
-    version: toNumber(row.credential_version),
-    kind: String(row.kind),
-    config: String(row.config),
-    stateVersion: toNumber(row.state_version),
-    kekVersion: toNumber(row.kek_version),
-    sealFormat: toNumber(row.seal_format),
-    sealed: toBytes(row.sealed),
-  };
+  return { slot: "state", ...toRecord(row), stateVersion: int(row.state_version, "state_version") };
 }
 
 /** The error for a credential name that is already in use. */

@@ -1,14 +1,17 @@
 /**
  * The migration runner: applies the migrations a database has not seen, in list order, inside one
  * transaction that holds a lock, so two instances starting at once never both apply one.
+ *
+ * The DDL is per dialect (column types differ: `bytea` / BLOB, `bigserial` / AUTOINCREMENT,
+ * SQLite's STRICT tables), and so is the lock: Postgres takes an advisory lock per schema, the
+ * embedded store's `BEGIN IMMEDIATE` already holds the file's write lock. The bookkeeping
+ * statements are written once.
  */
 
-import type { DatabaseSync } from "node:sqlite";
-import type { Sql } from "postgres";
 import { GatewayError } from "../errors.ts";
+import { type Database, type Executor, sql } from "./dialect.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
-import { retryBusy, transaction } from "./sqlite.ts";
-import type { StoreDb } from "./types.ts";
+import { text } from "./rows.ts";
 
 /** What a run did. */
 export interface MigrateResult {
@@ -18,68 +21,56 @@ export interface MigrateResult {
   total: number;
 }
 
+/** Options for {@linkcode migrate}. */
+export interface MigrateOptions {
+  /** The migrations to apply (default every one this build knows, {@linkcode MIGRATIONS}). */
+  migrations?: readonly Migration[];
+  /** The clock recorded as `applied_at`, epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/** The bookkeeping table, per dialect (SQLite tables are STRICT). */
+const LEDGER = {
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    id text PRIMARY KEY, applied_at bigint NOT NULL)`,
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`,
+} as const;
+
 /**
  * Applies pending migrations.
  * @throws GatewayError INVALID_CONFIG naming the migration that failed, or when the database has
  * applied a migration this build does not know (it is newer than this gateway); UPSTREAM_TIMEOUT
  * when another process keeps the embedded file locked past the busy deadline.
  */
-export async function migrate(
-  db: StoreDb,
-  options: { migrations?: readonly Migration[]; now?: () => number } = {},
-): Promise<MigrateResult> {
+export function migrate(db: Database, options: MigrateOptions = {}): Promise<MigrateResult> {
   const migrations = options.migrations ?? MIGRATIONS;
   const now = options.now ?? Date.now;
-  return db.dialect === "postgres"
-    ? await migratePostgres(db.sql, migrations, now)
-    : await retryBusy(() => migrateSqlite(db.db, migrations, now), { action: "migrate the store" });
-}
-
-async function migratePostgres(
-  sql: Sql,
-  migrations: readonly Migration[],
-  now: () => number,
-): Promise<MigrateResult> {
-  return await sql.begin(async (tx) => {
-    // Why: one lock per schema, so parallel test schemas do not wait on each other.
-    await tx`SELECT pg_advisory_xact_lock(hashtext('nexus_migrations:' || current_schema()))`;
-    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
-      id text PRIMARY KEY, applied_at bigint NOT NULL)`;
-    const rows = await tx`SELECT id FROM schema_migrations`;
-    const pending = pendingOf(migrations, rows.map((row) => String(row.id)));
+  return db.scoped("migrate the store").transaction(async (tx) => {
+    await lockMigrations(tx);
+    await tx.exec(LEDGER[tx.dialect]);
+    const rows = await tx.all(sql`SELECT id FROM schema_migrations`);
+    const pending = pendingOf(migrations, rows.map((row) => text(row.id)));
     for (const migration of pending) {
       try {
-        await tx.unsafe(migration.postgres).simple();
+        await tx.exec(migration[tx.dialect]);
       } catch (error) {
         throw failed(migration, error);
       }
-      await tx`INSERT INTO schema_migrations (id, applied_at) VALUES (${migration.id}, ${now()})`;
+      await tx.run(sql`INSERT INTO schema_migrations (id, applied_at)
+        VALUES (${migration.id}, ${now()})`);
     }
     return { applied: pending.map((m) => m.id), total: rows.length + pending.length };
   });
 }
 
-function migrateSqlite(
-  db: DatabaseSync,
-  migrations: readonly Migration[],
-  now: () => number,
-): MigrateResult {
-  return transaction(db, () => {
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`);
-    const rows = db.prepare(`SELECT id FROM schema_migrations`).all();
-    const pending = pendingOf(migrations, rows.map((row) => String(row.id)));
-    const record = db.prepare(`INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)`);
-    for (const migration of pending) {
-      try {
-        db.exec(migration.sqlite);
-      } catch (error) {
-        throw failed(migration, error);
-      }
-      record.run(migration.id, now());
-    }
-    return { applied: pending.map((m) => m.id), total: rows.length + pending.length };
-  });
+/** Postgres: one advisory lock per schema; the embedded transaction holds the file already. */
+async function lockMigrations(tx: Executor): Promise<void> {
+  if (tx.dialect !== "postgres") return;
+  // Why per schema: parallel test schemas do not wait on each other.
+  await tx.all(
+    sql`SELECT pg_advisory_xact_lock(hashtext('nexus_migrations:' || current_schema()))`,
+  );
 }
 
 function pendingOf(migrations: readonly Migration[], applied: string[]): Migration[] {

@@ -2,12 +2,12 @@
  * Persistence: PostgreSQL (when `NEXUS_DATABASE_URL` is set) or the embedded SQLite file under
  * `dataDir`, behind one contract. All SQL the gateway runs lives in this folder.
  *
- * Adding a table (any engineer): append a migration in `migrations.ts` (ranges are listed there),
- * write `lib/store/<thing>.ts` exporting `create<Thing>Repo(db: StoreDb)` with one branch per
- * dialect (postgres.js tagged templates; `node:sqlite` prepared statements with short
- * `BEGIN IMMEDIATE` transactions via `transaction()`, the repository wrapped in `retryingBusy()`
- * so a lock held by another process is waited for on a timer, never on the event loop: see
- * `sqlite.ts`), export it here, and build it from `store.db` where it is composed. Tests: `tests/store/_stores.ts` opens both stores, isolated.
+ * Adding a table (any engineer): append a migration in `migrations.ts` (ranges are listed there;
+ * the DDL is per dialect), write `lib/store/<thing>_repo.ts` exporting `create<Thing>Repo(db:
+ * Database)` with each statement written once as a tagged template on the dialect seam
+ * (`dialect.ts`: `` sql`… ${value}` ``, rows read with `rows.ts`), build it in `store.ts` and add
+ * it to `Store`. Only what truly differs branches on `db.dialect` (see `credential_refresh.ts`).
+ * Tests: `tests/store/_stores.ts` opens both stores, isolated.
  */
 
 /** Credential rows and their repository contract; methods raise GatewayError INVALID_INPUT,
@@ -27,46 +27,29 @@ export type {
   SealedReplacement,
 } from "./credentials.ts";
 /**
- * API key rows (hashes only) and their repository; `insert` raises CONFLICT (an active key has the
- * name), and on the embedded store every method UPSTREAM_TIMEOUT when it stays locked.
+ * API key rows (hashes only) and their repository (`store.apiKeys`); `insert` raises CONFLICT (an
+ * active key has the name), and on the embedded store every method UPSTREAM_TIMEOUT when it stays
+ * locked.
  */
-export {
-  type ApiKeyRepo,
-  type ApiKeyRow,
-  type ApiKeyScope,
-  createApiKeyRepo,
-} from "./api_keys_repo.ts";
+export type { ApiKeyRepo, ApiKeyRow, ApiKeyScope } from "./api_keys_repo.ts";
 /**
- * Audit rows and their repository (append in batches, query, prune); its methods raise only
- * UPSTREAM_TIMEOUT, when the embedded store stays locked.
+ * Audit rows and their repository (`store.audit`: append in batches, query, prune); its methods
+ * raise only UPSTREAM_TIMEOUT, when the embedded store stays locked.
  */
-export {
-  type AuditFilter,
-  type AuditRepo,
-  type AuditRow,
-  createAuditRepo,
-  type StoredAuditRow,
-} from "./audit_repo.ts";
-/** Applies pending migrations; raises INVALID_CONFIG when one fails, UPSTREAM_TIMEOUT if locked. */
-export { migrate, type MigrateResult } from "./migrate.ts";
+export type { AuditFilter, AuditRepo, AuditRow, StoredAuditRow } from "./audit_repo.ts";
+/** What `store.migrate()` takes and reports; types only. */
+export type { MigrateOptions, MigrateResult } from "./migrate.ts";
 /** The ordered migration list (ids `NNN_name`), for `nexus migrate` and tests. */
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 /** Opens Postgres or the embedded file and migrates it; raises INVALID_CONFIG, UPSTREAM_TIMEOUT. */
 export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
 /**
- * SQLite helpers: `transaction()` runs a synchronous function in `BEGIN IMMEDIATE` (raises what it
- * raises); `retryBusy()` retries a locked database from a timer and `retryingBusy()` wraps a
- * repository in it (both raise UPSTREAM_TIMEOUT past their deadline).
+ * SQLite helpers: `retryBusy()` retries a locked database from a timer and `retryingBusy()` wraps
+ * a repository in it (both raise UPSTREAM_TIMEOUT past their deadline).
  */
-export {
-  type BusyRetryOptions,
-  retryBusy,
-  type Retrying,
-  retryingBusy,
-  transaction,
-} from "./sqlite.ts";
-/** The store handle and its dialects; raise nothing themselves. */
-export type { Store, StoreDb, StoreDialect } from "./types.ts";
+export { type BusyRetryOptions, retryBusy, type Retrying, retryingBusy } from "./sqlite.ts";
+/** The store handle (its repositories) and its dialects; raise nothing themselves. */
+export type { Store, StoreDialect } from "./types.ts";
 
 // Redis (rate limits and response cache): connection, Lua scripts, fault episodes.
 /**

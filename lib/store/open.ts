@@ -8,11 +8,12 @@ import postgres from "postgres";
 import { GatewayError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Secret } from "../secret.ts";
-import { createPgCredentialRepo } from "./credentials_pg.ts";
-import { createSqliteCredentialRepo } from "./credentials_sqlite.ts";
-import { migrate } from "./migrate.ts";
+import { createPostgresDatabase } from "./database_postgres.ts";
+import { createSqliteDatabase } from "./database_sqlite.ts";
+import type { Database } from "./dialect.ts";
 import { retryBusy, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite.ts";
-import type { Store, StoreDb } from "./types.ts";
+import { createStore } from "./store.ts";
+import type { Store } from "./types.ts";
 
 /** The slice of gateway config a store needs. */
 export interface StoreConfig {
@@ -47,12 +48,14 @@ export async function openStore(
   options: OpenStoreOptions = {},
 ): Promise<Store> {
   const logger = options.logger ?? silentLogger;
-  const store = config.databaseUrl === undefined
-    ? await openEmbedded(config.dataDir, logger)
-    : await openPostgres(config.databaseUrl.reveal(), options);
+  const store = createStore(
+    config.databaseUrl === undefined
+      ? await openEmbedded(config.dataDir, logger)
+      : await openPostgres(config.databaseUrl.reveal(), options),
+  );
   if (options.migrate !== false) {
     try {
-      const { applied } = await migrate(store.db);
+      const { applied } = await store.migrate();
       if (applied.length > 0) logger.info("Store migrated", { store: store.location, applied });
     } catch (error) {
       await store.close();
@@ -62,7 +65,7 @@ export async function openStore(
   return store;
 }
 
-async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Database> {
   const location = describeUrl(url, options.schema);
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
     throw new GatewayError("INVALID_CONFIG", `Invalid store schema name: "${options.schema}"`);
@@ -83,25 +86,10 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     await sql.end({ timeout: 1 }).catch(() => {});
     throw cannotOpen(location, error);
   }
-  const db: StoreDb = { dialect: "postgres", sql };
-  return {
-    dialect: "postgres",
-    location,
-    db,
-    credentials: createPgCredentialRepo(sql),
-    ping: async () => {
-      try {
-        await sql`SELECT 1`;
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    close: () => sql.end({ timeout: 5 }),
-  };
+  return createPostgresDatabase(sql, location);
 }
 
-async function openEmbedded(dataDir: string, logger: Logger): Promise<Store> {
+async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> {
   const path = `${dataDir.replace(/\/$/, "")}/${EMBEDDED_FILE}`;
   let database: DatabaseSync;
   let journalMode: unknown;
@@ -134,25 +122,7 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Store> {
       journalMode,
     });
   }
-  const db: StoreDb = { dialect: "sqlite", db: database, path };
-  return {
-    dialect: "sqlite",
-    location: path,
-    db,
-    credentials: createSqliteCredentialRepo(database),
-    ping: () => {
-      try {
-        database.prepare("SELECT 1").get();
-        return Promise.resolve(true);
-      } catch {
-        return Promise.resolve(false);
-      }
-    },
-    close: () => {
-      if (database.isOpen) database.close();
-      return Promise.resolve();
-    },
-  };
+  return createSqliteDatabase(database, path);
 }
 
 /** `postgres://host:port/db`, never the user or password. */

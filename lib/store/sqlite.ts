@@ -15,7 +15,6 @@
  * while another process holds a lock.
  */
 
-import type { DatabaseSync } from "node:sqlite";
 import { GatewayError } from "../errors.ts";
 
 /**
@@ -44,7 +43,7 @@ export interface BusyRetryOptions {
 /**
  * Runs `fn`, and again after a pause each time it fails because another connection holds a lock
  * on the database, until it succeeds or `deadlineMs` has passed. `fn` must leave nothing changed
- * when it fails (one statement, or a `transaction()`), since it runs again.
+ * when it fails (one statement, or a transaction), since it runs again.
  * @throws GatewayError UPSTREAM_TIMEOUT when the database stays locked past the deadline; any
  *   other error of `fn` as it is, at once.
  */
@@ -98,23 +97,6 @@ export function retryingBusy<T extends object>(
     wrapped[name] = (...args: unknown[]) => retryBusy(() => method(...args), options);
   }
   return wrapped as Retrying<T>;
-}
-
-/**
- * Runs `fn` in a `BEGIN IMMEDIATE` transaction (the write lock is taken at once, so two processes
- * never both read and then both write). `fn` must be synchronous. When the lock is taken by
- * another connection, `BEGIN` fails with SQLITE_BUSY and nothing ran: wrap in `retryBusy()`.
- */
-export function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
-  }
 }
 
 function storeBusy(action: string, waitedMs: number, cause: unknown): GatewayError {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createApiKeyVerifier, issueApiKey } from "../../lib/auth/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
-import { createApiKeyRepo } from "../../lib/store/mod.ts";
+
 import { DIALECTS, openTestStore, storeTest } from "../store/_stores.ts";
 
 function isUnauthenticated(error: unknown): boolean {
@@ -15,7 +15,7 @@ function isUnauthenticated(error: unknown): boolean {
 for (const dialect of DIALECTS) {
   Deno.test(storeTest(dialect, "an issued key verifies, and only its hash is stored", async () => {
     await using store = await openTestStore(dialect);
-    const repo = createApiKeyRepo(store.db);
+    const repo = store.apiKeys;
     const { key, row } = await issueApiKey(repo, "support-bot", {
       tools: ["jira_*"],
       groups: ["support"],
@@ -44,7 +44,7 @@ for (const dialect of DIALECTS) {
       "a wrong secret, a made-up id and an admin key on MCP are refused alike",
       async () => {
         await using store = await openTestStore(dialect);
-        const repo = createApiKeyRepo(store.db);
+        const repo = store.apiKeys;
         const { key } = await issueApiKey(repo, "a");
         const { key: admin } = await issueApiKey(repo, "ops", { scope: "admin" });
         const verifier = createApiKeyVerifier(repo);
@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
       "a revoked key is refused once the cache time passes, or at once after forget()",
       async () => {
         await using store = await openTestStore(dialect);
-        const repo = createApiKeyRepo(store.db);
+        const repo = store.apiKeys;
         const { key } = await issueApiKey(repo, "temp");
         let now = 1_000_000;
         const verifier = createApiKeyVerifier(repo, { now: () => now, cacheTtlMs: 2000 });
@@ -89,7 +89,7 @@ for (const dialect of DIALECTS) {
 
   Deno.test(storeTest(dialect, "an expired key is refused and not counted active", async () => {
     await using store = await openTestStore(dialect);
-    const repo = createApiKeyRepo(store.db);
+    const repo = store.apiKeys;
     const { key } = await issueApiKey(repo, "short", { expiresAt: 5000, now: 1000 });
     let now = 4000;
     const verifier = createApiKeyVerifier(repo, { now: () => now, cacheTtlMs: 0 });
@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
   Deno.test(
     storeTest(dialect, "issueApiKey() refuses a taken name and a malformed one", async () => {
       await using store = await openTestStore(dialect);
-      const repo = createApiKeyRepo(store.db);
+      const repo = store.apiKeys;
       await issueApiKey(repo, "dup");
       await assert.rejects(
         issueApiKey(repo, "dup"),

@@ -11,7 +11,7 @@ import {
 } from "../../lib/auth/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { createApiKeyRepo } from "../../lib/store/mod.ts";
+
 import { startOidcProvider } from "../_support/oidc_provider.ts";
 import { openTestStore } from "../store/_stores.ts";
 
@@ -23,7 +23,7 @@ function codeOf(code: string) {
 
 Deno.test("with nothing configured, loopback callers are anonymous; elsewhere refused", async () => {
   await using store = await openTestStore("sqlite");
-  const apiKeys = createApiKeyVerifier(createApiKeyRepo(store.db));
+  const apiKeys = createApiKeyVerifier(store.apiKeys);
   const open = createAuthenticator({ apiKeys, anonymousAllowed: true });
   const principal = await open.authenticate(null, "127.0.0.1");
   assert.equal(principal.id, "anon:127.0.0.1");
@@ -35,7 +35,7 @@ Deno.test("with nothing configured, loopback callers are anonymous; elsewhere re
 
 Deno.test("as soon as one client key exists, every MCP request must authenticate", async () => {
   await using store = await openTestStore("sqlite");
-  const repo = createApiKeyRepo(store.db);
+  const repo = store.apiKeys;
   const apiKeys = createApiKeyVerifier(repo, { cacheTtlMs: 0 });
   const auth = createAuthenticator({ apiKeys, anonymousAllowed: true });
   const { key } = await issueApiKey(repo, "first");
@@ -54,7 +54,7 @@ Deno.test("as soon as one client key exists, every MCP request must authenticate
 Deno.test("admin requests need an admin key or the admin group; client keys are forbidden", async () => {
   await using store = await openTestStore("sqlite");
   await using idp = await startOidcProvider(AUDIENCE);
-  const repo = createApiKeyRepo(store.db);
+  const repo = store.apiKeys;
   const apiKeys = createApiKeyVerifier(repo, { cacheTtlMs: 0 });
   const jwt = createJwtVerifier({
     issuer: idp.issuer,
@@ -93,7 +93,7 @@ Deno.test("admin requests need an admin key or the admin group; client keys are 
 
 Deno.test("the admin API is never anonymous: without an admin key it names the command", async () => {
   await using store = await openTestStore("sqlite");
-  const repo = createApiKeyRepo(store.db);
+  const repo = store.apiKeys;
   const apiKeys = createApiKeyVerifier(repo, { cacheTtlMs: 0 });
   const auth = createAuthenticator({ apiKeys, anonymousAllowed: true });
   assert.equal((await auth.authenticate(null, "127.0.0.1")).kind, "anonymous", "MCP still is");

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { createApiKeyVerifier, issueApiKey } from "../../lib/auth/mod.ts";
 import { createExposureMonitor, EXPOSED_WARNING } from "../../lib/cli/exposure.ts";
 import { createLogger } from "../../lib/log.ts";
-import { createApiKeyRepo } from "../../lib/store/mod.ts";
+
 import { openTestStore } from "../store/_stores.ts";
 
 async function setup(options: { loopback?: boolean; allowAnonymous?: boolean } = {}) {
   const store = await openTestStore("sqlite");
-  const repo = createApiKeyRepo(store.db);
+  const repo = store.apiKeys;
   let now = Date.now();
   const apiKeys = createApiKeyVerifier(repo, { cacheTtlMs: 0, now: () => now });
   const lines: Array<{ level: string; msg: string }> = [];

@@ -12,7 +12,7 @@ import {
 } from "../../lib/credentials/mod.ts";
 import { readHeader } from "../../lib/credentials/mod.ts";
 import type { GatewayError } from "../../lib/errors.ts";
-import { migrate, MIGRATIONS } from "../../lib/store/mod.ts";
+import { MIGRATIONS } from "../../lib/store/mod.ts";
 import { startOAuthServer } from "../_support/oauth_server.ts";
 import { DIALECTS, execSql, openTestStore, storeTest } from "../store/_stores.ts";
 import { keyringOf } from "./_keys.ts";
@@ -107,10 +107,10 @@ for (const dialect of DIALECTS) {
       async () => {
         await using store = await openTestStore(dialect, { migrate: false });
         const before = MIGRATIONS.filter((m) => m.id !== "002_credential_seal_format");
-        await migrate(store.db, { migrations: before });
+        await store.migrate({ migrations: before });
         const key = generateMasterKey();
         await writeLegacyRows(store, key);
-        assert.deepEqual((await migrate(store.db)).applied, ["002_credential_seal_format"]);
+        assert.deepEqual((await store.migrate()).applied, ["002_credential_seal_format"]);
         const keyring = await keyringOf(key);
         const vault = createVault({ repo: store.credentials, keyring });
         await assert.rejects(

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { type Client, ProtocolError } from "@modelcontextprotocol/client";
-import { createAuditRepo, openStore, type StoredAuditRow } from "../../lib/store/mod.ts";
+import { openStore, type StoredAuditRow } from "../../lib/store/mod.ts";
 import { connectAs, createClientKey, runNexus } from "../_support/auth_fixtures.ts";
 import { createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 
@@ -14,7 +14,7 @@ const SECRET = "s3cr3t-value-that-must-not-be-stored";
 async function auditRows(dataDir: string): Promise<StoredAuditRow[]> {
   const store = await openStore({ dataDir });
   try {
-    return (await createAuditRepo(store.db).query({ limit: 10_000, order: "asc" }));
+    return (await store.audit.query({ limit: 10_000, order: "asc" }));
   } finally {
     await store.close();
   }

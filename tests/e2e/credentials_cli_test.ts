@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
-import { migrate, MIGRATIONS, openStore } from "../../lib/store/mod.ts";
+import { MIGRATIONS, openStore } from "../../lib/store/mod.ts";
 import { runNexus } from "../_support/cli.ts";
 import { writeLegacyRows } from "../credentials/_legacy_seal.ts";
 
@@ -169,7 +169,7 @@ Deno.test("nexus migrate re-seals credentials an older gateway sealed in format 
     const old = await openStore({ dataDir: dir }, { migrate: false });
     try {
       const before = MIGRATIONS.filter((m) => m.id !== "002_credential_seal_format");
-      await migrate(old.db, { migrations: before });
+      await old.migrate({ migrations: before });
       await writeLegacyRows(old, key);
     } finally {
       await old.close();

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createAuditRepo, openStore } from "../../lib/store/mod.ts";
+import { openStore } from "../../lib/store/mod.ts";
 import { connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import { createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 
@@ -56,7 +56,7 @@ function percentile(values: number[], p: number): number {
 async function countAuditRows(dataDir: string): Promise<number> {
   const store = await openStore({ dataDir }, { migrate: false });
   try {
-    return (await createAuditRepo(store.db).query({ limit: 100_000 })).length;
+    return (await store.audit.query({ limit: 100_000 })).length;
   } finally {
     await store.close();
   }

@@ -10,7 +10,7 @@ import { connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import { upstreamToolsDir } from "../_support/cluster.ts";
 import { startGateway } from "../_support/gateway.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
-import { createAuditRepo, openStore } from "../../lib/store/mod.ts";
+import { openStore } from "../../lib/store/mod.ts";
 
 const CONFIG = `rateLimits: { perClient: 100/min }
 policies:
@@ -153,7 +153,7 @@ Deno.test("limits come before work: unknown and invalid calls spend the client's
     }
     const store = await openStore({ dataDir });
     try {
-      const rows = await createAuditRepo(store.db).query({ limit: 10_000, order: "asc" });
+      const rows = await store.audit.query({ limit: 10_000, order: "asc" });
       const flood = rows.filter((row) => row.clientName === "flooder");
       assert.equal(flood.filter((row) => row.errorCode === "NOT_FOUND").length, 10);
       const limited = flood.filter((row) => row.errorCode === "RATE_LIMITED");

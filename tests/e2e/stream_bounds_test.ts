@@ -15,7 +15,7 @@ import {
 } from "../_support/gateway.ts";
 import { startOidcProvider } from "../_support/oidc_provider.ts";
 import { issueApiKey } from "../../lib/auth/mod.ts";
-import { createApiKeyRepo, openStore } from "../../lib/store/mod.ts";
+import { openStore } from "../../lib/store/mod.ts";
 
 const RECHECK_MS = 300;
 /** The API key lookup cache of another process (lib/auth/api_keys.ts) plus scheduling slack. */
@@ -189,7 +189,7 @@ Deno.test("streams end when their API key or JWT expires", async (t) => {
     try {
       const store = await openStore({ dataDir });
       const expiresAt = Date.now() + 2000;
-      const { key } = await issueApiKey(createApiKeyRepo(store.db), "brief", { expiresAt });
+      const { key } = await issueApiKey(store.apiKeys, "brief", { expiresAt });
       await store.close();
       await using tools = await createGatewayToolsDir();
       await using gateway = await startGateway({

@@ -22,7 +22,7 @@ import {
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
-import { createApiKeyRepo } from "../../lib/store/mod.ts";
+
 import { openTestStore } from "../store/_stores.ts";
 
 const LOOPBACK: GuardOptions = { allowedOrigins: [], allowedHosts: [], loopback: true };
@@ -41,7 +41,7 @@ function idleMcp(): McpService {
 /** A default install: anonymous MCP allowed, no key; `guard` says where it listens. */
 async function setup(guard: GuardOptions = LOOPBACK) {
   const store = await openTestStore("sqlite");
-  const keyRepo = createApiKeyRepo(store.db);
+  const keyRepo = store.apiKeys;
   const apiKeys = createApiKeyVerifier(keyRepo, { cacheTtlMs: 0 });
   const authenticator = createAuthenticator({ apiKeys, anonymousAllowed: true });
   const policy = createPolicy({});

@@ -24,7 +24,7 @@ import {
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
-import { createApiKeyRepo, createAuditRepo } from "../../lib/store/mod.ts";
+
 import { startOidcProvider } from "../_support/oidc_provider.ts";
 import { openTestStore } from "../store/_stores.ts";
 
@@ -48,7 +48,7 @@ async function setup(
 ) {
   const store = await openTestStore("sqlite");
   const idp = await startOidcProvider(AUDIENCE);
-  const keyRepo = createApiKeyRepo(store.db);
+  const keyRepo = store.apiKeys;
   const apiKeys = createApiKeyVerifier(keyRepo);
   const jwt = createJwtVerifier({
     issuer: idp.issuer,
@@ -70,7 +70,7 @@ async function setup(
     resourceUrl: options.resourceUrl,
     trustedOrigin: createTrustedOrigin(guard),
   });
-  const auditRepo = createAuditRepo(store.db);
+  const auditRepo = store.audit;
   const admin = createAdminApp({
     auth,
     logger: silentLogger,

@@ -24,7 +24,7 @@ import {
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
-import { createApiKeyRepo } from "../../lib/store/mod.ts";
+
 import { openTestStore } from "../store/_stores.ts";
 
 const FAMILIES: MetricFamily[] = [
@@ -138,7 +138,7 @@ function idleMcp(): McpService {
 
 async function setup(options: { anonymousAllowed: boolean; collect?: () => MetricFamily[] }) {
   const store = await openTestStore("sqlite");
-  const keyRepo = createApiKeyRepo(store.db);
+  const keyRepo = store.apiKeys;
   const authenticator = createAuthenticator({
     apiKeys: createApiKeyVerifier(keyRepo),
     anonymousAllowed: options.anonymousAllowed,

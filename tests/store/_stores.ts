@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { openStore, type Store, type StoreDialect } from "../../lib/store/mod.ts";
 import { Secret } from "../../lib/secret.ts";
+import { databaseOf } from "../../lib/store/store.ts";
 
 /** The Postgres URL tests use. */
 export const TEST_DATABASE_URL = Deno.env.get("NEXUS_TEST_DATABASE_URL") ??
@@ -112,10 +113,6 @@ export async function execSql(
   text: string,
   params: Array<string | number | Uint8Array | null> = [],
 ): Promise<void> {
-  if (store.db.dialect === "postgres") {
-    let n = 0;
-    await store.db.sql.unsafe(text.replace(/\?/g, () => `$${++n}`), params);
-  } else {
-    store.db.db.prepare(text).run(...params);
-  }
+  const pieces = text.split("?");
+  await databaseOf(store).run({ strings: pieces, values: params });
 }

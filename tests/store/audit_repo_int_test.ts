@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type AuditRow, createAuditRepo } from "../../lib/store/mod.ts";
+import { type AuditRow } from "../../lib/store/mod.ts";
 import { DIALECTS, openTestStore, storeTest } from "./_stores.ts";
 
 function row(index: number, extra: Partial<AuditRow> = {}): AuditRow {
@@ -32,7 +32,7 @@ function row(index: number, extra: Partial<AuditRow> = {}): AuditRow {
 for (const dialect of DIALECTS) {
   Deno.test(storeTest(dialect, "append() stores every field and query() filters", async () => {
     await using store = await openTestStore(dialect);
-    const repo = createAuditRepo(store.db);
+    const repo = store.audit;
     const full = row(1, {
       tool: "jira_get",
       clientName: "alice",
@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
 
   Deno.test(storeTest(dialect, "prune() removes rows older than the cut-off", async () => {
     await using store = await openTestStore(dialect);
-    const repo = createAuditRepo(store.db);
+    const repo = store.audit;
     await repo.append([row(1), row(2), row(3)]);
     assert.equal(await repo.prune(1003), 2);
     assert.deepEqual((await repo.query({ limit: 10 })).map((r) => r.requestId), ["r3"]);

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { GatewayError } from "../../lib/errors.ts";
-import { migrate, MIGRATIONS, type NewCredentialVersion } from "../../lib/store/mod.ts";
+import { MIGRATIONS, type NewCredentialVersion } from "../../lib/store/mod.ts";
 import { DIALECTS, openTestStore, storeTest } from "./_stores.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -29,7 +29,7 @@ for (const dialect of DIALECTS) {
       const stores = await Promise.all([empty.reopen(), empty.reopen(), empty.reopen()]);
       try {
         for (const store of stores) {
-          assert.deepEqual(await migrate(store.db), { applied: [], total: MIGRATIONS.length });
+          assert.deepEqual(await store.migrate(), { applied: [], total: MIGRATIONS.length });
         }
       } finally {
         await Promise.all(stores.map((store) => store.close()));
@@ -39,10 +39,10 @@ for (const dialect of DIALECTS) {
 
   Deno.test(storeTest(dialect, "openStore() applies every migration once", async () => {
     await using store = await openTestStore(dialect);
-    const again = await migrate(store.db);
+    const again = await store.migrate();
     assert.deepEqual(again, { applied: [], total: MIGRATIONS.length });
     await assert.rejects(
-      () => migrate(store.db, { migrations: [] }),
+      () => store.migrate({ migrations: [] }),
       (error: GatewayError) =>
         error.code === "INVALID_CONFIG" && /does not know: 001_credentials/.test(error.message),
     );

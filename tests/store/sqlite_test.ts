@@ -9,13 +9,13 @@ import { DatabaseSync } from "node:sqlite";
 import { GatewayError } from "../../lib/errors.ts";
 import {
   type AuditRow,
-  createApiKeyRepo,
-  createAuditRepo,
   openStore,
   retryBusy,
   retryingBusy,
   type Store,
 } from "../../lib/store/mod.ts";
+import { sql } from "../../lib/store/dialect.ts";
+import { databaseOf } from "../../lib/store/store.ts";
 
 function busy(): Error {
   return new Error("database is locked");
@@ -115,7 +115,7 @@ Deno.test("retryingBusy() turns a repository's synchronous throws into rejection
 
 /** Another connection on the same file holding the write lock, as a second process would. */
 function holdWriteLock(store: Store): { release(): void } {
-  assert.equal(store.db.dialect, "sqlite");
+  assert.equal(store.dialect, "sqlite");
   const other = new DatabaseSync(store.location);
   other.exec("BEGIN IMMEDIATE");
   other.exec("INSERT INTO schema_migrations (id, applied_at) VALUES ('zzz_holder', 0)");
@@ -176,20 +176,19 @@ async function withEmbeddedStore(fn: (store: Store) => Promise<void>): Promise<v
 }
 
 Deno.test("openStore() opens the embedded file in WAL mode and never waits inside SQLite", async () => {
-  await withEmbeddedStore((store) => {
-    assert.equal(store.db.dialect, "sqlite");
-    if (store.db.dialect !== "sqlite") return Promise.resolve();
-    const mode = store.db.db.prepare("PRAGMA journal_mode").get();
+  await withEmbeddedStore(async (store) => {
+    assert.equal(store.dialect, "sqlite");
+    const db = databaseOf(store);
+    const [mode] = await db.all(sql`PRAGMA journal_mode`);
     assert.equal(mode?.journal_mode, "wal");
-    const timeout = store.db.db.prepare("PRAGMA busy_timeout").get();
+    const [timeout] = await db.all(sql`PRAGMA busy_timeout`);
     assert.equal(Number(Object.values(timeout ?? {})[0]), 0);
-    return Promise.resolve();
   });
 });
 
 Deno.test("an audit append under another connection's write lock waits on a timer and lands after release", async () => {
   await withEmbeddedStore(async (store) => {
-    const repo = createAuditRepo(store.db);
+    const repo = store.audit;
     const lock = holdWriteLock(store);
     let appended = false;
     const append = repo.append([ROW]).then(() => appended = true);
@@ -207,7 +206,7 @@ Deno.test("an audit append under another connection's write lock waits on a time
 
 Deno.test("API key lookups read through another connection's write lock without waiting", async () => {
   await withEmbeddedStore(async (store) => {
-    const repo = createApiKeyRepo(store.db);
+    const repo = store.apiKeys;
     await repo.insert({
       keyId: "0123456789abcdef",
       name: "bot",
@@ -269,23 +268,30 @@ Deno.test("a credential refresh under another connection's write lock waits on a
 
 Deno.test("prune() on the embedded store deletes in chunks with the event loop free between them", async () => {
   await withEmbeddedStore(async (store) => {
-    assert.equal(store.db.dialect, "sqlite");
-    if (store.db.dialect !== "sqlite") return;
-    const db = store.db.db;
-    const repo = createAuditRepo(store.db);
-    const old = Array.from({ length: 1_200 }, (_, i) => ({ ...ROW, requestId: `old-${i}`, at: i }));
-    await repo.append(old);
-    await repo.append([{ ...ROW, requestId: "new", at: 5_000 }]);
-    const countOld = () =>
-      Number(db.prepare("SELECT count(*) AS n FROM audit_log WHERE at < 2000").get()?.n);
-    let oldWhenTimerRan = -1;
-    setTimeout(() => oldWhenTimerRan = countOld(), 0);
-    assert.equal(await repo.prune(2_000), 1_200);
-    assert.equal(countOld(), 0);
-    assert.deepEqual((await repo.query({ limit: 10 })).map((row) => row.requestId), ["new"]);
-    assert.ok(
-      oldWhenTimerRan > 0 && oldWhenTimerRan < 1_200,
-      `a timer ran mid-prune (saw ${oldWhenTimerRan} old rows)`,
-    );
+    assert.equal(store.dialect, "sqlite");
+    // Why a second connection: it reads what each committed chunk left, as another process would.
+    const db = new DatabaseSync(store.location);
+    try {
+      const repo = store.audit;
+      const old = Array.from(
+        { length: 1_200 },
+        (_, i) => ({ ...ROW, requestId: `old-${i}`, at: i }),
+      );
+      await repo.append(old);
+      await repo.append([{ ...ROW, requestId: "new", at: 5_000 }]);
+      const countOld = () =>
+        Number(db.prepare("SELECT count(*) AS n FROM audit_log WHERE at < 2000").get()?.n);
+      let oldWhenTimerRan = -1;
+      setTimeout(() => oldWhenTimerRan = countOld(), 0);
+      assert.equal(await repo.prune(2_000), 1_200);
+      assert.equal(countOld(), 0);
+      assert.deepEqual((await repo.query({ limit: 10 })).map((row) => row.requestId), ["new"]);
+      assert.ok(
+        oldWhenTimerRan > 0 && oldWhenTimerRan < 1_200,
+        `a timer ran mid-prune (saw ${oldWhenTimerRan} old rows)`,
+      );
+    } finally {
+      db.close();
+    }
   });
 });
