@@ -31,6 +31,7 @@ export const RULES = {
     "cache/": 7,
     "audit/": 7,
     "mcp/": 8,
+    "demo/": 8,
     "http/": 9,
     "cli/": 10,
   } as Record<string, number>,
