@@ -25,6 +25,7 @@ export const RULES = {
     "store/": 2,
     "credentials/": 3,
     "registry/": 4,
+    "sdk.ts": 5,
     "backends/": 5,
     "auth/": 6,
     "limits/": 7,
