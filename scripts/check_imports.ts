@@ -1,48 +1,123 @@
 /**
- * Import-direction check for `lib/` and `main.ts`, run by `deno task check`.
+ * Import-layer check for `lib/`, `main.ts` and `tools/`, run by `deno task check`.
  *
- * Every rule lives in `RULES` below: a folder may import its own files and the layers below it,
- * through their `mod.ts`. Imports are found with regular expressions over the source with comments
- * blanked out, so a commented-out import or a `console.` in a doc comment is not reported.
+ * Every rule lives in `RULES` below: each lib unit (a folder or a root file) may import its own
+ * files and the units its row allows, through their `mod.ts`. Imports are found with regular
+ * expressions over the source with comments blanked out, so a commented-out import or a
+ * `console.` in a doc comment is not reported.
  *
  * Usage: deno run --allow-read scripts/check_imports.ts [root]
  */
 
 import { fileURLToPath } from "node:url";
 
+/** The root files every layer stands on; none imports a folder. */
+const LEAVES = [
+  "errors.ts",
+  "log.ts",
+  "secret.ts",
+  "version.ts",
+  "rates.ts",
+  "canonical_json.ts",
+  "names.ts",
+];
+
+/** The units below the MCP surface (STYLE.md §1 "everything above" for mcp/). */
+const BELOW_MCP = [
+  ...LEAVES,
+  "config/",
+  "store/",
+  "credentials/",
+  "registry/",
+  "backends/",
+  "auth/",
+  "limits/",
+  "cache/",
+  "audit/",
+  "metrics/",
+];
+
 /** The layer table and the rules around it; change the code's shape here first. */
 export const RULES = {
-  /** Layer of each lib unit: a root file (`errors.ts`) or a folder (`config/`). Lower is deeper. */
-  layers: {
-    "errors.ts": 0,
-    "log.ts": 0,
-    "secret.ts": 0,
-    "version.ts": 0,
-    "rates.ts": 0,
-    "canonical_json.ts": 0,
-    "names.ts": 0,
-    "config/": 1,
-    "store/": 2,
-    "credentials/": 3,
-    "registry/": 4,
-    "backends/": 5,
-    "auth/": 6,
-    "limits/": 7,
-    "cache/": 7,
-    "audit/": 7,
-    "mcp/": 8,
-    "http/": 9,
-    "cli/": 10,
-  } as Record<string, number>,
+  /**
+   * The layer table of `STYLE.md` §1 as data: each lib unit, deepest first, with the units it may
+   * import (its "may import" column). A row names only rows above it, so imports point down by
+   * construction (`checkRules`). A row for a folder that does not exist yet costs nothing.
+   * `// Deviation:` marks where the code needs more than the STYLE table says, and why.
+   */
+  allow: {
+    "errors.ts": [],
+    "secret.ts": [],
+    "version.ts": [],
+    "rates.ts": [],
+    "canonical_json.ts": [],
+    "names.ts": [],
+    // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
+    "log.ts": ["secret.ts"],
+    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts"],
+    "store/": ["errors.ts", "log.ts", "secret.ts"],
+    "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
+    "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts"],
+    // The tool authors' module (`nexus/tool`): defineTool and the result types, nothing else.
+    "sdk.ts": ["registry/"],
+    // Deviation: registry/ (types); a backend runs a ToolDefinition and returns a ToolResult.
+    "backends/": ["credentials/", "registry/", "errors.ts", "log.ts", "rates.ts", "secret.ts"],
+    // Deviations: config/ for parseClientRef (config validates policy entries with the same
+    // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the
+    // tool's name and tags; log.ts for JWKS fetch warnings.
+    "auth/": ["store/", "config/", "registry/", "errors.ts", "log.ts", "secret.ts"],
+    // Deviation: log.ts; store faults are logged once, not thrown (a decision, never an error).
+    "limits/": ["store/", "errors.ts", "log.ts", "rates.ts"],
+    // Deviations: registry/ (types), the cache stores ToolResults; log.ts for store faults.
+    "cache/": ["store/", "registry/", "errors.ts", "log.ts", "canonical_json.ts"],
+    // Not in the STYLE table: the audit trail. auth/ for the Caller type of each row.
+    "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
+    "metrics/": ["errors.ts"],
+    // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.
+    "demo/": ["errors.ts"],
+    "mcp/": BELOW_MCP,
+    "http/": [
+      "mcp/",
+      "auth/",
+      "audit/",
+      "credentials/",
+      "store/",
+      "metrics/",
+      "demo/",
+      "errors.ts",
+      "log.ts",
+      "version.ts",
+    ],
+    "gateway/": [...BELOW_MCP, "mcp/", "demo/", "http/"],
+    "cli/": [...BELOW_MCP, "mcp/", "demo/", "http/", "gateway/"],
+  } as Record<string, readonly string[]>,
   /** The only file of a folder that other folders (and main.ts) may import. */
   entry: "mod.ts",
-  /** Files that higher layers may import past `mod.ts`, with `import type` / `export type` only. */
+  /** Files that allowed units may import past `mod.ts`, with `import type` / `export type` only. */
   typeOnlyOpenings: ["registry/types.ts"],
-  /** Files outside lib/ that are checked too: they may import entries and layer-0 files only. */
+  /** Files outside lib/ that are checked too: they may import entries and root files only. */
   composers: ["main.ts"],
+  /** Tool files: checked so they reach the gateway through `nexus/tool`, never by a lib/ path. */
+  toolsDir: "tools",
   /** Files whose source the checks read. */
   sourceExtensions: [".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs"],
-} as const;
+};
+
+/** Problems of the table itself: a row naming an unknown unit, itself or a unit below it. */
+export function checkRules(allow: Readonly<Record<string, readonly string[]>>): string[] {
+  const order = Object.keys(allow);
+  const problems: string[] = [];
+  order.forEach((unit, index) => {
+    for (const target of allow[unit]!) {
+      const at = order.indexOf(target);
+      if (at === -1) problems.push(`RULES.allow["${unit}"] names ${target}, which has no row`);
+      else if (at >= index) {
+        problems.push(`RULES.allow["${unit}"] names ${target}, which is not above it`);
+      }
+    }
+  });
+  return problems;
+}
 
 /** One broken rule, located at `file:line` relative to the checked root. */
 export interface Violation {
@@ -77,7 +152,7 @@ export function checkFile(file: string, text: string): Violation[] {
   const report = (index: number, message: string) =>
     out.push({ file, line: lineAt(code, index), message });
   if (inLib && unitOf(file.slice(4)) === undefined) {
-    report(0, `File is not in the layer table: add its folder to RULES.layers`);
+    report(0, `File is not in the layer table: add its folder to RULES.allow`);
   }
   for (const site of findImports(code)) {
     const message = judgeImport(file, site);
@@ -103,6 +178,10 @@ function judgeImport(file: string, site: ImportSite): string | undefined {
   const { specifier } = site;
   if (!specifier.startsWith("./") && !specifier.startsWith("../")) return undefined;
   const target = resolveRelative(file, specifier);
+  if (file.startsWith(`${RULES.toolsDir}/`)) {
+    if (target.startsWith(`${RULES.toolsDir}/`)) return undefined;
+    return `Tool files import "nexus/tool", not a path outside ${RULES.toolsDir}/: ${target}`;
+  }
   const fromLib = file.startsWith("lib/");
   if (!target.startsWith("lib/")) {
     return fromLib ? `Import leaves lib/: "${specifier}" resolves to ${target}` : undefined;
@@ -110,28 +189,25 @@ function judgeImport(file: string, site: ImportSite): string | undefined {
   const targetInLib = target.slice(4);
   const targetUnit = unitOf(targetInLib);
   if (targetUnit === undefined) return `Import of a file not in the layer table: ${target}`;
-  const targetLayer = RULES.layers[targetUnit]!;
   const isEntry = !targetUnit.endsWith("/") || targetInLib === `${targetUnit}${RULES.entry}`;
-  const typeOpening = site.typeOnly &&
-    (RULES.typeOnlyOpenings as readonly string[]).includes(targetInLib);
+  const typeOpening = site.typeOnly && RULES.typeOnlyOpenings.includes(targetInLib);
   if (!fromLib) {
     if (isEntry || typeOpening) return undefined;
-    return `${file} may import lib/*/${RULES.entry} and layer-0 files only, not ${target}`;
+    return `${file} may import lib/*/${RULES.entry} and lib root files only, not ${target}`;
   }
   const unit = unitOf(file.slice(4));
   if (unit === undefined || unit === targetUnit) return undefined;
-  const layer = RULES.layers[unit]!;
-  if (!unit.endsWith("/") && !targetUnit.endsWith("/")) return undefined; // lib root files
-  if (targetLayer === layer) {
-    return `lib/${unit} and lib/${targetUnit} share layer ${layer} and may not import each other`;
-  }
-  if (targetLayer > layer) {
-    return `Import points up: lib/${unit} (layer ${layer}) imports ${target} (layer ${targetLayer})`;
+  const allowed = RULES.allow[unit]!;
+  if (!allowed.includes(targetUnit)) {
+    const order = Object.keys(RULES.allow);
+    if (order.indexOf(targetUnit) > order.indexOf(unit)) {
+      return `Import points up: lib/${unit} imports ${target}, a unit listed below it`;
+    }
+    const list = allowed.length === 0 ? "nothing in lib/" : allowed.join(", ");
+    return `lib/${unit} may not import lib/${targetUnit} (its row allows ${list}): ${target}`;
   }
   if (isEntry || typeOpening) return undefined;
-  const hint = (RULES.typeOnlyOpenings as readonly string[]).includes(targetInLib)
-    ? ` (or use "import type")`
-    : "";
+  const hint = RULES.typeOnlyOpenings.includes(targetInLib) ? ` (or use "import type")` : "";
   return `Import bypasses lib/${targetUnit}${RULES.entry}: ${target}${hint}`;
 }
 
@@ -139,7 +215,7 @@ function judgeImport(file: string, site: ImportSite): string | undefined {
 function unitOf(pathInLib: string): string | undefined {
   const slash = pathInLib.indexOf("/");
   const unit = slash === -1 ? pathInLib : pathInLib.slice(0, slash + 1);
-  return unit in RULES.layers ? unit : undefined;
+  return unit in RULES.allow ? unit : undefined;
 }
 
 /** Resolves a relative specifier against a root-relative file path; `..` past the root clamps. */
@@ -281,9 +357,9 @@ function lineAt(text: string, index: number): number {
   return line;
 }
 
-/** Root-relative paths of every checked file: sources under lib/, then the composers present. */
+/** Root-relative paths of every checked file: sources under lib/ and tools/, then composers. */
 async function listChecked(root: string): Promise<string[]> {
-  const files = await listSources(root, "lib");
+  const files = [...await listSources(root, "lib"), ...await listSources(root, RULES.toolsDir)];
   for (const composer of RULES.composers) {
     if (await exists(`${root}/${composer}`)) files.push(composer);
   }
@@ -325,6 +401,11 @@ function writeLine(stream: { writeSync(p: Uint8Array): number }, line: string): 
 
 async function main(): Promise<number> {
   const root = Deno.args[0] ?? fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+  const tableProblems = checkRules(RULES.allow);
+  for (const problem of tableProblems) {
+    writeLine(Deno.stderr, `scripts/check_imports.ts: ${problem}`);
+  }
+  if (tableProblems.length > 0) return 1;
   const violations = await checkImports(root);
   for (const v of violations) writeLine(Deno.stderr, `${v.file}:${v.line}: ${v.message}`);
   if (violations.length > 0) {

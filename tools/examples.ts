@@ -3,8 +3,7 @@
  * Format: lib/registry/README.md
  */
 
-import { z } from "zod";
-import { defineTool } from "../lib/registry/mod.ts";
+import { defineTool, z } from "nexus/tool";
 
 /** Counts characters, words and lines of a text. */
 export const textStats = defineTool({

@@ -11,12 +11,17 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
+import { createDemoApi } from "../demo/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { isModernPost, type McpService } from "../mcp/mod.ts";
 import { VERSION } from "../version.ts";
-import { readJsonRpcBody } from "./body.ts";
-import { createDemoApi } from "./demo.ts";
+import {
+  API_BODY_DEADLINE_MS,
+  API_MAX_BODY_BYTES,
+  readJsonObject,
+  readJsonRpcBody,
+} from "./body.ts";
 import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
 import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
 import type { AdminApp } from "./admin.ts";
@@ -70,6 +75,11 @@ export type HttpApp = Hono<{ Bindings: AppEnv }>;
 
 type Check = (request: Request) => GatewayError | undefined;
 
+/** The `/demo` body reader: the same cap and deadline as `/admin`. */
+function readApiBody(request: Request): Promise<Record<string, unknown>> {
+  return readJsonObject(request, API_MAX_BODY_BYTES, { deadlineMs: API_BODY_DEADLINE_MS });
+}
+
 /** Builds the HTTP app; raises nothing, every failure is answered on the wire. */
 export function createApp(deps: AppDeps): HttpApp {
   const app = new Hono<{ Bindings: AppEnv }>();
@@ -104,7 +114,7 @@ export function createApp(deps: AppDeps): HttpApp {
   if (deps.auth !== undefined) app.route(METADATA_PATH, createMetadataApp(deps.auth));
   if (deps.admin !== undefined) app.route("/admin", deps.admin);
   if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
-  if (deps.demoApi) app.route("/demo", createDemoApi());
+  if (deps.demoApi) app.route("/demo", createDemoApi({ readBody: readApiBody }));
   // Why here: Hono answers unmatched paths with the root app's handler, sub-apps' are not asked.
   app.notFound((c) =>
     checkFor(c.req.path, { checkRequest, checkHost }) === undefined

@@ -32,7 +32,6 @@ export const ERAS = ["2025-11-25", "2026-07-28"] as const;
 export type Era = typeof ERAS[number];
 
 const MODERN: Era = "2026-07-28";
-const REGISTRY_IMPORT = /(["'])\.\.\/lib\/registry\/mod\.ts\1/g;
 const READY_TIMEOUT_MS = 20_000;
 
 /** The argv for `deno run … main.ts <command>`. */
@@ -41,16 +40,14 @@ export function gatewayArgs(command: string): string[] {
 }
 
 /**
- * A temp tools dir holding the shipped `tools/` examples plus `extra` files; `await using` removes
- * it. TypeScript examples import the registry by relative path, rewritten here to an absolute URL.
+ * A temp tools dir holding the shipped `tools/` examples, copied unchanged (they import
+ * `nexus/tool`, which resolves from any directory), plus `extra` files; `await using` removes it.
  */
 export async function createGatewayToolsDir(extra: Record<string, string> = {}): Promise<ToolsDir> {
-  const registryUrl = new URL("lib/registry/mod.ts", `file://${REPO_ROOT}/`).href;
   const files: Record<string, string> = {};
   for await (const entry of Deno.readDir(`${REPO_ROOT}/tools`)) {
     if (!entry.isFile) continue;
-    const text = await Deno.readTextFile(`${REPO_ROOT}/tools/${entry.name}`);
-    files[entry.name] = text.replace(REGISTRY_IMPORT, `"${registryUrl}"`);
+    files[entry.name] = await Deno.readTextFile(`${REPO_ROOT}/tools/${entry.name}`);
   }
   return await createToolsDir({ ...files, ...extra });
 }

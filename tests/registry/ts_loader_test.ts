@@ -2,13 +2,9 @@ import assert from "node:assert/strict";
 import { GatewayError } from "../../lib/errors.ts";
 import { loadToolFile } from "../../lib/registry/load.ts";
 import type { ToolDefinition } from "../../lib/registry/types.ts";
-import {
-  createToolsDir,
-  printed,
-  REGISTRY_MOD_URL,
-} from "../_support/registry_fixtures/tools_dir.ts";
+import { createToolsDir, printed, TOOL_IMPORTS } from "../_support/registry_fixtures/tools_dir.ts";
 
-const HEADER = `import { z } from "zod";\nimport { defineTool } from "${REGISTRY_MOD_URL}";\n`;
+const HEADER = `${TOOL_IMPORTS}\n`;
 const ctx = { signal: new AbortController().signal };
 
 const SEARCH_TOOL = `${HEADER}
@@ -155,4 +151,15 @@ Deno.test("loadToolFile() reports two exports with the same tool name", async ()
   assert.deepEqual(problems, [
     `<dir>/t.ts:4: tool "twin": duplicate name, first defined at <dir>/t.ts:3`,
   ]);
+});
+
+Deno.test("loadToolFile() loads the shipped tools/examples.ts copied unchanged outside the repo", async () => {
+  // Why: tool files import `nexus/tool` through the import map, so a tools dir anywhere works
+  // without rewriting the import (the old `../lib/registry/mod.ts` failed from a temp dir).
+  const text = await Deno.readTextFile(new URL("../../tools/examples.ts", import.meta.url));
+  await using dir = await createToolsDir({ "examples.ts": text });
+  assert.equal(dir.dir.startsWith(new URL("../../", import.meta.url).pathname), false);
+  const result = await loadToolFile(dir.path("examples.ts"));
+  assert.deepEqual(printed(result.problems, dir.dir), []);
+  assert.ok(result.tools.some((tool) => tool.name === "text_stats"));
 });

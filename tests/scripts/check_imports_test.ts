@@ -3,6 +3,8 @@ import {
   blankSource,
   checkFile,
   checkImports,
+  checkRules,
+  RULES,
   type Violation,
 } from "../../scripts/check_imports.ts";
 
@@ -70,7 +72,7 @@ Deno.test("checkImports() reports an upward import at its file and line", async 
   }, async (root) => {
     const violations = await checkImports(root);
     assert.deepEqual(located(violations), ["lib/config/load.ts:3"]);
-    assert.match(violations[0]!.message, /points up: lib\/config\/ \(layer 1\).*lib\/mcp\/mod\.ts/);
+    assert.match(violations[0]!.message, /points up: lib\/config\/ imports lib\/mcp\/mod\.ts/);
   });
 });
 
@@ -108,7 +110,7 @@ Deno.test("checkImports() forbids limits and cache from importing each other", a
   }, async (root) => {
     const violations = await checkImports(root);
     assert.deepEqual(located(violations), ["lib/cache/mod.ts:1"]);
-    assert.match(violations[0]!.message, /share layer 7/);
+    assert.match(violations[0]!.message, /lib\/cache\/ may not import lib\/limits\/ \(its row/);
   });
 });
 
@@ -153,10 +155,112 @@ Deno.test("checkFile() ignores imports and console inside comments", () => {
   assert.deepEqual(checkFile("lib/config/load.ts", text), []);
 });
 
-Deno.test("checkFile() lets lib root files import each other but not a folder", () => {
-  assert.deepEqual(checkFile("lib/log.ts", `import { a } from "./errors.ts";\n`), []);
-  const violations = checkFile("lib/log.ts", `import { a } from "./config/mod.ts";\n`);
-  assert.deepEqual(located(violations), ["lib/log.ts:1"]);
+// Changed on purpose (issue 12): root files follow their rows too; log.ts may import secret.ts only.
+Deno.test("checkFile() holds lib root files to their rows, not only to direction", () => {
+  assert.deepEqual(checkFile("lib/log.ts", `import { a } from "./secret.ts";\n`), []);
+  const sideways = checkFile("lib/log.ts", `import { a } from "./errors.ts";\n`);
+  assert.deepEqual(located(sideways), ["lib/log.ts:1"]);
+  assert.match(sideways[0]!.message, /lib\/log\.ts may not import lib\/errors\.ts/);
+  const folder = checkFile("lib/log.ts", `import { a } from "./config/mod.ts";\n`);
+  assert.deepEqual(located(folder), ["lib/log.ts:1"]);
+});
+
+Deno.test("checkImports() reports a downward import that leaves its folder's allow-list", async () => {
+  await withTree({
+    "lib/credentials/mod.ts": `export const seal = 1;\n`,
+    "lib/limits/mod.ts":
+      `import { seal } from "../credentials/mod.ts";\nexport const limit = seal;\n`,
+    "lib/limits/keys.ts":
+      `import type { ToolDefinition } from "../registry/types.ts";\nexport type K = ToolDefinition;\n`,
+    "lib/store/mod.ts": `export const store = 1;\n`,
+    "lib/auth/mod.ts": `import { store } from "../store/mod.ts";\nexport const auth = store;\n`,
+  }, async (root) => {
+    const violations = await checkImports(root);
+    assert.deepEqual(located(violations), ["lib/limits/keys.ts:1", "lib/limits/mod.ts:1"]);
+    assert.match(violations[0]!.message, /lib\/limits\/ may not import lib\/registry\//);
+    assert.match(violations[1]!.message, /its row allows store\/, errors\.ts, log\.ts, rates\.ts/);
+  });
+});
+
+Deno.test("checkImports() applies the rows of gateway/, metrics/ and demo/ once they exist", async () => {
+  await withTree({
+    "lib/metrics/mod.ts":
+      `import { GatewayError } from "../errors.ts";\nexport const m = GatewayError;\n`,
+    "lib/demo/mod.ts": `import { m } from "../metrics/mod.ts";\nexport const demo = m;\n`,
+    "lib/http/mod.ts": `import { demo } from "../demo/mod.ts";\nexport const http = demo;\n`,
+    "lib/gateway/mod.ts": `import { http } from "../http/mod.ts";\nexport const gateway = http;\n`,
+    "lib/cli/mod.ts": `import { gateway } from "../gateway/mod.ts";\nexport const cli = gateway;\n`,
+  }, async (root) => {
+    const violations = await checkImports(root);
+    assert.deepEqual(located(violations), ["lib/demo/mod.ts:1"]);
+    assert.match(
+      violations[0]!.message,
+      /lib\/demo\/ may not import lib\/metrics\/ \(its row allows errors\.ts\)/,
+    );
+  });
+});
+
+Deno.test("checkImports() holds metrics/ to errors.ts and lets no lower folder import gateway/", async () => {
+  await withTree({
+    "lib/store/mod.ts": `export const store = 1;\n`,
+    "lib/metrics/mod.ts": `import { store } from "../store/mod.ts";\nexport const m = store;\n`,
+    "lib/gateway/mod.ts": `export const gateway = 1;\n`,
+    "lib/http/mod.ts":
+      `import { gateway } from "../gateway/mod.ts";\nexport const http = gateway;\n`,
+  }, async (root) => {
+    const violations = await checkImports(root);
+    assert.deepEqual(located(violations), ["lib/http/mod.ts:1", "lib/metrics/mod.ts:1"]);
+    assert.match(violations[0]!.message, /points up: lib\/http\/ imports lib\/gateway\/mod\.ts/);
+    assert.match(violations[1]!.message, /lib\/metrics\/ may not import lib\/store\//);
+  });
+});
+
+Deno.test("checkImports() reports a tool file that imports lib/ by path instead of nexus/tool", async () => {
+  await withTree({
+    "tools/ok.ts":
+      `import { defineTool, z } from "nexus/tool";\nimport { h } from "./_helpers.ts";\nexport const t = [defineTool, z, h];\n`,
+    "tools/_helpers.ts": `export const h = 1;\n`,
+    "tools/old.ts":
+      `import { defineTool } from "../lib/registry/mod.ts";\nexport const t = defineTool;\n`,
+  }, async (root) => {
+    const violations = await checkImports(root);
+    assert.deepEqual(located(violations), ["tools/old.ts:1"]);
+    assert.match(violations[0]!.message, /import "nexus\/tool"/);
+  });
+});
+
+Deno.test("checkRules() accepts RULES.allow and reports rows that name no row or one below", () => {
+  assert.deepEqual(checkRules(RULES.allow), []);
+  const problems = checkRules({
+    "errors.ts": [],
+    "store/": ["errors.ts", "auth/"],
+    "auth/": ["store/", "auth/", "plugins/"],
+  });
+  assert.deepEqual(problems, [
+    `RULES.allow["store/"] names auth/, which is not above it`,
+    `RULES.allow["auth/"] names auth/, which is not above it`,
+    `RULES.allow["auth/"] names plugins/, which has no row`,
+  ]);
+});
+
+Deno.test("check_imports.ts exits 1 on an import that leaves a folder's allow-list", async () => {
+  await withTree({
+    "lib/limits/mod.ts": `export { loadConfig } from "../config/mod.ts";\n`,
+  }, async (root) => {
+    const script = new URL("../../scripts/check_imports.ts", import.meta.url).pathname;
+    const run = async () =>
+      await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", script, root],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const failed = await run();
+    assert.equal(failed.code, 1);
+    const stderr = new TextDecoder().decode(failed.stderr);
+    assert.match(stderr, /lib\/limits\/mod\.ts:1: lib\/limits\/ may not import lib\/config\//);
+    await Deno.writeTextFile(`${root}/lib/limits/mod.ts`, `export const limit = 1;\n`);
+    assert.equal((await run()).code, 0);
+  });
 });
 
 Deno.test("blankSource() keeps newlines and code but blanks comments and literal text", () => {

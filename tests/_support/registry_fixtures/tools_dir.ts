@@ -4,8 +4,13 @@
 
 import { formatProblem, type LoadProblem } from "../../../lib/registry/mod.ts";
 
-/** Absolute URL of the registry module, for TypeScript tool files written to temp dirs. */
-export const REGISTRY_MOD_URL = new URL("../../../lib/registry/mod.ts", import.meta.url).href;
+/**
+ * The import lines of a TypeScript tool file written to a temp dir outside the repository: the
+ * public `nexus/tool` module, resolved through the import map in `deno.json` (two lines, so the
+ * `file:line` of problems in tests stays where it was).
+ */
+export const TOOL_IMPORTS =
+  `// A tool file outside the repository.\nimport { defineTool, z } from "nexus/tool";`;
 
 /** A temporary tools directory that tests write files into. */
 export interface ToolsDir {
@@ -57,8 +62,7 @@ export function tsTools(...names: string[]): string {
     ].join("\n")
   );
   return [
-    `import { z } from "zod";`,
-    `import { defineTool } from "${REGISTRY_MOD_URL}";`,
+    TOOL_IMPORTS,
     ...exports,
     "",
   ].join("\n");
