@@ -90,7 +90,7 @@ Deno.test("callers with a credentialed tool get their own cached data; a public 
   const tenantBackend: CallStage = (ctx) => {
     backendCalls++;
     return Promise.resolve({
-      content: [{ type: "text", text: `data of ${ctx.caller.principal.id}` }],
+      result: { content: [{ type: "text", text: `data of ${ctx.caller.principal.id}` }] },
     });
   };
   const snapshot = buildSnapshot([
