@@ -77,14 +77,14 @@ try {
     const tool = { name: "bench_tool", auth: name } as ToolDefinition;
     const once = async () => {
       const ctx = contextFor(tool);
-      await stage(ctx, () => {
+      await stage(ctx, (patch) => {
         // What the HTTP backend does with it at request build time.
         const request = {
           headers: new Headers(),
           url: new URL("https://api.example/v1/items?q=1"),
         };
-        applyOutboundAuth(request, ctx.backend.outboundAuth!);
-        return Promise.resolve(result);
+        applyOutboundAuth(request, patch!.outboundAuth!);
+        return Promise.resolve({ result });
       });
     };
     for (let i = 0; i < WARMUP; i++) await once();
@@ -120,7 +120,6 @@ function contextFor(tool: ToolDefinition): CallContext {
     signal: new AbortController().signal,
     logger: silentLogger,
     facts: {},
-    backend: {},
   };
 }
 

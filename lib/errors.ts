@@ -79,26 +79,44 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
 /** Structured details attached to an error; never contains secret material. */
 export type ErrorData = Record<string, unknown>;
 
+/**
+ * What an HTTP upstream answered a call with: its final status and headers (after redirects).
+ * Internal: it never reaches the client (headers may hold anything the upstream sent).
+ */
+export interface UpstreamReply {
+  /** The HTTP status, e.g. `200` or `500`. */
+  readonly status: number;
+  /** The response headers (quota headers such as `Retry-After` are read from here). */
+  readonly headers: Headers;
+}
+
 /** The gateway's error: a code from the closed union, a client-safe message and optional data. */
 export class GatewayError extends Error {
   /** The error's code; its row in `ERROR_TABLE` decides how it reaches the wire. */
   readonly code: ErrorCode;
   /** Structured details, sent as JSON-RPC `error.data` for protocol errors; `undefined` if none. */
   readonly data: ErrorData | undefined;
+  /**
+   * What the HTTP upstream answered, when the call failed after an answer (an upstream 500, a
+   * body that timed out); `undefined` otherwise. Internal: never sent to the client.
+   */
+  readonly upstream: UpstreamReply | undefined;
 
   /**
    * Creates an error with `code` and a client-safe `message` (sentence case, no trailing period);
-   * `options.cause` is kept for the log only and never reaches the client.
+   * `options.cause` is kept for the log only and never reaches the client, nor does
+   * `options.upstream`.
    */
   constructor(
     code: ErrorCode,
     message: string,
-    options: { data?: ErrorData; cause?: unknown } = {},
+    options: { data?: ErrorData; cause?: unknown; upstream?: UpstreamReply } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
     this.data = options.data;
+    this.upstream = options.upstream;
   }
 
   /** The wire mapping of this error's code. */

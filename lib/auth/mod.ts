@@ -29,10 +29,4 @@ export {
   createAuthenticator,
 } from "./authenticate.ts";
 /** `createPolicy()` compiles policies and virtual servers; raises nothing. */
-export {
-  createPolicy,
-  type Policy,
-  type PolicyRule,
-  type VirtualServerSpec,
-  visibleToolNames,
-} from "./policy.ts";
+export { createPolicy, type Policy, type PolicyRule, type VirtualServerSpec } from "./policy.ts";

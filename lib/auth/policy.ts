@@ -11,7 +11,7 @@
 
 import { parseClientRef } from "../config/mod.ts";
 import { GatewayError } from "../errors.ts";
-import type { RegistrySnapshot, ToolDefinition } from "../registry/mod.ts";
+import type { ToolDefinition } from "../registry/mod.ts";
 import { compilePatterns, matchesAny, type PatternSet } from "./patterns.ts";
 import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
 
@@ -134,15 +134,6 @@ export function createPolicy(
     },
     serverNames: () => [...servers.keys()].filter((name) => name !== DEFAULT_SERVER),
   };
-}
-
-/** The tools of `snapshot` that `caller` may use, by name (for admin views and tests). */
-export function visibleToolNames(
-  policy: Policy,
-  caller: Caller,
-  snapshot: RegistrySnapshot,
-): string[] {
-  return snapshot.tools.filter((tool) => policy.canUse(caller, tool)).map((tool) => tool.name);
 }
 
 function rulesAllow(

@@ -3,17 +3,18 @@
  * TypeScript handler) under the tool's timeout and the client's cancellation.
  */
 
-import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import type { ToolDefinition } from "../registry/types.ts";
 import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
-import type { ExecuteOptions } from "./options.ts";
+import type { CallOutcome, ExecuteOptions } from "./options.ts";
 import { redactOutcome } from "./redact.ts";
 import { executeTs } from "./ts/execute.ts";
 
-export type { ExecuteOptions } from "./options.ts";
+export type { CallOutcome, ExecuteOptions } from "./options.ts";
 
 /**
- * Runs one call of `tool` with arguments already validated against its input schema.
+ * Runs one call of `tool` with arguments already validated against its input schema; the outcome
+ * carries what an HTTP upstream answered (status, headers), and so does a thrown error's `upstream`.
  * @throws GatewayError INVALID_INPUT, INVALID_TOOL, EGRESS_DENIED, UPSTREAM_ERROR,
  * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or CANCELLED (and any GatewayError a TS handler throws).
  */
@@ -21,7 +22,7 @@ export function executeTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
   options: ExecuteOptions,
-): Promise<ToolResult> {
+): Promise<CallOutcome> {
   if (options.signal.aborted) return Promise.reject(cancelledError());
   const logger = options.logger.child({ tool: tool.name, backend: tool.backend.kind });
   const backendOptions = { ...options, logger };
@@ -35,7 +36,7 @@ function route(
   tool: ToolDefinition,
   args: Record<string, unknown>,
   options: ExecuteOptions,
-): Promise<ToolResult> {
+): Promise<CallOutcome> {
   switch (tool.backend.kind) {
     case "http":
       return executeHttp(tool.backend, args, options);

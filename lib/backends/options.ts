@@ -1,7 +1,9 @@
-/** What every backend receives besides the tool and its arguments. */
+/** What every backend receives besides the tool and its arguments, and what it answers with. */
 
 import type { OutboundAuth } from "../credentials/mod.ts";
+import type { UpstreamReply } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { ToolResult } from "../registry/types.ts";
 
 /** Per-call options for {@linkcode executeTool}. */
 export interface ExecuteOptions {
@@ -13,11 +15,21 @@ export interface ExecuteOptions {
   egressOrigins: ReadonlySet<string>;
   /** Injectable for tests; defaults to `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /** Sees each HTTP upstream's final status and headers (quota headers); must not throw. */
-  observeResponse?: (response: { status: number; headers: Headers }) => void;
   /**
-   * The tool's credential, set by the credential stage: injected into the HTTP request as it is
+   * The tool's credential, from the credential stage: injected into the HTTP request as it is
    * built, and its secrets redacted from the result and from error messages.
    */
   outboundAuth?: OutboundAuth;
+}
+
+/**
+ * What a call came back with: the tool result and, for an HTTP backend, what the upstream
+ * answered (status and headers, e.g. quota headers). A failed call throws a `GatewayError`
+ * instead, whose `upstream` holds the same when the upstream answered (an HTTP 500).
+ */
+export interface CallOutcome {
+  /** The result for the client. */
+  readonly result: ToolResult;
+  /** What the HTTP upstream answered; absent for in-process backends. */
+  readonly upstream?: UpstreamReply;
 }

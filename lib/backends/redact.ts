@@ -10,6 +10,7 @@ import type { Redactor } from "../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
 import type { ContentBlock, JsonValue, ToolResult } from "../registry/types.ts";
 import { REDACTED_TEXT } from "../secret.ts";
+import type { CallOutcome } from "./options.ts";
 
 /** A redactor that changes nothing, for calls without a credential. */
 export const NO_REDACTION: Redactor = Object.assign((text: string) => text, {
@@ -17,13 +18,15 @@ export const NO_REDACTION: Redactor = Object.assign((text: string) => text, {
   matches: () => false,
 });
 
-/** Awaits a call and redacts its result, or its error, with `redact`. */
+/** Awaits a call and redacts its result, or its error, with `redact`; `upstream` passes as is. */
 export async function redactOutcome(
-  outcome: Promise<ToolResult>,
+  outcome: Promise<CallOutcome>,
   redact: Redactor,
-): Promise<ToolResult> {
+): Promise<CallOutcome> {
   try {
-    return redactResult(await outcome, redact);
+    const { result, upstream } = await outcome;
+    const redacted = redactResult(result, redact);
+    return upstream === undefined ? { result: redacted } : { result: redacted, upstream };
   } catch (error) {
     throw redactError(error, redact);
   }
@@ -92,8 +95,8 @@ export function scrubbingReviver(
 }
 
 /**
- * The error with its message and string data redacted. A `GatewayError` keeps its code; its cause
- * is dropped (it may quote the request). Anything else passes through: it becomes `INTERNAL` with
+ * The error with its message and string data redacted. A `GatewayError` keeps its code and its
+ * `upstream` (internal, never sent); its cause is dropped (it may quote the request). Anything else passes through: it becomes `INTERNAL` with
  * no text for the client, and the log redacts `Secret`s itself.
  */
 export function redactError(error: unknown, redact: Redactor): unknown {
@@ -103,5 +106,8 @@ export function redactError(error: unknown, redact: Redactor): unknown {
       [key, value],
     ) => [key, typeof value === "string" ? redact(value) : value]),
   );
-  return new GatewayError(error.code, redact(error.message), data === undefined ? {} : { data });
+  return new GatewayError(error.code, redact(error.message), {
+    ...(data === undefined ? {} : { data }),
+    ...(error.upstream === undefined ? {} : { upstream: error.upstream }),
+  });
 }

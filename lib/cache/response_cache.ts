@@ -255,8 +255,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
  * when an error ttl is configured; timeouts, 5xx and throttling never are.
  */
 function isDefinitiveError(error: GatewayError): boolean {
-  const status = error.data?.status;
-  return error.code === "UPSTREAM_ERROR" && typeof status === "number" && status >= 400 &&
+  const status = error.upstream?.status;
+  return error.code === "UPSTREAM_ERROR" && status !== undefined && status >= 400 &&
     status < 500 && status !== 408 && status !== 425 && status !== 429;
 }
 

@@ -181,8 +181,8 @@ export function createResolver(ctx: VaultContext, options: { revalidateMs: numbe
   };
 }
 
-/** Whether an error is an upstream's HTTP 401 (the backend's `UPSTREAM_ERROR` with status). */
+/** Whether an error is an upstream's HTTP 401 (the backend's `UPSTREAM_ERROR`, `upstream` 401). */
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof GatewayError && error.code === "UPSTREAM_ERROR" &&
-    error.data?.status === 401;
+    error.upstream?.status === 401;
 }

@@ -1,11 +1,13 @@
 /**
  * The response-cache stages, in two parts around the limit stage: `lookahead` starts reading the
  * cached value before the limit decision, so on Redis both leave in the same write and a hit costs
- * one round trip; `serve` answers from that read, or runs the single flight, after the limits
+ * one round trip, and hands the read on in the context's `cacheLookahead` slot; `serve` answers
+ * from that read, or runs the single flight, after the limits
  * admitted the call. Only tools with `cache: { ttl }` (read-only by registry rule) take part.
  */
 
-import { cacheKeyOf, type Outcome, type ResponseCache } from "../cache/mod.ts";
+import { cacheKeyOf, type ResponseCache } from "../cache/mod.ts";
+import type { UpstreamReply } from "../errors.ts";
 import type { CallContext, CallStage } from "./stages.ts";
 
 /** Options of {@linkcode createCacheStages}. */
@@ -45,30 +47,37 @@ export function defaultCacheScope(ctx: CallContext): string {
 export function createCacheStages(options: CacheStageOptions): CacheStages {
   const { cache } = options;
   const scopeOf = options.scopeOf ?? defaultCacheScope;
-  const pending = new WeakMap<CallContext, { key: string; peek: Promise<Outcome | undefined> }>();
   const keyOf = (ctx: CallContext) =>
     cacheKeyOf({ tool: ctx.tool.name, scope: scopeOf(ctx), args: ctx.args });
   return {
     lookahead(ctx, next) {
       if (ctx.tool.cache === undefined) return next();
       const key = keyOf(ctx);
-      pending.set(ctx, { key, peek: cache.peek(key) });
-      return next();
+      return next({ cacheLookahead: { key, peek: cache.peek(key) } });
     },
     async serve(ctx, next) {
       const spec = ctx.tool.cache;
       if (spec === undefined) return await next();
-      const started = pending.get(ctx);
+      const started = ctx.cacheLookahead;
       const key = started?.key ?? keyOf(ctx);
       const peeked = await started?.peek;
+      // Why a local: the cache stores results only; what the upstream answered comes back to the
+      // stages outside only from the flight this call led itself.
+      let upstream: UpstreamReply | undefined;
       const served = await cache.serve(
         { key, ttlMs: spec.ttlMs, timeoutMs: ctx.tool.backend.timeoutMs, signal: ctx.signal },
-        next,
+        async () => {
+          const outcome = await next();
+          upstream = outcome.upstream;
+          return outcome.result;
+        },
         peeked,
       );
       if (served.source === "hit") ctx.facts.cacheHit = true;
       if (served.source === "coalesced") ctx.facts.coalesced = true;
-      return served.result;
+      return upstream === undefined
+        ? { result: served.result }
+        : { result: served.result, upstream };
     },
   };
 }

@@ -6,13 +6,13 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
-import { executeTool } from "../backends/mod.ts";
-import { GatewayError, toClientError } from "../errors.ts";
+import { type CallOutcome, executeTool } from "../backends/mod.ts";
+import { GatewayError, isGatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition, ToolResult } from "../registry/types.ts";
 import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
-import { type CallContext, type PipelineHooks, runStages } from "./stages.ts";
+import { type CallContext, type CallFacts, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
 export interface CallOptions {
@@ -43,7 +43,7 @@ export async function callTool(
 ): Promise<ToolResult> {
   const startedAt = new Date();
   const started = performance.now();
-  const facts = {};
+  const facts: CallFacts = {};
   let outcome: GatewayError | undefined;
   let result: ToolResult | undefined;
   try {
@@ -57,8 +57,22 @@ export async function callTool(
     const tool = findTool(snapshot, request.name, options);
     const args = readArguments(request.arguments);
     checkArguments(tool, args);
-    const ctx: CallContext = { ...options, tool, args, facts, backend: {} };
-    result = await runStages(options.hooks.stages, ctx, () => runBackend(ctx, snapshot));
+    const ctx: CallContext = Object.freeze({
+      caller: options.caller,
+      ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+      requestId: options.requestId,
+      signal: options.signal,
+      logger: options.logger,
+      tool,
+      args,
+      facts,
+    });
+    const outcome = await runStages(
+      options.hooks.stages,
+      ctx,
+      (inner) => runBackend(inner, snapshot),
+    );
+    result = outcome.result;
     return result;
   } catch (error) {
     outcome = toClientError(error, options.requestId);
@@ -98,15 +112,29 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
   return tool;
 }
 
-async function runBackend(ctx: CallContext, snapshot: RegistrySnapshot): Promise<ToolResult> {
-  const result = await executeTool(ctx.tool, ctx.args, {
-    signal: ctx.signal,
-    logger: ctx.logger,
-    egressOrigins: snapshot.egressOrigins,
-    ...ctx.backend,
-  });
-  checkOutput(ctx.tool, result);
-  return result;
+/** The innermost step: the backend, its upstream status as a fact, then the output check. */
+async function runBackend(ctx: CallContext, snapshot: RegistrySnapshot): Promise<CallOutcome> {
+  let outcome: CallOutcome;
+  try {
+    outcome = await executeTool(ctx.tool, ctx.args, {
+      signal: ctx.signal,
+      logger: ctx.logger,
+      egressOrigins: snapshot.egressOrigins,
+      ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
+    });
+  } catch (error) {
+    recordStatus(ctx.facts, isGatewayError(error) ? error.upstream?.status : undefined);
+    throw error;
+  }
+  recordStatus(ctx.facts, outcome.upstream?.status);
+  checkOutput(ctx.tool, outcome.result);
+  return outcome;
+}
+
+/** Why the last attempt wins: after a retried 401 the audit shows what the retry got. */
+function recordStatus(facts: CallFacts, status: number | undefined): void {
+  if (status === undefined) delete facts.backendStatus;
+  else facts.backendStatus = status;
 }
 
 function readArguments(value: unknown): Record<string, unknown> {

@@ -1,13 +1,13 @@
 /**
  * The credential stage: for a tool whose definition names a credential (`auth: jira`), resolves
- * it and hands the backend the `OutboundAuth` to inject; after an upstream HTTP 401 it retries
+ * it and hands the backend the `OutboundAuth` to inject (in its `next` patch); after an upstream HTTP 401 it retries
  * once, with a newer token (OAuth) or with the previous version during its grace period.
  * Innermost stage: a retry re-runs only the backend, never limits or cache.
  */
 
 import { isUnauthorized, type ResolvedCredential, type Vault } from "../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
-import type { CallContext, CallStage } from "./stages.ts";
+import type { CallContext, CallPatch, CallStage } from "./stages.ts";
 
 const CLIENT_SAFE: ReadonlySet<string> = new Set([
   "UPSTREAM_ERROR",
@@ -26,15 +26,13 @@ export function createCredentialStage(
     const name = ctx.tool.auth;
     if (name === undefined) return await next();
     const resolved = await resolveFor(source, name, ctx);
-    use(ctx, resolved);
     try {
-      return await next();
+      return await next(use(ctx, resolved));
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
       const retry = await retryFor(source, resolved, ctx);
       if (retry === undefined) throw error;
-      use(ctx, retry);
-      return await next();
+      return await next(use(ctx, retry));
     }
   };
 }
@@ -45,9 +43,10 @@ const NO_VAULT: Pick<Vault, "resolve" | "retryAfterUnauthorized"> = {
   retryAfterUnauthorized: () => Promise.resolve(undefined),
 };
 
-function use(ctx: CallContext, resolved: ResolvedCredential): void {
-  ctx.backend.outboundAuth = resolved.auth;
+/** Records the credential used and returns the patch that hands it to the backend. */
+function use(ctx: CallContext, resolved: ResolvedCredential): CallPatch {
   ctx.facts.credential = { name: resolved.name, version: resolved.version };
+  return { outboundAuth: resolved.auth };
 }
 
 /**

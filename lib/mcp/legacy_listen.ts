@@ -15,8 +15,6 @@ export interface LegacyListenHub {
   open(request: Request): Response;
   /** Sends `notifications/tools/list_changed` to every open stream. */
   toolsChanged(): void;
-  /** Number of open streams. */
-  size(): number;
   /** Closes every stream and stops the keep-alive timer. */
   close(): void;
 }
@@ -87,7 +85,6 @@ export function createLegacyListenHub(
       const message = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
       broadcast(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     },
-    size: () => streams.size,
     close() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;

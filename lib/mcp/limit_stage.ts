@@ -7,12 +7,12 @@
  */
 
 import type { Principal } from "../auth/mod.ts";
-import { GatewayError } from "../errors.ts";
+import { GatewayError, isGatewayError, type UpstreamReply } from "../errors.ts";
 import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limits/mod.ts";
 import { originOfUrlTemplate } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import { quotedName } from "./bounded.ts";
-import type { CallContext, CallStage, PipelineHooks } from "./stages.ts";
+import type { CallStage, PipelineHooks } from "./stages.ts";
 
 /** Options of {@linkcode createLimitStage} and {@linkcode createAdmission}. */
 export interface LimitStageOptions {
@@ -71,7 +71,8 @@ export function createLimitStage(
 
 /**
  * Holds calls to an HTTP backend that said it is out of quota (429 with `Retry-After`, or
- * `X-RateLimit-Remaining: 0` until its reset), and records what each response says.
+ * `X-RateLimit-Remaining: 0` until its reset), and records what each response says: it reads the
+ * upstream's answer from the outcome (or the error) once `next` returns.
  * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
  */
 export function createUpstreamStage(limiter: RateLimiter): CallStage {
@@ -81,16 +82,18 @@ export function createUpstreamStage(limiter: RateLimiter): CallStage {
     if (upstream === undefined) return await next();
     const decision = await limiter.checkUpstream(upstream);
     if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-    let reported: Promise<void> | undefined;
-    observe(ctx, (status, headers) => {
-      const quota = readUpstreamQuota(status, headers, Date.now());
-      if (quota !== undefined) reported = limiter.reportUpstream(upstream, quota);
-    });
+    let reply: UpstreamReply | undefined;
     try {
-      return await next();
+      const outcome = await next();
+      reply = outcome.upstream;
+      return outcome;
+    } catch (error) {
+      if (isGatewayError(error)) reply = error.upstream;
+      throw error;
     } finally {
-      // Why: the caller hears of a 429 only after every instance can see the pause it asked for.
-      await reported;
+      // Why awaited: the caller hears of a 429 only after every instance can see the pause it
+      // asked for.
+      await report(limiter, upstream, reply);
     }
   };
 }
@@ -123,12 +126,15 @@ export function rateLimitedError(name: string, decision: LimitDecision): Gateway
   );
 }
 
-function observe(ctx: CallContext, onResponse: (status: number, headers: Headers) => void): void {
-  const previous = ctx.backend.observeResponse;
-  ctx.backend.observeResponse = (response) => {
-    previous?.(response);
-    onResponse(response.status, response.headers);
-  };
+/** Tells the limiter what backend `upstream` said about its quota, if it said anything. */
+async function report(
+  limiter: RateLimiter,
+  upstream: string,
+  reply: UpstreamReply | undefined,
+): Promise<void> {
+  if (reply === undefined) return;
+  const quota = readUpstreamQuota(reply.status, reply.headers, Date.now());
+  if (quota !== undefined) await limiter.reportUpstream(upstream, quota);
 }
 
 /** The origin an HTTP tool calls (fixed at load), remembered per definition. */

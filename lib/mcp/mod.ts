@@ -1,7 +1,9 @@
 /**
- * The MCP surface: SDK server wiring for both protocol eras and the tool-call pipeline.
+ * The MCP surface: SDK server wiring for both protocol eras and the tool-call pipeline. Only
+ * what other folders use is exported here; tests reach other files directly.
  */
 
+/** `callTool()` runs one call end to end (benchmarks drive it without a server); see its docs. */
 export { type CallOptions, callTool } from "./call_pipeline.ts";
 /** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
  * vault raises, credential faults as INTERNAL naming only the request id. */
@@ -14,12 +16,16 @@ export {
 } from "./service.ts";
 /** `isModernPost()`: whether the SDK serves a parsed POST as 2026-07-28; raises nothing. */
 export { isModernPost } from "./era.ts";
-export { createServerFactory, type ServerDeps, type ServerFactory } from "./server_factory.ts";
+export type { ServerDeps } from "./server_factory.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
 export {
   type AdmissionRequest,
+  type CacheLookahead,
   type CallContext,
   type CallFacts,
+  type CallNext,
+  type CallOutcome,
+  type CallPatch,
   type CallRecord,
   type CallStage,
   NO_HOOKS,
@@ -32,12 +38,6 @@ export {
   createLimitStage,
   createUpstreamStage,
   type LimitStageOptions,
-  rateLimitedError,
 } from "./limit_stage.ts";
 /** Response-cache stages (lookahead before limits, serve after); see `CacheStages.serve`. */
-export {
-  type CacheStageOptions,
-  type CacheStages,
-  createCacheStages,
-  defaultCacheScope,
-} from "./cache_stage.ts";
+export { type CacheStageOptions, type CacheStages, createCacheStages } from "./cache_stage.ts";

@@ -16,9 +16,11 @@ import {
 import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { buildSnapshot, pageOf, type RegistrySnapshot } from "../registry/mod.ts";
+import { pageOf, type RegistrySnapshot } from "../registry/mod.ts";
+import type { ToolDescriptor } from "../registry/types.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { callTool } from "./call_pipeline.ts";
+import { callerIn } from "./caller_info.ts";
 import type { PipelineHooks } from "./stages.ts";
 
 /** What every server instance reads from. */
@@ -36,9 +38,6 @@ export interface ServerDeps {
   /** The caller when the transport names none (stdio; HTTP always passes one in `authInfo`). */
   fallbackCaller?: Caller;
 }
-
-/** Key under `AuthInfo.extra` where the HTTP layer passes the authenticated `Caller`. */
-export const CALLER_KEY = "nexus.caller";
 
 // Why `@ignore` on `ServerFactory`: `deno doc --lint` (Deno 2.9) reports every npm type a public
 // type names as a private-type-ref (denoland/deno#27364), and this signature is the MCP SDK's own
@@ -84,17 +83,15 @@ export function createServerFactory(deps: ServerDeps): ServerFactory {
 }
 
 function callerOf(ctx: McpRequestContext | undefined, deps: ServerDeps): Caller {
-  const passed = ctx?.authInfo?.extra?.[CALLER_KEY];
-  if (passed !== undefined) return passed as Caller;
-  return deps.fallbackCaller ??
+  return callerIn(ctx) ?? deps.fallbackCaller ??
     { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER };
 }
 
 function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): void {
   server.setRequestHandler("tools/list", (request) =>
     guarded(deps.logger, () => {
-      const snapshot = visibleTo(deps.snapshot(), caller, deps.hooks);
-      const page = pageOf(snapshot, request.params?.cursor, deps.pageSize);
+      const visible = visibleTo(deps.snapshot(), caller, deps.hooks.canUse);
+      const page = pageOf(visible, request.params?.cursor, deps.pageSize);
       // Why: the registry only admits input schemas with `type: "object"` (checked at load).
       const tools = page.tools as Tool[];
       return page.nextCursor === undefined ? { tools } : { tools, nextCursor: page.nextCursor };
@@ -118,15 +115,20 @@ function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): voi
   server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
 }
 
-/** The snapshot as `caller` may see it: the same object when every tool is visible. */
-function visibleTo(
+/**
+ * The snapshot's prebuilt descriptors `caller` may see, in the same order (nothing is rebuilt):
+ * the snapshot itself when every tool is visible.
+ */
+export function visibleTo(
   snapshot: RegistrySnapshot,
   caller: Caller,
-  hooks: PipelineHooks,
-): RegistrySnapshot {
-  const visible = snapshot.tools.filter((tool) => hooks.canUse(caller, tool));
-  if (visible.length === snapshot.tools.length) return snapshot;
-  return buildSnapshot(visible, snapshot.version);
+  canUse: PipelineHooks["canUse"],
+): { readonly descriptors: readonly ToolDescriptor[] } {
+  // Why by index: `descriptors[i]` describes `tools[i]` (both in name order, built together).
+  const descriptors = snapshot.descriptors.filter((_, index) =>
+    canUse(caller, snapshot.tools[index]!)
+  );
+  return descriptors.length === snapshot.descriptors.length ? snapshot : { descriptors };
 }
 
 /** Runs a handler body and maps its failures onto JSON-RPC errors through the error table. */

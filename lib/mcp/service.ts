@@ -7,7 +7,8 @@ import { createMcpHandler } from "@modelcontextprotocol/server";
 import { createLegacyListenHub } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
-import { CALLER_KEY, createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { authInfoFor } from "./caller_info.ts";
+import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
 
 /** Options for the MCP service. */
@@ -51,8 +52,6 @@ export interface McpService {
   fetch(request: Request, options: McpFetchOptions): Promise<Response>;
   /** Tells every listening client (both eras) that the tool list changed. */
   toolsChanged(): void;
-  /** Number of open notification streams (2025 era). */
-  legacyStreams(): number;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
   /** Aborts open streams and in-flight modern exchanges. */
@@ -81,13 +80,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     logger: options.logger,
   });
   function serve(request: Request, { caller, parsedBody }: McpFetchOptions): Promise<Response> {
-    // Why: the SDK passes authInfo through to the factory untouched; the caller rides in it.
-    const authInfo = {
-      token: "",
-      clientId: caller.principal.id,
-      scopes: [],
-      extra: { [CALLER_KEY]: caller },
-    };
+    const authInfo = authInfoFor(caller);
     return handler.fetch(
       request,
       parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
@@ -108,7 +101,6 @@ export function createMcpService(options: McpServiceOptions): McpService {
       handler.notify.toolsChanged();
       hub.toolsChanged();
     },
-    legacyStreams: () => hub.size(),
     recheckStreams: () => slots.recheck(),
     async close() {
       slots.close();

@@ -1,13 +1,21 @@
 /**
  * The seams of the `tools/call` pipeline. Each concern (policy, rate limits, cache, credentials,
- * audit) plugs in here without the pipeline knowing about it; `main.ts` composes the order.
+ * audit) plugs in here without the pipeline knowing about it; the gateway composes the order.
+ *
+ * A stage gets an immutable context and calls `next(patch?)`: what it adds for the stages inside
+ * it (a credential, a cache read) goes down in the patch, typed; what the backend learned comes
+ * back up in the outcome (or a thrown error's `upstream`). Nothing is installed on shared objects.
  */
 
 import type { Caller } from "../auth/mod.ts";
-import type { ExecuteOptions } from "../backends/mod.ts";
+import type { CallOutcome } from "../backends/mod.ts";
+import type { Outcome } from "../cache/mod.ts";
+import type { OutboundAuth } from "../credentials/mod.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import type { ToolDefinition } from "../registry/types.ts";
+
+export type { CallOutcome } from "../backends/mod.ts";
 
 /** Facts stages record about one call, for the audit log and metrics. */
 export interface CallFacts {
@@ -17,12 +25,31 @@ export interface CallFacts {
   coalesced?: boolean;
   /** The credential (name and version) injected into the backend request; absent: none used. */
   credential?: { name: string; version: number };
-  /** The HTTP status the backend answered with, where a stage recorded it; absent otherwise. */
+  /**
+   * The HTTP status the upstream answered the last backend attempt with (also on an error, e.g.
+   * 500); absent when no HTTP upstream answered (in-process tools, cache hits, network failures).
+   */
   backendStatus?: number;
 }
 
-/** One call as it travels through the stages. */
-export interface CallContext {
+/** The cache read the lookahead stage started for a cacheable call, for the serve stage. */
+export interface CacheLookahead {
+  /** The entry key (`cacheKeyOf` of tool, scope and arguments). */
+  readonly key: string;
+  /** The read in flight: the cached outcome, or undefined on a miss or a store fault. */
+  readonly peek: Promise<Outcome | undefined>;
+}
+
+/** What a stage may add to the context of the stages inside it (and of the backend). */
+export interface CallPatch {
+  /** The tool's credential to inject, set by the credential stage. */
+  readonly outboundAuth?: OutboundAuth;
+  /** The cache read started by the cache lookahead stage; absent for an uncached tool. */
+  readonly cacheLookahead?: CacheLookahead;
+}
+
+/** One call as it travels through the stages; frozen, a stage changes it only through `next`. */
+export interface CallContext extends CallPatch {
   /** The tool being called, as the registry snapshot of this call defines it. */
   readonly tool: ToolDefinition;
   /** Arguments, already validated against the tool's input schema. */
@@ -37,14 +64,21 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The gateway logger; stages log with `requestId` as a field. */
   readonly logger: Logger;
-  /** Facts stages record for the audit log; stages write to it, `onFinished` reads it. */
+  /**
+   * The call's journal for the audit log and metrics: the one mutable part, shared by every
+   * patched copy of the context; stages and the backend step write to it, `onFinished` reads it.
+   */
   readonly facts: CallFacts;
-  /** Extra options a stage hands to the backend (e.g. outbound credentials). */
-  readonly backend: Partial<ExecuteOptions>;
 }
 
-/** A stage wraps the rest of the pipeline; it may short-circuit, annotate or retry. */
-export type CallStage = (ctx: CallContext, next: () => Promise<ToolResult>) => Promise<ToolResult>;
+/** Runs the rest of the pipeline, with `patch` added to the context it sees. */
+export type CallNext = (patch?: CallPatch) => Promise<CallOutcome>;
+
+/**
+ * A stage wraps the rest of the pipeline; it may short-circuit, add to the context (`next(patch)`),
+ * read the outcome after `next` returns, or retry.
+ */
+export type CallStage = (ctx: CallContext, next: CallNext) => Promise<CallOutcome>;
 
 /** What the audit log (and metrics) learn when a call finishes, whatever its outcome. */
 export interface CallRecord {
@@ -101,16 +135,21 @@ export const NO_HOOKS: PipelineHooks = {
   onFinished: () => {},
 };
 
-/** Runs `core` inside `stages`, outermost first. */
+/** Runs `core` inside `stages`, outermost first; each sees the context as the ones outside it left it. */
 export function runStages(
   stages: readonly CallStage[],
   ctx: CallContext,
-  core: () => Promise<ToolResult>,
-): Promise<ToolResult> {
-  function step(index: number): Promise<ToolResult> {
+  core: (ctx: CallContext) => Promise<CallOutcome>,
+): Promise<CallOutcome> {
+  function step(index: number, current: CallContext): Promise<CallOutcome> {
     const stage = stages[index];
-    if (stage === undefined) return core();
-    return stage(ctx, () => step(index + 1));
+    if (stage === undefined) return core(current);
+    return stage(current, (patch) => step(index + 1, patched(current, patch)));
   }
-  return step(0);
+  return step(0, Object.isFrozen(ctx) ? ctx : Object.freeze({ ...ctx }));
+}
+
+function patched(ctx: CallContext, patch: CallPatch | undefined): CallContext {
+  if (patch === undefined) return ctx;
+  return Object.freeze({ ...ctx, ...patch });
 }

@@ -61,7 +61,7 @@ export function describeTool(tool: ToolDefinition): ToolDescriptor {
  * @throws GatewayError INVALID_PARAMS when the cursor was not issued by `pageOf`.
  */
 export function pageOf(
-  snapshot: RegistrySnapshot,
+  snapshot: Pick<RegistrySnapshot, "descriptors">,
   cursor: string | undefined,
   pageSize: number,
 ): ToolPage {
@@ -98,7 +98,7 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function firstAfter(snapshot: RegistrySnapshot, name: string): number {
+function firstAfter(snapshot: Pick<RegistrySnapshot, "descriptors">, name: string): number {
   let low = 0;
   let high = snapshot.descriptors.length;
   while (low < high) {

@@ -28,7 +28,7 @@ Deno.test("executeTool() injects the credential and redacts an upstream echoing 
       headers: { Authorization: "Bearer {who}" },
     });
     const options = executeOptions([upstream.origin], { outboundAuth: bearer() });
-    const result = await executeTool(tool, { who: "argument-cannot-override" }, options);
+    const { result } = await executeTool(tool, { who: "argument-cannot-override" }, options);
     const text = JSON.stringify(result);
     assert.ok(!text.includes(TOKEN), "the token reached the result");
     assert.ok(!text.includes("qk-12345678"), "the query key reached the result");
@@ -119,7 +119,7 @@ Deno.test("executeTool() scrubs a secret straddling the maxBytes cut, read cap a
     for (const path of ["/text", "/json"]) {
       const tool = httpTool({ url: `${upstream.url}${path}`, response: { maxBytes: 1000 } });
       const options = executeOptions([upstream.origin], { outboundAuth: bearerOf(LONG_TOKEN) });
-      const result = await executeTool(tool, {}, options);
+      const { result } = await executeTool(tool, {}, options);
       const shown = JSON.stringify(result);
       assert.match(shown, /\[truncated: showed \d+ of/, `${path} was cut`);
       assertNoRun(shown, LONG_TOKEN);
@@ -143,7 +143,7 @@ Deno.test("executeTool() scrubs a numeric secret echoed as a JSON number, even p
         secrets: [new Secret(secret)],
       });
       const tool = httpTool({ url: `${upstream.url}/n` });
-      const result = await executeTool(
+      const { result } = await executeTool(
         tool,
         {},
         executeOptions([upstream.origin], { outboundAuth: auth }),
@@ -170,7 +170,7 @@ Deno.test("executeTool() scrubs secrets from structuredContent keys, strings and
     [TOKEN]: "key holds it",
     nested: { list: [`Bearer ${TOKEN}`, Number(numeric)], [`k-${TOKEN}`]: 1 },
   }));
-  const result = await executeTool(tool, {}, executeOptions([], { outboundAuth: auth }));
+  const { result } = await executeTool(tool, {}, executeOptions([], { outboundAuth: auth }));
   assert.deepEqual(result.structuredContent, {
     "[redacted]": "key holds it",
     nested: { list: ["[redacted]", "[redacted]"], "k-[redacted]": 1 },

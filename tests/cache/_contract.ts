@@ -92,7 +92,12 @@ export function cacheContract(label: string, register: Register, open: StoreFact
     let loads = 0;
     const notFound = () => {
       loads++;
-      return Promise.reject(new GatewayError("UPSTREAM_ERROR", "404", { data: { status: 404 } }));
+      return Promise.reject(
+        new GatewayError("UPSTREAM_ERROR", "404", {
+          data: { status: 404 },
+          upstream: { status: 404, headers: new Headers() },
+        }),
+      );
     };
     await rejection(cache!.serve(request("n"), notFound));
     const again = await rejection(cache!.serve(request("n"), notFound));

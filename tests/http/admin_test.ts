@@ -32,7 +32,6 @@ function idleMcp(): McpService {
   return {
     fetch: () => Promise.resolve(new Response(null, { status: 204 })),
     toolsChanged: () => {},
-    legacyStreams: () => 0,
     recheckStreams: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

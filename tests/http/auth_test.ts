@@ -37,7 +37,6 @@ function echoMcp(): McpService {
   return {
     fetch: (_request, { caller }) => Promise.resolve(Response.json({ caller })),
     toolsChanged: () => {},
-    legacyStreams: () => 0,
     recheckStreams: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

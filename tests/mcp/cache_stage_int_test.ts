@@ -43,7 +43,7 @@ redisTest(
     const tenantBackend: CallStage = (ctx) => {
       backendCalls++;
       return Promise.resolve({
-        content: [{ type: "text", text: `tickets of ${ctx.caller.principal.id}` }],
+        result: { content: [{ type: "text", text: `tickets of ${ctx.caller.principal.id}` }] },
       });
     };
     const snapshot = buildSnapshot([

@@ -90,7 +90,7 @@ Deno.test("callers with a credentialed tool get their own cached data; a public 
   const tenantBackend: CallStage = (ctx) => {
     backendCalls++;
     return Promise.resolve({
-      content: [{ type: "text", text: `data of ${ctx.caller.principal.id}` }],
+      result: { content: [{ type: "text", text: `data of ${ctx.caller.principal.id}` }] },
     });
   };
   const snapshot = buildSnapshot([
@@ -189,6 +189,36 @@ Deno.test("the cache stores only scrubbed results: a secret straddling maxBytes 
       assert.ok(payload !== undefined, "the entry is in the store");
       assertNoRun(payload, secret, "cache store");
     }
+  } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("the lookahead hands its read to the serve stage in the context's typed slot", async () => {
+  const upstream = startUpstream();
+  try {
+    const snapshot = buildSnapshot([
+      httpTool("cached", `${upstream.url}/echo/c`, CACHED),
+      httpTool("plain", `${upstream.url}/echo/p`),
+    ], 1);
+    const { lookahead, serve } = createCacheStages({ cache: memoryCache() });
+    const slots: (string | undefined)[] = [];
+    const statuses: (number | undefined)[] = [];
+    const between: CallStage = (ctx, next) => (slots.push(ctx.cacheLookahead?.key), next());
+    const outside: CallStage = async (_ctx, next) => {
+      const outcome = await next();
+      statuses.push(outcome.upstream?.status);
+      return outcome;
+    };
+    const stages = [outside, lookahead, between, serve];
+    await call(snapshot, stages, { name: "cached", args: { a: 1 } });
+    await call(snapshot, stages, { name: "cached", args: { a: 1 } });
+    await call(snapshot, stages, { name: "plain" });
+    assert.equal(slots.length, 3);
+    assert.match(slots[0] ?? "", /\S/, "a cacheable call carries its key");
+    assert.equal(slots[1], slots[0], "the same arguments, the same key");
+    assert.equal(slots[2], undefined, "an uncached tool has no slot");
+    assert.deepEqual(statuses, [200, undefined, 200], "a hit reached no upstream");
   } finally {
     await upstream.close();
   }

@@ -5,6 +5,8 @@ import { silentLogger } from "../../lib/log.ts";
 import { type CallRecord, callTool, NO_HOOKS, type PipelineHooks } from "../../lib/mcp/mod.ts";
 import { buildSnapshot, type ToolDefinition } from "../../lib/registry/mod.ts";
 import { createSchemaCompiler } from "../../lib/registry/schema.ts";
+import { startUpstream } from "../_support/upstream_server.ts";
+import { httpTool } from "./_limits_fixtures.ts";
 
 const caller: Caller = { principal: anonymousPrincipal("127.0.0.1"), server: "default" };
 
@@ -155,4 +157,45 @@ Deno.test("callTool() admits a call before looking up its tool or validating its
   assert.deepEqual(seen, ["t", "unknown"]);
   assert.equal(validated, 0);
   assert.deepEqual(records.map((r) => r.outcome), ["RATE_LIMITED", "RATE_LIMITED"]);
+});
+
+Deno.test("callTool() records the upstream's HTTP status as a fact, for results and errors alike", async () => {
+  const upstream = startUpstream();
+  try {
+    const snapshot = buildSnapshot([
+      httpTool("ok_tool", `${upstream.url}/echo/a`),
+      httpTool("fail_tool", `${upstream.url}/respond?status=500&body=down`),
+      httpTool("gone_tool", `${upstream.url}/respond?status=404&body=no+such+item`),
+      tsTool("local_tool", () => "local"),
+    ], 1);
+    const records: CallRecord[] = [];
+    const seen: (number | undefined)[] = [];
+    const hooks: PipelineHooks = {
+      ...NO_HOOKS,
+      // What a stage sees on the way back: the outcome's (or the error's) upstream answer.
+      stages: [async (_ctx, next) => {
+        try {
+          const outcome = await next();
+          seen.push(outcome.upstream?.status);
+          return outcome;
+        } catch (error) {
+          seen.push(error instanceof GatewayError ? error.upstream?.status : -1);
+          throw error;
+        }
+      }],
+      onFinished: (record) => records.push(record),
+    };
+    for (const name of ["ok_tool", "fail_tool", "gone_tool", "local_tool"]) {
+      await callTool(snapshot, { name }, options(hooks));
+    }
+    assert.deepEqual(records.map((r) => [r.outcome, r.facts.backendStatus]), [
+      ["ok", 200],
+      ["UPSTREAM_ERROR", 500],
+      ["UPSTREAM_ERROR", 404],
+      ["ok", undefined],
+    ]);
+    assert.deepEqual(seen, [200, 500, 404, undefined]);
+  } finally {
+    await upstream.close();
+  }
 });

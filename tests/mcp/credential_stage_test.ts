@@ -111,6 +111,7 @@ Deno.test("credential stage retries once with the previous version after a 401 d
     const { result, record } = await call(vault, tool(upstream, "jira"), lines);
     assert.equal(result.isError, undefined, JSON.stringify(result));
     assert.deepEqual(record.facts.credential, { name: "jira", version: 1 });
+    assert.equal(record.facts.backendStatus, 200, "the retry's status, not the 401");
     assert.equal(upstream.hits("/api"), 2);
     assert.ok(lines.some((l) => l.includes("Retrying with the previous credential version")));
     assert.ok(!lines.join("\n").includes("tok-"), "a token reached the log");

@@ -4,17 +4,19 @@
  */
 
 import { applyOutboundAuth } from "../../credentials/mod.ts";
-import { GatewayError, isGatewayError } from "../../errors.ts";
-import type { HttpBackendSpec, ToolResult } from "../../registry/types.ts";
+import { GatewayError, isGatewayError, type UpstreamReply } from "../../errors.ts";
+import type { HttpBackendSpec } from "../../registry/types.ts";
 import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
-import type { ExecuteOptions } from "../options.ts";
+import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
 import { successResult } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
 
 /**
- * Calls the upstream described by `spec` with `args` and returns its answer as a tool result.
+ * Calls the upstream described by `spec` with `args` and returns its answer as a tool result,
+ * with the upstream's status and headers. A failure after the upstream answered (an HTTP 500, a
+ * body past the deadline) carries them in the error's `upstream`.
  * @throws GatewayError INVALID_INPUT, INVALID_TOOL, EGRESS_DENIED, UPSTREAM_ERROR,
  * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or CANCELLED.
  */
@@ -22,12 +24,13 @@ export async function executeHttp(
   spec: HttpBackendSpec,
   args: Record<string, unknown>,
   options: ExecuteOptions,
-): Promise<ToolResult> {
+): Promise<CallOutcome> {
   const request = buildRequest(spec, args);
   // Why: injected here, after the template is filled, so no argument can read or override it.
   if (options.outboundAuth !== undefined) applyOutboundAuth(request, options.outboundAuth);
   checkEgress(request.url, options.egressOrigins);
   const deadline = createDeadline(options.signal, spec.timeoutMs);
+  let upstream: UpstreamReply | undefined;
   try {
     const response = await sendFollowingRedirects(request, {
       signal: deadline.signal,
@@ -35,17 +38,35 @@ export async function executeHttp(
       egressOrigins: options.egressOrigins,
       fetch: options.fetch ?? globalThis.fetch,
     });
-    options.observeResponse?.({ status: response.status, headers: response.headers });
+    upstream = { status: response.status, headers: response.headers };
     // Why: the body is read under the same deadline, so a slow-dripping body also times out.
     // Why the redactor goes down: secrets are scrubbed from whole bodies, before any cut.
     const redact = options.outboundAuth?.redact;
     if (!response.ok) throw await upstreamStatusError(response, redact);
-    return await successResult(response, { method: request.method, spec: spec.response, redact });
+    const result = await successResult(response, {
+      method: request.method,
+      spec: spec.response,
+      redact,
+    });
+    return { result, upstream };
   } catch (error) {
-    throw classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs });
+    throw withUpstream(
+      classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs }),
+      upstream,
+    );
   } finally {
     deadline.dispose();
   }
+}
+
+/** `error` carrying what the upstream answered, when it answered and the error does not say. */
+function withUpstream(error: GatewayError, upstream: UpstreamReply | undefined): GatewayError {
+  if (upstream === undefined || error.upstream !== undefined) return error;
+  return new GatewayError(error.code, error.message, {
+    ...(error.data === undefined ? {} : { data: error.data }),
+    cause: error.cause,
+    upstream,
+  });
 }
 
 function checkEgress(url: URL, egressOrigins: ReadonlySet<string>): void {

@@ -58,7 +58,8 @@ export function statusLine(status: number, statusText = ""): string {
 }
 
 /**
- * Reads a bounded excerpt of a non-2xx response and turns it into the caller-facing error.
+ * Reads a bounded excerpt of a non-2xx response and turns it into the caller-facing error; its
+ * `upstream` is the response's status and headers.
  * @throws the stream's error when reading the body fails (for example on timeout).
  */
 export async function upstreamStatusError(
@@ -80,6 +81,7 @@ export async function upstreamStatusError(
   }
   return new GatewayError("UPSTREAM_ERROR", excerpt === "" ? line : `${line}: ${excerpt}`, {
     data,
+    upstream: { status: response.status, headers: response.headers },
   });
 }
 

@@ -5,16 +5,16 @@
 
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
-import type { ToolResult, TsBackendSpec } from "../../registry/types.ts";
+import type { TsBackendSpec } from "../../registry/types.ts";
 import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
-import type { ExecuteOptions } from "../options.ts";
+import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
 import { normaliseResult } from "./normalise.ts";
 
 const MAX_MESSAGE_CHARS = 1000;
 
 /**
- * Runs the handler and normalises its return value.
+ * Runs the handler and normalises its return value; the outcome has no `upstream`.
  * @throws GatewayError UPSTREAM_TIMEOUT, CANCELLED, UPSTREAM_ERROR, or any GatewayError the
  * handler throws.
  */
@@ -22,7 +22,7 @@ export async function executeTs(
   spec: TsBackendSpec,
   args: Record<string, unknown>,
   options: ExecuteOptions,
-): Promise<ToolResult> {
+): Promise<CallOutcome> {
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   const started = performance.now();
   let value: unknown;
@@ -41,7 +41,7 @@ export async function executeTs(
     const ms = Math.round(performance.now() - started);
     options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
   }
-  return normaliseResult(value);
+  return { result: normaliseResult(value) };
 }
 
 // Why: a handler that ignores its signal must not hold the call open; we stop waiting at the

@@ -24,7 +24,7 @@ Deno.test("executeTool() percent-encodes a path argument so it cannot add a path
       const [id, rawPath] of [["../admin", "/echo/users/..%2Fadmin"], ["a/b", "/echo/users/a%2Fb"]]
     ) {
       const tool = httpTool({ url: `${upstream.url}/echo/users/{id}` });
-      const result = await executeTool(tool, { id }, executeOptions([upstream.origin]));
+      const { result } = await executeTool(tool, { id }, executeOptions([upstream.origin]));
       assert.equal(echoOf(result.structuredContent).rawPath, rawPath);
     }
     assert.equal(upstream.hits("/admin"), 0);
@@ -57,7 +57,7 @@ Deno.test("executeTool() sends repeated query parameters and omits absent ones",
       query: { label: "{labels}", limit: "{limit}", sort: "created" },
     });
     const args = { q: "a b&c", labels: ["bug", "p1"] };
-    const result = await executeTool(tool, args, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, args, executeOptions([upstream.origin]));
     assert.deepEqual(echoOf(result.structuredContent).query, {
       q: ["a b&c"],
       label: ["bug", "p1"],
@@ -76,7 +76,7 @@ Deno.test("executeTool() sends substituted headers and refuses header injection"
       headers: { "X-Request-Name": "nexus-{name}", "X-Trace": "{trace}" },
     });
     const options = executeOptions([upstream.origin]);
-    const result = await executeTool(tool, { name: "ann" }, options);
+    const { result } = await executeTool(tool, { name: "ann" }, options);
     const headers = echoOf(result.structuredContent).headers;
     assert.equal(headers["x-request-name"], "nexus-ann");
     assert.equal(headers["x-trace"], undefined);
@@ -103,7 +103,7 @@ Deno.test("executeTool() sends a typed JSON body built from the arguments", asyn
       },
     });
     const args = { summary: "Broken", labels: ["bug"], points: 3 };
-    const result = await executeTool(tool, args, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, args, executeOptions([upstream.origin]));
     const echo = echoOf(result.structuredContent);
     assert.equal(echo.method, "POST");
     assert.equal(echo.headers["content-type"], "application/json");
@@ -120,7 +120,7 @@ Deno.test("executeTool() narrows a JSON response with response.select", async ()
       url: `${upstream.url}/echo/x?q=1`,
       response: { maxBytes: 10_000, select: ["method", "query.q"] },
     });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     const selected = { method: "GET", query: { q: ["1"] } };
     assert.deepEqual(result, {
       content: [{ type: "text", text: JSON.stringify(selected) }],
@@ -135,7 +135,7 @@ Deno.test("executeTool() returns a non-JSON response as text without structured 
   const upstream = startUpstream();
   try {
     const tool = httpTool({ url: `${upstream.url}/respond?body=plain+words&type=text/plain` });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     assert.deepEqual(result, { content: [{ type: "text", text: "plain words" }] });
   } finally {
     await upstream.close();
@@ -150,7 +150,7 @@ Deno.test("executeTool() cuts a huge body at maxBytes without reading all of it"
       url: `${upstream.url}/huge?bytes=${total}`,
       response: { maxBytes: 100_000 },
     });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     const text = onlyText(result);
     assert.ok(text.endsWith("\n[truncated: showed 100000 of more than 100000 bytes]"));
     assert.equal(result.structuredContent, undefined);
@@ -167,7 +167,7 @@ Deno.test("executeTool() names the full size in the marker when Content-Length i
       url: `${upstream.url}/huge?bytes=250000&length=1`,
       response: { maxBytes: 100_000 },
     });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     assert.ok(onlyText(result).endsWith("\n[truncated: showed 100000 of 250000 bytes]"));
   } finally {
     await upstream.close();

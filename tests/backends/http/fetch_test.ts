@@ -12,7 +12,7 @@ Deno.test("executeTool() follows a redirect within the same origin", async () =>
   const upstream = startUpstream();
   try {
     const tool = httpTool({ url: redirectUrl(upstream.url, "/echo/moved?x=1") });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     assert.deepEqual(result.structuredContent?.path, "/echo/moved");
     assert.equal(upstream.hits("/redirect"), 1);
     assert.equal(upstream.hits("/echo/moved"), 1);
@@ -48,7 +48,7 @@ Deno.test("executeTool() turns a POST into a bodiless GET on 303", async () => {
       url: redirectUrl(upstream.url, "/echo/result", 303),
       body: { a: 1 },
     });
-    const result = await executeTool(tool, {}, executeOptions([upstream.origin]));
+    const { result } = await executeTool(tool, {}, executeOptions([upstream.origin]));
     assert.equal(result.structuredContent?.method, "GET");
     assert.equal(result.structuredContent?.body, null);
     const headers = result.structuredContent?.headers as Record<string, string>;
@@ -67,7 +67,7 @@ Deno.test("executeTool() keeps method and body on 307 and 308", async () => {
         url: redirectUrl(upstream.url, "/echo/again", status),
         body: { n: "{n}" },
       });
-      const result = await executeTool(tool, { n: status }, executeOptions([upstream.origin]));
+      const { result } = await executeTool(tool, { n: status }, executeOptions([upstream.origin]));
       assert.equal(result.structuredContent?.method, "PUT");
       assert.deepEqual(result.structuredContent?.body, { n: status });
     }

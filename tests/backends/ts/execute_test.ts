@@ -12,7 +12,7 @@ function waitForAbort(ctx: ToolContext): Promise<never> {
 
 Deno.test("executeTool() calls a TS handler with the arguments and normalises its value", async () => {
   const tool = tsTool((args) => ({ greeting: `hello ${args.name}` }));
-  const result = await executeTool(tool, { name: "ann" }, executeOptions([]));
+  const { result } = await executeTool(tool, { name: "ann" }, executeOptions([]));
   assert.deepEqual(result, {
     content: [{ type: "text", text: '{"greeting":"hello ann"}' }],
     structuredContent: { greeting: "hello ann" },
@@ -24,7 +24,7 @@ Deno.test("executeTool() awaits an async TS handler", async () => {
     await Promise.resolve();
     return "later";
   });
-  const result = await executeTool(tool, {}, executeOptions([]));
+  const { result } = await executeTool(tool, {}, executeOptions([]));
   assert.deepEqual(result, { content: [{ type: "text", text: "later" }] });
 });
 
