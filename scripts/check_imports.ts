@@ -21,6 +21,7 @@ export const RULES = {
     "rates.ts": 0,
     "canonical_json.ts": 0,
     "names.ts": 0,
+    "metrics/": 1,
     "config/": 1,
     "store/": 2,
     "credentials/": 3,
@@ -32,7 +33,8 @@ export const RULES = {
     "audit/": 7,
     "mcp/": 8,
     "http/": 9,
-    "cli/": 10,
+    "gateway/": 10,
+    "cli/": 11,
   } as Record<string, number>,
   /** The only file of a folder that other folders (and main.ts) may import. */
   entry: "mod.ts",
