@@ -45,6 +45,9 @@ export async function serveHttp(
   logger.info("Nexus listening", { url, version: VERSION });
   onShutdown(logger, () => gateway.close());
   await server.finished;
+  // Why: the listener drains midway through close(); the audit flush and the store come after,
+  // and close() returns that same shutdown's promise.
+  await gateway.close();
   return 0;
 }
 
