@@ -17,7 +17,7 @@ const NOBODY = 65534;
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:port/postgres` */
   url: string;
-  /** Stops the server at once (SIGQUIT, immediate shutdown) and waits for it; idempotent. */
+  /** Stops the server (SIGINT, fast shutdown: clients are disconnected) and waits for it; idempotent. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data (after `stop`). */
   start(): Promise<void>;
@@ -63,7 +63,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const running = child;
     child = undefined;
     if (!running) return;
-    running.kill("SIGQUIT");
+    running.kill("SIGINT");
     await running.status;
   }
   await start();
