@@ -72,7 +72,8 @@ export const RULES = {
     "cache/": ["store/", "registry/", "errors.ts", "log.ts", "canonical_json.ts"],
     // Not in the STYLE table: the audit trail. auth/ for the Caller type of each row.
     "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
-    "metrics/": ["errors.ts"],
+    // Deviation: log.ts (the Logger type) and version.ts (the build info family).
+    "metrics/": ["errors.ts", "log.ts", "version.ts"],
     // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.
     "demo/": ["errors.ts"],
     "mcp/": BELOW_MCP,

@@ -5,7 +5,7 @@
 import type { Config } from "../config/mod.ts";
 import { formatProblem, loadRegistry } from "../registry/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
-import { registryEnv } from "./registry.ts";
+import { registryEnv } from "../gateway/mod.ts";
 
 /** Prints each problem as `file:line: message`; exit 1 when there is any. */
 export async function checkTools(config: Config): Promise<number> {

@@ -7,7 +7,7 @@
 import type { Config } from "../config/mod.ts";
 import { addKeyToFile, generateMasterKey } from "../credentials/mod.ts";
 import { messageOf, parseSubcommand, writeErr, writeOut } from "./io.ts";
-import { type OpenVault, openVault } from "./credentials.ts";
+import { type OpenVault, openVault } from "../gateway/mod.ts";
 
 const USAGE = `Usage:
   nexus keys generate            print a new base64 32-byte key (for NEXUS_MASTER_KEY)

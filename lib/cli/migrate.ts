@@ -7,7 +7,7 @@
 import type { Config } from "../config/mod.ts";
 import { SEAL_FORMAT } from "../credentials/mod.ts";
 import { openStore, type Store } from "../store/mod.ts";
-import { openVault } from "./credentials.ts";
+import { openVault } from "../gateway/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
 
 /** Runs `migrate`; returns the exit code. Raises nothing. */

@@ -41,8 +41,11 @@ export interface AppDeps {
   bodyTimeoutMs?: number;
   /** Whether the `/demo` API (the sample backend the bundled tools call) is served. */
   demoApi: boolean;
-  /** Readiness: the registry is loaded and every configured store answers. */
-  ready: () => boolean;
+  /**
+   * Readiness: the registry is loaded, every configured store answers and the gateway is not
+   * closing. `/readyz` answers 200 or 503 with the checks as its detail; a bare boolean has none.
+   */
+  ready: () => boolean | Readiness | Promise<Readiness>;
   /**
    * Whether the gateway serves anonymous callers on a non-loopback address right now; `/readyz`
    * says so (`anonymousExposed`). Absent: never.
@@ -54,6 +57,14 @@ export interface AppDeps {
   admin?: AdminApp;
   /** The `/metrics` sub-app (`createMetricsApp`), which authenticates administrators itself. */
   metrics?: HttpApp;
+}
+
+/** What `/readyz` reports. */
+export interface Readiness {
+  /** Whether every check passed. */
+  ready: boolean;
+  /** Each check by name (`store`, `redis`, `registry`, `gateway`): `"ok"`, or what is wrong. */
+  checks: Readonly<Record<string, string>>;
 }
 
 /** Per-connection facts the server passes to `app.fetch(request, env)`. */
@@ -94,10 +105,12 @@ export function createApp(deps: AppDeps): HttpApp {
   });
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/readyz", async (c) => {
-    const ready = deps.ready();
+    const report = await deps.ready();
+    const { ready, checks } = typeof report === "boolean" ? { ready: report } : report;
     const exposed = await deps.anonymousExposed?.() ?? false;
     return c.json({
-      status: ready ? "ready" : "starting",
+      status: ready ? "ready" : "unready",
+      ...(checks === undefined ? {} : { checks }),
       anonymousExposed: exposed,
       ...(exposed ? { warning: "Serving anonymous callers on a non-loopback address" } : {}),
     }, ready ? 200 : 503);

@@ -3,7 +3,7 @@
  * and Prometheus metrics.
  */
 
-export { type AppDeps, type AppEnv, createApp, type HttpApp } from "./app.ts";
+export { type AppDeps, type AppEnv, createApp, type HttpApp, type Readiness } from "./app.ts";
 /**
  * `createTrustedOrigin()`: the origin of a request whose `Host` the allowlist vouches for, else
  * undefined (what the RFC 9728 documents are built from without `resourceUrl`); raises nothing.
@@ -33,20 +33,10 @@ export {
   createAdminApp,
 } from "./admin.ts";
 /**
- * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4) behind the admin authentication;
- * raises nothing. `renderMetrics()` raises INTERNAL for an invalid metric or label name.
+ * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4, rendered by `lib/metrics/`) behind the
+ * admin authentication; raises nothing.
  */
-export {
-  createMetricsApp,
-  escapeLabelValue,
-  type HistogramSample,
-  type MetricFamily,
-  type MetricLabels,
-  METRICS_CONTENT_TYPE,
-  type MetricSample,
-  type MetricsDeps,
-  renderMetrics,
-} from "./metrics.ts";
+export { createMetricsApp, type MetricsDeps } from "./metrics.ts";
 /** `/admin/audit` routes (query, stats); raise nothing, bad queries answer 400. */
 export { createAdminAuditRoutes } from "./admin_audit.ts";
 /** `/admin/clients` routes (list, issue, revoke keys); raise nothing. */

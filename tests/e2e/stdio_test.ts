@@ -1,11 +1,12 @@
 /**
  * `nexus stdio` launched by the SDK's own `StdioClientTransport`, as a desktop client would, for
- * both protocol eras.
+ * both protocol eras; its calls are audited and counted like HTTP calls.
  */
 
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { openStore, type StoredAuditRow } from "../../lib/store/mod.ts";
 import {
   assertEra,
   createGatewayToolsDir,
@@ -79,3 +80,75 @@ Deno.test("nexus stdio serves the shipped tools to SDK clients of both eras", as
     );
   }
 });
+
+async function auditRows(dataDir: string): Promise<StoredAuditRow[]> {
+  const store = await openStore({ dataDir });
+  try {
+    return await store.audit.query({ limit: 100, order: "asc" });
+  } finally {
+    await store.close();
+  }
+}
+
+Deno.test("nexus stdio audits and counts its calls like HTTP calls", async () => {
+  await using tools = await createGatewayToolsDir();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-stdio-" });
+  try {
+    const transport = new StdioClientTransport({
+      command: Deno.execPath(),
+      args: gatewayArgs("stdio"),
+      cwd: REPO_ROOT,
+      env: {
+        NEXUS_TOOLS_DIR: tools.dir,
+        NEXUS_DATA_DIR: dataDir,
+        NEXUS_LOG_LEVEL: "info",
+        NO_COLOR: "1",
+      },
+      stderr: "pipe",
+    });
+    const lines: string[] = [];
+    let buffered = "";
+    transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+      buffered += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+      const parts = buffered.split("\n");
+      buffered = parts.pop() ?? "";
+      lines.push(...parts);
+    });
+    const client = new Client({ name: "nexus-e2e", version: "1.0.0" });
+    try {
+      await client.connect(transport);
+      const ok = await client.callTool({ name: "text_stats", arguments: { text: "a b" } });
+      assert.equal(ok.isError, undefined);
+      const invalid = await client.callTool({ name: "text_stats", arguments: { text: 42 } });
+      assert.equal(invalid.isError, true);
+    } finally {
+      await client.close();
+    }
+    const stopped = () => lines.map(parseLine).find((record) => record?.msg === "Nexus stopped");
+    assert.ok(await waitUntil(() => stopped() !== undefined), lines.join("\n"));
+    const stops = lines.map(parseLine).filter((record) => record?.msg === "Nexus stopped");
+    assert.equal(stops.length, 1, "stdin's end and close share one shutdown");
+    assert.deepEqual(stopped()!.toolCalls, [
+      { tool: "text_stats", outcome: "INVALID_INPUT", count: 1 },
+      { tool: "text_stats", outcome: "ok", count: 1 },
+    ]);
+    const rows = await auditRows(dataDir);
+    assert.deepEqual(
+      rows.map((row) => [row.tool, row.outcome, row.errorCode, row.clientName]),
+      [
+        ["text_stats", "ok", null, "stdio"],
+        ["text_stats", "error", "INVALID_INPUT", "stdio"],
+      ],
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

@@ -18,10 +18,8 @@ import {
   createHttpAuth,
   createMetricsApp,
   createTrustedOrigin,
-  escapeLabelValue,
-  type MetricFamily,
-  renderMetrics,
 } from "../../lib/http/mod.ts";
+import { escapeLabelValue, type MetricFamily, renderMetrics } from "../../lib/metrics/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
 

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { createApiKeyVerifier, issueApiKey } from "../../lib/auth/mod.ts";
-import { createExposureMonitor, EXPOSED_WARNING } from "../../lib/cli/exposure.ts";
+import { createExposureMonitor, EXPOSED_WARNING } from "../../lib/gateway/exposure.ts";
 import { createLogger } from "../../lib/log.ts";
 
 import { openTestStore } from "../store/_stores.ts";

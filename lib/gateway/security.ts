@@ -1,9 +1,9 @@
 /**
- * The security composition for `nexus serve`: client authentication (API keys in the store, OIDC
- * JWTs), the policy in force (reloaded when the config file changes), the audit log, and the
- * admin API routes this issue owns. Refuses to start on a non-loopback address with no way to
- * authenticate unless `allowAnonymous` says so, and then keeps watching that exposure
- * (`exposure.ts`): the last key revoked or expired makes the gateway anonymous again.
+ * The security part of the gateway: client authentication (API keys in the store, OIDC JWTs), the
+ * policy in force (reloaded when the config file changes), the audit log, and the admin API
+ * routes for them. Refuses to start on a non-loopback address with no way to authenticate unless
+ * `allowAnonymous` says so, and then keeps watching that exposure (`exposure.ts`): the last key
+ * revoked or expired makes the gateway anonymous again.
  */
 
 import type { Hono } from "hono";
@@ -34,7 +34,7 @@ import type { Store } from "../store/mod.ts";
 import { createExposureMonitor } from "./exposure.ts";
 import { watchPolicies } from "./policy_reload.ts";
 
-/** Everything security-related the HTTP composition wires in. */
+/** Everything security-related the gateway wires in. */
 export interface Security {
   authenticator: Authenticator;
   httpAuth: HttpAuth;
@@ -72,15 +72,19 @@ export async function openSecurity(
     hashArgs?: (text: string) => string;
     /** Called after a key is revoked through the admin API of this instance. */
     onKeyRevoked?: () => void;
+    /** Whether an HTTP listener serves MCP on `config.host` (default true). */
+    listening?: boolean;
   },
 ): Promise<Security> {
   const apiKeys = createApiKeyVerifier(options.store.apiKeys);
   const jwt = buildJwt(config, logger);
   const loopback = isLoopbackAddress(config.host);
-  await checkExposure(config, { loopback, jwt, apiKeys });
+  // Why: with no listener (stdio) nothing is served on `config.host`: nothing to refuse or watch.
+  const unexposed = loopback || options.listening === false;
+  await checkExposure(config, { loopback: unexposed, jwt, apiKeys });
   const exposure = createExposureMonitor({
     host: config.host,
-    loopback,
+    loopback: unexposed,
     allowAnonymous: config.allowAnonymous,
     jwt,
     apiKeys,

@@ -1,5 +1,5 @@
 /**
- * Opening the tool registry for a command: hot-reloading watcher or a one-time load.
+ * Opening the tool registry for the gateway: hot-reloading watcher or a one-time load.
  */
 
 import type { Config } from "../config/mod.ts";
@@ -16,7 +16,9 @@ export interface OpenRegistry {
 
 /** The environment tool files see: the readable variables, and the demo API's URL. */
 export interface RegistryEnv {
+  /** The value a tool file sees for `name`; undefined when unset or not readable. */
   getEnv: (name: string) => string | undefined;
+  /** Whether tool files may read `name` (`toolEnvPrefix` or listed in `toolEnv`). */
   envAllowed: (name: string) => boolean;
 }
 

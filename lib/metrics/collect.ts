@@ -1,20 +1,62 @@
 /**
- * What `/metrics` reports for `nexus serve`, composed from the parts it opened: tool calls (counted
- * by the pipeline's finished-call observer), rate-limit and cache counters, the audit buffer,
- * credentials past their rotation policy, the registry and the build. `lib/http/metrics.ts` only
- * renders what `collect()` returns.
+ * What the gateway measures, composed from the parts it opened: tool calls (counted by the
+ * pipeline's finished-call observer, HTTP and stdio alike), rate-limit and cache counters, the
+ * audit buffer, credentials past their rotation policy, the registry and the build.
+ * `render.ts` turns what `collect()` returns into text.
+ *
+ * Why structural source types (`FinishedCall`, `LimitCounterName`, …) instead of the parts' own:
+ * this folder sits low and imports no other folder, so every part can be measured without the
+ * metrics depending on it; `lib/gateway/metrics.ts` checks at compile time that the names match.
  */
 
-import type { AuditStats } from "../audit/mod.ts";
-import type { CacheCounters } from "../cache/mod.ts";
-import type { CredentialInfo } from "../credentials/mod.ts";
 import { ERROR_TABLE } from "../errors.ts";
-import type { HistogramSample, MetricFamily, MetricSample } from "../http/mod.ts";
-import type { LimitCounters } from "../limits/mod.ts";
 import type { Logger } from "../log.ts";
-import type { CallRecord } from "../mcp/mod.ts";
-import type { RegistrySnapshot } from "../registry/mod.ts";
 import { VERSION } from "../version.ts";
+import type { HistogramSample, MetricFamily, MetricSample } from "./render.ts";
+
+/** What a finished tool call tells the call metrics (a subset of the pipeline's `CallRecord`). */
+export interface FinishedCall {
+  /** The tool name the caller asked for (kept as a label only when the registry holds it). */
+  readonly toolName: string;
+  /** `ok`, or the `GatewayError` code the call ended with. */
+  readonly outcome: string;
+  /** Whether an `ok` call's result was a tool error (`isError: true`). */
+  readonly isError?: boolean;
+  /** Wall time of the call, limits and cache included. */
+  readonly durationMs: number;
+}
+
+/** The rate limiter's counters, by name (`LimitCounters` in `lib/limits/`). */
+export type LimitCounterName =
+  | "allowed"
+  | "denied"
+  | "upstreamDenied"
+  | "upstreamReports"
+  | "failedOpen"
+  | "failedClosed"
+  | "fallbacks";
+
+/** The response cache's counters, by name (`CacheCounters` in `lib/cache/`). */
+export type CacheCounterName =
+  | "hits"
+  | "misses"
+  | "coalesced"
+  | "takeovers"
+  | "stored"
+  | "tooLarge"
+  | "bypassed";
+
+/** The audit writer's statistics (`AuditStats` in `lib/audit/`). */
+export interface AuditCounters {
+  /** Records written to the store. */
+  readonly written: number;
+  /** Records dropped because the buffer was full. */
+  readonly dropped: number;
+  /** Failed batch writes (kept buffered and retried). */
+  readonly failedWrites: number;
+  /** Records waiting in the buffer. */
+  readonly buffered: number;
+}
 
 /** Upper bounds of the call-duration histogram, in seconds. */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = [
@@ -33,7 +75,7 @@ export const UNKNOWN_TOOL = "(unknown)";
 /** Tool-call counters and durations, fed by the pipeline's `onFinished`. */
 export interface CallMetrics {
   /** Counts one finished call; never throws, never waits. */
-  observe(record: CallRecord): void;
+  observe(record: FinishedCall): void;
   /** `nexus_tool_calls_total` and `nexus_tool_call_duration_seconds`, sorted by labels. */
   families(): MetricFamily[];
 }
@@ -99,7 +141,7 @@ export function createCallMetrics(
   };
 }
 
-function outcomeLabel(record: CallRecord): string {
+function outcomeLabel(record: FinishedCall): string {
   if (record.outcome === "ok") return record.isError ? "tool_error" : "ok";
   return Object.hasOwn(ERROR_TABLE, record.outcome) ? record.outcome : "INTERNAL";
 }
@@ -116,7 +158,7 @@ function histogramOf(tool: string, entry: Durations): HistogramSample {
 
 // Why Record over the counter types: a counter added to the limiter or the cache does not compile
 // until it has a metric name here, so none is silently left out of /metrics.
-const LIMIT_COUNTERS: Readonly<Record<keyof LimitCounters, readonly [string, string]>> = {
+const LIMIT_COUNTERS: Readonly<Record<LimitCounterName, readonly [string, string]>> = {
   allowed: ["nexus_rate_limit_allowed_total", "Calls a rate limit admitted."],
   denied: ["nexus_rate_limit_denied_total", "Calls a rate limit denied (RATE_LIMITED)."],
   upstreamDenied: [
@@ -141,7 +183,7 @@ const LIMIT_COUNTERS: Readonly<Record<keyof LimitCounters, readonly [string, str
   ],
 };
 
-const CACHE_COUNTERS: Readonly<Record<keyof CacheCounters, readonly [string, string]>> = {
+const CACHE_COUNTERS: Readonly<Record<CacheCounterName, readonly [string, string]>> = {
   hits: ["nexus_cache_hits_total", "Calls answered from the response cache."],
   misses: ["nexus_cache_misses_total", "Cache misses that ran the call (flights led)."],
   coalesced: ["nexus_cache_coalesced_total", "Calls answered by another identical call's flight."],
@@ -159,15 +201,26 @@ const CACHE_COUNTERS: Readonly<Record<keyof CacheCounters, readonly [string, str
 
 /** Where `collect()` reads from. */
 export interface MetricsSources {
+  /** The call counters the pipelines feed. */
   calls: CallMetrics;
-  limits: { counters(): { limits: Readonly<LimitCounters>; cache: Readonly<CacheCounters> } };
-  audit: { stats(): AuditStats };
+  /** The rate limiter's and the response cache's counters since start. */
+  limits: {
+    counters(): {
+      limits: Readonly<Record<LimitCounterName, number>>;
+      cache: Readonly<Record<CacheCounterName, number>>;
+    };
+  };
+  /** The audit writer's statistics. */
+  audit: { stats(): AuditCounters };
   /** The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`. */
-  vault: { list(): Promise<ReadonlyArray<Pick<CredentialInfo, "rotationOverdue">>> };
-  registry: () => Pick<RegistrySnapshot, "tools" | "version">;
+  vault: { list(): Promise<ReadonlyArray<{ readonly rotationOverdue: boolean }>> };
+  /** The registry snapshot in force (its tools and version). */
+  registry: () => { readonly tools: readonly unknown[]; readonly version: number };
   /** Whether anonymous callers are served on a non-loopback address (`nexus_anonymous_exposed`). */
   anonymousExposed?: () => Promise<boolean>;
+  /** Where a failed credential count is logged. */
   logger: Logger;
+  /** The clock, in ms (default `Date.now`). */
   now?: () => number;
   /** How long a count of overdue credentials is reused between scrapes (default 60 s). */
   overdueTtlMs?: number;

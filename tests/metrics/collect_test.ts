@@ -10,10 +10,11 @@ import {
   createCallMetrics,
   createGatewayMetrics,
   DURATION_BUCKETS_SECONDS,
+  type MetricFamily,
   type MetricsSources,
-} from "../../lib/cli/metrics.ts";
+  renderMetrics,
+} from "../../lib/metrics/mod.ts";
 import type { ErrorCode } from "../../lib/errors.ts";
-import { type MetricFamily, renderMetrics } from "../../lib/http/mod.ts";
 import type { LimitCounters } from "../../lib/limits/mod.ts";
 import { createLogger, silentLogger } from "../../lib/log.ts";
 import type { CallRecord } from "../../lib/mcp/mod.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { registryEnv } from "../../lib/cli/registry.ts";
+import { registryEnv } from "../../lib/gateway/registry.ts";
 import { loadConfig } from "../../lib/config/mod.ts";
 
 function configWith(env: Record<string, string>) {

@@ -1,0 +1,201 @@
+/**
+ * `createGateway(config)`: the one assembly of Nexus. Opens every part from its config slice
+ * (`parts.ts`), builds the call pipeline (`pipeline.ts`) once per transport, and hands out the
+ * HTTP app and the stdio connection over the same limits, cache, credentials, audit and metrics.
+ */
+
+import { DEFAULT_SERVER, stdioPrincipal } from "../auth/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { GatewayError } from "../errors.ts";
+import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
+import type { Logger } from "../log.ts";
+import { serveMcpStdio, type StdioService } from "../mcp/mod.ts";
+import { createHttpApp, createHttpMcp } from "./http.ts";
+import { callTotals } from "./metrics.ts";
+import { type GatewayParts, openParts } from "./parts.ts";
+import { buildPipeline } from "./pipeline.ts";
+import { startCredentialUpkeep } from "./vault.ts";
+
+/** The HTTP listener a gateway is served on (`serveBounded` from `lib/http`). */
+export interface GatewayListener {
+  /** The bound address: its port (port 0 resolved) is where tool files find the demo API. */
+  readonly addr: { readonly port: number };
+  /** Stops accepting and drains open connections. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@linkcode createGateway}. */
+export interface GatewayOptions {
+  /** Where every part logs. */
+  logger: Logger;
+  /** The config file, watched for policy changes; absent: policies reload only on restart. */
+  configPath?: string;
+  /**
+   * The listener already bound for `fetch` (listen first, so port 0 resolves before the demo
+   * API's URL is given to tool files); `close()` drains it once open streams have ended. Absent:
+   * no listener (stdio, tests); the demo URL uses `config.port` and no exposure check runs.
+   */
+  listener?: GatewayListener;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** Serves one HTTP request (`/mcp`, probes, admin API, `/metrics`, `/demo`); raises nothing. */
+  fetch(request: Request, env?: AppEnv): Response | Promise<Response>;
+  /**
+   * Serves MCP on this process's stdin/stdout (the caller is the local operator); once per
+   * gateway.
+   * @throws GatewayError INTERNAL when called a second time.
+   */
+  serveStdio(): void;
+  /** Tells every connected client (HTTP streams of both eras, stdio) that the tool list changed. */
+  toolsChanged(): void;
+  /** Whether the stores answer, the registry is loaded and the gateway is not closing. */
+  ready(): Promise<Readiness>;
+  /**
+   * Ends streams, drains the listener, flushes the audit log and closes every part; idempotent
+   * (later calls return the first call's promise).
+   */
+  close(): Promise<void>;
+}
+
+/** How long a readiness probe waits for a store to answer. */
+const PING_TIMEOUT_MS = 2_000;
+
+/**
+ * Opens every part and assembles the gateway.
+ * @throws GatewayError INVALID_CONFIG when a part cannot open (key material, store, tools
+ *   directory, authentication setup); what opened is closed again.
+ */
+export async function createGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
+  const { logger, listener } = options;
+  // Why sets, not late-bound handlers: the parts report changes before the transports exist;
+  // each transport subscribes as it is built, and `toolsChanged()` reaches every one of them.
+  const onToolsChanged = new Set<() => void>();
+  const onKeyRevoked = new Set<() => void>();
+  const toolsChanged = () => onToolsChanged.forEach((notify) => notify());
+  const parts = await openParts(config, {
+    logger,
+    port: listener?.addr.port ?? config.port,
+    listening: listener !== undefined,
+    configPath: options.configPath,
+    onToolsChanged: toolsChanged,
+    onKeyRevoked: () => onKeyRevoked.forEach((recheck) => recheck()),
+  });
+  const { security, credentials, limits, metrics } = parts;
+  const snapshot = parts.registry.current();
+  logger.info("Tool registry loaded", { tools: snapshot.tools.length, version: snapshot.version });
+  const mcp = createHttpMcp(config, {
+    logger,
+    parts,
+    hooks: buildPipeline({
+      config,
+      logger,
+      policy: security.policy,
+      audit: security.audit,
+      limits,
+      vault: credentials.vault,
+      metrics: metrics.calls,
+    }),
+  });
+  onKeyRevoked.add(() => void mcp.recheckStreams());
+  onToolsChanged.add(() => {
+    mcp.toolsChanged();
+    // Why: a policy reload may shut a caller out of a virtual server it holds a stream on.
+    void mcp.recheckStreams();
+  });
+  if (listener !== undefined && !isLoopbackAddress(config.host) && !config.allowedHosts.length) {
+    logger.warn("NEXUS_ALLOWED_HOSTS is empty: Host header not checked on a non-loopback address");
+  }
+  const stopUpkeep = startCredentialUpkeep(credentials, {
+    logger,
+    hasKeyring: credentials.hasKeyring,
+  });
+  const stdio: StdioService[] = [];
+  const closing = once(() => closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep }));
+  const ready = () => readiness(parts, closing.started());
+  const app = createHttpApp(config, { logger, parts, mcp, ready });
+  return {
+    fetch: (request, env) => app.fetch(request, env),
+    serveStdio() {
+      if (stdio.length > 0) throw new GatewayError("INTERNAL", "Cannot serve stdio twice");
+      const service = serveMcpStdio({
+        snapshot: parts.registry.current,
+        logger,
+        pageSize: config.toolsPageSize,
+        listTtlMs: config.listTtlMs,
+        // Why no policy (the one place this is decided): the stdio caller is the local operator
+        // who launched the binary with the gateway's own config and credentials; policies govern
+        // remote clients. Limits, cache, credentials, audit and metrics apply as over HTTP.
+        hooks: buildPipeline({
+          config,
+          logger,
+          audit: security.audit,
+          limits,
+          vault: credentials.vault,
+          metrics: metrics.calls,
+        }),
+        fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
+      });
+      stdio.push(service);
+      onToolsChanged.add(() => service.toolsChanged());
+    },
+    toolsChanged,
+    ready,
+    close: closing.run,
+  };
+}
+
+/** Closes in dependency order: callers first, then the listener, then what calls wrote to. */
+async function closeParts(
+  parts: GatewayParts,
+  state: {
+    logger: Logger;
+    mcp: { close(): Promise<void> };
+    stdio: readonly StdioService[];
+    listener?: GatewayListener;
+    stopUpkeep: () => void;
+  },
+): Promise<void> {
+  state.stopUpkeep();
+  for (const service of state.stdio) await service.close();
+  await state.mcp.close();
+  await parts.registry.close();
+  await state.listener?.shutdown();
+  await parts.limits.close();
+  // Why after the listener: every call that finished is in the audit buffer by now.
+  await parts.security.close();
+  await parts.store.close();
+  state.logger.info("Nexus stopped", { toolCalls: callTotals(parts.metrics.calls) });
+}
+
+/** The readiness checks: store, Redis (when configured), registry, and whether closing began. */
+async function readiness(parts: GatewayParts, closing: boolean): Promise<Readiness> {
+  const [store, redis] = await Promise.all([
+    within(parts.store.ping(), PING_TIMEOUT_MS),
+    parts.limits.ping(),
+  ]);
+  const checks: Record<string, string> = {
+    store: store ? "ok" : `${parts.store.dialect} store does not answer`,
+    ...(redis === undefined ? {} : { redis: redis ? "ok" : "Redis does not answer" }),
+    registry: `ok`,
+    gateway: closing ? "closing" : "ok",
+  };
+  return { ready: Object.values(checks).every((check) => check === "ok"), checks };
+}
+
+/** `promise`'s value, or false once `ms` passed (a store that hangs is not ready). */
+function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  return Promise.race([promise.catch(() => false), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `run` calls `fn` the first time and returns that same promise ever after. */
+function once(fn: () => Promise<void>): { run(): Promise<void>; started(): boolean } {
+  const memo: { running?: Promise<void> } = {};
+  return {
+    run: () => memo.running ??= fn(),
+    started: () => memo.running !== undefined,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The HTTP face of the gateway: the MCP service behind `/mcp` and the Hono app around it, with
+ * the admin API and `/metrics` built from the open parts.
+ */
+
+import type { Config } from "../config/mod.ts";
+import {
+  createAdminApp,
+  createAdminCredentialRoutes,
+  createApp,
+  createMetricsApp,
+  type HttpApp,
+  isLoopbackAddress,
+  type Readiness,
+} from "../http/mod.ts";
+import type { Logger } from "../log.ts";
+import { createMcpService, type McpService, type PipelineHooks } from "../mcp/mod.ts";
+import type { GatewayParts } from "./parts.ts";
+
+/** The MCP service over Streamable HTTP, on the registry and the HTTP pipeline. Raises nothing. */
+export function createHttpMcp(
+  config: Config,
+  options: { logger: Logger; parts: GatewayParts; hooks: PipelineHooks },
+): McpService {
+  return createMcpService({
+    snapshot: options.parts.registry.current,
+    logger: options.logger,
+    pageSize: config.toolsPageSize,
+    listTtlMs: config.listTtlMs,
+    hooks: options.hooks,
+    maxListenStreams: config.maxListenStreams,
+    maxClientStreams: config.maxClientStreams,
+    streamRecheckMs: config.streamRecheckMs,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+}
+
+/** The Hono app: `/mcp`, probes, admin API, `/metrics`, `/demo`. Raises nothing. */
+export function createHttpApp(
+  config: Config,
+  options: {
+    logger: Logger;
+    parts: GatewayParts;
+    mcp: McpService;
+    ready: () => Promise<Readiness>;
+  },
+): HttpApp {
+  const { logger, parts: { security, credentials, metrics } } = options;
+  const loopback = isLoopbackAddress(config.host);
+  return createApp({
+    mcp: options.mcp,
+    logger,
+    guard: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, loopback },
+    maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    demoApi: config.demoApi,
+    ready: options.ready,
+    anonymousExposed: security.anonymousExposed,
+    auth: security.httpAuth,
+    admin: createAdminApp({
+      auth: security.httpAuth,
+      logger,
+      routes: {
+        ...security.adminRoutes,
+        "/credentials": createAdminCredentialRoutes(credentials.vault),
+      },
+    }),
+    metrics: createMetricsApp({ auth: security.httpAuth, logger, collect: metrics.collect }),
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The gateway's metrics: one call counter for every transport (HTTP and stdio calls are counted
+ * alike), and the `/metrics` sources wired to the parts that were opened.
+ */
+
+import type { CacheCounters } from "../cache/mod.ts";
+import type { LimitCounters } from "../limits/mod.ts";
+import type { Logger } from "../log.ts";
+import {
+  type CacheCounterName,
+  type CallMetrics,
+  createCallMetrics,
+  createGatewayMetrics,
+  type LimitCounterName,
+  type MetricFamily,
+} from "../metrics/mod.ts";
+import type { Vault } from "../credentials/mod.ts";
+import type { LimitsAndCache } from "./limits.ts";
+import type { OpenRegistry } from "./registry.ts";
+import type { Security } from "./security.ts";
+
+// Why: lib/metrics names the counters it renders without importing lib/limits or lib/cache; these
+// lines stop compiling when a counter is added to (or removed from) one side only, so none is
+// silently left out of /metrics.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const LIMIT_NAMES_MATCH: Same<keyof LimitCounters, LimitCounterName> = true;
+const CACHE_NAMES_MATCH: Same<keyof CacheCounters, CacheCounterName> = true;
+void LIMIT_NAMES_MATCH, CACHE_NAMES_MATCH;
+
+/** The gateway's metrics: the call counter the pipelines feed, and every family at scrape time. */
+export interface GatewayMetrics {
+  calls: CallMetrics;
+  collect(): Promise<MetricFamily[]>;
+}
+
+/** Wires the metric sources to the open parts. Raises nothing. */
+export function openMetrics(parts: {
+  logger: Logger;
+  registry: OpenRegistry;
+  limits: LimitsAndCache;
+  security: Security;
+  vault: Vault;
+}): GatewayMetrics {
+  const { registry } = parts;
+  const calls = createCallMetrics({ isKnownTool: (name) => registry.current().byName.has(name) });
+  const { collect } = createGatewayMetrics({
+    calls,
+    limits: parts.limits,
+    audit: parts.security.audit,
+    vault: parts.vault,
+    registry: registry.current,
+    anonymousExposed: parts.security.anonymousExposed,
+    logger: parts.logger,
+  });
+  return { calls, collect };
+}
+
+/** Tool calls so far as `{ tool, outcome, count }` rows, for the log line written at close. */
+export function callTotals(
+  calls: CallMetrics,
+): Array<{ tool: string; outcome: string; count: number }> {
+  const family = calls.families().find((f) => f.name === "nexus_tool_calls_total");
+  if (family === undefined || family.type === "histogram") return [];
+  return family.samples.map((sample) => ({
+    tool: sample.labels?.tool ?? "",
+    outcome: sample.labels?.outcome ?? "",
+    count: sample.value,
+  }));
+}

@@ -1,0 +1,23 @@
+/**
+ * The one assembly of Nexus: `createGateway(config)` opens every part from its config slice and
+ * serves HTTP (`fetch`) and stdio (`serveStdio`) over the same pipeline parts. See README.md here
+ * for the map of `lib/` and the path of one `tools/call`.
+ */
+
+/**
+ * `createGateway()`: opens the store, vault, security, registry, limits and cache and metrics;
+ * raises INVALID_CONFIG when a part cannot open (what opened is closed again).
+ */
+export {
+  createGateway,
+  type Gateway,
+  type GatewayListener,
+  type GatewayOptions,
+} from "./gateway.ts";
+/**
+ * `openVault()`: the credential vault on a store (opened here when none is passed), for commands
+ * that need only the vault; raises INVALID_CONFIG for unusable key material or store.
+ */
+export { type OpenVault, openVault } from "./vault.ts";
+/** `registryEnv()`: what tool files may read from the environment (`nexus check`); raises nothing. */
+export { type RegistryEnv, registryEnv } from "./registry.ts";

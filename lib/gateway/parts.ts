@@ -1,0 +1,74 @@
+/**
+ * Opening the gateway's parts, each from its own config slice, one `open*` function per concern:
+ * the store, the vault, security (auth, policy, audit), the registry, limits and cache, metrics.
+ * What opened is closed again, newest first, when a later part fails to open.
+ */
+
+import type { Config } from "../config/mod.ts";
+import type { Logger } from "../log.ts";
+import { openStore, type Store } from "../store/mod.ts";
+import { type LimitsAndCache, openLimits } from "./limits.ts";
+import { type GatewayMetrics, openMetrics } from "./metrics.ts";
+import { type OpenRegistry, openRegistry } from "./registry.ts";
+import { openSecurity, type Security } from "./security.ts";
+import { type OpenVault, openVault } from "./vault.ts";
+
+/** Every open part of one gateway. */
+export interface GatewayParts {
+  store: Store;
+  credentials: OpenVault;
+  security: Security;
+  registry: OpenRegistry;
+  limits: LimitsAndCache;
+  metrics: GatewayMetrics;
+}
+
+/** What the parts report back to the gateway, and where they listen from. */
+export interface PartsOptions {
+  logger: Logger;
+  /** The port tool files see the demo API on (the bound listener's, port 0 resolved). */
+  port: number;
+  /** Whether an HTTP listener serves MCP on `config.host` (the exposure check). */
+  listening: boolean;
+  /** The config file, watched for policy changes; absent: policies reload only on restart. */
+  configPath?: string;
+  /** Called after a registry swap or a policy reload: what callers may see changed. */
+  onToolsChanged: () => void;
+  /** Called after a key is revoked through the admin API: open streams re-check their caller. */
+  onKeyRevoked: () => void;
+}
+
+/**
+ * Opens every part, closing what opened on error.
+ * @throws GatewayError INVALID_CONFIG for unusable key material, store, tools directory or
+ *   authentication setup (as `openVault`, `openSecurity` and `openRegistry` raise it).
+ */
+export async function openParts(config: Config, options: PartsOptions): Promise<GatewayParts> {
+  const { logger } = options;
+  const opened: Array<() => Promise<void>> = [];
+  try {
+    const store = await openStore(config, { logger });
+    opened.push(() => store.close());
+    const credentials = await openVault(config, { logger, store, reseal: true });
+    const security = await openSecurity(config, logger, {
+      store,
+      hashArgs: credentials.hashArgs,
+      configPath: options.configPath,
+      onPolicyChange: options.onToolsChanged,
+      onKeyRevoked: options.onKeyRevoked,
+      listening: options.listening,
+    });
+    opened.push(() => security.close());
+    const registry = await openRegistry(config, logger, {
+      port: options.port,
+      onSwap: options.onToolsChanged,
+    });
+    opened.push(() => registry.close());
+    const limits = openLimits(config, logger);
+    const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
+    return { store, credentials, security, registry, limits, metrics };
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => {});
+    throw error;
+  }
+}

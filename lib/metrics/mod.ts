@@ -1,0 +1,35 @@
+/**
+ * Metrics in one place: what the gateway counts (tool calls, limits, cache, audit, credentials,
+ * registry, build) and the Prometheus text format they are rendered in. The `/metrics` route
+ * lives in `lib/http/`; the gateway (`lib/gateway/`) wires the sources.
+ */
+
+/**
+ * `createCallMetrics()`: tool-call counters and duration histograms fed by finished calls;
+ * `createGatewayMetrics()`: every family `/metrics` reports, read at scrape time. Raise nothing.
+ */
+export {
+  type AuditCounters,
+  type CacheCounterName,
+  type CallMetrics,
+  createCallMetrics,
+  createGatewayMetrics,
+  DURATION_BUCKETS_SECONDS,
+  type FinishedCall,
+  type LimitCounterName,
+  type MetricsSources,
+  UNKNOWN_TOOL,
+} from "./collect.ts";
+/**
+ * `renderMetrics()`: families in the text exposition format 0.0.4; raises INTERNAL for an invalid
+ * metric or label name. `escapeLabelValue()` raises nothing.
+ */
+export {
+  escapeLabelValue,
+  type HistogramSample,
+  type MetricFamily,
+  type MetricLabels,
+  METRICS_CONTENT_TYPE,
+  type MetricSample,
+  renderMetrics,
+} from "./render.ts";
