@@ -9,7 +9,7 @@ import { createGateway, type Gateway } from "../gateway/mod.ts";
 import { type AppEnv, serveBounded } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { VERSION } from "../version.ts";
-import { onShutdown } from "./shutdown.ts";
+import { guardSocketFaults, onShutdown } from "./shutdown.ts";
 
 /** Serves until a signal stops the server; returns the exit code. */
 export async function serveHttp(
@@ -17,6 +17,7 @@ export async function serveHttp(
   logger: Logger,
   options: { configPath?: string } = {},
 ): Promise<number> {
+  guardSocketFaults(logger);
   const server = serveBounded(
     {
       hostname: config.host,

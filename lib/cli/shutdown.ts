@@ -1,5 +1,7 @@
 /**
- * Graceful shutdown on SIGINT/SIGTERM: runs `stop` once and logs a failure instead of throwing.
+ * The process around a serving gateway: graceful shutdown on SIGINT/SIGTERM (runs `stop` once and
+ * logs a failure instead of throwing), and a guard that keeps a lost database or Redis socket from
+ * ending the process.
  */
 
 import type { Logger } from "../log.ts";
@@ -15,4 +17,27 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   Deno.addSignalListener("SIGINT", handle);
   Deno.addSignalListener("SIGTERM", handle);
+}
+
+/** Error codes of a peer that went away under a socket write or read. */
+const SOCKET_FAULTS = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ENOTCONN"]);
+
+/**
+ * Keeps the process serving when a driver's socket fails outside any call: such an error is
+ * logged and dropped; anything else still ends the process, as it should.
+ *
+ * Why: postgres.js and node-redis run on Node's `net` sockets; when their server dies mid-write,
+ * Deno can raise `write EPIPE` as an uncaught error with no query to reject (seen once in ~50
+ * restarts of a private Postgres). The drivers reconnect on their own and readiness reports the
+ * outage, so ending every tenant's traffic for it would turn a database blip into a gateway crash.
+ */
+export function guardSocketFaults(logger: Logger): void {
+  function absorb(error: unknown, event: Event): void {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code !== "string" || !SOCKET_FAULTS.has(code)) return;
+    event.preventDefault();
+    logger.error("Socket fault outside any call: kept serving", { code, error });
+  }
+  globalThis.addEventListener("error", (event) => absorb(event.error, event));
+  globalThis.addEventListener("unhandledrejection", (event) => absorb(event.reason, event));
 }

@@ -6,10 +6,11 @@ import process from "node:process";
 import type { Config } from "../config/mod.ts";
 import { createGateway } from "../gateway/mod.ts";
 import type { Logger } from "../log.ts";
-import { onShutdown } from "./shutdown.ts";
+import { guardSocketFaults, onShutdown } from "./shutdown.ts";
 
 /** Serves until stdin closes or a signal arrives; returns an exit code only when start fails. */
 export async function serveStdio(config: Config, logger: Logger): Promise<number | undefined> {
+  guardSocketFaults(logger);
   const gateway = await createGateway(config, { logger }).catch((error) => {
     logger.error("Cannot start", { error });
   });
