@@ -10,8 +10,12 @@ import { createGatewayToolsDir, type Gateway, startGateway } from "../_support/g
 const HEADER_MS = 1000;
 const BODY_MS = 1000;
 const IDLE_MS = 1500;
-/** The sweep runs every tenth of the shortest timeout; the rest is scheduling on a busy host. */
-const SLACK_MS = 900;
+/**
+ * The sweep runs every tenth of the shortest timeout; the rest is scheduling on a busy 2-core host
+ * running the suite in parallel. Generous on purpose: what is proved is "closed, near the
+ * deadline", against the old code's "never closed".
+ */
+const SLACK_MS = 2500;
 
 const TIMEOUT_ENV = {
   NEXUS_HEADER_TIMEOUT_MS: String(HEADER_MS),
