@@ -7,13 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { GatewayError } from "../../lib/errors.ts";
-import {
-  type AuditRow,
-  openStore,
-  retryBusy,
-  retryingBusy,
-  type Store,
-} from "../../lib/store/mod.ts";
+import { type AuditRow, openStore, type Store } from "../../lib/store/mod.ts";
+import { retryBusy, retryingBusy } from "../../lib/store/sqlite.ts";
 import { sql } from "../../lib/store/dialect.ts";
 import { databaseOf } from "../../lib/store/store.ts";
 
