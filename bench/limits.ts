@@ -17,13 +17,14 @@ import { createMemoryLimitStore, createRateLimiter, SUB_WINDOWS } from "../lib/l
 import { silentLogger } from "../lib/log.ts";
 import {
   type CallStage,
-  callTool,
   createCacheStages,
   createLimitStage,
   createUpstreamStage,
   NO_HOOKS,
 } from "../lib/mcp/mod.ts";
-import { buildSnapshot, type ToolDefinition } from "../lib/registry/mod.ts";
+import { callTool } from "../lib/mcp/call_pipeline.ts";
+import { type ToolDefinition } from "../lib/registry/mod.ts";
+import { buildSnapshot } from "../lib/registry/snapshot.ts";
 import {
   createRedisCacheStore,
   createRedisLimitStore,

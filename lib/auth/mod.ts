@@ -18,10 +18,8 @@ export { issueApiKey, type IssuedKey } from "./api_keys.ts";
 export { type ApiKeyVerifier, createApiKeyVerifier } from "./api_keys.ts";
 /** `createJwtVerifier()` checks OIDC JWTs; raises INVALID_CONFIG, `verify` UNAUTHENTICATED. */
 export { createJwtVerifier, type JwtOptions, type JwtVerifier } from "./jwt.ts";
-/** `discoverJwksUrl()` reads `jwks_uri` from the issuer's metadata; raises a plain Error. */
-export { discoverJwksUrl } from "./jwks.ts";
-/** The JWKS cache a `JwtVerifier` exposes, and its key resolver; types only. */
-export type { JwksCache, KeyResolver } from "./jwks.ts";
+/** The JWKS cache a `JwtVerifier` exposes; type only. */
+export type { JwksCache } from "./jwks.ts";
 /** `createAuthenticator()` turns a bearer header into a principal; UNAUTHENTICATED, FORBIDDEN. */
 export {
   type Authenticator,

@@ -7,9 +7,9 @@
 /** `cacheKeyOf()` digests a call's cache key (arguments in canonical JSON); raises nothing. */
 export { cacheKeyOf, type CacheKeyParts } from "./cache_key.ts";
 /** `createMemoryCacheStore()` keeps cache state in this process (embedded mode); raises nothing. */
-export { createMemoryCacheStore, DEFAULT_MEMORY_BYTES } from "./memory_store.ts";
-/** Outcomes as stored and published; `decodeOutcome` raises nothing. */
-export { decodeOutcome, encodeOutcome, type Outcome } from "./payload.ts";
+export { createMemoryCacheStore } from "./memory_store.ts";
+/** A call's outcome as the cache stores and publishes it; type only. */
+export type { Outcome } from "./payload.ts";
 /**
  * `createResponseCache()` builds the cache over a store; `serve` raises the call's own error,
  * UPSTREAM_TIMEOUT (a flight outlasted the tool's timeout) or CANCELLED.
@@ -19,8 +19,6 @@ export {
   type CacheRequest,
   type CacheSource,
   createResponseCache,
-  DEFAULT_LOCK_TTL_MS,
-  DEFAULT_MAX_VALUE_BYTES,
   type ResponseCache,
   type ResponseCacheOptions,
 } from "./response_cache.ts";

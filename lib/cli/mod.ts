@@ -15,6 +15,6 @@ export { runAudit } from "./audit.ts";
 /** `nexus stdio`; raises nothing, returns an exit code when start fails. */
 export { serveStdio } from "./stdio.ts";
 /** `nexus credentials …`, `nexus keys …`, `nexus migrate`; raise nothing, return exit codes. */
-export { cliActor, runCredentials } from "./credentials.ts";
+export { runCredentials } from "./credentials.ts";
 export { runKeys } from "./keys.ts";
 export { runMigrate } from "./migrate.ts";

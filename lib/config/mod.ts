@@ -3,7 +3,6 @@
  */
 
 export { type Config, type GetEnv, loadConfig } from "./load.ts";
-export { ENV_NAMES, type RawConfig } from "./schema.ts";
 /** `parseClientRef()` reads a policy's `key:NAME` / `jwt:CLIENT` entry; raises nothing. */
 export { CLIENT_REF_KINDS, type ClientRef, parseClientRef } from "./client_refs.ts";
 

@@ -15,9 +15,6 @@ export const CREDENTIAL_KINDS = [
   "oauth2_refresh_token",
 ] as const;
 
-/** A credential kind. */
-export type CredentialKind = typeof CREDENTIAL_KINDS[number];
-
 /** How an OAuth client authenticates to the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 

@@ -4,4 +4,4 @@
  */
 
 /** `createDemoApi()` builds the `/demo` routes (echo, tickets, time); raises nothing. */
-export { createDemoApi, type DemoApiOptions, type DemoApp } from "./demo_api.ts";
+export { createDemoApi, type DemoApiOptions } from "./demo_api.ts";

@@ -9,8 +9,6 @@ export { type AppDeps, type AppEnv, createApp, type HttpApp, type Readiness } fr
  * undefined (what the RFC 9728 documents are built from without `resourceUrl`); raises nothing.
  */
 export { createTrustedOrigin, type GuardOptions, isLoopbackAddress } from "./guard.ts";
-/** The error body of `/admin`, `/metrics` and `/.well-known`: `{ error: { code, message, requestId } }`. */
-export type { ApiErrorBody } from "./responses.ts";
 /**
  * `serveBounded()`: the HTTP listener with header, idle keep-alive and send deadlines per
  * connection; raises what `Deno.listen` raises.
@@ -22,16 +20,9 @@ export {
   serveBounded,
 } from "./connections.ts";
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
-export { createHttpAuth, type HttpAuth, type HttpAuthOptions, METADATA_PATH } from "./auth.ts";
+export { createHttpAuth, type HttpAuth, type HttpAuthOptions } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */
-export {
-  adminActor,
-  type AdminApp,
-  type AdminDeps,
-  type AdminEnv,
-  authenticateAdmin,
-  createAdminApp,
-} from "./admin.ts";
+export { type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
 /**
  * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4, rendered by `lib/metrics/`) behind the
  * admin authentication; raises nothing.

@@ -7,7 +7,6 @@
 /** `createRateLimiter()` builds the limiter over a store; its methods raise nothing. */
 export {
   createRateLimiter,
-  FAULT_RETRY_MS,
   type LimitCounters,
   type LimitDecision,
   type RateLimiter,
@@ -15,22 +14,9 @@ export {
 } from "./limiter.ts";
 /** `createMemoryLimitStore()` keeps limit state in this process (embedded mode); raises nothing. */
 export { createMemoryLimitStore } from "./memory_store.ts";
-/** Scopes, rates and the limits a call is subject to; raise nothing. */
-export {
-  ADMISSION_SCOPES,
-  admissionLimits,
-  type AdmittedCall,
-  type AppliedLimit,
-  appliedLimits,
-  CALLER_SCOPES,
-  LIMIT_SCOPES,
-  type LimitedCall,
-  type LimitScope,
-  type LimitSpec,
-  parseRate,
-  type Rate,
-} from "./rates.ts";
-/** The embedded twin of the sliding-window script and its sub-window count; raise nothing. */
-export { decideWindows, SUB_WINDOWS, type WindowCounter } from "./sliding_window.ts";
-/** `readUpstreamQuota()` reads a backend's quota headers, and its bounds; raise nothing. */
-export { DEFAULT_BLOCK_MS, MAX_BLOCK_MS, readUpstreamQuota } from "./upstream_headers.ts";
+/** The calls the limiter admits and checks, and the limits they are subject to; types only. */
+export type { AdmittedCall, LimitedCall, LimitSpec } from "./rates.ts";
+/** The sliding window's sub-window count (the Lua script and its embedded twin share it). */
+export { SUB_WINDOWS } from "./sliding_window.ts";
+/** `readUpstreamQuota()` reads a backend's quota headers; raises nothing. */
+export { readUpstreamQuota } from "./upstream_headers.ts";

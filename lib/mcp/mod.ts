@@ -3,8 +3,6 @@
  * what other folders use is exported here; tests reach other files directly.
  */
 
-/** `callTool()` runs one call end to end (benchmarks drive it without a server); see its docs. */
-export { type CallOptions, callTool } from "./call_pipeline.ts";
 /** The stage injecting a tool's credential and retrying once after HTTP 401; raises what the
  * vault raises, credential faults as INTERNAL naming only the request id. */
 export { createCredentialStage } from "./credential_stage.ts";
@@ -24,7 +22,6 @@ export {
   type CallContext,
   type CallFacts,
   type CallNext,
-  type CallOutcome,
   type CallPatch,
   type CallRecord,
   type CallStage,

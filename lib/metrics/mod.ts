@@ -14,18 +14,15 @@ export {
   type CallMetrics,
   createCallMetrics,
   createGatewayMetrics,
-  DURATION_BUCKETS_SECONDS,
   type FinishedCall,
   type LimitCounterName,
   type MetricsSources,
-  UNKNOWN_TOOL,
 } from "./collect.ts";
 /**
  * `renderMetrics()`: families in the text exposition format 0.0.4; raises INTERNAL for an invalid
- * metric or label name. `escapeLabelValue()` raises nothing.
+ * metric or label name.
  */
 export {
-  escapeLabelValue,
   type HistogramSample,
   type MetricFamily,
   type MetricLabels,

@@ -56,21 +56,6 @@ export async function loadRegistry(
   return { snapshot: buildSnapshot(state.tools, 1), problems: state.problems };
 }
 
-/**
- * Reads one tool file (`.yaml`, `.yml` or `.ts`) from disk; problems are returned, not thrown.
- * @throws GatewayError INVALID_CONFIG when the file cannot be read.
- */
-export async function loadToolFile(
-  path: string,
-  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed; compile?: SchemaCompiler } = {},
-): Promise<FileResult> {
-  const text = await readToolText(path);
-  if (text === undefined) {
-    throw new GatewayError("INVALID_CONFIG", `Cannot load tool file: not found: ${path}`);
-  }
-  return await loadFromText(path, text, options.compile ?? createSchemaCompiler(), options);
-}
-
 /** `file:line: message`, the one way a load problem is printed; raises nothing. */
 export function formatProblem(problem: LoadProblem): string {
   return `${problem.file}:${problem.line}: ${problem.message}`;

@@ -29,23 +29,17 @@ export type {
 
 /** `defineTool()` declares a TypeScript tool with zod-typed arguments; raises nothing. */
 export { defineTool } from "./define_tool.ts";
-/** `isDefinedTool()` tells a `defineTool` result from any other value; raises nothing. */
-export { isDefinedTool } from "./define_tool.ts";
 /** What `defineTool` takes and returns, and the brand key it sets; types only. */
 export type { DefinedTool, TOOL_BRAND, ToolOptions, ZodObjectSchema } from "./define_tool.ts";
 
 /** `loadRegistry()` loads a tools dir; raises INVALID_CONFIG (no dir), INVALID_TOOL (strict). */
 export { loadRegistry } from "./load.ts";
-/** `loadToolFile()` loads one tool file with its problems; raises INVALID_CONFIG if unreadable. */
-export { loadToolFile } from "./load.ts";
 /** `formatProblem()` prints a load problem as `file:line: message`; raises nothing. */
 export { formatProblem } from "./load.ts";
 /** Options of `loadRegistry`; types only. */
 export type { RegistryOptions } from "./load.ts";
-/** One file's load outcome, the env reader for `baseUrl` and its allow rule; types only. */
-export type { EnvAllowed, FileResult, GetEnv } from "./yaml_loader.ts";
-/** The schema compiler `loadToolFile` may be given, and what it returns; types only. */
-export type { SchemaCompiler, SchemaProblem, SchemaRole } from "./schema.ts";
+/** The env reader for `baseUrl` and its allow rule; types only. */
+export type { EnvAllowed, GetEnv } from "./yaml_loader.ts";
 
 /** `createRegistryWatcher()` hot-reloads a tools dir; raises INVALID_CONFIG (no directory). */
 export { createRegistryWatcher } from "./watch.ts";
@@ -54,19 +48,11 @@ export type { RegistryWatcher, WatchOptions } from "./watch.ts";
 
 /** `pageOf()` returns one `tools/list` page after a cursor; raises INVALID_PARAMS (bad cursor). */
 export { pageOf } from "./snapshot.ts";
-/** `buildSnapshot()` builds an immutable snapshot; raises INVALID_TOOL for duplicate names. */
-export { buildSnapshot } from "./snapshot.ts";
-/** `describeTool()` gives a tool's MCP descriptor with nothing internal; raises nothing. */
-export { describeTool } from "./snapshot.ts";
 /** One page of `tools/list`; type only. */
 export type { ToolPage } from "./snapshot.ts";
 
 /** `parseTemplate()` splits `{arg}` templates; raises INVALID_TOOL when malformed. */
 export { parseTemplate } from "./template.ts";
-/** `placeholdersIn()` lists the arguments a JSON template names; raises INVALID_TOOL. */
-export { placeholdersIn } from "./template.ts";
-/** `isExactPlaceholder()` returns the argument when a string is exactly `{arg}`; raises nothing. */
-export { isExactPlaceholder } from "./template.ts";
 /** `originOfUrlTemplate()` gives a URL template's fixed origin; raises INVALID_TOOL (not a URL). */
 export { originOfUrlTemplate } from "./template.ts";
 /** One piece of a parsed template; type only. */

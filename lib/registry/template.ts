@@ -4,13 +4,11 @@
  */
 
 import { GatewayError } from "../errors.ts";
-import type { JsonValue } from "./types.ts";
 
 /** One piece of a parsed template: literal text or a reference to a top-level argument. */
 export type TemplatePart = { literal: string } | { arg: string };
 
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const EXACT_PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_-]*)\}$/;
 
 /**
  * Splits a template into literal text and `{arg}` references; adjacent literals are merged.
@@ -46,32 +44,6 @@ export function parseTemplate(text: string): TemplatePart[] {
   }
   if (literal !== "") parts.push({ literal });
   return parts;
-}
-
-/**
- * Every argument named by a placeholder in the strings of a JSON value (object keys are literal),
- * each once, in order of first appearance.
- * @throws GatewayError INVALID_TOOL when a string holds a malformed template.
- */
-export function placeholdersIn(value: JsonValue): string[] {
-  const found = new Set<string>();
-  collectPlaceholders(value, found);
-  return [...found];
-}
-
-/** The argument name when `text` is exactly one placeholder (`"{labels}"`); raises nothing. */
-export function isExactPlaceholder(text: string): string | undefined {
-  return EXACT_PLACEHOLDER.exec(text)?.[1];
-}
-
-function collectPlaceholders(value: JsonValue, found: Set<string>): void {
-  if (typeof value === "string") {
-    for (const part of parseTemplate(value)) if ("arg" in part) found.add(part.arg);
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectPlaceholders(item, found);
-  } else if (value !== null && typeof value === "object") {
-    for (const item of Object.values(value)) collectPlaceholders(item, found);
-  }
 }
 
 function templateError(detail: string): GatewayError {

@@ -39,19 +39,14 @@ export type { ApiKeyRepo, ApiKeyRow, ApiKeyScope } from "./api_keys_repo.ts";
 export type { AuditFilter, AuditRepo, AuditRow, StoredAuditRow } from "./audit_repo.ts";
 /** What `store.migrate()` takes and reports; types only. */
 export type { MigrateOptions, MigrateResult } from "./migrate.ts";
-/** The ordered migration list (ids `NNN_name`), for `nexus migrate` and tests. */
-export { type Migration, MIGRATIONS } from "./migrations.ts";
+/** One migration (id `NNN_name`), as `store.migrate()` takes them; type only. */
+export type { Migration } from "./migrations.ts";
 /** Opens Postgres or the embedded file and migrates it; raises INVALID_CONFIG, UPSTREAM_TIMEOUT. */
 export { openStore, type OpenStoreOptions, type StoreConfig } from "./open.ts";
-/**
- * SQLite helpers: `retryBusy()` retries a locked database from a timer and `retryingBusy()` wraps
- * a repository in it (both raise UPSTREAM_TIMEOUT past their deadline).
- */
-export { type BusyRetryOptions, retryBusy, type Retrying, retryingBusy } from "./sqlite.ts";
 /** The store handle (its repositories) and its dialects; raise nothing themselves. */
 export type { Store, StoreDialect } from "./types.ts";
 
-// Redis (rate limits and response cache): connection, Lua scripts, fault episodes.
+// Redis (rate limits and response cache): connection, limit and cache state, fault episodes.
 /**
  * Opens a self-reconnecting Redis connection; commands raise UPSTREAM_UNAVAILABLE on faults. The
  * reply and listener types are what `command()` and `subscribe()` name; types only.
@@ -63,10 +58,6 @@ export {
   type RedisOptions,
   type RedisReply,
 } from "./redis/connection.ts";
-/** Lua scripts: `runScript()` is EVALSHA with the NOSCRIPT fallback; raises UPSTREAM_UNAVAILABLE. */
-export { defineScript, type LuaScript, runScript } from "./redis/run_script.ts";
-/** Redis key names with their hash tags, and the prefixes allowed; raise nothing. */
-export { redisKey, type RedisKeyKind } from "./redis/keys.ts";
 /** Limit state in Redis (sliding windows, upstream quotas); methods raise UPSTREAM_UNAVAILABLE. */
 export { createRedisLimitStore, type RedisLimitStoreOptions } from "./redis/limit_store.ts";
 /** Cache state in Redis (payloads, flight locks, outcome channel); raises UPSTREAM_UNAVAILABLE. */

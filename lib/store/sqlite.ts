@@ -76,29 +76,6 @@ export function isSqliteBusy(error: unknown): boolean {
   return error instanceof Error && /\bdatabase is locked\b/i.test(error.message);
 }
 
-/** `T` with every method returning a promise of what it returned. */
-export type Retrying<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>>
-    : T[K];
-};
-
-/**
- * A repository whose methods run through {@linkcode retryBusy}: a locked database is retried in
- * the background, and synchronous throws (`node:sqlite` is synchronous) become rejections, so
- * callers see one failure path, as they do with Postgres. Every method must be safe to run again
- * after a busy failure (see `retryBusy`), and not generic (its type parameters would be lost).
- */
-export function retryingBusy<T extends object>(
-  repo: T,
-  options: BusyRetryOptions = {},
-): Retrying<T> {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(repo) as [string, (...a: unknown[]) => unknown][]) {
-    wrapped[name] = (...args: unknown[]) => retryBusy(() => method(...args), options);
-  }
-  return wrapped as Retrying<T>;
-}
-
 function storeBusy(action: string, waitedMs: number, cause: unknown): GatewayError {
   return new GatewayError(
     "UPSTREAM_TIMEOUT",

@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createAuditLog, type FinishedCall, toAuditRow } from "../../lib/audit/mod.ts";
+import { createAuditLog, type FinishedCall } from "../../lib/audit/mod.ts";
+import { toAuditRow } from "../../lib/audit/entry.ts";
 import { createLogger } from "../../lib/log.ts";
 import type { AuditRepo, AuditRow } from "../../lib/store/mod.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeOutcome, encodeOutcome } from "../../lib/cache/mod.ts";
+import { decodeOutcome, encodeOutcome } from "../../lib/cache/payload.ts";
 import { GatewayError } from "../../lib/errors.ts";
 
 Deno.test("encodeOutcome() and decodeOutcome() carry a result unchanged", () => {

@@ -2,7 +2,8 @@
  * Key rings for credential tests, built from fresh random keys.
  */
 
-import { generateMasterKey, type Keyring, loadKeyring, open } from "../../lib/credentials/mod.ts";
+import { generateMasterKey, type Keyring, loadKeyring } from "../../lib/credentials/mod.ts";
+import { open } from "../../lib/credentials/seal.ts";
 import type { CredentialRepo } from "../../lib/store/mod.ts";
 import { Secret } from "../../lib/secret.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { applyOutboundAuth, createRedactor } from "../../lib/credentials/mod.ts";
+import { applyOutboundAuth } from "../../lib/credentials/mod.ts";
+import { createRedactor } from "../../lib/credentials/redactor.ts";
 import { createOutboundAuth } from "../../lib/credentials/inject.ts";
 import { Secret } from "../../lib/secret.ts";
 

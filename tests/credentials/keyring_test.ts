@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  addKeyToFile,
-  deriveBits,
-  generateMasterKey,
-  KDF_LABELS,
-  loadKeyring,
-  open,
-  seal,
-} from "../../lib/credentials/mod.ts";
-import { fromBase64, toHex } from "../../lib/credentials/keyring.ts";
+import { addKeyToFile, generateMasterKey, loadKeyring } from "../../lib/credentials/mod.ts";
+import { deriveBits, fromBase64, KDF_LABELS, toHex } from "../../lib/credentials/keyring.ts";
+import { open, seal } from "../../lib/credentials/seal.ts";
 import { legacyFingerprint } from "./_legacy_seal.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import { Secret } from "../../lib/secret.ts";

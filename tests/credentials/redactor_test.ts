@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRedactor } from "../../lib/credentials/mod.ts";
+import { createRedactor } from "../../lib/credentials/redactor.ts";
 
 /** Every run of `length` characters of `secret`, for asserting that none reached `text`. */
 function assertNoRun(text: string, secret: string, length = 8): void {

@@ -10,9 +10,9 @@ import {
   generateMasterKey,
   loadKeyring,
 } from "../../lib/credentials/mod.ts";
-import { readHeader } from "../../lib/credentials/mod.ts";
+import { readHeader } from "../../lib/credentials/seal.ts";
 import type { GatewayError } from "../../lib/errors.ts";
-import { MIGRATIONS } from "../../lib/store/mod.ts";
+import { MIGRATIONS } from "../../lib/store/migrations.ts";
 import { startOAuthServer } from "../_support/oauth_server.ts";
 import { DIALECTS, execSql, openTestStore, storeTest } from "../store/_stores.ts";
 import { keyringOf } from "./_keys.ts";

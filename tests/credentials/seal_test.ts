@@ -5,10 +5,10 @@ import {
   configDigest,
   open,
   readHeader,
+  rewrap,
   seal,
   type SealBinding,
-} from "../../lib/credentials/mod.ts";
-import { rewrap } from "../../lib/credentials/seal.ts";
+} from "../../lib/credentials/seal.ts";
 import { legacySeal } from "./_legacy_seal.ts";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { freshKeyring, keyringOf } from "./_keys.ts";

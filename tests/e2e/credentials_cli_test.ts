@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
-import { MIGRATIONS, openStore } from "../../lib/store/mod.ts";
+import { openStore } from "../../lib/store/mod.ts";
+import { MIGRATIONS } from "../../lib/store/migrations.ts";
 import { runNexus } from "../_support/cli.ts";
 import { writeLegacyRows } from "../credentials/_legacy_seal.ts";
 

@@ -12,7 +12,6 @@ import {
   issueApiKey,
 } from "../../lib/auth/mod.ts";
 import {
-  type ApiErrorBody,
   createAdminApp,
   createAdminClientRoutes,
   createApp,
@@ -20,6 +19,7 @@ import {
   createTrustedOrigin,
   type GuardOptions,
 } from "../../lib/http/mod.ts";
+import { type ApiErrorBody } from "../../lib/http/responses.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
 

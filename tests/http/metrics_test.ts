@@ -13,13 +13,14 @@ import {
 } from "../../lib/auth/mod.ts";
 import { GatewayError } from "../../lib/errors.ts";
 import {
-  type ApiErrorBody,
   createApp,
   createHttpAuth,
   createMetricsApp,
   createTrustedOrigin,
 } from "../../lib/http/mod.ts";
-import { escapeLabelValue, type MetricFamily, renderMetrics } from "../../lib/metrics/mod.ts";
+import { type ApiErrorBody } from "../../lib/http/responses.ts";
+import { type MetricFamily, renderMetrics } from "../../lib/metrics/mod.ts";
+import { escapeLabelValue } from "../../lib/metrics/render.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
 

@@ -3,9 +3,9 @@ import { GatewayError } from "../../lib/errors.ts";
 import {
   createMemoryLimitStore,
   createRateLimiter,
-  FAULT_RETRY_MS,
   type LimitedCall,
 } from "../../lib/limits/mod.ts";
+import { FAULT_RETRY_MS } from "../../lib/limits/limiter.ts";
 import { createLogger } from "../../lib/log.ts";
 import type { LimitStore } from "../../lib/store/mod.ts";
 

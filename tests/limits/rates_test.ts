@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { admissionLimits, appliedLimits, parseRate } from "../../lib/limits/mod.ts";
+import { admissionLimits, appliedLimits, parseRate } from "../../lib/limits/rates.ts";
 
 Deno.test("parseRate() reads N per sec, min, hour and day", () => {
   assert.deepEqual(parseRate("60/min"), { limit: 60, windowMs: 60_000 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decideWindows, SUB_WINDOWS, type WindowCounter } from "../../lib/limits/mod.ts";
+import { SUB_WINDOWS } from "../../lib/limits/mod.ts";
+import { decideWindows, type WindowCounter } from "../../lib/limits/sliding_window.ts";
 import type { LimitCheck } from "../../lib/store/mod.ts";
 
 const T0 = 1_800_000_000_000;

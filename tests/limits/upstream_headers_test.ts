@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEFAULT_BLOCK_MS, readUpstreamQuota } from "../../lib/limits/mod.ts";
+import { readUpstreamQuota } from "../../lib/limits/mod.ts";
+import { DEFAULT_BLOCK_MS } from "../../lib/limits/upstream_headers.ts";
 
 const NOW = Date.parse("2026-05-01T12:00:00Z");
 const headers = (init: Record<string, string>) => new Headers(init);

@@ -6,10 +6,10 @@ import { silentLogger } from "../../lib/log.ts";
 import {
   type CallRecord,
   type CallStage,
-  callTool,
   NO_HOOKS,
   type PipelineHooks,
 } from "../../lib/mcp/mod.ts";
+import { callTool } from "../../lib/mcp/call_pipeline.ts";
 import type { RegistrySnapshot, ToolDefinition, ToolResult } from "../../lib/registry/mod.ts";
 
 /** A caller with principal id `id` (`key:alice`) or an anonymous one at `address`. */

@@ -8,7 +8,7 @@ import {
   createCacheStages,
   createLimitStage,
 } from "../../lib/mcp/mod.ts";
-import { buildSnapshot } from "../../lib/registry/mod.ts";
+import { buildSnapshot } from "../../lib/registry/snapshot.ts";
 import {
   createRedisCacheStore,
   createRedisLimitStore,

@@ -14,7 +14,7 @@ import {
   createCredentialStage,
   createLimitStage,
 } from "../../lib/mcp/mod.ts";
-import { buildSnapshot } from "../../lib/registry/mod.ts";
+import { buildSnapshot } from "../../lib/registry/snapshot.ts";
 import type { HttpBackendSpec } from "../../lib/registry/types.ts";
 import { Secret } from "../../lib/secret.ts";
 import type { CacheStore } from "../../lib/store/mod.ts";

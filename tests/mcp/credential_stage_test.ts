@@ -12,8 +12,10 @@ import {
   type Vault,
 } from "../../lib/credentials/mod.ts";
 import { createLogger } from "../../lib/log.ts";
-import { type CallRecord, callTool, createCredentialStage, NO_HOOKS } from "../../lib/mcp/mod.ts";
-import { buildSnapshot, type ToolDefinition } from "../../lib/registry/mod.ts";
+import { type CallRecord, createCredentialStage, NO_HOOKS } from "../../lib/mcp/mod.ts";
+import { callTool } from "../../lib/mcp/call_pipeline.ts";
+import { type ToolDefinition } from "../../lib/registry/mod.ts";
+import { buildSnapshot } from "../../lib/registry/snapshot.ts";
 import { Secret } from "../../lib/secret.ts";
 import { startUpstream, type Upstream } from "../_support/upstream_server.ts";
 import { openTestStore } from "../store/_stores.ts";

@@ -8,7 +8,7 @@ import {
 } from "../../lib/limits/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { createAdmission, createLimitStage, createUpstreamStage } from "../../lib/mcp/mod.ts";
-import { buildSnapshot } from "../../lib/registry/mod.ts";
+import { buildSnapshot } from "../../lib/registry/snapshot.ts";
 import type { LimitStore } from "../../lib/store/mod.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
 import { call, callerOf, httpTool, tsTool } from "./_limits_fixtures.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { anonymousPrincipal, type Caller } from "../../lib/auth/mod.ts";
 import { visibleTo } from "../../lib/mcp/server_factory.ts";
-import { buildSnapshot, pageOf } from "../../lib/registry/mod.ts";
+import { pageOf } from "../../lib/registry/mod.ts";
+import { buildSnapshot } from "../../lib/registry/snapshot.ts";
 import { tsTool } from "./_limits_fixtures.ts";
 
 const caller: Caller = { principal: anonymousPrincipal("127.0.0.1"), server: "default" };

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { anonymousPrincipal } from "../../lib/auth/mod.ts";
 import { createOutboundAuth } from "../../lib/credentials/inject.ts";
 import { silentLogger } from "../../lib/log.ts";
-import type { CallContext, CallOutcome, CallStage } from "../../lib/mcp/mod.ts";
-import { runStages } from "../../lib/mcp/stages.ts";
+import type { CallContext, CallStage } from "../../lib/mcp/mod.ts";
+import { type CallOutcome, runStages } from "../../lib/mcp/stages.ts";
 import { Secret } from "../../lib/secret.ts";
 import { tsTool } from "./_limits_fixtures.ts";
 

@@ -9,11 +9,11 @@ import type { CacheCounters } from "../../lib/cache/mod.ts";
 import {
   createCallMetrics,
   createGatewayMetrics,
-  DURATION_BUCKETS_SECONDS,
   type MetricFamily,
   type MetricsSources,
   renderMetrics,
 } from "../../lib/metrics/mod.ts";
+import { DURATION_BUCKETS_SECONDS } from "../../lib/metrics/collect.ts";
 import type { ErrorCode } from "../../lib/errors.ts";
 import type { LimitCounters } from "../../lib/limits/mod.ts";
 import { createLogger, silentLogger } from "../../lib/log.ts";

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  isExactPlaceholder,
-  originOfUrlTemplate,
-  parseTemplate,
-  placeholdersIn,
-} from "../../lib/registry/template.ts";
+import { originOfUrlTemplate, parseTemplate } from "../../lib/registry/template.ts";
 import { GatewayError } from "../../lib/errors.ts";
 
 Deno.test("parseTemplate() splits literals and placeholders", () => {
@@ -31,18 +26,6 @@ Deno.test("parseTemplate() rejects an unmatched brace with INVALID_TOOL", () => 
       text,
     );
   }
-});
-
-Deno.test("placeholdersIn() finds placeholders in nested strings once each, ignoring keys", () => {
-  const body = { "{key}": "{a}", list: ["{b}", { deep: "x {a} {c}" }], n: 1, ok: true };
-  assert.deepEqual(placeholdersIn(body), ["a", "b", "c"]);
-});
-
-Deno.test("isExactPlaceholder() names the argument only when the whole string is one", () => {
-  assert.equal(isExactPlaceholder("{labels}"), "labels");
-  assert.equal(isExactPlaceholder(" {labels}"), undefined);
-  assert.equal(isExactPlaceholder("{a}{b}"), undefined);
-  assert.equal(isExactPlaceholder("{{labels}}"), undefined);
 });
 
 Deno.test("originOfUrlTemplate() gives the fixed origin of a URL with path placeholders", () => {

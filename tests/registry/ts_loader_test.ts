@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { GatewayError } from "../../lib/errors.ts";
-import { loadToolFile } from "../../lib/registry/load.ts";
 import type { ToolDefinition } from "../../lib/registry/types.ts";
-import { createToolsDir, printed, TOOL_IMPORTS } from "../_support/registry_fixtures/tools_dir.ts";
+import {
+  createToolsDir,
+  loadToolFile,
+  printed,
+  TOOL_IMPORTS,
+} from "../_support/registry_fixtures/tools_dir.ts";
 
 const HEADER = `${TOOL_IMPORTS}\n`;
 const ctx = { signal: new AbortController().signal };

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { loadToolFile } from "../../lib/registry/load.ts";
-import { createToolsDir, printed } from "../_support/registry_fixtures/tools_dir.ts";
+import { createToolsDir, loadToolFile, printed } from "../_support/registry_fixtures/tools_dir.ts";
 import { loadYaml, oneTool } from "../_support/registry_fixtures/yaml.ts";
 
 const HTTP = `    http: { url: "https://api.example.com/x" }\n`;

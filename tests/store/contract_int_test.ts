@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { GatewayError } from "../../lib/errors.ts";
-import { MIGRATIONS, type NewCredentialVersion } from "../../lib/store/mod.ts";
+import { type NewCredentialVersion } from "../../lib/store/mod.ts";
+import { MIGRATIONS } from "../../lib/store/migrations.ts";
 import { DIALECTS, openTestStore, storeTest } from "./_stores.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);

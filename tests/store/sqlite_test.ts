@@ -7,13 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { GatewayError } from "../../lib/errors.ts";
-import {
-  type AuditRow,
-  openStore,
-  retryBusy,
-  retryingBusy,
-  type Store,
-} from "../../lib/store/mod.ts";
+import { type AuditRow, openStore, type Store } from "../../lib/store/mod.ts";
+import { retryBusy } from "../../lib/store/sqlite.ts";
 import { sql } from "../../lib/store/dialect.ts";
 import { databaseOf } from "../../lib/store/store.ts";
 
@@ -98,19 +93,6 @@ Deno.test("retryBusy() rethrows any other error at once", async () => {
   );
   assert.equal(attempts, 1);
   assert.deepEqual(clock.pauses, []);
-});
-
-Deno.test("retryingBusy() turns a repository's synchronous throws into rejections", async () => {
-  const repo = retryingBusy({
-    fails(): number {
-      throw new Error("boom");
-    },
-    doubles: (n: number) => n * 2,
-  });
-  const pending = repo.fails();
-  assert.ok(pending instanceof Promise);
-  await assert.rejects(pending, /boom/);
-  assert.equal(await repo.doubles(21), 42);
 });
 
 /** Another connection on the same file holding the write lock, as a second process would. */

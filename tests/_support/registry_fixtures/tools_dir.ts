@@ -3,6 +3,8 @@
  */
 
 import { formatProblem, type LoadProblem } from "../../../lib/registry/mod.ts";
+import { loadState } from "../../../lib/registry/load.ts";
+import type { FileResult } from "../../../lib/registry/yaml_loader.ts";
 
 /**
  * The import lines of a TypeScript tool file written to a temp dir outside the repository: the
@@ -33,6 +35,17 @@ export async function createToolsDir(files: Record<string, string> = {}): Promis
   };
   for (const [name, text] of Object.entries(files)) await toolsDir.write(name, text);
   return toolsDir;
+}
+
+/**
+ * Loads one tool file the way `loadRegistry` does (one load pass over its directory) and returns
+ * that file's tools and problems; the tests keep it alone in its directory.
+ */
+export async function loadToolFile(path: string): Promise<FileResult> {
+  const state = await loadState(path.slice(0, path.lastIndexOf("/")), undefined, {});
+  const file = state.files.get(path);
+  if (file === undefined) throw new Error(`Not a tool file in its directory: ${path}`);
+  return file.result;
 }
 
 /** A valid YAML tool file with one GET tool per name. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createRedisCacheStore, redisKey } from "../../../lib/store/mod.ts";
+import { createRedisCacheStore } from "../../../lib/store/mod.ts";
+import { redisKey } from "../../../lib/store/redis/keys.ts";
 import { openTestRedis, redisTest, testPrefix, untilReady } from "../../_support/redis.ts";
 
 redisTest(

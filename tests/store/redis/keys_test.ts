@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { REDIS_PREFIX_PATTERN } from "../../../lib/names.ts";
-import { redisKey } from "../../../lib/store/mod.ts";
+import { redisKey } from "../../../lib/store/redis/keys.ts";
 
 /** The Redis Cluster hash tag of a key: the text between the first `{` and the next `}`. */
 function hashTag(key: string): string {

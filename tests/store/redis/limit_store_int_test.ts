@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { createMemoryLimitStore, SUB_WINDOWS } from "../../../lib/limits/mod.ts";
-import {
-  createRedisLimitStore,
-  type LimitCheck,
-  type LimitStore,
-  redisKey,
-} from "../../../lib/store/mod.ts";
+import { createRedisLimitStore, type LimitCheck, type LimitStore } from "../../../lib/store/mod.ts";
+import { redisKey } from "../../../lib/store/redis/keys.ts";
 import { openTestRedis, redisTest, testPrefix, untilReady } from "../../_support/redis.ts";
 
 const T0 = 1_800_000_000_000; // a round instant, so sub-window edges are easy to name

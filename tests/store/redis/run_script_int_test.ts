@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../../lib/log.ts";
-import { defineScript, openRedis, runScript } from "../../../lib/store/mod.ts";
+import { openRedis } from "../../../lib/store/mod.ts";
+import { defineScript, runScript } from "../../../lib/store/redis/run_script.ts";
 import { redisServerTest, startRedisServer, untilReady } from "../../_support/redis.ts";
 
 // A private redis-server: SCRIPT FLUSH and command stats must not touch the shared one.
