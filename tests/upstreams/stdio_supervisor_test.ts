@@ -293,3 +293,38 @@ Deno.test("superviseStdio() gives the child only PATH, HOME and its own env, nev
     Deno.env.delete("NEXUS_MASTER_KEY");
   }
 });
+
+Deno.test("superviseStdio() groups still alive when the gateway calls Deno.exit() are killed by the unload hook", async () => {
+  const script = `
+    import { superviseStdio } from ${
+    JSON.stringify(new URL("../../lib/upstreams/mod.ts", import.meta.url).href)
+  };
+    import { silentLogger } from ${
+    JSON.stringify(new URL("../../lib/log.ts", import.meta.url).href)
+  };
+    const spec = ${JSON.stringify(fixtureSpec())};
+    const upstream = superviseStdio(spec, { logger: silentLogger });
+    const client = await upstream.client();
+    const result = await client.callTool({ name: "spawn_grandchild", arguments: {} });
+    console.log(JSON.stringify({ leader: upstream.state().pid, grandchild: Number(result.content[0].text) }));
+    Deno.exit(0);
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-all", "-"],
+    cwd: REPO_ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const { stdout, stderr, code } = await child.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const { leader, grandchild } = JSON.parse(new TextDecoder().decode(stdout)) as {
+    leader: number;
+    grandchild: number;
+  };
+  assert.ok(leader > 0 && grandchild > 0);
+  assert.deepEqual(await waitGone([leader, grandchild]), []);
+});
