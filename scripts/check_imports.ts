@@ -35,6 +35,7 @@ const BELOW_MCP = [
   "cache/",
   "audit/",
   "metrics/",
+  "upstreams/",
 ];
 
 /** The layer table and the rules around it; change the code's shape here first. */
@@ -74,6 +75,8 @@ export const RULES = {
     "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
+    // Deviation: version.ts; the upstream client introduces itself as nexus with its version.
+    "upstreams/": ["credentials/", "store/", "errors.ts", "log.ts", "version.ts"],
     // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.
     "demo/": ["errors.ts"],
     "mcp/": BELOW_MCP,
