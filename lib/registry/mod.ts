@@ -15,6 +15,8 @@ export type {
   JsonObject,
   JsonValue,
   LoadProblem,
+  McpBackendSpec,
+  McpCallClient,
   RegistrySnapshot,
   SchemaCheck,
   SourceLocation,
@@ -25,6 +27,7 @@ export type {
   ToolHandler,
   ToolResult,
   TsBackendSpec,
+  UpstreamSource,
 } from "./types.ts";
 
 /** `defineTool()` declares a TypeScript tool with zod-typed arguments; raises nothing. */
@@ -71,3 +74,15 @@ export { isExactPlaceholder } from "./template.ts";
 export { originOfUrlTemplate } from "./template.ts";
 /** One piece of a parsed template; type only. */
 export type { TemplatePart } from "./template.ts";
+
+/** The `upstreams:` entry shape tool files accept (see `lib/upstream_spec.ts`); types only. */
+export type {
+  HttpTransport,
+  StdioTransport,
+  UpstreamSpec,
+  UpstreamToolRules,
+  UpstreamTransport,
+} from "../upstream_spec.ts";
+
+/** `checkToolName()` returns the problem with a tool name, undefined when it is valid. */
+export { checkToolName } from "./fields.ts";

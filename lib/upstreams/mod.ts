@@ -1,0 +1,42 @@
+/**
+ * Upstream MCP servers behind the gateway: connections (HTTP now; stdio through the same
+ * interface), their tools federated as gateway tools with an `mcp` backend, and the checks on
+ * names that prefixes and renames produce.
+ */
+
+/** What any upstream connection offers, and its state; types only. */
+export type { UpstreamConnection, UpstreamState, UpstreamStatus } from "./connection.ts";
+/** `createHttpConnection()` connects to a Streamable HTTP upstream lazily; raises INVALID_CONFIG. */
+export { createHttpConnection } from "./http_connection.ts";
+/** Options of `createHttpConnection`; type only. */
+export type { HttpConnectionOptions } from "./http_connection.ts";
+/** `createUpstreamSet()` keeps every upstream's connection and tool list current; raises nothing. */
+export { createUpstreamSet } from "./upstream_set.ts";
+/** The set, its options, one upstream's report and the connection factory; types only. */
+export type {
+  ConnectUpstream,
+  UpstreamReport,
+  UpstreamSet,
+  UpstreamSetOptions,
+} from "./upstream_set.ts";
+/** `federateTools()` turns one upstream's listing into gateway tools; raises nothing. */
+export { federateTools } from "./federation.ts";
+/** `federatedName()` gives the name a client sees for an upstream tool; raises nothing. */
+export { federatedName } from "./federation.ts";
+/** `matchesGlob()` matches a tool name against an allow/deny glob; raises nothing. */
+export { matchesGlob } from "./federation.ts";
+/** `mergeFederated()` merges file tools with upstream tools, reporting clashes; raises nothing. */
+export { mergeFederated } from "./federation.ts";
+/** An upstream entry with its source, and the call hooks of its tools; types only. */
+export type { FederationCall, UpstreamEntry } from "./federation.ts";
+/** The `upstreams:` entry shape shared by `nexus.yaml` and tool files; types only. */
+export type {
+  HttpTransport,
+  StdioTransport,
+  UpstreamProblem,
+  UpstreamSpec,
+  UpstreamToolRules,
+  UpstreamTransport,
+} from "../upstream_spec.ts";
+/** `checkUpstreams()` checks upstream entries without connecting; raises nothing. */
+export { checkUpstreams } from "./check.ts";
