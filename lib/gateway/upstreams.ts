@@ -70,14 +70,13 @@ export async function federateRegistry(
   });
   let built: { fileVersion: number; generation: number; snapshot: RegistrySnapshot } | undefined;
   let version = 0;
-  let known: string[] = [];
+  let known: readonly string[] = [];
+  let knownStatic: readonly string[] = [];
 
   function entries(): UpstreamEntry[] {
     const all = [...configEntries(config, options.configPath), ...files.current().upstreams];
     const checked = checkUpstreams(all, files.current().tools);
-    const fresh = checked.problems.filter((problem) => !known.includes(problem));
-    for (const problem of fresh) logger.warn(`Upstream problem: ${problem}`);
-    known = checked.problems;
+    knownStatic = logNew(checked.problems, knownStatic, logger);
     return checked.entries;
   }
 
@@ -87,7 +86,7 @@ export async function federateRegistry(
       return built.snapshot;
     }
     const merged = mergeFederated(fileSnapshot.tools, upstreams.lists());
-    for (const problem of merged.problems) logger.warn(`Upstream problem: ${problem}`);
+    known = logNew(merged.problems, known, logger);
     const snapshot = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
     built = { fileVersion: fileSnapshot.version, generation, snapshot };
     return snapshot;
@@ -110,4 +109,12 @@ export async function federateRegistry(
       await files.close();
     },
   };
+}
+
+/** Logs the problems not in `before` once; returns the problems now known. */
+function logNew(problems: readonly string[], before: readonly string[], logger: Logger): string[] {
+  for (const problem of problems) {
+    if (!before.includes(problem)) logger.warn(`Upstream problem: ${problem}`);
+  }
+  return [...problems];
 }

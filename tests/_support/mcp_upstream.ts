@@ -7,8 +7,7 @@
  *
  * Tools: `echo` (read-only; echoes `text`, with `_meta` on the result), `fail` (an `isError`
  * result), `structured` (`outputSchema`, `structuredContent`, annotations, `icons` and `_meta` on
- * the tool), `admin_reset` and `internal_debug` (for allow/deny tests), `count` (how many calls
- * `echo` received, for cache tests).
+ * the tool), `slow` (answers after `ms`), `admin_reset` and `internal_debug` (for allow/deny tests).
  */
 
 import { createMcpHandler, Server } from "@modelcontextprotocol/server";
@@ -59,6 +58,11 @@ export const FIXTURE_TOOLS = [
     description: "Resets everything.",
     inputSchema: { type: "object", properties: {} },
     annotations: { destructiveHint: true },
+  },
+  {
+    name: "slow",
+    description: "Answers after `ms` milliseconds.",
+    inputSchema: { type: "object", properties: { ms: { type: "integer" } } },
   },
   {
     name: "internal_debug",
@@ -127,6 +131,13 @@ function buildServer(count: (name: string) => void): Server {
           structuredContent: { doubled },
         };
       }
+      case "slow":
+        return new Promise((resolve) =>
+          setTimeout(
+            () => resolve({ content: [{ type: "text", text: "slept" }] }),
+            Number(args?.ms ?? 0),
+          )
+        );
       default:
         return { content: [{ type: "text", text: `${name} done` }] };
     }

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { executeTool } from "../../lib/backends/mod.ts";
+import type { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
 import { createUpstreamSet, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
@@ -38,13 +39,13 @@ Deno.test("sync() lists an HTTP upstream's tools with allow, deny, rename, descr
     })]);
     const [list] = set.lists();
     const names = list!.tools.map((tool) => tool.name).sort();
-    assert.deepEqual(names, ["fx_admin_reset", "fx_fail", "fx_say", "fx_structured"]);
+    assert.deepEqual(names, ["fx_admin_reset", "fx_fail", "fx_say", "fx_slow", "fx_structured"]);
     const fail = list!.tools.find((tool) => tool.name === "fx_fail")!;
     assert.equal(fail.description, "Fails on purpose.");
     const [report] = set.reports();
     assert.equal(report!.state.status, "running");
     assert.equal(report!.state.protocolVersion, "2026-07-28");
-    assert.equal(report!.tools, 4);
+    assert.equal(report!.tools, 5);
   } finally {
     await set.close();
   }
@@ -83,10 +84,62 @@ Deno.test("an unreachable upstream contributes no tools and reports its last err
       entry({ name: "live", url: upstream.url }),
     ]);
     const lists = Object.fromEntries(set.lists().map((list) => [list.upstream, list.tools.length]));
-    assert.deepEqual(lists, { dead: 0, live: 5 });
+    assert.deepEqual(lists, { dead: 0, live: 6 });
     const report = set.reports().find((item) => item.name === "dead")!;
     assert.equal(report.state.status, "failed");
     assert.ok(report.state.lastError, "the failure is reported");
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("a call past the upstream's timeout fails with UPSTREAM_TIMEOUT", async () => {
+  await using upstream = startMcpUpstream();
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([entry({ name: "fx", url: upstream.url, timeout: "150ms" })]);
+    const slow = set.lists()[0]!.tools.find((tool) => tool.name === "fx_slow")!;
+    await assert.rejects(
+      executeTool(slow, { ms: 2000 }, CALL),
+      (error: GatewayError) => error.code === "UPSTREAM_TIMEOUT",
+    );
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("maxConcurrent refuses a call beyond the bound with UPSTREAM_UNAVAILABLE", async () => {
+  await using upstream = startMcpUpstream();
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([entry({ name: "fx", url: upstream.url, maxConcurrent: 1 })]);
+    const slow = set.lists()[0]!.tools.find((tool) => tool.name === "fx_slow")!;
+    const first = executeTool(slow, { ms: 300 }, CALL);
+    await assert.rejects(
+      executeTool(slow, { ms: 0 }, CALL),
+      (error: GatewayError) => error.code === "UPSTREAM_UNAVAILABLE" && /busy/.test(error.message),
+    );
+    assert.equal((await first).result.isError, undefined);
+    const after = await executeTool(slow, { ms: 0 }, CALL);
+    assert.deepEqual(after.result.content, [{ type: "text", text: "slept" }]);
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("a stdio upstream is reported as not available in this build, never started", async () => {
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([entry({ name: "local", stdio: { command: "/no/such/server" } })]);
+    assert.deepEqual(set.reports(), [{
+      name: "local",
+      state: {
+        status: "failed",
+        restarts: 0,
+        lastError: "stdio upstreams are not available in this build",
+      },
+      tools: 0,
+    }]);
   } finally {
     await set.close();
   }
