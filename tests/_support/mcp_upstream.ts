@@ -2,7 +2,8 @@
  * A real upstream MCP server for federation tests, written with SDK v2 (`@modelcontextprotocol/
  * server`, low-level `Server` behind `createMcpHandler`) and served over Streamable HTTP with
  * Deno.serve on 127.0.0.1 (port 0). It serves both protocol eras (2026-07-28 and the stateless
- * 2025 fallback), optionally demands a bearer token (401 without it), and records the
+ * 2025 fallback), or with `legacyOnly` only 2025 (as a server built before 2026-07-28), optionally
+ * demands a bearer token (401 without it), and records the
  * `Authorization` header and the protocol revision of every request it receives.
  *
  * Tools: `echo` (read-only; echoes `text`, with `_meta` on the result), `fail` (an `isError`
@@ -10,7 +11,7 @@
  * the tool), `slow` (answers after `ms`), `admin_reset` and `internal_debug` (for allow/deny tests).
  */
 
-import { createMcpHandler, Server } from "@modelcontextprotocol/server";
+import { createMcpHandler, isLegacyRequest, Server } from "@modelcontextprotocol/server";
 
 /** A running fixture upstream. */
 export interface McpUpstream {
@@ -72,7 +73,9 @@ export const FIXTURE_TOOLS = [
 ];
 
 /** Starts the fixture; `await using` closes it. */
-export function startMcpUpstream(options: { bearer?: string } = {}): McpUpstream {
+export function startMcpUpstream(
+  options: { bearer?: string; legacyOnly?: boolean; port?: number } = {},
+): McpUpstream {
   const authorizations: Array<string | null> = [];
   const versions: string[] = [];
   const calls = new Map<string, number>();
@@ -81,7 +84,7 @@ export function startMcpUpstream(options: { bearer?: string } = {}): McpUpstream
   }
   const handler = createMcpHandler(() => buildServer(count), { legacy: "stateless" });
   const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
     async (request) => {
       const authorization = request.headers.get("authorization");
       authorizations.push(authorization);
@@ -90,6 +93,9 @@ export function startMcpUpstream(options: { bearer?: string } = {}): McpUpstream
       }
       if (options.bearer !== undefined && authorization !== `Bearer ${options.bearer}`) {
         return new Response("unauthorized", { status: 401 });
+      }
+      if (options.legacyOnly && request.method === "POST" && !await isLegacyRequest(request)) {
+        return await answerAsLegacyServer(request);
       }
       return await handler.fetch(request);
     },
@@ -106,6 +112,16 @@ export function startMcpUpstream(options: { bearer?: string } = {}): McpUpstream
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** What a 2025-only server answers a 2026-07-28 request (`server/discover`): method not found. */
+async function answerAsLegacyServer(request: Request): Promise<Response> {
+  const body = await request.json().catch(() => ({}));
+  return Response.json({
+    jsonrpc: "2.0",
+    id: body?.id ?? null,
+    error: { code: -32601, message: "Method not found" },
+  });
 }
 
 function buildServer(count: (name: string) => void): Server {

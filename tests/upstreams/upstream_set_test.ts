@@ -51,6 +51,21 @@ Deno.test("sync() lists an HTTP upstream's tools with allow, deny, rename, descr
   }
 });
 
+Deno.test("a 2025-only upstream is reached over the 2025 handshake and its tools called", async () => {
+  await using upstream = startMcpUpstream({ legacyOnly: true });
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([entry({ name: "old", url: upstream.url })]);
+    assert.equal(set.reports()[0]!.state.protocolVersion, "2025-11-25");
+    const echo = set.lists()[0]!.tools.find((tool) => tool.name === "old_echo")!;
+    const outcome = await executeTool(echo, { text: "then" }, CALL);
+    assert.deepEqual(outcome.result.content, [{ type: "text", text: "echo: then" }]);
+    assert.ok(upstream.protocolVersions().includes("2025-11-25"));
+  } finally {
+    await set.close();
+  }
+});
+
 Deno.test("a federated call reaches the upstream with its original name and passes the result through", async () => {
   await using upstream = startMcpUpstream();
   const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
@@ -88,6 +103,21 @@ Deno.test("an unreachable upstream contributes no tools and reports its last err
     const report = set.reports().find((item) => item.name === "dead")!;
     assert.equal(report.state.status, "failed");
     assert.ok(report.state.lastError, "the failure is reported");
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("an upstream that comes up later is connected and listed on the next refresh", async () => {
+  const url = unusedUrl();
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([entry({ name: "late", url })]);
+    assert.equal(set.reports()[0]!.state.status, "failed");
+    await using _upstream = startMcpUpstream({ port: Number(new URL(url).port) });
+    await set.refresh();
+    assert.equal(set.reports()[0]!.state.status, "running");
+    assert.equal(set.lists()[0]!.tools.length, 6);
   } finally {
     await set.close();
   }
