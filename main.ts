@@ -14,6 +14,7 @@ import {
   runCredentials,
   runKeys,
   runMigrate,
+  runUpstreams,
   serveHttp,
   serveStdio,
   writeErr,
@@ -31,7 +32,10 @@ Usage: nexus <command> [options]
 Commands:
   serve            Serve MCP over Streamable HTTP at /mcp (default)
   stdio            Serve the same tools over stdin/stdout, for desktop clients
-  check            Validate the config and every tool file; print problems as file:line: message
+  check            Validate the config, every tool file and upstream (connects to nothing);
+                   print problems as file:line: message
+  upstreams        list [--json]: connect to each upstream MCP server and show its state,
+                   protocol version, tool count and last error
   health           GET a health URL and exit 0 when it answers 200 (container healthchecks)
   clients          create NAME [--tools a,b] [--groups g] [--expires 30d] [--admin] | revoke NAME
                    | list: client API keys (a new key is printed once, on the last line)
@@ -57,7 +61,7 @@ interface Cli {
   rest?: string[];
 }
 
-const NESTED_COMMANDS = ["clients", "audit", "credentials", "keys", "migrate"];
+const NESTED_COMMANDS = ["clients", "audit", "credentials", "keys", "migrate", "upstreams"];
 
 if (import.meta.main) {
   const code = await main(Deno.args);
@@ -84,7 +88,12 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   const logger = createLogger({ level: config.logLevel });
-  if (cli.command === "check") return await checkTools(config);
+  if (cli.command === "check") {
+    return await checkTools(config, { configPath: configName(cli.config) });
+  }
+  if (cli.command === "upstreams") {
+    return await runUpstreams(config, cli.rest ?? [], { configPath: configName(cli.config) });
+  }
   if (cli.command === "clients") return await runClients(config, cli.rest ?? []);
   if (cli.command === "audit") return await runAudit(config, cli.rest ?? []);
   if (cli.command === "credentials") return await runCredentials(config, cli.rest ?? []);

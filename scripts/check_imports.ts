@@ -20,6 +20,7 @@ const LEAVES = [
   "rates.ts",
   "canonical_json.ts",
   "names.ts",
+  "upstream_spec.ts",
 ];
 
 /** The units below the MCP surface (STYLE.md §1 "everything above" for mcp/). */
@@ -53,12 +54,15 @@ export const RULES = {
     "rates.ts": [],
     "canonical_json.ts": [],
     "names.ts": [],
+    // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
+    "upstream_spec.ts": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
     "log.ts": ["secret.ts"],
-    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts"],
+    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts", "upstream_spec.ts"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],
     "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
-    "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts"],
+    // Deviation: upstream_spec.ts; tool files may hold an `upstreams:` list (hot reload).
+    "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts", "upstream_spec.ts"],
     // The tool authors' module (`nexus/tool`): defineTool and the result types, nothing else.
     "sdk.ts": ["registry/"],
     // Deviation: registry/ (types); a backend runs a ToolDefinition and returns a ToolResult.
@@ -75,8 +79,17 @@ export const RULES = {
     "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
-    // Deviation: version.ts; the upstream client introduces itself as nexus with its version.
-    "upstreams/": ["credentials/", "store/", "errors.ts", "log.ts", "version.ts"],
+    // Deviations: registry/ (types), a federated tool is a ToolDefinition with an `mcp` backend;
+    // upstream_spec.ts for the entry shape; version.ts for the client info sent upstream (HTTP
+    // and supervised stdio alike). store/ is not needed until pins land.
+    "upstreams/": [
+      "credentials/",
+      "registry/",
+      "errors.ts",
+      "log.ts",
+      "upstream_spec.ts",
+      "version.ts",
+    ],
     // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.
     "demo/": ["errors.ts"],
     "mcp/": BELOW_MCP,

@@ -1,11 +1,13 @@
 /**
- * Executing one tool call: routes it to the tool's backend (an HTTP upstream or an in-process
- * TypeScript handler) under the tool's timeout and the client's cancellation.
+ * Executing one tool call: routes it to the tool's backend (an HTTP upstream, an in-process
+ * TypeScript handler or an upstream MCP server) under the tool's timeout and the client's
+ * cancellation.
  */
 
 import type { ToolDefinition } from "../registry/types.ts";
 import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
+import { executeMcp } from "./mcp/execute.ts";
 import type { CallOutcome, ExecuteOptions } from "./options.ts";
 import { redactOutcome } from "./redact.ts";
 import { executeTs } from "./ts/execute.ts";
@@ -42,5 +44,7 @@ function route(
       return executeHttp(tool.backend, args, options);
     case "ts":
       return executeTs(tool.backend, args, options);
+    case "mcp":
+      return executeMcp(tool.backend, args, options);
   }
 }

@@ -1,22 +1,36 @@
 /**
- * `nexus check` validates every tool file and `nexus health` probes a health URL.
+ * `nexus check` validates every tool file and every upstream entry (without connecting to any
+ * upstream or starting any process), and `nexus health` probes a health URL.
  */
 
 import type { Config } from "../config/mod.ts";
 import { formatProblem, loadRegistry } from "../registry/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
-import { registryEnv } from "../gateway/mod.ts";
+import { configEntries, registryEnv } from "../gateway/mod.ts";
+import { checkUpstreams } from "../upstreams/mod.ts";
 
 /** Prints each problem as `file:line: message`; exit 1 when there is any. */
-export async function checkTools(config: Config): Promise<number> {
+export async function checkTools(
+  config: Config,
+  options: { configPath?: string } = {},
+): Promise<number> {
   try {
     const { snapshot, problems } = await loadRegistry(
       config.toolsDir,
       registryEnv(config, config.port),
     );
     for (const problem of problems) writeOut(formatProblem(problem));
-    writeOut(`${snapshot.tools.length} tool(s) valid, ${problems.length} problem(s)`);
-    return problems.length === 0 ? 0 : 1;
+    const upstreams = checkUpstreams(
+      [...configEntries(config, options.configPath), ...snapshot.upstreams],
+      snapshot.tools,
+    );
+    for (const problem of upstreams.problems) writeOut(problem);
+    const count = problems.length + upstreams.problems.length;
+    const valid = upstreams.entries.length === 0 && upstreams.problems.length === 0
+      ? `${snapshot.tools.length} tool(s)`
+      : `${snapshot.tools.length} tool(s) and ${upstreams.entries.length} upstream(s)`;
+    writeOut(`${valid} valid, ${count} problem(s)`);
+    return count === 0 ? 0 : 1;
   } catch (error) {
     writeErr(messageOf(error));
     return 1;

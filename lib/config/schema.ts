@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { REDIS_PREFIX_PATTERN } from "../names.ts";
 import { parseClientRef } from "./client_refs.ts";
+import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec.ts";
 import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -108,6 +109,13 @@ function removedScope(scope: string) {
   });
 }
 
+/** Upstream MCP servers (file-only): the shape tool files accept too (`lib/upstream_spec.ts`). */
+const upstreamsSchema = z.unknown().transform((value, ctx): UpstreamSpec[] => {
+  const { specs, problems } = readUpstreamSpecs(value);
+  for (const { path, message } of problems) ctx.addIssue({ code: "custom", path, message });
+  return specs;
+});
+
 /** Gateway configuration after validation; secrets are wrapped by `loadConfig`. */
 export const configSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -164,6 +172,8 @@ export const configSchema = z.strictObject({
   cacheValueBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   cacheMemoryBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   cacheErrorTtlMs: z.coerce.number().int().min(0).max(86_400_000).default(0),
+  // Upstream MCP servers federated behind the gateway (federation issue).
+  upstreams: upstreamsSchema.default([]),
 });
 
 // Why `@ignore` on `RawConfig`: `deno doc --lint` (Deno 2.9) reports every npm type a public type

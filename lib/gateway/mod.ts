@@ -20,4 +20,15 @@ export {
  */
 export { type OpenVault, openVault } from "./vault.ts";
 /** `registryEnv()`: what tool files may read from the environment (`nexus check`); raises nothing. */
-export { type RegistryEnv, registryEnv } from "./registry.ts";
+export { type OpenRegistry, type RegistryEnv, registryEnv } from "./registry.ts";
+/**
+ * `federateRegistry()`: file tools plus every reachable upstream's tools, kept current; raises
+ * nothing (an unreachable upstream is left out with a warning). `configEntries()` gives the
+ * upstreams of `nexus.yaml` with their source; raises nothing.
+ */
+export {
+  configEntries,
+  type FederatedRegistry,
+  federateRegistry,
+  type FederationOptions,
+} from "./upstreams.ts";

@@ -9,7 +9,8 @@ import type { Logger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
-import { type OpenRegistry, openRegistry } from "./registry.ts";
+import { openRegistry } from "./registry.ts";
+import { type FederatedRegistry, federateRegistry } from "./upstreams.ts";
 import { openSecurity, type Security } from "./security.ts";
 import { type OpenVault, openVault } from "./vault.ts";
 
@@ -18,7 +19,8 @@ export interface GatewayParts {
   store: Store;
   credentials: OpenVault;
   security: Security;
-  registry: OpenRegistry;
+  /** File tools plus every reachable upstream's tools. */
+  registry: FederatedRegistry;
   limits: LimitsAndCache;
   metrics: GatewayMetrics;
 }
@@ -59,11 +61,25 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       listening: options.listening,
     });
     opened.push(() => security.close());
-    const registry = await openRegistry(config, logger, {
+    // Why late-bound: a tool-file swap may change the upstreams, so it re-syncs them first.
+    let afterSwap = options.onToolsChanged;
+    const files = await openRegistry(config, logger, {
       port: options.port,
-      onSwap: options.onToolsChanged,
+      onSwap: () => afterSwap(),
     });
+    opened.push(() => files.close());
+    const registry = await federateRegistry(config, files, {
+      logger,
+      vault: credentials.vault,
+      ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
+      onChange: options.onToolsChanged,
+    });
+    opened.pop();
     opened.push(() => registry.close());
+    afterSwap = () => {
+      registry.resync().catch((error) => logger.error("Upstream sync failed", { error }))
+        .finally(options.onToolsChanged);
+    };
     const limits = openLimits(config, logger);
     const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
     return { store, credentials, security, registry, limits, metrics };

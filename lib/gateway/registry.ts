@@ -10,7 +10,9 @@ import { readProcessEnv } from "../config/mod.ts";
 
 /** A registry as commands use it. */
 export interface OpenRegistry {
+  /** The snapshot serving now; read it per request. */
   current: () => RegistrySnapshot;
+  /** Stops watching; never rejects. */
   close: () => Promise<void>;
 }
 

@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { createSchemaCompiler, type SchemaCompiler } from "./schema.ts";
 import { buildSnapshot } from "./snapshot.ts";
 import { loadTsToolFile } from "./ts_loader.ts";
-import type { LoadProblem, RegistrySnapshot, ToolDefinition } from "./types.ts";
+import type { LoadProblem, RegistrySnapshot, ToolDefinition, UpstreamSource } from "./types.ts";
 import { type EnvAllowed, type FileResult, type GetEnv, parseToolYaml } from "./yaml_loader.ts";
 
 /** Options shared by `loadRegistry` and the watcher. */
@@ -30,6 +30,8 @@ export interface FileState {
   result: FileResult;
   /** Tools this file contributes to the current snapshot (its last good result). */
   good?: readonly ToolDefinition[];
+  /** Upstreams this file contributes (its last result without problems). */
+  goodUpstreams?: readonly UpstreamSource[];
 }
 
 /** Every file of a tools directory after one load pass. */
@@ -37,6 +39,8 @@ export interface RegistryState {
   files: ReadonlyMap<string, FileState>;
   tools: ToolDefinition[];
   problems: LoadProblem[];
+  /** Upstreams declared in tool files, unique by name. */
+  upstreams: UpstreamSource[];
 }
 
 const TOOL_FILE = /\.(ya?ml|ts)$/;
@@ -53,7 +57,10 @@ export async function loadRegistry(
   const state = await loadState(dir, undefined, options);
   if (options.strict && state.problems.length > 0) throw problemsError(state.problems);
   logProblems(state.problems, [], options.logger ?? silentLogger);
-  return { snapshot: buildSnapshot(state.tools, 1), problems: state.problems };
+  return {
+    snapshot: buildSnapshot(state.tools, 1, state.upstreams),
+    problems: state.problems,
+  };
 }
 
 /** `file:line: message`, the one way a load problem is printed; raises nothing. */
@@ -82,7 +89,15 @@ export async function loadState(
       continue;
     }
     const result = await loadFromText(path, text, compile, options);
-    files.set(path, { text, result, ...(before?.good ? { good: before.good } : {}) });
+    const goodUpstreams = result.problems.length === 0
+      ? result.upstreams ?? []
+      : before?.goodUpstreams;
+    files.set(path, {
+      text,
+      result,
+      ...(before?.good ? { good: before.good } : {}),
+      ...(goodUpstreams ? { goodUpstreams } : {}),
+    });
   }
   return settle(files);
 }
@@ -173,10 +188,34 @@ function settle(files: ReadonlyMap<string, FileState>): RegistryState {
       good = state.good;
     }
     for (const tool of good ?? []) seen.set(tool.name, tool);
-    settled.set(path, { text: state.text, result: state.result, ...(good ? { good } : {}) });
+    settled.set(path, { ...state, ...(good ? { good } : {}) });
   }
+  const upstreams = settleUpstreams([...settled.values()], problems);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  return { files: settled, tools: [...seen.values()], problems };
+  return { files: settled, tools: [...seen.values()], problems, upstreams };
+}
+
+/** Upstreams of every file in path order; a name declared twice is a problem naming both. */
+function settleUpstreams(files: readonly FileState[], problems: LoadProblem[]): UpstreamSource[] {
+  const ordered = [...files].sort((a, b) =>
+    a.result.file < b.result.file ? -1 : a.result.file > b.result.file ? 1 : 0
+  );
+  const byName = new Map<string, UpstreamSource>();
+  for (const state of ordered) {
+    for (const upstream of state.goodUpstreams ?? []) {
+      const first = byName.get(upstream.spec.name);
+      if (first === undefined) {
+        byName.set(upstream.spec.name, upstream);
+        continue;
+      }
+      const where = `${first.source.file}:${first.source.line}`;
+      problems.push({
+        ...upstream.source,
+        message: `upstream "${upstream.spec.name}": duplicate name, first declared at ${where}`,
+      });
+    }
+  }
+  return [...byName.values()];
 }
 
 function clashesWith(

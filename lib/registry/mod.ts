@@ -15,6 +15,8 @@ export type {
   JsonObject,
   JsonValue,
   LoadProblem,
+  McpBackendSpec,
+  McpCallClient,
   RegistrySnapshot,
   SchemaCheck,
   SourceLocation,
@@ -25,6 +27,7 @@ export type {
   ToolHandler,
   ToolResult,
   TsBackendSpec,
+  UpstreamSource,
 } from "./types.ts";
 
 /** `defineTool()` declares a TypeScript tool with zod-typed arguments; raises nothing. */
@@ -48,6 +51,8 @@ export type { RegistryWatcher, WatchOptions } from "./watch.ts";
 
 /** `pageOf()` returns one `tools/list` page after a cursor; raises INVALID_PARAMS (bad cursor). */
 export { pageOf } from "./snapshot.ts";
+/** `buildSnapshot()` freezes tools into a snapshot; raises INVALID_TOOL (a shared name). */
+export { buildSnapshot } from "./snapshot.ts";
 /** One page of `tools/list`; type only. */
 export type { ToolPage } from "./snapshot.ts";
 
@@ -57,3 +62,15 @@ export { parseTemplate } from "./template.ts";
 export { originOfUrlTemplate } from "./template.ts";
 /** One piece of a parsed template; type only. */
 export type { TemplatePart } from "./template.ts";
+
+/** The `upstreams:` entry shape tool files accept (see `lib/upstream_spec.ts`); types only. */
+export type {
+  HttpTransport,
+  StdioTransport,
+  UpstreamSpec,
+  UpstreamToolRules,
+  UpstreamTransport,
+} from "../upstream_spec.ts";
+
+/** `checkToolName()` returns the problem with a tool name, undefined when it is valid. */
+export { checkToolName } from "./fields.ts";

@@ -6,7 +6,7 @@
 import { GatewayError } from "../errors.ts";
 import { TOOL_NAME_PATTERN } from "./fields.ts";
 import { originOfUrlTemplate } from "./template.ts";
-import type { RegistrySnapshot, ToolDefinition, ToolDescriptor } from "./types.ts";
+import type { RegistrySnapshot, ToolDefinition, ToolDescriptor, UpstreamSource } from "./types.ts";
 
 /** One page of `tools/list`. */
 export interface ToolPage {
@@ -20,7 +20,11 @@ export interface ToolPage {
  * Builds a frozen snapshot from tools with unique names.
  * @throws GatewayError INVALID_TOOL when two tools share a name or an HTTP URL has no origin.
  */
-export function buildSnapshot(tools: readonly ToolDefinition[], version: number): RegistrySnapshot {
+export function buildSnapshot(
+  tools: readonly ToolDefinition[],
+  version: number,
+  upstreams: readonly UpstreamSource[] = [],
+): RegistrySnapshot {
   const sorted = [...tools].sort((a, b) => compareNames(a.name, b.name));
   const byName = new Map<string, ToolDefinition>();
   const egressOrigins = new Set<string>();
@@ -40,12 +44,15 @@ export function buildSnapshot(tools: readonly ToolDefinition[], version: number)
     byName,
     egressOrigins,
     descriptors: Object.freeze(sorted.map(describeTool)),
+    upstreams: Object.freeze([...upstreams]),
   });
 }
 
 /** The MCP `Tool` shape of a definition, nothing internal (URL, auth, headers); raises nothing. */
 export function describeTool(tool: ToolDefinition): ToolDescriptor {
   return Object.freeze({
+    // Why first: an upstream's own fields pass through, but never override the gateway's own.
+    ...tool.extra,
     name: tool.name,
     ...(tool.title === undefined ? {} : { title: tool.title }),
     description: tool.description,

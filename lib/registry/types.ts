@@ -3,6 +3,8 @@
  * Everything here is plain data except the TypeScript handler and the compiled validators.
  */
 
+import type { UpstreamSpec } from "../upstream_spec.ts";
+
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
   [key: string]: JsonValue;
@@ -100,8 +102,33 @@ export interface TsBackendSpec {
   timeoutMs: number;
 }
 
+/** What a federated call needs of an upstream MCP client (the SDK `Client` fits it). */
+export interface McpCallClient {
+  /** Sends `tools/call` to the upstream; resolves with its result, passed through untouched. */
+  callTool(
+    params: { name: string; arguments?: Record<string, unknown> },
+    options?: { signal?: AbortSignal; timeout?: number },
+  ): Promise<unknown>;
+}
+
+/** A tool federated from an upstream MCP server. */
+export interface McpBackendSpec {
+  /** Discriminant of `BackendSpec`: always `"mcp"`. */
+  kind: "mcp";
+  /** The upstream's name (`upstreams[].name`). */
+  upstream: string;
+  /** The tool's name at the upstream, before prefix and rename. */
+  tool: string;
+  /** Milliseconds before the call fails with `UPSTREAM_TIMEOUT` (the upstream's `timeout`). */
+  timeoutMs: number;
+  /** The upstream's connected client; connects lazily and reconnects after a loss. */
+  client: () => Promise<McpCallClient>;
+  /** Admits one call against the upstream's `maxConcurrent`; returns its release, or undefined. */
+  admit?: () => (() => void) | undefined;
+}
+
 /** The backend a tool call is routed to. */
-export type BackendSpec = HttpBackendSpec | TsBackendSpec;
+export type BackendSpec = HttpBackendSpec | TsBackendSpec | McpBackendSpec;
 
 /** Response-cache opt-in (acted on by the cache issue; validated here). */
 export interface CacheSpec {
@@ -142,6 +169,8 @@ export interface ToolDefinition {
   checkInput: SchemaCheck;
   /** Compiled once at load: checks `structuredContent` against `outputSchema`. */
   checkOutput?: SchemaCheck;
+  /** Descriptor fields passed through as they are (an upstream tool's `icons`, `_meta`, …). */
+  extra?: JsonObject;
 }
 
 /** A problem found while loading tool files, pointing at file and line. */
@@ -168,6 +197,16 @@ export interface ToolDescriptor {
   outputSchema?: JsonObject;
   /** MCP hints for clients; absent when the tool sets none. */
   annotations?: ToolAnnotations;
+  /** Other fields an upstream tool carries (`icons`, `_meta`, `execution`), untouched. */
+  [extra: string]: unknown;
+}
+
+/** An `upstreams:` entry of a tool file, with where it was declared. */
+export interface UpstreamSource {
+  /** The validated entry. */
+  spec: UpstreamSpec;
+  /** The tool file and the line of the entry. */
+  source: SourceLocation;
 }
 
 /** One immutable view of the registry; a reload swaps in a new snapshot, never edits one. */
@@ -182,4 +221,6 @@ export interface RegistrySnapshot {
   readonly egressOrigins: ReadonlySet<string>;
   /** `tools/list` entries in the order of `tools`, built once per snapshot. */
   readonly descriptors: readonly ToolDescriptor[];
+  /** Upstream MCP servers declared in tool files (their tools are federated by the gateway). */
+  readonly upstreams: readonly UpstreamSource[];
 }

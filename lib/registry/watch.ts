@@ -46,8 +46,8 @@ export async function createRegistryWatcher(
   logProblems(state.problems, [], logger);
   const live: Live = {
     state,
-    fingerprint: fingerprintOf(state.tools, handlerId),
-    snapshot: buildSnapshot(state.tools, 1),
+    fingerprint: fingerprintOf(state.tools, handlerId) + JSON.stringify(state.upstreams),
+    snapshot: buildSnapshot(state.tools, 1, state.upstreams),
   };
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
@@ -100,10 +100,12 @@ async function advance(
   logProblems(next.problems, live.state.problems, logger);
   logKeptFiles(live.state, next, logger);
   live.state = next;
-  const fingerprint = fingerprintOf(next.tools, options.handlerId);
+  // Why the upstreams too: a changed `upstreams:` entry must swap even when no tool changed.
+  const fingerprint = fingerprintOf(next.tools, options.handlerId) +
+    JSON.stringify(next.upstreams);
   if (fingerprint === live.fingerprint) return false;
   live.fingerprint = fingerprint;
-  live.snapshot = buildSnapshot(next.tools, live.snapshot.version + 1);
+  live.snapshot = buildSnapshot(next.tools, live.snapshot.version + 1, next.upstreams);
   logger.info("Tool registry reloaded", {
     version: live.snapshot.version,
     tools: next.tools.length,

@@ -6,7 +6,8 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { dotted, isPlainObject, TOOL_NAME_PATTERN, unknownKeys } from "./fields.ts";
 import type { SchemaCompiler } from "./schema.ts";
-import type { LoadProblem, ToolDefinition } from "./types.ts";
+import { readUpstreamSpecs } from "../upstream_spec.ts";
+import type { LoadProblem, ToolDefinition, UpstreamSource } from "./types.ts";
 import { readYamlTool } from "./yaml_tool.ts";
 
 /** Reads one environment variable; tests pass `(name) => map.get(name)`. */
@@ -23,6 +24,8 @@ export interface FileResult {
   tools: ToolDefinition[];
   /** Everything wrong with the file, each with its line; empty when the file loaded. */
   problems: LoadProblem[];
+  /** The file's `upstreams:` entries (YAML only); empty whenever `problems` is not. */
+  upstreams?: UpstreamSource[];
 }
 
 /** What reading a YAML tool file needs besides its text. */
@@ -79,22 +82,44 @@ function readToolFile(
     fileProblem([], `expected a mapping with a "tools" list`);
     return { file, tools: [], problems };
   }
-  for (const { path, message } of unknownKeys(data, ["tools", "baseUrl"], [])) {
+  for (const { path, message } of unknownKeys(data, ["tools", "baseUrl", "upstreams"], [])) {
     fileProblem(path, message);
   }
   const baseUrl = readBaseUrl(data.baseUrl, options, (message) => {
     fileProblem(["baseUrl"], message);
   });
-  if (!Array.isArray(data.tools)) {
+  const upstreams = readUpstreams(file, data.upstreams, lineAt, problems);
+  // Why: a file may declare upstreams only; `tools:` is required only when there are none.
+  const tools = data.tools === undefined && data.upstreams !== undefined ? [] : data.tools;
+  if (!Array.isArray(tools)) {
     fileProblem(
       data.tools === undefined ? [] : ["tools"],
       data.tools === undefined ? `missing required key "tools"` : "tools must be a list",
     );
     return { file, tools: [], problems };
   }
-  const tools = readEntries(file, data.tools, { ...options, baseUrl, lineAt, problems });
+  const read = readEntries(file, tools, { ...options, baseUrl, lineAt, problems });
   problems.sort((a, b) => a.line - b.line);
-  return { file, tools: problems.length > 0 ? [] : tools, problems };
+  if (problems.length > 0) return { file, tools: [], problems };
+  return { file, tools: read, problems, ...(upstreams.length > 0 ? { upstreams } : {}) };
+}
+
+function readUpstreams(
+  file: string,
+  value: unknown,
+  lineAt: LineAt,
+  problems: LoadProblem[],
+): UpstreamSource[] {
+  const { specs, problems: found } = readUpstreamSpecs(value);
+  for (const { path, message } of found) {
+    const at = ["upstreams", ...path];
+    problems.push({ file, line: lineAt(at), message: `${dotted(at)}: ${message}` });
+  }
+  if (!Array.isArray(value)) return [];
+  return specs.map((spec) => ({
+    spec,
+    source: { file, line: lineAt(["upstreams", value.findIndex((e) => e?.name === spec.name)]) },
+  }));
 }
 
 function readEntries(

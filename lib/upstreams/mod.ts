@@ -1,17 +1,49 @@
 /**
- * Upstream MCP servers. Today: supervised stdio children (one process group per upstream, shared
- * by every caller, restarted with capped backoff, reaped on close and on gateway exit).
- *
- * @module
+ * Upstream MCP servers behind the gateway: connections (Streamable HTTP, and supervised stdio
+ * children: one process group per upstream, shared by every caller, restarted with capped
+ * backoff, reaped on close and on gateway exit), their tools federated as gateway tools with an
+ * `mcp` backend, and the checks on names that prefixes and renames produce.
  */
 
-export {
-  type Client,
-  type StdioUpstreamSpec,
-  type SuperviseOptions,
-  superviseStdio,
-  type UpstreamConnection,
-  type UpstreamState,
-  type UpstreamStatus,
-} from "./stdio_supervisor.ts";
+/** What any upstream connection offers, and its state; types only. */
+export type { UpstreamConnection, UpstreamState, UpstreamStatus } from "./connection.ts";
+/** `createHttpConnection()` connects to a Streamable HTTP upstream lazily; raises INVALID_CONFIG. */
+export { createHttpConnection } from "./http_connection.ts";
+/** Options of `createHttpConnection`; type only. */
+export type { HttpConnectionOptions } from "./http_connection.ts";
+/** `createUpstreamSet()` keeps every upstream's connection and tool list current; raises nothing. */
+export { createUpstreamSet } from "./upstream_set.ts";
+/** The set, its options, one upstream's report and the connection factory; types only. */
+export type {
+  ConnectUpstream,
+  UpstreamReport,
+  UpstreamSet,
+  UpstreamSetOptions,
+} from "./upstream_set.ts";
+/** `federateTools()` turns one upstream's listing into gateway tools; raises nothing. */
+export { federateTools } from "./federation.ts";
+/** `federatedName()` gives the name a client sees for an upstream tool; raises nothing. */
+export { federatedName } from "./federation.ts";
+/** `matchesGlob()` matches a tool name against an allow/deny glob; raises nothing. */
+export { matchesGlob } from "./federation.ts";
+/** `mergeFederated()` merges file tools with upstream tools, reporting clashes; raises nothing. */
+export { mergeFederated } from "./federation.ts";
+/** An upstream entry with its source, and the call hooks of its tools; types only. */
+export type { FederationCall, UpstreamEntry } from "./federation.ts";
+/** The `upstreams:` entry shape shared by `nexus.yaml` and tool files; types only. */
+export type {
+  HttpTransport,
+  StdioTransport,
+  UpstreamProblem,
+  UpstreamSpec,
+  UpstreamToolRules,
+  UpstreamTransport,
+} from "../upstream_spec.ts";
+/** `checkUpstreams()` checks upstream entries without connecting; raises nothing. */
+export { checkUpstreams } from "./check.ts";
+/** `superviseStdio()` runs one stdio upstream as a supervised child; raises nothing. */
+export { superviseStdio } from "./stdio_supervisor.ts";
+/** What a stdio upstream is started from, the supervisor's options, the SDK client; types only. */
+export type { Client, StdioUpstreamSpec, SuperviseOptions } from "./stdio_supervisor.ts";
+/** The longest stderr line of a child logged whole; longer lines are cut. */
 export { MAX_STDERR_LINE } from "./stderr_log.ts";

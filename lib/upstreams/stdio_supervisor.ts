@@ -18,6 +18,7 @@ import { type ChildExit, type GroupChild, spawnGroup, stopGroup } from "./proces
 import { createStderrLines } from "./stderr_log.ts";
 import { guardClient } from "./guard_client.ts";
 import { childEnv } from "./child_env.ts";
+import type { UpstreamConnection, UpstreamState, UpstreamStatus } from "./connection.ts";
 
 /**
  * The MCP SDK v2 client (`@modelcontextprotocol/client`) an upstream connection hands out.
@@ -36,36 +37,6 @@ export interface StdioUpstreamSpec {
   env: Record<string, string>;
   /** The working directory; the gateway's own when absent. */
   cwd?: string;
-}
-
-/** The lifecycle states of a supervised upstream. */
-export type UpstreamStatus = "idle" | "starting" | "running" | "backoff" | "failed" | "stopped";
-
-/** A snapshot of a supervised upstream, for `nexus upstreams list` and health. */
-export interface UpstreamState {
-  /** Where the supervisor is; `failed` is not used by stdio upstreams yet (they retry forever). */
-  status: UpstreamStatus;
-  /** The protocol revision negotiated with the running child. */
-  protocolVersion?: string;
-  /** How many restarts the supervisor has made (after crashes or failed starts). */
-  restarts: number;
-  /** The last exit or start failure, as a client-safe message. */
-  lastError?: string;
-  /** The running child's pid, which is also its process group id. */
-  pid?: number;
-}
-
-/** A shared connection to one upstream. */
-export interface UpstreamConnection {
-  /**
-   * A connected MCP SDK v2 Client; starts the child lazily, waits for a restart in progress.
-   * Raises `UPSTREAM_UNAVAILABLE` after `close()` or when the start fails.
-   */
-  client(): Promise<Client>;
-  /** The current state (never throws). */
-  state(): UpstreamState;
-  /** Stops the child and its whole process group; later `client()` calls fail. */
-  close(): Promise<void>;
 }
 
 /** Options of `superviseStdio`. */

@@ -1,0 +1,115 @@
+/**
+ * Executes one call of a federated tool: `tools/call` on the upstream's client with the tool's
+ * upstream name, under the upstream's timeout and the client's cancellation. The upstream's result
+ * (`isError`, `structuredContent`, `_meta`, any content type) comes back untouched.
+ */
+
+import type { Redactor } from "../../credentials/mod.ts";
+import { GatewayError, isGatewayError } from "../../errors.ts";
+import type { McpBackendSpec, ToolResult } from "../../registry/types.ts";
+import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import type { CallOutcome, ExecuteOptions } from "../options.ts";
+import { NO_REDACTION } from "../redact.ts";
+
+const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * Calls the upstream tool; the outcome has no `upstream` reply (MCP carries no HTTP status).
+ * @throws GatewayError UPSTREAM_UNAVAILABLE (no connection, or `maxConcurrent` reached),
+ * UPSTREAM_ERROR (a JSON-RPC error or a malformed result), UPSTREAM_TIMEOUT or CANCELLED.
+ */
+export async function executeMcp(
+  spec: McpBackendSpec,
+  args: Record<string, unknown>,
+  options: ExecuteOptions,
+): Promise<CallOutcome> {
+  const release = spec.admit === undefined ? () => {} : spec.admit();
+  if (release === undefined) {
+    throw new GatewayError(
+      "UPSTREAM_UNAVAILABLE",
+      `Upstream "${spec.upstream}" is busy: too many calls in flight`,
+    );
+  }
+  const deadline = createDeadline(options.signal, spec.timeoutMs);
+  const redact = options.outboundAuth?.redact ?? NO_REDACTION;
+  try {
+    const client = await spec.client();
+    const result = await client.callTool({ name: spec.tool, arguments: args }, {
+      signal: deadline.signal,
+      // Why: the deadline owns the timeout; the SDK's own (60 s default) must never fire first.
+      timeout: spec.timeoutMs + 1000,
+    });
+    return { result: checkResult(result, spec) };
+  } catch (error) {
+    throw classifyFailure(error, deadline, { spec, redact });
+  } finally {
+    deadline.dispose();
+    release();
+  }
+}
+
+/** Per-hop envelope keys of a 2026-07-28 result: they describe the upstream, not the tool. */
+const HOP_META_KEYS = ["io.modelcontextprotocol/serverInfo"];
+
+// Why a cast after a shape check only: the result is the upstream's, passed through untouched
+// (but for the per-hop envelope); the SDK client has already validated it against the schema.
+function checkResult(value: unknown, spec: McpBackendSpec): ToolResult {
+  const content = (value as { content?: unknown } | null)?.content;
+  if (typeof value === "object" && value !== null && Array.isArray(content)) {
+    return withoutHopMeta(value as ToolResult & { _meta?: Record<string, unknown> });
+  }
+  throw new GatewayError(
+    "UPSTREAM_ERROR",
+    `Upstream "${spec.upstream}" answered tools/call without a content list`,
+  );
+}
+
+function withoutHopMeta(
+  result: ToolResult & { _meta?: Record<string, unknown> },
+): ToolResult {
+  const meta = result._meta;
+  if (meta === undefined || !HOP_META_KEYS.some((key) => key in meta)) return result;
+  const kept = Object.fromEntries(
+    Object.entries(meta).filter(([key]) => !HOP_META_KEYS.includes(key)),
+  );
+  const { _meta: _dropped, ...rest } = result;
+  return Object.keys(kept).length === 0 ? rest : { ...rest, _meta: kept } as ToolResult;
+}
+
+function classifyFailure(
+  error: unknown,
+  deadline: Deadline,
+  options: { spec: McpBackendSpec; redact: Redactor },
+): GatewayError {
+  const { spec, redact } = options;
+  const cause = deadline.cause();
+  if (cause === "timeout") {
+    return new GatewayError(
+      "UPSTREAM_TIMEOUT",
+      `Upstream "${spec.upstream}" did not answer within ${spec.timeoutMs} ms`,
+      { data: { timeoutMs: spec.timeoutMs } },
+    );
+  }
+  if (cause === "cancelled") return cancelledError();
+  if (isGatewayError(error)) return error;
+  const text = messageOf(error, redact);
+  // Why: a numeric code is a JSON-RPC error the upstream answered; anything else (SDK string
+  // codes, fetch failures) means the upstream could not be reached or the connection broke.
+  if (typeof (error as { code?: unknown } | null)?.code === "number") {
+    return new GatewayError("UPSTREAM_ERROR", `Upstream "${spec.upstream}" failed: ${text}`, {
+      cause: error,
+    });
+  }
+  return new GatewayError(
+    "UPSTREAM_UNAVAILABLE",
+    `Upstream "${spec.upstream}" is unavailable: ${text}`,
+    { cause: error },
+  );
+}
+
+function messageOf(error: unknown, redact: Redactor): string {
+  const raw = redact(error instanceof Error ? error.message : String(error));
+  const message = raw.replace(/\s+/g, " ").trim() || "unknown error";
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  return `${redact.cut(message.slice(0, MAX_MESSAGE_CHARS))}…`;
+}

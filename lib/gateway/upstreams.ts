@@ -1,0 +1,120 @@
+/**
+ * Federation for the gateway: the upstreams of `nexus.yaml` and of tool files kept in one live set,
+ * and a registry whose snapshot is the file tools plus every reachable upstream's tools, rebuilt
+ * (with a new version) whenever either side changes. Readers still just call `current()`.
+ */
+
+import type { Config } from "../config/mod.ts";
+import type { Vault } from "../credentials/mod.ts";
+import type { Logger } from "../log.ts";
+import { buildSnapshot, type RegistrySnapshot } from "../registry/mod.ts";
+import {
+  checkUpstreams,
+  createUpstreamSet,
+  mergeFederated,
+  type UpstreamEntry,
+  type UpstreamSet,
+  type UpstreamSetOptions,
+} from "../upstreams/mod.ts";
+import type { OpenRegistry } from "./registry.ts";
+
+/** A registry with federated tools, and the upstream set behind it. */
+export interface FederatedRegistry extends OpenRegistry {
+  /** The live upstreams (state and tool counts for `nexus upstreams list`). */
+  upstreams: UpstreamSet;
+  /** Re-reads the upstream entries after a tool-file swap; resolves once new ones are listed. */
+  resync(): Promise<void>;
+}
+
+/** What federation needs besides the config and the file registry. */
+export interface FederationOptions {
+  /** Receives upstream problems and warnings. */
+  logger: Logger;
+  /** Resolves HTTP upstreams' `auth` credentials; absent: no upstream may name one. */
+  vault?: Pick<Vault, "resolve">;
+  /** The config file's name, for problems that point at an upstream declared there. */
+  configPath?: string;
+  /** Called when the federated tools changed. */
+  onChange: () => void;
+  /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
+  startWaitMs?: number;
+  /** Replaces the built-in connections (tests, and the stdio supervisor later). */
+  connect?: UpstreamSetOptions["connect"];
+}
+
+/** The upstream entries of `nexus.yaml`, each pointing at the config file. */
+export function configEntries(config: Config, configPath = "nexus.yaml"): UpstreamEntry[] {
+  return config.upstreams.map((spec) => ({ spec, source: { file: configPath, line: 1 } }));
+}
+
+/**
+ * Wraps `files` so `current()` includes every upstream's tools; lists the upstreams once first.
+ * Raises nothing: an unreachable upstream is left out with a warning.
+ */
+export async function federateRegistry(
+  config: Config,
+  files: OpenRegistry,
+  options: FederationOptions,
+): Promise<FederatedRegistry> {
+  const { logger } = options;
+  let generation = 0;
+  const vault = options.vault;
+  const upstreams = createUpstreamSet({
+    logger,
+    ...(vault ? { resolveAuth: async (name: string) => (await vault.resolve(name)).auth } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
+    onChange() {
+      generation++;
+      options.onChange();
+    },
+  });
+  let built: { fileVersion: number; generation: number; snapshot: RegistrySnapshot } | undefined;
+  let version = 0;
+  let known: readonly string[] = [];
+  let knownStatic: readonly string[] = [];
+
+  function entries(): UpstreamEntry[] {
+    const all = [...configEntries(config, options.configPath), ...files.current().upstreams];
+    const checked = checkUpstreams(all, files.current().tools);
+    knownStatic = logNew(checked.problems, knownStatic, logger);
+    return checked.entries;
+  }
+
+  function current(): RegistrySnapshot {
+    const fileSnapshot = files.current();
+    if (built?.fileVersion === fileSnapshot.version && built.generation === generation) {
+      return built.snapshot;
+    }
+    const merged = mergeFederated(fileSnapshot.tools, upstreams.lists());
+    known = logNew(merged.problems, known, logger);
+    const snapshot = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
+    built = { fileVersion: fileSnapshot.version, generation, snapshot };
+    return snapshot;
+  }
+
+  // Why bounded: a silent upstream must not hold the gateway's start for its whole timeout; its
+  // tools join later, announced by `onChange`, like any other list change.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    upstreams.sync(entries()),
+    new Promise((resolve) => timer = setTimeout(resolve, options.startWaitMs ?? 5_000)),
+  ]);
+  clearTimeout(timer);
+  return {
+    current,
+    upstreams,
+    resync: () => upstreams.sync(entries()),
+    async close() {
+      await upstreams.close();
+      await files.close();
+    },
+  };
+}
+
+/** Logs the problems not in `before` once; returns the problems now known. */
+function logNew(problems: readonly string[], before: readonly string[], logger: Logger): string[] {
+  for (const problem of problems) {
+    if (!before.includes(problem)) logger.warn(`Upstream problem: ${problem}`);
+  }
+  return [...problems];
+}

@@ -1,0 +1,230 @@
+/**
+ * The live set of upstreams: one connection per entry, opened on `sync` and closed when the entry
+ * goes or changes, and each upstream's federated tools as last listed. A listing that fails leaves
+ * that upstream's tools out (with a warning) and never holds up the others or `tools/list`;
+ * failed upstreams are listed again every `retryMs`.
+ */
+
+import type { OutboundAuth } from "../credentials/mod.ts";
+import { GatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ToolDefinition } from "../registry/types.ts";
+import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamConnection, UpstreamState } from "./connection.ts";
+import { federateTools, type UpstreamEntry } from "./federation.ts";
+import { createHttpConnection } from "./http_connection.ts";
+
+/** Opens the connection of one upstream (the stdio supervisor plugs in here). */
+export type ConnectUpstream = (
+  spec: UpstreamSpec,
+  hooks: { onToolsChanged: () => void },
+) => UpstreamConnection;
+
+/** Options of {@linkcode createUpstreamSet}. */
+export interface UpstreamSetOptions {
+  /** Receives connection and listing warnings, each with the upstream's name. */
+  logger: Logger;
+  /** Resolves a vault credential for an HTTP upstream's `auth`. */
+  resolveAuth?: (name: string) => Promise<OutboundAuth>;
+  /** Called after any upstream's federated tools changed. */
+  onChange?: () => void;
+  /** Replaces the built-in connections (HTTP, and stdio reported as unavailable). */
+  connect?: ConnectUpstream;
+  /** How often upstreams whose listing failed are listed again; default 30 000 ms, 0 never. */
+  retryMs?: number;
+}
+
+/** One upstream as `nexus upstreams list` shows it. */
+export interface UpstreamReport {
+  /** The upstream's name. */
+  name: string;
+  /** The MCP endpoint of an HTTP upstream. */
+  url?: string;
+  /** The connection's state. */
+  state: UpstreamState;
+  /** Tools federated from it now (after allow/deny); 0 while it is unreachable. */
+  tools: number;
+}
+
+/** The live upstreams. */
+export interface UpstreamSet {
+  /** Opens entries that are new or changed, closes those gone; lists the new ones. */
+  sync(entries: readonly UpstreamEntry[]): Promise<void>;
+  /** Lists the tools of every upstream again (each within its own timeout). */
+  refresh(): Promise<void>;
+  /** Each upstream's federated tools, in entry order. */
+  lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
+  /** State and tool count of every upstream. */
+  reports(): UpstreamReport[];
+  /** Closes every connection and stops retrying; never rejects. */
+  close(): Promise<void>;
+}
+
+interface Member {
+  entry: UpstreamEntry;
+  key: string;
+  connection: UpstreamConnection;
+  tools: readonly ToolDefinition[];
+  listed: boolean;
+  inFlight: number;
+}
+
+/** Creates an empty set; `sync` fills it. Raises nothing. */
+export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
+  const logger = options.logger;
+  const members = new Map<string, Member>();
+  const connect = options.connect ?? defaultConnect(options);
+  const retryMs = options.retryMs ?? 30_000;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (retryMs > 0) {
+    timer = setInterval(() => {
+      const failed = [...members.values()].filter((member) => !member.listed);
+      if (failed.length > 0) void Promise.all(failed.map(list));
+    }, retryMs);
+    Deno.unrefTimer(timer);
+  }
+
+  async function list(member: Member): Promise<void> {
+    const { spec } = member.entry;
+    let tools: readonly ToolDefinition[] = [];
+    try {
+      const listed = await listAll(member.connection, spec.timeoutMs);
+      const federated = federateTools(member.entry, listed, {
+        client: () => member.connection.client(),
+        ...(spec.maxConcurrent === undefined ? {} : { admit: () => admit(member) }),
+      });
+      for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
+      tools = federated.tools;
+      member.listed = true;
+    } catch (error) {
+      member.listed = false;
+      logger.warn("Upstream tools left out: cannot list them", {
+        upstream: spec.name,
+        error: member.connection.state().lastError ?? messageOf(error),
+      });
+    }
+    if (members.get(spec.name) !== member) return;
+    const changed = JSON.stringify(member.tools.map(strip)) !== JSON.stringify(tools.map(strip));
+    member.tools = tools;
+    if (changed) options.onChange?.();
+  }
+
+  function admit(member: Member): (() => void) | undefined {
+    const most = member.entry.spec.maxConcurrent ?? Infinity;
+    if (member.inFlight >= most) return undefined;
+    member.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      member.inFlight--;
+    };
+  }
+
+  return {
+    async sync(entries) {
+      const wanted = new Map(entries.map((entry) => [entry.spec.name, entry]));
+      const closing: Promise<void>[] = [];
+      const fresh: Member[] = [];
+      for (const [name, member] of members) {
+        const next = wanted.get(name);
+        if (next !== undefined && JSON.stringify(next.spec) === member.key) {
+          member.entry = next;
+          continue;
+        }
+        members.delete(name);
+        closing.push(member.connection.close());
+      }
+      for (const entry of entries) {
+        if (members.has(entry.spec.name)) continue;
+        const member: Member = {
+          entry,
+          key: JSON.stringify(entry.spec),
+          connection: undefined as unknown as UpstreamConnection,
+          tools: [],
+          listed: false,
+          inFlight: 0,
+        };
+        member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        members.set(entry.spec.name, member);
+        fresh.push(member);
+      }
+      await Promise.all(closing);
+      if (closing.length > 0) options.onChange?.();
+      await Promise.all(fresh.map(list));
+    },
+    async refresh() {
+      await Promise.all([...members.values()].map(list));
+    },
+    lists: () =>
+      [...members.values()].map((member) => ({
+        upstream: member.entry.spec.name,
+        tools: member.tools,
+      })),
+    reports: () =>
+      [...members.values()].map((member) => ({
+        name: member.entry.spec.name,
+        ...(member.entry.spec.transport.kind === "http"
+          ? { url: member.entry.spec.transport.url }
+          : {}),
+        state: member.connection.state(),
+        tools: member.tools.length,
+      })),
+    async close() {
+      clearInterval(timer);
+      const all = [...members.values()];
+      members.clear();
+      await Promise.all(all.map((member) => member.connection.close()));
+    },
+  };
+}
+
+async function listAll(connection: UpstreamConnection, timeoutMs: number): Promise<unknown[]> {
+  const client = await connection.client();
+  const tools: unknown[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const result = await client.listTools(cursor === undefined ? {} : { cursor }, {
+      timeout: timeoutMs,
+    });
+    tools.push(...result.tools);
+    cursor = result.nextCursor;
+    if (cursor === undefined) return tools;
+  }
+  return tools;
+}
+
+function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
+  return function connect(spec, hooks) {
+    if (spec.transport.kind === "stdio") return unavailableConnection(spec);
+    const resolveAuth = options.resolveAuth;
+    const auth = spec.auth;
+    return createHttpConnection(spec, {
+      logger: options.logger,
+      onToolsChanged: hooks.onToolsChanged,
+      ...(auth !== undefined && resolveAuth ? { resolveAuth: () => resolveAuth(auth) } : {}),
+    });
+  };
+}
+
+/** A stdio upstream until the supervisor lands: reported, never started. */
+function unavailableConnection(spec: UpstreamSpec): UpstreamConnection {
+  const lastError = "stdio upstreams are not available in this build";
+  return {
+    client: () =>
+      Promise.reject(
+        new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${spec.name}": ${lastError}`),
+      ),
+    state: () => ({ status: "failed", restarts: 0, lastError }),
+    close: () => Promise.resolve(),
+  };
+}
+
+function strip(tool: ToolDefinition): unknown {
+  const { backend: _backend, checkInput: _check, ...rest } = tool;
+  return rest;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

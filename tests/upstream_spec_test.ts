@@ -1,0 +1,88 @@
+/**
+ * `readUpstreamSpecs()`: the one validator of `upstreams:` entries (config and tool files).
+ */
+
+import assert from "node:assert/strict";
+import { readUpstreamSpecs } from "../lib/upstream_spec.ts";
+
+Deno.test("readUpstreamSpecs() fills the defaults: prefix = name, separator _, 30 s, pin tofu", () => {
+  const { specs, problems } = readUpstreamSpecs([{ name: "gh", url: "https://mcp.example.com/" }]);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(specs, [{
+    name: "gh",
+    transport: { kind: "http", url: "https://mcp.example.com/" },
+    prefix: "gh",
+    separator: "_",
+    tools: { allow: [], deny: [], rename: {}, describe: {} },
+    timeoutMs: 30_000,
+    pin: "tofu",
+  }]);
+});
+
+Deno.test("readUpstreamSpecs() accepts a stdio upstream with a credential in env", () => {
+  const { specs, problems } = readUpstreamSpecs([{
+    name: "local",
+    stdio: { command: "npx", args: ["server"], env: { TOKEN: "${credential:gh-token}" } },
+    prefix: "",
+    timeout: "10s",
+    maxConcurrent: 4,
+    pin: "manual",
+    cache: { ttl: "1m" },
+  }]);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(specs[0]?.transport, {
+    kind: "stdio",
+    command: "npx",
+    args: ["server"],
+    env: { TOKEN: "${credential:gh-token}" },
+  });
+  assert.equal(specs[0]?.prefix, "");
+  assert.equal(specs[0]?.timeoutMs, 10_000);
+  assert.equal(specs[0]?.cacheTtlMs, 60_000);
+});
+
+Deno.test("readUpstreamSpecs() reports every problem with the path of its key", () => {
+  const { specs, problems } = readUpstreamSpecs([
+    { name: "Bad Name", url: "ftp://x", pin: "always", extra: 1 },
+    { name: "both", url: "https://a.example", stdio: { command: "x" } },
+    {
+      name: "argv",
+      stdio: {
+        command: "x",
+        args: ["--token=${credential:tok}"],
+        env: { A: "${credential:Bad!}" },
+      },
+    },
+    { name: "tools", url: "https://a.example", tools: { allow: "x", rename: { a: "b c" } } },
+    { name: "dup", url: "https://a.example" },
+    { name: "dup", url: "https://b.example", timeout: "10m" },
+    { name: "dup", url: "https://b.example" },
+  ]);
+  assert.deepEqual(specs.map((spec) => spec.name), ["dup"]);
+  assert.deepEqual(problems, [
+    { path: [0, "extra"], message: 'unknown key "extra"' },
+    { path: [0, "name"], message: "name must be 1-64 of a-z 0-9 _ -" },
+    { path: [0, "url"], message: "url must be an absolute http or https URL" },
+    {
+      path: [0, "prefix"],
+      message: 'prefix must be at most 64 of A-Z a-z 0-9 _ . - ("" for none)',
+    },
+    { path: [0, "pin"], message: "pin must be one of tofu, manual, off" },
+    { path: [1], message: 'an upstream needs exactly one of "url" or "stdio"' },
+    {
+      path: [2, "stdio", "args", 0],
+      message: "credential references are allowed in stdio.env values only, never on argv",
+    },
+    {
+      path: [2, "stdio", "env", "A"],
+      message: '"${credential:Bad!}" does not name a valid credential',
+    },
+    { path: [3, "tools", "allow"], message: "allow must be a list of name globs" },
+    {
+      path: [3, "tools", "rename", "a"],
+      message: 'rename target "b c" must be 1-64 of A-Z a-z 0-9 _ . -',
+    },
+    { path: [5, "timeout"], message: 'timeout must be a duration such as "10s", at most 5m' },
+    { path: [6, "name"], message: 'duplicate upstream name "dup"' },
+  ]);
+});
