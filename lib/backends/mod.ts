@@ -1,6 +1,6 @@
 /**
- * Executing one tool call: routes it to the tool's backend (an HTTP upstream or an in-process
- * TypeScript handler) under the tool's timeout and the client's cancellation.
+ * Executing one tool call: routes it to the tool's backend (an HTTP upstream, a SQL database or an
+ * in-process TypeScript handler) under the tool's timeout and the client's cancellation.
  */
 
 import type { ToolDefinition } from "../registry/types.ts";
@@ -8,9 +8,14 @@ import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
 import type { CallOutcome, ExecuteOptions } from "./options.ts";
 import { redactOutcome } from "./redact.ts";
+import { executeSql } from "./sql/execute.ts";
 import { executeTs } from "./ts/execute.ts";
 
 export type { CallOutcome, ExecuteOptions } from "./options.ts";
+/** `createDatabasePools()` makes the lazily opened pool of each configured database; raises nothing. */
+export { createDatabasePools, type DatabasePools } from "./sql/pools.ts";
+/** A configured database as the SQL backend sees it; type only. */
+export type { DatabaseSettings } from "./sql/driver.ts";
 
 /**
  * Runs one call of `tool` with arguments already validated against its input schema; the outcome
@@ -42,5 +47,7 @@ function route(
       return executeHttp(tool.backend, args, options);
     case "ts":
       return executeTs(tool.backend, args, options);
+    case "sql":
+      return executeSql(tool.backend, args, options);
   }
 }

@@ -14,11 +14,16 @@ import { configSchema, ENV_NAMES, LIST_KEYS, type RawConfig } from "./schema.ts"
 export type GetEnv = (name: string) => string | undefined;
 
 /** Gateway configuration as the rest of the gateway sees it: secrets wrapped. */
-export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl"> & {
+export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl" | "databases"> & {
   masterKey?: Secret;
   databaseUrl?: Secret;
   redisUrl?: Secret;
+  /** Databases SQL tools query, each URL wrapped. */
+  databases: DatabaseConfig[];
 };
+
+/** One `databases:` entry as the gateway sees it: the URL (it holds the password) wrapped. */
+export type DatabaseConfig = Omit<RawConfig["databases"][number], "url"> & { url: Secret };
 
 /**
  * Builds the gateway config from the environment and an optional YAML file text.
@@ -73,9 +78,10 @@ function configError(error: z.ZodError, fileName: string): GatewayError {
 }
 
 function wrapSecrets(raw: RawConfig): Config {
-  const { masterKey, databaseUrl, redisUrl, ...rest } = raw;
+  const { masterKey, databaseUrl, redisUrl, databases, ...rest } = raw;
   return {
     ...rest,
+    databases: databases.map((database) => ({ ...database, url: new Secret(database.url) })),
     masterKey: masterKey === undefined ? undefined : new Secret(masterKey),
     databaseUrl: databaseUrl === undefined ? undefined : new Secret(databaseUrl),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),

@@ -1,12 +1,15 @@
 /**
  * Opening the gateway's parts, each from its own config slice, one `open*` function per concern:
- * the store, the vault, security (auth, policy, audit), the registry, limits and cache, metrics.
+ * the store, the vault, security (auth, policy, audit), the registry, limits and cache, metrics,
+ * and the databases SQL tools query.
  * What opened is closed again, newest first, when a later part fails to open.
  */
 
+import type { DatabasePools } from "../backends/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
+import { openDatabases, retainUsedDatabases } from "./databases.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
 import { type OpenRegistry, openRegistry } from "./registry.ts";
@@ -21,6 +24,8 @@ export interface GatewayParts {
   registry: OpenRegistry;
   limits: LimitsAndCache;
   metrics: GatewayMetrics;
+  /** One lazily opened pool per configured database. */
+  databases: DatabasePools;
 }
 
 /** What the parts report back to the gateway, and where they listen from. */
@@ -59,14 +64,19 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       listening: options.listening,
     });
     opened.push(() => security.close());
+    const databases = openDatabases(config, logger);
+    opened.push(() => databases.close());
     const registry = await openRegistry(config, logger, {
       port: options.port,
-      onSwap: options.onToolsChanged,
+      onSwap: () => {
+        retainUsedDatabases(databases, registry.current());
+        options.onToolsChanged();
+      },
     });
     opened.push(() => registry.close());
     const limits = openLimits(config, logger);
     const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
-    return { store, credentials, security, registry, limits, metrics };
+    return { store, credentials, security, registry, limits, metrics, databases };
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {});
     throw error;

@@ -22,6 +22,8 @@ export interface RegistryOptions {
   envAllowed?: EnvAllowed;
   /** Throw `INVALID_TOOL` listing every problem instead of loading the good files only. */
   strict?: boolean;
+  /** Databases the gateway config names: SQL tools naming another are disabled (a note). */
+  databases?: ReadonlySet<string>;
 }
 
 /** One file as last seen: its text, what loading it produced, and what it contributes now. */
@@ -37,6 +39,8 @@ export interface RegistryState {
   files: ReadonlyMap<string, FileState>;
   tools: ToolDefinition[];
   problems: LoadProblem[];
+  /** Valid tools left out because their database is not configured, as notes. */
+  disabled: LoadProblem[];
 }
 
 const TOOL_FILE = /\.(ya?ml|ts)$/;
@@ -49,11 +53,13 @@ const NOT_TOOL_FILE = /(^[_.]|_test\.ts$|\.d\.ts$)/;
 export async function loadRegistry(
   dir: string,
   options: RegistryOptions = {},
-): Promise<{ snapshot: RegistrySnapshot; problems: LoadProblem[] }> {
+): Promise<{ snapshot: RegistrySnapshot; problems: LoadProblem[]; disabled: LoadProblem[] }> {
   const state = await loadState(dir, undefined, options);
   if (options.strict && state.problems.length > 0) throw problemsError(state.problems);
   logProblems(state.problems, [], options.logger ?? silentLogger);
-  return { snapshot: buildSnapshot(state.tools, 1), problems: state.problems };
+  logDisabled(state.disabled, [], options.logger ?? silentLogger);
+  const { problems, disabled } = state;
+  return { snapshot: buildSnapshot(state.tools, 1), problems, disabled };
 }
 
 /** `file:line: message`, the one way a load problem is printed; raises nothing. */
@@ -100,6 +106,18 @@ export function logProblems(
   }
 }
 
+/** Logs each disabled tool not already in `known` at info level; raises nothing. */
+export function logDisabled(
+  notes: readonly LoadProblem[],
+  known: readonly LoadProblem[],
+  logger: Logger,
+): void {
+  const seen = new Set(known.map(formatProblem));
+  for (const note of notes) {
+    if (!seen.has(formatProblem(note))) logger.info(`Tool ${note.message}`, { file: note.file });
+  }
+}
+
 /** Whether a file name is loaded as a tool file (`*.yaml`, `*.yml`, `*.ts`, not `_x` or `.x`). */
 export function isToolFileName(name: string): boolean {
   return TOOL_FILE.test(name) && !NOT_TOOL_FILE.test(name);
@@ -136,7 +154,7 @@ async function loadFromText(
   path: string,
   text: string,
   compile: SchemaCompiler,
-  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed },
+  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed; databases?: ReadonlySet<string> },
 ): Promise<FileResult> {
   if (path.endsWith(".ts")) {
     return await loadTsToolFile(path, text, { compile, revision: hashText(text) });
@@ -145,6 +163,7 @@ async function loadFromText(
     compile,
     getEnv: options.getEnv ?? (() => undefined),
     ...(options.envAllowed ? { envAllowed: options.envAllowed } : {}),
+    ...(options.databases ? { databases: options.databases } : {}),
   });
 }
 
@@ -160,9 +179,11 @@ function settle(files: ReadonlyMap<string, FileState>): RegistryState {
   });
   const seen = new Map<string, ToolDefinition>();
   const problems: LoadProblem[] = [];
+  const disabled: LoadProblem[] = [];
   const settled = new Map<string, FileState>();
   for (const [path, state] of ordered) {
     problems.push(...state.result.problems);
+    disabled.push(...state.result.disabled ?? []);
     let good: readonly ToolDefinition[] | undefined;
     if (state.result.problems.length === 0) {
       const clashes = clashesWith(state.result.tools, seen);
@@ -176,7 +197,8 @@ function settle(files: ReadonlyMap<string, FileState>): RegistryState {
     settled.set(path, { text: state.text, result: state.result, ...(good ? { good } : {}) });
   }
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  return { files: settled, tools: [...seen.values()], problems };
+  disabled.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { files: settled, tools: [...seen.values()], problems, disabled };
 }
 
 function clashesWith(

@@ -18,6 +18,7 @@ export type {
   RegistrySnapshot,
   SchemaCheck,
   SourceLocation,
+  SqlBackendSpec,
   ToolAnnotations,
   ToolContext,
   ToolDefinition,

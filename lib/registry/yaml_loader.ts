@@ -23,6 +23,8 @@ export interface FileResult {
   tools: ToolDefinition[];
   /** Everything wrong with the file, each with its line; empty when the file loaded. */
   problems: LoadProblem[];
+  /** Valid tools left out because what they need is not configured (a database), as notes. */
+  disabled?: LoadProblem[];
 }
 
 /** What reading a YAML tool file needs besides its text. */
@@ -31,6 +33,8 @@ export interface YamlFileOptions {
   /** Variables a tool file may read; default: every one `getEnv` answers. */
   envAllowed?: EnvAllowed;
   compile: SchemaCompiler;
+  /** Databases the gateway config names; absent: SQL tools are never disabled. */
+  databases?: ReadonlySet<string>;
 }
 
 type Path = readonly (string | number)[];
@@ -94,7 +98,21 @@ function readToolFile(
   }
   const tools = readEntries(file, data.tools, { ...options, baseUrl, lineAt, problems });
   problems.sort((a, b) => a.line - b.line);
-  return { file, tools: problems.length > 0 ? [] : tools, problems };
+  if (problems.length > 0) return { file, tools: [], problems };
+  const disabled = tools.flatMap((tool) => disabledNote(tool, options.databases));
+  if (disabled.length === 0) return { file, tools, problems };
+  const served = tools.filter((tool) => !disabled.some((note) => note.line === tool.source.line));
+  return { file, tools: served, problems, disabled };
+}
+
+// Why a note, not a problem: the shipped example tools name a database most installs do not
+// have; they stay out of tools/list (and `nexus check` passes) until the database is configured.
+function disabledNote(tool: ToolDefinition, databases?: ReadonlySet<string>): LoadProblem[] {
+  if (tool.backend.kind !== "sql" || databases === undefined) return [];
+  if (databases.has(tool.backend.database)) return [];
+  const message = `tool "${tool.name}" disabled: database "${tool.backend.database}" is not ` +
+    "configured (databases: in the gateway config)";
+  return [{ file: tool.source.file, line: tool.source.line, message }];
 }
 
 function readEntries(
