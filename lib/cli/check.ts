@@ -7,13 +7,17 @@ import { formatProblem, loadRegistry } from "../registry/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
 import { registryEnv } from "../gateway/mod.ts";
 
-/** Prints each problem as `file:line: message`; exit 1 when there is any. */
+/**
+ * Prints each problem as `file:line: message`; exit 1 when there is any. Tools disabled because
+ * their database is not configured are notes on stderr, not problems.
+ */
 export async function checkTools(config: Config): Promise<number> {
   try {
-    const { snapshot, problems } = await loadRegistry(
+    const { snapshot, problems, disabled } = await loadRegistry(
       config.toolsDir,
       registryEnv(config, config.port),
     );
+    for (const note of disabled) writeErr(`note: ${formatProblem(note)}`);
     for (const problem of problems) writeOut(formatProblem(problem));
     writeOut(`${snapshot.tools.length} tool(s) valid, ${problems.length} problem(s)`);
     return problems.length === 0 ? 0 : 1;
