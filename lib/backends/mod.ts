@@ -14,8 +14,14 @@ import { executeTs } from "./ts/execute.ts";
 export type { CallOutcome, ExecuteOptions } from "./options.ts";
 /** `createDatabasePools()` makes the lazily opened pool of each configured database; raises nothing. */
 export { createDatabasePools, type DatabasePools } from "./sql/pools.ts";
-/** A configured database as the SQL backend sees it; type only. */
-export type { DatabaseSettings } from "./sql/driver.ts";
+/** A configured database, its pool and what one query sends and reads; types only. */
+export type {
+  DatabaseDriver,
+  DatabaseSettings,
+  SqlColumn,
+  SqlRequest,
+  SqlRows,
+} from "./sql/driver.ts";
 
 /**
  * Runs one call of `tool` with arguments already validated against its input schema; the outcome

@@ -37,6 +37,15 @@ export function loadConfig(getEnv: GetEnv, fileText?: string, fileName = "nexus.
     if (value === undefined || value === "") continue;
     merged[key] = LIST_KEYS.has(key) ? splitList(value) : value;
   }
+  const missing = expandDatabaseUrls(merged, getEnv);
+  if (missing.length > 0) {
+    const lines = missing.map((name) =>
+      `${fileName}: databases: environment variable ${name} is not set`
+    );
+    throw new GatewayError("INVALID_CONFIG", `Invalid configuration:\n  ${lines.join("\n  ")}`, {
+      data: { problems: lines },
+    });
+  }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw configError(parsed.error, fileName);
   return wrapSecrets(parsed.data);
@@ -56,6 +65,27 @@ function parseConfigFile(fileText: string | undefined, fileName: string): Record
     throw new GatewayError("INVALID_CONFIG", `Cannot read config: ${fileName}: expected a mapping`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Fills `${VAR}` in each `databases[].url` from the environment, so a password stays out of the
+ * config file; returns the names of variables that are not set.
+ */
+function expandDatabaseUrls(merged: Record<string, unknown>, getEnv: GetEnv): string[] {
+  const missing: string[] = [];
+  if (!Array.isArray(merged.databases)) return missing;
+  merged.databases = merged.databases.map((entry: unknown) => {
+    if (typeof entry !== "object" || entry === null || !("url" in entry)) return entry;
+    const { url } = entry as { url: unknown };
+    if (typeof url !== "string") return entry;
+    const expanded = url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const value = getEnv(name);
+      if (value === undefined || value === "") missing.push(name);
+      return value ?? "";
+    });
+    return { ...entry, url: expanded };
+  });
+  return missing;
 }
 
 function splitList(value: string): string[] {

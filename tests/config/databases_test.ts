@@ -68,3 +68,13 @@ Deno.test("loadConfig() refuses two databases with one name", () => {
     "databases:\n  - { name: ok, url: postgres://db/x }\n  - { name: ok, url: postgres://db/y }\n";
   assert.throws(() => loadConfig(noEnv, file), /duplicate database name: ok/);
 });
+
+Deno.test("loadConfig() fills ${VAR} in a database URL from the environment", () => {
+  const env = (name: string) => name === "NEXUS_TOOL_CRM_DB" ? "postgres://u:pw@db/crm" : undefined;
+  const file = 'databases:\n  - { name: crm, url: "${NEXUS_TOOL_CRM_DB}" }\n';
+  assert.equal(loadConfig(env, file).databases[0]?.url.reveal(), "postgres://u:pw@db/crm");
+  assert.throws(
+    () => loadConfig(noEnv, file),
+    /nexus\.yaml: databases: environment variable NEXUS_TOOL_CRM_DB is not set/,
+  );
+});
