@@ -1,7 +1,7 @@
 /**
- * Executing one tool call: routes it to the tool's backend (an HTTP upstream, an in-process
- * TypeScript handler or an upstream MCP server) under the tool's timeout and the client's
- * cancellation.
+ * Executing one tool call: routes it to the tool's backend (an HTTP upstream, a SQL database, an
+ * in-process TypeScript handler or an upstream MCP server) under the tool's timeout and the
+ * client's cancellation.
  */
 
 import type { ToolDefinition } from "../registry/types.ts";
@@ -10,9 +10,20 @@ import { executeHttp } from "./http/execute.ts";
 import { executeMcp } from "./mcp/execute.ts";
 import type { CallOutcome, ExecuteOptions } from "./options.ts";
 import { redactOutcome } from "./redact.ts";
+import { executeSql } from "./sql/execute.ts";
 import { executeTs } from "./ts/execute.ts";
 
 export type { CallOutcome, ExecuteOptions } from "./options.ts";
+/** `createDatabasePools()` makes the lazily opened pool of each configured database; raises nothing. */
+export { createDatabasePools, type DatabasePools } from "./sql/pools.ts";
+/** A configured database, its pool and what one query sends and reads; types only. */
+export type {
+  DatabaseDriver,
+  DatabaseSettings,
+  SqlColumn,
+  SqlRequest,
+  SqlRows,
+} from "./sql/driver.ts";
 
 /**
  * Runs one call of `tool` with arguments already validated against its input schema; the outcome
@@ -46,5 +57,7 @@ function route(
       return executeTs(tool.backend, args, options);
     case "mcp":
       return executeMcp(tool.backend, args, options);
+    case "sql":
+      return executeSql(tool.backend, args, options);
   }
 }

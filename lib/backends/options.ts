@@ -4,6 +4,7 @@ import type { OutboundAuth } from "../credentials/mod.ts";
 import type { UpstreamReply } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ToolResult } from "../registry/types.ts";
+import type { DatabasePools } from "./sql/pools.ts";
 
 /** Per-call options for {@linkcode executeTool}. */
 export interface ExecuteOptions {
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
    * built, and its secrets redacted from the result and from error messages.
    */
   outboundAuth?: OutboundAuth;
+  /** The configured databases SQL tools run on; absent: SQL tools fail as not configured. */
+  databases?: DatabasePools;
 }
 
 /**

@@ -9,16 +9,20 @@ import { messageOf, writeErr, writeOut } from "./io.ts";
 import { configEntries, registryEnv } from "../gateway/mod.ts";
 import { checkUpstreams } from "../upstreams/mod.ts";
 
-/** Prints each problem as `file:line: message`; exit 1 when there is any. */
+/**
+ * Prints each problem as `file:line: message`; exit 1 when there is any. Tools disabled because
+ * their database is not configured are notes on stderr, not problems.
+ */
 export async function checkTools(
   config: Config,
   options: { configPath?: string } = {},
 ): Promise<number> {
   try {
-    const { snapshot, problems } = await loadRegistry(
+    const { snapshot, problems, disabled } = await loadRegistry(
       config.toolsDir,
       registryEnv(config, config.port),
     );
+    for (const note of disabled) writeErr(`note: ${formatProblem(note)}`);
     for (const problem of problems) writeOut(formatProblem(problem));
     const upstreams = checkUpstreams(
       [...configEntries(config, options.configPath), ...snapshot.upstreams],

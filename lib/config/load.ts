@@ -14,11 +14,16 @@ import { configSchema, ENV_NAMES, LIST_KEYS, type RawConfig } from "./schema.ts"
 export type GetEnv = (name: string) => string | undefined;
 
 /** Gateway configuration as the rest of the gateway sees it: secrets wrapped. */
-export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl"> & {
+export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl" | "databases"> & {
   masterKey?: Secret;
   databaseUrl?: Secret;
   redisUrl?: Secret;
+  /** Databases SQL tools query, each URL wrapped. */
+  databases: DatabaseConfig[];
 };
+
+/** One `databases:` entry as the gateway sees it: the URL (it holds the password) wrapped. */
+export type DatabaseConfig = Omit<RawConfig["databases"][number], "url"> & { url: Secret };
 
 /**
  * Builds the gateway config from the environment and an optional YAML file text.
@@ -31,6 +36,15 @@ export function loadConfig(getEnv: GetEnv, fileText?: string, fileName = "nexus.
     const value = getEnv(envName);
     if (value === undefined || value === "") continue;
     merged[key] = LIST_KEYS.has(key) ? splitList(value) : value;
+  }
+  const missing = expandDatabaseUrls(merged, getEnv);
+  if (missing.length > 0) {
+    const lines = missing.map((name) =>
+      `${fileName}: databases: environment variable ${name} is not set`
+    );
+    throw new GatewayError("INVALID_CONFIG", `Invalid configuration:\n  ${lines.join("\n  ")}`, {
+      data: { problems: lines },
+    });
   }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw configError(parsed.error, fileName);
@@ -53,6 +67,27 @@ function parseConfigFile(fileText: string | undefined, fileName: string): Record
   return value as Record<string, unknown>;
 }
 
+/**
+ * Fills `${VAR}` in each `databases[].url` from the environment, so a password stays out of the
+ * config file; returns the names of variables that are not set.
+ */
+function expandDatabaseUrls(merged: Record<string, unknown>, getEnv: GetEnv): string[] {
+  const missing: string[] = [];
+  if (!Array.isArray(merged.databases)) return missing;
+  merged.databases = merged.databases.map((entry: unknown) => {
+    if (typeof entry !== "object" || entry === null || !("url" in entry)) return entry;
+    const { url } = entry as { url: unknown };
+    if (typeof url !== "string") return entry;
+    const expanded = url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const value = getEnv(name);
+      if (value === undefined || value === "") missing.push(name);
+      return value ?? "";
+    });
+    return { ...entry, url: expanded };
+  });
+  return missing;
+}
+
 function splitList(value: string): string[] {
   return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
 }
@@ -73,9 +108,10 @@ function configError(error: z.ZodError, fileName: string): GatewayError {
 }
 
 function wrapSecrets(raw: RawConfig): Config {
-  const { masterKey, databaseUrl, redisUrl, ...rest } = raw;
+  const { masterKey, databaseUrl, redisUrl, databases, ...rest } = raw;
   return {
     ...rest,
+    databases: databases.map((database) => ({ ...database, url: new Secret(database.url) })),
     masterKey: masterKey === undefined ? undefined : new Secret(masterKey),
     databaseUrl: databaseUrl === undefined ? undefined : new Secret(databaseUrl),
     redisUrl: redisUrl === undefined ? undefined : new Secret(redisUrl),

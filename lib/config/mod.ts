@@ -2,7 +2,7 @@
  * Gateway configuration: the one zod schema and the only reader of `Deno.env`.
  */
 
-export { type Config, type GetEnv, loadConfig } from "./load.ts";
+export { type Config, type DatabaseConfig, type GetEnv, loadConfig } from "./load.ts";
 /** `parseClientRef()` reads a policy's `key:NAME` / `jwt:CLIENT` entry; raises nothing. */
 export { CLIENT_REF_KINDS, type ClientRef, parseClientRef } from "./client_refs.ts";
 

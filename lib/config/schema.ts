@@ -116,6 +116,41 @@ const upstreamsSchema = z.unknown().transform((value, ctx): UpstreamSpec[] => {
   return specs;
 });
 
+const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration (`250ms`, `10s`, `2m`) or a number of milliseconds, as milliseconds. */
+const durationMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const match = typeof value === "string" ? DURATION_TEXT.exec(value.trim()) : undefined;
+  const ms = typeof value === "number"
+    ? value
+    : match
+    ? Number(match[1]) * (DURATION_UNIT_MS[match[2] as string] ?? 0)
+    : NaN;
+  if (Number.isFinite(ms) && ms >= 1 && ms <= 300_000) return Math.round(ms);
+  ctx.addIssue({ code: "custom", message: 'must be a duration such as "10s", at most 5m' });
+  return z.NEVER;
+});
+
+/** One database SQL tools may query (file-only); the URL is a secret (`Config` wraps it). */
+const databaseSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 of a-z 0-9 _ -"),
+  url: z.string().min(1).refine(
+    (url) => /^(postgres|postgresql|mysql|mariadb):\/\//.test(url),
+    "must be a postgres://, postgresql://, mysql:// or mariadb:// URL",
+  ),
+  kind: z.enum(["postgres", "mysql"]).optional(),
+  maxConnections: z.number().int().min(1).max(100).default(5),
+  statementTimeout: durationMs.default(10_000),
+  maxRows: z.number().int().min(1).max(10_000).default(100),
+  maxBytes: z.number().int().min(1024).max(10_000_000).default(100_000),
+}).transform(({ url, kind, ...rest }) => ({
+  ...rest,
+  url,
+  // Why inferred: the scheme already says which wire protocol to speak.
+  kind: kind ?? (/^(mysql|mariadb):/.test(url) ? "mysql" as const : "postgres" as const),
+}));
+
 /** Gateway configuration after validation; secrets are wrapped by `loadConfig`. */
 export const configSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
@@ -174,6 +209,14 @@ export const configSchema = z.strictObject({
   cacheErrorTtlMs: z.coerce.number().int().min(0).max(86_400_000).default(0),
   // Upstream MCP servers federated behind the gateway (federation issue).
   upstreams: upstreamsSchema.default([]),
+  // Databases SQL tools query (database backend issue).
+  databases: z.array(databaseSchema).default([]).superRefine((list, ctx) => {
+    const names = list.map((database) => database.name);
+    const twice = names.filter((name, i) => names.indexOf(name) !== i);
+    if (twice.length > 0) {
+      ctx.addIssue({ code: "custom", message: `duplicate database name: ${twice.join(", ")}` });
+    }
+  }),
 });
 
 // Why `@ignore` on `RawConfig`: `deno doc --lint` (Deno 2.9) reports every npm type a public type

@@ -96,6 +96,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       limits,
       vault: credentials.vault,
       metrics: metrics.calls,
+      databases: parts.databases,
     }),
   });
   onKeyRevoked.add(() => void mcp.recheckStreams());
@@ -134,6 +135,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           limits,
           vault: credentials.vault,
           metrics: metrics.calls,
+          databases: parts.databases,
         }),
         fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
       });
@@ -163,6 +165,7 @@ async function closeParts(
   await parts.registry.close();
   await state.listener?.shutdown();
   await parts.limits.close();
+  await parts.databases.close();
   // Why after the listener: every call that finished is in the audit buffer by now.
   await parts.security.close();
   await parts.store.close();

@@ -1,12 +1,15 @@
 /**
  * Opening the gateway's parts, each from its own config slice, one `open*` function per concern:
- * the store, the vault, security (auth, policy, audit), the registry, limits and cache, metrics.
+ * the store, the vault, security (auth, policy, audit), the registry, limits and cache, metrics,
+ * and the databases SQL tools query.
  * What opened is closed again, newest first, when a later part fails to open.
  */
 
+import type { DatabasePools } from "../backends/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
+import { openDatabases, retainUsedDatabases } from "./databases.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
 import { openRegistry } from "./registry.ts";
@@ -23,6 +26,8 @@ export interface GatewayParts {
   registry: FederatedRegistry;
   limits: LimitsAndCache;
   metrics: GatewayMetrics;
+  /** One lazily opened pool per configured database. */
+  databases: DatabasePools;
 }
 
 /** What the parts report back to the gateway, and where they listen from. */
@@ -61,6 +66,8 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       listening: options.listening,
     });
     opened.push(() => security.close());
+    const databases = openDatabases(config, logger);
+    opened.push(() => databases.close());
     // Why late-bound: a tool-file swap may change the upstreams, so it re-syncs them first.
     let afterSwap = options.onToolsChanged;
     const files = await openRegistry(config, logger, {
@@ -77,12 +84,13 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
     opened.pop();
     opened.push(() => registry.close());
     afterSwap = () => {
+      retainUsedDatabases(databases, registry.current());
       registry.resync().catch((error) => logger.error("Upstream sync failed", { error }))
         .finally(options.onToolsChanged);
     };
     const limits = openLimits(config, logger);
     const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
-    return { store, credentials, security, registry, limits, metrics };
+    return { store, credentials, security, registry, limits, metrics, databases };
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {});
     throw error;

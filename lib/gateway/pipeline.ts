@@ -5,6 +5,7 @@
  */
 
 import type { AuditLog } from "../audit/mod.ts";
+import type { DatabasePools } from "../backends/mod.ts";
 import type { Policy, Principal } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
@@ -35,6 +36,8 @@ export interface PipelineParts {
   vault?: Vault;
   /** Also told of every finished call, after the audit log (metrics); absent: nothing more. */
   metrics?: Pick<CallMetrics, "observe">;
+  /** The databases SQL tools run on; absent: SQL tools fail as not configured. */
+  databases?: DatabasePools;
 }
 
 /** Builds the pipeline hooks, outermost stage first. Call once per pipeline. */
@@ -68,6 +71,7 @@ export function buildPipeline(parts: PipelineParts): PipelineHooks {
       ? NO_HOOKS.canUse
       : (caller, tool) => policy().canUse(caller, tool),
     onFinished: observeFinished(audit, parts.metrics),
+    ...(parts.databases === undefined ? {} : { databases: parts.databases }),
   };
 }
 

@@ -22,6 +22,8 @@ export interface RegistryEnv {
   getEnv: (name: string) => string | undefined;
   /** Whether tool files may read `name` (`toolEnvPrefix` or listed in `toolEnv`). */
   envAllowed: (name: string) => boolean;
+  /** The configured databases: SQL tools naming another are disabled, not served. */
+  databases: ReadonlySet<string>;
 }
 
 /**
@@ -38,6 +40,7 @@ export function registryEnv(config: Config, port: number): RegistryEnv {
   const envAllowed = (name: string) => name.startsWith(config.toolEnvPrefix) || listed.has(name);
   return {
     envAllowed,
+    databases: new Set(config.databases.map((database) => database.name)),
     getEnv: (name) =>
       envAllowed(name)
         ? readProcessEnv(name) ?? (name === "NEXUS_DEMO_URL" ? demoUrl : undefined)

@@ -70,7 +70,7 @@ export async function callTool(
     const outcome = await runStages(
       options.hooks.stages,
       ctx,
-      (inner) => runBackend(inner, snapshot),
+      (inner) => runBackend(inner, snapshot, options.hooks),
     );
     result = outcome.result;
     return result;
@@ -113,7 +113,11 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
 }
 
 /** The innermost step: the backend, its upstream status as a fact, then the output check. */
-async function runBackend(ctx: CallContext, snapshot: RegistrySnapshot): Promise<CallOutcome> {
+async function runBackend(
+  ctx: CallContext,
+  snapshot: RegistrySnapshot,
+  hooks: Pick<PipelineHooks, "databases">,
+): Promise<CallOutcome> {
   let outcome: CallOutcome;
   try {
     outcome = await executeTool(ctx.tool, ctx.args, {
@@ -121,6 +125,7 @@ async function runBackend(ctx: CallContext, snapshot: RegistrySnapshot): Promise
       logger: ctx.logger,
       egressOrigins: snapshot.egressOrigins,
       ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
+      ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
     });
   } catch (error) {
     recordStatus(ctx.facts, isGatewayError(error) ? error.upstream?.status : undefined);

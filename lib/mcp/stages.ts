@@ -8,7 +8,7 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
-import type { CallOutcome } from "../backends/mod.ts";
+import type { CallOutcome, DatabasePools } from "../backends/mod.ts";
 import type { Outcome } from "../cache/mod.ts";
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -125,6 +125,8 @@ export interface PipelineHooks {
   canUse: (caller: Caller, tool: ToolDefinition) => boolean;
   /** Called once per finished call; must not throw or block (queue, don't write inline). */
   onFinished: (record: CallRecord) => void;
+  /** The databases SQL tools run on, passed to the backend; absent: SQL tools fail. */
+  databases?: DatabasePools;
 }
 
 /** Hooks that add nothing: every call admitted, every tool visible, no stages, nothing recorded. */

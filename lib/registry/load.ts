@@ -22,6 +22,8 @@ export interface RegistryOptions {
   envAllowed?: EnvAllowed;
   /** Throw `INVALID_TOOL` listing every problem instead of loading the good files only. */
   strict?: boolean;
+  /** Databases the gateway config names: SQL tools naming another are disabled (a note). */
+  databases?: ReadonlySet<string>;
 }
 
 /** One file as last seen: its text, what loading it produced, and what it contributes now. */
@@ -41,6 +43,8 @@ export interface RegistryState {
   problems: LoadProblem[];
   /** Upstreams declared in tool files, unique by name. */
   upstreams: UpstreamSource[];
+  /** Valid tools left out because their database is not configured, as notes. */
+  disabled: LoadProblem[];
 }
 
 const TOOL_FILE = /\.(ya?ml|ts)$/;
@@ -53,14 +57,13 @@ const NOT_TOOL_FILE = /(^[_.]|_test\.ts$|\.d\.ts$)/;
 export async function loadRegistry(
   dir: string,
   options: RegistryOptions = {},
-): Promise<{ snapshot: RegistrySnapshot; problems: LoadProblem[] }> {
+): Promise<{ snapshot: RegistrySnapshot; problems: LoadProblem[]; disabled: LoadProblem[] }> {
   const state = await loadState(dir, undefined, options);
   if (options.strict && state.problems.length > 0) throw problemsError(state.problems);
   logProblems(state.problems, [], options.logger ?? silentLogger);
-  return {
-    snapshot: buildSnapshot(state.tools, 1, state.upstreams),
-    problems: state.problems,
-  };
+  logDisabled(state.disabled, [], options.logger ?? silentLogger);
+  const { problems, disabled } = state;
+  return { snapshot: buildSnapshot(state.tools, 1, state.upstreams), problems, disabled };
 }
 
 /** `file:line: message`, the one way a load problem is printed; raises nothing. */
@@ -115,6 +118,18 @@ export function logProblems(
   }
 }
 
+/** Logs each disabled tool not already in `known` at info level; raises nothing. */
+export function logDisabled(
+  notes: readonly LoadProblem[],
+  known: readonly LoadProblem[],
+  logger: Logger,
+): void {
+  const seen = new Set(known.map(formatProblem));
+  for (const note of notes) {
+    if (!seen.has(formatProblem(note))) logger.info(`Tool ${note.message}`, { file: note.file });
+  }
+}
+
 /** Whether a file name is loaded as a tool file (`*.yaml`, `*.yml`, `*.ts`, not `_x` or `.x`). */
 export function isToolFileName(name: string): boolean {
   return TOOL_FILE.test(name) && !NOT_TOOL_FILE.test(name);
@@ -151,7 +166,7 @@ async function loadFromText(
   path: string,
   text: string,
   compile: SchemaCompiler,
-  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed },
+  options: { getEnv?: GetEnv; envAllowed?: EnvAllowed; databases?: ReadonlySet<string> },
 ): Promise<FileResult> {
   if (path.endsWith(".ts")) {
     return await loadTsToolFile(path, text, { compile, revision: hashText(text) });
@@ -160,6 +175,7 @@ async function loadFromText(
     compile,
     getEnv: options.getEnv ?? (() => undefined),
     ...(options.envAllowed ? { envAllowed: options.envAllowed } : {}),
+    ...(options.databases ? { databases: options.databases } : {}),
   });
 }
 
@@ -175,9 +191,11 @@ function settle(files: ReadonlyMap<string, FileState>): RegistryState {
   });
   const seen = new Map<string, ToolDefinition>();
   const problems: LoadProblem[] = [];
+  const disabled: LoadProblem[] = [];
   const settled = new Map<string, FileState>();
   for (const [path, state] of ordered) {
     problems.push(...state.result.problems);
+    disabled.push(...state.result.disabled ?? []);
     let good: readonly ToolDefinition[] | undefined;
     if (state.result.problems.length === 0) {
       const clashes = clashesWith(state.result.tools, seen);
@@ -192,7 +210,8 @@ function settle(files: ReadonlyMap<string, FileState>): RegistryState {
   }
   const upstreams = settleUpstreams([...settled.values()], problems);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  return { files: settled, tools: [...seen.values()], problems, upstreams };
+  disabled.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { files: settled, tools: [...seen.values()], problems, upstreams, disabled };
 }
 
 /** Upstreams of every file in path order; a name declared twice is a problem naming both. */

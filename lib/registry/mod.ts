@@ -20,6 +20,7 @@ export type {
   RegistrySnapshot,
   SchemaCheck,
   SourceLocation,
+  SqlBackendSpec,
   ToolAnnotations,
   ToolContext,
   ToolDefinition,

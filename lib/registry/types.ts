@@ -127,8 +127,30 @@ export interface McpBackendSpec {
   admit?: () => (() => void) | undefined;
 }
 
+/** A SQL backend: one named, parameterised query against a configured database. */
+export interface SqlBackendSpec {
+  /** Discriminant of `BackendSpec`: always `"sql"`. */
+  kind: "sql";
+  /** Name of a database under `databases:` in the gateway config. */
+  database: string;
+  /** The query as written, `:name` placeholders included. */
+  query: string;
+  /** The query split at its placeholders: `text[0] + params[0] + text[1] + …`. */
+  text: string[];
+  /** Placeholder names in order of appearance; each is a declared input property. */
+  params: string[];
+  /** Rows returned at most; absent: the database's `maxRows`. */
+  maxRows?: number;
+  /** Whether the query may write; false runs it in a read-only transaction. */
+  write: boolean;
+  /** The tool's `timeout` in milliseconds; absent: the database's `statementTimeout`. */
+  statementTimeoutMs?: number;
+  /** Bound on the whole call as other stages see it: the tool's timeout, or 30 000 ms. */
+  timeoutMs: number;
+}
+
 /** The backend a tool call is routed to. */
-export type BackendSpec = HttpBackendSpec | TsBackendSpec | McpBackendSpec;
+export type BackendSpec = HttpBackendSpec | TsBackendSpec | SqlBackendSpec | McpBackendSpec;
 
 /** Response-cache opt-in (acted on by the cache issue; validated here). */
 export interface CacheSpec {

@@ -4,7 +4,13 @@
  */
 
 import { type Logger, silentLogger } from "../log.ts";
-import { isToolFileName, loadState, logProblems, type RegistryOptions } from "./load.ts";
+import {
+  isToolFileName,
+  loadState,
+  logDisabled,
+  logProblems,
+  type RegistryOptions,
+} from "./load.ts";
 import type { RegistryState } from "./load.ts";
 import { buildSnapshot, fingerprintOf } from "./snapshot.ts";
 import type { LoadProblem, RegistrySnapshot } from "./types.ts";
@@ -44,6 +50,7 @@ export async function createRegistryWatcher(
   const handlerId = createHandlerIds();
   const state = await loadState(dir, undefined, options);
   logProblems(state.problems, [], logger);
+  logDisabled(state.disabled, [], logger);
   const live: Live = {
     state,
     fingerprint: fingerprintOf(state.tools, handlerId) + JSON.stringify(state.upstreams),
@@ -98,6 +105,7 @@ async function advance(
   const { logger } = options;
   const next = await loadState(dir, live.state, options);
   logProblems(next.problems, live.state.problems, logger);
+  logDisabled(next.disabled, live.state.disabled, logger);
   logKeptFiles(live.state, next, logger);
   live.state = next;
   // Why the upstreams too: a changed `upstreams:` entry must swap even when no tool changed.

@@ -26,6 +26,8 @@ export interface FileResult {
   problems: LoadProblem[];
   /** The file's `upstreams:` entries (YAML only); empty whenever `problems` is not. */
   upstreams?: UpstreamSource[];
+  /** Valid tools left out because what they need is not configured (a database), as notes. */
+  disabled?: LoadProblem[];
 }
 
 /** What reading a YAML tool file needs besides its text. */
@@ -34,6 +36,8 @@ export interface YamlFileOptions {
   /** Variables a tool file may read; default: every one `getEnv` answers. */
   envAllowed?: EnvAllowed;
   compile: SchemaCompiler;
+  /** Databases the gateway config names; absent: SQL tools are never disabled. */
+  databases?: ReadonlySet<string>;
 }
 
 type Path = readonly (string | number)[];
@@ -101,7 +105,11 @@ function readToolFile(
   const read = readEntries(file, tools, { ...options, baseUrl, lineAt, problems });
   problems.sort((a, b) => a.line - b.line);
   if (problems.length > 0) return { file, tools: [], problems };
-  return { file, tools: read, problems, ...(upstreams.length > 0 ? { upstreams } : {}) };
+  const withUpstreams = upstreams.length > 0 ? { upstreams } : {};
+  const disabled = read.flatMap((tool) => disabledNote(tool, options.databases));
+  if (disabled.length === 0) return { file, tools: read, problems, ...withUpstreams };
+  const served = read.filter((tool) => !disabled.some((note) => note.line === tool.source.line));
+  return { file, tools: served, problems, disabled, ...withUpstreams };
 }
 
 function readUpstreams(
@@ -120,6 +128,16 @@ function readUpstreams(
     spec,
     source: { file, line: lineAt(["upstreams", value.findIndex((e) => e?.name === spec.name)]) },
   }));
+}
+
+// Why a note, not a problem: the shipped example tools name a database most installs do not
+// have; they stay out of tools/list (and `nexus check` passes) until the database is configured.
+function disabledNote(tool: ToolDefinition, databases?: ReadonlySet<string>): LoadProblem[] {
+  if (tool.backend.kind !== "sql" || databases === undefined) return [];
+  if (databases.has(tool.backend.database)) return [];
+  const message = `tool "${tool.name}" disabled: database "${tool.backend.database}" is not ` +
+    "configured (databases: in the gateway config)";
+  return [{ file: tool.source.file, line: tool.source.line, message }];
 }
 
 function readEntries(

@@ -19,6 +19,7 @@ import {
 import type { SchemaCompiler, SchemaRole } from "./schema.ts";
 import type { JsonObject, SchemaCheck, SourceLocation, ToolDefinition } from "./types.ts";
 import { isJsonValue, readHttpBackend } from "./yaml_http.ts";
+import { readSqlBackend } from "./yaml_sql.ts";
 
 /** What validating one entry needs besides the entry itself. */
 export interface ToolEntryOptions {
@@ -38,6 +39,7 @@ const TOOL_KEYS = [
   "annotations",
   "auth",
   "http",
+  "sql",
   "cache",
   "rateLimit",
   "tags",
@@ -65,7 +67,12 @@ export function readYamlTool(
   const extras = readExtras(entry, report);
   // Why: with a broken input schema every placeholder would look undeclared; skip that check.
   const args = input ? new Set(Object.keys(propertiesOf(input.schema))) : undefined;
-  const backend = readHttpBackend(entry.http, { args, baseUrl: options.baseUrl, report });
+  const backend = entry.sql !== undefined && entry.http === undefined
+    ? readSqlBackend(entry.sql, { args, report })
+    : readHttpBackend(entry.http, { args, baseUrl: options.baseUrl, report });
+  if (entry.sql !== undefined && entry.http !== undefined) {
+    report({ path: ["sql"], message: "a tool has either http or sql, not both" });
+  }
   if (failed || name === undefined || description === undefined || !input || !backend) {
     return undefined;
   }

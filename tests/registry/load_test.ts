@@ -88,8 +88,15 @@ Deno.test("loadRegistry() with strict throws INVALID_TOOL listing every problem"
 });
 
 Deno.test("the example tools in tools/ load without problems and reach the demo API", async () => {
-  const { snapshot, problems } = await loadRegistry(EXAMPLES_DIR);
+  // As the gateway loads them with no databases configured: the CRM examples are disabled.
+  const { snapshot, problems, disabled } = await loadRegistry(EXAMPLES_DIR, {
+    databases: new Set(),
+  });
   assert.deepEqual(problems.map(formatProblem), []);
+  assert.deepEqual(
+    disabled.map((note) => note.message.replace(/ disabled: .*/, "")),
+    ['tool "crm_find_customer"', 'tool "crm_search_customers"', 'tool "crm_set_customer_plan"'],
+  );
   assert.deepEqual(snapshot.tools.map((tool) => tool.name), [
     "demo_create_ticket",
     "demo_echo",
