@@ -18,6 +18,9 @@
 
 import type { Logger } from "../log.ts";
 
+/** How long a connection that cannot be reused (after a 408 or 413) lingers for its answer, ms. */
+const CLOSE_LINGER_MS = 500;
+
 /** Deadlines of the bounded listener, in milliseconds. */
 export interface ConnectionBounds {
   /** A new connection must deliver a complete request head within this time. */
@@ -161,9 +164,10 @@ function trackConnection(
     tracked.active--;
     // Why: after a 408 or 413 the rest of the body was never read; the connection cannot be
     // reused, and waiting for the client to send it would hold the connection open.
-    // Why at the next sweep, not now: the answer must leave the socket before the cut.
+    // Why a linger, not now: `completed` means handed to Deno, not yet on the wire; cutting at
+    // once lost the 408 itself on a loaded host (nginx's lingering close does the same).
     if (tracked.status === 408 || tracked.status === 413) {
-      tracked.deadline = performance.now();
+      tracked.deadline = performance.now() + CLOSE_LINGER_MS;
       return;
     }
     if (tracked.active === 0) tracked.deadline = performance.now() + options.idleTimeoutMs;
