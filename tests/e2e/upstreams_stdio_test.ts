@@ -11,6 +11,7 @@ import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import { runNexus } from "../_support/cli.ts";
 import { createGatewayToolsDir, ERAS, REPO_ROOT, startGateway } from "../_support/gateway.ts";
+import { processTable, waitGone } from "../_support/processes.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/stdio_fixture_server.ts", import.meta.url));
 const SECRET = "stdio-child-secret-4b1e9c";
@@ -23,34 +24,6 @@ function textOf(result: unknown): string {
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * Pid, process group and command line of every process. Why through `sh`: Deno asks for
- * --allow-all to read /proc, and the test task grants only --allow-run and friends.
- */
-async function processTable(): Promise<Array<{ pid: number; pgid: number; cmdline: string }>> {
-  const script = 'for d in /proc/[0-9]*; do s=$(cat "$d/stat" 2>/dev/null) || continue; ' +
-    'c=$(tr "\\0" " " < "$d/cmdline" 2>/dev/null); printf "%s\\t%s\\n" "$s" "$c"; done';
-  const { stdout } = await new Deno.Command("sh", {
-    args: ["-c", script],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map((line) => {
-    const [stat = "", cmdline = ""] = line.split("\t");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { pid: Number.parseInt(stat), pgid: Number(fields[2]), cmdline };
-  });
-}
-
-async function waitGone(check: () => Promise<number[]>, timeoutMs = 5_000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = await check();
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 Deno.test("stdio upstream behind the gateway: listed, called, vault env credential, reaped on stop", async (t) => {
