@@ -1,7 +1,7 @@
 /**
  * `nexus upstreams list`: connects to every upstream (of `nexus.yaml` and of tool files), lists
  * its tools, and prints its state, protocol version, tool count and last error. Unlike
- * `nexus check`, this command does connect (stdio upstreams are reported, never started here).
+ * `nexus check`, this command does connect, and starts each stdio upstream (stopped again at exit).
  */
 
 import { parseArgs } from "node:util";
@@ -51,6 +51,7 @@ async function listUpstreams(config: Config, configPath?: string): Promise<Upstr
     logger: silentLogger,
     retryMs: 0,
     resolveAuth: async (name) => (await vault.vault.resolve(name)).auth,
+    resolveCredential: (name) => vault.vault.resolve(name),
   });
   try {
     await set.sync(entries);

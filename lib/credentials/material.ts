@@ -59,6 +59,25 @@ function staticAuthOf(
   }
 }
 
+/**
+ * The one secret value a static kind stands for, where an upstream takes a bare value (a stdio
+ * child's environment): the bearer token, the API key value (without its prefix), the basic
+ * password. Undefined for `headers` (several values) and OAuth kinds (their access token is
+ * obtained per call; the resolver sets it).
+ */
+export function primarySecret(material: Material): Secret | undefined {
+  switch (material.config.kind) {
+    case "api_key":
+      return material.secret.value;
+    case "bearer":
+      return material.secret.token;
+    case "basic":
+      return material.secret.password;
+    default:
+      return undefined;
+  }
+}
+
 /** The injection for an OAuth access token; the client secret and refresh token are redacted too. */
 export function bearerAuth(
   accessToken: Secret,

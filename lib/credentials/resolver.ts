@@ -10,7 +10,7 @@ import type { CredentialRow } from "../store/mod.ts";
 import { credentialNotFound, openVersion, type VaultContext } from "./context.ts";
 import type { OutboundAuth } from "./inject.ts";
 import { isOAuthKind } from "./kinds.ts";
-import { bearerAuth, type Material } from "./material.ts";
+import { bearerAuth, type Material, primarySecret } from "./material.ts";
 import { obtainToken, type TokenSet } from "./tokens.ts";
 
 /** A credential ready for one call. */
@@ -25,6 +25,11 @@ export interface ResolvedCredential {
   readonly auth: OutboundAuth;
   /** OAuth kinds: the access token in `auth`, so a 401 can ask for a newer one. */
   readonly token?: Secret;
+  /**
+   * The credential's primary secret, for upstreams that take a bare value (a stdio child's env):
+   * bearer token, API key value, basic password, OAuth access token; absent for `headers`.
+   */
+  readonly secret?: Secret;
 }
 
 /** Resolution with an in-memory cache. */
@@ -132,6 +137,7 @@ export function createResolver(ctx: VaultContext, options: { revalidateMs: numbe
           token.refreshToken ? [token.refreshToken] : [],
         ),
         token: token.accessToken,
+        secret: token.accessToken,
       };
       entry.tokens.set(material.version, { token, resolved });
       return resolved;
@@ -141,11 +147,13 @@ export function createResolver(ctx: VaultContext, options: { revalidateMs: numbe
   async function resolveVersion(entry: Entry, version: number): Promise<ResolvedCredential> {
     const material = await materialOf(entry, version);
     if (material.staticAuth !== undefined) {
+      const secret = primarySecret(material);
       return {
         name: material.name,
         version,
         kind: material.config.kind,
         auth: material.staticAuth,
+        ...(secret === undefined ? {} : { secret }),
       };
     }
     return await withToken(entry, material);

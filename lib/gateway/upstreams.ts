@@ -30,7 +30,7 @@ export interface FederatedRegistry extends OpenRegistry {
 export interface FederationOptions {
   /** Receives upstream problems and warnings. */
   logger: Logger;
-  /** Resolves HTTP upstreams' `auth` credentials; absent: no upstream may name one. */
+  /** Resolves HTTP `auth` and stdio `${credential:NAME}` env values; absent: none may be named. */
   vault?: Pick<Vault, "resolve">;
   /** The config file's name, for problems that point at an upstream declared there. */
   configPath?: string;
@@ -38,7 +38,7 @@ export interface FederationOptions {
   onChange: () => void;
   /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
   startWaitMs?: number;
-  /** Replaces the built-in connections (tests, and the stdio supervisor later). */
+  /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */
   connect?: UpstreamSetOptions["connect"];
 }
 
@@ -61,7 +61,12 @@ export async function federateRegistry(
   const vault = options.vault;
   const upstreams = createUpstreamSet({
     logger,
-    ...(vault ? { resolveAuth: async (name: string) => (await vault.resolve(name)).auth } : {}),
+    ...(vault
+      ? {
+        resolveAuth: async (name: string) => (await vault.resolve(name)).auth,
+        resolveCredential: (name: string) => vault.resolve(name),
+      }
+      : {}),
     ...(options.connect ? { connect: options.connect } : {}),
     onChange() {
       generation++;

@@ -99,8 +99,9 @@ function toDefinition(
     ...(annotations ? { annotations } : {}),
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
     // Why auth on the tool too: the credential stage then records the credential in the audit
-    // row and redacts its secrets from results; the transport injects it on every request.
-    ...(spec.auth !== undefined && spec.transport.kind === "http" ? { auth: spec.auth } : {}),
+    // row and redacts its secrets from results; the HTTP transport injects it on every request,
+    // a stdio child got it in its env (`${credential:NAME}`) when it started.
+    ...(spec.auth !== undefined ? { auth: spec.auth } : {}),
     ...(spec.cacheTtlMs !== undefined && annotations?.readOnlyHint === true
       ? { cache: { ttlMs: spec.cacheTtlMs } }
       : {}),

@@ -41,6 +41,10 @@ export type {
 } from "../upstream_spec.ts";
 /** `checkUpstreams()` checks upstream entries without connecting; raises nothing. */
 export { checkUpstreams } from "./check.ts";
+/** `prepareStdioEnv()` resolves a stdio env's `${credential:NAME}` values; raises INVALID_CONFIG. */
+export { prepareStdioEnv } from "./stdio_env.ts";
+/** The resolved env with its redactor, and the vault lookup it uses; types only. */
+export type { PreparedEnv, ResolveCredential } from "./stdio_env.ts";
 /** `superviseStdio()` runs one stdio upstream as a supervised child; raises nothing. */
 export { superviseStdio } from "./stdio_supervisor.ts";
 /** What a stdio upstream is started from, the supervisor's options, the SDK client; types only. */

@@ -11,13 +11,20 @@ export interface StderrLines {
   flush(): void;
 }
 
-/** Creates a line splitter that logs each line at `warn` with `upstream: name`. */
-export function createStderrLines(logger: Logger, name: string): StderrLines {
+/**
+ * Creates a line splitter that logs each line at `warn` with `upstream: name`, after `redact`
+ * (which scrubs the secrets the child was given from what it prints).
+ */
+export function createStderrLines(
+  logger: Logger,
+  name: string,
+  redact: (text: string) => string = (text) => text,
+): StderrLines {
   const decoder = new TextDecoder();
   let pending = "";
   let dropping = false; // inside an over-long line whose head was already logged
   function emit(line: string, cut: boolean): void {
-    const text = line.replace(/\r$/, "");
+    const text = redact(line.replace(/\r$/, ""));
     if (text === "") return;
     const long = text.length > MAX_STDERR_LINE;
     logger.warn("Upstream stderr", {

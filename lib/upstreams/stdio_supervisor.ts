@@ -58,7 +58,15 @@ export interface SuperviseOptions {
   createClient?: () => Client;
   /** The clock, injectable for tests. */
   now?: () => number;
+  /**
+   * Runs before every child start (the first and each restart): the `env` to start it with
+   * (replacing `spec.env`, e.g. with vault credentials resolved) and a redactor applied to its
+   * stderr lines and start errors. A rejection fails that start like a spawn failure.
+   */
+  prepare?: () => Promise<{ env: Record<string, string>; redact?: (text: string) => string }>;
 }
+
+type Redact = (text: string) => string;
 
 /** One child life: its process, its client and, once it died, why. */
 interface Generation {
@@ -108,14 +116,32 @@ export function superviseStdio(
     });
   }
 
+  async function prepareEnv(): Promise<{ env: Record<string, string>; redact: Redact }> {
+    if (options.prepare === undefined) return { env: spec.env, redact: (text) => text };
+    try {
+      const prepared = await options.prepare();
+      return { env: prepared.env, redact: prepared.redact ?? ((text) => text) };
+    } catch (error) {
+      throw unavailable(
+        `Upstream "${spec.name}" failed to start: ${describeStartError(error)}`,
+        error,
+      );
+    }
+  }
+
   async function start(): Promise<Generation> {
     status = "starting";
+    const { env, redact } = await prepareEnv();
+    // Why: close() may have run while the env was being resolved; spawn nothing then.
+    if ((status as UpstreamStatus) === "stopped") {
+      throw unavailable(`Upstream "${spec.name}" is stopped`);
+    }
     const child = spawnGroup(spec.command, {
       args: spec.args,
-      env: childEnv(spec.env),
+      env: childEnv(env),
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
     });
-    const stderr = createStderrLines(logger, spec.name);
+    const stderr = createStderrLines(logger, spec.name, redact);
     child.process.stderr?.on("data", (chunk: Uint8Array) => stderr.push(chunk));
     child.process.stderr?.on("end", () => stderr.flush());
     const transport = createChildTransport(child, {
@@ -137,7 +163,7 @@ export function superviseStdio(
       }
       await client.connect(transport);
     } catch (error) {
-      const reason = gen.death ?? describeStartError(child.spawnError() ?? error);
+      const reason = redact(gen.death ?? describeStartError(child.spawnError() ?? error));
       gen.death ??= reason;
       void stopChild(gen);
       throw unavailable(`Upstream "${spec.name}" failed to start: ${reason}`, error);

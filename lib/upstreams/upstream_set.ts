@@ -6,13 +6,14 @@
  */
 
 import type { OutboundAuth } from "../credentials/mod.ts";
-import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ToolDefinition } from "../registry/types.ts";
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { federateTools, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
+import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
+import { superviseStdio } from "./stdio_supervisor.ts";
 
 /** Opens the connection of one upstream (the stdio supervisor plugs in here). */
 export type ConnectUpstream = (
@@ -26,9 +27,11 @@ export interface UpstreamSetOptions {
   logger: Logger;
   /** Resolves a vault credential for an HTTP upstream's `auth`. */
   resolveAuth?: (name: string) => Promise<OutboundAuth>;
+  /** Resolves the `${credential:NAME}` references of stdio `env` values, at each child start. */
+  resolveCredential?: ResolveCredential;
   /** Called after any upstream's federated tools changed. */
   onChange?: () => void;
-  /** Replaces the built-in connections (HTTP, and stdio reported as unavailable). */
+  /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /** How often upstreams whose listing failed are listed again; default 30 000 ms, 0 never. */
   retryMs?: number;
@@ -196,7 +199,7 @@ async function listAll(connection: UpstreamConnection, timeoutMs: number): Promi
 
 function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
   return function connect(spec, hooks) {
-    if (spec.transport.kind === "stdio") return unavailableConnection(spec);
+    if (spec.transport.kind === "stdio") return connectStdio(spec, spec.transport, options);
     const resolveAuth = options.resolveAuth;
     const auth = spec.auth;
     return createHttpConnection(spec, {
@@ -207,17 +210,26 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
   };
 }
 
-/** A stdio upstream until the supervisor lands: reported, never started. */
-function unavailableConnection(spec: UpstreamSpec): UpstreamConnection {
-  const lastError = "stdio upstreams are not available in this build";
-  return {
-    client: () =>
-      Promise.reject(
-        new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${spec.name}": ${lastError}`),
-      ),
-    state: () => ({ status: "failed", restarts: 0, lastError }),
-    close: () => Promise.resolve(),
-  };
+/**
+ * A supervised child, started lazily on the first `client()` (the first listing, at sync). Its
+ * `env` is resolved from the vault before every start, so a rotated credential reaches the child
+ * at its next (re)start; the secrets it was given are scrubbed from its stderr in the log.
+ */
+function connectStdio(
+  spec: UpstreamSpec,
+  transport: StdioTransport,
+  options: UpstreamSetOptions,
+): UpstreamConnection {
+  return superviseStdio({
+    name: spec.name,
+    command: transport.command,
+    args: transport.args,
+    env: transport.env,
+    ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
+  }, {
+    logger: options.logger,
+    prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+  });
 }
 
 function strip(tool: ToolDefinition): unknown {

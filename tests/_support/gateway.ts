@@ -23,6 +23,7 @@ export const GATEWAY_FLAGS = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
+  "--allow-run",
 ];
 
 /** The two protocol eras, named by the revision each negotiates. */

@@ -4,7 +4,9 @@
  *
  * Tools: `echo` ({ text }), `slow` ({ ms }, answers after ms), `crash` (exits with code 3 while
  * the call is in flight), `spawn_grandchild` (starts `sleep 600` and answers its pid), `env`
- * ({ name }, the variable's value or "<unset>"), `stderr` ({ text }, writes the text to stderr).
+ * ({ name }, the variable's value or "<unset>"), `env_sha256` ({ name }, the hex SHA-256 of the
+ * variable's value, so a test can check a secret arrived without it crossing the gateway),
+ * `stderr` ({ text }, writes the text to stderr).
  * It writes `fixture ready pid=N` to stderr at start.
  */
 
@@ -45,6 +47,18 @@ server.registerTool(
   "env",
   { description: "Reads one variable", inputSchema: z.object({ name: z.string() }) },
   ({ name }) => text(Deno.env.get(name) ?? "<unset>"),
+);
+server.registerTool(
+  "env_sha256",
+  { description: "Hashes one variable", inputSchema: z.object({ name: z.string() }) },
+  async ({ name }) => {
+    const value = Deno.env.get(name);
+    if (value === undefined) return text("<unset>");
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
+    return text(
+      Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""),
+    );
+  },
 );
 server.registerTool(
   "stderr",

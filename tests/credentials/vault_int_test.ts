@@ -79,6 +79,11 @@ for (const dialect of DIALECTS) {
       "x-svc-key": "k-svc-1",
       "x-tenant": "t-1",
     });
+    // The primary secret a stdio child's env gets: the bare value, no header prefix.
+    assert.equal((await vault.resolve("bear")).secret?.reveal(), "tok-bear-1");
+    assert.equal((await vault.resolve("hdr")).secret?.reveal(), "k-hdr-1");
+    assert.equal((await vault.resolve("bas")).secret?.reveal(), "pw-bas-1");
+    assert.equal((await vault.resolve("svc")).secret, undefined);
     const basic = await vault.resolve("bas");
     assert.equal(
       basic.auth.redact(`echo ${btoa("alice:pw-bas-1")} and pw-bas-1`),

@@ -1,12 +1,16 @@
 /**
  * `createUpstreamSet()` against a real SDK v2 upstream over HTTP: federation rules applied to the
- * real listing, calls through the `mcp` backend, an unreachable upstream left out.
+ * real listing, calls through the `mcp` backend, an unreachable upstream left out; and a supervised
+ * stdio upstream (the fixture child) with vault credentials resolved into its env at each start.
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { executeTool } from "../../lib/backends/mod.ts";
 import type { GatewayError } from "../../lib/errors.ts";
+import type { ResolvedCredential } from "../../lib/credentials/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
+import { Secret } from "../../lib/secret.ts";
 import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
 import { createUpstreamSet, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
@@ -157,19 +161,110 @@ Deno.test("maxConcurrent refuses a call beyond the bound with UPSTREAM_UNAVAILAB
   }
 });
 
-Deno.test("a stdio upstream is reported as not available in this build, never started", async () => {
+const FIXTURE = fileURLToPath(new URL("../_support/stdio_fixture_server.ts", import.meta.url));
+
+function stdioEntry(env: Record<string, string>): UpstreamEntry {
+  return entry({
+    name: "local",
+    stdio: {
+      command: Deno.execPath(),
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", FIXTURE],
+      env: { NO_COLOR: "1", ...env },
+    },
+  });
+}
+
+/** A vault stand-in: a bearer credential whose token changes with every resolve. */
+function countingVault(prefix: string) {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    resolve(name: string): Promise<ResolvedCredential> {
+      calls++;
+      const value = `${prefix}-${calls}`;
+      const redact = Object.assign((text: string) => text.replaceAll(value, "[redacted]"), {
+        cut: (text: string) => text.replaceAll(value, "[redacted]"),
+        matches: (text: string) => text.includes(value),
+      });
+      return Promise.resolve({
+        name,
+        version: calls,
+        kind: "bearer",
+        auth: { headers: [], query: [], redact },
+        secret: new Secret(value),
+      });
+    },
+  };
+}
+
+function textOf(result: { content: unknown }): string {
+  return (result.content as Array<{ text?: string }>).map((block) => block.text ?? "").join("");
+}
+
+Deno.test("a stdio upstream is supervised: prefixed tools listed and called over the child", async () => {
   const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
   try {
-    await set.sync([entry({ name: "local", stdio: { command: "/no/such/server" } })]);
-    assert.deepEqual(set.reports(), [{
-      name: "local",
-      state: {
-        status: "failed",
-        restarts: 0,
-        lastError: "stdio upstreams are not available in this build",
-      },
-      tools: 0,
-    }]);
+    await set.sync([stdioEntry({ GREETING: "plain" })]);
+    const tools = set.lists()[0]!.tools;
+    assert.ok(tools.some((tool) => tool.name === "local_echo"));
+    const echo = tools.find((tool) => tool.name === "local_echo")!;
+    const called = await executeTool(echo, { text: "hi" }, CALL);
+    assert.equal(textOf(called.result), "hi");
+    const env = tools.find((tool) => tool.name === "local_env")!;
+    assert.equal(textOf((await executeTool(env, { name: "GREETING" }, CALL)).result), "plain");
+    const [report] = set.reports();
+    assert.equal(report!.state.status, "running");
+    assert.equal(typeof report!.state.pid, "number");
+  } finally {
+    await set.close();
+  }
+  assert.equal(set.reports().length, 0);
+});
+
+Deno.test("stdio env credentials are resolved at every child start, a restart included", async () => {
+  const vault = countingVault("tok-rotating");
+  const set = createUpstreamSet({
+    logger: silentLogger,
+    retryMs: 0,
+    resolveCredential: (name) => vault.resolve(name),
+  });
+  try {
+    await set.sync([stdioEntry({ TOKEN: "Bearer ${credential:tok}" })]);
+    const tools = set.lists()[0]!.tools;
+    const env = tools.find((tool) => tool.name === "local_env")!;
+    assert.equal(
+      textOf((await executeTool(env, { name: "TOKEN" }, CALL)).result),
+      "Bearer tok-rotating-1",
+    );
+    const pid = set.reports()[0]!.state.pid;
+    const crash = tools.find((tool) => tool.name === "local_crash")!;
+    await assert.rejects(() => executeTool(crash, {}, CALL));
+    const deadline = Date.now() + 10_000;
+    let after = "";
+    while (Date.now() < deadline) {
+      try {
+        after = textOf((await executeTool(env, { name: "TOKEN" }, CALL)).result);
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    assert.equal(after, "Bearer tok-rotating-2");
+    assert.notEqual(set.reports()[0]!.state.pid, pid);
+    assert.equal(vault.calls(), 2);
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("a stdio env credential without a vault fails the start with a clear error", async () => {
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([stdioEntry({ TOKEN: "${credential:tok}" })]);
+    const [report] = set.reports();
+    assert.equal(report!.tools, 0);
+    assert.equal(report!.state.pid, undefined);
+    assert.match(report!.state.lastError ?? "", /failed to start: .*no credential vault/);
   } finally {
     await set.close();
   }
