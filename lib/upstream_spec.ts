@@ -64,11 +64,32 @@ export interface UpstreamSpec {
   timeoutMs: number;
   /** Most calls in flight at once; absent means unbounded. */
   maxConcurrent?: number;
+  /** Calls that may wait for a slot beyond `maxConcurrent`; absent: 2 × `maxConcurrent`. */
+  queue?: number;
+  /** Longest wait for a slot in milliseconds; absent: 2 000. */
+  queueTimeoutMs?: number;
+  /** Circuit breaker settings; absent: 5 failures, 30 s. */
+  breaker?: UpstreamBreakerSpec;
   /** Response-cache TTL for the upstream's tools marked `readOnlyHint`; absent: never cached. */
   cacheTtlMs?: number;
   /** Tool pinning mode (validated now; enforced by a later step). */
   pin: "tofu" | "manual" | "off";
 }
+
+/** `breaker:` of an upstream: when its circuit opens, and the first back-off before a probe. */
+export interface UpstreamBreakerSpec {
+  /** Consecutive failed calls that open the circuit; default 5. */
+  failures: number;
+  /** Milliseconds before the first probe; doubled after each failed probe, capped at 10×. */
+  resetAfterMs: number;
+}
+
+/** Failed calls in a row that open an upstream's circuit, when `breaker.failures` is absent. */
+export const DEFAULT_BREAKER_FAILURES = 5;
+/** Back-off before the first probe, when `breaker.resetAfter` is absent. */
+export const DEFAULT_BREAKER_RESET_MS = 30_000;
+/** Longest wait for a call slot, when `queueTimeout` is absent. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 2_000;
 
 /** A problem with one key of an upstream entry, `path` from the `upstreams` list. */
 export interface UpstreamProblem {
@@ -88,6 +109,9 @@ const KEYS = [
   "tools",
   "timeout",
   "maxConcurrent",
+  "queue",
+  "queueTimeout",
+  "breaker",
   "pin",
   "cache",
 ];
@@ -170,11 +194,14 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
   ) {
     report(["maxConcurrent"], "maxConcurrent must be an integer from 1 to 10000");
   }
+  const bounds = readBounds(entry, report);
   const pin = entry.pin ?? "tofu";
   if (typeof pin !== "string" || !PINS.includes(pin)) {
     report(["pin"], "pin must be one of tofu, manual, off");
   }
-  if (!transport || !tools || timeoutMs === undefined || cacheTtlMs === null) return undefined;
+  if (!transport || !tools || timeoutMs === undefined || cacheTtlMs === null || !bounds) {
+    return undefined;
+  }
   return {
     name: name as string,
     transport,
@@ -184,6 +211,7 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
     tools,
     timeoutMs,
     ...(typeof maxConcurrent === "number" ? { maxConcurrent } : {}),
+    ...bounds,
     ...(cacheTtlMs === undefined ? {} : { cacheTtlMs }),
     pin: pin as UpstreamSpec["pin"],
   };
@@ -306,6 +334,61 @@ function readToolRules(value: unknown, report: Report): UpstreamToolRules | unde
     }
   }
   return failed ? undefined : rules;
+}
+
+/** `queue`, `queueTimeout` and `breaker`; undefined after a reported problem. */
+function readBounds(
+  entry: Record<string, unknown>,
+  report: Report,
+): Pick<UpstreamSpec, "queue" | "queueTimeoutMs" | "breaker"> | undefined {
+  let failed = false;
+  const out: Pick<UpstreamSpec, "queue" | "queueTimeoutMs" | "breaker"> = {};
+  const { queue, queueTimeout, breaker } = entry;
+  if ((queue !== undefined || queueTimeout !== undefined) && entry.maxConcurrent === undefined) {
+    report(["queue"], "queue and queueTimeout need maxConcurrent");
+    failed = true;
+  }
+  if (queue !== undefined) {
+    if (!isCount(queue, 0, 100_000)) {
+      report(["queue"], "queue must be an integer from 0 to 100000");
+      failed = true;
+    } else out.queue = queue;
+  }
+  if (queueTimeout !== undefined) {
+    const ms = readDuration(queueTimeout, ["queueTimeout"], report);
+    if (ms === undefined) failed = true;
+    else out.queueTimeoutMs = ms;
+  }
+  if (breaker !== undefined) {
+    const read = readBreaker(breaker, report);
+    if (read === undefined) failed = true;
+    else out.breaker = read;
+  }
+  return failed ? undefined : out;
+}
+
+function readBreaker(value: unknown, report: Report): UpstreamBreakerSpec | undefined {
+  if (
+    !isRecord(value) || Object.keys(value).some((key) => !["failures", "resetAfter"].includes(key))
+  ) {
+    report(["breaker"], "breaker must be a mapping with failures and resetAfter only");
+    return undefined;
+  }
+  const failures = value.failures ?? DEFAULT_BREAKER_FAILURES;
+  let failed = false;
+  if (!isCount(failures, 1, 1000)) {
+    report(["breaker", "failures"], "breaker.failures must be an integer from 1 to 1000");
+    failed = true;
+  }
+  const resetAfterMs = value.resetAfter === undefined
+    ? DEFAULT_BREAKER_RESET_MS
+    : readDuration(value.resetAfter, ["breaker", "resetAfter"], report);
+  if (failed || resetAfterMs === undefined) return undefined;
+  return { failures: failures as number, resetAfterMs };
+}
+
+function isCount(value: unknown, min: number, max: number): value is number {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 }
 
 /** `cache: { ttl }`: the TTL in ms, undefined when absent, null after a reported problem. */

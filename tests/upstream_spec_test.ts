@@ -86,3 +86,40 @@ Deno.test("readUpstreamSpecs() reports every problem with the path of its key", 
     { path: [6, "name"], message: 'duplicate upstream name "dup"' },
   ]);
 });
+
+Deno.test("readUpstreamSpecs() reads breaker, queue and queueTimeout, filling breaker defaults", () => {
+  const { specs, problems } = readUpstreamSpecs([
+    {
+      name: "gh",
+      url: "https://mcp.example.com/",
+      maxConcurrent: 4,
+      queue: 3,
+      queueTimeout: "500ms",
+      breaker: { failures: 2 },
+    },
+    { name: "gl", url: "https://mcp.example.com/", breaker: { resetAfter: "1m" } },
+  ]);
+  assert.deepEqual(problems, []);
+  assert.equal(specs[0]?.queue, 3);
+  assert.equal(specs[0]?.queueTimeoutMs, 500);
+  assert.deepEqual(specs[0]?.breaker, { failures: 2, resetAfterMs: 30_000 });
+  assert.deepEqual(specs[1]?.breaker, { failures: 5, resetAfterMs: 60_000 });
+});
+
+Deno.test("readUpstreamSpecs() reports bad breaker and queue settings", () => {
+  const { specs, problems } = readUpstreamSpecs([
+    { name: "a", url: "https://x.example/", queue: 2 },
+    { name: "b", url: "https://x.example/", maxConcurrent: 1, queue: -1, queueTimeout: "soon" },
+    { name: "c", url: "https://x.example/", breaker: { failures: 0, resetAfter: "1y", x: 1 } },
+    { name: "d", url: "https://x.example/", breaker: { failures: 0, resetAfter: "1y" } },
+  ]);
+  assert.deepEqual(specs, []);
+  assert.deepEqual(problems.map((problem) => problem.path.join(".")), [
+    "0.queue",
+    "1.queue",
+    "1.queueTimeout",
+    "2.breaker",
+    "3.breaker.failures",
+    "3.breaker.resetAfter",
+  ]);
+});

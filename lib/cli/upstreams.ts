@@ -1,6 +1,6 @@
 /**
  * `nexus upstreams list`: connects to every upstream (of `nexus.yaml` and of tool files), lists
- * its tools, and prints its state, protocol version, tool count and last error. Unlike
+ * its tools, and prints its state, protocol version, tool count, circuit breaker and last error. Unlike
  * `nexus check`, this command does connect, and starts each stdio upstream (stopped again at exit).
  */
 
@@ -69,9 +69,10 @@ function formatReports(reports: readonly UpstreamReport[]): string[] {
     report.state.status,
     report.state.protocolVersion ?? "-",
     String(report.tools),
+    `${report.breaker.state} (${report.breaker.consecutiveFailures} failed)`,
     report.state.lastError ?? "",
   ]);
-  const header = ["NAME", "STATE", "PROTOCOL", "TOOLS", "LAST ERROR"];
+  const header = ["NAME", "STATE", "PROTOCOL", "TOOLS", "CIRCUIT", "LAST ERROR"];
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length))
   );

@@ -123,8 +123,13 @@ export interface McpBackendSpec {
   timeoutMs: number;
   /** The upstream's connected client; connects lazily and reconnects after a loss. */
   client: () => Promise<McpCallClient>;
-  /** Admits one call against the upstream's `maxConcurrent`; returns its release, or undefined. */
-  admit?: () => (() => void) | undefined;
+  /**
+   * Admits one call (the upstream's circuit breaker, then its `maxConcurrent` queue); resolves to
+   * the call's finish, told whether the upstream failed (`failure`: unreachable, broken, timed out),
+   * answered (`success`, a JSON-RPC error included) or neither (`ignored`: cancelled). Rejects with
+   * a GatewayError (UPSTREAM_UNAVAILABLE, CANCELLED) when the call may not go.
+   */
+  admit?: (signal?: AbortSignal) => Promise<(outcome: "success" | "failure" | "ignored") => void>;
 }
 
 /** A SQL backend: one named, parameterised query against a configured database. */

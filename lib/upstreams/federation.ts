@@ -5,7 +5,12 @@
  */
 
 import { checkToolName, type JsonObject, type McpCallClient } from "../registry/mod.ts";
-import type { SourceLocation, ToolAnnotations, ToolDefinition } from "../registry/types.ts";
+import type {
+  McpBackendSpec,
+  SourceLocation,
+  ToolAnnotations,
+  ToolDefinition,
+} from "../registry/types.ts";
 import type { UpstreamSpec } from "../upstream_spec.ts";
 
 /** An upstream entry with where it was declared (`nexus.yaml` or a tool file). */
@@ -20,8 +25,8 @@ export interface UpstreamEntry {
 export interface FederationCall {
   /** The upstream's connected client. */
   client: () => Promise<McpCallClient>;
-  /** Admits a call against `maxConcurrent`: its release, or undefined when the bound is hit. */
-  admit?: () => (() => void) | undefined;
+  /** Admits a call (circuit breaker, `maxConcurrent` queue): its finish; rejects when refused. */
+  admit?: McpBackendSpec["admit"];
 }
 
 /** Fields of an upstream `Tool` the gateway reads; every other field passes through in `extra`. */

@@ -20,6 +20,21 @@ export type {
   UpstreamSet,
   UpstreamSetOptions,
 } from "./upstream_set.ts";
+/** `createBreaker()` is one upstream's circuit breaker over an injected clock; raises nothing. */
+export { createBreaker } from "./breaker.ts";
+/** The breaker, its options, decisions, outcomes and snapshot; types only. */
+export type {
+  Breaker,
+  BreakerDecision,
+  BreakerOptions,
+  BreakerOutcome,
+  BreakerSnapshot,
+  BreakerState,
+} from "./breaker.ts";
+/** `createCallGate()` bounds calls in flight with a short FIFO queue; raises nothing. */
+export { createCallGate } from "./call_gate.ts";
+/** The gate, its options and decisions; types only. */
+export type { CallGate, CallGateOptions, GateDecision, GateRefusal } from "./call_gate.ts";
 /** `federateTools()` turns one upstream's listing into gateway tools; raises nothing. */
 export { federateTools } from "./federation.ts";
 /** `federatedName()` gives the name a client sees for an upstream tool; raises nothing. */
@@ -34,6 +49,7 @@ export type { FederationCall, UpstreamEntry } from "./federation.ts";
 export type {
   HttpTransport,
   StdioTransport,
+  UpstreamBreakerSpec,
   UpstreamProblem,
   UpstreamSpec,
   UpstreamToolRules,

@@ -10,6 +10,8 @@ import type { Logger } from "../log.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
+import { type Admission, createAdmission } from "./admission.ts";
+import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
@@ -35,6 +37,8 @@ export interface UpstreamSetOptions {
   connect?: ConnectUpstream;
   /** How often upstreams whose listing failed are listed again; default 30 000 ms, 0 never. */
   retryMs?: number;
+  /** The circuit breakers' clock in epoch ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /** One upstream as `nexus upstreams list` shows it. */
@@ -47,6 +51,8 @@ export interface UpstreamReport {
   state: UpstreamState;
   /** Tools federated from it now (after allow/deny); 0 while it is unreachable. */
   tools: number;
+  /** Its circuit breaker: state and consecutive failed calls. */
+  breaker: BreakerSnapshot;
 }
 
 /** The live upstreams. */
@@ -69,7 +75,7 @@ interface Member {
   connection: UpstreamConnection;
   tools: readonly ToolDefinition[];
   listed: boolean;
-  inFlight: number;
+  admission: Admission;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -94,7 +100,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const listed = await listAll(member.connection, spec.timeoutMs);
       const federated = federateTools(member.entry, listed, {
         client: () => member.connection.client(),
-        ...(spec.maxConcurrent === undefined ? {} : { admit: () => admit(member) }),
+        admit: (signal) => member.admission.admit(signal),
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
       tools = federated.tools;
@@ -110,18 +116,6 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     const changed = JSON.stringify(member.tools.map(strip)) !== JSON.stringify(tools.map(strip));
     member.tools = tools;
     if (changed) options.onChange?.();
-  }
-
-  function admit(member: Member): (() => void) | undefined {
-    const most = member.entry.spec.maxConcurrent ?? Infinity;
-    if (member.inFlight >= most) return undefined;
-    member.inFlight++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      member.inFlight--;
-    };
   }
 
   return {
@@ -146,7 +140,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           connection: undefined as unknown as UpstreamConnection,
           tools: [],
           listed: false,
-          inFlight: 0,
+          admission: createAdmission(entry.spec, options.now ? { now: options.now } : {}),
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
         members.set(entry.spec.name, member);
@@ -172,6 +166,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           : {}),
         state: member.connection.state(),
         tools: member.tools.length,
+        breaker: member.admission.breaker(),
       })),
     async close() {
       clearInterval(timer);

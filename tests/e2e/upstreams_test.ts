@@ -189,6 +189,7 @@ Deno.test("federated HTTP upstream: both eras, vault bearer, policy, audit, dead
           { status: "running", protocolVersion: "2026-07-28", restarts: 0, tools: 5 },
         );
         assert.equal(byName.other!.tools, 1);
+        assert.deepEqual(byName.fx!.breaker, { state: "closed", consecutiveFailures: 0 });
         const dead = byName.dead as {
           state: { status: string; lastError?: string };
           tools: number;

@@ -142,22 +142,99 @@ Deno.test("a call past the upstream's timeout fails with UPSTREAM_TIMEOUT", asyn
   }
 });
 
-Deno.test("maxConcurrent refuses a call beyond the bound with UPSTREAM_UNAVAILABLE", async () => {
+Deno.test("maxConcurrent queues a call beyond the bound, which runs once a slot frees", async () => {
   await using upstream = startMcpUpstream();
   const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
   try {
     await set.sync([entry({ name: "fx", url: upstream.url, maxConcurrent: 1 })]);
     const slow = set.lists()[0]!.tools.find((tool) => tool.name === "fx_slow")!;
     const first = executeTool(slow, { ms: 300 }, CALL);
-    await assert.rejects(
-      executeTool(slow, { ms: 0 }, CALL),
-      (error: GatewayError) => error.code === "UPSTREAM_UNAVAILABLE" && /busy/.test(error.message),
-    );
+    const queued = executeTool(slow, { ms: 0 }, CALL);
     assert.equal((await first).result.isError, undefined);
-    const after = await executeTool(slow, { ms: 0 }, CALL);
-    assert.deepEqual(after.result.content, [{ type: "text", text: "slept" }]);
+    assert.deepEqual((await queued).result.content, [{ type: "text", text: "slept" }]);
   } finally {
     await set.close();
+  }
+});
+
+Deno.test("maxConcurrent refuses a call beyond the queue bound or after queueTimeout", async () => {
+  await using upstream = startMcpUpstream();
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([
+      entry({ name: "fx", url: upstream.url, maxConcurrent: 1, queue: 0 }),
+      entry({ name: "fy", url: upstream.url, maxConcurrent: 1, queueTimeout: "100ms" }),
+    ]);
+    const [fx, fy] = set.lists().map((list) =>
+      list.tools.find((tool) => /_slow$/.test(tool.name))!
+    );
+    const first = executeTool(fx!, { ms: 400 }, CALL);
+    await assert.rejects(
+      executeTool(fx!, { ms: 0 }, CALL),
+      (error: GatewayError) =>
+        error.code === "UPSTREAM_UNAVAILABLE" &&
+        error.message === 'Upstream "fx" is busy: 1 calls in flight and the queue is full',
+    );
+    const held = executeTool(fy!, { ms: 400 }, CALL);
+    await assert.rejects(
+      executeTool(fy!, { ms: 0 }, CALL),
+      (error: GatewayError) =>
+        error.code === "UPSTREAM_UNAVAILABLE" &&
+        error.message === 'Upstream "fy" is busy: no call slot freed within 100 ms',
+    );
+    await Promise.all([first, held]);
+  } finally {
+    await set.close();
+  }
+});
+
+Deno.test("a failing upstream opens its circuit after N failures: calls fail fast, a probe closes it", async () => {
+  let now = 1_000_000;
+  let upstream = startMcpUpstream();
+  const port = Number(new URL(upstream.url).port);
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0, now: () => now });
+  try {
+    await set.sync([entry({
+      name: "gh",
+      url: upstream.url,
+      breaker: { failures: 3, resetAfter: "12s" },
+    })]);
+    const echo = set.lists()[0]!.tools.find((tool) => tool.name === "gh_echo")!;
+    const fail = set.lists()[0]!.tools.find((tool) => tool.name === "gh_fail")!;
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await executeTool(fail, {}, CALL)).result.isError, true);
+    }
+    assert.equal(set.reports()[0]!.breaker.state, "closed", "isError results are answers");
+    await upstream.close();
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(
+        executeTool(echo, { text: "hi" }, CALL),
+        (error: GatewayError) =>
+          error.code === "UPSTREAM_UNAVAILABLE" && !/circuit/.test(error.message),
+      );
+    }
+    assert.deepEqual(set.reports()[0]!.breaker, {
+      state: "open",
+      consecutiveFailures: 3,
+      nextProbeInMs: 12_000,
+    });
+    upstream = startMcpUpstream({ port });
+    const before = upstream.calls("echo");
+    await assert.rejects(
+      executeTool(echo, { text: "hi" }, CALL),
+      (error: GatewayError) =>
+        error.code === "UPSTREAM_UNAVAILABLE" &&
+        error.message === 'Upstream "gh" is failing: circuit open, next probe in 12 s',
+    );
+    assert.equal(upstream.calls("echo"), before, "an open circuit sends nothing upstream");
+    now += 12_000;
+    assert.equal(set.reports()[0]!.breaker.state, "half-open");
+    const probed = await executeTool(echo, { text: "back" }, CALL);
+    assert.equal(probed.result.isError, undefined);
+    assert.deepEqual(set.reports()[0]!.breaker, { state: "closed", consecutiveFailures: 0 });
+  } finally {
+    await set.close();
+    await upstream.close().catch(() => {});
   }
 });
 

@@ -12,10 +12,13 @@ import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
 
 const MAX_MESSAGE_CHARS = 1000;
+/** Codes that count against the upstream's circuit breaker; `isError` results never do. */
+const BREAKER_FAILURES: readonly string[] = ["UPSTREAM_UNAVAILABLE", "UPSTREAM_TIMEOUT"];
 
 /**
  * Calls the upstream tool; the outcome has no `upstream` reply (MCP carries no HTTP status).
- * @throws GatewayError UPSTREAM_UNAVAILABLE (no connection, or `maxConcurrent` reached),
+ * @throws GatewayError UPSTREAM_UNAVAILABLE (no connection, circuit open, `maxConcurrent` reached
+ * and the queue full or waited on too long),
  * UPSTREAM_ERROR (a JSON-RPC error or a malformed result), UPSTREAM_TIMEOUT or CANCELLED.
  */
 export async function executeMcp(
@@ -23,13 +26,8 @@ export async function executeMcp(
   args: Record<string, unknown>,
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const release = spec.admit === undefined ? () => {} : spec.admit();
-  if (release === undefined) {
-    throw new GatewayError(
-      "UPSTREAM_UNAVAILABLE",
-      `Upstream "${spec.upstream}" is busy: too many calls in flight`,
-    );
-  }
+  const finish = spec.admit === undefined ? undefined : await spec.admit(options.signal);
+  let outcome: "success" | "failure" | "ignored" = "success";
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   const redact = options.outboundAuth?.redact ?? NO_REDACTION;
   try {
@@ -41,10 +39,14 @@ export async function executeMcp(
     });
     return { result: checkResult(result, spec) };
   } catch (error) {
-    throw classifyFailure(error, deadline, { spec, redact });
+    const failure = classifyFailure(error, deadline, { spec, redact });
+    outcome = BREAKER_FAILURES.includes(failure.code) ? "failure" : "ignored";
+    // Why: a JSON-RPC error or a malformed result is the upstream answering, not failing.
+    if (failure.code === "UPSTREAM_ERROR") outcome = "success";
+    throw failure;
   } finally {
     deadline.dispose();
-    release();
+    finish?.(outcome);
   }
 }
 
