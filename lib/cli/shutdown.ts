@@ -19,8 +19,8 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   Deno.addSignalListener("SIGTERM", handle);
 }
 
-/** Error codes of a peer that went away under a socket write or read. */
-const SOCKET_FAULTS = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ENOTCONN"]);
+/** Error codes of a peer that went away, or refused a driver's reconnect, outside any call. */
+const SOCKET_FAULTS = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ENOTCONN", "ECONNREFUSED"]);
 
 /**
  * Keeps the process serving when a driver's socket fails outside any call: such an error is
@@ -28,7 +28,8 @@ const SOCKET_FAULTS = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ENOTCONN"
  *
  * Why: postgres.js and node-redis run on Node's `net` sockets; when their server dies mid-write,
  * Deno can raise `write EPIPE` as an uncaught error with no query to reject (seen once in ~50
- * restarts of a private Postgres). The drivers reconnect on their own and readiness reports the
+ * restarts of a private Postgres), and a reconnect attempt while the server is down can reject
+ * `ECONNREFUSED` with nobody awaiting it. The drivers reconnect on their own and readiness reports the
  * outage, so ending every tenant's traffic for it would turn a database blip into a gateway crash.
  */
 export function guardSocketFaults(logger: Logger): void {

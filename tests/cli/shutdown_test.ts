@@ -39,8 +39,10 @@ Deno.test("guardSocketFaults() lets any other uncaught error end the process", a
   assert.doesNotMatch(stdout, /still serving/);
 });
 
-Deno.test("guardSocketFaults() also absorbs a stray ECONNRESET rejection", async () => {
-  const { code, stdout } = await throwAfterGuard("ECONNRESET", "reject");
-  assert.equal(code, 0);
-  assert.match(stdout, /still serving/);
+Deno.test("guardSocketFaults() also absorbs stray ECONNRESET and ECONNREFUSED rejections", async () => {
+  for (const fault of ["ECONNRESET", "ECONNREFUSED"]) {
+    const { code, stdout } = await throwAfterGuard(fault, "reject");
+    assert.equal(code, 0, fault);
+    assert.match(stdout, /still serving/, fault);
+  }
 });

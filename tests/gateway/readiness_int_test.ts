@@ -4,11 +4,17 @@
  */
 
 import assert from "node:assert/strict";
+import { guardSocketFaults } from "../../lib/cli/shutdown.ts";
 import { createGateway, type Gateway } from "../../lib/gateway/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { postgresServerTest, startPostgresServer } from "../_support/postgres.ts";
 import { redisServerTest, startRedisServer } from "../_support/redis.ts";
 import { testGatewayConfig } from "./_config.ts";
+
+// Why: `nexus serve` and `nexus stdio` install this guard; here the gateway runs in the test's
+// process, where a driver's reconnect attempt during the outage (ECONNREFUSED, nobody awaiting
+// it) would otherwise fail the module as an uncaught error.
+guardSocketFaults(silentLogger);
 
 async function readyz(
   gateway: Gateway,
