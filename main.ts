@@ -35,7 +35,8 @@ Commands:
   check            Validate the config, every tool file and upstream (connects to nothing);
                    print problems as file:line: message
   upstreams        list [--json]: connect to each upstream MCP server and show its state,
-                   protocol version, tool count and last error
+                   protocol version, tool count and last error | diff NAME: what changed since
+                   the tools' pins | approve NAME [--tool T]: pin what the upstream lists now
   health           GET a health URL and exit 0 when it answers 200 (container healthchecks)
   clients          create NAME [--tools a,b] [--groups g] [--expires 30d] [--admin] | revoke NAME
                    | list: client API keys (a new key is printed once, on the last line)

@@ -81,10 +81,12 @@ export const RULES = {
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
     // Deviations: registry/ (types), a federated tool is a ToolDefinition with an `mcp` backend;
     // upstream_spec.ts for the entry shape; version.ts for the client info sent upstream (HTTP
-    // and supervised stdio alike). store/ is not needed until pins land.
+    // and supervised stdio alike). store/ and canonical_json.ts for tool pins.
     "upstreams/": [
       "credentials/",
       "registry/",
+      "store/",
+      "canonical_json.ts",
       "errors.ts",
       "log.ts",
       "upstream_spec.ts",

@@ -18,5 +18,5 @@ export { serveStdio } from "./stdio.ts";
 export { runCredentials } from "./credentials.ts";
 export { runKeys } from "./keys.ts";
 export { runMigrate } from "./migrate.ts";
-/** `nexus upstreams list` (connects to each upstream); raises nothing, returns an exit code. */
+/** `nexus upstreams list|diff|approve` (connects to upstreams); raises nothing, returns an exit code. */
 export { runUpstreams } from "./upstreams.ts";

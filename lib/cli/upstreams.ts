@@ -2,17 +2,31 @@
  * `nexus upstreams list`: connects to every upstream (of `nexus.yaml` and of tool files), lists
  * its tools, and prints its state, protocol version, tool count, circuit breaker and last error. Unlike
  * `nexus check`, this command does connect, and starts each stdio upstream (stopped again at exit).
+ * `nexus upstreams diff NAME` lists one upstream and prints, tool by tool and field by field, what
+ * differs from the pins in the store (and hidden Unicode); `approve NAME [--tool T]` pins what it
+ * lists now.
  */
 
 import { parseArgs } from "node:util";
 import type { Config } from "../config/mod.ts";
 import { configEntries, openVault, registryEnv } from "../gateway/mod.ts";
 import { silentLogger } from "../log.ts";
+import { GatewayError } from "../errors.ts";
 import { loadRegistry } from "../registry/mod.ts";
-import { checkUpstreams, createUpstreamSet, type UpstreamReport } from "../upstreams/mod.ts";
+import {
+  approvePins,
+  checkPins,
+  checkUpstreams,
+  createUpstreamSet,
+  formatPinChecks,
+  type UpstreamEntry,
+  type UpstreamReport,
+} from "../upstreams/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
 
-const USAGE = "Usage: nexus upstreams list [--json] [--config FILE]";
+const USAGE = `Usage: nexus upstreams list [--json] [--config FILE]
+       nexus upstreams diff NAME [--config FILE]
+       nexus upstreams approve NAME [--tool T] [--config FILE]`;
 
 /** Runs one `upstreams` subcommand; returns the exit code (2 for usage errors). Raises nothing. */
 export async function runUpstreams(
@@ -24,9 +38,14 @@ export async function runUpstreams(
     args,
     allowPositionals: true,
     strict: false,
-    options: { json: { type: "boolean" }, config: { type: "string" } },
+    options: { json: { type: "boolean" }, config: { type: "string" }, tool: { type: "string" } },
   });
-  if (positionals[0] !== "list" || positionals.length !== 1) {
+  const [command, name] = positionals;
+  if ((command === "diff" || command === "approve") && positionals.length === 2) {
+    const tool = typeof values.tool === "string" ? values.tool : undefined;
+    return await runPins(config, command, name!, { ...options, ...(tool ? { tool } : {}) });
+  }
+  if (command !== "list" || positionals.length !== 1) {
     writeErr(USAGE);
     return 2;
   }
@@ -41,11 +60,72 @@ export async function runUpstreams(
   }
 }
 
-async function listUpstreams(config: Config, configPath?: string): Promise<UpstreamReport[]> {
+async function loadEntries(config: Config, configPath?: string): Promise<UpstreamEntry[]> {
   const { snapshot } = await loadRegistry(config.toolsDir, registryEnv(config, config.port));
   const all = [...configEntries(config, configPath), ...snapshot.upstreams];
   const { entries, problems } = checkUpstreams(all, snapshot.tools);
   for (const problem of problems) writeErr(`Upstream problem: ${problem}`);
+  return entries;
+}
+
+async function runPins(
+  config: Config,
+  command: "diff" | "approve",
+  name: string,
+  options: { configPath?: string; tool?: string },
+): Promise<number> {
+  try {
+    const entry = (await loadEntries(config, options.configPath)).find((candidate) =>
+      candidate.spec.name === name
+    );
+    if (entry === undefined) throw new GatewayError("NOT_FOUND", `No upstream named "${name}"`);
+    const vault = await openVault(config, { logger: silentLogger });
+    const set = createUpstreamSet({
+      logger: silentLogger,
+      retryMs: 0,
+      resolveAuth: async (credential) => (await vault.vault.resolve(credential)).auth,
+      resolveCredential: (credential) => vault.vault.resolve(credential),
+    });
+    try {
+      await set.sync([entry]);
+      const listed = set.definitions(name) ?? [];
+      const report = set.reports()[0];
+      if (report?.state.status !== "running") {
+        throw new GatewayError(
+          "UPSTREAM_UNAVAILABLE",
+          `Cannot list upstream "${name}": ${report?.state.lastError ?? "not running"}`,
+        );
+      }
+      const pins = vault.store.pins;
+      if (command === "approve") {
+        const approved = await approvePins(pins, name, listed, {
+          by: Deno.env.get("USER") ?? "operator",
+          ...(options.tool ? { tool: options.tool } : {}),
+        });
+        writeOut(
+          approved.length === 0
+            ? `Nothing to approve on upstream "${name}"`
+            : `Approved ${approved.join(", ")} on upstream "${name}"`,
+        );
+        return 0;
+      }
+      const pinned = await pins.list(name);
+      const lines = formatPinChecks(await checkPins(listed, pinned), pinned);
+      if (lines.length === 0) writeOut(`Upstream "${name}" matches its pins`);
+      for (const line of lines) writeOut(line);
+      return 0;
+    } finally {
+      await set.close();
+      await vault.close();
+    }
+  } catch (error) {
+    writeErr(messageOf(error));
+    return 1;
+  }
+}
+
+async function listUpstreams(config: Config, configPath?: string): Promise<UpstreamReport[]> {
+  const entries = await loadEntries(config, configPath);
   const vault = await openVault(config, { logger: silentLogger });
   const set = createUpstreamSet({
     logger: silentLogger,

@@ -78,6 +78,7 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
     const registry = await federateRegistry(config, files, {
       logger,
       vault: credentials.vault,
+      pins: store.pins,
       ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
       onChange: options.onToolsChanged,
     });

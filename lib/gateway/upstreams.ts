@@ -7,6 +7,7 @@
 import type { Config } from "../config/mod.ts";
 import type { Vault } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
+import type { ToolPinRepo } from "../store/mod.ts";
 import { buildSnapshot, type RegistrySnapshot } from "../registry/mod.ts";
 import {
   checkUpstreams,
@@ -40,6 +41,8 @@ export interface FederationOptions {
   startWaitMs?: number;
   /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */
   connect?: UpstreamSetOptions["connect"];
+  /** The approved tool definitions (`store.pins`); absent: nothing is pinned. */
+  pins?: ToolPinRepo;
 }
 
 /** The upstream entries of `nexus.yaml`, each pointing at the config file. */
@@ -68,6 +71,7 @@ export async function federateRegistry(
       }
       : {}),
     ...(options.connect ? { connect: options.connect } : {}),
+    ...(options.pins ? { pins: options.pins } : {}),
     onChange() {
       generation++;
       options.onChange();

@@ -6,7 +6,7 @@
  * script that create the same tables. Never edit or reorder an entry that has shipped: a store
  * records each applied id and runs only the ones it has not seen, in list order, each in its own
  * transaction. Ranges: 001–009 credential vault; 010–019 auth, policies and audit; 020–029 limits
- * and cache. Timestamps are epoch milliseconds (`bigint` / `INTEGER`) in both dialects.
+ * and cache; 030–039 upstreams. Timestamps are epoch milliseconds (`bigint` / `INTEGER`) in both dialects.
  */
 
 /** One schema change, as the same tables in both dialects. */
@@ -217,6 +217,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
       CREATE INDEX audit_log_client ON audit_log (client_name, at);
       CREATE INDEX audit_log_tool ON audit_log (tool, at);
+    `,
+  },
+  {
+    id: "030_tool_pins",
+    postgres: `
+      CREATE TABLE tool_pins (
+        upstream text NOT NULL,
+        tool text NOT NULL,
+        hash text NOT NULL,
+        definition text NOT NULL,
+        approved_at bigint NOT NULL,
+        approved_by text NOT NULL,
+        PRIMARY KEY (upstream, tool)
+      );
+    `,
+    sqlite: `
+      CREATE TABLE tool_pins (
+        upstream TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        approved_at INTEGER NOT NULL,
+        approved_by TEXT NOT NULL,
+        PRIMARY KEY (upstream, tool)
+      ) STRICT;
     `,
   },
 ];

@@ -37,6 +37,11 @@ export type { ApiKeyRepo, ApiKeyRow, ApiKeyScope } from "./api_keys_repo.ts";
  * raise only UPSTREAM_TIMEOUT, when the embedded store stays locked.
  */
 export type { AuditFilter, AuditRepo, AuditRow, StoredAuditRow } from "./audit_repo.ts";
+/**
+ * Approved upstream tool definitions and their repository (`store.pins`); methods raise only
+ * UPSTREAM_TIMEOUT, when the embedded store stays locked.
+ */
+export type { ToolPinRepo, ToolPinRow } from "./pins_repo.ts";
 /** What `store.migrate()` takes and reports; types only. */
 export type { MigrateOptions, MigrateResult } from "./migrate.ts";
 /** One migration (id `NNN_name`), as `store.migrate()` takes them; type only. */

@@ -9,6 +9,7 @@ import { createAuditRepo } from "./audit_repo.ts";
 import { createCredentialRepo } from "./credentials_repo.ts";
 import type { Database } from "./dialect.ts";
 import { migrate } from "./migrate.ts";
+import { createToolPinRepo } from "./pins_repo.ts";
 import type { Store } from "./types.ts";
 
 const DATABASE = Symbol("nexus.store.database");
@@ -21,6 +22,7 @@ export function createStore(db: Database): Store {
     credentials: createCredentialRepo(db),
     apiKeys: createApiKeyRepo(db),
     audit: createAuditRepo(db),
+    pins: createToolPinRepo(db),
     migrate: (options) => migrate(db, options),
     ping: () => db.ping(),
     close: () => db.close(),

@@ -7,6 +7,7 @@ import type { ApiKeyRepo } from "./api_keys_repo.ts";
 import type { AuditRepo } from "./audit_repo.ts";
 import type { CredentialRepo } from "./credentials.ts";
 import type { MigrateOptions, MigrateResult } from "./migrate.ts";
+import type { ToolPinRepo } from "./pins_repo.ts";
 
 /** Which database backs a store. */
 export type StoreDialect = "postgres" | "sqlite";
@@ -23,6 +24,8 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   /** Audit rows, for the audit log writer, `nexus audit` and the admin API. */
   readonly audit: AuditRepo;
+  /** Approved upstream tool definitions, for pinning. */
+  readonly pins: ToolPinRepo;
   /**
    * Applies pending migrations (`openStore` does unless told not to).
    * @throws GatewayError INVALID_CONFIG when one fails or the store is newer than this build;

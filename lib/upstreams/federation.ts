@@ -77,7 +77,8 @@ export function federateTools(
   return { tools, problems };
 }
 
-function isAllowed(spec: UpstreamSpec, name: string): boolean {
+/** Whether the allow/deny globs of `spec` keep upstream tool `name`. */
+export function isAllowed(spec: UpstreamSpec, name: string): boolean {
   const { allow, deny } = spec.tools;
   if (allow.length > 0 && !allow.some((glob) => matchesGlob(glob, name))) return false;
   return !deny.some((glob) => matchesGlob(glob, name));

@@ -67,3 +67,15 @@ export { superviseStdio } from "./stdio_supervisor.ts";
 export type { Client, StdioUpstreamSpec, SuperviseOptions } from "./stdio_supervisor.ts";
 /** The longest stderr line of a child logged whole; longer lines are cut. */
 export { MAX_STDERR_LINE } from "./stderr_log.ts";
+/** `applyPins()` withholds tools changed since approval (or, `manual`, never approved); raises what the pin repository raises. */
+export { applyPins } from "./pinning.ts";
+/** `approvePins()` pins the current definitions of an upstream's tools; raises NOT_FOUND. */
+export { approvePins } from "./pinning.ts";
+/** `checkPins()` compares listed tools with their pins, field by field; raises nothing. */
+export { checkPins } from "./pinning.ts";
+/** `formatPinChecks()` renders pin checks as `nexus upstreams diff` lines; raises nothing. */
+export { formatPinChecks } from "./pinning.ts";
+/** `hiddenUnicode()` lists tag, bidi and zero-width characters in a text; raises nothing. */
+export { hiddenUnicode } from "./pinning.ts";
+/** One tool's check against its pin, and what `applyPins` takes; types only. */
+export type { ApplyPinsOptions, PinCheck } from "./pinning.ts";

@@ -7,13 +7,16 @@
 
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
+import type { JsonObject } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
+import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
-import { federateTools, type UpstreamEntry } from "./federation.ts";
+import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
+import { applyPins } from "./pinning.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
 import { superviseStdio } from "./stdio_supervisor.ts";
 
@@ -35,10 +38,15 @@ export interface UpstreamSetOptions {
   onChange?: () => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
-  /** How often upstreams whose listing failed are listed again; default 30 000 ms, 0 never. */
+  /**
+   * How often upstreams whose listing failed, or with tools withheld by pinning, are listed again;
+   * default 30 000 ms, 0 never.
+   */
   retryMs?: number;
   /** The circuit breakers' clock in epoch ms; default `Date.now`. */
   now?: () => number;
+  /** The approved tool definitions; absent: nothing is pinned (every `pin` mode acts as `off`). */
+  pins?: ToolPinRepo;
 }
 
 /** One upstream as `nexus upstreams list` shows it. */
@@ -53,6 +61,8 @@ export interface UpstreamReport {
   tools: number;
   /** Its circuit breaker: state and consecutive failed calls. */
   breaker: BreakerSnapshot;
+  /** Tools withheld by pinning (changed since approval, or not approved yet). */
+  withheld: number;
 }
 
 /** The live upstreams. */
@@ -63,6 +73,8 @@ export interface UpstreamSet {
   refresh(): Promise<void>;
   /** Each upstream's federated tools, in entry order. */
   lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
+  /** The upstream's tools as last listed (after allow/deny, before pinning), raw. */
+  definitions(name: string): readonly JsonObject[] | undefined;
   /** State and tool count of every upstream. */
   reports(): UpstreamReport[];
   /** Closes every connection and stops retrying; never rejects. */
@@ -76,6 +88,11 @@ interface Member {
   tools: readonly ToolDefinition[];
   listed: boolean;
   admission: Admission;
+  /** The allowed tools as last listed, raw. */
+  raw: readonly JsonObject[];
+  withheld: number;
+  /** Pinning warnings already logged. */
+  logged: Set<string>;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -87,7 +104,10 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   let timer: ReturnType<typeof setInterval> | undefined;
   if (retryMs > 0) {
     timer = setInterval(() => {
-      const failed = [...members.values()].filter((member) => !member.listed);
+      // Why withheld too: an approval in the store (by any instance) is seen at the next listing.
+      const failed = [...members.values()].filter((member) =>
+        !member.listed || member.withheld > 0
+      );
       if (failed.length > 0) void Promise.all(failed.map(list));
     }, retryMs);
     Deno.unrefTimer(timer);
@@ -98,7 +118,23 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     let tools: readonly ToolDefinition[] = [];
     try {
       const listed = await listAll(member.connection, spec.timeoutMs);
-      const federated = federateTools(member.entry, listed, {
+      member.raw = listed.filter((tool): tool is JsonObject =>
+        typeof tool === "object" && tool !== null &&
+        typeof (tool as JsonObject).name === "string" &&
+        isAllowed(spec, (tool as JsonObject).name as string)
+      );
+      let served = member.raw;
+      member.withheld = 0;
+      if (options.pins !== undefined) {
+        const pinned = await applyPins(spec, member.raw, {
+          repo: options.pins,
+          logger,
+          logged: member.logged,
+        });
+        served = pinned.served;
+        member.withheld = pinned.withheld;
+      }
+      const federated = federateTools(member.entry, served, {
         client: () => member.connection.client(),
         admit: (signal) => member.admission.admit(signal),
       });
@@ -141,6 +177,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           tools: [],
           listed: false,
           admission: createAdmission(entry.spec, options.now ? { now: options.now } : {}),
+          raw: [],
+          withheld: 0,
+          logged: new Set(),
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
         members.set(entry.spec.name, member);
@@ -158,6 +197,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         upstream: member.entry.spec.name,
         tools: member.tools,
       })),
+    definitions: (name) => members.get(name)?.raw,
     reports: () =>
       [...members.values()].map((member) => ({
         name: member.entry.spec.name,
@@ -167,6 +207,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         state: member.connection.state(),
         tools: member.tools.length,
         breaker: member.admission.breaker(),
+        withheld: member.withheld,
       })),
     async close() {
       clearInterval(timer);

@@ -74,7 +74,13 @@ export const FIXTURE_TOOLS = [
 
 /** Starts the fixture; `await using` closes it. */
 export function startMcpUpstream(
-  options: { bearer?: string; legacyOnly?: boolean; port?: number } = {},
+  options: {
+    bearer?: string;
+    legacyOnly?: boolean;
+    port?: number;
+    /** What `tools/list` answers, asked at each listing; default `FIXTURE_TOOLS`. */
+    tools?: () => readonly object[];
+  } = {},
 ): McpUpstream {
   const authorizations: Array<string | null> = [];
   const versions: string[] = [];
@@ -82,7 +88,10 @@ export function startMcpUpstream(
   function count(name: string): void {
     calls.set(name, (calls.get(name) ?? 0) + 1);
   }
-  const handler = createMcpHandler(() => buildServer(count), { legacy: "stateless" });
+  const handler = createMcpHandler(
+    () => buildServer(count, options.tools ?? (() => FIXTURE_TOOLS)),
+    { legacy: "stateless" },
+  );
   const server = Deno.serve(
     { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
     async (request) => {
@@ -124,11 +133,11 @@ async function answerAsLegacyServer(request: Request): Promise<Response> {
   });
 }
 
-function buildServer(count: (name: string) => void): Server {
+function buildServer(count: (name: string) => void, tools: () => readonly object[]): Server {
   const server = new Server({ name: "fixture-upstream", version: "1.0.0" }, {
     capabilities: { tools: { listChanged: true } },
   });
-  server.setRequestHandler("tools/list", () => ({ tools: FIXTURE_TOOLS as never }));
+  server.setRequestHandler("tools/list", () => ({ tools: tools() as never }));
   server.setRequestHandler("tools/call", (request) => {
     const { name, arguments: args } = request.params;
     count(name);
