@@ -44,7 +44,31 @@ export interface HttpResponseSpec {
   select?: string[];
   /** Cap on the text returned to the client, in bytes; longer text is cut with a marker. */
   maxBytes: number;
+  /** A rule that turns a 2xx JSON answer into an upstream error (Slack's `{ok: false}`). */
+  errorWhen?: HttpErrorWhen;
 }
+
+/** `response.errorWhen`: the answer is an error when the value at `path` equals `equals`. */
+export interface HttpErrorWhen {
+  /** Dot path into the JSON body (`ok`, `meta.status`). */
+  path: string;
+  /** The JSON value that marks an error, compared deeply. */
+  equals: JsonValue;
+  /** Dot path whose value becomes the error text (`error`). */
+  message?: string;
+}
+
+/**
+ * `http.pagination`: how the next page is found, and how many pages one call may fetch. `items`
+ * is the dot path of each page's array (the body itself when absent).
+ */
+export type HttpPagination =
+  & { maxPages: number; items?: string }
+  & (
+    | { style: "cursor"; cursor: string; param: string }
+    | { style: "link" }
+    | { style: "nextUrl"; nextUrl: string }
+  );
 
 /** An HTTP backend: a request template filled from the call's arguments. */
 export interface HttpBackendSpec {
@@ -64,6 +88,8 @@ export interface HttpBackendSpec {
   timeoutMs: number;
   /** How the upstream response becomes the tool result. */
   response: HttpResponseSpec;
+  /** Fetch further pages and concatenate their items; one page when absent. */
+  pagination?: HttpPagination;
 }
 
 /** What a TypeScript handler receives besides its arguments. */

@@ -6,6 +6,7 @@
 import { isGatewayError } from "../errors.ts";
 import { dotted, isPlainObject, readTimeout, type ReportProblem, unknownKeys } from "./fields.ts";
 import { parseTemplate } from "./template.ts";
+import { readErrorWhen, readPagination } from "./yaml_http_paging.ts";
 import type { HttpBackendSpec, HttpMethod, HttpResponseSpec, JsonValue } from "./types.ts";
 
 /** What validating an `http:` section needs besides the section. */
@@ -19,7 +20,16 @@ export interface HttpSectionOptions {
 
 type Path = readonly (string | number)[];
 
-const HTTP_KEYS = ["method", "url", "query", "headers", "body", "timeout", "response"];
+const HTTP_KEYS = [
+  "method",
+  "url",
+  "query",
+  "headers",
+  "body",
+  "timeout",
+  "response",
+  "pagination",
+];
 const METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 const BODY_METHODS: readonly HttpMethod[] = ["POST", "PUT", "PATCH"];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -53,8 +63,14 @@ export function readHttpBackend(
   const timeoutMs = readTimeout(value.timeout, "http.timeout");
   if (typeof timeoutMs === "string") note({ path: ["http", "timeout"], message: timeoutMs });
   const response = readResponse(value.response, note);
+  const pagination = readPagination(value.pagination, note);
+  if (pagination?.spec !== undefined && method === "HEAD") {
+    note({ path: ["http", "pagination"], message: "http.pagination is not allowed with HEAD" });
+  }
   checkPlaceholders({ url, query, headers, body }, options.args, note);
-  if (failed || !method || !url || typeof timeoutMs === "string" || !response) return undefined;
+  if (failed || !method || !url || typeof timeoutMs === "string" || !response || !pagination) {
+    return undefined;
+  }
   return {
     kind: "http",
     method,
@@ -64,6 +80,7 @@ export function readHttpBackend(
     ...(body === undefined ? {} : { body }),
     timeoutMs,
     response,
+    ...(pagination.spec === undefined ? {} : { pagination: pagination.spec }),
   };
 }
 
@@ -188,7 +205,7 @@ function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec |
   if (!isPlainObject(value)) {
     return void report({ path: at, message: "http.response must be a mapping" });
   }
-  const problems = unknownKeys(value, ["select", "maxBytes"], at);
+  const problems = unknownKeys(value, ["select", "maxBytes", "errorWhen"], at);
   const { select, maxBytes = DEFAULT_MAX_BYTES } = value;
   const selectOk = select === undefined ||
     (Array.isArray(select) && select.every((p) => typeof p === "string" && SELECT_PATH.test(p)));
@@ -203,10 +220,12 @@ function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec |
     problems.push({ path: [...at, "maxBytes"], message });
   }
   problems.forEach(report);
-  if (problems.length > 0) return undefined;
+  const errorWhen = readErrorWhen(value.errorWhen, report);
+  if (problems.length > 0 || !errorWhen) return undefined;
   return {
     ...(select === undefined ? {} : { select: select as string[] }),
     maxBytes: maxBytes as number,
+    ...(errorWhen.rule === undefined ? {} : { errorWhen: errorWhen.rule }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { HttpBackendSpec } from "../../registry/types.ts";
 import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
+import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
 import { successResult } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
@@ -25,13 +26,31 @@ export async function executeHttp(
   args: Record<string, unknown>,
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const request = buildRequest(spec, args);
+  const template = buildRequest(spec, args);
+  const request = {
+    ...template,
+    url: new URL(template.url),
+    headers: new Headers(template.headers),
+  };
   // Why: injected here, after the template is filled, so no argument can read or override it.
   if (options.outboundAuth !== undefined) applyOutboundAuth(request, options.outboundAuth);
   checkEgress(request.url, options.egressOrigins);
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   let upstream: UpstreamReply | undefined;
   try {
+    if (spec.pagination !== undefined) {
+      const pageOptions = {
+        signal: deadline.signal,
+        execute: options,
+        onUpstream: (reply: UpstreamReply) => (upstream = reply),
+      };
+      const result = await fetchPages(
+        { ...spec, pagination: spec.pagination },
+        template,
+        pageOptions,
+      );
+      return upstream === undefined ? { result } : { result, upstream };
+    }
     const response = await sendFollowingRedirects(request, {
       signal: deadline.signal,
       logger: options.logger,

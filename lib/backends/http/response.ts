@@ -14,6 +14,7 @@ import type {
   ToolResult,
 } from "../../registry/types.ts";
 import { discardBody, readCapped, utf8Boundary } from "./read_body.ts";
+import { checkErrorWhen } from "./error_when.ts";
 import { isJsonObject, selectPaths } from "./select.ts";
 import { NO_REDACTION, scrubbingReviver } from "../redact.ts";
 import { statusLine } from "./upstream_error.ts";
@@ -25,6 +26,7 @@ const decoder = new TextDecoder();
  * Builds the tool result for a successful response, reading at most `maxBytes + 1` body bytes.
  * JSON that is not an object is returned as structured content `{ "result": value }`, because
  * MCP requires `structuredContent` to be an object.
+ * @throws GatewayError UPSTREAM_ERROR when the JSON body matches `response.errorWhen`.
  * @throws the stream's error when reading the body fails (for example on timeout).
  */
 export async function successResult(
@@ -48,7 +50,10 @@ export async function successResult(
   const text = decoder.decode(body.bytes);
   const json = isJsonType(response.headers.get("content-type"));
   const parsed = json ? parseJson(text, redact) : undefined;
-  if (parsed !== undefined) return jsonResult(parsed.value, spec, redact);
+  if (parsed !== undefined) {
+    checkErrorWhen(parsed.value, spec.errorWhen, response);
+    return jsonResult(parsed.value, spec, redact);
+  }
   const scrubbed = redact(text);
   const bytes = encoder.encode(scrubbed);
   // Why: "[redacted]" can be longer than what it replaced, so the scrubbed text is capped again.
@@ -56,7 +61,12 @@ export async function successResult(
   return truncatedResult(bytes, { maxBytes: spec.maxBytes, total: `${bytes.length}`, redact });
 }
 
-function jsonResult(value: JsonValue, spec: HttpResponseSpec, redact: Redactor): ToolResult {
+/** The result for a JSON value: narrowed by `select`, cut as text when past `maxBytes`. */
+export function jsonResult(
+  value: JsonValue,
+  spec: HttpResponseSpec,
+  redact: Redactor,
+): ToolResult {
   const selected = spec.select === undefined ? value : selectPaths(value, spec.select);
   const text = JSON.stringify(selected);
   const bytes = encoder.encode(text);
@@ -95,12 +105,14 @@ function knownLength(headers: Headers, maxBytes: number): string {
     : `more than ${maxBytes}`;
 }
 
-function isJsonType(contentType: string | null): boolean {
+/** Whether a `Content-Type` names JSON (`application/json` or any `+json`). */
+export function isJsonType(contentType: string | null): boolean {
   const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   return mediaType === "application/json" || mediaType.endsWith("+json");
 }
 
-function parseJson(text: string, redact: Redactor): { value: JsonValue } | undefined {
+/** `text` parsed as JSON with every secret scrubbed, or undefined when it is not JSON. */
+export function parseJson(text: string, redact: Redactor): { value: JsonValue } | undefined {
   try {
     return { value: JSON.parse(text, scrubbingReviver(redact)) as JsonValue };
   } catch {
