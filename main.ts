@@ -14,6 +14,7 @@ import {
   runCredentials,
   runKeys,
   runMigrate,
+  runTools,
   runUpstreams,
   serveHttp,
   serveStdio,
@@ -34,6 +35,9 @@ Commands:
   stdio            Serve the same tools over stdin/stdout, for desktop clients
   check            Validate the config, every tool file and upstream (connects to nothing);
                    print problems as file:line: message
+  tools            list: every tool with file:line, backend, credential and state | new NAME
+                   [--ts]: write a commented tool file | test NAME --args JSON: run one call
+                   through the whole pipeline, print the request (secrets redacted) and result
   upstreams        list [--json]: connect to each upstream MCP server and show its state,
                    protocol version, tool count and last error | diff NAME: what changed since
                    the tools' pins | approve NAME [--tool T]: pin what the upstream lists now
@@ -62,7 +66,15 @@ interface Cli {
   rest?: string[];
 }
 
-const NESTED_COMMANDS = ["clients", "audit", "credentials", "keys", "migrate", "upstreams"];
+const NESTED_COMMANDS = [
+  "clients",
+  "audit",
+  "credentials",
+  "keys",
+  "migrate",
+  "upstreams",
+  "tools",
+];
 
 if (import.meta.main) {
   const code = await main(Deno.args);
@@ -95,6 +107,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (cli.command === "upstreams") {
     return await runUpstreams(config, cli.rest ?? [], { configPath: configName(cli.config) });
   }
+  if (cli.command === "tools") return await runTools(config, cli.rest ?? []);
   if (cli.command === "clients") return await runClients(config, cli.rest ?? []);
   if (cli.command === "audit") return await runAudit(config, cli.rest ?? []);
   if (cli.command === "credentials") return await runCredentials(config, cli.rest ?? []);

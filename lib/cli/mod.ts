@@ -20,3 +20,5 @@ export { runKeys } from "./keys.ts";
 export { runMigrate } from "./migrate.ts";
 /** `nexus upstreams list|diff|approve` (connects to upstreams); raises nothing, returns an exit code. */
 export { runUpstreams } from "./upstreams.ts";
+/** `nexus tools list|new|test`; raises nothing, returns an exit code. */
+export { runTools } from "./tools.ts";

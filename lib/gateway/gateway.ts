@@ -9,7 +9,8 @@ import type { Config } from "../config/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
-import { serveMcpStdio, type StdioService } from "../mcp/mod.ts";
+import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
+import type { ToolResult } from "../registry/mod.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
@@ -48,6 +49,17 @@ export interface Gateway {
    * @throws GatewayError INTERNAL when called a second time.
    */
   serveStdio(): void;
+  /**
+   * Runs one tool call through the whole pipeline as the local operator, as stdio does (no
+   * policy; limits, cache, credentials, audit and metrics as configured), telling `trace` of each
+   * HTTP exchange with the credential redacted. Used by `nexus tools test`.
+   * @throws GatewayError NOT_FOUND (unknown tool), INVALID_PARAMS, RATE_LIMITED and the other
+   *   codes whose table row is a protocol error; tool failures come back as `isError` results.
+   */
+  callLocal(
+    request: { name: string; arguments: unknown },
+    options?: { trace?: TraceSink },
+  ): Promise<ToolResult>;
   /** Tells every connected client (HTTP streams of both eras, stdio) that the tool list changed. */
   toolsChanged(): void;
   /** Whether the stores answer, the registry is loaded and the gateway is not closing. */
@@ -112,6 +124,20 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     logger,
     hasKeyring: credentials.hasKeyring,
   });
+  // Why no policy (the one place this is decided): the local caller (stdio, `nexus tools test`)
+  // is the operator who launched the binary with the gateway's own config and credentials;
+  // policies govern remote clients. Limits, cache, credentials, audit and metrics apply as over
+  // HTTP.
+  const localHooks = () =>
+    buildPipeline({
+      config,
+      logger,
+      audit: security.audit,
+      limits,
+      vault: credentials.vault,
+      metrics: metrics.calls,
+      databases: parts.databases,
+    });
   const stdio: StdioService[] = [];
   const closing = once(() => closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep }));
   const ready = () => readiness(parts, closing.started());
@@ -125,23 +151,22 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         logger,
         pageSize: config.toolsPageSize,
         listTtlMs: config.listTtlMs,
-        // Why no policy (the one place this is decided): the stdio caller is the local operator
-        // who launched the binary with the gateway's own config and credentials; policies govern
-        // remote clients. Limits, cache, credentials, audit and metrics apply as over HTTP.
-        hooks: buildPipeline({
-          config,
-          logger,
-          audit: security.audit,
-          limits,
-          vault: credentials.vault,
-          metrics: metrics.calls,
-          databases: parts.databases,
-        }),
+        hooks: localHooks(),
         fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
       });
       stdio.push(service);
       onToolsChanged.add(() => service.toolsChanged());
     },
+    callLocal: (request, callOptions = {}) =>
+      callTool(parts.registry.current(), request, {
+        caller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
+        signal: new AbortController().signal,
+        logger,
+        requestId: crypto.randomUUID(),
+        hooks: callOptions.trace === undefined
+          ? localHooks()
+          : { ...localHooks(), trace: callOptions.trace },
+      }),
     toolsChanged,
     ready,
     close: closing.run,

@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition, ToolResult } from "../registry/types.ts";
 import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
+import { noRedaction, tracingFetch } from "./trace.ts";
 import { type CallContext, type CallFacts, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
@@ -116,7 +117,7 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
 async function runBackend(
   ctx: CallContext,
   snapshot: RegistrySnapshot,
-  hooks: Pick<PipelineHooks, "databases">,
+  hooks: Pick<PipelineHooks, "databases" | "trace">,
 ): Promise<CallOutcome> {
   let outcome: CallOutcome;
   try {
@@ -126,6 +127,9 @@ async function runBackend(
       egressOrigins: snapshot.egressOrigins,
       ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
       ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
+      ...(hooks.trace === undefined ? {} : {
+        fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? noRedaction),
+      }),
     });
   } catch (error) {
     recordStatus(ctx.facts, isGatewayError(error) ? error.upstream?.status : undefined);

@@ -38,3 +38,10 @@ export {
 } from "./limit_stage.ts";
 /** Response-cache stages (lookahead before limits, serve after); see `CacheStages.serve`. */
 export { type CacheStageOptions, type CacheStages, createCacheStages } from "./cache_stage.ts";
+/**
+ * `callTool()` runs one `tools/call` through the pipeline (used by `nexus tools test`); raises
+ * the protocol errors of the error table (RATE_LIMITED, NOT_FOUND, INVALID_PARAMS, …).
+ */
+export { type CallOptions, callTool } from "./call_pipeline.ts";
+/** What a traced call reports (`PipelineHooks.trace`); types only. */
+export type { TraceEvent, TraceSink } from "./trace.ts";

@@ -14,6 +14,7 @@ import type { OutboundAuth } from "../credentials/mod.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ToolDefinition } from "../registry/types.ts";
+import type { TraceSink } from "./trace.ts";
 
 export type { CallOutcome } from "../backends/mod.ts";
 
@@ -127,6 +128,11 @@ export interface PipelineHooks {
   onFinished: (record: CallRecord) => void;
   /** The databases SQL tools run on, passed to the backend; absent: SQL tools fail. */
   databases?: DatabasePools;
+  /**
+   * Told of each HTTP request the backend sends (credential redacted) and of its status; absent
+   * in serving, set by `nexus tools test` to print the exchange.
+   */
+  trace?: TraceSink;
 }
 
 /** Hooks that add nothing: every call admitted, every tool visible, no stages, nothing recorded. */
