@@ -179,8 +179,11 @@ tools:
     assert.match(run.stdout, /^> GET http:\/\/127\.0\.0\.1:\d+\/weather\?city=Oslo$/m);
     assert.match(run.stdout, /"tempC": 21/);
     assert.ok(await listsTool(client, "weather_now"), "the running gateway never listed the tool");
+    // Why printed, not asserted: timing targets are reported, never asserted in a test (a loaded
+    // CI host must not fail a correct walk-through); the README quotes what this prints.
     const seconds = (performance.now() - started) / 1000;
-    assert.ok(seconds < 10, `walk-through took ${seconds.toFixed(1)} s`);
+    const line = `first-tool walk-through: ${seconds.toFixed(1)} s (target under 10 s)\n`;
+    await Deno.stdout.write(new TextEncoder().encode(line));
   } finally {
     await upstream.close();
   }
