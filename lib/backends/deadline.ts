@@ -47,3 +47,33 @@ export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): De
 export function cancelledError(): GatewayError {
   return new GatewayError("CANCELLED", "Call cancelled by the client");
 }
+
+/**
+ * The error for a call whose deadline fired: `CANCELLED` when the client cancelled, `timedOut()`
+ * when the timeout elapsed; undefined while neither has (the failure is the backend's own).
+ */
+export function deadlineError(
+  deadline: Deadline,
+  timedOut: () => GatewayError,
+): GatewayError | undefined {
+  const cause = deadline.cause();
+  if (cause === "timeout") return timedOut();
+  if (cause === "cancelled") return cancelledError();
+  return undefined;
+}
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as it aborts, whichever comes first.
+ * Why: work that does not watch the signal (a tool handler ignoring it, a wait for a pool
+ * connection) must not hold the call open past its deadline; the late outcome of `work` is still
+ * observed by the race, so a late rejection is handled.
+ */
+export function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}

@@ -6,7 +6,7 @@
 import { applyOutboundAuth } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError, type UpstreamReply } from "../../errors.ts";
 import type { HttpBackendSpec } from "../../registry/types.ts";
-import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
@@ -103,15 +103,13 @@ function classifyFailure(
 ): GatewayError {
   if (isGatewayError(error)) return error;
   const target = describeTarget(context.request.method, context.request.url);
-  const cause = context.deadline.cause();
-  if (cause === "timeout") {
-    return new GatewayError(
+  const ended = deadlineError(context.deadline, () =>
+    new GatewayError(
       "UPSTREAM_TIMEOUT",
       `Upstream did not answer within ${context.timeoutMs} ms: ${target}`,
       { data: { timeoutMs: context.timeoutMs } },
-    );
-  }
-  if (cause === "cancelled") return cancelledError();
+    ));
+  if (ended !== undefined) return ended;
   // Why: fetch's own message embeds the full URL, query string included, which may carry secrets;
   // only a fixed phrase picked from it reaches the caller.
   return new GatewayError(

@@ -7,7 +7,7 @@
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
 import type { McpBackendSpec, ToolResult } from "../../registry/types.ts";
-import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
 
@@ -84,15 +84,13 @@ function classifyFailure(
   options: { spec: McpBackendSpec; redact: Redactor },
 ): GatewayError {
   const { spec, redact } = options;
-  const cause = deadline.cause();
-  if (cause === "timeout") {
-    return new GatewayError(
+  const ended = deadlineError(deadline, () =>
+    new GatewayError(
       "UPSTREAM_TIMEOUT",
       `Upstream "${spec.upstream}" did not answer within ${spec.timeoutMs} ms`,
       { data: { timeoutMs: spec.timeoutMs } },
-    );
-  }
-  if (cause === "cancelled") return cancelledError();
+    ));
+  if (ended !== undefined) return ended;
   if (isGatewayError(error)) return error;
   const text = messageOf(error, redact);
   // Why: a numeric code is a JSON-RPC error the upstream answered; anything else (SDK string

@@ -6,7 +6,7 @@
 
 import { GatewayError } from "../../errors.ts";
 import type { SqlBackendSpec } from "../../registry/types.ts";
-import { cancelledError, createDeadline } from "../deadline.ts";
+import { createDeadline, deadlineError, raceSignal } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import type { SqlRows } from "./driver.ts";
 import { sqlError } from "./errors.ts";
@@ -54,28 +54,17 @@ export async function executeSql(
       deadline.signal,
     );
   } catch (error) {
-    const cause = deadline.cause();
-    if (cause === "cancelled") throw cancelledError();
-    if (cause === "timeout") {
-      throw new GatewayError("UPSTREAM_TIMEOUT", `Query did not finish within ${timeoutMs} ms`, {
-        data: { database: spec.database, timeoutMs },
-      });
-    }
-    throw sqlError(error, settings, { timeoutMs });
+    throw deadlineError(
+      deadline,
+      () =>
+        new GatewayError("UPSTREAM_TIMEOUT", `Query did not finish within ${timeoutMs} ms`, {
+          data: { database: spec.database, timeoutMs },
+        }),
+    ) ?? sqlError(error, settings, { timeoutMs });
   } finally {
     deadline.dispose();
     const ms = Math.round(performance.now() - started);
     options.logger.debug("Query finished", { database: spec.database, ms });
   }
   return { result: sqlResult(read, { maxRows, maxBytes: settings.maxBytes }) };
-}
-
-// Why: waiting for a pool connection does not watch the signal; the call must still end on time.
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }

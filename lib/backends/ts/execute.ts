@@ -6,7 +6,7 @@
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
 import type { TsBackendSpec } from "../../registry/types.ts";
-import { cancelledError, createDeadline, type Deadline } from "../deadline.ts";
+import { createDeadline, type Deadline, deadlineError, raceSignal } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
 import { normaliseResult } from "./normalise.ts";
@@ -27,7 +27,7 @@ export async function executeTs(
   const started = performance.now();
   let value: unknown;
   try {
-    value = await raceDeadline(
+    value = await raceSignal(
       Promise.resolve().then(() => spec.handler(args, { signal: deadline.signal })),
       deadline.signal,
     );
@@ -44,35 +44,19 @@ export async function executeTs(
   return { result: normaliseResult(value) };
 }
 
-// Why: a handler that ignores its signal must not hold the call open; we stop waiting at the
-// deadline (the handler's promise is still observed by the race, so a late rejection is handled).
-function raceDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => {
-    signal.removeEventListener("abort", onAbort);
-  });
-}
-
 function classifyFailure(
   error: unknown,
   deadline: Deadline,
   options: { timeoutMs: number; redact: Redactor },
 ): GatewayError {
   const { timeoutMs, redact } = options;
-  const cause = deadline.cause();
-  if (cause === "timeout") {
-    return new GatewayError(
+  const ended = deadlineError(deadline, () =>
+    new GatewayError(
       "UPSTREAM_TIMEOUT",
       `Tool handler did not finish within ${timeoutMs} ms`,
       { data: { timeoutMs } },
-    );
-  }
-  if (cause === "cancelled") return cancelledError();
+    ));
+  if (ended !== undefined) return ended;
   if (isGatewayError(error)) return error;
   return new GatewayError(
     "UPSTREAM_ERROR",
