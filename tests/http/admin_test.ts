@@ -21,21 +21,12 @@ import {
 } from "../../lib/http/mod.ts";
 import { type ApiErrorBody } from "../../lib/http/responses.ts";
 import { silentLogger } from "../../lib/log.ts";
-import type { McpService } from "../../lib/mcp/mod.ts";
+import { standInMcp } from "../_support/mcp_stand_in.ts";
 
 import { openTestStore } from "../store/_stores.ts";
 
 const LOOPBACK: GuardOptions = { allowedOrigins: [], allowedHosts: [], loopback: true };
 const CLIENTS = "http://localhost/admin/clients";
-
-function idleMcp(): McpService {
-  return {
-    fetch: () => Promise.resolve(new Response(null, { status: 204 })),
-    toolsChanged: () => {},
-    recheckStreams: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
-}
 
 /** A default install: anonymous MCP allowed, no key; `guard` says where it listens. */
 async function setup(guard: GuardOptions = LOOPBACK) {
@@ -62,7 +53,7 @@ async function setup(guard: GuardOptions = LOOPBACK) {
     },
   });
   const app = createApp({
-    mcp: idleMcp(),
+    mcp: standInMcp(),
     logger: silentLogger,
     guard,
     maxBodyBytes: 1 << 20,

@@ -24,6 +24,7 @@ import {
 } from "../../lib/http/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { McpService } from "../../lib/mcp/mod.ts";
+import { standInMcp } from "../_support/mcp_stand_in.ts";
 
 import { startOidcProvider } from "../_support/oidc_provider.ts";
 import { openTestStore } from "../store/_stores.ts";
@@ -34,12 +35,7 @@ const LOCAL = { host: "localhost" };
 
 /** An MCP service stand-in that answers with the caller it was given. */
 function echoMcp(): McpService {
-  return {
-    fetch: (_request, { caller }) => Promise.resolve(Response.json({ caller })),
-    toolsChanged: () => {},
-    recheckStreams: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
+  return standInMcp((_request, { caller }) => Promise.resolve(Response.json({ caller })));
 }
 
 async function setup(

@@ -22,7 +22,7 @@ import { type ApiErrorBody } from "../../lib/http/responses.ts";
 import { type MetricFamily, renderMetrics } from "../../lib/metrics/mod.ts";
 import { escapeLabelValue } from "../../lib/metrics/render.ts";
 import { silentLogger } from "../../lib/log.ts";
-import type { McpService } from "../../lib/mcp/mod.ts";
+import { standInMcp } from "../_support/mcp_stand_in.ts";
 
 import { openTestStore } from "../store/_stores.ts";
 
@@ -125,15 +125,6 @@ Deno.test("renderMetrics() refuses invalid metric and label names as INTERNAL", 
   }
 });
 
-function idleMcp(): McpService {
-  return {
-    fetch: () => Promise.resolve(new Response(null, { status: 204 })),
-    toolsChanged: () => {},
-    recheckStreams: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
-}
-
 async function setup(options: { anonymousAllowed: boolean; collect?: () => MetricFamily[] }) {
   const store = await openTestStore("sqlite");
   const keyRepo = store.apiKeys;
@@ -150,7 +141,7 @@ async function setup(options: { anonymousAllowed: boolean; collect?: () => Metri
     trustedOrigin: createTrustedOrigin(guard),
   });
   const app = createApp({
-    mcp: idleMcp(),
+    mcp: standInMcp(),
     logger: silentLogger,
     guard,
     maxBodyBytes: 1 << 20,
