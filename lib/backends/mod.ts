@@ -14,6 +14,8 @@ import { executeSql } from "./sql/execute.ts";
 import { executeTs } from "./ts/execute.ts";
 
 export type { CallOutcome, ExecuteOptions } from "./options.ts";
+/** The redactor of a call without a credential: nothing to scrub. */
+export { NO_REDACTION } from "./redact.ts";
 /** `createDatabasePools()` makes the lazily opened pool of each configured database; raises nothing. */
 export { createDatabasePools, type DatabasePools } from "./sql/pools.ts";
 /** A configured database, its pool and what one query sends and reads; types only. */

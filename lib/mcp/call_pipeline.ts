@@ -6,13 +6,13 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
-import { type CallOutcome, executeTool } from "../backends/mod.ts";
+import { type CallOutcome, executeTool, NO_REDACTION } from "../backends/mod.ts";
 import { GatewayError, isGatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition, ToolResult } from "../registry/types.ts";
 import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
-import { noRedaction, tracingFetch } from "./trace.ts";
+import { tracingFetch } from "./trace.ts";
 import { type CallContext, type CallFacts, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
@@ -128,7 +128,7 @@ async function runBackend(
       ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
       ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
       ...(hooks.trace === undefined ? {} : {
-        fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? noRedaction),
+        fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? NO_REDACTION),
       }),
     });
   } catch (error) {

@@ -35,8 +35,3 @@ export function tracingFetch(sink: TraceSink, redact: (text: string) => string):
     return response;
   };
 }
-
-/** The redactor of a call without a credential: nothing to scrub. */
-export function noRedaction(text: string): string {
-  return text;
-}

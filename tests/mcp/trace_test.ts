@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { noRedaction, type TraceEvent, tracingFetch } from "../../lib/mcp/trace.ts";
+import { NO_REDACTION } from "../../lib/backends/mod.ts";
+import { type TraceEvent, tracingFetch } from "../../lib/mcp/trace.ts";
 import { startUpstream } from "../_support/upstream_server.ts";
 
 Deno.test("tracingFetch reports the request redacted and the status, and sends it unchanged", async () => {
@@ -30,6 +31,6 @@ Deno.test("tracingFetch reports the request redacted and the status, and sends i
   }
 });
 
-Deno.test("noRedaction leaves text as it is", () => {
-  assert.equal(noRedaction("Bearer abc"), "Bearer abc");
+Deno.test("NO_REDACTION (a call without a credential) leaves text as it is", () => {
+  assert.equal(NO_REDACTION("Bearer abc"), "Bearer abc");
 });
