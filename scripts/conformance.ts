@@ -1,39 +1,63 @@
 // deno-lint-ignore-file no-console
 /**
- * Runs the official MCP conformance suite against the gateway serving the shipped tools, run by
- * `deno task conformance`.
+ * Runs the official MCP conformance suite (`SUITE` in `conformance_suite.ts`), run by
+ * `deno task conformance` and by `.ci/run`, at 2025-11-25 and 2026-07-28 (each at its own wire:
+ * 2025 is the stateful initialize handshake, 2026-07-28 stateless with per-request `_meta`):
  *
- * Starts `main.ts serve` on a free port, asks the suite which of `SCENARIOS` apply at each of
- * `SPEC_VERSIONS` (`list --server --spec-version`), and runs every applicable pair once,
- * sequentially, at that version's wire: 2025-11-25 is the stateful initialize handshake,
- * 2026-07-28 is stateless with per-request `_meta`, and one says nothing about the other.
- * Prints every check, a summary line, and writes the table as markdown (`conformance_report.ts`).
+ * 1. `shipped`: the gateway serving its shipped tools, for the protocol-level scenarios in
+ *    `SHIPPED_SCENARIOS`; every check must pass.
+ * 2. Every server scenario that applies at a version (`--suite all`, pending ones included),
+ *    against the conformance fixture (`tests/_support/conformance_fixture*.ts`) `direct`ly, and
+ *    through the gateway fronting it as an `http` upstream and as a `stdio` upstream
+ *    (`prefix: ""`, so names match). A scenario that passes directly must pass through both.
+ * 3. `client`: the client scenarios in `CLIENT_SCENARIOS`, the suite starting
+ *    `scripts/conformance_client.ts`, which puts a gateway in front of the suite's test server
+ *    and calls through it, so the gateway's upstream client is what the suite sees.
  *
- * Checks the suite marks "Not testable" (they need its diagnostic fixture tools, such as
- * `test_missing_capability`, which a gateway does not ship) are counted apart, and so are WARNING
- * (a SHOULD), INFO and SKIPPED; none of them fails the run. Exit 1 when a check failed, a scenario
- * crashed or the gateway died; 0 otherwise. Results go to a temp dir that is removed at the end.
+ * Differences listed in `conformance_gaps.ts` are reported as known gaps, and listed gaps that
+ * pass as closed. Exit 1 on a failed shipped check, an unlisted difference, or a crash.
+ * Suite processes for different targets run concurrently (`CONCURRENCY`).
  *
  * Usage: deno task conformance [--markdown /tmp/conformance_result.md]
  */
 
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  compareOutcomes,
+  formatComparison,
+  formatScenarioTable,
+  scenarioOutcomes,
+} from "./conformance_compare.ts";
+import { KNOWN_GAPS } from "./conformance_gaps.ts";
+import {
+  FIXTURE_ENTRY,
+  FIXTURE_FLAGS,
+  mapLimited,
+  ROOT,
+  type Service,
+  startFixture,
+  startGateway,
+} from "./conformance_processes.ts";
+import {
   countVerdicts,
-  crashRow,
   formatMarkdown,
   formatSummary,
   formatTable,
-  readRows,
   type Row,
-  type Run,
-  skippedRow,
 } from "./conformance_report.ts";
+import {
+  listScenarios,
+  runClientScenario,
+  runServerScenario,
+  runServerSuite,
+  SPEC_VERSIONS,
+  type SpecVersion,
+  SUITE,
+} from "./conformance_suite.ts";
 
-const SUITE = "npm:@modelcontextprotocol/conformance@0.2.0-alpha.12";
-const SCENARIOS = [
+/** The protocol-level scenarios the gateway's shipped tools are checked with. */
+const SHIPPED_SCENARIOS = [
   "server-initialize",
   "ping",
   "tools-list",
@@ -41,35 +65,38 @@ const SCENARIOS = [
   "server-stateless",
   "caching",
   "http-header-validation",
-] as const;
-const SPEC_VERSIONS = ["2025-11-25", "2026-07-28"] as const;
-const STARTUP_TIMEOUT_MS = 30_000;
-/** The first listing downloads the suite from npm, so it gets longer than a scenario. */
-const LIST_TIMEOUT_MS = 120_000;
-/** The suite stops a scenario itself after 30 s; this only catches a hung process. */
-const SCENARIO_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 5_000;
-const TAIL_LINES = 30;
+];
+/** The client scenarios that fit a gateway's upstream client (no OAuth flows: see README). */
+const CLIENT_SCENARIOS = [
+  "initialize",
+  "tools_call",
+  "elicitation-sep1034-client-defaults",
+  "sse-retry",
+  "request-metadata",
+  "http-standard-headers",
+  "http-custom-headers",
+  "http-invalid-tool-headers",
+  "sep-2322-client-request-state",
+  "json-schema-2020-12-preservation",
+  "json-schema-ref-no-deref",
+];
+const FIXTURE_TARGETS = ["direct", "http", "stdio"] as const;
+const LABELS: Record<string, string> = {
+  direct: "direct",
+  http: "via HTTP upstream",
+  stdio: "via stdio upstream",
+  client: "gateway as client",
+};
+const CONCURRENCY = 3;
 const DEFAULT_MARKDOWN = "/tmp/conformance_result.md";
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** `deno task start`, with the task's permissions. */
-const GATEWAY_ARGS = ("run --unstable-no-legacy-abort --allow-net --allow-read --allow-write " +
-  "--allow-env --allow-sys main.ts serve").split(" ");
-const TIMEOUT = Symbol("timeout");
+const CLIENT_ENTRY = `${ROOT}scripts/conformance_client.ts`;
+/** The client starts a gateway (`deno task start`'s permissions) and talks to it. */
+const CLIENT_FLAGS = ("--unstable-no-legacy-abort --allow-net --allow-read --allow-write " +
+  "--allow-env --allow-sys --allow-run").split(" ");
 
-type SpecVersion = typeof SPEC_VERSIONS[number];
-
-interface Gateway {
-  url: string;
-  hasExited: () => boolean;
-  stderrTail: () => string[];
-  stop: () => Promise<void>;
-}
-
-interface SuiteOutput {
-  code: number | undefined;
-  stdout: string;
-  stderr: string;
+interface Plan {
+  server: Map<SpecVersion, string[]>;
+  client: Array<{ scenario: string; specVersion: SpecVersion }>;
 }
 
 if (import.meta.main) {
@@ -79,234 +106,170 @@ if (import.meta.main) {
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { markdown: { type: "string" } } });
   const workDir = await Deno.makeTempDir({ prefix: "nexus-conformance-" });
-  let gateway: Gateway | undefined;
-  let died = false;
+  const services: Service[] = [];
+  const started = performance.now();
   try {
-    const runs = await planRuns(workDir);
-    gateway = await startGateway();
-    console.log(`gateway listening at ${gateway.url}; running ${SUITE}:`);
-    const rows = await runAll(runs, gateway, workDir);
-    died = gateway.hasExited();
+    const plan = await planRuns(workDir);
+    const targets = await startTargets(workDir, services);
+    console.log(`running ${SUITE}:`);
+    for (const [name, url] of Object.entries(targets)) console.log(`  ${name}: ${url}`);
+    const rows = await runAll(plan, targets, workDir);
+    const died = services.filter((service) => service.hasExited());
+    for (const service of died) {
+      printTail(`${service.url} exited during the run`, service.stderrTail());
+    }
     const ok = await report(rows, values.markdown ?? DEFAULT_MARKDOWN);
-    return ok && !died ? 0 : 1;
+    console.log(`conformance run took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return ok && died.length === 0 ? 0 : 1;
   } catch (error) {
-    died = gateway?.hasExited() ?? false;
     console.error(`conformance: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await gateway?.stop();
-    if (died) printTail("gateway exited during the run", gateway?.stderrTail() ?? []);
+    await Promise.all(services.map((service) => service.stop()));
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
 
-/** Asks the suite which scenarios apply at each spec version; every scenario must apply once. */
-async function planRuns(workDir: string): Promise<Run[]> {
-  const listed = new Map<SpecVersion, Set<string>>();
+/** Asks the suite which scenarios apply at each version; shipped and client ones must exist. */
+async function planRuns(workDir: string): Promise<Plan> {
+  const plan: Plan = { server: new Map(), client: [] };
+  const known = new Set<string>();
   for (const specVersion of SPEC_VERSIONS) {
-    listed.set(specVersion, await listScenarios(specVersion, workDir));
+    const [server, client] = await Promise.all([
+      listScenarios("server", specVersion, workDir),
+      listScenarios("client", specVersion, workDir),
+    ]);
+    plan.server.set(specVersion, [...server]);
+    for (const name of [...server, ...client]) known.add(name);
+    for (const scenario of CLIENT_SCENARIOS) {
+      if (client.has(scenario)) plan.client.push({ scenario, specVersion });
+    }
   }
-  const runs: Run[] = [];
-  const unknown: string[] = [];
-  for (const scenario of SCENARIOS) {
-    const versions = SPEC_VERSIONS.filter((version) => listed.get(version)?.has(scenario));
-    if (versions.length === 0) unknown.push(scenario);
-    for (const specVersion of versions) runs.push({ scenario, specVersion });
-  }
+  const unknown = [...SHIPPED_SCENARIOS, ...CLIENT_SCENARIOS].filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new Error(
-      `Cannot plan the run: not listed at ${SPEC_VERSIONS.join(" or ")}: ${unknown.join(", ")}`,
+    throw new Error(`Cannot plan the run: the suite does not list ${unknown.join(", ")}`);
+  }
+  return plan;
+}
+
+/** Starts the fixtures and gateways; every one is pushed to `services` to be stopped. */
+async function startTargets(workDir: string, services: Service[]): Promise<Record<string, string>> {
+  const [direct, behindHttp] = await Promise.all([startFixture(), startFixture()]);
+  services.push(direct, behindHttp);
+  const stdio = {
+    command: Deno.execPath(),
+    args: ["run", ...FIXTURE_FLAGS, FIXTURE_ENTRY, "--stdio"],
+    cwd: ROOT,
+  };
+  const gateways = await Promise.all([
+    startGateway({ NEXUS_TOOLS_DIR: "tools", NEXUS_DATA_DIR: await dir(workDir, "shipped") }),
+    startGateway(await upstreamEnv(workDir, "http", { url: behindHttp.url })),
+    startGateway(await upstreamEnv(workDir, "stdio", { stdio })),
+  ]);
+  services.push(...gateways);
+  const [shipped, http, stdioGateway] = gateways.map((gateway) => gateway.url);
+  return { shipped: shipped!, direct: direct.url, http: http!, stdio: stdioGateway! };
+}
+
+/** A gateway env whose tools dir holds only the fixture as an upstream named `fixture`. */
+async function upstreamEnv(
+  workDir: string,
+  name: string,
+  transport: Record<string, unknown>,
+): Promise<Record<string, string>> {
+  const toolsDir = await dir(workDir, `${name}-tools`);
+  const upstream = { name: "fixture", prefix: "", ...transport };
+  // Why: JSON is YAML, so the entry needs no quoting rules of its own.
+  await Deno.writeTextFile(
+    join(toolsDir, "fixture.yaml"),
+    JSON.stringify({ upstreams: [upstream] }, null, 2),
+  );
+  return { NEXUS_TOOLS_DIR: toolsDir, NEXUS_DATA_DIR: await dir(workDir, `${name}-data`) };
+}
+
+async function dir(workDir: string, name: string): Promise<string> {
+  const path = join(workDir, name);
+  await Deno.mkdir(path, { recursive: true });
+  return path;
+}
+
+async function runAll(
+  plan: Plan,
+  targets: Record<string, string>,
+  workDir: string,
+): Promise<Row[]> {
+  const jobs: Array<() => Promise<Row[]>> = [];
+  for (const specVersion of SPEC_VERSIONS) {
+    for (const target of FIXTURE_TARGETS) {
+      const expected = plan.server.get(specVersion) ?? [];
+      jobs.push(() =>
+        timed(
+          `${target} @ ${specVersion}`,
+          () => runServerSuite(targets[target]!, { specVersion, target, expected, workDir }),
+        )
+      );
+    }
+    const shipped = SHIPPED_SCENARIOS.filter((s) => plan.server.get(specVersion)?.includes(s));
+    for (const scenario of shipped) {
+      const run = { scenario, specVersion, target: "shipped" };
+      jobs.push(() =>
+        timed(
+          `shipped ${scenario} @ ${specVersion}`,
+          () => runServerScenario(targets.shipped!, run, workDir),
+        )
+      );
+    }
+  }
+  // Why: the suite starts the command in its own temp dir, so the import map is named here.
+  const command = [Deno.execPath(), "run", "--quiet", `--config=${ROOT}deno.json`, ...CLIENT_FLAGS]
+    .concat(CLIENT_ENTRY).join(" ");
+  for (const { scenario, specVersion } of plan.client) {
+    const run = { scenario, specVersion, target: "client" };
+    jobs.push(() =>
+      timed(
+        `client ${scenario} @ ${specVersion}`,
+        () => runClientScenario(command, run, { workDir }),
+      )
     );
   }
-  return runs;
+  return (await mapLimited(jobs, CONCURRENCY, (job) => job())).flat();
 }
 
-async function listScenarios(specVersion: SpecVersion, workDir: string): Promise<Set<string>> {
-  const args = ["list", "--server", "--spec-version", specVersion];
-  const output = await runSuite(args, workDir, LIST_TIMEOUT_MS);
-  if (output.code !== 0) {
-    throw new Error(`Cannot list the suite's scenarios:\n${suiteDiagnostics(output).join("\n")}`);
-  }
-  const names = output.stdout.split("\n").map((line) => /^\s+- (\S+)/.exec(line)?.[1]);
-  return new Set(names.filter((name) => name !== undefined));
-}
-
-/** Starts `main.ts serve` on a free port and resolves once it logs "Nexus listening". */
-async function startGateway(): Promise<Gateway> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: GATEWAY_ARGS,
-    cwd: ROOT,
-    env: { NEXUS_PORT: "0", NEXUS_HOST: "127.0.0.1", NEXUS_TOOLS_DIR: "tools" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let exited = false;
-  const status = child.status.finally(() => {
-    exited = true;
-  });
-  const tail: string[] = [];
-  const { promise: listening, resolve } = Promise.withResolvers<string | undefined>();
-  const drained = readLines(child.stderr, (line) => {
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-    const url = listeningUrl(line);
-    if (url !== undefined) resolve(url);
-  }).catch(() => {}).finally(() => resolve(undefined));
-  const gateway: Gateway = {
-    url: "",
-    hasExited: () => exited,
-    stderrTail: () => [...tail],
-    stop: () => stopChild(child, Promise.all([status, drained])),
-  };
-  const url = await withTimeout(listening, STARTUP_TIMEOUT_MS);
-  if (typeof url === "string") return { ...gateway, url };
-  await gateway.stop();
-  printTail("gateway stderr", tail);
-  const why = url === TIMEOUT
-    ? `no "Nexus listening" on stderr after ${STARTUP_TIMEOUT_MS / 1000} s`
-    : "it exited before listening";
-  throw new Error(`Cannot start the gateway: ${why}`);
-}
-
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (buffer + chunk).split("\n");
-    buffer = lines.pop() ?? "";
-    lines.forEach(onLine);
-  }
-  if (buffer !== "") onLine(buffer);
-}
-
-function listeningUrl(line: string): string | undefined {
-  try {
-    const entry: unknown = JSON.parse(line);
-    if (typeof entry !== "object" || entry === null) return undefined;
-    const { msg, url } = entry as Record<string, unknown>;
-    return msg === "Nexus listening" && typeof url === "string" ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** SIGTERM (the gateway shuts down gracefully), SIGKILL after a grace period; waits for exit. */
-async function stopChild(child: Deno.ChildProcess, done: Promise<unknown>): Promise<void> {
-  signal(child, "SIGTERM");
-  if (await withTimeout(done, STOP_GRACE_MS) !== TIMEOUT) return;
-  signal(child, "SIGKILL");
-  await done;
-}
-
-function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
-  try {
-    child.kill(name);
-  } catch {
-    // Already exited.
-  }
-}
-
-async function runAll(runs: Run[], gateway: Gateway, workDir: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const run of runs) {
-    if (gateway.hasExited()) {
-      rows.push(crashRow(run, "gateway exited before this run"));
-      continue;
-    }
-    rows.push(...await runScenario(run, gateway.url, workDir));
-  }
-  return rows;
-}
-
-/** Runs one scenario at one spec version into its own results folder and reads its checks. */
-async function runScenario(run: Run, url: string, workDir: string): Promise<Row[]> {
-  const outDir = join("results", run.specVersion, run.scenario);
+async function timed(label: string, job: () => Promise<Row[]>): Promise<Row[]> {
   const started = performance.now();
-  const args = ["server", "--url", url, "--scenario", run.scenario];
-  args.push("--spec-version", run.specVersion, "--output-dir", outDir);
-  const output = await runSuite(args, workDir, SCENARIO_TIMEOUT_MS);
-  const rows = await collectRows(run, output, join(workDir, outDir));
+  const rows = await job();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`  ${run.scenario} @ ${run.specVersion}: ${rows.length} checks in ${seconds} s`);
-  if (rows.some((row) => row.verdict === "crashed")) {
-    printTail("suite output", suiteDiagnostics(output));
-  }
+  const failed = rows.filter((row) => row.verdict === "failed" || row.verdict === "crashed");
+  console.log(`  ${label}: ${rows.length} checks, ${failed.length} failed, ${seconds} s`);
   return rows;
 }
 
-async function collectRows(run: Run, output: SuiteOutput, outDir: string): Promise<Row[]> {
-  if (output.code === undefined) {
-    return [crashRow(run, `suite timed out after ${SCENARIO_TIMEOUT_MS / 1000} s`)];
-  }
-  const skipped = /^SKIPPED: (.*)$/m.exec(output.stdout)?.[1];
-  if (skipped !== undefined) return [skippedRow(run, skipped)];
-  try {
-    const rows = await readRows(run, outDir);
-    return rows.length > 0 ? rows : [crashRow(run, `suite exited ${output.code} with no checks`)];
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return [crashRow(run, `suite exited ${output.code}: ${why}`)];
-  }
-}
-
-/** Runs the suite through Deno's npm support in `cwd`; `code` is undefined on timeout. */
-async function runSuite(args: string[], cwd: string, timeoutMs: number): Promise<SuiteOutput> {
-  // Why: --no-config keeps the temp dir's parents from lending the suite a deno.json, --quiet
-  // keeps npm download chatter out of its stderr, and as third-party code it may write only its
-  // own temp dir.
-  const permissions = ["--allow-net", "--allow-read", `--allow-write=${cwd}`, "--allow-env"];
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-config", ...permissions, "--allow-sys", SUITE, ...args],
-    cwd,
-    env: { NO_COLOR: "1", FORCE_COLOR: "0" },
-    stdin: "null",
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const output = await command.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.signal === null ? output.code : undefined,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-/** Prints the table and summary, writes the markdown; true when nothing failed or crashed. */
+/** Prints the tables and the comparison, writes the markdown; true when the run passes. */
 async function report(rows: Row[], markdownPath: string): Promise<boolean> {
-  const counts = countVerdicts(rows);
+  const shipped = rows.filter((row) => row.target === "shipped");
+  const counts = countVerdicts(shipped);
   const summary = formatSummary(counts);
-  console.log(`\n${formatTable(rows)}\n\n${summary}`);
-  await Deno.writeTextFile(markdownPath, formatMarkdown(rows, { suite: SUITE, summary }));
-  console.log(`markdown table written to ${markdownPath}`);
-  return counts.failed === 0 && counts.crashed === 0;
-}
-
-/** The start of stderr, where the suite puts its error, else the end of stdout. */
-function suiteDiagnostics(output: SuiteOutput): string[] {
-  const stderr = output.stderr.split("\n").filter((line) => line.trim() !== "");
-  if (stderr.length > 0) return stderr.slice(0, TAIL_LINES);
-  return output.stdout.split("\n").filter((line) => line.trim() !== "").slice(-TAIL_LINES);
+  const notPassed = rows.filter((row) => row.target !== "shipped" && row.verdict !== "passed");
+  console.log(`\n${formatTable(shipped)}\n\nshipped tools: ${summary}`);
+  console.log(`\nfixture and client checks that did not pass:\n${formatTable(notPassed)}`);
+  const outcomes = scenarioOutcomes(rows);
+  const comparison = compareOutcomes(outcomes, KNOWN_GAPS);
+  const options = { labels: LABELS, specVersions: SPEC_VERSIONS };
+  const serverTable = formatScenarioTable(outcomes, { ...options, targets: FIXTURE_TARGETS });
+  const clientTable = formatScenarioTable(outcomes, { ...options, targets: ["client"] });
+  console.log(`\n${serverTable}\n\n${clientTable}\n\n${formatComparison(comparison).join("\n")}`);
+  const markdown = [
+    formatMarkdown(shipped, { suite: SUITE, summary }),
+    serverTable,
+    "",
+    clientTable,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(markdownPath, markdown);
+  console.log(`markdown tables written to ${markdownPath}`);
+  return counts.failed === 0 && counts.crashed === 0 && comparison.regressions.length === 0;
 }
 
 function printTail(title: string, lines: string[]): void {
   console.error(`--- ${title} ---\n${lines.join("\n")}\n---`);
-}
-
-/** Resolves with the promise's value, or `TIMEOUT` after `ms`. */
-async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<T | typeof TIMEOUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

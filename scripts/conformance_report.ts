@@ -21,10 +21,11 @@ export type Verdict =
   | "skipped"
   | "crashed";
 
-/** One scenario at one spec version. */
+/** One scenario at one spec version against one target (`shipped`, `direct`, `http`, …). */
 export interface Run {
   scenario: string;
   specVersion: string;
+  target: string;
 }
 
 /** One check of one run, or one row standing for a run that produced no checks. */
@@ -51,7 +52,14 @@ const VERDICTS: Record<string, Verdict> = {
   SKIPPED: "skipped",
 };
 
-/** Reads every `<outDir>/server-<scenario>-<timestamp>/checks.json`; throws when there is none. */
+/** Reads one result folder's `checks.json`; throws when it is missing. */
+export async function readResultDir(run: Run, resultDir: string): Promise<Row[]> {
+  const text = await Deno.readTextFile(join(resultDir, "checks.json")).catch(() => "");
+  if (text === "") throw new Error("no checks.json written");
+  return parseChecks(text).map((check) => toRow(run, check));
+}
+
+/** Reads every `<outDir>/<scenario folder>/checks.json`; throws when there is none. */
 export async function readRows(run: Run, outDir: string): Promise<Row[]> {
   const checks: SuiteCheck[] = [];
   let found = false;
@@ -100,7 +108,7 @@ export function formatSummary(counts: Record<Verdict, number>): string {
 
 /** A padded text table; identical rows of one run are shown once with `×n`. */
 export function formatTable(rows: Row[]): string {
-  const header = ["scenario", "spec", "check", "status", "message"];
+  const header = ["target", "scenario", "spec", "check", "status", "message"];
   const lines = [header, ...collapse(rows).map(({ row, count }) => cellsOf(row, count))];
   const widths = header.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   return lines
@@ -111,7 +119,7 @@ export function formatTable(rows: Row[]): string {
 /** The same table in markdown, headed by which suite ran it and followed by the summary. */
 export function formatMarkdown(rows: Row[], options: { suite: string; summary: string }): string {
   const body = collapse(rows).map(({ row, count }) => {
-    const [scenario, spec, id, status, message] = cellsOf(row, count).map(escapeMarkdown);
+    const [, scenario, spec, id, status, message] = cellsOf(row, count).map(escapeMarkdown);
     return `| ${scenario} | ${spec} | ${id} | ${status} | ${message} |`;
   });
   return [
@@ -189,7 +197,7 @@ function collapse(rows: Row[]): { row: Row; count: number }[] {
 
 function cellsOf(row: Row, count: number): string[] {
   const id = count > 1 ? `${row.id} ×${count}` : row.id;
-  return [row.scenario, row.specVersion, id, row.status, row.message];
+  return [row.target, row.scenario, row.specVersion, id, row.status, row.message];
 }
 
 function escapeMarkdown(cell: string): string {
