@@ -189,9 +189,12 @@ function trackConnection(
   }
   const server = deps.serveOnConnection(conn, abort.signal, serve, deps.onError, () => {});
   tracked.server = server;
-  tracked.finished = server.finished.then(() => {
+  // Why both arms: `finished` rejects when the peer reset the connection (ConnectionReset); left
+  // unhandled, that rejection ended the whole process.
+  const markDone = () => {
     tracked.done = true;
-  });
+  };
+  tracked.finished = server.finished.then(markDone, markDone);
   return tracked;
 }
 
