@@ -41,6 +41,7 @@ import {
 } from "./conformance_processes.ts";
 import {
   countVerdicts,
+  crashRow,
   formatMarkdown,
   formatSummary,
   formatTable,
@@ -87,6 +88,7 @@ const LABELS: Record<string, string> = {
   stdio: "via stdio upstream",
   client: "gateway as client",
 };
+/** Lanes run side by side; the machine's 2 cores are shared, so not all five at once. */
 const CONCURRENCY = 3;
 const DEFAULT_MARKDOWN = "/tmp/conformance_result.md";
 const CLIENT_ENTRY = `${ROOT}scripts/conformance_client.ts`;
@@ -112,9 +114,13 @@ async function main(argv: string[]): Promise<number> {
     const plan = await planRuns(workDir);
     const targets = await startTargets(workDir, services);
     console.log(`running ${SUITE}:`);
-    for (const [name, url] of Object.entries(targets)) console.log(`  ${name}: ${url}`);
+    console.log(`  fixture ${targets.direct.url}, shipped tools ${targets.shipped.url}`);
+    console.log(
+      `  fronting: ${targets.http.current.url} (HTTP), ${targets.stdio.current.url} (stdio)`,
+    );
     const rows = await runAll(plan, targets, workDir);
-    const died = services.filter((service) => service.hasExited());
+    // Why: a fronting gateway that exits is restarted, and its crash is a row of its own.
+    const died = [targets.direct, targets.shipped].filter((service) => service.hasExited());
     for (const service of died) {
       printTail(`${service.url} exited during the run`, service.stderrTail());
     }
@@ -152,8 +158,22 @@ async function planRuns(workDir: string): Promise<Plan> {
   return plan;
 }
 
+/** What the runs talk to: the direct fixture and the shipped gateway, and the two fronting ones. */
+interface Targets {
+  direct: Service;
+  shipped: Service;
+  http: FrontingGateway;
+  stdio: FrontingGateway;
+}
+
+/** A gateway fronting the fixture, restarted when a scenario made it exit. */
+interface FrontingGateway {
+  current: Service;
+  restart(): Promise<void>;
+}
+
 /** Starts the fixtures and gateways; every one is pushed to `services` to be stopped. */
-async function startTargets(workDir: string, services: Service[]): Promise<Record<string, string>> {
+async function startTargets(workDir: string, services: Service[]): Promise<Targets> {
   const [direct, behindHttp] = await Promise.all([startFixture(), startFixture()]);
   services.push(direct, behindHttp);
   const stdio = {
@@ -161,14 +181,29 @@ async function startTargets(workDir: string, services: Service[]): Promise<Recor
     args: ["run", ...FIXTURE_FLAGS, FIXTURE_ENTRY, "--stdio"],
     cwd: ROOT,
   };
-  const gateways = await Promise.all([
+  const [shipped, http, stdioGateway] = await Promise.all([
     startGateway({ NEXUS_TOOLS_DIR: "tools", NEXUS_DATA_DIR: await dir(workDir, "shipped") }),
-    startGateway(await upstreamEnv(workDir, "http", { url: behindHttp.url })),
-    startGateway(await upstreamEnv(workDir, "stdio", { stdio })),
+    startFronting(await upstreamEnv(workDir, "http", { url: behindHttp.url }), services),
+    startFronting(await upstreamEnv(workDir, "stdio", { stdio }), services),
   ]);
-  services.push(...gateways);
-  const [shipped, http, stdioGateway] = gateways.map((gateway) => gateway.url);
-  return { shipped: shipped!, direct: direct.url, http: http!, stdio: stdioGateway! };
+  services.push(shipped);
+  return { direct, shipped, http, stdio: stdioGateway };
+}
+
+async function startFronting(
+  env: Record<string, string>,
+  services: Service[],
+): Promise<FrontingGateway> {
+  const gateway: FrontingGateway = {
+    current: await startGateway(env),
+    async restart() {
+      await gateway.current.stop();
+      gateway.current = await startGateway(env);
+      services.push(gateway.current);
+    },
+  };
+  services.push(gateway.current);
+  return gateway;
 }
 
 /** A gateway env whose tools dir holds only the fixture as an upstream named `fixture`. */
@@ -193,31 +228,42 @@ async function dir(workDir: string, name: string): Promise<string> {
   return path;
 }
 
-async function runAll(
-  plan: Plan,
-  targets: Record<string, string>,
-  workDir: string,
-): Promise<Row[]> {
-  const jobs: Array<() => Promise<Row[]>> = [];
+/**
+ * Runs everything in lanes that run side by side: per target and version one suite process for
+ * every server scenario (the fixture directly, and each fronting gateway), the shipped tools
+ * scenario by scenario, the client scenarios one by one. A fronting gateway that exited during
+ * its batch gets a crash row and is restarted for the next one.
+ */
+async function runAll(plan: Plan, targets: Targets, workDir: string): Promise<Row[]> {
+  const lanes = new Map<string, Array<() => Promise<Row[]>>>();
+  const add = (lane: string, job: () => Promise<Row[]>) =>
+    lanes.set(lane, [...lanes.get(lane) ?? [], job]);
   for (const specVersion of SPEC_VERSIONS) {
-    for (const target of FIXTURE_TARGETS) {
-      const expected = plan.server.get(specVersion) ?? [];
-      jobs.push(() =>
-        timed(
-          `${target} @ ${specVersion}`,
-          () => runServerSuite(targets[target]!, { specVersion, target, expected, workDir }),
-        )
+    const expected = plan.server.get(specVersion) ?? [];
+    const batch = (target: string, url: string) =>
+      timed(
+        `${target} @ ${specVersion}`,
+        () => runServerSuite(url, { specVersion, target, expected, workDir }),
       );
+    add("direct", () => batch("direct", targets.direct.url));
+    for (const target of ["http", "stdio"] as const) {
+      add(target, async () => {
+        const gateway = targets[target];
+        const rows = await batch(target, gateway.current.url);
+        if (!gateway.current.hasExited()) return rows;
+        const last = gateway.current.stderrTail().filter((line) => line.startsWith("error:"));
+        const run = { scenario: "(gateway)", specVersion, target };
+        printTail(
+          `gateway (${target}) exited during the ${specVersion} run`,
+          gateway.current.stderrTail(),
+        );
+        await gateway.restart();
+        return [...rows, crashRow(run, `the gateway exited during the run: ${last.join(" ")}`)];
+      });
     }
-    const shipped = SHIPPED_SCENARIOS.filter((s) => plan.server.get(specVersion)?.includes(s));
-    for (const scenario of shipped) {
+    for (const scenario of SHIPPED_SCENARIOS.filter((s) => expected.includes(s))) {
       const run = { scenario, specVersion, target: "shipped" };
-      jobs.push(() =>
-        timed(
-          `shipped ${scenario} @ ${specVersion}`,
-          () => runServerScenario(targets.shipped!, run, workDir),
-        )
-      );
+      add("shipped", () => runServerScenario(targets.shipped.url, run, workDir));
     }
   }
   // Why: the suite starts the command in its own temp dir, so the import map is named here.
@@ -225,14 +271,19 @@ async function runAll(
     .concat(CLIENT_ENTRY).join(" ");
   for (const { scenario, specVersion } of plan.client) {
     const run = { scenario, specVersion, target: "client" };
-    jobs.push(() =>
-      timed(
-        `client ${scenario} @ ${specVersion}`,
-        () => runClientScenario(command, run, { workDir }),
-      )
-    );
+    add("client", () => runClientScenario(command, run, { workDir }));
   }
-  return (await mapLimited(jobs, CONCURRENCY, (job) => job())).flat();
+  const results = await mapLimited(
+    [...lanes],
+    CONCURRENCY,
+    ([name, jobs]) =>
+      timed(`lane ${name}`, async () => {
+        const rows: Row[] = [];
+        for (const job of jobs) rows.push(...await job());
+        return rows;
+      }),
+  );
+  return results.flat();
 }
 
 async function timed(label: string, job: () => Promise<Row[]>): Promise<Row[]> {

@@ -283,15 +283,19 @@ async function callInputTool(
       return elicitOnce(ctx, "Elicitation completed", SEP1034_REQUEST);
     case "test_elicitation_sep1330_enums":
       return elicitOnce(ctx, "Elicitation completed", SEP1330_REQUEST);
-    case "test_streaming_elicitation":
-      await ctx.mcpReq.notify({
-        method: "notifications/progress",
-        params: { progressToken: ctx.mcpReq._meta?.progressToken ?? "stream", progress: 1 },
-      });
+    case "test_streaming_elicitation": {
+      const token = ctx.mcpReq._meta?.progressToken;
+      if (token !== undefined) {
+        await ctx.mcpReq.notify({
+          method: "notifications/progress",
+          params: { progressToken: token, progress: 1 },
+        });
+      }
       return elicitOnce(ctx, "Streaming elicitation", {
         message: "Anything to add?",
         requestedSchema: { type: "object", properties: { note: { type: "string" } } },
       });
+    }
     case "test_input_required_result_elicitation": {
       const content = accepted(ctx, "user_name");
       if (typeof content?.name !== "string") return ask(askName("What is your name?", "user_name"));
