@@ -38,6 +38,9 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
+/** The SSE `retry` the 2025 sessions announce (SEP-1699). */
+const RETRY_MS = 500;
+
 interface Session {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
@@ -76,6 +79,7 @@ export function serveFixtureHttp(options: { port?: number } = {}): HttpFixture {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       eventStore,
+      retryInterval: RETRY_MS,
       onsessioninitialized: (sessionId) => void sessions.set(sessionId, { server, transport }),
       onsessionclosed: (sessionId) => void sessions.delete(sessionId),
     });
