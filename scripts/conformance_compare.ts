@@ -124,6 +124,8 @@ export function formatScenarioTable(
     targets: readonly string[];
     labels: Record<string, string>;
     specVersions: readonly string[];
+    /** A failure these cover reads "gap" instead of "**fail**". */
+    gaps?: readonly KnownGap[];
   },
 ): string {
   const byKey = new Map(outcomes.map((o) => [`${o.target}\0${o.specVersion}\0${o.scenario}`, o]));
@@ -143,8 +145,9 @@ export function formatScenarioTable(
       `\`${scenario}\``,
       ...columns.map(({ version, target }) => {
         const outcome = byKey.get(`${target}\0${version}\0${scenario}`);
-        if (outcome === undefined || outcome.verdict === "skipped") return "";
-        return outcome.verdict === "pass" ? "pass" : "**fail**";
+        if (outcome === undefined || outcome.verdict === "skipped") return "–";
+        if (outcome.verdict === "pass") return "pass";
+        return gapFor(options.gaps ?? [], outcome) === undefined ? "**fail**" : "gap";
       }),
     ]);
   }
@@ -162,7 +165,7 @@ export function formatComparison(comparison: Comparison): string[] {
     `gaps that now pass (remove them from scripts/conformance_gaps.ts): ${comparison.closed.length}`,
     ...comparison.closed.map(line),
     ...(comparison.unused.length === 0 ? [] : [
-      `gaps matching nothing that ran (stale): ${comparison.unused.length}`,
+      `gaps matching nothing that ran (stale, fail the run): ${comparison.unused.length}`,
       ...comparison.unused.map((gap) => `  ${gap.targets.join(",")} ${gap.scenario}`),
     ]),
   ];
