@@ -42,8 +42,8 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
   ),
   ...gateway(
     ["server-stateless"],
-    "client capabilities are not relayed upstream (test_missing_capability runs for a client " +
-      "without sampling instead of -32021): branch fed-relay",
+    "the upstream's -32021 (missing client capability) comes back as an isError result, not " +
+      "the JSON-RPC error, and the client's capabilities are not passed upstream: branch fed-relay",
   ),
   ...gateway(
     [
@@ -57,7 +57,9 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
       "input-required-result-tampered-state",
       "input-required-result-capability-check",
     ],
-    "input_required relay to 2026-07-28 clients: branch fed-relay",
+    "input_required relay: the gateway's upstream client tries to fulfil the input requests " +
+      'itself, declares no capabilities, and the call ends as isError ("Cannot request input"); ' +
+      "branch fed-relay",
   ),
   ...gateway(
     ["input-required-result-non-tool-request"],
@@ -71,7 +73,8 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
   {
     scenario: "elicitation-sep1034-client-defaults",
     targets: ["client"],
-    reason: "elicitation relay from the upstream to the gateway's client: branch fed-relay",
+    reason: "the gateway's upstream client answers the upstream's elicitation/create with -32601 " +
+      "instead of relaying it to the gateway's client: branch fed-relay",
   },
   {
     scenario: "sep-2322-client-request-state",
