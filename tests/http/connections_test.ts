@@ -81,3 +81,32 @@ Deno.test("serveBounded() leaves a connection that keeps making requests open", 
     await server.shutdown();
   }
 });
+
+Deno.test("serveBounded() survives clients that reset their connection mid-response", async () => {
+  const server = serveBounded(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      logger,
+      headerTimeoutMs: 5000,
+      idleTimeoutMs: 5000,
+      sendTimeoutMs: 5000,
+    },
+    () => new Response(new Blob([BIG.subarray(0, 8 * 1024 * 1024)]).stream()),
+  );
+  try {
+    // Why: closing with unread data resets the connection while the server still writes; the
+    // rejection of the connection's `finished` used to be unhandled and ended the process.
+    for (let i = 0; i < 5; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await conn.read(new Uint8Array(1024));
+      conn.close();
+    }
+    const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  } finally {
+    await server.shutdown();
+  }
+});
