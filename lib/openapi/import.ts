@@ -63,7 +63,6 @@ export async function importOpenApi(
   const prefix = options.prefix ?? "";
   checkOptions(prefix, options.auth);
   const { doc, version } = await loadSpec(source);
-  const baseUrl = resolveBaseUrl(doc, version, { source, override: options.baseUrl });
   const all = listOperations(doc, PATH_METHODS);
   const include = (options.include ?? []).map(compileGlob);
   const exclude = (options.exclude ?? []).map(compileGlob);
@@ -72,6 +71,7 @@ export async function importOpenApi(
     const why = all.length === 0 ? "it has no operations" : "no operation matches the filters";
     throw new GatewayError("INVALID_INPUT", `Cannot import "${source}": ${why}`);
   }
+  const baseUrl = resolveBaseUrl(doc, version, { source, override: options.baseUrl });
   const security = createSecurityPlanner(doc, version, { fixed: options.auth, prefix });
   const result: ImportResult = {
     yaml: "",

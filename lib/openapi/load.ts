@@ -27,7 +27,9 @@ export async function loadSpec(source: string): Promise<LoadedSpec> {
   try {
     // Why bundle, not dereference: a dereferenced recursive schema is a cyclic object graph with
     // its names gone; bundled `#/components/...` refs let the converter cut recursion by name.
-    bundled = await SwaggerParser.bundle(source);
+    bundled = await SwaggerParser.bundle(source, {
+      resolve: { http: { safeUrlResolver: !isInternalUrl(source) } },
+    });
   } catch (error) {
     throw new GatewayError("INVALID_INPUT", `Cannot import "${source}": ${reasonOf(error)}`);
   }
@@ -40,6 +42,24 @@ export async function loadSpec(source: string): Promise<LoadedSpec> {
     );
   }
   return { doc, version, source };
+}
+
+/**
+ * Whether the description itself lives on a loopback or private-network host. Why: the parser
+ * refuses `$ref`s to internal hosts (a public description must not make the operator's machine
+ * fetch from its own network); a description the operator fetched from an internal host chose
+ * that network already, so its refs may stay there.
+ */
+function isInternalUrl(source: string): boolean {
+  let host: string;
+  try {
+    host = new URL(source).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
+    /^(127|10)\./.test(host) || /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host);
 }
 
 function reasonOf(error: unknown): string {
