@@ -6,7 +6,7 @@
 import { GatewayError } from "../errors.ts";
 import { CREDENTIAL_NAME_PATTERN } from "../names.ts";
 import type { JsonObject } from "../registry/mod.ts";
-import { PATH_METHODS, stringAt } from "./doc.ts";
+import { isObject, PATH_METHODS, type SpecVersion, stringAt } from "./doc.ts";
 import { compileGlob, type Glob } from "./glob.ts";
 import { loadSpec } from "./load.ts";
 import { baseToolName, prefixedName, uniqueName } from "./names.ts";
@@ -64,67 +64,90 @@ export async function importOpenApi(
   checkOptions(prefix, options.auth);
   const { doc, version } = await loadSpec(source);
   const all = listOperations(doc, PATH_METHODS);
-  const include = (options.include ?? []).map(compileGlob);
-  const exclude = (options.exclude ?? []).map(compileGlob);
-  const chosen = all.filter((operation) => selected(operation, include, exclude));
+  const chosen = chooseOperations(all, options);
   if (chosen.length === 0) {
     const why = all.length === 0 ? "it has no operations" : "no operation matches the filters";
     throw new GatewayError("INVALID_INPUT", `Cannot import "${source}": ${why}`);
   }
   const baseUrl = resolveBaseUrl(doc, version, { source, override: options.baseUrl });
   const security = createSecurityPlanner(doc, version, { fixed: options.auth, prefix });
-  const result: ImportResult = {
-    yaml: "",
-    tools: 0,
+  const built = buildTools(chosen, {
+    doc,
+    version,
+    prefix,
+    server: (operation) => options.baseUrl === undefined ? serverFor(operation, baseUrl) : "",
+    authFor: security.authFor,
+  });
+  const credentials = security.credentials();
+  const header = {
+    source,
+    describes: describeSpec(doc, version),
+    tools: built.tools.length,
     operations: all.length,
-    skipped: [],
-    renamed: [],
-    notes: [],
-    credentials: [],
-    unsupportedSchemes: [],
+    credentials,
   };
+  return {
+    yaml: renderToolFile(header, baseUrl, built.tools),
+    tools: built.tools.length,
+    operations: all.length,
+    skipped: built.skipped,
+    renamed: built.renamed,
+    notes: built.notes,
+    credentials,
+    unsupportedSchemes: security.unsupported(),
+  };
+}
+
+/** What building every chosen operation needs. */
+interface BuildContext {
+  doc: JsonObject;
+  version: SpecVersion;
+  prefix: string;
+  server(operation: Operation): string;
+  authFor(op: JsonObject): string | undefined;
+}
+
+type Built = Pick<ImportResult, "skipped" | "renamed" | "notes"> & { tools: JsonObject[] };
+
+/** Builds each operation's tool in order; a later operation whose name is taken is numbered. */
+function buildTools(chosen: Operation[], ctx: BuildContext): Built {
+  const built: Built = { tools: [], skipped: [], renamed: [], notes: [] };
   const taken = new Set<string>();
-  const tools: JsonObject[] = [];
   for (const operation of chosen) {
     const label = `${operation.method.toUpperCase()} ${operation.path}`;
-    const wanted = prefixedName(prefix, nameOf(operation));
+    const wanted = prefixedName(ctx.prefix, nameOf(operation));
     const name = uniqueName(wanted, taken);
-    const server = options.baseUrl === undefined ? serverFor(operation, baseUrl) : "";
-    const auth = security.authFor(operation.op);
-    const built = buildTool(operation, {
-      doc,
-      version,
+    const auth = ctx.authFor(operation.op);
+    const result = buildTool(operation, {
+      doc: ctx.doc,
+      version: ctx.version,
       name,
-      server,
+      server: ctx.server(operation),
       ...(auth === undefined ? {} : { auth }),
     });
-    if ("skipped" in built) {
-      result.skipped.push({ operation: label, reason: built.skipped });
+    if ("skipped" in result) {
+      built.skipped.push({ operation: label, reason: result.skipped });
       continue;
     }
     taken.add(name);
-    if (name !== wanted) result.renamed.push({ operation: label, wanted, name });
-    for (const note of built.notes) result.notes.push({ tool: name, note });
-    tools.push(built.entry);
+    if (name !== wanted) built.renamed.push({ operation: label, wanted, name });
+    for (const note of result.notes) built.notes.push({ tool: name, note });
+    built.tools.push(result.entry);
   }
-  result.tools = tools.length;
-  result.credentials = security.credentials();
-  result.unsupportedSchemes = security.unsupported();
-  const info = doc.info !== null && typeof doc.info === "object" ? doc.info as JsonObject : {};
-  const describes = `${stringAt(info.title) ?? "API"} ${stringAt(info.version) ?? ""}`.trim() +
-    ` (${version === "2.0" ? "Swagger 2.0" : `OpenAPI ${stringAt(doc.openapi)}`})`;
-  result.yaml = renderToolFile(
-    {
-      source,
-      describes,
-      tools: tools.length,
-      operations: all.length,
-      credentials: result.credentials,
-    },
-    baseUrl,
-    tools,
-  );
-  return result;
+  return built;
+}
+
+function chooseOperations(all: Operation[], options: ImportOptions): Operation[] {
+  const include = (options.include ?? []).map(compileGlob);
+  const exclude = (options.exclude ?? []).map(compileGlob);
+  return all.filter((operation) => selected(operation, include, exclude));
+}
+
+/** `Title 1.0 (OpenAPI 3.0.3)`, for the file's header. */
+function describeSpec(doc: JsonObject, version: SpecVersion): string {
+  const info = isObject(doc.info) ? doc.info : {};
+  const title = `${stringAt(info.title) ?? "API"} ${stringAt(info.version) ?? ""}`.trim();
+  return `${title} (${version === "2.0" ? "Swagger 2.0" : `OpenAPI ${stringAt(doc.openapi)}`})`;
 }
 
 function checkOptions(prefix: string, auth: string | undefined): void {

@@ -28,7 +28,12 @@ export async function loadSpec(source: string): Promise<LoadedSpec> {
     // Why bundle, not dereference: a dereferenced recursive schema is a cyclic object graph with
     // its names gone; bundled `#/components/...` refs let the converter cut recursion by name.
     bundled = await SwaggerParser.bundle(source, {
-      resolve: { http: { safeUrlResolver: !isInternalUrl(source) } },
+      resolve: {
+        // Why: a description fetched from a URL must not pull the operator's own files into the
+        // tool file (`$ref: file:///…`); one read from disk may ref its neighbours.
+        ...(/^https?:\/\//i.test(source) ? { file: false as const } : {}),
+        http: { safeUrlResolver: !isInternalUrl(source) },
+      },
     });
   } catch (error) {
     throw new GatewayError("INVALID_INPUT", `Cannot import "${source}": ${reasonOf(error)}`);

@@ -19,6 +19,10 @@ export function resolveBaseUrl(
 ): string {
   const raw = options.override ?? (version === "2.0" ? swaggerBase(doc) : serverUrl(doc.servers));
   const where = options.override !== undefined ? "--base-url" : "the description's server URL";
+  if (raw === undefined && /^https?:\/\//i.test(options.source)) {
+    // Why: without servers (3.x) or host (2.0), the API is where its description was served from.
+    return absolute("/", options.source) ?? "";
+  }
   if (raw === undefined) {
     throw new GatewayError(
       "INVALID_INPUT",

@@ -218,10 +218,27 @@ Deno.test("importOpenApi() filters with --include and --exclude globs", async ()
   );
 });
 
-Deno.test("importOpenApi() reads a description from a URL, with its relative file refs", async () => {
+Deno.test("importOpenApi() reads a description from a URL with its relative refs, never local files", async () => {
   const dir = new URL("./fixtures/", import.meta.url);
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
     const name = new URL(req.url).pathname.slice(1);
+    if (name === "local-file.json") {
+      const ref = new URL("./fixtures/synthetic_common.yaml", import.meta.url).href;
+      const schema = { $ref: `${ref}#/components/schemas/Tree` };
+      const body = { content: { "application/json": { schema } } };
+      return Response.json({
+        openapi: "3.0.3",
+        info: { title: "t", version: "1" },
+        paths: { "/a": { post: { requestBody: body, responses: { "200": { description: "" } } } } },
+      });
+    }
+    if (name === "specs/no-server.json") {
+      return Response.json({
+        swagger: "2.0",
+        info: { title: "t", version: "1" },
+        paths: { "/a": { get: { responses: { "200": { description: "" } } } } },
+      });
+    }
     if (!/^synthetic(_common)?\.yaml$/.test(name)) return new Response("no", { status: 404 });
     return new Response(await Deno.readTextFile(new URL(name, dir)), {
       headers: { "content-type": "application/yaml" },
@@ -233,6 +250,12 @@ Deno.test("importOpenApi() reads a description from a URL, with its relative fil
     const tree = toolNamed(toolsOf(result).tools, "replaceTree");
     assert.deepEqual(tree.input.required, ["treeId", "root"]);
     assert.match(JSON.stringify(tree.input), /cut after 2 levels/);
+    const served = await importOpenApi(`http://127.0.0.1:${server.addr.port}/specs/no-server.json`);
+    assert.equal(toolsOf(served).baseUrl, `http://127.0.0.1:${server.addr.port}`);
+    await rejects(
+      importOpenApi(`http://127.0.0.1:${server.addr.port}/local-file.json`),
+      /Cannot import ".*local-file\.json": .*synthetic_common\.yaml/,
+    );
     await rejects(
       importOpenApi(`http://127.0.0.1:${server.addr.port}/missing.yaml`),
       /Cannot import "http:\/\/127\.0\.0\.1:\d+\/missing\.yaml": /,
