@@ -4,8 +4,8 @@
  */
 
 import type { JsonObject, JsonValue, ToolAnnotations } from "../registry/mod.ts";
-import { emptyParts, inputSchema } from "./args.ts";
-import { mapBody, readBody } from "./body.ts";
+import { emptyParts, inputSchema, type RequestParts } from "./args.ts";
+import { type BodySource, mapBody, readBody } from "./body.ts";
 import { arrayAt, isObject, type SpecVersion, stringAt } from "./doc.ts";
 import { tagName } from "./names.ts";
 import { mapParameters, readParameters } from "./params.ts";
@@ -54,39 +54,53 @@ export function buildTool(operation: Operation, options: BuildOptions): BuildRes
     .flatMap((list) => arrayAt(list)).map((item) => resolveNode(doc, item).node);
   const parts = emptyParts(operation.path.startsWith("/") ? operation.path : `/${operation.path}`);
   mapParameters(parts, readParameters(doc, version, [rawParams]), version);
-  const body = readBody(doc, version, operation.op, rawParams);
-  if (body !== undefined && !BODY_METHODS.includes(method)) {
-    if (body.required) {
-      return { skipped: `${method} with a request body: YAML HTTP tools send none` };
-    }
-    parts.notes.push(`optional request body left out (${method} sends none)`);
-  } else if (body !== undefined) {
-    const unsupported = mapBody(parts, body, { doc, version });
-    if (unsupported !== undefined && body.required) {
-      return { skipped: `${unsupported}: YAML HTTP tools send JSON bodies only` };
-    }
-    if (unsupported !== undefined) parts.notes.push(`optional ${unsupported} left out`);
-  }
+  const skipped = addBody(parts, method, readBody(doc, version, operation.op, rawParams), options);
+  if (skipped !== undefined) return { skipped };
   const http: JsonObject = { method, url: options.server + parts.path };
   if (Object.keys(parts.query).length > 0) http.query = parts.query;
   if (Object.keys(parts.headers).length > 0) http.headers = parts.headers;
   if (parts.body !== undefined) http.body = parts.body;
   const summary = stringAt(operation.op.summary);
-  const tags = arrayAt(operation.op.tags).flatMap((tag) => {
-    const name = typeof tag === "string" ? tagName(tag) : undefined;
-    return name === undefined ? [] : [name];
-  });
+  const tags = tagsOf(operation.op);
   const entry: JsonObject = {
     name: options.name,
     ...(summary === undefined ? {} : { title: cutText(summary, TITLE_MAX) }),
     description: describeOperation(operation, method),
-    ...(tags.length > 0 ? { tags: [...new Set(tags)] } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
     annotations: HINTS[method] as JsonValue,
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     input: inputSchema(parts),
     http,
   };
   return { entry, notes: parts.notes };
+}
+
+/** Maps the body into `parts`; returns why the operation cannot be a tool, if it cannot. */
+function addBody(
+  parts: RequestParts,
+  method: string,
+  body: BodySource | undefined,
+  ctx: { doc: JsonObject; version: SpecVersion },
+): string | undefined {
+  if (body === undefined) return undefined;
+  if (!BODY_METHODS.includes(method)) {
+    if (body.required) return `${method} with a request body: YAML HTTP tools send none`;
+    parts.notes.push(`optional request body left out (${method} sends none)`);
+    return undefined;
+  }
+  const unsupported = mapBody(parts, body, ctx);
+  if (unsupported === undefined) return undefined;
+  if (body.required) return `${unsupported}: YAML HTTP tools send JSON bodies only`;
+  parts.notes.push(`optional ${unsupported} left out`);
+  return undefined;
+}
+
+function tagsOf(op: JsonObject): string[] {
+  const tags = arrayAt(op.tags).flatMap((tag) => {
+    const name = typeof tag === "string" ? tagName(tag) : undefined;
+    return name === undefined ? [] : [name];
+  });
+  return [...new Set(tags)];
 }
 
 function describeOperation(operation: Operation, method: string): string {

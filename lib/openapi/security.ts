@@ -36,6 +36,20 @@ interface Kind {
   scopes?: boolean;
 }
 
+/** What the planner has learned so far. */
+interface PlannerState {
+  doc: JsonObject;
+  version: SpecVersion;
+  schemes: JsonObject;
+  fixed?: string;
+  prefix: string;
+  /** Whether the description declares any security at all. */
+  anySecurity: boolean;
+  used: Map<string, CredentialPlan>;
+  scopes: Map<string, Set<string>>;
+  unsupported: Set<string>;
+}
+
 /** Plans credentials for a document; `fixed` (`--auth NAME`) names one credential for all. */
 export function createSecurityPlanner(
   doc: JsonObject,
@@ -45,67 +59,84 @@ export function createSecurityPlanner(
   const schemes = version === "2.0"
     ? objectOf(doc.securityDefinitions)
     : objectOf(objectOf(doc.components).securitySchemes);
-  const used = new Map<string, CredentialPlan>();
-  const scopes = new Map<string, Set<string>>();
-  const unsupported = new Set<string>();
-  const anySecurity = Object.keys(schemes).length > 0 || arrayAt(doc.security).length > 0;
-
-  function kindOf(schemeName: string): Kind | undefined {
-    const { node } = resolveNode(doc, schemes[schemeName]);
-    const kind = credentialKind(node, version);
-    if (kind === undefined) unsupported.add(schemeName);
-    return kind;
-  }
-
-  function use(name: string, schemeName: string | undefined, kind: Kind | undefined): string {
-    const plan = used.get(name) ?? { name, schemes: [], command: "" };
-    if (schemeName !== undefined && !plan.schemes.includes(schemeName)) {
-      plan.schemes.push(schemeName);
-    }
-    if (plan.command === "") {
-      const chosen = kind ?? { flags: "--kind bearer", note: "no security scheme: pick the kind" };
-      plan.command = `nexus credentials set ${name} ${chosen.flags}`;
-      if (chosen.note !== undefined) plan.note = chosen.note;
-    }
-    used.set(name, plan);
-    return name;
-  }
-
-  return {
-    authFor(op) {
-      const requirements = arrayAt(op.security ?? doc.security).filter(isObject);
-      const needed = requirements.filter((alt) => Object.keys(alt).length > 0);
-      if (options.fixed !== undefined) {
-        if (anySecurity && needed.length === 0) return undefined;
-        const first = Object.keys(needed[0] ?? {})[0];
-        return use(options.fixed, first, first === undefined ? undefined : kindOf(first));
-      }
-      for (const alternative of needed) {
-        const names = Object.keys(alternative);
-        if (names.length !== 1) continue; // Why: one tool carries one credential.
-        const schemeName = names[0]!;
-        const kind = kindOf(schemeName);
-        if (kind === undefined) continue;
-        const name = credentialName(options.prefix, schemeName);
-        const wanted = scopes.get(name) ?? new Set();
-        for (const scope of arrayAt(alternative[schemeName])) {
-          if (typeof scope === "string") wanted.add(scope);
-        }
-        scopes.set(name, wanted);
-        return use(name, schemeName, kind);
-      }
-      return undefined;
-    },
-    credentials() {
-      return [...used.values()].map((plan) => {
-        const wanted = [...(scopes.get(plan.name) ?? [])].sort();
-        if (!plan.command.includes("--kind oauth2_") || wanted.length === 0) return plan;
-        const flags = wanted.map((scope) => ` --scope ${shellWord(scope)}`).join("");
-        return { ...plan, command: plan.command + flags };
-      });
-    },
-    unsupported: () => [...unsupported].sort(),
+  const state: PlannerState = {
+    doc,
+    version,
+    schemes,
+    ...(options.fixed === undefined ? {} : { fixed: options.fixed }),
+    prefix: options.prefix,
+    anySecurity: Object.keys(schemes).length > 0 || arrayAt(doc.security).length > 0,
+    used: new Map(),
+    scopes: new Map(),
+    unsupported: new Set(),
   };
+  return {
+    authFor: (op) => authFor(state, op),
+    credentials: () => credentialsOf(state),
+    unsupported: () => [...state.unsupported].sort(),
+  };
+}
+
+function authFor(state: PlannerState, op: JsonObject): string | undefined {
+  const requirements = arrayAt(op.security ?? state.doc.security).filter(isObject);
+  const needed = requirements.filter((alternative) => Object.keys(alternative).length > 0);
+  if (state.fixed !== undefined) {
+    if (state.anySecurity && needed.length === 0) return undefined;
+    const first = Object.keys(needed[0] ?? {})[0];
+    return use(state, state.fixed, first, first === undefined ? undefined : kindOf(state, first));
+  }
+  for (const alternative of needed) {
+    const names = Object.keys(alternative);
+    if (names.length !== 1) continue; // Why: one tool carries one credential.
+    const schemeName = names[0]!;
+    const kind = kindOf(state, schemeName);
+    if (kind === undefined) continue;
+    const name = credentialName(state.prefix, schemeName);
+    const wanted = state.scopes.get(name) ?? new Set();
+    for (const scope of arrayAt(alternative[schemeName])) {
+      if (typeof scope === "string") wanted.add(scope);
+    }
+    state.scopes.set(name, wanted);
+    return use(state, name, schemeName, kind);
+  }
+  return undefined;
+}
+
+function kindOf(state: PlannerState, schemeName: string): Kind | undefined {
+  const { node } = resolveNode(state.doc, state.schemes[schemeName]);
+  const kind = credentialKind(node, state.version);
+  if (kind === undefined) state.unsupported.add(schemeName);
+  return kind;
+}
+
+/** Records that a tool names credential `name`; its command comes from the first scheme seen. */
+function use(
+  state: PlannerState,
+  name: string,
+  schemeName: string | undefined,
+  kind: Kind | undefined,
+): string {
+  const plan = state.used.get(name) ?? { name, schemes: [], command: "" };
+  if (schemeName !== undefined && !plan.schemes.includes(schemeName)) {
+    plan.schemes.push(schemeName);
+  }
+  if (plan.command === "") {
+    const chosen = kind ?? { flags: "--kind bearer", note: "no security scheme: pick the kind" };
+    plan.command = `nexus credentials set ${name} ${chosen.flags}`;
+    if (chosen.note !== undefined) plan.note = chosen.note;
+  }
+  state.used.set(name, plan);
+  return name;
+}
+
+/** The plans, OAuth ones with the scopes their operations ask for. */
+function credentialsOf(state: PlannerState): CredentialPlan[] {
+  return [...state.used.values()].map((plan) => {
+    const wanted = [...(state.scopes.get(plan.name) ?? [])].sort();
+    if (!plan.command.includes("--kind oauth2_") || wanted.length === 0) return plan;
+    const flags = wanted.map((scope) => ` --scope ${shellWord(scope)}`).join("");
+    return { ...plan, command: plan.command + flags };
+  });
 }
 
 /** The vault kind (and its flags) that carries a security scheme, or undefined. */
