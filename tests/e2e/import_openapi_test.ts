@@ -229,6 +229,9 @@ Deno.test("import: the OpenAPI Initiative's 2.0, 3.0 and 3.1 examples and a spli
   ]);
   assert.equal(webhooks.code, 1);
   assert.match(webhooks.stderr, /^Cannot import ".*webhook-example\.json": it has no operations$/m);
+  const usage = await runNexus(["import", "graphql", "schema.graphql"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /^Usage: nexus import openapi SPEC/m);
 });
 
 Deno.test("import: GitHub's REST description (@octokit/openapi) imports, passes check and calls", async () => {
