@@ -5,7 +5,7 @@
  */
 
 import { isGatewayError } from "../errors.ts";
-import { importOpenApi, type ImportResult } from "../openapi/mod.ts";
+import type { ImportResult } from "../openapi/mod.ts";
 import { messageOf, oneLine, parseSubcommand, writeErr } from "./io.ts";
 
 const USAGE = `Usage: nexus import openapi SPEC [--out FILE] [--include GLOB]... [--exclude GLOB]...
@@ -36,6 +36,9 @@ export async function runImport(args: string[]): Promise<number> {
   const started = performance.now();
   let result: ImportResult;
   try {
+    // Why a dynamic import: the parser and its dependencies load only for an import, never for
+    // `serve` or any other command.
+    const { importOpenApi } = await import("../openapi/mod.ts");
     result = await importOpenApi(spec, {
       include: values.include ?? [],
       exclude: values.exclude ?? [],
@@ -43,12 +46,17 @@ export async function runImport(args: string[]): Promise<number> {
       ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] }),
       ...(values.auth === undefined ? {} : { auth: values.auth }),
     });
-    if (values.out === undefined) await writeAll(Deno.stdout, result.yaml);
-    else await Deno.writeTextFile(values.out, result.yaml);
   } catch (error) {
     writeErr(
       isGatewayError(error) ? error.message : `Cannot import "${spec}": ${messageOf(error)}`,
     );
+    return 1;
+  }
+  try {
+    if (values.out === undefined) await writeAll(Deno.stdout, result.yaml);
+    else await Deno.writeTextFile(values.out, result.yaml);
+  } catch (error) {
+    writeErr(`Cannot write "${values.out ?? "stdout"}": ${messageOf(error)}`);
     return 1;
   }
   report(result, Math.round(performance.now() - started), values.out);
