@@ -14,6 +14,10 @@ export interface FileHeader {
   credentials: CredentialPlan[];
 }
 
+// Every control character, newlines included: a comment line must stay one line.
+// deno-lint-ignore no-control-regex
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+
 /** The YAML tool file: `baseUrl` and `tools`, under a header of comments. */
 export function renderToolFile(header: FileHeader, baseUrl: string, tools: JsonObject[]): string {
   const lines = [
@@ -27,7 +31,8 @@ export function renderToolFile(header: FileHeader, baseUrl: string, tools: JsonO
       if (plan.note !== undefined) lines.push(`    (${plan.note})`);
     }
   }
-  const comments = lines.map((line) => `# ${line.replace(/[\r\n]+/g, " ")}`).join("\n");
+  const comments = lines.map((line) => `# ${line.replace(ANY_CONTROL, " ")}`)
+    .join("\n");
   const body = stringify({ baseUrl, tools }, { lineWidth: 0, aliasDuplicateObjects: false });
   return `${comments}\n${body}`;
 }

@@ -5,9 +5,16 @@ export const TOOL_DESCRIPTION_MAX = 1000;
 export const FIELD_DESCRIPTION_MAX = 300;
 export const TITLE_MAX = 100;
 
-/** `text` with its whitespace runs collapsed, cut to `max` characters at a word boundary. */
+// C0 controls but tab, LF and CR; DEL and C1 controls (a description is read by a model).
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** `text` without control characters, its whitespace runs collapsed, cut to `max` characters at a word boundary. */
 export function cutText(text: string, max: number): string {
-  const flat = text.replace(/\r\n?/g, "\n").replace(/[ \t]+/g, " ").replace(/\n{3,}/g, "\n\n")
+  const flat = text.replace(CONTROL, "").replace(/\r\n?/g, "\n").replace(/[ \t]+/g, " ").replace(
+    /\n{3,}/g,
+    "\n\n",
+  )
     .trim();
   if (flat.length <= max) return flat;
   const head = flat.slice(0, max - 1);

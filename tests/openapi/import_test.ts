@@ -289,6 +289,15 @@ Deno.test("importOpenApi() rejects bad options and input with a clear error", as
       /server URL "\/api\/v3" is not an absolute http\(s\) URL: pass --base-url/,
     );
     await rejects(importOpenApi(`${dir}/hostless.json`), /it names no server: pass --base-url/);
+    const dangling = { "/b": { get: { parameters: [{ $ref: "#/parameters/Gone" }] } } };
+    await Deno.writeTextFile(
+      `${dir}/dangling.json`,
+      JSON.stringify({ swagger: "2.0", info, host: "h.test", paths: dangling }),
+    );
+    await rejects(
+      importOpenApi(`${dir}/dangling.json`),
+      /Missing \$ref pointer "#\/parameters\/Gone"/,
+    );
     const given = await importOpenApi(`${dir}/hostless.json`, { baseUrl: "http://127.0.0.1:1/x/" });
     assert.equal(toolsOf(given).baseUrl, "http://127.0.0.1:1/x");
     assert.deepEqual(toolsOf(given).tools.map((tool) => tool.name), ["get_a"]);
@@ -307,4 +316,30 @@ Deno.test("importOpenApi() writes the same file twice for the same description",
   const first = await importOpenApi(fixture("synthetic.yaml"));
   const second = await importOpenApi(fixture("synthetic.yaml"));
   assert.equal(first.yaml, second.yaml);
+});
+
+Deno.test("importOpenApi() holds up on odd shapes and every tool it writes loads", async () => {
+  const result = await importOpenApi(fixture("odd_shapes.json"));
+  const { tools } = toolsOf(result);
+  assert.equal(tools.length, 7);
+  assert.deepEqual(await registryProblems(result.yaml), []);
+  const get = toolNamed(tools, "a.get");
+  assert.deepEqual(get.http.query, { "bad ref": "{bad_ref}", q: "{c_q}" });
+  assert.equal(get.http.headers, undefined, "Host and an invalid header name are left out");
+  assert.deepEqual(toolNamed(tools, "get_b_xy.json").input.required, ["x", "y"]);
+  assert.equal(toolNamed(tools, "get_b_xy.json").description, "ctrl[31m red");
+  assert.deepEqual(toolNamed(tools, "long").input.properties.n, { type: "integer" });
+  assert.equal(toolNamed(tools, "d").description, "Deprecated.");
+  assert.deepEqual(
+    result.notes.filter((note) => note.tool === "a.get").map((note) => note.note),
+    [
+      'header parameter "Host" cannot be templated: left out',
+      'header parameter "bad header!" cannot be templated: left out',
+    ],
+  );
+  assert.ok(
+    result.notes.some((note) =>
+      note.tool === "put_a_id" && /placeholder "\{id\}" has no parameter/.test(note.note)
+    ),
+  );
 });
