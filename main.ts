@@ -12,6 +12,7 @@ import {
   runAudit,
   runClients,
   runCredentials,
+  runImport,
   runKeys,
   runMigrate,
   runTools,
@@ -47,6 +48,8 @@ Commands:
   audit            query|tail [--client C] [--tool T] [--since 1h] [--limit N] [--json]: audit log
   credentials      set|rotate|list|show|delete|test NAME: the credential vault (secrets from stdin,
                    --file or --from-env VAR; "nexus credentials" prints the options)
+  import           openapi SPEC [--out FILE] [--include GLOB] [--exclude GLOB] [--prefix P]
+                   [--base-url URL] [--auth NAME]: YAML tools from an OpenAPI/Swagger description
   keys             generate | rotate: master key (KEK) management
   migrate          Apply pending store migrations
 
@@ -74,6 +77,7 @@ const NESTED_COMMANDS = [
   "migrate",
   "upstreams",
   "tools",
+  "import",
 ];
 
 if (import.meta.main) {
@@ -93,6 +97,8 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (cli.command === "help") return writeOut(HELP), 0;
   if (cli.command === "version") return writeOut(`nexus ${VERSION}`), 0;
   if (cli.command === "health") return await probeHealth(cli.url);
+  // Why before the config: an import reads a description and writes a file, nothing else.
+  if (cli.command === "import") return await runImport(cli.rest ?? []);
   let config: Config;
   try {
     config = loadConfig(readProcessEnv, await readConfigFile(cli.config), configName(cli.config));

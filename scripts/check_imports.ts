@@ -63,6 +63,8 @@ export const RULES = {
     "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
     // Deviation: upstream_spec.ts; tool files may hold an `upstreams:` list (hot reload).
     "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts", "upstream_spec.ts"],
+    // The OpenAPI importer: writes registry tool files (types, name rules), raises GatewayErrors.
+    "openapi/": ["registry/", "errors.ts", "log.ts", "names.ts"],
     // The tool authors' module (`nexus/tool`): defineTool and the result types, nothing else.
     "sdk.ts": ["registry/"],
     // Deviation: registry/ (types); a backend runs a ToolDefinition and returns a ToolResult.
@@ -108,7 +110,7 @@ export const RULES = {
       "version.ts",
     ],
     "gateway/": [...BELOW_MCP, "mcp/", "demo/", "http/"],
-    "cli/": [...BELOW_MCP, "mcp/", "demo/", "http/", "gateway/"],
+    "cli/": [...BELOW_MCP, "openapi/", "mcp/", "demo/", "http/", "gateway/"],
   } as Record<string, readonly string[]>,
   /** The only file of a folder that other folders (and main.ts) may import. */
   entry: "mod.ts",

@@ -22,3 +22,5 @@ export { runMigrate } from "./migrate.ts";
 export { runUpstreams } from "./upstreams.ts";
 /** `nexus tools list|new|test`; raises nothing, returns an exit code. */
 export { runTools } from "./tools.ts";
+/** `nexus import openapi SPEC`: YAML tools from an OpenAPI description; returns an exit code. */
+export { runImport } from "./import.ts";
