@@ -11,12 +11,14 @@ import type { JsonObject } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
+import type { Client } from "@modelcontextprotocol/client";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
+import { recoveringClient } from "./recovery.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
 import { superviseStdio } from "./stdio_supervisor.ts";
 
@@ -93,6 +95,8 @@ interface Member {
   withheld: number;
   /** Pinning warnings already logged. */
   logged: Set<string>;
+  /** Upstream names of the served tools marked `readOnlyHint: true`: retried once on a loss. */
+  readOnly: Set<string>;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -134,8 +138,17 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         served = pinned.served;
         member.withheld = pinned.withheld;
       }
+      member.readOnly = new Set(
+        served.filter((tool) => (tool.annotations as JsonObject | undefined)?.readOnlyHint === true)
+          .map((tool) => tool.name as string),
+      );
       const federated = federateTools(member.entry, served, {
-        client: () => member.connection.client(),
+        client: (call) =>
+          recoveringClient(member.connection, call ?? {}, {
+            upstream: spec.name,
+            readOnly: (tool) => member.readOnly.has(tool),
+            logger,
+          }),
         admit: (signal) => member.admission.admit(signal),
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
@@ -180,6 +193,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           raw: [],
           withheld: 0,
           logged: new Set(),
+          readOnly: new Set(),
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
         members.set(entry.spec.name, member);
@@ -218,8 +232,18 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   };
 }
 
+/** Every page of the upstream's tools; a lost session is re-established once (listing is read-only). */
 async function listAll(connection: UpstreamConnection, timeoutMs: number): Promise<unknown[]> {
   const client = await connection.client();
+  try {
+    return await listPages(client, timeoutMs);
+  } catch (error) {
+    if (connection.lost?.(client, error) === undefined) throw error;
+    return await listPages(await connection.client(), timeoutMs);
+  }
+}
+
+async function listPages(client: Client, timeoutMs: number): Promise<unknown[]> {
   const tools: unknown[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
