@@ -18,6 +18,7 @@ import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
+import { createPerClientConnection } from "./per_client.ts";
 import { recoveringClient } from "./recovery.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
 import { superviseStdio } from "./stdio_supervisor.ts";
@@ -49,6 +50,11 @@ export interface UpstreamSetOptions {
   now?: () => number;
   /** The approved tool definitions; absent: nothing is pinned (every `pin` mode acts as `off`). */
   pins?: ToolPinRepo;
+  /**
+   * Leaves `start: lazy` upstreams uncontacted at `sync` until `wake()` (the gateway wakes them at
+   * its first MCP request); default false: `sync` lists every upstream.
+   */
+  deferLazy?: boolean;
 }
 
 /** One upstream as `nexus upstreams list` shows it. */
@@ -65,6 +71,10 @@ export interface UpstreamReport {
   breaker: BreakerSnapshot;
   /** Tools withheld by pinning (changed since approval, or not approved yet). */
   withheld: number;
+  /** When it is contacted: at gateway start (`boot`) or at first use (`lazy`). */
+  start: "lazy" | "boot";
+  /** Whether it runs one child per caller; their count is `state.children`. */
+  perClient: boolean;
 }
 
 /** The live upstreams. */
@@ -73,6 +83,13 @@ export interface UpstreamSet {
   sync(entries: readonly UpstreamEntry[]): Promise<void>;
   /** Lists the tools of every upstream again (each within its own timeout). */
   refresh(): Promise<void>;
+  /**
+   * Lists the lazy upstreams `sync` left uncontacted (`deferLazy`); from then on `sync` lists new
+   * ones at once. Resolves when they are listed; later calls return the same promise.
+   */
+  wake(): Promise<void>;
+  /** Whether `wake()` was called (always true without `deferLazy`). */
+  awake(): boolean;
   /** Each upstream's federated tools, in entry order. */
   lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
   /** The upstream's tools as last listed (after allow/deny, before pinning), raw. */
@@ -97,6 +114,8 @@ interface Member {
   logged: Set<string>;
   /** Upstream names of the served tools marked `readOnlyHint: true`: retried once on a loss. */
   readOnly: Set<string>;
+  /** A lazy upstream not contacted yet (until `wake()`). */
+  dormant: boolean;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -105,12 +124,15 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   const members = new Map<string, Member>();
   const connect = options.connect ?? defaultConnect(options);
   const retryMs = options.retryMs ?? 30_000;
+  let waking: Promise<void> | undefined = options.deferLazy === true
+    ? undefined
+    : Promise.resolve();
   let timer: ReturnType<typeof setInterval> | undefined;
   if (retryMs > 0) {
     timer = setInterval(() => {
       // Why withheld too: an approval in the store (by any instance) is seen at the next listing.
       const failed = [...members.values()].filter((member) =>
-        !member.listed || member.withheld > 0
+        !member.dormant && (!member.listed || member.withheld > 0)
       );
       if (failed.length > 0) void Promise.all(failed.map(list));
     }, retryMs);
@@ -194,6 +216,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           withheld: 0,
           logged: new Set(),
           readOnly: new Set(),
+          dormant: waking === undefined && entry.spec.start === "lazy",
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
         members.set(entry.spec.name, member);
@@ -201,11 +224,21 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       }
       await Promise.all(closing);
       if (closing.length > 0) options.onChange?.();
-      await Promise.all(fresh.map(list));
+      await Promise.all(fresh.filter((member) => !member.dormant).map(list));
     },
     async refresh() {
-      await Promise.all([...members.values()].map(list));
+      await Promise.all([...members.values()].filter((member) => !member.dormant).map(list));
     },
+    wake() {
+      waking ??= Promise.all(
+        [...members.values()].filter((member) => member.dormant).map((member) => {
+          member.dormant = false;
+          return list(member);
+        }),
+      ).then(() => {});
+      return waking;
+    },
+    awake: () => waking !== undefined,
     lists: () =>
       [...members.values()].map((member) => ({
         upstream: member.entry.spec.name,
@@ -222,6 +255,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         tools: member.tools.length,
         breaker: member.admission.breaker(),
         withheld: member.withheld,
+        start: member.entry.spec.start,
+        perClient: member.entry.spec.perClient !== undefined,
       })),
     async close() {
       clearInterval(timer);
@@ -271,24 +306,35 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
 }
 
 /**
- * A supervised child, started lazily on the first `client()` (the first listing, at sync). Its
- * `env` is resolved from the vault before every start, so a rotated credential reaches the child
- * at its next (re)start; the secrets it was given are scrubbed from its stderr in the log.
+ * A supervised child, started on the first `client()` (the first listing) or, `start: boot`, at
+ * once; with `perClient`, one such child per caller. Its `env` is resolved from the vault before
+ * every start, so a rotated credential reaches the child at its next (re)start; the secrets it was
+ * given are scrubbed from its stderr in the log.
  */
 function connectStdio(
   spec: UpstreamSpec,
   transport: StdioTransport,
   options: UpstreamSetOptions,
 ): UpstreamConnection {
-  return superviseStdio({
-    name: spec.name,
-    command: transport.command,
-    args: transport.args,
-    env: transport.env,
-    ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
-  }, {
+  function supervise(logger: Logger, startAtBoot: boolean): UpstreamConnection {
+    return superviseStdio({
+      name: spec.name,
+      command: transport.command,
+      args: transport.args,
+      env: transport.env,
+      ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
+    }, {
+      logger,
+      startAtBoot,
+      prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+    });
+  }
+  if (spec.perClient === undefined) return supervise(options.logger, spec.start === "boot");
+  return createPerClientConnection(spec.name, spec.perClient, {
     logger: options.logger,
-    prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+    start: spec.start,
+    supervise: (principal, startAtBoot) =>
+      supervise(options.logger.child({ principal: principal || "(listing)" }), startAtBoot),
   });
 }
 

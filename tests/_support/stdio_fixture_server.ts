@@ -6,7 +6,7 @@
  * the call is in flight), `spawn_grandchild` (starts `sleep 600` and answers its pid), `env`
  * ({ name }, the variable's value or "<unset>"), `env_sha256` ({ name }, the hex SHA-256 of the
  * variable's value, so a test can check a secret arrived without it crossing the gateway),
- * `stderr` ({ text }, writes the text to stderr), `flaky_read` (`readOnlyHint`; { marker }: when
+ * `stderr` ({ text }, writes the text to stderr), `pid` (the server's own pid), `flaky_read` (`readOnlyHint`; { marker }: when
  * the file `marker` is absent it creates it and exits with code 3 mid-call, else answers "read ok";
  * needs --allow-read --allow-write).
  * It writes `fixture ready pid=N` to stderr at start.
@@ -71,6 +71,7 @@ server.registerTool(
   },
 );
 
+server.registerTool("pid", { description: "Answers its pid" }, () => text(String(Deno.pid)));
 server.registerTool(
   "flaky_read",
   {

@@ -101,6 +101,7 @@ Deno.test("superviseStdio() starts lazily, lists and calls tools over one shared
         "env",
         "env_sha256",
         "flaky_read",
+        "pid",
         "slow",
         "spawn_grandchild",
         "stderr",
