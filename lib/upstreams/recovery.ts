@@ -56,7 +56,18 @@ export async function recoveringClient(
         reason,
       });
       const fresh = await connection.client(call);
-      return await fresh.callTool(params, callOptions);
+      try {
+        return await fresh.callTool(params, callOptions);
+      } catch (retryError) {
+        const again = callOptions?.signal?.aborted ? undefined : lost(fresh, retryError);
+        if (again === undefined) throw retryError;
+        throw new GatewayError(
+          "UPSTREAM_UNAVAILABLE",
+          `Upstream "${options.upstream}" ${reason} during the call of "${params.name}", ` +
+            `and ${again} during its one retry`,
+          { data: { upstream: options.upstream, retried: true }, cause: retryError },
+        );
+      }
     }
   };
   return withCallTool(client, callTool);
