@@ -16,6 +16,11 @@ import { processTable, waitGone } from "../_support/processes.ts";
 
 const LONG = "everything_trigger-long-running-operation";
 
+/** Prints a figure for the reader (no timing is asserted). */
+function print(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+}
+
 function textOf(result: unknown): string {
   const content = (result as { content: Array<{ text?: string }> }).content;
   return content.map((block) => block.text ?? "").join("");
@@ -96,7 +101,7 @@ Deno.test("npm server-everything killed mid-call, 1,000 calls and a gateway stop
           Deno.kill(-restarted.pid, "SIGKILL");
           const result = await call;
           assert.equal(result.isError, true, textOf(result));
-          console.log(`killed during the retry: ${textOf(result)}`);
+          print(`killed during the retry: ${textOf(result)}`);
           assert.match(
             textOf(result),
             new RegExp(
@@ -132,7 +137,7 @@ Deno.test("npm server-everything killed mid-call, 1,000 calls and a gateway stop
           for (const result of results) assert.equal(result.isError, undefined);
         }
         const ms = performance.now() - started;
-        console.log(`1,000 federated stdio calls (10 at a time): ${ms.toFixed(0)} ms`);
+        print(`1,000 federated stdio calls (10 at a time): ${ms.toFixed(0)} ms`);
         assert.deepEqual(await family(last, gatewayPid), before);
       });
     } finally {
