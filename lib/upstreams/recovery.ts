@@ -25,18 +25,35 @@ export interface RecoveryOptions {
 type CallTool = McpCallClient["callTool"];
 
 /**
- * The connection's client for `call`, whose `callTool` recovers a lost session once for read-only
- * tools; every other member is the SDK client's own. Raises what `connection.client()` raises.
+ * The `client` hook of an upstream's federated tools: the connection's client for a call, whose
+ * `callTool` recovers a lost session once for read-only tools; every other member is the SDK
+ * client's own. The hook raises what `connection.client()` raises.
  */
-export async function recoveringClient(
+export function recoveringClient(
   connection: UpstreamConnection,
-  call: UpstreamCall,
   options: RecoveryOptions,
-): Promise<McpCallClient> {
-  const client = await connection.client(call);
-  if (connection.lost === undefined) return client;
-  const lost = connection.lost.bind(connection);
-  const callTool: CallTool = async (params, callOptions) => {
+): (call?: UpstreamCall) => Promise<McpCallClient> {
+  // Why a cache: one view per SDK client (per child, for perClient), not one per call.
+  const views = new WeakMap<Client, McpCallClient>();
+  return async function client(call = {}) {
+    const live = await connection.client(call);
+    if (connection.lost === undefined) return live;
+    let view = views.get(live);
+    if (view === undefined) {
+      view = withCallTool(live, recovering(connection, live, { ...options, call }));
+      views.set(live, view);
+    }
+    return view;
+  };
+}
+
+function recovering(
+  connection: UpstreamConnection,
+  client: Client,
+  options: RecoveryOptions & { call: UpstreamCall },
+): CallTool {
+  const lost = (used: Client, error: unknown) => connection.lost?.(used, error);
+  return async function callTool(params, callOptions) {
     try {
       return await client.callTool(params, callOptions);
     } catch (error) {
@@ -55,7 +72,7 @@ export async function recoveringClient(
         tool: params.name,
         reason,
       });
-      const fresh = await connection.client(call);
+      const fresh = await connection.client(options.call);
       try {
         return await fresh.callTool(params, callOptions);
       } catch (retryError) {
@@ -70,7 +87,6 @@ export async function recoveringClient(
       }
     }
   };
-  return withCallTool(client, callTool);
 }
 
 /** A view of `client` with `callTool` replaced; other members act on the client itself. */

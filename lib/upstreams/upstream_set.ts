@@ -8,7 +8,7 @@
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
-import type { ToolDefinition } from "../registry/types.ts";
+import type { McpBackendSpec, ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
 import type { Client } from "@modelcontextprotocol/client";
@@ -116,6 +116,8 @@ interface Member {
   readOnly: Set<string>;
   /** A lazy upstream not contacted yet (until `wake()`). */
   dormant: boolean;
+  /** The `client` hook of its federated tools: recovers a lost session once for read-only tools. */
+  client: McpBackendSpec["client"];
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -165,12 +167,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           .map((tool) => tool.name as string),
       );
       const federated = federateTools(member.entry, served, {
-        client: (call) =>
-          recoveringClient(member.connection, call ?? {}, {
-            upstream: spec.name,
-            readOnly: (tool) => member.readOnly.has(tool),
-            logger,
-          }),
+        client: member.client,
         admit: (signal) => member.admission.admit(signal),
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
@@ -217,8 +214,14 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           logged: new Set(),
           readOnly: new Set(),
           dormant: waking === undefined && entry.spec.start === "lazy",
+          client: undefined as unknown as McpBackendSpec["client"],
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        member.client = recoveringClient(member.connection, {
+          upstream: entry.spec.name,
+          readOnly: (tool) => member.readOnly.has(tool),
+          logger,
+        });
         members.set(entry.spec.name, member);
         fresh.push(member);
       }
