@@ -20,15 +20,16 @@ import { processTable, waitGone } from "../_support/processes.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/stdio_fixture_server.ts", import.meta.url));
 
-function entry(perClient: unknown, marker: string): UpstreamEntry {
+function entry(perClient: unknown, marker: string, start = "lazy", name = "mine"): UpstreamEntry {
   const { specs, problems } = readUpstreamSpecs([{
-    name: "mine",
+    name,
     stdio: {
       command: Deno.execPath(),
       args: ["run", "--quiet", "--no-prompt", "--allow-env", FIXTURE, marker],
       env: { NO_COLOR: "1" },
     },
     perClient,
+    start,
   }]);
   assert.deepEqual(problems, []);
   return { spec: specs[0]!, source: { file: "nexus.yaml", line: 1 } };
@@ -122,4 +123,25 @@ Deno.test("perClient: idle children are stopped, busy ones are not, and a caller
     await set.close();
   }
   assert.deepEqual(await waitGone(() => children(marker)), []);
+});
+
+Deno.test("perClient: the listing child is stopped when idle, unless the upstream starts at boot", async () => {
+  const lazyMarker = `nexus-per-client-${crypto.randomUUID()}`;
+  const bootMarker = `nexus-per-client-${crypto.randomUUID()}`;
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  try {
+    await set.sync([
+      entry({ idleTimeout: "100ms" }, lazyMarker, "lazy", "lz"),
+      entry({ idleTimeout: "100ms" }, bootMarker, "boot", "bt"),
+    ]);
+    const [boot] = await children(bootMarker);
+    assert.ok(boot, "the boot listing child runs");
+    assert.deepEqual(await waitGone(() => children(lazyMarker)), [], "the lazy one was stopped");
+    assert.equal(set.reports().find((r) => r.name === "lz")!.state.status, "idle");
+    assert.deepEqual(await children(bootMarker), [boot], "the boot listing child was kept");
+    assert.ok(set.lists().every((list) => list.tools.length > 0), "both stay listed");
+  } finally {
+    await set.close();
+  }
+  assert.deepEqual(await waitGone(() => children(bootMarker)), []);
 });
