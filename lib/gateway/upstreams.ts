@@ -30,7 +30,7 @@ export interface FederatedRegistry extends OpenRegistry {
    * listed or `startWaitMs` passed. Raises nothing.
    */
   wake(): Promise<void>;
-  /** Whether `wake()` was called. */
+  /** Whether `wake()` has finished (listed, or given up waiting). */
   awake(): boolean;
 }
 
@@ -114,12 +114,14 @@ export async function federateRegistry(
   const waitMs = options.startWaitMs ?? 5_000;
   await bounded(upstreams.sync(entries()), waitMs);
   let woken: Promise<void> | undefined;
+  // Why a flag set at the end: requests arriving while the first one wakes the upstreams wait too.
+  let settled = false;
   return {
     current,
     upstreams,
     resync: () => upstreams.sync(entries()),
-    wake: () => woken ??= bounded(upstreams.wake(), waitMs),
-    awake: () => upstreams.awake(),
+    wake: () => woken ??= bounded(upstreams.wake(), waitMs).then(() => void (settled = true)),
+    awake: () => settled,
     async close() {
       await upstreams.close();
       await files.close();
