@@ -148,9 +148,29 @@ export function createHttpConnection(
       const last = current;
       current = undefined;
       live = undefined;
-      await last?.then((client) => client.close()).catch(() => {});
+      await last?.then(async (client) => {
+        await endSession(transports.get(client));
+        await client.close();
+      }).catch(() => {});
     },
   };
+}
+
+/** Longest wait for a 2025 server to answer the `DELETE` that ends its session at close. */
+const END_SESSION_MS = 1_000;
+
+/**
+ * Ends a 2025 session with `DELETE` (the spec's SHOULD for a client that no longer needs it), so
+ * the server frees it now rather than at its own expiry; bounded, and a failure is ignored.
+ */
+async function endSession(transport: StreamableHTTPClientTransport | undefined): Promise<void> {
+  if (transport?.sessionId === undefined) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    transport.terminateSession().catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, END_SESSION_MS)),
+  ]);
+  clearTimeout(timer);
 }
 
 /** SDK errors that mean the transport itself is gone (string codes never cross the wire). */

@@ -4,7 +4,8 @@
  * `Mcp-Session-Id` issued at `initialize`), on Deno.serve at 127.0.0.1 (port 0). A request naming
  * a session it does not know gets 404, as the spec says; `forgetSessions()` drops every session, as
  * a restarted or expiring server does. A 2026-07-28 probe (`server/discover`) gets "Method not
- * found", so clients fall back to the 2025 handshake. Optionally demands a bearer token (401).
+ * found", so clients fall back to the 2025 handshake. A `DELETE` ends a session (counted).
+ * Optionally demands a bearer token (401).
  *
  * Tools: `read` (`readOnlyHint: true`; answers `read: <text>`) and `write` (no hint; answers
  * `wrote: <text>`).
@@ -30,6 +31,8 @@ export interface McpSessionUpstream {
   sessionsIssued(): number;
   /** How many requests were refused with 404 for an unknown session. */
   refused(): number;
+  /** Sessions the client ended with `DELETE`. */
+  sessionsEnded(): number;
   /** Drops every session: the next request naming one gets 404. */
   forgetSessions(): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +62,7 @@ export function startMcpSessionUpstream(options: { bearer?: string } = {}): McpS
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   let issued = 0;
   let refused = 0;
+  let ended = 0;
   const bump = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
 
   async function handle(request: Request): Promise<Response> {
@@ -92,6 +96,10 @@ export function startMcpSessionUpstream(options: { bearer?: string } = {}): McpS
           issued++;
           sessions.set(id, transport);
         },
+        onsessionclosed: (id) => {
+          ended++;
+          sessions.delete(id);
+        },
       });
       await buildServer((name) => bump(executed, name)).connect(transport);
       return await transport.handleRequest(request, { parsedBody: body });
@@ -121,6 +129,7 @@ export function startMcpSessionUpstream(options: { bearer?: string } = {}): McpS
     executed: (name) => executed.get(name) ?? 0,
     sessionsIssued: () => issued,
     refused: () => refused,
+    sessionsEnded: () => ended,
     forgetSessions,
     close,
     [Symbol.asyncDispose]: close,

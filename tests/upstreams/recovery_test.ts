@@ -173,3 +173,12 @@ Deno.test("a stdio child that exits mid-call: a read-only call is retried on the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("closing the set ends the upstream's 2025 session with DELETE", async () => {
+  await using upstream = startMcpSessionUpstream();
+  const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
+  await set.sync([entry({ name: "s", url: upstream.url })]);
+  assert.equal(upstream.sessionsIssued(), 1);
+  await set.close();
+  assert.equal(upstream.sessionsEnded(), 1);
+});
