@@ -145,6 +145,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const app = createHttpApp(config, { logger, parts, mcp, ready });
   // Why: `start: lazy` upstreams are first contacted when the gateway is first used over MCP.
   const registry = parts.registry;
+  // Why: testing a file tool (or a boot upstream's) must not start every lazy upstream.
+  const localSnapshot = async (name: string) => {
+    if (!registry.current().byName.has(name)) await registry.wake();
+    return registry.current();
+  };
   const wakes = (request: Request) => !registry.awake() && isMcpPath(request.url);
   return {
     fetch: (request, env) =>
@@ -171,7 +176,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       });
     },
     callLocal: async (request, callOptions = {}) =>
-      await callTool(await registry.wake().then(() => registry.current()), request, {
+      await callTool(await localSnapshot(request.name), request, {
         caller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
         signal: new AbortController().signal,
         logger,
