@@ -74,6 +74,21 @@ export interface UpstreamSpec {
   cacheTtlMs?: number;
   /** Tool pinning mode (validated now; enforced by a later step). */
   pin: "tofu" | "manual" | "off";
+  /**
+   * `boot`: connected (stdio: started) and listed when the gateway starts, and kept running.
+   * `lazy` (default): contacted at the gateway's first MCP request (or when added after it).
+   */
+  start: "lazy" | "boot";
+  /** Stdio only: one child per caller (principal) instead of one shared child; absent: shared. */
+  perClient?: UpstreamPerClientSpec;
+}
+
+/** `perClient:` of a stdio upstream: children per principal, stopped when idle, capped. */
+export interface UpstreamPerClientSpec {
+  /** A child with no call for this long (milliseconds) is stopped; default 5 minutes. */
+  idleTimeoutMs: number;
+  /** Most per-principal children at once (the listing child apart); default 32. */
+  maxChildren: number;
 }
 
 /** `breaker:` of an upstream: when its circuit opens, and the first back-off before a probe. */
@@ -88,6 +103,10 @@ export interface UpstreamBreakerSpec {
 export const DEFAULT_BREAKER_FAILURES = 5;
 /** Back-off before the first probe, when `breaker.resetAfter` is absent. */
 export const DEFAULT_BREAKER_RESET_MS = 30_000;
+/** Idle time before a per-client child is stopped, when `perClient.idleTimeout` is absent. */
+export const DEFAULT_PER_CLIENT_IDLE_MS = 300_000;
+/** Per-principal children of one upstream at most, when `perClient.maxChildren` is absent. */
+export const DEFAULT_PER_CLIENT_MAX = 32;
 /** Longest wait for a call slot, when `queueTimeout` is absent. */
 export const DEFAULT_QUEUE_TIMEOUT_MS = 2_000;
 
@@ -114,10 +133,13 @@ const KEYS = [
   "breaker",
   "pin",
   "cache",
+  "start",
+  "perClient",
 ];
 const STDIO_KEYS = ["command", "args", "env", "cwd"];
 const TOOLS_KEYS = ["allow", "deny", "rename", "describe"];
 const PINS = ["tofu", "manual", "off"];
+const STARTS = ["lazy", "boot"];
 const NAME_PART = /^[A-Za-z0-9_.-]{0,64}$/;
 const SEPARATOR = /^[A-Za-z0-9_.-]{0,8}$/;
 const CREDENTIAL_REFERENCE = /\$\{credential:([^}]*)\}/g;
@@ -199,7 +221,15 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
   if (typeof pin !== "string" || !PINS.includes(pin)) {
     report(["pin"], "pin must be one of tofu, manual, off");
   }
-  if (!transport || !tools || timeoutMs === undefined || cacheTtlMs === null || !bounds) {
+  const start = entry.start ?? "lazy";
+  if (typeof start !== "string" || !STARTS.includes(start)) {
+    report(["start"], "start must be one of lazy, boot");
+  }
+  const perClient = readPerClient(entry, transport, report);
+  if (
+    !transport || !tools || timeoutMs === undefined || cacheTtlMs === null || !bounds ||
+    perClient === null
+  ) {
     return undefined;
   }
   return {
@@ -214,7 +244,45 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
     ...bounds,
     ...(cacheTtlMs === undefined ? {} : { cacheTtlMs }),
     pin: pin as UpstreamSpec["pin"],
+    start: start as UpstreamSpec["start"],
+    ...(perClient === undefined ? {} : { perClient }),
   };
+}
+
+/** `perClient: true | { idleTimeout, maxChildren }`: undefined when off, null after a problem. */
+function readPerClient(
+  entry: Record<string, unknown>,
+  transport: UpstreamTransport | undefined,
+  report: Report,
+): UpstreamPerClientSpec | undefined | null {
+  const value = entry.perClient;
+  if (value === undefined || value === false) return undefined;
+  if (value !== true && !isRecord(value)) {
+    report(["perClient"], "perClient must be true, false or a mapping (idleTimeout, maxChildren)");
+    return null;
+  }
+  if (entry.url !== undefined || transport?.kind === "http") {
+    report(["perClient"], "perClient is for stdio upstreams only");
+    return null;
+  }
+  const options: Record<string, unknown> = value === true ? {} : value;
+  let failed = false;
+  for (const key of Object.keys(options)) {
+    if (key !== "idleTimeout" && key !== "maxChildren") {
+      report(["perClient", key], `unknown key "${key}"`);
+      failed = true;
+    }
+  }
+  const idleTimeoutMs = options.idleTimeout === undefined
+    ? DEFAULT_PER_CLIENT_IDLE_MS
+    : readDuration(options.idleTimeout, ["perClient", "idleTimeout"], report, MAX_CACHE_TTL_MS);
+  const maxChildren = options.maxChildren ?? DEFAULT_PER_CLIENT_MAX;
+  if (!isCount(maxChildren, 1, 1000)) {
+    report(["perClient", "maxChildren"], "perClient.maxChildren must be an integer from 1 to 1000");
+    failed = true;
+  }
+  if (failed || idleTimeoutMs === undefined) return null;
+  return { idleTimeoutMs, maxChildren: maxChildren as number };
 }
 
 function readTransport(

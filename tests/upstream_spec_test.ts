@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readUpstreamSpecs } from "../lib/upstream_spec.ts";
 
-Deno.test("readUpstreamSpecs() fills the defaults: prefix = name, separator _, 30 s, pin tofu", () => {
+Deno.test("readUpstreamSpecs() fills the defaults: prefix = name, separator _, 30 s, pin tofu, lazy", () => {
   const { specs, problems } = readUpstreamSpecs([{ name: "gh", url: "https://mcp.example.com/" }]);
   assert.deepEqual(problems, []);
   assert.deepEqual(specs, [{
@@ -16,6 +16,7 @@ Deno.test("readUpstreamSpecs() fills the defaults: prefix = name, separator _, 3
     tools: { allow: [], deny: [], rename: {}, describe: {} },
     timeoutMs: 30_000,
     pin: "tofu",
+    start: "lazy",
   }]);
 });
 
@@ -121,5 +122,47 @@ Deno.test("readUpstreamSpecs() reports bad breaker and queue settings", () => {
     "2.breaker",
     "3.breaker.failures",
     "3.breaker.resetAfter",
+  ]);
+});
+
+Deno.test("readUpstreamSpecs() reads start and perClient, filling perClient defaults", () => {
+  const { specs, problems } = readUpstreamSpecs([
+    { name: "a", stdio: { command: "x" }, start: "boot", perClient: true },
+    { name: "b", stdio: { command: "x" }, perClient: { idleTimeout: "30s", maxChildren: 3 } },
+    { name: "c", stdio: { command: "x" }, perClient: false },
+  ]);
+  assert.deepEqual(problems, []);
+  assert.equal(specs[0]?.start, "boot");
+  assert.deepEqual(specs[0]?.perClient, { idleTimeoutMs: 300_000, maxChildren: 32 });
+  assert.equal(specs[1]?.start, "lazy");
+  assert.deepEqual(specs[1]?.perClient, { idleTimeoutMs: 30_000, maxChildren: 3 });
+  assert.equal(specs[2]?.perClient, undefined);
+});
+
+Deno.test("readUpstreamSpecs() reports bad start and perClient settings", () => {
+  const { specs, problems } = readUpstreamSpecs([
+    { name: "a", stdio: { command: "x" }, start: "eager" },
+    { name: "b", url: "https://a.example", perClient: true },
+    { name: "c", stdio: { command: "x" }, perClient: { idle: "1m", maxChildren: 0 } },
+    { name: "d", stdio: { command: "x" }, perClient: { idleTimeout: "2d" } },
+    { name: "e", stdio: { command: "x" }, perClient: "yes" },
+  ]);
+  assert.deepEqual(specs, []);
+  assert.deepEqual(problems, [
+    { path: [0, "start"], message: "start must be one of lazy, boot" },
+    { path: [1, "perClient"], message: "perClient is for stdio upstreams only" },
+    { path: [2, "perClient", "idle"], message: 'unknown key "idle"' },
+    {
+      path: [2, "perClient", "maxChildren"],
+      message: "perClient.maxChildren must be an integer from 1 to 1000",
+    },
+    {
+      path: [3, "perClient", "idleTimeout"],
+      message: 'perClient.idleTimeout must be a duration such as "10s", at most 24h',
+    },
+    {
+      path: [4, "perClient"],
+      message: "perClient must be true, false or a mapping (idleTimeout, maxChildren)",
+    },
   ]);
 });

@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   outboundAuth?: OutboundAuth;
   /** The configured databases SQL tools run on; absent: SQL tools fail as not configured. */
   databases?: DatabasePools;
+  /** The caller's principal id: an upstream with `perClient: true` runs one child per principal. */
+  principal?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * `nexus upstreams list`: connects to every upstream (of `nexus.yaml` and of tool files), lists
- * its tools, and prints its state, protocol version, tool count, circuit breaker and last error. Unlike
+ * its tools, and prints its state, protocol version, tool count, start mode (`lazy`, `boot`), the
+ * children of a `perClient` upstream, circuit breaker and last error. Unlike
  * `nexus check`, this command does connect, and starts each stdio upstream (stopped again at exit).
  * `nexus upstreams diff NAME` lists one upstream and prints, tool by tool and field by field, what
  * differs from the pins in the store (and hidden Unicode); `approve NAME [--tool T]` pins what it
@@ -149,10 +150,21 @@ function formatReports(reports: readonly UpstreamReport[]): string[] {
     report.state.status,
     report.state.protocolVersion ?? "-",
     String(report.tools),
+    report.start,
+    report.perClient ? String(report.state.children ?? 0) : "-",
     `${report.breaker.state} (${report.breaker.consecutiveFailures} failed)`,
     report.state.lastError ?? "",
   ]);
-  const header = ["NAME", "STATE", "PROTOCOL", "TOOLS", "CIRCUIT", "LAST ERROR"];
+  const header = [
+    "NAME",
+    "STATE",
+    "PROTOCOL",
+    "TOOLS",
+    "START",
+    "CHILDREN",
+    "CIRCUIT",
+    "LAST ERROR",
+  ];
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length))
   );

@@ -139,26 +139,44 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       databases: parts.databases,
     });
   const stdio: StdioService[] = [];
+  let stdioAsked = false;
   const closing = once(() => closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep }));
   const ready = () => readiness(parts, closing.started());
   const app = createHttpApp(config, { logger, parts, mcp, ready });
+  // Why: `start: lazy` upstreams are first contacted when the gateway is first used over MCP.
+  const registry = parts.registry;
+  // Why: testing a file tool (or a boot upstream's) must not start every lazy upstream.
+  const localSnapshot = async (name: string) => {
+    if (!registry.current().byName.has(name)) await registry.wake();
+    return registry.current();
+  };
+  const wakes = (request: Request) => !registry.awake() && isMcpPath(request.url);
   return {
-    fetch: (request, env) => app.fetch(request, env),
+    fetch: (request, env) =>
+      wakes(request)
+        ? registry.wake().then(() => app.fetch(request, env))
+        : app.fetch(request, env),
     serveStdio() {
-      if (stdio.length > 0) throw new GatewayError("INTERNAL", "Cannot serve stdio twice");
-      const service = serveMcpStdio({
-        snapshot: parts.registry.current,
-        logger,
-        pageSize: config.toolsPageSize,
-        listTtlMs: config.listTtlMs,
-        hooks: localHooks(),
-        fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
+      if (stdioAsked) throw new GatewayError("INTERNAL", "Cannot serve stdio twice");
+      stdioAsked = true;
+      // Why wait: the one stdio client is the first use; its first tools/list must see lazy
+      // upstreams (stdin is read only once serving starts, so nothing is lost meanwhile).
+      void registry.wake().then(() => {
+        if (closing.started()) return;
+        const service = serveMcpStdio({
+          snapshot: parts.registry.current,
+          logger,
+          pageSize: config.toolsPageSize,
+          listTtlMs: config.listTtlMs,
+          hooks: localHooks(),
+          fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
+        });
+        stdio.push(service);
+        onToolsChanged.add(() => service.toolsChanged());
       });
-      stdio.push(service);
-      onToolsChanged.add(() => service.toolsChanged());
     },
-    callLocal: (request, callOptions = {}) =>
-      callTool(parts.registry.current(), request, {
+    callLocal: async (request, callOptions = {}) =>
+      await callTool(await localSnapshot(request.name), request, {
         caller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
         signal: new AbortController().signal,
         logger,
@@ -210,6 +228,12 @@ async function readiness(parts: GatewayParts, closing: boolean): Promise<Readine
     gateway: closing ? "closing" : "ok",
   };
   return { ready: Object.values(checks).every((check) => check === "ok"), checks };
+}
+
+/** Whether `url` is an MCP endpoint: `/mcp` or `/mcp/{server}`. */
+function isMcpPath(url: string): boolean {
+  const path = new URL(url).pathname;
+  return path === "/mcp" || path.startsWith("/mcp/");
 }
 
 /** `promise`'s value, or false once `ms` passed (a store that hangs is not ready). */

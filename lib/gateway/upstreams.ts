@@ -25,6 +25,13 @@ export interface FederatedRegistry extends OpenRegistry {
   upstreams: UpstreamSet;
   /** Re-reads the upstream entries after a tool-file swap; resolves once new ones are listed. */
   resync(): Promise<void>;
+  /**
+   * Contacts the `start: lazy` upstreams (at the first MCP request); resolves once they are
+   * listed or `startWaitMs` passed. Raises nothing.
+   */
+  wake(): Promise<void>;
+  /** Whether `wake()` has finished (listed, or given up waiting). */
+  awake(): boolean;
 }
 
 /** What federation needs besides the config and the file registry. */
@@ -72,6 +79,7 @@ export async function federateRegistry(
       : {}),
     ...(options.connect ? { connect: options.connect } : {}),
     ...(options.pins ? { pins: options.pins } : {}),
+    deferLazy: true,
     onChange() {
       generation++;
       options.onChange();
@@ -101,23 +109,34 @@ export async function federateRegistry(
     return snapshot;
   }
 
-  // Why bounded: a silent upstream must not hold the gateway's start for its whole timeout; its
-  // tools join later, announced by `onChange`, like any other list change.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    upstreams.sync(entries()),
-    new Promise((resolve) => timer = setTimeout(resolve, options.startWaitMs ?? 5_000)),
-  ]);
-  clearTimeout(timer);
+  // Why bounded: a silent upstream must not hold the gateway's start (or its first request) for
+  // its whole timeout; its tools join later, announced by `onChange`, like any list change.
+  const waitMs = options.startWaitMs ?? 5_000;
+  await bounded(upstreams.sync(entries()), waitMs);
+  let woken: Promise<void> | undefined;
+  // Why a flag set at the end: requests arriving while the first one wakes the upstreams wait too.
+  let settled = false;
   return {
     current,
     upstreams,
     resync: () => upstreams.sync(entries()),
+    wake: () => woken ??= bounded(upstreams.wake(), waitMs).then(() => void (settled = true)),
+    awake: () => settled,
     async close() {
       await upstreams.close();
       await files.close();
     },
   };
+}
+
+/** Waits for `work` at most `ms`; raises nothing. */
+async function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Logs the problems not in `before` once; returns the problems now known. */

@@ -125,6 +125,7 @@ async function runBackend(
       signal: ctx.signal,
       logger: ctx.logger,
       egressOrigins: snapshot.egressOrigins,
+      principal: ctx.caller.principal.id,
       ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
       ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
       ...(hooks.trace === undefined ? {} : {

@@ -147,8 +147,11 @@ export interface McpBackendSpec {
   tool: string;
   /** Milliseconds before the call fails with `UPSTREAM_TIMEOUT` (the upstream's `timeout`). */
   timeoutMs: number;
-  /** The upstream's connected client; connects lazily and reconnects after a loss. */
-  client: () => Promise<McpCallClient>;
+  /**
+   * The upstream's connected client; connects lazily and reconnects after a loss. `principal` (the
+   * caller's id) picks the caller's own child of a `perClient` upstream.
+   */
+  client: (call?: { principal?: string }) => Promise<McpCallClient>;
   /**
    * Admits one call (the upstream's circuit breaker, then its `maxConcurrent` queue); resolves to
    * the call's finish, told whether the upstream failed (`failure`: unreachable, broken, timed out),

@@ -19,6 +19,14 @@ export interface UpstreamState {
   lastError?: string;
   /** A stdio upstream's running child: its pid, which is also its process group id. */
   pid?: number;
+  /** `perClient` stdio upstreams: children running now, one per caller (the listing child apart). */
+  children?: number;
+}
+
+/** Who a connection is asked for: upstreams with `perClient: true` keep one child per principal. */
+export interface UpstreamCall {
+  /** The caller's principal id (`key:…`, `jwt:…`); absent for the gateway's own listings. */
+  principal?: string;
 }
 
 // Why `@ignore` on `UpstreamConnection`: `deno doc --lint` (Deno 2.9) reports every npm type a
@@ -31,7 +39,15 @@ export interface UpstreamState {
  */
 export interface UpstreamConnection {
   /** A connected MCP SDK v2 Client; connects lazily, reconnects after a loss. */
-  client(): Promise<Client>;
+  client(call?: UpstreamCall): Promise<Client>;
+  /**
+   * Why `error`, raised by a request on `client`, means the session or connection behind it is
+   * gone (an HTTP 404 for its `Mcp-Session-Id`, a dropped connection, an exited child), as a phrase
+   * that follows the upstream's name (`lost its session (…)`); the connection then forgets that
+   * client, so the next `client()` re-establishes it. Undefined when the error says nothing about
+   * the connection (the upstream answered, or the call timed out).
+   */
+  lost?(client: Client, error: unknown): string | undefined;
   /** The connection's state now. */
   state(): UpstreamState;
   /** Closes the connection; a later `client()` fails. Never rejects. */

@@ -4,7 +4,7 @@
  * both sources. Pure functions over data; the connection is only captured, never called here.
  */
 
-import { checkToolName, type JsonObject, type McpCallClient } from "../registry/mod.ts";
+import { checkToolName, type JsonObject } from "../registry/mod.ts";
 import type {
   McpBackendSpec,
   SourceLocation,
@@ -23,8 +23,8 @@ export interface UpstreamEntry {
 
 /** How federated tools reach their upstream at call time. */
 export interface FederationCall {
-  /** The upstream's connected client. */
-  client: () => Promise<McpCallClient>;
+  /** The upstream's connected client (for `perClient` upstreams, the caller's own child). */
+  client: McpBackendSpec["client"];
   /** Admits a call (circuit breaker, `maxConcurrent` queue): its finish; rejects when refused. */
   admit?: McpBackendSpec["admit"];
 }

@@ -40,6 +40,9 @@ export function createHttpConnection(
   const logger = options.logger.child({ upstream: spec.name });
   const state: UpstreamState = { status: "idle", restarts: 0 };
   let current: Promise<Client> | undefined;
+  /** The client `current` resolved to, and each client's transport (for its session id). */
+  let live: Client | undefined;
+  const transports = new WeakMap<Client, StreamableHTTPClientTransport>();
   let connectedOnce = false;
   let closed = false;
   let redact: (text: string) => string = (text) => text;
@@ -72,6 +75,8 @@ export function createHttpConnection(
       await client.close().catch(() => {});
       throw error;
     }
+    transports.set(client, transport);
+    live = client;
     client.onclose = () => lose(client);
     client.onerror = (error) => logger.debug("Upstream transport error", { error: text(error) });
     if (connectedOnce) state.restarts++;
@@ -86,14 +91,28 @@ export function createHttpConnection(
   }
 
   function lose(client: Client): void {
-    if (closed) return;
     // Why: only the connection that is current may be forgotten; an old one closing late is not.
-    void current?.then((live) => {
-      if (live !== client) return;
+    if (closed || live !== client) return;
+    current = undefined;
+    live = undefined;
+    state.status = "idle";
+    logger.warn("Upstream connection lost; the next call reconnects");
+  }
+
+  function lost(client: Client, error: unknown): string | undefined {
+    if (closed) return undefined;
+    const reason = lossOf(error, transports.get(client)?.sessionId !== undefined, text);
+    if (reason === undefined) return undefined;
+    // Why: a later loss of an already replaced client must not drop its healthy successor.
+    if (live === client) {
       current = undefined;
+      live = undefined;
       state.status = "idle";
-      logger.warn("Upstream connection lost; the next call reconnects");
-    }, () => {});
+      state.lastError = `Upstream "${spec.name}" ${reason}`;
+      logger.warn("Upstream connection lost; the next call reconnects", { reason });
+      void client.close().catch(() => {});
+    }
+    return reason;
   }
 
   function text(error: unknown): string {
@@ -120,14 +139,58 @@ export function createHttpConnection(
       }
       return current;
     },
+    lost,
     state: () => ({ ...state }),
     async close() {
       if (closed) return;
       closed = true;
       state.status = "stopped";
-      const live = current;
+      const last = current;
       current = undefined;
-      await live?.then((client) => client.close()).catch(() => {});
+      live = undefined;
+      await last?.then(async (client) => {
+        await endSession(transports.get(client));
+        await client.close();
+      }).catch(() => {});
     },
   };
+}
+
+/** Longest wait for a 2025 server to answer the `DELETE` that ends its session at close. */
+const END_SESSION_MS = 1_000;
+
+/**
+ * Ends a 2025 session with `DELETE` (the spec's SHOULD for a client that no longer needs it), so
+ * the server frees it now rather than at its own expiry; bounded, and a failure is ignored.
+ */
+async function endSession(transport: StreamableHTTPClientTransport | undefined): Promise<void> {
+  if (transport?.sessionId === undefined) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    transport.terminateSession().catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, END_SESSION_MS)),
+  ]);
+  clearTimeout(timer);
+}
+
+/** SDK errors that mean the transport itself is gone (string codes never cross the wire). */
+const CLOSED_CODES: readonly unknown[] = ["CONNECTION_CLOSED", "SEND_FAILED", "NOT_CONNECTED"];
+
+/**
+ * Why a request's error means the connection is gone: a 404 to a request that carried a session
+ * id (the spec's answer for an unknown or expired session), the SDK's transport-closed errors, or
+ * a network failure (`fetch` raises `TypeError`). Anything else is an answer or a timeout.
+ */
+function lossOf(
+  error: unknown,
+  hadSession: boolean,
+  text: (error: unknown) => string,
+): string | undefined {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { status?: unknown } };
+  if (hadSession && data?.status === 404) {
+    return "lost its session (HTTP 404 for its Mcp-Session-Id)";
+  }
+  if (CLOSED_CODES.includes(code)) return "lost its connection (the transport closed)";
+  if (error instanceof TypeError) return `lost its connection: ${text(error)}`;
+  return undefined;
 }

@@ -5,8 +5,21 @@
  * `mcp` backend, and the checks on names that prefixes and renames produce.
  */
 
-/** What any upstream connection offers, and its state; types only. */
-export type { UpstreamConnection, UpstreamState, UpstreamStatus } from "./connection.ts";
+/** What any upstream connection offers, who it is asked for, and its state; types only. */
+export type {
+  UpstreamCall,
+  UpstreamConnection,
+  UpstreamState,
+  UpstreamStatus,
+} from "./connection.ts";
+/** `createPerClientConnection()` runs one stdio child per caller; raises nothing. */
+export { createPerClientConnection } from "./per_client.ts";
+/** What the per-client connection needs; type only. */
+export type { PerClientOptions } from "./per_client.ts";
+/** `recoveringClient()` retries a read-only call once after a lost session; raises what the connection raises. */
+export { recoveringClient } from "./recovery.ts";
+/** What recovery needs besides the connection; type only. */
+export type { RecoveryOptions } from "./recovery.ts";
 /** `createHttpConnection()` connects to a Streamable HTTP upstream lazily; raises INVALID_CONFIG. */
 export { createHttpConnection } from "./http_connection.ts";
 /** Options of `createHttpConnection`; type only. */
@@ -50,6 +63,7 @@ export type {
   HttpTransport,
   StdioTransport,
   UpstreamBreakerSpec,
+  UpstreamPerClientSpec,
   UpstreamProblem,
   UpstreamSpec,
   UpstreamToolRules,

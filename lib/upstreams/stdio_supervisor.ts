@@ -108,6 +108,8 @@ export function superviseStdio(
   let launching: Generation | undefined;
   let backoffTimer: ReturnType<typeof setTimeout> | undefined;
   let backoffWait: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** The generation each handed-out client belongs to, so `lost()` can tell it died. */
+  const generations = new WeakMap<Client, Generation>();
 
   function unavailable(message: string, cause?: unknown): GatewayError {
     return new GatewayError("UPSTREAM_UNAVAILABLE", message, {
@@ -154,6 +156,7 @@ export function superviseStdio(
       guarded: guardClient(client, () => gen.death, unavailable, spec.name),
       startedAt: now(),
     };
+    generations.set(gen.guarded, gen);
     void child.exited.then((exit) => onExit(gen, exit, transport.ended));
     launching = gen;
     try {
@@ -269,6 +272,12 @@ export function superviseStdio(
     }
   }
 
+  function lost(client: Client): string | undefined {
+    const gen = generations.get(client);
+    // Why only a dead child: a live one answered, and its answer (or timeout) is the call's.
+    return gen?.death === undefined || status === "stopped" ? undefined : gen.death;
+  }
+
   function state(): UpstreamState {
     const gen = current;
     const protocolVersion = gen?.client.getNegotiatedProtocolVersion();
@@ -282,7 +291,7 @@ export function superviseStdio(
   }
 
   if (options.startAtBoot === true) void ensureStarted().catch(() => {});
-  return { client, state, close };
+  return { client, lost, state, close };
 }
 
 function describeExit(exit: ChildExit): string {

@@ -8,15 +8,18 @@
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
-import type { ToolDefinition } from "../registry/types.ts";
+import type { McpBackendSpec, ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
+import type { Client } from "@modelcontextprotocol/client";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
+import { createPerClientConnection } from "./per_client.ts";
+import { recoveringClient } from "./recovery.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
 import { superviseStdio } from "./stdio_supervisor.ts";
 
@@ -47,6 +50,11 @@ export interface UpstreamSetOptions {
   now?: () => number;
   /** The approved tool definitions; absent: nothing is pinned (every `pin` mode acts as `off`). */
   pins?: ToolPinRepo;
+  /**
+   * Leaves `start: lazy` upstreams uncontacted at `sync` until `wake()` (the gateway wakes them at
+   * its first MCP request); default false: `sync` lists every upstream.
+   */
+  deferLazy?: boolean;
 }
 
 /** One upstream as `nexus upstreams list` shows it. */
@@ -63,6 +71,10 @@ export interface UpstreamReport {
   breaker: BreakerSnapshot;
   /** Tools withheld by pinning (changed since approval, or not approved yet). */
   withheld: number;
+  /** When it is contacted: at gateway start (`boot`) or at first use (`lazy`). */
+  start: "lazy" | "boot";
+  /** Whether it runs one child per caller; their count is `state.children`. */
+  perClient: boolean;
 }
 
 /** The live upstreams. */
@@ -71,6 +83,13 @@ export interface UpstreamSet {
   sync(entries: readonly UpstreamEntry[]): Promise<void>;
   /** Lists the tools of every upstream again (each within its own timeout). */
   refresh(): Promise<void>;
+  /**
+   * Lists the lazy upstreams `sync` left uncontacted (`deferLazy`); from then on `sync` lists new
+   * ones at once. Resolves when they are listed; later calls return the same promise.
+   */
+  wake(): Promise<void>;
+  /** Whether `wake()` was called (always true without `deferLazy`). */
+  awake(): boolean;
   /** Each upstream's federated tools, in entry order. */
   lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
   /** The upstream's tools as last listed (after allow/deny, before pinning), raw. */
@@ -93,6 +112,12 @@ interface Member {
   withheld: number;
   /** Pinning warnings already logged. */
   logged: Set<string>;
+  /** Upstream names of the served tools marked `readOnlyHint: true`: retried once on a loss. */
+  readOnly: Set<string>;
+  /** A lazy upstream not contacted yet (until `wake()`). */
+  dormant: boolean;
+  /** The `client` hook of its federated tools: recovers a lost session once for read-only tools. */
+  client: McpBackendSpec["client"];
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -101,12 +126,15 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   const members = new Map<string, Member>();
   const connect = options.connect ?? defaultConnect(options);
   const retryMs = options.retryMs ?? 30_000;
+  let waking: Promise<void> | undefined = options.deferLazy === true
+    ? undefined
+    : Promise.resolve();
   let timer: ReturnType<typeof setInterval> | undefined;
   if (retryMs > 0) {
     timer = setInterval(() => {
       // Why withheld too: an approval in the store (by any instance) is seen at the next listing.
       const failed = [...members.values()].filter((member) =>
-        !member.listed || member.withheld > 0
+        !member.dormant && (!member.listed || member.withheld > 0)
       );
       if (failed.length > 0) void Promise.all(failed.map(list));
     }, retryMs);
@@ -134,8 +162,12 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         served = pinned.served;
         member.withheld = pinned.withheld;
       }
+      member.readOnly = new Set(
+        served.filter((tool) => (tool.annotations as JsonObject | undefined)?.readOnlyHint === true)
+          .map((tool) => tool.name as string),
+      );
       const federated = federateTools(member.entry, served, {
-        client: () => member.connection.client(),
+        client: member.client,
         admit: (signal) => member.admission.admit(signal),
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
@@ -180,18 +212,36 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           raw: [],
           withheld: 0,
           logged: new Set(),
+          readOnly: new Set(),
+          dormant: waking === undefined && entry.spec.start === "lazy",
+          client: undefined as unknown as McpBackendSpec["client"],
         };
         member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        member.client = recoveringClient(member.connection, {
+          upstream: entry.spec.name,
+          readOnly: (tool) => member.readOnly.has(tool),
+          logger,
+        });
         members.set(entry.spec.name, member);
         fresh.push(member);
       }
       await Promise.all(closing);
       if (closing.length > 0) options.onChange?.();
-      await Promise.all(fresh.map(list));
+      await Promise.all(fresh.filter((member) => !member.dormant).map(list));
     },
     async refresh() {
-      await Promise.all([...members.values()].map(list));
+      await Promise.all([...members.values()].filter((member) => !member.dormant).map(list));
     },
+    wake() {
+      waking ??= Promise.all(
+        [...members.values()].filter((member) => member.dormant).map((member) => {
+          member.dormant = false;
+          return list(member);
+        }),
+      ).then(() => {});
+      return waking;
+    },
+    awake: () => waking !== undefined,
     lists: () =>
       [...members.values()].map((member) => ({
         upstream: member.entry.spec.name,
@@ -208,6 +258,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         tools: member.tools.length,
         breaker: member.admission.breaker(),
         withheld: member.withheld,
+        start: member.entry.spec.start,
+        perClient: member.entry.spec.perClient !== undefined,
       })),
     async close() {
       clearInterval(timer);
@@ -218,8 +270,18 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   };
 }
 
+/** Every page of the upstream's tools; a lost session is re-established once (listing is read-only). */
 async function listAll(connection: UpstreamConnection, timeoutMs: number): Promise<unknown[]> {
   const client = await connection.client();
+  try {
+    return await listPages(client, timeoutMs);
+  } catch (error) {
+    if (connection.lost?.(client, error) === undefined) throw error;
+    return await listPages(await connection.client(), timeoutMs);
+  }
+}
+
+async function listPages(client: Client, timeoutMs: number): Promise<unknown[]> {
   const tools: unknown[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
@@ -247,24 +309,35 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
 }
 
 /**
- * A supervised child, started lazily on the first `client()` (the first listing, at sync). Its
- * `env` is resolved from the vault before every start, so a rotated credential reaches the child
- * at its next (re)start; the secrets it was given are scrubbed from its stderr in the log.
+ * A supervised child, started on the first `client()` (the first listing) or, `start: boot`, at
+ * once; with `perClient`, one such child per caller. Its `env` is resolved from the vault before
+ * every start, so a rotated credential reaches the child at its next (re)start; the secrets it was
+ * given are scrubbed from its stderr in the log.
  */
 function connectStdio(
   spec: UpstreamSpec,
   transport: StdioTransport,
   options: UpstreamSetOptions,
 ): UpstreamConnection {
-  return superviseStdio({
-    name: spec.name,
-    command: transport.command,
-    args: transport.args,
-    env: transport.env,
-    ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
-  }, {
+  function supervise(logger: Logger, startAtBoot: boolean): UpstreamConnection {
+    return superviseStdio({
+      name: spec.name,
+      command: transport.command,
+      args: transport.args,
+      env: transport.env,
+      ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
+    }, {
+      logger,
+      startAtBoot,
+      prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+    });
+  }
+  if (spec.perClient === undefined) return supervise(options.logger, spec.start === "boot");
+  return createPerClientConnection(spec.name, spec.perClient, {
     logger: options.logger,
-    prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+    start: spec.start,
+    supervise: (principal, startAtBoot) =>
+      supervise(options.logger.child({ principal: principal || "(listing)" }), startAtBoot),
   });
 }
 

@@ -6,7 +6,9 @@
  * the call is in flight), `spawn_grandchild` (starts `sleep 600` and answers its pid), `env`
  * ({ name }, the variable's value or "<unset>"), `env_sha256` ({ name }, the hex SHA-256 of the
  * variable's value, so a test can check a secret arrived without it crossing the gateway),
- * `stderr` ({ text }, writes the text to stderr).
+ * `stderr` ({ text }, writes the text to stderr), `pid` (the server's own pid), `flaky_read` (`readOnlyHint`; { marker }: when
+ * the file `marker` is absent it creates it and exits with code 3 mid-call, else answers "read ok";
+ * needs --allow-read --allow-write).
  * It writes `fixture ready pid=N` to stderr at start.
  */
 
@@ -66,6 +68,26 @@ server.registerTool(
   ({ text: value }) => {
     Deno.stderr.writeSync(new TextEncoder().encode(value));
     return text("written");
+  },
+);
+
+server.registerTool("pid", { description: "Answers its pid" }, () => text(String(Deno.pid)));
+server.registerTool(
+  "flaky_read",
+  {
+    description: "Crashes on the first call, then reads",
+    inputSchema: z.object({ marker: z.string() }),
+    annotations: { readOnlyHint: true },
+  },
+  ({ marker }) => {
+    try {
+      Deno.statSync(marker);
+      return text("read ok");
+    } catch {
+      Deno.writeTextFileSync(marker, "crashed");
+      setTimeout(() => Deno.exit(3), 20);
+      return new Promise<never>(() => {});
+    }
   },
 );
 

@@ -95,7 +95,17 @@ Deno.test("superviseStdio() starts lazily, lists and calls tools over one shared
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((tool) => tool.name).sort(),
-      ["crash", "echo", "env", "env_sha256", "slow", "spawn_grandchild", "stderr"],
+      [
+        "crash",
+        "echo",
+        "env",
+        "env_sha256",
+        "flaky_read",
+        "pid",
+        "slow",
+        "spawn_grandchild",
+        "stderr",
+      ],
     );
     assert.equal(textOf(await client.callTool({ name: "echo", arguments: { text: "hi" } })), "hi");
     const state = upstream.state();

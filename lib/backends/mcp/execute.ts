@@ -31,7 +31,7 @@ export async function executeMcp(
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   const redact = options.outboundAuth?.redact ?? NO_REDACTION;
   try {
-    const client = await spec.client();
+    const client = await spec.client(options.principal ? { principal: options.principal } : {});
     const result = await client.callTool({ name: spec.tool, arguments: args }, {
       signal: deadline.signal,
       // Why: the deadline owns the timeout; the SDK's own (60 s default) must never fire first.
