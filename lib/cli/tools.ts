@@ -6,7 +6,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { isGatewayError } from "../errors.ts";
-import { createGateway, registryEnv } from "../gateway/mod.ts";
+import { createGateway, readCredentialView, registryEnv } from "../gateway/mod.ts";
 import { createLogger } from "../log.ts";
 import type { TraceEvent } from "../mcp/mod.ts";
 import { type LoadProblem, loadRegistry, type ToolDefinition } from "../registry/mod.ts";
@@ -48,10 +48,11 @@ interface ToolRow {
 
 async function listTools(config: Config): Promise<number> {
   try {
-    const { snapshot, problems, disabled } = await loadRegistry(
-      config.toolsDir,
-      registryEnv(config, config.port),
-    );
+    const vault = await readCredentialView(config);
+    const { snapshot, problems, disabled } = await loadRegistry(config.toolsDir, {
+      ...registryEnv(config, config.port),
+      ...("view" in vault ? { credentials: () => Promise.resolve(vault.view) } : {}),
+    });
     const rows = [
       ...snapshot.tools.map(servedRow),
       ...disabled.map((note) => problemRow(note, "disabled")),

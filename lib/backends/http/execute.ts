@@ -11,6 +11,7 @@ import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
+import { rebase } from "./rebase.ts";
 import { successResult } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
 
@@ -26,7 +27,11 @@ export async function executeHttp(
   args: Record<string, unknown>,
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const template = buildRequest(spec, args);
+  const template = rebase(buildRequest(spec, args), spec, options);
+  if (spec.baseFrom !== undefined) {
+    // Why: the credential's own origin, already matched against the file's `allow` patterns.
+    options = { ...options, egressOrigins: new Set([template.url.origin]) };
+  }
   const request = {
     ...template,
     url: new URL(template.url),
