@@ -9,7 +9,7 @@ import type { JsonValue } from "../../registry/types.ts";
 import { isJsonObject } from "./select.ts";
 
 const BLOCK =
-  /<\/?(?:p|div|br|h[1-6]|tr|table|ul|ol|blockquote|pre|hr|section|article|li|ac:task)\b[^>]*>/gi;
+  /<\/?(?:p|div|br|h[1-6]|tr|table|ul|ol|blockquote|pre|hr|section|article|ac:task)\b[^>]*>/gi;
 const NAMED: Readonly<Record<string, string>> = {
   amp: "&",
   lt: "<",
