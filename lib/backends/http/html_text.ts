@@ -9,7 +9,7 @@ import type { JsonValue } from "../../registry/types.ts";
 import { isJsonObject } from "./select.ts";
 
 const BLOCK =
-  /<\/?(?:p|div|br|h[1-6]|tr|table|ul|ol|blockquote|pre|hr|section|article|ac:task)\b[^>]*>/gi;
+  /<\/?(?:p|div|br|h[1-6]|table|ul|ol|blockquote|pre|hr|section|article|ac:task)\b[^>]*>/gi;
 const NAMED: Readonly<Record<string, string>> = {
   amp: "&",
   lt: "<",
@@ -61,19 +61,25 @@ function mapAt(value: JsonValue, segments: readonly string[], index: number): Js
 /** Plain text of an HTML or XHTML fragment. */
 export function htmlToText(html: string): string {
   const text = html
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, "$1")
+    // Why escaped: CDATA text (a code macro) may hold "<" that is code, not a tag.
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, raw: string) => escapeText(raw))
     .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, "")
     .replace(/<!--[\s\S]*?-->/g, "")
     .replace(/<li\b[^>]*>/gi, "\n• ")
     .replace(/<\/t[dh]\s*>/gi, "\t")
+    .replace(/<\/tr\s*>/gi, "\n")
     .replace(BLOCK, "\n")
     .replace(/<[^>]*>/g, "");
   return decodeEntities(text)
     .split("\n")
-    .map((line) => line.replace(/[ \t\u00a0]+/g, " ").trim())
+    .map((line) => line.replace(/[ \u00a0]+/g, " ").trim())
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
+}
+
+function escapeText(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
 function decodeEntities(text: string): string {
