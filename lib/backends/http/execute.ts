@@ -25,13 +25,13 @@ import { upstreamStatusError } from "./upstream_error.ts";
 export async function executeHttp(
   spec: HttpBackendSpec,
   args: Record<string, unknown>,
-  options: ExecuteOptions,
+  given: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const template = rebase(buildRequest(spec, args), spec, options);
-  if (spec.baseFrom !== undefined) {
-    // Why: the credential's own origin, already matched against the file's `allow` patterns.
-    options = { ...options, egressOrigins: new Set([template.url.origin]) };
-  }
+  const template = rebase(buildRequest(spec, args), spec, given);
+  // Why: a credential-based base URL's egress is its own origin, matched against `allow` above.
+  const options = spec.baseFrom === undefined
+    ? given
+    : { ...given, egressOrigins: new Set([template.url.origin]) };
   const request = {
     ...template,
     url: new URL(template.url),
