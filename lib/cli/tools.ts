@@ -147,9 +147,25 @@ async function testTool(config: Config, name: string, argsText: string): Promise
     return result.isError === true ? 1 : 0;
   } catch (error) {
     writeErr(isGatewayError(error) ? error.message : messageOf(error));
+    if (isGatewayError(error) && error.code === "NOT_FOUND") await explainDisabled(config, name);
     return 1;
   } finally {
     await gateway.close();
+  }
+}
+
+/** Prints why `name` is not served when it is a disabled tool (its credential is not set, …). */
+async function explainDisabled(config: Config, name: string): Promise<void> {
+  try {
+    const vault = await readCredentialView(config);
+    const { disabled } = await loadRegistry(config.toolsDir, {
+      ...registryEnv(config, config.port),
+      ...("view" in vault ? { credentials: () => Promise.resolve(vault.view) } : {}),
+    });
+    const note = disabled.find((entry) => entry.message.startsWith(`tool "${name}" disabled: `));
+    if (note !== undefined) writeErr(`${note.file}:${note.line}: ${note.message}`);
+  } catch {
+    // Why silent: the unknown-tool message above already answers; this is only a hint.
   }
 }
 

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { loadRegistry } from "../../lib/registry/load.ts";
+import { createRegistryWatcher } from "../../lib/registry/watch.ts";
 import { partitionByCredentials, summarizeDisabled } from "../../lib/registry/requirements.ts";
 import { createToolsDir } from "../_support/registry_fixtures/tools_dir.ts";
 import { loadYaml } from "../_support/registry_fixtures/yaml.ts";
@@ -84,3 +85,32 @@ Deno.test("loadRegistry() with a credential view serves what is configured, note
   assert.equal(disabled.length, 2);
   assert.equal(disabled[0]?.line, 4);
 });
+
+Deno.test("the watcher re-reads the vault and swaps when a credential appears or goes", async () => {
+  await using dir = await createToolsDir({ "jira.yaml": FILE });
+  const credentials = new Map<string, ReadonlySet<string>>();
+  const swaps: string[][] = [];
+  const watcher = await createRegistryWatcher(dir.dir, {
+    credentials: () => Promise.resolve({ credentials: new Map(credentials) }),
+    credentialsRecheckMs: 20,
+    onSwap: (snapshot) => void swaps.push(snapshot.tools.map((tool) => tool.name)),
+  });
+  try {
+    assert.deepEqual(watcher.current().tools.map((tool) => tool.name), ["open_c"]);
+    assert.equal(watcher.disabled().length, 2);
+    credentials.set("jira", new Set(["baseUrl"]));
+    assert.ok(await until(() => swaps.length === 1), "swapped once the credential was stored");
+    assert.deepEqual(swaps[0], ["jira_a", "jira_b", "open_c"]);
+    assert.deepEqual(watcher.disabled(), []);
+    credentials.delete("jira");
+    assert.ok(await until(() => swaps.length === 2), "swapped once the credential was deleted");
+    assert.deepEqual(swaps[1], ["open_c"]);
+  } finally {
+    await watcher.close();
+  }
+});
+
+async function until(condition: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((done) => setTimeout(done, 10));
+  return condition();
+}
