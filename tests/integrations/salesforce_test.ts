@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { startVendorGateway, textOf } from "../_support/vendors/gateway.ts";
 import { SALESFORCE_APP, startSalesforce } from "../_support/vendors/salesforce.ts";
 import { queryOf } from "../_support/vendors/stand_in.ts";
@@ -161,4 +162,59 @@ Deno.test("salesforce.yaml refuses an instance_url whose origin the file does no
     /^Egress denied: credential "salesforce" instance_url origin http:\/\/127\.0\.0\.1:9 is not allowed/,
   );
   assert.deepEqual(sf.requests.map((request) => request.path), ["/services/oauth2/token"]);
+});
+
+Deno.test("refresh-token kind: instance_url is kept with the shared token state across restarts", async () => {
+  await using sf = startSalesforce();
+  const store = {
+    dataDir: await Deno.makeTempDir({ prefix: "nexus-sf-" }),
+    masterKey: generateMasterKey(),
+  };
+  try {
+    const refresh = {
+      name: "salesforce",
+      kind: "oauth2_refresh_token",
+      settings: {
+        tokenUrl: `${sf.origin}/services/oauth2/token`,
+        clientId: SALESFORCE_APP.clientId,
+        authMethod: "client_secret_post",
+      },
+      secret: JSON.stringify({
+        refreshToken: SALESFORCE_APP.refreshToken,
+        clientSecret: SALESFORCE_APP.clientSecret,
+      }),
+    };
+    const env = { NEXUS_TOOL_SALESFORCE_ORIGIN: sf.origin };
+    {
+      await using first = await startVendorGateway({
+        file: "salesforce.yaml",
+        env,
+        store,
+        credentials: [refresh],
+      });
+      const result = await first.call("salesforce_query", { soql: "SELECT Id, Name FROM Account" });
+      assert.equal(result.isError, undefined, textOf(result));
+      const form = new URLSearchParams(String(sf.requests[0]?.body));
+      assert.equal(form.get("grant_type"), "refresh_token");
+      assert.equal(form.get("refresh_token"), SALESFORCE_APP.refreshToken);
+    }
+    // Why a second gateway on the same store: it has no token in memory, so the access token and
+    // instance_url can only come from the sealed state the first one stored.
+    await using second = await startVendorGateway({
+      file: "salesforce.yaml",
+      env,
+      store,
+      credentials: [],
+    });
+    const result = await second.call("salesforce_get_record", {
+      sobject: "Account",
+      id: "001RO00000ABCDEAAA",
+      fields: "Id,Name",
+    });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.equal(sf.tokensIssued(), 1, "the stored token (and its instance_url) was reused");
+    assert.equal(sf.last().path, "/services/data/v62.0/sobjects/Account/001RO00000ABCDEAAA");
+  } finally {
+    await Deno.remove(store.dataDir, { recursive: true }).catch(() => {});
+  }
 });

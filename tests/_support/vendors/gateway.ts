@@ -43,15 +43,17 @@ export async function startVendorGateway(options: {
   credentials: CredentialInput[];
   env?: Record<string, string>;
   hotReload?: boolean;
+  /** A store (and its master key) to reuse, as a restarted gateway would; kept on dispose. */
+  store?: { dataDir: string; masterKey: string };
 }): Promise<VendorGateway> {
   const text = await Deno.readTextFile(`${REPO_ROOT}/tools/${options.file}`);
   const tools: ToolsDir = await createToolsDir({ [options.file]: text });
-  const dataDir = await Deno.makeTempDir({ prefix: "nexus-vendor-" });
+  const dataDir = options.store?.dataDir ?? await Deno.makeTempDir({ prefix: "nexus-vendor-" });
   const vars = new Map(Object.entries({
     NEXUS_HOST: "127.0.0.1",
     NEXUS_TOOLS_DIR: tools.dir,
     NEXUS_DATA_DIR: dataDir,
-    NEXUS_MASTER_KEY: generateMasterKey(),
+    NEXUS_MASTER_KEY: options.store?.masterKey ?? generateMasterKey(),
     NEXUS_HOT_RELOAD: options.hotReload ? "true" : "false",
   }));
   const config = loadConfig((name) => vars.get(name));
@@ -84,7 +86,9 @@ export async function startVendorGateway(options: {
     await gateway?.close();
     for (const name of Object.keys(options.env ?? {})) Deno.env.delete(name);
     await tools[Symbol.asyncDispose]();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    if (options.store === undefined) {
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
   }
   return {
     gateway: opened,

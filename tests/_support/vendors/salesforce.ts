@@ -1,6 +1,6 @@
 /**
- * A Salesforce stand-in, from the public REST API and OAuth references: the client credentials
- * token endpoint (`POST /services/oauth2/token`, answering `access_token`, `instance_url`, `id`,
+ * A Salesforce stand-in, from the public REST API and OAuth references: the token endpoint
+ * (`POST /services/oauth2/token`, client credentials and refresh token grants, answering `access_token`, `instance_url`, `id`,
  * `token_type`, `issued_at`, `signature` and no `expires_in`), SOQL query with `nextRecordsUrl`
  * batches, sObject get/create/update; errors as `[{ message, errorCode, fields? }]`, an invalid
  * session as 401 `INVALID_SESSION_ID`; every API answer carries `Sforce-Limit-Info`.
@@ -9,7 +9,12 @@
 import { json, queryOf, type Recorded, type StandIn, startStandIn } from "./stand_in.ts";
 
 /** The connected app the stand-in accepts. */
-export const SALESFORCE_APP = { clientId: "3MVG9-consumer-key", clientSecret: "sf-secret-0001" };
+export const SALESFORCE_APP = {
+  clientId: "3MVG9-consumer-key",
+  clientSecret: "sf-secret-0001",
+  /** A refresh token from the web server flow (Salesforce does not rotate it by default). */
+  refreshToken: "5Aep861-refresh-token-0001",
+};
 
 const API = "/services/data/v62.0";
 const RECORD = /^\/services\/data\/v62\.0\/sobjects\/([A-Za-z0-9_]+)(?:\/([A-Za-z0-9]{15,18}))?$/;
@@ -49,8 +54,9 @@ export function startSalesforce(options: { instanceUrl?: string } = {}): Salesfo
 
   function token(request: Recorded, origin: string): Response {
     const form = Object.fromEntries(new URLSearchParams(String(request.body ?? "")));
-    const ok = form.grant_type === "client_credentials" &&
-      form.client_id === SALESFORCE_APP.clientId &&
+    const grant = form.grant_type === "client_credentials" ||
+      (form.grant_type === "refresh_token" && form.refresh_token === SALESFORCE_APP.refreshToken);
+    const ok = grant && form.client_id === SALESFORCE_APP.clientId &&
       form.client_secret === SALESFORCE_APP.clientSecret;
     if (!ok) {
       return json(400, {
