@@ -4,25 +4,30 @@
  */
 
 import type { Config } from "../config/mod.ts";
-import { formatProblem, loadRegistry } from "../registry/mod.ts";
+import { formatProblem, loadRegistry, summarizeDisabled } from "../registry/mod.ts";
 import { messageOf, writeErr, writeOut } from "./io.ts";
-import { configEntries, registryEnv } from "../gateway/mod.ts";
+import { configEntries, readCredentialView, registryEnv } from "../gateway/mod.ts";
 import { checkUpstreams } from "../upstreams/mod.ts";
 
 /**
  * Prints each problem as `file:line: message`; exit 1 when there is any. Tools disabled because
- * their database is not configured are notes on stderr, not problems.
+ * their database or credential is not configured are notes on stderr (one per file and reason),
+ * not problems.
  */
 export async function checkTools(
   config: Config,
   options: { configPath?: string } = {},
 ): Promise<number> {
   try {
-    const { snapshot, problems, disabled } = await loadRegistry(
-      config.toolsDir,
-      registryEnv(config, config.port),
-    );
-    for (const note of disabled) writeErr(`note: ${formatProblem(note)}`);
+    const vault = await readCredentialView(config);
+    const { snapshot, problems, disabled } = await loadRegistry(config.toolsDir, {
+      ...registryEnv(config, config.port),
+      ...("view" in vault ? { credentials: () => Promise.resolve(vault.view) } : {}),
+    });
+    if ("unavailable" in vault) {
+      writeErr(`note: credentials not checked: cannot open the vault: ${vault.unavailable}`);
+    }
+    for (const note of summarizeDisabled(disabled)) writeErr(`note: ${formatProblem(note)}`);
     for (const problem of problems) writeOut(formatProblem(problem));
     const upstreams = checkUpstreams(
       [...configEntries(config, options.configPath), ...snapshot.upstreams],

@@ -24,6 +24,8 @@ const USAGE = `Usage (the secret is read from stdin unless --file or --from-env 
                 [--auth-method client_secret_basic|client_secret_post]
                 (client credentials: the secret is the client secret; refresh token: the refresh
                 token, or {"refreshToken":"…","clientSecret":"…"})
+      any kind: [--base-url URL]   (the site its tools call, for tool files whose baseUrl
+                                    comes from the credential: a Jira site, a ServiceNow instance)
   nexus credentials rotate NAME [--grace 24h]
   nexus credentials list [--json]
   nexus credentials show NAME
@@ -43,6 +45,7 @@ const OPTIONS = {
   scope: { type: "string", multiple: true },
   audience: { type: "string" },
   "auth-method": { type: "string" },
+  "base-url": { type: "string" },
   "rotate-every": { type: "string" },
   grace: { type: "string" },
   file: { type: "string" },
@@ -141,6 +144,7 @@ function settingsOf(values: Values): Record<string, unknown> {
   if (values.scope !== undefined) settings.scopes = values.scope.flatMap((s) => s.split(/[\s,]+/));
   if (values.audience !== undefined) settings.audience = values.audience;
   if (values["auth-method"] !== undefined) settings.authMethod = values["auth-method"];
+  if (values["base-url"] !== undefined) settings.baseUrl = values["base-url"];
   return settings;
 }
 

@@ -6,7 +6,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { isGatewayError } from "../errors.ts";
-import { createGateway, registryEnv } from "../gateway/mod.ts";
+import { createGateway, readCredentialView, registryEnv } from "../gateway/mod.ts";
 import { createLogger } from "../log.ts";
 import type { TraceEvent } from "../mcp/mod.ts";
 import { type LoadProblem, loadRegistry, type ToolDefinition } from "../registry/mod.ts";
@@ -48,10 +48,11 @@ interface ToolRow {
 
 async function listTools(config: Config): Promise<number> {
   try {
-    const { snapshot, problems, disabled } = await loadRegistry(
-      config.toolsDir,
-      registryEnv(config, config.port),
-    );
+    const vault = await readCredentialView(config);
+    const { snapshot, problems, disabled } = await loadRegistry(config.toolsDir, {
+      ...registryEnv(config, config.port),
+      ...("view" in vault ? { credentials: () => Promise.resolve(vault.view) } : {}),
+    });
     const rows = [
       ...snapshot.tools.map(servedRow),
       ...disabled.map((note) => problemRow(note, "disabled")),
@@ -146,9 +147,25 @@ async function testTool(config: Config, name: string, argsText: string): Promise
     return result.isError === true ? 1 : 0;
   } catch (error) {
     writeErr(isGatewayError(error) ? error.message : messageOf(error));
+    if (isGatewayError(error) && error.code === "NOT_FOUND") await explainDisabled(config, name);
     return 1;
   } finally {
     await gateway.close();
+  }
+}
+
+/** Prints why `name` is not served when it is a disabled tool (its credential is not set, …). */
+async function explainDisabled(config: Config, name: string): Promise<void> {
+  try {
+    const vault = await readCredentialView(config);
+    const { disabled } = await loadRegistry(config.toolsDir, {
+      ...registryEnv(config, config.port),
+      ...("view" in vault ? { credentials: () => Promise.resolve(vault.view) } : {}),
+    });
+    const note = disabled.find((entry) => entry.message.startsWith(`tool "${name}" disabled: `));
+    if (note !== undefined) writeErr(`${note.file}:${note.line}: ${note.message}`);
+  } catch {
+    // Why silent: the unknown-tool message above already answers; this is only a hint.
   }
 }
 

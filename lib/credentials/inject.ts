@@ -16,6 +16,11 @@ export interface OutboundAuth {
   readonly query: ReadonlyArray<readonly [string, Secret]>;
   /** Replaces every secret value in use (and its encodings) with `[redacted]`. */
   readonly redact: Redactor;
+  /**
+   * Non-secret URLs the credential carries, for tool files whose base URL comes from their
+   * credential: the `baseUrl` setting, and URL fields of an OAuth token response (`instance_url`).
+   */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +44,7 @@ export function createOutboundAuth(parts: {
   query?: Array<[string, Secret]>;
   secrets: Secret[];
   pairs?: Array<[string, Secret]>;
+  fields?: Readonly<Record<string, string>>;
 }): OutboundAuth {
   const values = [
     ...parts.secrets.map((s) => s.reveal()),
@@ -49,6 +55,7 @@ export function createOutboundAuth(parts: {
     headers: parts.headers ?? [],
     query: parts.query ?? [],
     redact: createRedactor(values),
+    fields: Object.freeze({ ...parts.fields }),
   };
 }
 

@@ -32,14 +32,21 @@ export interface OAuthConfig {
   authMethod: ClientAuthMethod;
 }
 
-/** The non-secret settings of a credential version, by kind. Stored as JSON, shown by `show`. */
+/**
+ * The non-secret settings of a credential version, by kind. Stored as JSON, shown by `show`.
+ * Every kind may carry `baseUrl`: the site the credential belongs to (a Jira Cloud site, a
+ * ServiceNow instance), which tool files can use as their base URL (`baseUrl: { fromCredential }`).
+ */
 export type KindConfig =
-  | { kind: "api_key"; in: "header" | "query"; name: string; prefix: string }
-  | { kind: "bearer" }
-  | { kind: "basic"; username: string }
-  | { kind: "headers"; names: string[] }
-  | ({ kind: "oauth2_client_credentials" } & OAuthConfig)
-  | ({ kind: "oauth2_refresh_token" } & OAuthConfig);
+  & (
+    | { kind: "api_key"; in: "header" | "query"; name: string; prefix: string }
+    | { kind: "bearer" }
+    | { kind: "basic"; username: string }
+    | { kind: "headers"; names: string[] }
+    | ({ kind: "oauth2_client_credentials" } & OAuthConfig)
+    | ({ kind: "oauth2_refresh_token" } & OAuthConfig)
+  )
+  & { baseUrl?: string };
 
 /** Secret fields as sealed (JSON object of strings); never logged, never returned. */
 export type PlainSecret = Record<string, string>;
@@ -63,10 +70,29 @@ export function parseKindConfig(kind: string, input: Record<string, unknown>): K
   if (config === undefined) {
     problems.push(`unknown kind "${kind}" (one of ${CREDENTIAL_KINDS.join(", ")})`);
   }
+  const baseUrl = readBaseUrlSetting(input.baseUrl, problems);
   if (problems.length > 0 || config === undefined) {
     throw new GatewayError("INVALID_INPUT", `Invalid credential settings: ${problems.join("; ")}`);
   }
-  return config;
+  return baseUrl === undefined ? config : { ...config, baseUrl };
+}
+
+/** `baseUrl`: an absolute http(s) URL without credentials, query or fragment; trailing `/` cut. */
+function readBaseUrlSetting(value: unknown, problems: string[]): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof value === "string" ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const ok = url !== undefined && (url.protocol === "https:" || url.protocol === "http:") &&
+    url.username === "" && url.password === "" && url.search === "" && url.hash === "";
+  if (!ok) {
+    problems.push(`"baseUrl" must be an http(s) URL without credentials, query or fragment`);
+    return undefined;
+  }
+  return (value as string).trim().replace(/\/+$/, "");
 }
 
 function buildConfig(
@@ -172,7 +198,7 @@ export function parseSecretInput(kind: KindConfig["kind"], text: string): PlainS
 /** The settings with whatever the secret determines (the header names of a `headers` kind). */
 export function completeConfig(config: KindConfig, secret: PlainSecret): KindConfig {
   if (config.kind !== "headers") return config;
-  return { kind: "headers", names: Object.keys(secret).sort() };
+  return { ...config, names: Object.keys(secret).sort() };
 }
 
 function headersSecret(object: Record<string, unknown>): PlainSecret {

@@ -33,26 +33,29 @@ function staticAuthOf(
   secret: Record<string, Secret>,
 ): OutboundAuth | undefined {
   const all = Object.values(secret);
+  const fields = settingFields(config);
   switch (config.kind) {
     case "api_key": {
       const value = prefixed(config.prefix, secret.value!);
       return config.in === "header"
-        ? createOutboundAuth({ headers: [[config.name, value]], secrets: all })
-        : createOutboundAuth({ query: [[config.name, value]], secrets: all });
+        ? createOutboundAuth({ headers: [[config.name, value]], secrets: all, fields })
+        : createOutboundAuth({ query: [[config.name, value]], secrets: all, fields });
     }
     case "bearer":
       return createOutboundAuth({
         headers: [["authorization", prefixed("Bearer ", secret.token!)]],
         secrets: all,
+        fields,
       });
     case "basic":
       return createOutboundAuth({
         headers: [["authorization", basicValue(config.username, secret.password!)]],
         secrets: all,
         pairs: [[config.username, secret.password!]],
+        fields,
       });
     case "headers":
-      return createOutboundAuth({ headers: Object.entries(secret), secrets: all });
+      return createOutboundAuth({ headers: Object.entries(secret), secrets: all, fields });
     case "oauth2_client_credentials":
     case "oauth2_refresh_token":
       return undefined;
@@ -78,14 +81,24 @@ export function primarySecret(material: Material): Secret | undefined {
   }
 }
 
-/** The injection for an OAuth access token; the client secret and refresh token are redacted too. */
+/**
+ * The injection for an OAuth access token; the client secret and refresh token are redacted too.
+ * `tokenFields` are the URL fields of the token response (`instance_url`); the settings'
+ * `baseUrl` wins over a token field of the same name.
+ */
 export function bearerAuth(
   accessToken: Secret,
   material: Material,
-  extra: Secret[] = [],
+  options: { extra?: Secret[]; tokenFields?: Readonly<Record<string, string>> } = {},
 ): OutboundAuth {
   return createOutboundAuth({
     headers: [["authorization", prefixed("Bearer ", accessToken)]],
-    secrets: [accessToken, ...Object.values(material.secret), ...extra],
+    secrets: [accessToken, ...Object.values(material.secret), ...(options.extra ?? [])],
+    fields: { ...options.tokenFields, ...settingFields(material.config) },
   });
+}
+
+/** The non-secret fields a credential's settings give tool files: its `baseUrl`. */
+function settingFields(config: KindConfig): Record<string, string> {
+  return config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl };
 }

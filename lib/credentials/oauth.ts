@@ -23,6 +23,11 @@ export interface IssuedToken {
   refreshAt: number;
   /** A new refresh token when the provider rotates them. */
   refreshToken?: Secret;
+  /**
+   * Non-secret URL fields of the token response (Salesforce `instance_url`, `id`): every
+   * top-level string that is an http(s) URL, except the token fields.
+   */
+  fields: Record<string, string>;
 }
 
 /** What a token request needs besides the settings and the grant. */
@@ -128,10 +133,24 @@ function parseTokenResponse(
     : undefined;
   return {
     accessToken: new Secret(accessToken),
+    fields: urlFields(json),
     expiresAt: started + lifetimeMs,
     refreshAt: started + lifetimeMs - Math.min(MAX_SKEW_MS, lifetimeMs / 10),
     ...(refreshToken === undefined ? {} : { refreshToken }),
   };
+}
+
+const TOKEN_FIELDS = new Set(["access_token", "refresh_token", "id_token"]);
+
+// Why URLs only: a token response may carry other secrets (an `id_token`, a `signature`); a URL
+// such as Salesforce's `instance_url` is where the token is to be used, not a secret.
+function urlFields(json: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (TOKEN_FIELDS.has(key) || typeof value !== "string") continue;
+    if (/^https?:\/\/[^\s]+$/.test(value) && value.length <= 2048) fields[key] = value;
+  }
+  return fields;
 }
 
 function refusal(

@@ -131,11 +131,10 @@ export function createResolver(ctx: VaultContext, options: { revalidateMs: numbe
         name: material.name,
         version: material.version,
         kind: material.config.kind,
-        auth: bearerAuth(
-          token.accessToken,
-          material,
-          token.refreshToken ? [token.refreshToken] : [],
-        ),
+        auth: bearerAuth(token.accessToken, material, {
+          extra: token.refreshToken ? [token.refreshToken] : [],
+          tokenFields: token.fields,
+        }),
         token: token.accessToken,
         secret: token.accessToken,
       };

@@ -21,6 +21,8 @@ export interface TokenSet {
   refreshAt: number;
   /** Refresh-token kind: the newest refresh token. */
   refreshToken?: Secret;
+  /** Non-secret URL fields of the token response (`instance_url`); see `IssuedToken`. */
+  fields: Record<string, string>;
 }
 
 /**
@@ -115,6 +117,7 @@ async function openState(
     ...(typeof json.refreshToken === "string"
       ? { refreshToken: new Secret(json.refreshToken) }
       : {}),
+    fields: isStringRecord(json.fields) ? json.fields : {},
   };
 }
 
@@ -143,5 +146,11 @@ function encodeState(token: TokenSet): Uint8Array<ArrayBuffer> {
     expiresAt: token.expiresAt,
     refreshAt: token.refreshAt,
     refreshToken: token.refreshToken?.reveal(),
+    fields: token.fields,
   })));
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === "string");
 }

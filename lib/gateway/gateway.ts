@@ -10,7 +10,7 @@ import { GatewayError } from "../errors.ts";
 import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
-import type { ToolResult } from "../registry/mod.ts";
+import { type LoadProblem, summarizeDisabled, type ToolResult } from "../registry/mod.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
@@ -227,7 +227,22 @@ async function readiness(parts: GatewayParts, closing: boolean): Promise<Readine
     registry: `ok`,
     gateway: closing ? "closing" : "ok",
   };
-  return { ready: Object.values(checks).every((check) => check === "ok"), checks };
+  const ready = Object.values(checks).every((check) => check === "ok");
+  const disabled = disabledByFile(parts.toolFiles.disabled?.() ?? []);
+  return disabled === undefined ? { ready, checks } : { ready, checks, disabled };
+}
+
+/** One line per tool file on what it leaves out until configured; undefined when nothing. */
+function disabledByFile(notes: readonly LoadProblem[]): Record<string, string> | undefined {
+  if (notes.length === 0) return undefined;
+  const byFile: Record<string, string> = {};
+  for (const note of summarizeDisabled(notes)) {
+    const reason = note.message;
+    byFile[note.file] = byFile[note.file] === undefined
+      ? reason
+      : `${byFile[note.file]}; ${reason}`;
+  }
+  return byFile;
 }
 
 /** Whether `url` is an MCP endpoint: `/mcp` or `/mcp/{server}`. */

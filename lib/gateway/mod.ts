@@ -22,6 +22,11 @@ export { type OpenVault, openVault } from "./vault.ts";
 /** `registryEnv()`: what tool files may read from the environment (`nexus check`); raises nothing. */
 export { type OpenRegistry, type RegistryEnv, registryEnv } from "./registry.ts";
 /**
+ * `readCredentialView()`: the vault's credential names and settings for `nexus check` and `tools
+ * list` (tools whose credential is missing are disabled); raises nothing (gives the reason).
+ */
+export { readCredentialView } from "./registry.ts";
+/**
  * `federateRegistry()`: file tools plus every reachable upstream's tools, kept current; raises
  * nothing (an unreachable upstream is left out with a warning). `configEntries()` gives the
  * upstreams of `nexus.yaml` with their source; raises nothing.

@@ -12,7 +12,7 @@ import { openStore, type Store } from "../store/mod.ts";
 import { openDatabases, retainUsedDatabases } from "./databases.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
-import { openRegistry } from "./registry.ts";
+import { type OpenRegistry, openRegistry } from "./registry.ts";
 import { type FederatedRegistry, federateRegistry } from "./upstreams.ts";
 import { openSecurity, type Security } from "./security.ts";
 import { type OpenVault, openVault } from "./vault.ts";
@@ -28,6 +28,8 @@ export interface GatewayParts {
   metrics: GatewayMetrics;
   /** One lazily opened pool per configured database. */
   databases: DatabasePools;
+  /** The tool files alone (before federation): what they leave out until configured. */
+  toolFiles: Pick<OpenRegistry, "disabled">;
 }
 
 /** What the parts report back to the gateway, and where they listen from. */
@@ -73,6 +75,7 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
     const files = await openRegistry(config, logger, {
       port: options.port,
       onSwap: () => afterSwap(),
+      vault: credentials,
     });
     opened.push(() => files.close());
     const registry = await federateRegistry(config, files, {
@@ -91,7 +94,16 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
     };
     const limits = openLimits(config, logger);
     const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
-    return { store, credentials, security, registry, limits, metrics, databases };
+    return {
+      store,
+      credentials,
+      security,
+      registry,
+      limits,
+      metrics,
+      databases,
+      toolFiles: files,
+    };
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {});
     throw error;

@@ -65,6 +65,11 @@ export interface Readiness {
   ready: boolean;
   /** Each check by name (`store`, `redis`, `registry`, `gateway`): `"ok"`, or what is wrong. */
   checks: Readonly<Record<string, string>>;
+  /**
+   * Tools left out until configured, by tool file: why (`6 tools disabled (…): credential "jira"
+   * is not set`). Information only: a disabled integration does not make the gateway unready.
+   */
+  disabled?: Readonly<Record<string, string>>;
 }
 
 /** Per-connection facts the server passes to `app.fetch(request, env)`. */
@@ -106,11 +111,14 @@ export function createApp(deps: AppDeps): HttpApp {
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/readyz", async (c) => {
     const report = await deps.ready();
-    const { ready, checks } = typeof report === "boolean" ? { ready: report } : report;
+    const { ready, checks, disabled } = typeof report === "boolean"
+      ? { ready: report, checks: undefined, disabled: undefined }
+      : report;
     const exposed = await deps.anonymousExposed?.() ?? false;
     return c.json({
       status: ready ? "ready" : "unready",
       ...(checks === undefined ? {} : { checks }),
+      ...(disabled === undefined ? {} : { disabled }),
       anonymousExposed: exposed,
       ...(exposed ? { warning: "Serving anonymous callers on a non-loopback address" } : {}),
     }, ready ? 200 : 503);

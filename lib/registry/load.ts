@@ -8,6 +8,7 @@ import { GatewayError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { createSchemaCompiler, type SchemaCompiler } from "./schema.ts";
 import { buildSnapshot } from "./snapshot.ts";
+import { type CredentialView, partitionByCredentials, summarizeDisabled } from "./requirements.ts";
 import { loadTsToolFile } from "./ts_loader.ts";
 import type { LoadProblem, RegistrySnapshot, ToolDefinition, UpstreamSource } from "./types.ts";
 import { type EnvAllowed, type FileResult, type GetEnv, parseToolYaml } from "./yaml_loader.ts";
@@ -24,6 +25,11 @@ export interface RegistryOptions {
   strict?: boolean;
   /** Databases the gateway config names: SQL tools naming another are disabled (a note). */
   databases?: ReadonlySet<string>;
+  /**
+   * The vault's credential names and settings, read once per load pass: a tool whose credential
+   * is not stored is disabled (a note). Absent: credentials are not checked.
+   */
+  credentials?: () => Promise<CredentialView | undefined>;
 }
 
 /** One file as last seen: its text, what loading it produced, and what it contributes now. */
@@ -43,8 +49,10 @@ export interface RegistryState {
   problems: LoadProblem[];
   /** Upstreams declared in tool files, unique by name. */
   upstreams: UpstreamSource[];
-  /** Valid tools left out because their database is not configured, as notes. */
+  /** Valid tools left out because their database or credential is not configured, as notes. */
   disabled: LoadProblem[];
+  /** The credential view this pass used, as canonical text (the watcher re-checks it). */
+  credentialsKey?: string;
 }
 
 const TOOL_FILE = /\.(ya?ml|ts)$/;
@@ -102,7 +110,29 @@ export async function loadState(
       ...(goodUpstreams ? { goodUpstreams } : {}),
     });
   }
-  return settle(files);
+  const settled = settle(files);
+  if (options.credentials === undefined) return settled;
+  const view = await options.credentials();
+  const setupOf = (file: string) => files.get(file)?.result.setup;
+  const { served, disabled } = partitionByCredentials(settled.tools, view, setupOf);
+  return {
+    ...settled,
+    tools: served,
+    disabled: [...settled.disabled, ...disabled].sort(byFileAndLine),
+    credentialsKey: credentialsKey(view),
+  };
+}
+
+/** A view as comparable text: names, their set settings, and why none is usable. */
+export function credentialsKey(view: CredentialView | undefined): string {
+  if (view === undefined) return "";
+  const entries = [...view.credentials].map(([name, set]) => [name, [...set].sort()]);
+  entries.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  return JSON.stringify([entries, view.unusable ?? null]);
+}
+
+function byFileAndLine(a: LoadProblem, b: LoadProblem): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
 }
 
 /** Logs each problem not already in `known` as a warning with its `file:line`; raises nothing. */
@@ -118,15 +148,21 @@ export function logProblems(
   }
 }
 
-/** Logs each disabled tool not already in `known` at info level; raises nothing. */
+/**
+ * Logs disabled tools not already in `known` at info level, one line per file and reason
+ * (`tools/jira.yaml: 6 tools disabled (…): credential "jira" is not set: …`); raises nothing.
+ */
 export function logDisabled(
   notes: readonly LoadProblem[],
   known: readonly LoadProblem[],
   logger: Logger,
 ): void {
-  const seen = new Set(known.map(formatProblem));
-  for (const note of notes) {
-    if (!seen.has(formatProblem(note))) logger.info(`Tool ${note.message}`, { file: note.file });
+  const seen = new Set(summarizeDisabled(known).map(formatProblem));
+  for (const note of summarizeDisabled(notes)) {
+    if (seen.has(formatProblem(note))) continue;
+    logger.info(`Tools disabled until configured: ${note.file}: ${note.message}`, {
+      file: note.file,
+    });
   }
 }
 

@@ -9,6 +9,7 @@ export type {
   BackendSpec,
   CacheSpec,
   ContentBlock,
+  CredentialBase,
   HttpBackendSpec,
   HttpErrorWhen,
   HttpMethod,
@@ -74,6 +75,13 @@ export type {
   UpstreamToolRules,
   UpstreamTransport,
 } from "../upstream_spec.ts";
+
+/** What the registry knows of the vault (names, set settings); type only. */
+export type { CredentialView } from "./requirements.ts";
+/** `summarizeDisabled()` groups disabled-tool notes per file and reason; raises nothing. */
+export { summarizeDisabled } from "./requirements.ts";
+/** `originAllowed()` matches an origin against `allow` patterns (`https://*.x.com`); raises nothing. */
+export { originAllowed } from "./credential_base.ts";
 
 /** `checkToolName()` returns the problem with a tool name, undefined when it is valid. */
 export { checkToolName } from "./fields.ts";

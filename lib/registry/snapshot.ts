@@ -36,7 +36,11 @@ export function buildSnapshot(
       );
     }
     byName.set(tool.name, tool);
-    if (tool.backend.kind === "http") egressOrigins.add(originOfUrlTemplate(tool.backend.url));
+    // Why not a credential-based tool's: its stand-in origin is never called; the executor
+    // allows the credential's own origin per call, once it matches the file's `allow` patterns.
+    if (tool.backend.kind === "http" && tool.backend.baseFrom === undefined) {
+      egressOrigins.add(originOfUrlTemplate(tool.backend.url));
+    }
   }
   return Object.freeze({
     version,

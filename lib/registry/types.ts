@@ -42,6 +42,8 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
 export interface HttpResponseSpec {
   /** Dot paths kept from a JSON response (`fields.summary`, `items.*.id`); all when absent. */
   select?: string[];
+  /** Dot paths (after `select`) whose HTML or XHTML string values are reduced to plain text. */
+  htmlToText?: string[];
   /** Cap on the text returned to the client, in bytes; longer text is cut with a marker. */
   maxBytes: number;
   /** A rule that turns a 2xx JSON answer into an upstream error (Slack's `{ok: false}`). */
@@ -70,6 +72,18 @@ export type HttpPagination =
     | { style: "nextUrl"; nextUrl: string }
   );
 
+/**
+ * `baseUrl: { fromCredential, allow }`: the base URL is a field of the tool's own credential (its
+ * `baseUrl` setting, or a URL its OAuth token response carried, such as `instance_url`), read at
+ * call time and allowed only when its origin matches one of `allow`.
+ */
+export interface CredentialBase {
+  /** The credential field holding the base URL (`baseUrl`, `instance_url`). */
+  field: string;
+  /** Origin patterns (`https://*.atlassian.net`, `http://127.0.0.1:8080`) the base must match. */
+  allow: string[];
+}
+
 /** An HTTP backend: a request template filled from the call's arguments. */
 export interface HttpBackendSpec {
   /** Discriminant of `BackendSpec`: always `"http"`. */
@@ -90,6 +104,11 @@ export interface HttpBackendSpec {
   response: HttpResponseSpec;
   /** Fetch further pages and concatenate their items; one page when absent. */
   pagination?: HttpPagination;
+  /**
+   * The base URL comes from the credential: `url` then starts with the stand-in origin
+   * `https://<credential>.credential.invalid`, replaced at call time by the credential's field.
+   */
+  baseFrom?: CredentialBase;
 }
 
 /** What a TypeScript handler receives besides its arguments. */

@@ -5,6 +5,7 @@
 
 import { type Logger, silentLogger } from "../log.ts";
 import {
+  credentialsKey,
   isToolFileName,
   loadState,
   logDisabled,
@@ -21,6 +22,11 @@ export interface WatchOptions extends Omit<RegistryOptions, "strict"> {
   debounceMs?: number;
   /** Called after each swap with the new snapshot; errors are logged, never thrown. */
   onSwap?: (snapshot: RegistrySnapshot) => void | Promise<void>;
+  /**
+   * With `credentials`: how often the vault is re-read, a pass running when what it holds
+   * changed (a credential stored or deleted enables or disables tools); default 2000 ms.
+   */
+  credentialsRecheckMs?: number;
 }
 
 /** A live registry: the current snapshot, its problems, explicit reload, and shutdown. */
@@ -29,6 +35,8 @@ export interface RegistryWatcher {
   current(): RegistrySnapshot;
   /** A copy of the problems found by the last load pass, sorted by file and line. */
   problems(): LoadProblem[];
+  /** A copy of the notes on tools the last pass left out (not configured), by file and line. */
+  disabled(): LoadProblem[];
   /**
    * Runs one load pass now, queued behind any pass in progress; resolves once it is done.
    * @throws GatewayError INVALID_CONFIG when the directory is gone or unreadable.
@@ -77,12 +85,19 @@ export async function createRegistryWatcher(
   }
 
   const events = watchDirectory(dir, { logger, debounceMs: options.debounceMs ?? 100, reload });
+  const recheck = watchCredentials(options, {
+    logger,
+    known: () => live.state.credentialsKey ?? "",
+    reload,
+  });
   return {
     current: () => live.snapshot,
     problems: () => [...live.state.problems],
+    disabled: () => [...live.state.disabled],
     reload,
     async close() {
       closed = true;
+      await recheck.close();
       await events.close();
       await queue;
     },
@@ -153,6 +168,32 @@ function watchDirectory(
       clearTimeout(timer);
       fsWatcher.close();
       await pumping;
+    },
+  };
+}
+
+/** Re-reads the vault every `credentialsRecheckMs` and reloads when what it holds changed. */
+function watchCredentials(
+  options: WatchOptions,
+  state: { logger: Logger; known: () => string; reload: () => Promise<void> },
+): { close(): Promise<void> } {
+  const read = options.credentials;
+  if (read === undefined) return { close: () => Promise.resolve() };
+  let running: Promise<void> = Promise.resolve();
+  const check = async () => {
+    try {
+      if (credentialsKey(await read()) !== state.known()) await state.reload();
+    } catch (error) {
+      state.logger.warn("Cannot re-check tool credentials", { error });
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(check);
+  }, options.credentialsRecheckMs ?? 2000);
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -7,14 +7,23 @@ import { isGatewayError } from "../errors.ts";
 import { dotted, isPlainObject, readTimeout, type ReportProblem, unknownKeys } from "./fields.ts";
 import { parseTemplate } from "./template.ts";
 import { readErrorWhen, readPagination } from "./yaml_http_paging.ts";
-import type { HttpBackendSpec, HttpMethod, HttpResponseSpec, JsonValue } from "./types.ts";
+import type {
+  CredentialBase,
+  HttpBackendSpec,
+  HttpMethod,
+  HttpResponseSpec,
+  JsonValue,
+} from "./types.ts";
+import { credentialOrigin } from "./credential_base.ts";
 
 /** What validating an `http:` section needs besides the section. */
 export interface HttpSectionOptions {
   /** Declared top-level arguments; undefined skips the placeholder check (broken input). */
   args: ReadonlySet<string> | undefined;
   /** The file's base URL; `false` when it declares one that is broken (already reported). */
-  baseUrl: string | false | undefined;
+  baseUrl: string | CredentialBase | false | undefined;
+  /** The tool's credential name, the source of a credential-based base URL. */
+  auth?: string | undefined;
   report: ReportProblem;
 }
 
@@ -55,7 +64,8 @@ export function readHttpBackend(
   }
   unknownKeys(value, HTTP_KEYS, ["http"]).forEach(note);
   const method = readMethod(value.method, note);
-  const url = readUrl(value.url, options.baseUrl, note);
+  const base = resolveBase(value.url, options, note);
+  const url = readUrl(value.url, base.url, note);
   const query = readStringMap(value.query, ["http", "query"], note);
   const headers = readStringMap(value.headers, ["http", "headers"], note);
   checkHeaderNames(headers, note);
@@ -81,7 +91,29 @@ export function readHttpBackend(
     timeoutMs,
     response,
     ...(pagination.spec === undefined ? {} : { pagination: pagination.spec }),
+    ...(base.from === undefined ? {} : { baseFrom: base.from }),
   };
+}
+
+/**
+ * The base a tool's `/path` URL is joined to: the file's `baseUrl`, or for a credential-based
+ * one the credential's stand-in origin (the tool must then name its credential in `auth`).
+ */
+function resolveBase(
+  url: unknown,
+  options: HttpSectionOptions,
+  report: ReportProblem,
+): { url: string | false | undefined; from?: CredentialBase } {
+  const { baseUrl } = options;
+  if (typeof baseUrl !== "object") return { url: baseUrl };
+  if (typeof url !== "string" || !url.trim().startsWith("/")) return { url: undefined };
+  if (options.auth === undefined) {
+    const message = 'a url starting with "/" in a file whose baseUrl comes from a credential ' +
+      "needs auth: the credential that holds the base URL";
+    report({ path: ["http", "url"], message });
+    return { url: false };
+  }
+  return { url: credentialOrigin(options.auth), from: baseUrl };
 }
 
 /** Whether a parsed value is plain JSON (finite numbers, no special objects). */
@@ -205,13 +237,16 @@ function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec |
   if (!isPlainObject(value)) {
     return void report({ path: at, message: "http.response must be a mapping" });
   }
-  const problems = unknownKeys(value, ["select", "maxBytes", "errorWhen"], at);
-  const { select, maxBytes = DEFAULT_MAX_BYTES } = value;
-  const selectOk = select === undefined ||
-    (Array.isArray(select) && select.every((p) => typeof p === "string" && SELECT_PATH.test(p)));
-  if (!selectOk) {
+  const problems = unknownKeys(value, ["select", "maxBytes", "errorWhen", "htmlToText"], at);
+  const { select, maxBytes = DEFAULT_MAX_BYTES, htmlToText } = value;
+  if (!isPathList(select)) {
     const message = "http.response.select must be a list of dot paths such as fields.summary";
     problems.push({ path: [...at, "select"], message });
+  }
+  if (!isPathList(htmlToText)) {
+    const message =
+      "http.response.htmlToText must be a list of dot paths such as body.storage.value";
+    problems.push({ path: [...at, "htmlToText"], message });
   }
   if (
     !Number.isInteger(maxBytes) || (maxBytes as number) < 1 || (maxBytes as number) > MAX_MAX_BYTES
@@ -224,9 +259,15 @@ function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec |
   if (problems.length > 0 || !errorWhen) return undefined;
   return {
     ...(select === undefined ? {} : { select: select as string[] }),
+    ...(htmlToText === undefined ? {} : { htmlToText: htmlToText as string[] }),
     maxBytes: maxBytes as number,
     ...(errorWhen.rule === undefined ? {} : { errorWhen: errorWhen.rule }),
   };
+}
+
+function isPathList(value: unknown): boolean {
+  return value === undefined ||
+    (Array.isArray(value) && value.every((p) => typeof p === "string" && SELECT_PATH.test(p)));
 }
 
 function checkPlaceholders(

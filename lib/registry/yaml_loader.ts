@@ -7,7 +7,8 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "y
 import { dotted, isPlainObject, TOOL_NAME_PATTERN, unknownKeys } from "./fields.ts";
 import type { SchemaCompiler } from "./schema.ts";
 import { readUpstreamSpecs } from "../upstream_spec.ts";
-import type { LoadProblem, ToolDefinition, UpstreamSource } from "./types.ts";
+import type { CredentialBase, LoadProblem, ToolDefinition, UpstreamSource } from "./types.ts";
+import { isCredentialBaseValue, readCredentialBase } from "./credential_base.ts";
 import { readYamlTool } from "./yaml_tool.ts";
 
 /** Reads one environment variable; tests pass `(name) => map.get(name)`. */
@@ -28,6 +29,8 @@ export interface FileResult {
   upstreams?: UpstreamSource[];
   /** Valid tools left out because what they need is not configured (a database), as notes. */
   disabled?: LoadProblem[];
+  /** The file's `setup:` hint: how to configure what its tools need (shown when disabled). */
+  setup?: string;
 }
 
 /** What reading a YAML tool file needs besides its text. */
@@ -43,6 +46,7 @@ export interface YamlFileOptions {
 type Path = readonly (string | number)[];
 type LineAt = (path: Path) => number;
 
+const FILE_KEYS = ["tools", "baseUrl", "upstreams", "setup"];
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Validates the text of one YAML tool file; never throws, every failure is a problem. */
@@ -86,12 +90,11 @@ function readToolFile(
     fileProblem([], `expected a mapping with a "tools" list`);
     return { file, tools: [], problems };
   }
-  for (const { path, message } of unknownKeys(data, ["tools", "baseUrl", "upstreams"], [])) {
-    fileProblem(path, message);
-  }
-  const baseUrl = readBaseUrl(data.baseUrl, options, (message) => {
-    fileProblem(["baseUrl"], message);
-  });
+  for (const { path, message } of unknownKeys(data, FILE_KEYS, [])) fileProblem(path, message);
+  const baseUrl = isCredentialBaseValue(data.baseUrl)
+    ? readCredentialBase(data.baseUrl, options, fileProblem)
+    : readBaseUrl(data.baseUrl, options, (message) => fileProblem(["baseUrl"], message));
+  const setup = readSetup(data.setup, (message) => fileProblem(["setup"], message));
   const upstreams = readUpstreams(file, data.upstreams, lineAt, problems);
   // Why: a file may declare upstreams only; `tools:` is required only when there are none.
   const tools = data.tools === undefined && data.upstreams !== undefined ? [] : data.tools;
@@ -105,7 +108,10 @@ function readToolFile(
   const read = readEntries(file, tools, { ...options, baseUrl, lineAt, problems });
   problems.sort((a, b) => a.line - b.line);
   if (problems.length > 0) return { file, tools: [], problems };
-  const withUpstreams = upstreams.length > 0 ? { upstreams } : {};
+  const withUpstreams = {
+    ...(upstreams.length > 0 ? { upstreams } : {}),
+    ...(setup === undefined ? {} : { setup }),
+  };
   const disabled = read.flatMap((tool) => disabledNote(tool, options.databases));
   if (disabled.length === 0) return { file, tools: read, problems, ...withUpstreams };
   const served = read.filter((tool) => !disabled.some((note) => note.line === tool.source.line));
@@ -143,7 +149,11 @@ function disabledNote(tool: ToolDefinition, databases?: ReadonlySet<string>): Lo
 function readEntries(
   file: string,
   entries: unknown[],
-  context: YamlFileOptions & { baseUrl?: string | false; lineAt: LineAt; problems: LoadProblem[] },
+  context: YamlFileOptions & {
+    baseUrl?: string | CredentialBase | false;
+    lineAt: LineAt;
+    problems: LoadProblem[];
+  },
 ): ToolDefinition[] {
   const { lineAt, problems } = context;
   const tools: ToolDefinition[] = [];
@@ -217,6 +227,16 @@ function readBaseUrl(
   // Why the template: a substituted value may be a secret someone put in the wrong variable.
   if (problem !== undefined) return fail(report, `baseUrl ${problem}: ${template}`);
   return url.replace(/\/+$/, "");
+}
+
+/** `setup:`: one line of text telling an operator how to enable the file's tools. */
+function readSetup(value: unknown, report: (message: string) => void): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && value.trim() !== "" && value.length <= 1000) {
+    return value.trim().replace(/\s+/g, " ");
+  }
+  report("setup must be a non-empty string of at most 1000 characters");
+  return undefined;
 }
 
 function fail(report: (message: string) => void, message: string): false {

@@ -17,7 +17,13 @@ import {
   unknownKeys,
 } from "./fields.ts";
 import type { SchemaCompiler, SchemaRole } from "./schema.ts";
-import type { JsonObject, SchemaCheck, SourceLocation, ToolDefinition } from "./types.ts";
+import type {
+  CredentialBase,
+  JsonObject,
+  SchemaCheck,
+  SourceLocation,
+  ToolDefinition,
+} from "./types.ts";
 import { isJsonValue, readHttpBackend } from "./yaml_http.ts";
 import { readSqlBackend } from "./yaml_sql.ts";
 
@@ -26,8 +32,8 @@ export interface ToolEntryOptions {
   report: ReportProblem;
   compile: SchemaCompiler;
   source: SourceLocation;
-  /** The file's `baseUrl` after env interpolation; `false` when declared but broken. */
-  baseUrl?: string | false;
+  /** The file's `baseUrl` after env interpolation (or from credentials); `false` when broken. */
+  baseUrl?: string | CredentialBase | false;
 }
 
 const TOOL_KEYS = [
@@ -69,7 +75,7 @@ export function readYamlTool(
   const args = input ? new Set(Object.keys(propertiesOf(input.schema))) : undefined;
   const backend = entry.sql !== undefined && entry.http === undefined
     ? readSqlBackend(entry.sql, { args, report })
-    : readHttpBackend(entry.http, { args, baseUrl: options.baseUrl, report });
+    : readHttpBackend(entry.http, { args, baseUrl: options.baseUrl, auth: extras.auth, report });
   if (entry.sql !== undefined && entry.http !== undefined) {
     report({ path: ["sql"], message: "a tool has either http or sql, not both" });
   }

@@ -9,7 +9,9 @@ import { connect, createGatewayToolsDir, ERAS, startGateway } from "../_support/
 import { startUpstream } from "../_support/upstream_server.ts";
 
 const SHIPPED = ["demo_create_ticket", "demo_echo", "demo_time", "text_stats", "uuid_generate"];
-const OWN = ["e2e_echo", "e2e_fail", "e2e_private", "e2e_slow"];
+// Why not e2e_private: it names a credential the vault does not hold, so it is disabled (not
+// listed) until that credential is stored (README "Integrations").
+const OWN = ["e2e_echo", "e2e_fail", "e2e_slow"];
 const INTERNAL_KEYS = ["http", "url", "auth", "baseUrl", "headers", "query", "body", "timeout"];
 
 function upstreamTools(baseUrl: string): string {

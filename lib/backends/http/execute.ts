@@ -11,6 +11,7 @@ import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
+import { rebase } from "./rebase.ts";
 import { successResult } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
 
@@ -24,9 +25,13 @@ import { upstreamStatusError } from "./upstream_error.ts";
 export async function executeHttp(
   spec: HttpBackendSpec,
   args: Record<string, unknown>,
-  options: ExecuteOptions,
+  given: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const template = buildRequest(spec, args);
+  const template = rebase(buildRequest(spec, args), spec, given);
+  // Why: a credential-based base URL's egress is its own origin, matched against `allow` above.
+  const options = spec.baseFrom === undefined
+    ? given
+    : { ...given, egressOrigins: new Set([template.url.origin]) };
   const request = {
     ...template,
     url: new URL(template.url),

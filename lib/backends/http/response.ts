@@ -15,6 +15,7 @@ import type {
 } from "../../registry/types.ts";
 import { discardBody, readCapped, utf8Boundary } from "./read_body.ts";
 import { checkErrorWhen } from "./error_when.ts";
+import { applyHtmlToText } from "./html_text.ts";
 import { isJsonObject, selectPaths } from "./select.ts";
 import { NO_REDACTION, scrubbingReviver } from "../redact.ts";
 import { statusLine } from "./upstream_error.ts";
@@ -67,7 +68,10 @@ export function jsonResult(
   spec: HttpResponseSpec,
   redact: Redactor,
 ): ToolResult {
-  const selected = spec.select === undefined ? value : selectPaths(value, spec.select);
+  const picked = spec.select === undefined ? value : selectPaths(value, spec.select);
+  const selected = spec.htmlToText === undefined
+    ? picked
+    : applyHtmlToText(picked, spec.htmlToText);
   const text = JSON.stringify(selected);
   const bytes = encoder.encode(text);
   if (bytes.length > spec.maxBytes) {
