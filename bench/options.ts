@@ -30,6 +30,8 @@ export interface BenchOptions {
   /** How long the matrix servers are watched idle after the load (0: not at all). */
   idleMs: number;
   out: string;
+  /** Run one section alone: `federation` (its section of `out` is replaced, the rest kept). */
+  only?: "federation";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -74,8 +76,14 @@ export function parseOptions(argv: string[]): BenchOptions {
       "profile-calls": { type: "string", default: "10000" },
       "idle-seconds": { type: "string", default: "32" },
       "out": { type: "string", default: new URL("results.md", import.meta.url).pathname },
+      "only": { type: "string" },
     },
   });
+  if (values.only !== undefined && values.only !== "federation") {
+    throw new Error(
+      `Cannot run --only ${values.only}: the one section that runs alone is "federation"`,
+    );
+  }
   return {
     calls: values.calls === undefined ? undefined : positive(values.calls, "--calls"),
     warmupCalls: positive(values["warmup-calls"], "--warmup-calls"),
@@ -83,6 +91,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCalls: Number(values["profile-calls"]),
     idleMs: Number(values["idle-seconds"]) * 1000,
     out: values.out,
+    only: values.only,
   };
 }
 
