@@ -8,33 +8,43 @@
  */
 
 import process from "node:process";
-import { captureLegacyExchange, type LegacyExchange } from "./legacy_capture.ts";
 import { type CellResult, measureInterleaved, warmUp } from "./load.ts";
-import { type BenchOptions, cellOptions, WARMUP_CONCURRENCY } from "./options.ts";
-import { processTreeCpuMs, withForeignCpu } from "./processes.ts";
+import {
+  type BenchOptions,
+  cellOptions,
+  PROFILE_CONCURRENCY,
+  WARMUP_CONCURRENCY,
+} from "./options.ts";
+import { profileFederation } from "./federation_profile.ts";
+import { withForeignCpu } from "./processes.ts";
 import { fixed } from "./report.ts";
-import { type PeerStart, startMcpProxy, startSupergateway } from "./peers.ts";
-import { CONFIG, describeRevision, type RunningServer, startNexus } from "./setups.ts";
-import { spawnDeno } from "./processes.ts";
-import { createSessionTarget, type SessionTarget } from "./session_target.ts";
+import { startMcpProxy, startSupergateway } from "./peers.ts";
+import { describeRevision } from "./setups.ts";
+import type { SessionTarget } from "./session_target.ts";
 import { type FederationRun, formatFederation } from "./federation_report.ts";
+import {
+  fromPeer,
+  startDirect,
+  type Started,
+  startFederatedNexus,
+  upstreamArgv,
+  writeUpstreamToolsDir,
+} from "./federation_setups.ts";
+
+/** The profile of Nexus against direct, after the measured set-ups stopped (or why skipped). */
+async function profileOrSkip(toolsDir: string, options: BenchOptions): Promise<string> {
+  if (options.profileCalls <= 0) return "Skipped (--profile-calls 0).";
+  console.log("profiling the federated Nexus and direct under --cpu-prof…");
+  return await profileFederation({
+    toolsDir,
+    calls: options.profileCalls,
+    warmupCalls: options.warmupCalls,
+    concurrency: PROFILE_CONCURRENCY,
+  });
+}
 
 /** Clients per federation cell: latency alone, and the throughput point of the issue's target. */
 export const FEDERATION_CONCURRENCIES = [1, 64] as const;
-
-/** The deno flags of the upstream, the same for its stdio and HTTP forms. */
-const UPSTREAM_FLAGS = ["run", "--allow-net", "--allow-env", "--config", CONFIG];
-const UPSTREAM = new URL("federation_upstream.ts", import.meta.url).pathname;
-
-/** A set-up of the section once started: its target, or why it is not measured. */
-interface Started {
-  name: string;
-  running?: RunningServer;
-  exchange?: LegacyExchange;
-  target?: SessionTarget;
-  note: string;
-  reason?: string;
-}
 
 /** Runs the federation section and returns its markdown (a `## Federation` section). */
 export async function runFederation(options: BenchOptions): Promise<string> {
@@ -46,13 +56,13 @@ export async function runFederation(options: BenchOptions): Promise<string> {
     started.push(
       await fromPeer(
         await startMcpProxy(upstreamArgv()),
-        "one upstream child shared by all sessions",
+        "one upstream child for all sessions; upstream hop 2025 `initialize` (its default)",
       ),
     );
     started.push(
       await fromPeer(
         await startSupergateway(upstreamArgv()),
-        "`--stateful`: one upstream child per session",
+        "`--stateful`: one upstream child per session, which gets the client's own `initialize`",
       ),
     );
     for (const each of started) {
@@ -89,7 +99,8 @@ export async function runFederation(options: BenchOptions): Promise<string> {
       })),
       exchange: measured[0]?.exchange,
     };
-    return formatFederation(run);
+    await Promise.all(started.splice(0).map((each) => each.running?.process.stop()));
+    return formatFederation(run, await profileOrSkip(toolsDir, options));
   } finally {
     await Promise.all(started.map((each) => each.running?.process.stop()));
     await Deno.remove(toolsDir, { recursive: true });
@@ -124,64 +135,4 @@ async function measureFederation(
     cells.push(...measured);
   }
   return cells;
-}
-
-/** The argv of the stdio upstream, as every gateway is told to run it. */
-function upstreamArgv(): string[] {
-  return [Deno.execPath(), ...UPSTREAM_FLAGS, UPSTREAM, "stdio"];
-}
-
-async function startDirect(): Promise<Started> {
-  const { process: child, url } = await spawnDeno({
-    args: [...UPSTREAM_FLAGS, UPSTREAM, "http"],
-    readyOn: "stdout",
-    readUrl: (record) => typeof record.url === "string" ? record.url : undefined,
-  });
-  const running = { url, process: child };
-  return await capture("direct", running, "the upstream's own `createMcpHandler` over HTTP");
-}
-
-async function startFederatedNexus(toolsDir: string): Promise<Started> {
-  const nexus = await startNexus({ toolsDir, extraFlags: ["--allow-run"] });
-  const pid = nexus.process.child.pid;
-  const running = { ...nexus, process: { ...nexus.process, cpuMs: () => processTreeCpuMs(pid) } };
-  return await capture("nexus", running, "stdio upstream, one child shared by all clients");
-}
-
-async function fromPeer(peer: PeerStart, note: string): Promise<Started> {
-  if (!peer.ok) return { name: peer.name, note, reason: peer.reason };
-  return await capture(peer.name, { url: peer.url, process: peer.process }, note);
-}
-
-/** Captures the real client's exchange; a set-up that cannot answer it is reported, not dropped. */
-async function capture(name: string, running: RunningServer, note: string): Promise<Started> {
-  try {
-    const exchange = await captureLegacyExchange(running.url);
-    const target = createSessionTarget(name, exchange, running.process.cpuMs);
-    return { name, running, exchange, target, note };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const log = running.process.stderrTail().slice(-5).join(" / ");
-    return {
-      name,
-      running,
-      note,
-      reason: `${reason.split("\n")[0]}${log ? ` (log: ${log})` : ""}`,
-    };
-  }
-}
-
-/** A tools dir holding only the stdio upstream, unprefixed so the tool is `get_item` everywhere. */
-async function writeUpstreamToolsDir(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "nexus-bench-federation-" });
-  const [command, ...args] = upstreamArgv();
-  const yaml = `upstreams:
-  - name: items
-    prefix: ""
-    stdio:
-      command: ${JSON.stringify(command)}
-      args: ${JSON.stringify(args)}
-`;
-  await Deno.writeTextFile(`${dir}/items_upstream.yaml`, yaml);
-  return dir;
 }

@@ -41,7 +41,7 @@ const THROUGHPUT_VS_DIRECT = 0.6;
 const PEERS = ["mcp-proxy", "supergateway"] as const;
 
 /** The `## Federation` section. */
-export function formatFederation(run: FederationRun): string {
+export function formatFederation(run: FederationRun, profile: string): string {
   const busy = run.foreignCores > 0.15;
   return [
     "## Federation",
@@ -65,6 +65,10 @@ export function formatFederation(run: FederationRun): string {
     formatFederationTargets(run),
     "",
     formatErrors(run.cells),
+    "",
+    "### Profile",
+    "",
+    profile,
     "",
     "### The replayed exchange",
     "",
@@ -96,7 +100,7 @@ function formatFederationTable(cells: readonly CellResult[]): string {
 
 function formatSetups(setups: readonly FederationSetup[]): string[] {
   return [
-    "| set-up | fronts the upstream how | protocol agreed | session id | sessions opened |",
+    "| set-up | fronts the upstream how | protocol agreed | session id | sessions opened (handshakes) |",
     "| --- | --- | --- | --- | ---: |",
     ...setups.map((setup) =>
       setup.reason === undefined
