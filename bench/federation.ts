@@ -12,6 +12,7 @@ import { type CellResult, measureInterleaved, warmUp } from "./load.ts";
 import {
   type BenchOptions,
   cellOptions,
+  FEDERATION_ROUNDS,
   PROFILE_CONCURRENCY,
   WARMUP_CONCURRENCY,
 } from "./options.ts";
@@ -123,7 +124,10 @@ async function measureFederation(
   }
   const cells: CellResult[] = [];
   for (const concurrency of FEDERATION_CONCURRENCIES) {
-    const measured = await measureInterleaved(targets, cellOptions(concurrency, options));
+    const measured = await measureInterleaved(targets, {
+      ...cellOptions(concurrency, options),
+      rounds: FEDERATION_ROUNDS,
+    });
     for (const cell of measured) {
       console.log(
         `${cell.target.padEnd(12)} ${String(concurrency).padStart(4)} clients: ` +

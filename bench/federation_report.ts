@@ -6,7 +6,7 @@
 import type { SentRequest } from "./capture.ts";
 import type { LegacyExchange } from "./legacy_capture.ts";
 import type { CellResult } from "./load.ts";
-import type { BenchOptions } from "./options.ts";
+import { type BenchOptions, FEDERATION_ROUNDS } from "./options.ts";
 import { errorCount, find, fixed, formatErrors, signed, verdict } from "./report.ts";
 
 /** One set-up of the section as started. */
@@ -51,7 +51,8 @@ export function formatFederation(run: FederationRun, profile: string): string {
     "against the same server code serving Streamable HTTP itself (direct). Every set-up takes " +
     "the 2025-era exchange of a real SDK v2 client (default connect): one session per virtual " +
     `client, then \`tools/call\` replayed. Warm-up ${run.options.warmupCalls} calls at 64 ` +
-    `clients per set-up (or 15 s); each cell measured in 3 interleaved rounds, ` +
+    `clients per set-up (or 15 s); each cell measured in ${FEDERATION_ROUNDS} interleaved rounds ` +
+    "(order rotating), " +
     `${run.options.maxMs / 1000} s per set-up at most. Other processes kept ` +
     `${fixed(run.foreignCores, 2)} of ${navigator.hardwareConcurrency} cores busy on average` +
     (busy ? " (**the machine was busy: ratios only, rerun on a quiet machine**)." : "."),
@@ -151,6 +152,15 @@ function formatFederationTargets(run: FederationRun): string {
       `| Nexus − ${peer} p50, 1 client | ${signed(nexus1.p50Ms - peer1.p50Ms, 3)} ms | < 0 | ${
         verdict(nexus1.p50Ms < peer1.p50Ms)
       } |`,
+    );
+  }
+  for (const name of ["nexus", ...PEERS]) {
+    const cell = find(cells, name, 64);
+    if (!cell || !direct64) continue;
+    lines.push(
+      `| ${name} ÷ direct server CPU per call (process tree), 64 clients | ${
+        fixed(cell.serverCpuUs / direct64.serverCpuUs, 2)
+      }× | (context: the steadiest figure on a shared machine) | |`,
     );
   }
   for (const cell of cells) {

@@ -16,6 +16,12 @@ export const WARMUP_CONCURRENCY = 64;
 /** Each cell is measured in this many rounds, the set-ups' order rotating each round. */
 export const ROUNDS = 3;
 /**
+ * Rounds per cell of the federation section. Why more: four set-ups, three of them several
+ * processes, on a shared machine; shorter interleaved rounds spread a neighbour's burst over all
+ * set-ups alike.
+ */
+export const FEDERATION_ROUNDS = 9;
+/**
  * Work deferred by a call is looked for this long after it: the default timeout of an HTTP tool
  * (a timer per call that nothing clears fires then).
  */
