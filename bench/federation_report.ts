@@ -46,7 +46,9 @@ export function formatFederation(run: FederationRun, profile: string): string {
   return [
     "## Federation",
     "",
-    `Run ${run.date}, gateway ${run.revision}, Deno ${Deno.version.deno}, ` +
+    `${
+      run.options.only === "federation" ? "Run alone (`--only federation`)" : "Run"
+    } ${run.date}, gateway ${run.revision}, Deno ${Deno.version.deno}, ` +
     `${navigator.hardwareConcurrency} cores. One SDK v2 stdio server fronted by each gateway, ` +
     "against the same server code serving Streamable HTTP itself (direct). Every set-up takes " +
     "the 2025-era exchange of a real SDK v2 client (default connect): one session per virtual " +

@@ -110,8 +110,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /**
- * `--only federation`: runs that section alone and puts it into the report in place of the
- * previous run's federation section (or at its end), keeping the rest.
+ * `--only federation`: runs that section alone and puts it at the end of the report instead of
+ * the previous run's federation section, keeping the rest.
  */
 async function mainFederation(options: BenchOptions): Promise<void> {
   const section = await runFederation(options);
@@ -126,7 +126,10 @@ async function mainFederation(options: BenchOptions): Promise<void> {
   console.log(`\n${section}\n\nWritten to ${options.out}`);
 }
 
-/** `report` with its `## Federation` section (up to the next `## ` or `Whole run:`) replaced. */
+/**
+ * `report` without its previous `## Federation` section (up to the next `## ` or `Whole run:`),
+ * and the new one at its end.
+ */
 function replaceSection(report: string, section: string): string {
   const start = report.indexOf("\n## Federation\n");
   const tail = (from: number) => {
@@ -134,14 +137,9 @@ function replaceSection(report: string, section: string): string {
       .filter((index) => index >= 0);
     return next.length === 0 ? report.length : Math.min(...next);
   };
-  if (start >= 0) {
-    const end = tail(start);
-    return `${report.slice(0, start)}\n${section}\n${report.slice(end)}`;
-  }
-  const whole = report.indexOf("\nWhole run:");
-  return whole >= 0
-    ? `${report.slice(0, whole)}\n${section}\n${report.slice(whole)}`
-    : `${report.trimEnd()}\n\n${section}\n`;
+  const rest = start >= 0 ? report.slice(0, start) + report.slice(tail(start)) : report;
+  // Why at the end: the rest of the report (and its "Whole run" line) is another run's.
+  return `${rest.trimEnd()}\n\n${section}\n`;
 }
 
 /** Everything one run measured. */
