@@ -202,3 +202,19 @@ function formatExchange(exchange: LegacyExchange | undefined): string[] {
 function escape(text: string): string {
   return text.replaceAll("|", "\\|");
 }
+
+/**
+ * `report` without its previous `## Federation` section (up to the next `## ` or `Whole run:`),
+ * and the new one at its end.
+ */
+export function replaceSection(report: string, section: string): string {
+  const start = report.indexOf("\n## Federation\n");
+  const tail = (from: number) => {
+    const next = [report.indexOf("\n## ", from + 1), report.indexOf("\nWhole run:", from + 1)]
+      .filter((index) => index >= 0);
+    return next.length === 0 ? report.length : Math.min(...next);
+  };
+  const rest = start >= 0 ? report.slice(0, start) + report.slice(tail(start)) : report;
+  // Why at the end: the rest of the report (and its "Whole run" line) is another run's.
+  return `${rest.trimEnd()}\n\n${section}\n`;
+}

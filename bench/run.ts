@@ -56,6 +56,7 @@ import {
 } from "./setups.ts";
 import { createFloorTarget, createMcpTarget } from "./targets.ts";
 import { runFederation } from "./federation.ts";
+import { replaceSection } from "./federation_report.ts";
 
 if (import.meta.main) await main(Deno.args);
 
@@ -124,22 +125,6 @@ async function mainFederation(options: BenchOptions): Promise<void> {
   await Deno.writeTextFile(options.out, replaceSection(previous, section));
   await formatMarkdown(options.out);
   console.log(`\n${section}\n\nWritten to ${options.out}`);
-}
-
-/**
- * `report` without its previous `## Federation` section (up to the next `## ` or `Whole run:`),
- * and the new one at its end.
- */
-function replaceSection(report: string, section: string): string {
-  const start = report.indexOf("\n## Federation\n");
-  const tail = (from: number) => {
-    const next = [report.indexOf("\n## ", from + 1), report.indexOf("\nWhole run:", from + 1)]
-      .filter((index) => index >= 0);
-    return next.length === 0 ? report.length : Math.min(...next);
-  };
-  const rest = start >= 0 ? report.slice(0, start) + report.slice(tail(start)) : report;
-  // Why at the end: the rest of the report (and its "Whole run" line) is another run's.
-  return `${rest.trimEnd()}\n\n${section}\n`;
 }
 
 /** Everything one run measured. */
