@@ -16,6 +16,12 @@ export const WARMUP_CONCURRENCY = 64;
 /** Each cell is measured in this many rounds, the set-ups' order rotating each round. */
 export const ROUNDS = 3;
 /**
+ * Rounds per cell of the federation section. Why more: four set-ups, three of them several
+ * processes, on a shared machine; shorter interleaved rounds spread a neighbour's burst over all
+ * set-ups alike.
+ */
+export const FEDERATION_ROUNDS = 9;
+/**
  * Work deferred by a call is looked for this long after it: the default timeout of an HTTP tool
  * (a timer per call that nothing clears fires then).
  */
@@ -30,6 +36,8 @@ export interface BenchOptions {
   /** How long the matrix servers are watched idle after the load (0: not at all). */
   idleMs: number;
   out: string;
+  /** Run one section alone: `federation` (its section of `out` is replaced, the rest kept). */
+  only?: "federation";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -74,8 +82,14 @@ export function parseOptions(argv: string[]): BenchOptions {
       "profile-calls": { type: "string", default: "10000" },
       "idle-seconds": { type: "string", default: "32" },
       "out": { type: "string", default: new URL("results.md", import.meta.url).pathname },
+      "only": { type: "string" },
     },
   });
+  if (values.only !== undefined && values.only !== "federation") {
+    throw new Error(
+      `Cannot run --only ${values.only}: the one section that runs alone is "federation"`,
+    );
+  }
   return {
     calls: values.calls === undefined ? undefined : positive(values.calls, "--calls"),
     warmupCalls: positive(values["warmup-calls"], "--warmup-calls"),
@@ -83,6 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCalls: Number(values["profile-calls"]),
     idleMs: Number(values["idle-seconds"]) * 1000,
     out: values.out,
+    only: values.only,
   };
 }
 

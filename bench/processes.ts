@@ -32,28 +32,83 @@ const TAIL = 20;
 export async function spawnDeno(
   options: SpawnOptions,
 ): Promise<{ process: Subprocess; url: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: options.args,
-    env: { NO_COLOR: "1", ...options.env },
+  let resolveUrl: (url: string) => void = () => {};
+  const urlPromise = new Promise<string>((resolve) => resolveUrl = resolve);
+  let ready = false;
+  const started = startChild(Deno.execPath(), options.args, options.env, (line, stream) => {
+    if (ready || stream !== options.readyOn) return false;
+    const url = parseUrl(line, options.readUrl);
+    if (url === undefined) return false;
+    ready = true;
+    resolveUrl(url);
+    return true;
+  });
+  const url = await raceReady(urlPromise, started.process.child, {
+    timeoutMs: options.timeoutMs ?? 30_000,
+    tail: started.tail,
+  });
+  return { process: started.process, url };
+}
+
+/** What to start for {@link spawnListening}: any program that listens on a known URL. */
+export interface ListeningOptions {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Polled until it answers anything over HTTP. */
+  url: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts `command` and resolves once `url` answers over HTTP (any status): for programs that
+ * print no machine-readable ready line. Its CPU is counted with all its descendants.
+ */
+export async function spawnListening(options: ListeningOptions): Promise<Subprocess> {
+  const started = startChild(options.command, options.args, options.env, () => true);
+  const child = started.process.child;
+  const polled = (async () => {
+    for (;;) {
+      try {
+        const response = await fetch(options.url, { method: "GET" });
+        await response.body?.cancel();
+        return options.url;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  })();
+  await raceReady(polled, child, { timeoutMs: options.timeoutMs ?? 30_000, tail: started.tail });
+  return { ...started.process, cpuMs: () => processTreeCpuMs(child.pid) };
+}
+
+/**
+ * Spawns `command`, drains both streams line by line (stderr lines after the ready line are
+ * counted) and builds its {@link Subprocess}; `isReadyLine` is asked about each line until it
+ * answers true.
+ */
+function startChild(
+  command: string,
+  args: string[],
+  env: Record<string, string> | undefined,
+  isReadyLine: (line: string, stream: "stdout" | "stderr") => boolean,
+): { process: Subprocess; tail: string[] } {
+  const child = new Deno.Command(command, {
+    args,
+    env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const tail: string[] = [];
   const counter = { lines: 0, ready: false };
-  let resolveUrl: (url: string) => void = () => {};
-  const urlPromise = new Promise<string>((resolve) => resolveUrl = resolve);
   function onLine(line: string, stream: "stdout" | "stderr"): void {
     if (stream === "stderr") {
       tail.push(line);
       if (tail.length > TAIL) tail.shift();
       if (counter.ready) counter.lines++;
     }
-    if (counter.ready || stream !== options.readyOn) return;
-    const url = parseUrl(line, options.readUrl);
-    if (url === undefined) return;
-    counter.ready = true;
-    resolveUrl(url);
+    if (!counter.ready && isReadyLine(line, stream)) counter.ready = true;
   }
   drainLines(child.stdout, (line) => onLine(line, "stdout"));
   drainLines(child.stderr, (line) => onLine(line, "stderr"));
@@ -62,10 +117,9 @@ export async function spawnDeno(
     stderrLines: () => counter.lines,
     stderrTail: () => [...tail],
     cpuMs: () => processCpuMs(child.pid),
-    stop: () => stopProcess(child),
+    stop: () => stopTree(child),
   };
-  const url = await raceReady(urlPromise, child, options.timeoutMs ?? 30_000, tail);
-  return { process, url };
+  return { process, tail };
 }
 
 /** Sends SIGTERM, then SIGKILL when the process has not exited within 5 s. */
@@ -121,6 +175,68 @@ export async function processCpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * CPU time of a process and all its descendants (a gateway and the stdio children it spawned),
+ * read like {@link processCpuMs}. Children that exited and were reaped are counted in their
+ * parent's `cutime`/`cstime`; those are added too.
+ */
+export async function processTreeCpuMs(pid: number): Promise<number> {
+  const pids = await descendants(pid);
+  const { stdout } = await new Deno.Command("cat", {
+    args: [pid, ...pids].map((each) => `/proc/${each}/stat`),
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  let ticks = 0;
+  for (const text of new TextDecoder().decode(stdout).split("\n")) {
+    if (text === "") continue;
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    // Why: utime, stime, cutime, cstime (fields 14-17 of proc(5)).
+    ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Every process below `pid`, from one `ps` listing. */
+export async function descendants(pid: number): Promise<number[]> {
+  const { stdout, success } = await new Deno.Command("ps", {
+    args: ["-e", "-o", "pid=,ppid="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!success) return [];
+  const children = new Map<number, number[]>();
+  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined || !Number.isFinite(parent)) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    found.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return found;
+}
+
+/**
+ * Stops a process like {@link stopProcess}, then SIGKILLs any of its descendants still alive
+ * (stdio children of a gateway that did not reap them), so a run leaves no process behind.
+ */
+export async function stopTree(child: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  const below = await descendants(child.pid);
+  const status = await stopProcess(child);
+  for (const pid of below) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Why: it already exited with its parent, which is what should happen.
+    }
+  }
+  return status;
+}
+
 /** CPU time the whole machine has spent busy (all cores, all processes), in ms. */
 export async function machineBusyMs(): Promise<number> {
   const { stdout, success } = await new Deno.Command("cat", {
@@ -169,8 +285,7 @@ function parseUrl(
 async function raceReady(
   urlPromise: Promise<string>,
   child: Deno.ChildProcess,
-  timeoutMs: number,
-  tail: string[],
+  { timeoutMs, tail }: { timeoutMs: number; tail: string[] },
 ): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const failed = new Promise<never>((_, reject) => {
@@ -180,7 +295,7 @@ async function raceReady(
   try {
     return await Promise.race([urlPromise, failed]);
   } catch (error) {
-    await stopProcess(child).catch(() => undefined);
+    await stopTree(child).catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot start subprocess: ${reason}\n${tail.join("\n")}`);
   } finally {

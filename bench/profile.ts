@@ -80,7 +80,8 @@ function startProfiled(options: ProfileOptions, flags: string[]): Promise<Runnin
     : startHandwritten(options.backendUrl, flags);
 }
 
-async function findProfile(dir: string): Promise<string> {
+/** The `.cpuprofile` a process wrote into `dir` at exit. */
+export async function findProfile(dir: string): Promise<string> {
   for await (const entry of Deno.readDir(dir)) {
     if (entry.isFile && entry.name.endsWith(".cpuprofile")) return `${dir}/${entry.name}`;
   }

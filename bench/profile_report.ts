@@ -53,7 +53,8 @@ export function formatProfiles(nexus: ProfiledRun, hand: ProfiledRun): string {
   ].join("\n");
 }
 
-function areaRows(nexus: ProfiledRun, hand: ProfiledRun): string[] {
+/** Self time per area, the first run against the second, largest first. */
+export function areaRows(nexus: ProfiledRun, hand: ProfiledRun): string[] {
   const handAreas = new Map(hand.summary.areas.map((row) => [row.area, row.selfUs]));
   const nexusAreas = new Map(nexus.summary.areas.map((row) => [row.area, row.selfUs]));
   const names = [...new Set([...nexusAreas.keys(), ...handAreas.keys()])]
@@ -71,7 +72,8 @@ function areaRows(nexus: ProfiledRun, hand: ProfiledRun): string[] {
   });
 }
 
-function functionTable(rows: FunctionCost[]): string {
+/** A markdown table of function costs (the first rows). */
+export function functionTable(rows: FunctionCost[]): string {
   if (rows.length === 0) return "(no samples)";
   return [
     "| function | location | self µs | total µs |",
@@ -87,14 +89,17 @@ function inclusive(rows: FunctionCost[], name: string): string {
   return matches.length === 0 ? "n/a" : fixed(Math.max(...matches.map((row) => row.totalUs)), 1);
 }
 
-function isSdk(cost: FunctionCost): boolean {
+/** Whether a named function of the MCP SDK. */
+export function isSdk(cost: FunctionCost): boolean {
   return cost.area.startsWith("npm:@modelcontextprotocol/") && cost.name !== "(anonymous)";
 }
 
-function bySelf(rows: FunctionCost[]): FunctionCost[] {
+/** Largest self time first. */
+export function bySelf(rows: FunctionCost[]): FunctionCost[] {
   return [...rows].sort((a, b) => b.selfUs - a.selfUs);
 }
 
-function byTotal(rows: FunctionCost[]): FunctionCost[] {
+/** Largest inclusive time first. */
+export function byTotal(rows: FunctionCost[]): FunctionCost[] {
   return [...rows].sort((a, b) => b.totalUs - a.totalUs);
 }

@@ -170,7 +170,8 @@ function floorRatios(cells: readonly CellResult[]): string[] {
   return lines;
 }
 
-function find(
+/** The cell of `target` at `concurrency`. */
+export function find(
   cells: readonly CellResult[],
   target: string,
   concurrency: number,
@@ -178,13 +179,15 @@ function find(
   return cells.find((cell) => cell.target === target && cell.concurrency === concurrency);
 }
 
-function errorCount(cell: CellResult): string {
+/** Measured errors, and warm-up errors apart. */
+export function errorCount(cell: CellResult): string {
   return cell.warmupErrors === 0
     ? `${cell.errors}`
     : `${cell.errors} (+${cell.warmupErrors} in warm-up)`;
 }
 
-function verdict(met: boolean): string {
+/** "met", or a bold "not met". */
+export function verdict(met: boolean): string {
   return met ? "met" : "**not met**";
 }
 
@@ -193,7 +196,8 @@ export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
 
-function signed(value: number, digits: number): string {
+/** `value` with `digits` decimals and a sign. */
+export function signed(value: number, digits: number): string {
   const text = fixed(value, digits);
   return value >= 0 ? `+${text}` : text;
 }

@@ -13,7 +13,11 @@
  * - `--profile-calls N`: measured calls per profile (default 10000, 0 skips the profiles);
  * - `--idle-seconds S`: how long the matrix servers are watched idle after the load, for
  *   deferred work (default 32, 0 skips);
- * - `--out FILE`: the report (default bench/results.md).
+ * - `--out FILE`: the report (default bench/results.md);
+ * - `--only federation`: the federation section alone (its section of the report is replaced).
+ *
+ * After the matrix, the federation section (bench/federation.ts) compares a federated call
+ * through Nexus with the same upstream called directly and behind mcp-proxy and supergateway.
  */
 
 import process from "node:process";
@@ -51,6 +55,8 @@ import {
   writeToolsDir,
 } from "./setups.ts";
 import { createFloorTarget, createMcpTarget } from "./targets.ts";
+import { runFederation } from "./federation.ts";
+import { replaceSection } from "./federation_report.ts";
 
 if (import.meta.main) await main(Deno.args);
 
@@ -67,6 +73,7 @@ interface Environment {
 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
+  if (options.only === "federation") return await mainFederation(options);
   const started = performance.now();
   const backend = await startBackend();
   const toolsDir = await writeToolsDir(backend.url);
@@ -82,8 +89,14 @@ async function main(argv: string[]): Promise<void> {
     const revision = await describeRevision();
     const env = { backend, hand, nexus, toolsDir, handCall, nexusCall, revision };
     const sections = await runBench(env, options);
+    // Why after the matrix's servers stop: the federation set-ups must not share the cores with
+    // three idle servers (and the matrix's Nexus holds ~700 MB).
+    await Promise.all(running.splice(0).map((server) => server.process.stop()));
+    const federation = await runFederation(options);
     const report = [
       ...sections,
+      federation,
+      "",
       `Whole run: ${fixed((performance.now() - started) / 1000, 0)} s.`,
       "",
     ].join("\n");
@@ -95,6 +108,23 @@ async function main(argv: string[]): Promise<void> {
     await Promise.all(running.map((server) => server.process.stop()));
     await Deno.remove(toolsDir, { recursive: true });
   }
+}
+
+/**
+ * `--only federation`: runs that section alone and puts it at the end of the report instead of
+ * the previous run's federation section, keeping the rest.
+ */
+async function mainFederation(options: BenchOptions): Promise<void> {
+  const section = await runFederation(options);
+  let previous = "";
+  try {
+    previous = await Deno.readTextFile(options.out);
+  } catch {
+    previous = "# Nexus benchmark results\n\n";
+  }
+  await Deno.writeTextFile(options.out, replaceSection(previous, section));
+  await formatMarkdown(options.out);
+  console.log(`\n${section}\n\nWritten to ${options.out}`);
 }
 
 /** Everything one run measured. */
