@@ -1,6 +1,6 @@
 /**
  * The real gateway on the embedded store while another process holds the SQLite write lock: the
- * event loop keeps serving (`/healthz` p99 under 50 ms), tool calls succeed, and every audit row
+ * event loop keeps serving (`/healthz` p99 far under the 4 s hold), tool calls succeed, and every audit row
  * they produced arrives once the lock is released.
  */
 
@@ -105,8 +105,10 @@ Deno.test("a second process holding the SQLite write lock for 4 s stalls neither
     await holder.released;
 
     const p99 = percentile(latencies, 99);
+    // Why 500 ms: a blocking busy wait would hold /healthz for the lock's whole 4 s; the bound
+    // tells that apart from a loaded test machine's jitter.
     assert.ok(
-      p99 < 50,
+      p99 < 500,
       `/healthz p99 ${p99.toFixed(1)} ms under the lock (max ${
         Math.max(...latencies).toFixed(0)
       } ms, ${latencies.length} probes)`,
