@@ -21,6 +21,8 @@ export interface RequestParts {
   query: Record<string, string>;
   headers: Record<string, string>;
   body?: JsonValue;
+  /** `form` when the body is sent as `application/x-www-form-urlencoded`. */
+  bodyEncoding?: "form";
   /** What was left out or changed, for the import report. */
   notes: string[];
 }

@@ -35,7 +35,7 @@ export interface BuildOptions {
 export type BuildResult = { entry: JsonObject; notes: string[] } | { skipped: string };
 
 const SUPPORTED = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-const BODY_METHODS = ["POST", "PUT", "PATCH"];
+const BODY_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
 const HINTS: Record<string, ToolAnnotations> = {
   GET: { readOnlyHint: true },
   HEAD: { readOnlyHint: true },
@@ -60,6 +60,9 @@ export function buildTool(operation: Operation, options: BuildOptions): BuildRes
   if (Object.keys(parts.query).length > 0) http.query = parts.query;
   if (Object.keys(parts.headers).length > 0) http.headers = parts.headers;
   if (parts.body !== undefined) http.body = parts.body;
+  if (parts.bodyEncoding !== undefined && parts.body !== undefined) {
+    http.bodyEncoding = parts.bodyEncoding;
+  }
   const summary = stringAt(operation.op.summary);
   const tags = tagsOf(operation.op);
   const entry: JsonObject = {
@@ -90,7 +93,7 @@ function addBody(
   }
   const unsupported = mapBody(parts, body, ctx);
   if (unsupported === undefined) return undefined;
-  if (body.required) return `${unsupported}: YAML HTTP tools send JSON bodies only`;
+  if (body.required) return `${unsupported}: YAML HTTP tools send JSON and form bodies only`;
   parts.notes.push(`optional ${unsupported} left out`);
   return undefined;
 }

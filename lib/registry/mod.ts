@@ -7,6 +7,7 @@
 /** The registry's data model (types only); raises nothing. */
 export type {
   BackendSpec,
+  BodyEncoding,
   CacheSpec,
   ContentBlock,
   CredentialBase,

@@ -84,6 +84,9 @@ export interface CredentialBase {
   allow: string[];
 }
 
+/** How an HTTP tool's filled body is sent: JSON text, or an HTML form (`key=value&…`). */
+export type BodyEncoding = "json" | "form";
+
 /** An HTTP backend: a request template filled from the call's arguments. */
 export interface HttpBackendSpec {
   /** Discriminant of `BackendSpec`: always `"http"`. */
@@ -98,6 +101,8 @@ export interface HttpBackendSpec {
   headers: Record<string, string>;
   /** JSON body template; a string exactly `"{arg}"` becomes the argument's JSON value. */
   body?: JsonValue;
+  /** `form`: the filled body mapping is sent as `application/x-www-form-urlencoded`; JSON if absent. */
+  bodyEncoding?: BodyEncoding;
   /** Milliseconds before the call fails with `UPSTREAM_TIMEOUT`; default 30 000, at most 300 000. */
   timeoutMs: number;
   /** How the upstream response becomes the tool result. */

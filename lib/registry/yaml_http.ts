@@ -8,6 +8,7 @@ import { dotted, isPlainObject, readTimeout, type ReportProblem, unknownKeys } f
 import { parseTemplate } from "./template.ts";
 import { readErrorWhen, readPagination } from "./yaml_http_paging.ts";
 import type {
+  BodyEncoding,
   CredentialBase,
   HttpBackendSpec,
   HttpMethod,
@@ -35,12 +36,15 @@ const HTTP_KEYS = [
   "query",
   "headers",
   "body",
+  "bodyEncoding",
   "timeout",
   "response",
   "pagination",
 ];
 const METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-const BODY_METHODS: readonly HttpMethod[] = ["POST", "PUT", "PATCH"];
+// Why DELETE: some APIs (GitHub's) take a body with DELETE; RFC 9110 allows it.
+const BODY_METHODS: readonly HttpMethod[] = ["POST", "PUT", "PATCH", "DELETE"];
+const BODY_ENCODINGS: readonly BodyEncoding[] = ["json", "form"];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_HEADERS = ["host", "content-length", "transfer-encoding", "connection"];
 const DEFAULT_MAX_BYTES = 100_000;
@@ -70,6 +74,7 @@ export function readHttpBackend(
   const headers = readStringMap(value.headers, ["http", "headers"], note);
   checkHeaderNames(headers, note);
   const body = readBody(value.body, method, note);
+  const bodyEncoding = readBodyEncoding(value.bodyEncoding, body, note);
   const timeoutMs = readTimeout(value.timeout, "http.timeout");
   if (typeof timeoutMs === "string") note({ path: ["http", "timeout"], message: timeoutMs });
   const response = readResponse(value.response, note);
@@ -88,6 +93,7 @@ export function readHttpBackend(
     query,
     headers,
     ...(body === undefined ? {} : { body }),
+    ...(bodyEncoding === "form" ? { bodyEncoding } : {}),
     timeoutMs,
     response,
     ...(pagination.spec === undefined ? {} : { pagination: pagination.spec }),
@@ -222,13 +228,33 @@ function readBody(
   if (value === undefined) return undefined;
   const at = ["http", "body"];
   if (method !== undefined && !BODY_METHODS.includes(method)) {
-    report({ path: at, message: `body is not allowed with ${method}: only POST, PUT and PATCH` });
+    report({
+      path: at,
+      message: `body is not allowed with ${method}: only POST, PUT, PATCH and DELETE`,
+    });
     return undefined;
   }
   if (!isJsonValue(value)) {
     return void report({ path: at, message: "http.body must be plain JSON" });
   }
   return value;
+}
+
+function readBodyEncoding(
+  value: unknown,
+  body: JsonValue | undefined,
+  report: ReportProblem,
+): BodyEncoding | undefined {
+  if (value === undefined) return undefined;
+  const at = ["http", "bodyEncoding"];
+  if (!BODY_ENCODINGS.includes(value as BodyEncoding)) {
+    return void report({ path: at, message: "http.bodyEncoding must be json or form" });
+  }
+  if (value === "form" && body !== undefined && !isPlainObject(body)) {
+    report({ path: at, message: "http.bodyEncoding form needs http.body to be a mapping" });
+    return undefined;
+  }
+  return value as BodyEncoding;
 }
 
 function readResponse(value: unknown, report: ReportProblem): HttpResponseSpec | undefined {

@@ -75,6 +75,7 @@ Deno.test("importOpenApi() maps the synthetic description and the registry loads
     "get_nodes",
     "post_nodes",
     "move_node",
+    "login",
     "list_items",
     "list_items_2",
     "createGraph",
@@ -84,11 +85,14 @@ Deno.test("importOpenApi() maps the synthetic description and the registry loads
     { operation: "DELETE /trees/{treeId}", wanted: "getTree", name: "getTree_2" },
     { operation: "GET /list_items", wanted: "list_items", name: "list_items_2" },
   ]);
-  assert.deepEqual(result.skipped.map((skip) => skip.operation), [
-    "POST /forms/login",
-    "OPTIONS /graphs",
-  ]);
-  assert.match(result.skipped[0]!.reason, /application\/x-www-form-urlencoded.*JSON bodies only/);
+  assert.deepEqual(result.skipped.map((skip) => skip.operation), ["OPTIONS /graphs"]);
+  const login = toolNamed(tools, "login");
+  assert.deepEqual(login.http, {
+    method: "POST",
+    url: "/forms/login",
+    body: { user: "{user}", password: "{password}" },
+    bodyEncoding: "form",
+  });
   assert.deepEqual(result.notes, [
     { tool: "getTree", note: 'optional cookie parameter "theme" left out' },
   ]);
@@ -197,7 +201,11 @@ Deno.test("importOpenApi() maps security schemes to credentials and their comman
 
   const fixed = await importOpenApi(fixture("synthetic.yaml"), { auth: "synth", prefix: "syn" });
   const named = toolsOf(fixed).tools;
-  assert.ok(named.every((tool) => tool.auth === "synth" && tool.name.startsWith("syn_")));
+  assert.ok(named.every((tool) => tool.name.startsWith("syn_")));
+  // Why login apart: it declares `security: []`, so it needs no credential even with --auth.
+  assert.equal(toolNamed(named, "syn_login").auth, undefined);
+  const secured = named.filter((tool) => tool.name !== "syn_login");
+  assert.ok(secured.every((tool) => tool.auth === "synth"));
   assert.deepEqual(fixed.credentials.map((plan) => plan.name), ["synth"]);
 });
 

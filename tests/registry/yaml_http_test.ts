@@ -90,16 +90,43 @@ Deno.test("parseToolYaml() refuses relative, non-http and credential-bearing url
   }
 });
 
-Deno.test("parseToolYaml() refuses a body on GET, HEAD and DELETE", () => {
-  for (const method of ["GET", "HEAD", "DELETE"]) {
+Deno.test("parseToolYaml() refuses a body on GET and HEAD", () => {
+  for (const method of ["GET", "HEAD"]) {
     const text = httpTool(`      method: ${method}
       url: https://api.example.com/x
       body: { a: 1 }
 `);
     assert.deepEqual(loadYaml(text).problems, [
-      `t.yaml:13: tool "t1": body is not allowed with ${method}: only POST, PUT and PATCH`,
+      `t.yaml:13: tool "t1": body is not allowed with ${method}: only POST, PUT, PATCH and DELETE`,
     ]);
   }
+});
+
+Deno.test("parseToolYaml() reads bodyEncoding form and refuses other values or a non-mapping body", () => {
+  const form = loadYaml(httpTool(`      method: DELETE
+      url: https://api.example.com/x
+      body: { a: 1 }
+      bodyEncoding: form
+`));
+  assert.deepEqual(form.problems, []);
+  const backend = form.tools[0]!.backend;
+  assert.ok(backend.kind === "http");
+  assert.equal(backend.bodyEncoding, "form");
+  const bad = loadYaml(httpTool(`      method: POST
+      url: https://api.example.com/x
+      body: [1]
+      bodyEncoding: form
+`));
+  assert.deepEqual(bad.problems, [
+    `t.yaml:14: tool "t1": http.bodyEncoding form needs http.body to be a mapping`,
+  ]);
+  const unknown = loadYaml(httpTool(`      method: POST
+      url: https://api.example.com/x
+      bodyEncoding: xml
+`));
+  assert.deepEqual(unknown.problems, [
+    `t.yaml:13: tool "t1": http.bodyEncoding must be json or form`,
+  ]);
 });
 
 Deno.test("parseToolYaml() checks method, timeout, response and header names", () => {

@@ -16,7 +16,7 @@ export interface UpstreamRequest {
   body?: string;
 }
 
-const METHODS_WITH_BODY: ReadonlySet<HttpMethod> = new Set(["POST", "PUT", "PATCH"]);
+const METHODS_WITH_BODY: ReadonlySet<HttpMethod> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const HEADER_INJECTION = /[\r\n\0]/;
 
 /**
@@ -34,9 +34,35 @@ export function buildRequest(
   if (!METHODS_WITH_BODY.has(spec.method) || spec.body === undefined) return request;
   const body = fillJson(spec.body, args, "");
   if (body === undefined) return request;
+  if (spec.bodyEncoding === "form") {
+    if (!headers.has("content-type")) {
+      headers.set("content-type", "application/x-www-form-urlencoded");
+    }
+    request.body = encodeForm(body);
+    return request;
+  }
   if (!headers.has("content-type")) headers.set("content-type", "application/json");
   request.body = JSON.stringify(body);
   return request;
+}
+
+/**
+ * The filled body mapping as an HTML form: scalars as text, a list of scalars as the key repeated,
+ * `null` left out. Why JSON text for a nested value: a form has no nesting, and APIs that take
+ * one (Stripe's `a[b]`) disagree on the notation; the tool author can flatten it in the template.
+ */
+function encodeForm(body: JsonValue): string {
+  const form = new URLSearchParams();
+  const entries = typeof body === "object" && body !== null && !Array.isArray(body)
+    ? Object.entries(body)
+    : [];
+  for (const [key, value] of entries) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === null || item === undefined) continue;
+      form.append(key, typeof item === "object" ? JSON.stringify(item) : String(item));
+    }
+  }
+  return form.toString();
 }
 
 function buildHeaders(templates: Record<string, string>, args: Record<string, unknown>): Headers {

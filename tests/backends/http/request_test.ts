@@ -91,6 +91,25 @@ Deno.test("buildRequest() sends JSON with Content-Type application/json by defau
   assert.equal(request.headers.get("content-type"), "application/json");
 });
 
+Deno.test("buildRequest() sends a form body: scalars as text, lists repeated, absent and null left out", () => {
+  const body = { q: "{q}", tags: "{tags}", n: "{n}", gone: "{gone}", none: null, deep: "{deep}" };
+  const request = buildRequest(spec({ body, bodyEncoding: "form" }), {
+    q: "a b&c=d",
+    tags: ["x", "y"],
+    n: 3,
+    deep: { k: 1 },
+  });
+  assert.equal(request.headers.get("content-type"), "application/x-www-form-urlencoded");
+  assert.equal(request.body, "q=a+b%26c%3Dd&tags=x&tags=y&n=3&deep=%7B%22k%22%3A1%7D");
+});
+
+Deno.test("buildRequest() sends a body with DELETE", () => {
+  const request = buildRequest(spec({ method: "DELETE", body: { names: "{names}" } }), {
+    names: ["a"],
+  });
+  assert.equal(request.body, '{"names":["a"]}');
+});
+
 Deno.test("buildRequest() keeps a Content-Type the tool sets", () => {
   const headers = { "Content-Type": "application/vnd.api+json" };
   const request = buildRequest(spec({ body: { a: 1 }, headers }), {});
