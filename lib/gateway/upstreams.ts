@@ -12,11 +12,14 @@ import { buildSnapshot, type RegistrySnapshot } from "../registry/mod.ts";
 import {
   checkUpstreams,
   createUpstreamSet,
+  mergeCatalogs,
+  type MergedCatalog,
   mergeFederated,
   type UpstreamEntry,
   type UpstreamSet,
   type UpstreamSetOptions,
 } from "../upstreams/mod.ts";
+import type { CatalogAccess } from "../mcp/mod.ts";
 import type { OpenRegistry } from "./registry.ts";
 
 /** A registry with federated tools, and the upstream set behind it. */
@@ -25,6 +28,8 @@ export interface FederatedRegistry extends OpenRegistry {
   upstreams: UpstreamSet;
   /** Re-reads the upstream entries after a tool-file swap; resolves once new ones are listed. */
   resync(): Promise<void>;
+  /** Every upstream's prompts, resources and templates merged (rebuilt only after a change). */
+  catalog(): MergedCatalog;
 }
 
 /** What federation needs besides the config and the file registry. */
@@ -37,6 +42,10 @@ export interface FederationOptions {
   configPath?: string;
   /** Called when the federated tools changed. */
   onChange: () => void;
+  /** Called when the federated prompts, or resources and templates, changed. */
+  onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
+  /** Called when an upstream announces an update of a resource the gateway subscribed to. */
+  onResourceUpdated?: (uri: string) => void;
   /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
   startWaitMs?: number;
   /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */
@@ -76,7 +85,24 @@ export async function federateRegistry(
       generation++;
       options.onChange();
     },
+    onCatalogChange(changed) {
+      catalogBuilt = undefined;
+      options.onCatalogChange?.(changed);
+    },
+    onResourceUpdated: (_upstream, uri) => options.onResourceUpdated?.(uri),
   });
+  let catalogBuilt: MergedCatalog | undefined;
+  let knownCatalog: readonly string[] = [];
+
+  // Why cached until a change: every prompts/resources request reads it; a merge per request
+  // would redo the clash checks for nothing.
+  function catalog(): MergedCatalog {
+    if (catalogBuilt !== undefined) return catalogBuilt;
+    const merged = mergeCatalogs(upstreams.catalogs());
+    knownCatalog = logNew(merged.problems, knownCatalog, logger);
+    catalogBuilt = merged.catalog;
+    return catalogBuilt;
+  }
   let built: { fileVersion: number; generation: number; snapshot: RegistrySnapshot } | undefined;
   let version = 0;
   let known: readonly string[] = [];
@@ -113,10 +139,21 @@ export async function federateRegistry(
     current,
     upstreams,
     resync: () => upstreams.sync(entries()),
+    catalog,
     async close() {
       await upstreams.close();
       await files.close();
     },
+  };
+}
+
+/** The federated registry as the MCP handlers reach prompts, resources and completions. */
+export function catalogAccess(registry: FederatedRegistry): CatalogAccess {
+  return {
+    current: () => registry.catalog(),
+    client: (upstream) => registry.upstreams.client(upstream),
+    timeoutMs: (upstream) => registry.upstreams.timeoutMs(upstream),
+    subscriptions: (upstream) => registry.upstreams.subscriptions(upstream),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { OutboundAuth } from "../credentials/mod.ts";
+import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
@@ -15,6 +16,14 @@ import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
+import { federateCatalog, type UpstreamCatalog } from "./catalog.ts";
+import { listCatalog } from "./catalog_listing.ts";
+import {
+  createUpstreamSubscriptions,
+  type UpstreamSubscriptions,
+} from "./resource_subscriptions.ts";
+import type { Client } from "./stdio_supervisor.ts";
+import type { UpstreamNotices } from "./upstream_client.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
@@ -23,7 +32,7 @@ import { superviseStdio } from "./stdio_supervisor.ts";
 /** Opens the connection of one upstream (the stdio supervisor plugs in here). */
 export type ConnectUpstream = (
   spec: UpstreamSpec,
-  hooks: { onToolsChanged: () => void },
+  hooks: { onToolsChanged: () => void } & UpstreamNotices,
 ) => UpstreamConnection;
 
 /** Options of {@linkcode createUpstreamSet}. */
@@ -36,6 +45,10 @@ export interface UpstreamSetOptions {
   resolveCredential?: ResolveCredential;
   /** Called after any upstream's federated tools changed. */
   onChange?: () => void;
+  /** Called after any upstream's federated prompts, or resources and templates, changed. */
+  onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
+  /** Called when an upstream announces an update of a resource the gateway subscribed to. */
+  onResourceUpdated?: (upstream: string, uri: string) => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**
@@ -75,6 +88,17 @@ export interface UpstreamSet {
   lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
   /** The upstream's tools as last listed (after allow/deny, before pinning), raw. */
   definitions(name: string): readonly JsonObject[] | undefined;
+  /** Each upstream's federated prompts, resources and templates, in entry order. */
+  catalogs(): UpstreamCatalog[];
+  /**
+   * The connected client of upstream `name`, for prompts, resources and completions.
+   * @throws GatewayError UPSTREAM_UNAVAILABLE when it is not in the set or cannot connect.
+   */
+  client(name: string): Promise<Client>;
+  /** The upstream's call timeout in ms (30 000 when it is not in the set). */
+  timeoutMs(name: string): number;
+  /** The gateway's shared resource subscriptions at upstream `name`; undefined when unknown. */
+  subscriptions(name: string): UpstreamSubscriptions | undefined;
   /** State and tool count of every upstream. */
   reports(): UpstreamReport[];
   /** Closes every connection and stops retrying; never rejects. */
@@ -93,6 +117,12 @@ interface Member {
   withheld: number;
   /** Pinning warnings already logged. */
   logged: Set<string>;
+  /** Prompts, resources and templates as last listed. */
+  catalog: UpstreamCatalog;
+  /** Whether the last catalog listing succeeded. */
+  catalogListed: boolean;
+  /** The gateway's resource subscriptions at this upstream. */
+  subscriptions: UpstreamSubscriptions;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -109,6 +139,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         !member.listed || member.withheld > 0
       );
       if (failed.length > 0) void Promise.all(failed.map(list));
+      const unlisted = [...members.values()].filter((member) => !member.catalogListed);
+      if (unlisted.length > 0) void Promise.all(unlisted.map((m) => listCatalogOf(m)));
     }, retryMs);
     Deno.unrefTimer(timer);
   }
@@ -154,6 +186,38 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     if (changed) options.onChange?.();
   }
 
+  async function listCatalogOf(
+    member: Member,
+    kinds = { prompts: true, resources: true },
+  ): Promise<void> {
+    const { spec } = member.entry;
+    let catalog = emptyCatalog(spec);
+    try {
+      const client = await member.connection.client();
+      const listing = await listCatalog(client, spec.timeoutMs);
+      const federated = federateCatalog(spec, listing, listing.hints);
+      for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
+      catalog = federated.catalog;
+      member.catalogListed = true;
+    } catch (error) {
+      member.catalogListed = false;
+      logger.warn("Upstream prompts and resources left out: cannot list them", {
+        upstream: spec.name,
+        error: member.connection.state().lastError ?? messageOf(error),
+      });
+    }
+    if (members.get(spec.name) !== member) return;
+    const before = member.catalog;
+    member.catalog = catalog;
+    const prompts = kinds.prompts &&
+      JSON.stringify(before.prompts.map((p) => p.descriptor)) !==
+        JSON.stringify(catalog.prompts.map((p) => p.descriptor));
+    const resources = kinds.resources &&
+      JSON.stringify([before.resources, before.templates.map((t) => t.descriptor)]) !==
+        JSON.stringify([catalog.resources, catalog.templates.map((t) => t.descriptor)]);
+    if (prompts || resources) options.onCatalogChange?.({ prompts, resources });
+  }
+
   return {
     async sync(entries) {
       const wanted = new Map(entries.map((entry) => [entry.spec.name, entry]));
@@ -166,7 +230,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           continue;
         }
         members.delete(name);
-        closing.push(member.connection.close());
+        closing.push(member.subscriptions.close().then(() => member.connection.close()));
       }
       for (const entry of entries) {
         if (members.has(entry.spec.name)) continue;
@@ -180,17 +244,38 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           raw: [],
           withheld: 0,
           logged: new Set(),
+          catalog: emptyCatalog(entry.spec),
+          catalogListed: false,
+          subscriptions: undefined as unknown as UpstreamSubscriptions,
         };
-        member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        member.connection = connect(entry.spec, {
+          onToolsChanged: () => void list(member),
+          onPromptsChanged: () => void listCatalogOf(member, { prompts: true, resources: false }),
+          onResourcesChanged: () => void listCatalogOf(member, { prompts: false, resources: true }),
+          onResourceUpdated: (uri) => options.onResourceUpdated?.(entry.spec.name, uri),
+        });
+        member.subscriptions = createUpstreamSubscriptions(member.connection, {
+          timeoutMs: entry.spec.timeoutMs,
+          logger: logger.child({ upstream: entry.spec.name }),
+        });
         members.set(entry.spec.name, member);
         fresh.push(member);
       }
       await Promise.all(closing);
-      if (closing.length > 0) options.onChange?.();
-      await Promise.all(fresh.map(list));
+      if (closing.length > 0) {
+        options.onChange?.();
+        options.onCatalogChange?.({ prompts: true, resources: true });
+      }
+      await Promise.all(fresh.map(async (member) => {
+        await list(member);
+        await listCatalogOf(member);
+      }));
     },
     async refresh() {
-      await Promise.all([...members.values()].map(list));
+      await Promise.all([...members.values()].map(async (member) => {
+        await list(member);
+        await listCatalogOf(member);
+      }));
     },
     lists: () =>
       [...members.values()].map((member) => ({
@@ -198,6 +283,18 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         tools: member.tools,
       })),
     definitions: (name) => members.get(name)?.raw,
+    catalogs: () => [...members.values()].map((member) => member.catalog),
+    client(name) {
+      const member = members.get(name);
+      if (member === undefined) {
+        return Promise.reject(
+          new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${name}" is not configured`),
+        );
+      }
+      return member.connection.client();
+    },
+    timeoutMs: (name) => members.get(name)?.entry.spec.timeoutMs ?? 30_000,
+    subscriptions: (name) => members.get(name)?.subscriptions,
     reports: () =>
       [...members.values()].map((member) => ({
         name: member.entry.spec.name,
@@ -213,7 +310,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       clearInterval(timer);
       const all = [...members.values()];
       members.clear();
-      await Promise.all(all.map((member) => member.connection.close()));
+      await Promise.all(
+        all.map((member) => member.subscriptions.close().then(() => member.connection.close())),
+      );
     },
   };
 }
@@ -235,12 +334,14 @@ async function listAll(connection: UpstreamConnection, timeoutMs: number): Promi
 
 function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
   return function connect(spec, hooks) {
-    if (spec.transport.kind === "stdio") return connectStdio(spec, spec.transport, options);
+    if (spec.transport.kind === "stdio") {
+      return connectStdio(spec, spec.transport, { ...options, notices: hooks });
+    }
     const resolveAuth = options.resolveAuth;
     const auth = spec.auth;
     return createHttpConnection(spec, {
+      ...hooks,
       logger: options.logger,
-      onToolsChanged: hooks.onToolsChanged,
       ...(auth !== undefined && resolveAuth ? { resolveAuth: () => resolveAuth(auth) } : {}),
     });
   };
@@ -254,7 +355,7 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
 function connectStdio(
   spec: UpstreamSpec,
   transport: StdioTransport,
-  options: UpstreamSetOptions,
+  options: UpstreamSetOptions & { notices: UpstreamNotices },
 ): UpstreamConnection {
   return superviseStdio({
     name: spec.name,
@@ -264,8 +365,14 @@ function connectStdio(
     ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
   }, {
     logger: options.logger,
+    notices: options.notices,
     prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
   });
+}
+
+function emptyCatalog(spec: UpstreamSpec): UpstreamCatalog {
+  const prefix = spec.prefix === "" ? "" : `${spec.prefix}${spec.separator}`;
+  return { upstream: spec.name, prefix, prompts: [], resources: [], templates: [], hints: {} };
 }
 
 function strip(tool: ToolDefinition): unknown {
