@@ -48,8 +48,19 @@ Deno.test("federated prompts, resources and completions: both eras, routed, noti
   await using upstream = startCatalogUpstream();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-catalog-" });
   try {
-    const env = { NEXUS_DATA_DIR: dataDir };
+    const configPath = `${dataDir}/nexus.yaml`;
+    await Deno.writeTextFile(
+      configPath,
+      `policies:
+  - clients: ["key:alice"]
+    tools: ["*"]
+  - clients: ["key:bob"]
+    tools: ["other_*"]
+`,
+    );
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_CONFIG: configPath };
     const key = await createClientKey("alice", env);
+    const bobKey = await createClientKey("bob", env);
     await using tools = await createGatewayToolsDir({
       "catalog.yaml": `upstreams:
   - name: cat
@@ -73,6 +84,41 @@ Deno.test("federated prompts, resources and completions: both eras, routed, noti
       assert.ok(upstream.reads().includes("fixture://notes/7"));
       assert.ok(!upstream.reads().includes("fixture://config"), "a denied URI went upstream");
     });
+
+    for (const era of ERAS) {
+      await t.step(
+        `${era}: a caller the policy keeps off the upstream sees none of it`,
+        async () => {
+          await using bob = await connectAs(era, gateway.mcpUrl, bobKey);
+          assert.deepEqual((await bob.listPrompts()).prompts, []);
+          assert.deepEqual((await bob.listResources()).resources, []);
+          assert.deepEqual((await bob.listResourceTemplates()).resourceTemplates, []);
+          const hidden = await errorOf(() => bob.readResource({ uri: "fixture://readme" }));
+          const unknown = await errorOf(() => bob.readResource({ uri: "other://nothing" }));
+          assert.equal(hidden.code, unknown.code);
+          const prompt = await errorOf(() => bob.getPrompt({ name: "cat_greet" }));
+          const nothing = await errorOf(() => bob.getPrompt({ name: "cat_nothing" }));
+          assert.equal(
+            prompt.message.replace("greet", "X"),
+            nothing.message.replace("nothing", "X"),
+          );
+          await errorOf(() =>
+            bob.complete({
+              ref: { type: "ref/prompt", name: "cat_greet" },
+              argument: { name: "name", value: "a" },
+            })
+          );
+          if (era === "2026-07-28") {
+            const subscription = await bob.listen({
+              toolsListChanged: true,
+              resourceSubscriptions: ["fixture://readme"],
+            });
+            assert.deepEqual(subscription.honoredFilter, { toolsListChanged: true });
+            await subscription.close();
+          }
+        },
+      );
+    }
 
     for (const era of ERAS) {
       await t.step(`${era}: hears a prompt-list change and a resource update`, async () => {
