@@ -2,9 +2,12 @@
  * Change notifications for 2025-era clients: the standalone `GET /mcp` SSE stream.
  *
  * Why not the SDK's sessionful transport: every 2025-era POST is served statelessly (any
- * instance can answer it), and the only thing a stream must carry is "the tool list changed",
- * which is the same for every client. So a stream needs no session state, only a place in this
- * hub; several gateway instances behind a load balancer each notify their own streams.
+ * instance can answer it), and list changes (tools, prompts, resources) are the same for every
+ * client. So a stream needs no session state, only a place in this hub; several gateway
+ * instances behind a load balancer each notify their own streams. The one per-client message, a
+ * resource update after `resources/subscribe`, goes to the streams of the principal that
+ * subscribed (there is no session to tell two clients of one principal apart), so it reaches a
+ * client only when its GET stream and its subscribe landed on the same instance.
  */
 
 import type { Logger } from "../log.ts";

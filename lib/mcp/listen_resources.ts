@@ -31,23 +31,16 @@ export interface ListenDeps {
  * is honoured; the rest are subscribed upstream until the stream ends. Raises what `serve` raises.
  */
 export async function subscribeListen(body: unknown, deps: ListenDeps): Promise<Response> {
-  const uris = requestedUris(body);
-  const catalog = deps.catalog;
-  if (uris === undefined || catalog === undefined) return await deps.serve(body);
-  const view = visibleView({ catalog, snapshot: deps.snapshot, canUse: deps.canUse }, deps.caller);
-  const held: Array<{ uri: string; upstream: UpstreamSubscriptions }> = [];
-  await Promise.all([...new Set(uris)].map(async (uri) => {
-    let upstream: UpstreamSubscriptions | undefined;
+  const targets = listenTargets(body, deps);
+  if (targets === undefined) return await deps.serve(body);
+  const held: ListenTarget[] = [];
+  await Promise.all(targets.map(async (target) => {
     try {
-      upstream = catalog.subscriptions(ownerOf(view, uri));
-      if (upstream === undefined) return;
-      await upstream.acquire(uri);
+      await target.upstream.acquire(target.uri);
+      held.push(target);
     } catch {
-      // Why silent: an unknown, hidden or unsubscribable URI is simply not honoured (the ack
-      // the client gets lists what is).
-      return;
+      // Why silent: a URI the upstream refuses is simply not honoured (the ack lists what is).
     }
-    held.push({ uri, upstream });
   }));
   let released = false;
   const release = () => {
@@ -74,6 +67,38 @@ export async function subscribeListen(body: unknown, deps: ListenDeps): Promise<
   });
 }
 
+/** One resource of a listen filter the caller may read, and the upstream that serves it. */
+export interface ListenTarget {
+  /** The resource URI. */
+  uri: string;
+  /** The gateway's shared subscriptions at the owning upstream. */
+  upstream: UpstreamSubscriptions;
+}
+
+/**
+ * The resources of a listen filter that the caller may read, each with its upstream; undefined
+ * when the request names none (or there is no catalog). Unknown and hidden URIs are left out.
+ */
+export function listenTargets(
+  body: unknown,
+  deps: Pick<ListenDeps, "caller" | "catalog" | "snapshot" | "canUse">,
+): ListenTarget[] | undefined {
+  const uris = requestedUris(body);
+  const catalog = deps.catalog;
+  if (uris === undefined || catalog === undefined) return undefined;
+  const view = visibleView({ catalog, snapshot: deps.snapshot, canUse: deps.canUse }, deps.caller);
+  const targets: ListenTarget[] = [];
+  for (const uri of new Set(uris)) {
+    try {
+      const upstream = catalog.subscriptions(ownerOf(view, uri));
+      if (upstream !== undefined) targets.push({ uri, upstream });
+    } catch {
+      // Why silent: an unknown or hidden URI is simply not honoured (the ack lists what is).
+    }
+  }
+  return targets;
+}
+
 function requestedUris(body: unknown): string[] | undefined {
   const list = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } })
     ?.params?.notifications?.resourceSubscriptions;
@@ -81,7 +106,8 @@ function requestedUris(body: unknown): string[] | undefined {
   return list.filter((uri): uri is string => typeof uri === "string");
 }
 
-function narrowed(body: unknown, uris: readonly string[]): unknown {
+/** The listen request with its `resourceSubscriptions` replaced by `uris`. */
+export function narrowed(body: unknown, uris: readonly string[]): unknown {
   const request = body as { params: { notifications: Record<string, unknown> } };
   const { resourceSubscriptions: _, ...rest } = request.params.notifications;
   const notifications = uris.length > 0 ? { ...rest, resourceSubscriptions: [...uris] } : rest;

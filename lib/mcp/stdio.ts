@@ -3,10 +3,12 @@
  */
 
 import type { Server } from "@modelcontextprotocol/server";
-import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { anonymousPrincipal, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { watchListens } from "./stdio_listen.ts";
 
 /** A running stdio connection. */
 export interface StdioService {
@@ -48,7 +50,17 @@ export function serveMcpStdio(deps: ServerDeps): StdioService {
     const server = factory(ctx);
     instances.set(server, ctx.era);
     return server;
-  }, { onerror: (error) => deps.logger.debug("stdio exchange rejected", { error }) });
+  }, {
+    onerror: (error) => deps.logger.debug("stdio exchange rejected", { error }),
+    transport: watchListens(new StdioServerTransport(), {
+      caller: deps.fallbackCaller ??
+        { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER },
+      ...(deps.catalog ? { catalog: deps.catalog } : {}),
+      snapshot: deps.snapshot,
+      canUse: deps.hooks.canUse,
+      logger: deps.logger,
+    }),
+  });
   function each(send: (server: Server, era: "legacy" | "modern") => Promise<void> | undefined) {
     for (const [server, era] of instances) {
       // Why: the probe instance of a negotiating client is never connected; it rejects.
