@@ -122,7 +122,11 @@ export async function federateRegistry(
     }
     const merged = mergeFederated(fileSnapshot.tools, upstreams.lists());
     known = logNew(merged.problems, known, logger);
-    const snapshot = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
+    const plain = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
+    const upstreamTtlMs = upstreams.toolsTtlMs();
+    const snapshot = upstreamTtlMs === undefined
+      ? plain
+      : Object.freeze({ ...plain, upstreamTtlMs });
     built = { fileVersion: fileSnapshot.version, generation, snapshot };
     return snapshot;
   }

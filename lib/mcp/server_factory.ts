@@ -103,7 +103,7 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
       cacheHints,
     });
     const caller = callerOf(ctx, deps);
-    registerHandlers(server, deps, caller);
+    registerHandlers(server, deps, caller, ctx?.era ?? "legacy");
     registerCatalogHandlers(
       server,
       {
@@ -134,14 +134,26 @@ function callerOf(ctx: McpRequestContext | undefined, deps: ServerDeps): Caller 
     { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER };
 }
 
-function registerHandlers(server: Server, deps: FactoryDeps, caller: Caller): void {
+function registerHandlers(
+  server: Server,
+  deps: FactoryDeps,
+  caller: Caller,
+  era: "legacy" | "modern",
+): void {
   server.setRequestHandler("tools/list", (request) =>
     guarded(deps.logger, () => {
-      const visible = visibleTo(deps.snapshot(), caller, deps.hooks.canUse);
+      const snapshot = deps.snapshot();
+      const visible = visibleTo(snapshot, caller, deps.hooks.canUse);
       const page = pageOf(visible, request.params?.cursor, deps.pageSize);
       // Why: the registry only admits input schemas with `type: "object"` (checked at load).
       const tools = page.tools as Tool[];
-      return page.nextCursor === undefined ? { tools } : { tools, nextCursor: page.nextCursor };
+      const result = page.nextCursor === undefined
+        ? { tools }
+        : { tools, nextCursor: page.nextCursor };
+      // Why: a merged list may be cached no longer than its shortest-lived upstream allows.
+      if (era !== "modern" || snapshot.upstreamTtlMs === undefined) return result;
+      const ttlMs = Math.min(deps.listTtlMs, snapshot.upstreamTtlMs);
+      return { ...result, ttlMs, cacheScope: "private" as const };
     }));
   server.setRequestHandler(
     "tools/call",

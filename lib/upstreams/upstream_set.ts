@@ -16,8 +16,8 @@ import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
-import { federateCatalog, type UpstreamCatalog } from "./catalog.ts";
-import { listCatalog } from "./catalog_listing.ts";
+import { federateCatalog, type ListHint, type UpstreamCatalog } from "./catalog.ts";
+import { hintOf, listCatalog } from "./catalog_listing.ts";
 import {
   createUpstreamSubscriptions,
   type UpstreamSubscriptions,
@@ -90,6 +90,8 @@ export interface UpstreamSet {
   definitions(name: string): readonly JsonObject[] | undefined;
   /** Each upstream's federated prompts, resources and templates, in entry order. */
   catalogs(): UpstreamCatalog[];
+  /** The smallest `tools/list` TTL an upstream sent (2026-07-28); undefined when none sent one. */
+  toolsTtlMs(): number | undefined;
   /**
    * The connected client of upstream `name`, for prompts, resources and completions.
    * @throws GatewayError UPSTREAM_UNAVAILABLE when it is not in the set or cannot connect.
@@ -121,6 +123,8 @@ interface Member {
   catalog: UpstreamCatalog;
   /** Whether the last catalog listing succeeded. */
   catalogListed: boolean;
+  /** The cache hint of the last `tools/list`, when the upstream sent one. */
+  toolsHint?: ListHint;
   /** The gateway's resource subscriptions at this upstream. */
   subscriptions: UpstreamSubscriptions;
 }
@@ -149,7 +153,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     const { spec } = member.entry;
     let tools: readonly ToolDefinition[] = [];
     try {
-      const listed = await listAll(member.connection, spec.timeoutMs);
+      const listed = await listAll(member.connection, spec.timeoutMs, (hint) => {
+        member.toolsHint = hint;
+      });
       member.raw = listed.filter((tool): tool is JsonObject =>
         typeof tool === "object" && tool !== null &&
         typeof (tool as JsonObject).name === "string" &&
@@ -284,6 +290,12 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       })),
     definitions: (name) => members.get(name)?.raw,
     catalogs: () => [...members.values()].map((member) => member.catalog),
+    toolsTtlMs() {
+      const ttls = [...members.values()].flatMap((member) =>
+        member.toolsHint?.ttlMs === undefined ? [] : [member.toolsHint.ttlMs]
+      );
+      return ttls.length === 0 ? undefined : Math.min(...ttls);
+    },
     client(name) {
       const member = members.get(name);
       if (member === undefined) {
@@ -317,7 +329,11 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   };
 }
 
-async function listAll(connection: UpstreamConnection, timeoutMs: number): Promise<unknown[]> {
+async function listAll(
+  connection: UpstreamConnection,
+  timeoutMs: number,
+  onHint: (hint: ListHint | undefined) => void = () => {},
+): Promise<unknown[]> {
   const client = await connection.client();
   const tools: unknown[] = [];
   let cursor: string | undefined;
@@ -325,6 +341,7 @@ async function listAll(connection: UpstreamConnection, timeoutMs: number): Promi
     const result = await client.listTools(cursor === undefined ? {} : { cursor }, {
       timeout: timeoutMs,
     });
+    if (page === 0) onHint(hintOf(result));
     tools.push(...result.tools);
     cursor = result.nextCursor;
     if (cursor === undefined) return tools;

@@ -137,6 +137,9 @@ async function checkCatalog(client: Client, era: string): Promise<void> {
     const hint = listed as unknown as { ttlMs?: number; cacheScope?: string };
     assert.equal(hint.ttlMs, FIXTURE_PROMPTS_TTL_MS, "merged TTL is the upstream's smaller one");
     assert.equal(hint.cacheScope, "private", "private wins over the upstream's public");
+    // The upstream's tools/list carries the SDK's default hint, ttlMs 0: the merged list too.
+    const tools = await client.listTools() as unknown as { ttlMs?: number };
+    assert.equal(tools.ttlMs, 0);
   }
   const prompt = await client.getPrompt({ name: "cat_sum", arguments: { topic: "tides" } });
   const message = prompt.messages[0]?.content as { text?: string };
