@@ -2,7 +2,9 @@
  * Upstream MCP servers behind the gateway: connections (Streamable HTTP, and supervised stdio
  * children: one process group per upstream, shared by every caller, restarted with capped
  * backoff, reaped on close and on gateway exit), their tools federated as gateway tools with an
- * `mcp` backend, and the checks on names that prefixes and renames produce.
+ * `mcp` backend, their prompts, resources and templates federated into one routed catalog, the
+ * gateway's shared resource subscriptions, and the checks on names that prefixes and renames
+ * produce.
  */
 
 /** What any upstream connection offers, and its state; types only. */
