@@ -3,6 +3,10 @@
  * client that subscribes to a URI makes the gateway subscribe upstream, the last one to leave
  * ends it. A 2026-07-28 upstream is asked through a `subscriptions/listen` stream per URI
  * (`resourceSubscriptions: [uri]`), a 2025 upstream with `resources/subscribe`.
+ *
+ * A subscription lost with its connection (a listen stream the upstream ended, or a new client
+ * after a reconnect or a child restart) is made again by `renew()`, which the upstream set calls
+ * on its retry timer; a lost listen stream is renewed at once too.
  */
 
 import type { Client } from "@modelcontextprotocol/client";
@@ -15,15 +19,27 @@ export interface UpstreamSubscriptions {
   acquire(uri: string): Promise<void>;
   /** Counts one subscriber less; the last unsubscribes upstream (failures are only logged). */
   release(uri: string): void;
+  /** Subscribes again where the subscription was lost; never rejects. */
+  renew(): Promise<void>;
   /** How many URIs are subscribed upstream now. */
   size(): number;
   /** Ends every upstream subscription; never rejects. */
   close(): Promise<void>;
 }
 
+/** One subscription made upstream. */
+interface Made {
+  /** The client it was made on (a new client means it is gone). */
+  client: Client;
+  /** Ends it upstream. */
+  end: () => Promise<void>;
+  /** Set when the upstream ended it (a listen stream closed remotely). */
+  lost: boolean;
+}
+
 interface Held {
   count: number;
-  ready: Promise<() => Promise<void>>;
+  ready: Promise<Made>;
 }
 
 /** Creates the subscriptions of `connection`; nothing is sent until the first `acquire`. */
@@ -32,23 +48,57 @@ export function createUpstreamSubscriptions(
   options: { timeoutMs: number; logger: Logger },
 ): UpstreamSubscriptions {
   const held = new Map<string, Held>();
+  let closed = false;
 
-  async function subscribe(uri: string): Promise<() => Promise<void>> {
+  async function subscribe(uri: string): Promise<Made> {
     const client = await connection.client();
     const request = { timeout: options.timeoutMs };
     if (isModern(client)) {
       const subscription = await client.listen({ resourceSubscriptions: [uri] }, request);
-      return () => subscription.close();
+      const made: Made = { client, end: () => subscription.close(), lost: false };
+      void subscription.closed.then((how) => {
+        // Why graceful too: an upstream that shuts down ends its streams gracefully.
+        if (how === "local") return;
+        made.lost = true;
+        void renew();
+      });
+      return made;
     }
     if (client.getServerCapabilities()?.resources?.subscribe !== true) {
       // Why not an error: the URI is still readable; the upstream just never announces updates.
       options.logger.debug("Upstream offers no resource subscriptions", { uri });
-      return () => Promise.resolve();
+      return { client, end: () => Promise.resolve(), lost: false };
     }
     await client.subscribeResource({ uri }, request);
-    return async () => {
-      await client.unsubscribeResource({ uri }, request);
+    return {
+      client,
+      end: async () => {
+        await client.unsubscribeResource({ uri }, request);
+      },
+      lost: false,
     };
+  }
+
+  async function renew(): Promise<void> {
+    if (closed || held.size === 0) return;
+    let client: Client;
+    try {
+      client = await connection.client();
+    } catch {
+      return;
+    }
+    for (const [uri, entry] of held) {
+      const made = await entry.ready.catch(() => undefined);
+      if (made !== undefined && made.client === client && !made.lost) continue;
+      if (closed || held.get(uri) !== entry) continue;
+      // Why not end the old one: the upstream ended it, or it died with its client.
+      entry.ready = subscribe(uri);
+      entry.ready.then(
+        () => options.logger.info("Upstream resource subscription renewed", { uri }),
+        (error) =>
+          options.logger.debug("Cannot renew upstream resource subscription", { uri, error }),
+      );
+    }
   }
 
   return {
@@ -73,15 +123,17 @@ export function createUpstreamSubscriptions(
       if (entry === undefined) return;
       if (--entry.count > 0) return;
       held.delete(uri);
-      void entry.ready.then((end) => end()).catch((error) =>
+      void entry.ready.then((made) => made.end()).catch((error) =>
         options.logger.debug("Cannot end upstream resource subscription", { uri, error })
       );
     },
+    renew,
     size: () => held.size,
     async close() {
+      closed = true;
       const all = [...held.values()];
       held.clear();
-      await Promise.all(all.map((entry) => entry.ready.then((end) => end()).catch(() => {})));
+      await Promise.all(all.map((entry) => entry.ready.then((made) => made.end()).catch(() => {})));
     },
   };
 }

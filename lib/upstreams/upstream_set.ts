@@ -52,8 +52,8 @@ export interface UpstreamSetOptions {
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**
-   * How often upstreams whose listing failed, or with tools withheld by pinning, are listed again;
-   * default 30 000 ms, 0 never.
+   * How often upstreams whose listing failed, or with tools withheld by pinning, are listed again
+   * (and lost resource subscriptions renewed); default 30 000 ms, 0 never.
    */
   retryMs?: number;
   /** The circuit breakers' clock in epoch ms; default `Date.now`. */
@@ -145,6 +145,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (failed.length > 0) void Promise.all(failed.map(list));
       const unlisted = [...members.values()].filter((member) => !member.catalogListed);
       if (unlisted.length > 0) void Promise.all(unlisted.map((m) => listCatalogOf(m)));
+      // Why here too: a subscription lost with a reconnect or a child restart is made again.
+      for (const member of members.values()) void member.subscriptions.renew();
     }, retryMs);
     Deno.unrefTimer(timer);
   }

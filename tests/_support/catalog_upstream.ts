@@ -37,8 +37,8 @@ export interface CatalogUpstream {
 /** The list TTL the fixture sends with `prompts/list`. */
 export const FIXTURE_PROMPTS_TTL_MS = 2000;
 
-/** Starts the fixture; `await using` closes it. */
-export function startCatalogUpstream(): CatalogUpstream {
+/** Starts the fixture (on `port`, default any free one); `await using` closes it. */
+export function startCatalogUpstream(options: { port?: number } = {}): CatalogUpstream {
   const prompts = [
     {
       name: "greet",
@@ -57,7 +57,7 @@ export function startCatalogUpstream(): CatalogUpstream {
   });
   const notify: ServerNotifier = handler.notify;
   const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
     (request) => handler.fetch(request),
   );
   const close = async () => {

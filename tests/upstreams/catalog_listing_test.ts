@@ -78,3 +78,34 @@ Deno.test("the upstream set lists every page of prompts, resources and templates
     await set.close();
   }
 });
+
+Deno.test("a resource subscription lost with a restarted upstream is renewed", async () => {
+  const first = startCatalogUpstream();
+  const port = Number(new URL(first.url).port);
+  const updates: string[] = [];
+  const set = createUpstreamSet({
+    logger: createLogger({ level: "warn", sink: () => {} }),
+    retryMs: 0,
+    onResourceUpdated: (_name, uri) => updates.push(uri),
+  });
+  let second: ReturnType<typeof startCatalogUpstream> | undefined;
+  try {
+    await set.sync([entry({ name: "fx", url: first.url, timeout: "2s" })]);
+    const subscriptions = set.subscriptions("fx")!;
+    await subscriptions.acquire("fixture://config");
+    await first.close();
+    second = startCatalogUpstream({ port });
+    // Why a loop: the lost stream is noticed (and renewed) on its own schedule; `renew()` is
+    // what the retry timer calls, and each round touches the resource once.
+    for (let round = 0; round < 20 && updates.length === 0; round++) {
+      await subscriptions.renew();
+      second.touch("fixture://config", `b = ${round}`);
+      await waitUntil(() => updates.length > 0, 500);
+    }
+    assert.equal(updates[0], "fixture://config");
+    assert.equal(subscriptions.size(), 1);
+  } finally {
+    await set.close();
+    await second?.close();
+  }
+});
