@@ -158,6 +158,7 @@ export function catalogAccess(registry: FederatedRegistry): CatalogAccess {
     client: (upstream) => registry.upstreams.client(upstream),
     timeoutMs: (upstream) => registry.upstreams.timeoutMs(upstream),
     subscriptions: (upstream) => registry.upstreams.subscriptions(upstream),
+    admit: (upstream, signal) => registry.upstreams.admit(upstream, signal),
   };
 }
 

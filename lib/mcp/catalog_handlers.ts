@@ -42,6 +42,14 @@ export interface CatalogAccess {
   timeoutMs(upstream: string): number;
   /** The gateway's shared resource subscriptions at an upstream. */
   subscriptions(upstream: string): UpstreamSubscriptions | undefined;
+  /**
+   * Admits one request through the upstream's breaker and concurrency gate (as a tool call);
+   * absent: requests are not admitted. Rejects UPSTREAM_UNAVAILABLE or CANCELLED.
+   */
+  admit?(
+    upstream: string,
+    signal: AbortSignal,
+  ): Promise<(outcome: "success" | "failure" | "ignored") => void>;
 }
 
 /** Everything one server instance's catalog handlers need. */
@@ -231,12 +239,21 @@ async function relay<T>(
   signal: AbortSignal,
   send: (client: Client, options: Options) => Promise<T>,
 ): Promise<T> {
+  const finish = await deps.catalog.admit?.(upstream, signal);
+  let outcome: "success" | "failure" | "ignored" = "success";
   try {
     const client = await deps.catalog.client(upstream);
     const result = await send(client, { timeout: deps.catalog.timeoutMs(upstream), signal });
     return ownResult(result, deps.era);
   } catch (error) {
-    throw relayedError(error, upstream);
+    const relayed = relayedError(error, upstream);
+    // Why: as for tool calls, only an upstream that cannot answer counts against its breaker;
+    // a JSON-RPC error is an answer.
+    if (signal.aborted) outcome = "ignored";
+    else if (isGatewayError(relayed)) outcome = "failure";
+    throw relayed;
+  } finally {
+    finish?.(outcome);
   }
 }
 

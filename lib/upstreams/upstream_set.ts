@@ -14,7 +14,7 @@ import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
-import type { BreakerSnapshot } from "./breaker.ts";
+import type { BreakerOutcome, BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { federateCatalog, type ListHint, type UpstreamCatalog } from "./catalog.ts";
 import { hintOf, listCatalog } from "./catalog_listing.ts";
@@ -99,6 +99,13 @@ export interface UpstreamSet {
   client(name: string): Promise<Client>;
   /** The upstream's call timeout in ms (30 000 when it is not in the set). */
   timeoutMs(name: string): number;
+  /**
+   * Admits one request to upstream `name` through its breaker and `maxConcurrent` gate, as for a
+   * tool call; the returned function ends it with its outcome.
+   * @throws GatewayError UPSTREAM_UNAVAILABLE (unknown upstream, circuit open, queue full) or
+   *   CANCELLED.
+   */
+  admit(name: string, signal?: AbortSignal): Promise<(outcome: BreakerOutcome) => void>;
   /** The gateway's shared resource subscriptions at upstream `name`; undefined when unknown. */
   subscriptions(name: string): UpstreamSubscriptions | undefined;
   /** State and tool count of every upstream. */
@@ -308,6 +315,15 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       return member.connection.client();
     },
     timeoutMs: (name) => members.get(name)?.entry.spec.timeoutMs ?? 30_000,
+    admit(name, signal) {
+      const member = members.get(name);
+      if (member === undefined) {
+        return Promise.reject(
+          new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${name}" is not configured`),
+        );
+      }
+      return member.admission.admit(signal);
+    },
     subscriptions: (name) => members.get(name)?.subscriptions,
     reports: () =>
       [...members.values()].map((member) => ({
