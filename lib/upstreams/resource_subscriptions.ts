@@ -6,10 +6,12 @@
  *
  * A subscription lost with its connection (a listen stream the upstream ended, or a new client
  * after a reconnect or a child restart) is made again by `renew()`, which the upstream set calls
- * on its retry timer; a lost listen stream is renewed at once too.
+ * on its retry timer; a lost listen stream is renewed at once too. The same goes for the list-change
+ * stream the SDK opens on a 2026-07-28 upstream (`ClientOptions.listChanged`), which the SDK
+ * itself never re-opens once the upstream ended it.
  */
 
-import type { Client } from "@modelcontextprotocol/client";
+import type { Client, McpSubscription } from "@modelcontextprotocol/client";
 import type { Logger } from "../log.ts";
 import type { UpstreamConnection } from "./connection.ts";
 
@@ -19,7 +21,7 @@ export interface UpstreamSubscriptions {
   acquire(uri: string): Promise<void>;
   /** Counts one subscriber less; the last unsubscribes upstream (failures are only logged). */
   release(uri: string): void;
-  /** Subscribes again where the subscription was lost; never rejects. */
+  /** Subscribes again where a subscription (or the list-change stream) was lost; never rejects. */
   renew(): Promise<void>;
   /** How many URIs are subscribed upstream now. */
   size(): number;
@@ -49,6 +51,33 @@ export function createUpstreamSubscriptions(
 ): UpstreamSubscriptions {
   const held = new Map<string, Held>();
   let closed = false;
+  const listChanges = new WeakMap<Client, { lost: boolean; filter: object }>();
+
+  function watchListChanges(client: Client, subscription: McpSubscription | undefined): void {
+    if (subscription === undefined) return;
+    const state = { lost: false, filter: subscription.honoredFilter };
+    listChanges.set(client, state);
+    void subscription.closed.then((how) => {
+      if (how === "local") return;
+      state.lost = true;
+      void renewListChanges(client);
+    });
+  }
+
+  async function renewListChanges(client: Client): Promise<void> {
+    if (!listChanges.has(client) && isModern(client)) {
+      watchListChanges(client, client.autoOpenedSubscription);
+    }
+    const state = listChanges.get(client);
+    if (closed || state === undefined || !state.lost) return;
+    try {
+      const subscription = await client.listen(state.filter, { timeout: options.timeoutMs });
+      options.logger.info("Upstream list-change stream renewed");
+      watchListChanges(client, subscription);
+    } catch (error) {
+      options.logger.debug("Cannot renew the upstream list-change stream", { error });
+    }
+  }
 
   async function subscribe(uri: string): Promise<Made> {
     const client = await connection.client();
@@ -80,13 +109,14 @@ export function createUpstreamSubscriptions(
   }
 
   async function renew(): Promise<void> {
-    if (closed || held.size === 0) return;
+    if (closed) return;
     let client: Client;
     try {
       client = await connection.client();
     } catch {
       return;
     }
+    await renewListChanges(client);
     for (const [uri, entry] of held) {
       const made = await entry.ready.catch(() => undefined);
       if (made !== undefined && made.client === client && !made.lost) continue;

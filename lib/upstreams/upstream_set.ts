@@ -153,7 +153,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const unlisted = [...members.values()].filter((member) => !member.catalogListed);
       if (unlisted.length > 0) void Promise.all(unlisted.map((m) => listCatalogOf(m)));
       // Why here too: a subscription lost with a reconnect or a child restart is made again.
-      for (const member of members.values()) void member.subscriptions.renew();
+      for (const member of members.values()) {
+        if (member.listed) void member.subscriptions.renew();
+      }
     }, retryMs);
     Deno.unrefTimer(timer);
   }
@@ -214,6 +216,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
       catalog = federated.catalog;
       member.catalogListed = true;
+      // Why: starts watching the upstream's list-change stream of this connection.
+      void member.subscriptions.renew();
     } catch (error) {
       member.catalogListed = false;
       logger.warn("Upstream prompts and resources left out: cannot list them", {

@@ -79,14 +79,16 @@ Deno.test("the upstream set lists every page of prompts, resources and templates
   }
 });
 
-Deno.test("a resource subscription lost with a restarted upstream is renewed", async () => {
+Deno.test("a resource subscription and the list-change stream lost with a restarted upstream are renewed", async () => {
   const first = startCatalogUpstream();
   const port = Number(new URL(first.url).port);
   const updates: string[] = [];
+  const changes: Array<{ prompts: boolean }> = [];
   const set = createUpstreamSet({
     logger: createLogger({ level: "warn", sink: () => {} }),
     retryMs: 0,
     onResourceUpdated: (_name, uri) => updates.push(uri),
+    onCatalogChange: (changed) => changes.push(changed),
   });
   let second: ReturnType<typeof startCatalogUpstream> | undefined;
   try {
@@ -104,6 +106,13 @@ Deno.test("a resource subscription lost with a restarted upstream is renewed", a
     }
     assert.equal(updates[0], "fixture://config");
     assert.equal(subscriptions.size(), 1);
+    changes.length = 0;
+    for (let round = 0; round < 20 && changes.length === 0; round++) {
+      await subscriptions.renew();
+      second.addPrompt(`after_${round}`);
+      await waitUntil(() => changes.length > 0, 500);
+    }
+    assert.ok(set.catalogs()[0]!.prompts.some((item) => item.name.startsWith("fx_after_")));
   } finally {
     await set.close();
     await second?.close();
