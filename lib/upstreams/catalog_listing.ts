@@ -5,7 +5,10 @@
 
 import type { Client } from "@modelcontextprotocol/client";
 import { GatewayError } from "../errors.ts";
-import type { ListHint } from "./catalog.ts";
+import type { Logger } from "../log.ts";
+import type { UpstreamSpec } from "../upstream_spec.ts";
+import { federateCatalog, type ListHint, type UpstreamCatalog } from "./catalog.ts";
+import type { UpstreamConnection } from "./connection.ts";
 
 /** What one upstream listed, raw, with the hints it sent. */
 export interface CatalogListing {
@@ -71,4 +74,53 @@ export function hintOf(result: unknown): ListHint | undefined {
   if (typeof ttlMs === "number" && Number.isSafeInteger(ttlMs) && ttlMs >= 0) hint.ttlMs = ttlMs;
   if (cacheScope === "public" || cacheScope === "private") hint.cacheScope = cacheScope;
   return Object.keys(hint).length === 0 ? undefined : hint;
+}
+
+/**
+ * One upstream's catalog listed and federated; undefined (with a warning) when it cannot be
+ * listed. Entries that break a naming rule are left out, each with a warning.
+ */
+export async function listUpstreamCatalog(
+  spec: UpstreamSpec,
+  connection: UpstreamConnection,
+  logger: Logger,
+): Promise<UpstreamCatalog | undefined> {
+  try {
+    const client = await connection.client();
+    const listing = await listCatalog(client, spec.timeoutMs);
+    const federated = federateCatalog(spec, listing, listing.hints);
+    for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
+    return federated.catalog;
+  } catch (error) {
+    logger.warn("Upstream prompts and resources left out: cannot list them", {
+      upstream: spec.name,
+      error: connection.state().lastError ??
+        (error instanceof Error ? error.message : String(error)),
+    });
+    return undefined;
+  }
+}
+
+/** The catalog of an upstream before its first listing (or while it cannot be listed). */
+export function emptyCatalog(spec: UpstreamSpec): UpstreamCatalog {
+  const prefix = spec.prefix === "" ? "" : `${spec.prefix}${spec.separator}`;
+  return { upstream: spec.name, prefix, prompts: [], resources: [], templates: [], hints: {} };
+}
+
+/** Which lists a client would see change between two listings of one upstream. */
+export function catalogChanges(
+  before: UpstreamCatalog,
+  after: UpstreamCatalog,
+): { prompts: boolean; resources: boolean } {
+  const prompts = (catalog: UpstreamCatalog) =>
+    JSON.stringify(catalog.prompts.map((item) => item.descriptor));
+  const resources = (catalog: UpstreamCatalog) =>
+    JSON.stringify([
+      catalog.resources.map((item) => item.descriptor),
+      catalog.templates.map((item) => item.descriptor),
+    ]);
+  return {
+    prompts: prompts(before) !== prompts(after),
+    resources: resources(before) !== resources(after),
+  };
 }

@@ -16,8 +16,8 @@ import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
 import type { BreakerOutcome, BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
-import { federateCatalog, type ListHint, type UpstreamCatalog } from "./catalog.ts";
-import { hintOf, listCatalog } from "./catalog_listing.ts";
+import type { ListHint, UpstreamCatalog } from "./catalog.ts";
+import { catalogChanges, emptyCatalog, hintOf, listUpstreamCatalog } from "./catalog_listing.ts";
 import {
   createUpstreamSubscriptions,
   type UpstreamSubscriptions,
@@ -203,38 +203,16 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     if (changed) options.onChange?.();
   }
 
-  async function listCatalogOf(
-    member: Member,
-    kinds = { prompts: true, resources: true },
-  ): Promise<void> {
-    const { spec } = member.entry;
-    let catalog = emptyCatalog(spec);
-    try {
-      const client = await member.connection.client();
-      const listing = await listCatalog(client, spec.timeoutMs);
-      const federated = federateCatalog(spec, listing, listing.hints);
-      for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
-      catalog = federated.catalog;
-      member.catalogListed = true;
-      // Why: starts watching the upstream's list-change stream of this connection.
-      void member.subscriptions.renew();
-    } catch (error) {
-      member.catalogListed = false;
-      logger.warn("Upstream prompts and resources left out: cannot list them", {
-        upstream: spec.name,
-        error: member.connection.state().lastError ?? messageOf(error),
-      });
-    }
-    if (members.get(spec.name) !== member) return;
-    const before = member.catalog;
+  async function listCatalogOf(member: Member): Promise<void> {
+    const listed = await listUpstreamCatalog(member.entry.spec, member.connection, logger);
+    member.catalogListed = listed !== undefined;
+    // Why: starts watching the list-change stream of this connection (and renews what was lost).
+    if (listed !== undefined) void member.subscriptions.renew();
+    if (members.get(member.entry.spec.name) !== member) return;
+    const catalog = listed ?? emptyCatalog(member.entry.spec);
+    const changed = catalogChanges(member.catalog, catalog);
     member.catalog = catalog;
-    const prompts = kinds.prompts &&
-      JSON.stringify(before.prompts.map((p) => p.descriptor)) !==
-        JSON.stringify(catalog.prompts.map((p) => p.descriptor));
-    const resources = kinds.resources &&
-      JSON.stringify([before.resources, before.templates.map((t) => t.descriptor)]) !==
-        JSON.stringify([catalog.resources, catalog.templates.map((t) => t.descriptor)]);
-    if (prompts || resources) options.onCatalogChange?.({ prompts, resources });
+    if (changed.prompts || changed.resources) options.onCatalogChange?.(changed);
   }
 
   return {
@@ -269,8 +247,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         };
         member.connection = connect(entry.spec, {
           onToolsChanged: () => void list(member),
-          onPromptsChanged: () => void listCatalogOf(member, { prompts: true, resources: false }),
-          onResourcesChanged: () => void listCatalogOf(member, { prompts: false, resources: true }),
+          onPromptsChanged: () => void listCatalogOf(member),
+          onResourcesChanged: () => void listCatalogOf(member),
           onResourceUpdated: (uri) => options.onResourceUpdated?.(entry.spec.name, uri),
         });
         member.subscriptions = createUpstreamSubscriptions(member.connection, {
@@ -407,11 +385,6 @@ function connectStdio(
     notices: options.notices,
     prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
   });
-}
-
-function emptyCatalog(spec: UpstreamSpec): UpstreamCatalog {
-  const prefix = spec.prefix === "" ? "" : `${spec.prefix}${spec.separator}`;
-  return { upstream: spec.name, prefix, prompts: [], resources: [], templates: [], hints: {} };
 }
 
 function strip(tool: ToolDefinition): unknown {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import type { Caller } from "../../lib/auth/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { mergedHint, visibleView } from "../../lib/mcp/catalog_handlers.ts";
+import { visibleView } from "../../lib/mcp/catalog_handlers.ts";
+import { mergedHint } from "../../lib/mcp/catalog_relay.ts";
 import { pageAfter } from "../../lib/mcp/catalog_pages.ts";
 import { createLegacyListenHub } from "../../lib/mcp/legacy_listen.ts";
 import { createResourceSubscribers } from "../../lib/mcp/resource_subscribers.ts";
