@@ -60,6 +60,13 @@ export interface UpstreamSpec {
   separator: string;
   /** Which tools are federated, renamed and re-described. */
   tools: UpstreamToolRules;
+  /** Which prompts are federated (globs over prompt names), renamed and re-described. */
+  prompts?: UpstreamToolRules;
+  /**
+   * Which resources and resource templates are federated: `allow`/`deny` globs over resource
+   * URIs and URI templates (never renamed: a URI means the same thing everywhere).
+   */
+  resources?: UpstreamToolRules;
   /** Per-call timeout in milliseconds; default 30 000, at most 300 000. */
   timeoutMs: number;
   /** Most calls in flight at once; absent means unbounded. */
@@ -126,6 +133,8 @@ const KEYS = [
   "prefix",
   "separator",
   "tools",
+  "prompts",
+  "resources",
   "timeout",
   "maxConcurrent",
   "queue",
@@ -138,6 +147,7 @@ const KEYS = [
 ];
 const STDIO_KEYS = ["command", "args", "env", "cwd"];
 const TOOLS_KEYS = ["allow", "deny", "rename", "describe"];
+const RESOURCES_KEYS = ["allow", "deny"];
 const PINS = ["tofu", "manual", "off"];
 const STARTS = ["lazy", "boot"];
 const NAME_PART = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -206,6 +216,12 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
     report(["separator"], "separator must be at most 8 of A-Z a-z 0-9 _ . -");
   }
   const tools = readToolRules(entry.tools, report);
+  const prompts = entry.prompts === undefined
+    ? undefined
+    : readToolRules(entry.prompts, report, "prompts");
+  const resources = entry.resources === undefined
+    ? undefined
+    : readToolRules(entry.resources, report, "resources");
   const timeoutMs = readDuration(entry.timeout, ["timeout"], report);
   const cacheTtlMs = readCache(entry.cache, report);
   const maxConcurrent = entry.maxConcurrent;
@@ -232,6 +248,9 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
   ) {
     return undefined;
   }
+  if ((entry.prompts !== undefined && !prompts) || (entry.resources !== undefined && !resources)) {
+    return undefined;
+  }
   return {
     name: name as string,
     transport,
@@ -239,6 +258,8 @@ function readUpstream(entry: unknown, report: Report): UpstreamSpec | undefined 
     prefix: prefix as string,
     separator: separator as string,
     tools,
+    ...(prompts ? { prompts } : {}),
+    ...(resources ? { resources } : {}),
     timeoutMs,
     ...(typeof maxConcurrent === "number" ? { maxConcurrent } : {}),
     ...bounds,
@@ -369,31 +390,37 @@ function readStdio(value: unknown, report: Report): UpstreamTransport | undefine
   };
 }
 
-function readToolRules(value: unknown, report: Report): UpstreamToolRules | undefined {
+function readToolRules(
+  value: unknown,
+  report: Report,
+  section: "tools" | "prompts" | "resources" = "tools",
+): UpstreamToolRules | undefined {
+  const keys = section === "resources" ? RESOURCES_KEYS : TOOLS_KEYS;
+  const what = section === "resources" ? "resource URIs" : "names";
   const rules: UpstreamToolRules = { allow: [], deny: [], rename: {}, describe: {} };
   if (value === undefined) return rules;
   if (!isRecord(value)) {
-    report(["tools"], "tools must be a mapping (allow, deny, rename, describe)");
+    report([section], `${section} must be a mapping (${keys.join(", ")})`);
     return undefined;
   }
   let failed = false;
   function fail(path: (string | number)[], message: string): void {
     failed = true;
-    report(["tools", ...path], message);
+    report([section, ...path], message);
   }
   for (const key of Object.keys(value)) {
-    if (!TOOLS_KEYS.includes(key)) fail([key], `unknown key "${key}"`);
+    if (!keys.includes(key)) fail([key], `unknown key "${key}"`);
   }
   for (const key of ["allow", "deny"] as const) {
     const globs = value[key] ?? [];
     if (!Array.isArray(globs) || !globs.every((glob) => typeof glob === "string" && glob !== "")) {
-      fail([key], `${key} must be a list of name globs`);
+      fail([key], `${key} must be a list of ${what.slice(0, -1)} globs`);
     } else rules[key] = globs as string[];
   }
   for (const key of ["rename", "describe"] as const) {
     const map = value[key] ?? {};
     if (!isRecord(map) || !Object.values(map).every((item) => typeof item === "string")) {
-      fail([key], `${key} must map upstream tool names to strings`);
+      fail([key], `${key} must map upstream ${section.slice(0, -1)} names to strings`);
     } else rules[key] = map as Record<string, string>;
   }
   for (const [from, to] of Object.entries(rules.rename)) {

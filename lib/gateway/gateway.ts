@@ -15,6 +15,7 @@ import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
 import { buildPipeline } from "./pipeline.ts";
+import { catalogAccess } from "./upstreams.ts";
 import { startCredentialUpkeep } from "./vault.ts";
 
 /** The HTTP listener a gateway is served on (`serveBounded` from `lib/http`). */
@@ -86,6 +87,9 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const onToolsChanged = new Set<() => void>();
   const onKeyRevoked = new Set<() => void>();
   const toolsChanged = () => onToolsChanged.forEach((notify) => notify());
+  // Why one set for prompts and resources: the same transports listen to both.
+  const onCatalog = new Set<(event: CatalogEvent) => void>();
+  const catalogEvent = (event: CatalogEvent) => onCatalog.forEach((notify) => notify(event));
   const parts = await openParts(config, {
     logger,
     port: listener?.addr.port ?? config.port,
@@ -93,6 +97,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     configPath: options.configPath,
     onToolsChanged: toolsChanged,
     onKeyRevoked: () => onKeyRevoked.forEach((recheck) => recheck()),
+    onCatalogChange: (changed) => catalogEvent({ kind: "lists", ...changed }),
+    onResourceUpdated: (uri) => catalogEvent({ kind: "updated", uri }),
   });
   const { security, credentials, limits, metrics } = parts;
   const snapshot = parts.registry.current();
@@ -112,6 +118,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     }),
   });
   onKeyRevoked.add(() => void mcp.recheckStreams());
+  onCatalog.add((event) => deliverCatalogEvent(mcp, event));
   onToolsChanged.add(() => {
     mcp.toolsChanged();
     // Why: a policy reload may shut a caller out of a virtual server it holds a stream on.
@@ -170,9 +177,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           listTtlMs: config.listTtlMs,
           hooks: localHooks(),
           fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
+          catalog: catalogAccess(parts.registry),
         });
         stdio.push(service);
         onToolsChanged.add(() => service.toolsChanged());
+        onCatalog.add((event) => deliverCatalogEvent(service, event));
       });
     },
     callLocal: async (request, callOptions = {}) =>
@@ -189,6 +198,21 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     ready,
     close: closing.run,
   };
+}
+
+/** A change of the federated prompts or resources, or an update of one subscribed resource. */
+type CatalogEvent =
+  | { kind: "lists"; prompts: boolean; resources: boolean }
+  | { kind: "updated"; uri: string };
+
+/** Tells one transport's clients of a catalog change. */
+function deliverCatalogEvent(
+  target: Pick<StdioService, "promptsChanged" | "resourcesChanged" | "resourceUpdated">,
+  event: CatalogEvent,
+): void {
+  if (event.kind === "updated") return target.resourceUpdated(event.uri);
+  if (event.prompts) target.promptsChanged();
+  if (event.resources) target.resourcesChanged();
 }
 
 /** Closes in dependency order: callers first, then the listener, then what calls wrote to. */

@@ -16,6 +16,7 @@ import {
 import type { Logger } from "../log.ts";
 import { createMcpService, type McpService, type PipelineHooks } from "../mcp/mod.ts";
 import type { GatewayParts } from "./parts.ts";
+import { catalogAccess } from "./upstreams.ts";
 
 /** The MCP service over Streamable HTTP, on the registry and the HTTP pipeline. Raises nothing. */
 export function createHttpMcp(
@@ -28,6 +29,7 @@ export function createHttpMcp(
     pageSize: config.toolsPageSize,
     listTtlMs: config.listTtlMs,
     hooks: options.hooks,
+    catalog: catalogAccess(options.parts.registry),
     maxListenStreams: config.maxListenStreams,
     maxClientStreams: config.maxClientStreams,
     streamRecheckMs: config.streamRecheckMs,

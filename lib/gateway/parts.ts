@@ -45,6 +45,10 @@ export interface PartsOptions {
   onToolsChanged: () => void;
   /** Called after a key is revoked through the admin API: open streams re-check their caller. */
   onKeyRevoked: () => void;
+  /** Called after the federated prompts, or resources and templates, changed. */
+  onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
+  /** Called when a subscribed upstream resource changed. */
+  onResourceUpdated?: (uri: string) => void;
 }
 
 /**
@@ -84,6 +88,8 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       pins: store.pins,
       ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
       onChange: options.onToolsChanged,
+      ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
+      ...(options.onResourceUpdated ? { onResourceUpdated: options.onResourceUpdated } : {}),
     });
     opened.pop();
     opened.push(() => registry.close());

@@ -12,11 +12,14 @@ import { buildSnapshot, type RegistrySnapshot } from "../registry/mod.ts";
 import {
   checkUpstreams,
   createUpstreamSet,
+  mergeCatalogs,
+  type MergedCatalog,
   mergeFederated,
   type UpstreamEntry,
   type UpstreamSet,
   type UpstreamSetOptions,
 } from "../upstreams/mod.ts";
+import type { CatalogAccess } from "../mcp/mod.ts";
 import type { OpenRegistry } from "./registry.ts";
 
 /** A registry with federated tools, and the upstream set behind it. */
@@ -32,6 +35,8 @@ export interface FederatedRegistry extends OpenRegistry {
   wake(): Promise<void>;
   /** Whether `wake()` has finished (listed, or given up waiting). */
   awake(): boolean;
+  /** Every upstream's prompts, resources and templates merged (rebuilt only after a change). */
+  catalog(): MergedCatalog;
 }
 
 /** What federation needs besides the config and the file registry. */
@@ -44,6 +49,10 @@ export interface FederationOptions {
   configPath?: string;
   /** Called when the federated tools changed. */
   onChange: () => void;
+  /** Called when the federated prompts, or resources and templates, changed. */
+  onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
+  /** Called when an upstream announces an update of a resource the gateway subscribed to. */
+  onResourceUpdated?: (uri: string) => void;
   /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
   startWaitMs?: number;
   /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */
@@ -84,7 +93,24 @@ export async function federateRegistry(
       generation++;
       options.onChange();
     },
+    onCatalogChange(changed) {
+      catalogBuilt = undefined;
+      options.onCatalogChange?.(changed);
+    },
+    onResourceUpdated: (_upstream, uri) => options.onResourceUpdated?.(uri),
   });
+  let catalogBuilt: MergedCatalog | undefined;
+  let knownCatalog: readonly string[] = [];
+
+  // Why cached until a change: every prompts/resources request reads it; a merge per request
+  // would redo the clash checks for nothing.
+  function catalog(): MergedCatalog {
+    if (catalogBuilt !== undefined) return catalogBuilt;
+    const merged = mergeCatalogs(upstreams.catalogs());
+    knownCatalog = logNew(merged.problems, knownCatalog, logger);
+    catalogBuilt = merged.catalog;
+    return catalogBuilt;
+  }
   let built: { fileVersion: number; generation: number; snapshot: RegistrySnapshot } | undefined;
   let version = 0;
   let known: readonly string[] = [];
@@ -104,7 +130,11 @@ export async function federateRegistry(
     }
     const merged = mergeFederated(fileSnapshot.tools, upstreams.lists());
     known = logNew(merged.problems, known, logger);
-    const snapshot = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
+    const plain = buildSnapshot(merged.tools, ++version, fileSnapshot.upstreams);
+    const upstreamTtlMs = upstreams.toolsTtlMs();
+    const snapshot = upstreamTtlMs === undefined
+      ? plain
+      : Object.freeze({ ...plain, upstreamTtlMs });
     built = { fileVersion: fileSnapshot.version, generation, snapshot };
     return snapshot;
   }
@@ -122,6 +152,7 @@ export async function federateRegistry(
     resync: () => upstreams.sync(entries()),
     wake: () => woken ??= bounded(upstreams.wake(), waitMs).then(() => void (settled = true)),
     awake: () => settled,
+    catalog,
     async close() {
       await upstreams.close();
       await files.close();
@@ -137,6 +168,17 @@ async function bounded(work: Promise<void>, ms: number): Promise<void> {
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
+}
+
+/** The federated registry as the MCP handlers reach prompts, resources and completions. */
+export function catalogAccess(registry: FederatedRegistry): CatalogAccess {
+  return {
+    current: () => registry.catalog(),
+    client: (upstream) => registry.upstreams.client(upstream),
+    timeoutMs: (upstream) => registry.upstreams.timeoutMs(upstream),
+    subscriptions: (upstream) => registry.upstreams.subscriptions(upstream),
+    admit: (upstream, signal) => registry.upstreams.admit(upstream, signal),
+  };
 }
 
 /** Logs the problems not in `before` once; returns the problems now known. */

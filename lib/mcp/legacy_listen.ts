@@ -2,19 +2,31 @@
  * Change notifications for 2025-era clients: the standalone `GET /mcp` SSE stream.
  *
  * Why not the SDK's sessionful transport: every 2025-era POST is served statelessly (any
- * instance can answer it), and the only thing a stream must carry is "the tool list changed",
- * which is the same for every client. So a stream needs no session state, only a place in this
- * hub; several gateway instances behind a load balancer each notify their own streams.
+ * instance can answer it), and list changes (tools, prompts, resources) are the same for every
+ * client. So a stream needs no session state, only a place in this hub; several gateway
+ * instances behind a load balancer each notify their own streams. The one per-client message, a
+ * resource update after `resources/subscribe`, goes to the streams of the principal that
+ * subscribed (there is no session to tell two clients of one principal apart), so it reaches a
+ * client only when its GET stream and its subscribe landed on the same instance.
  */
 
 import type { Logger } from "../log.ts";
 
 /** Notification streams for 2025-era clients. */
 export interface LegacyListenHub {
-  /** Opens one SSE stream for a `GET /mcp`; answers 503 when the stream limit is reached. */
-  open(request: Request): Response;
+  /**
+   * Opens one SSE stream for a `GET /mcp` of `principalId`; answers 503 when the stream limit
+   * is reached.
+   */
+  open(request: Request, principalId?: string): Response;
   /** Sends `notifications/tools/list_changed` to every open stream. */
   toolsChanged(): void;
+  /** Sends `notifications/prompts/list_changed` to every open stream. */
+  promptsChanged(): void;
+  /** Sends `notifications/resources/list_changed` to every open stream. */
+  resourcesChanged(): void;
+  /** Sends `notifications/resources/updated` for `uri` to the streams of `principalIds`. */
+  resourceUpdated(uri: string, principalIds: readonly string[]): void;
   /** Closes every stream and stops the keep-alive timer. */
   close(): void;
 }
@@ -23,20 +35,42 @@ const encoder = new TextEncoder();
 
 /** Creates the hub; `keepAliveMs` 0 disables keep-alive comments. */
 export function createLegacyListenHub(
-  options: { maxStreams: number; keepAliveMs: number; logger: Logger },
+  options: {
+    maxStreams: number;
+    keepAliveMs: number;
+    logger: Logger;
+    /** Called when the last open stream of a principal ended. */
+    onPrincipalGone?: (principalId: string) => void;
+  },
 ): LegacyListenHub {
-  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  // Why a principal per stream: stateless 2025 serving has no session, so a resource update
+  // goes to the streams of the principal that subscribed (see `resourceUpdated`).
+  const streams = new Map<ReadableStreamDefaultController<Uint8Array>, string | undefined>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  function broadcast(frame: string): void {
+  function drop(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (!streams.has(controller)) return;
+    const principalId = streams.get(controller);
+    streams.delete(controller);
+    if (principalId === undefined || [...streams.values()].includes(principalId)) return;
+    options.onPrincipalGone?.(principalId);
+  }
+
+  function broadcast(frame: string, to?: ReadonlySet<string>): void {
     const bytes = encoder.encode(frame);
-    for (const controller of streams) {
+    for (const [controller, principalId] of streams) {
+      if (to !== undefined && (principalId === undefined || !to.has(principalId))) continue;
       try {
         controller.enqueue(bytes);
       } catch {
-        streams.delete(controller);
+        drop(controller);
       }
     }
+  }
+
+  function notify(method: string, params?: Record<string, unknown>, to?: ReadonlySet<string>) {
+    const message = { jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) };
+    broadcast(`event: message\ndata: ${JSON.stringify(message)}\n\n`, to);
   }
 
   function ensureTimer(): void {
@@ -46,7 +80,7 @@ export function createLegacyListenHub(
     timer = interval;
   }
 
-  function open(request: Request): Response {
+  function open(request: Request, principalId?: string): Response {
     if (streams.size >= options.maxStreams) {
       options.logger.warn("Refused notification stream: limit reached", {
         limit: options.maxStreams,
@@ -57,16 +91,16 @@ export function createLegacyListenHub(
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         own = controller;
-        streams.add(controller);
+        streams.set(controller, principalId);
         controller.enqueue(encoder.encode(": nexus notification stream\n\n"));
       },
       cancel() {
-        if (own) streams.delete(own);
+        if (own) drop(own);
       },
     });
     request.signal.addEventListener("abort", () => {
       if (!own) return;
-      streams.delete(own);
+      drop(own);
       closeQuietly(own);
     }, { once: true });
     ensureTimer();
@@ -81,14 +115,17 @@ export function createLegacyListenHub(
 
   return {
     open,
-    toolsChanged() {
-      const message = { jsonrpc: "2.0", method: "notifications/tools/list_changed" };
-      broadcast(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    toolsChanged: () => notify("notifications/tools/list_changed"),
+    promptsChanged: () => notify("notifications/prompts/list_changed"),
+    resourcesChanged: () => notify("notifications/resources/list_changed"),
+    resourceUpdated(uri, principalIds) {
+      if (principalIds.length === 0) return;
+      notify("notifications/resources/updated", { uri }, new Set(principalIds));
     },
     close() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      for (const controller of streams) closeQuietly(controller);
+      for (const controller of streams.keys()) closeQuietly(controller);
       streams.clear();
     },
   };

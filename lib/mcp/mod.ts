@@ -15,6 +15,8 @@ export {
 /** `isModernPost()`: whether the SDK serves a parsed POST as 2026-07-28; raises nothing. */
 export { isModernPost } from "./era.ts";
 export type { ServerDeps } from "./server_factory.ts";
+/** What the prompt, resource and completion handlers read and route through; type only. */
+export type { CatalogAccess } from "./catalog_handlers.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
 export {
   type AdmissionRequest,

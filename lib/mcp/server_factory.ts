@@ -21,6 +21,9 @@ import type { ToolDescriptor } from "../registry/types.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { callTool } from "./call_pipeline.ts";
 import { callerIn } from "./caller_info.ts";
+import { type CatalogAccess, registerCatalogHandlers } from "./catalog_handlers.ts";
+import type { ResourceSubscribers } from "./resource_subscribers.ts";
+import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import type { PipelineHooks } from "./stages.ts";
 
 /** What every server instance reads from. */
@@ -37,7 +40,28 @@ export interface ServerDeps {
   hooks: PipelineHooks;
   /** The caller when the transport names none (stdio; HTTP always passes one in `authInfo`). */
   fallbackCaller?: Caller;
+  /** Federated prompts, resources and completions; absent: their lists are empty. */
+  catalog?: CatalogAccess;
 }
+
+/** What the transports in this folder add to {@linkcode ServerDeps}. */
+export interface FactoryDeps extends ServerDeps {
+  /**
+   * 2025-era `resources/subscribe` bookkeeping and the subscriber an instance stands for (a
+   * principal over stateless HTTP, a connection over stdio); absent: subscribing is refused.
+   */
+  subscribers?: {
+    registry: ResourceSubscribers;
+    keyOf: (caller: Caller, server: Server) => string;
+  };
+}
+
+const NO_CATALOG: CatalogAccess = {
+  current: () => EMPTY_CATALOG,
+  client: () => Promise.reject(new GatewayError("NOT_FOUND", "No upstream serves this")),
+  timeoutMs: () => 30_000,
+  subscriptions: () => undefined,
+};
 
 // Why `@ignore` on `ServerFactory`: `deno doc --lint` (Deno 2.9) reports every npm type a public
 // type names as a private-type-ref (denoland/deno#27364), and this signature is the MCP SDK's own
@@ -57,7 +81,7 @@ const INSTRUCTIONS = "Nexus gateway: every tool listed here is routed to an ente
  * Returns a factory building one low-level SDK `Server` per serving unit.
  * @throws nothing at build time; handlers raise protocol errors per the error table.
  */
-export function createServerFactory(deps: ServerDeps): ServerFactory {
+export function createServerFactory(deps: FactoryDeps): ServerFactory {
   // Why: hints are validated by the SDK at construction; build the object once.
   const hint: CacheHint = { ttlMs: deps.listTtlMs, cacheScope: "private" };
   const cacheHints = {
@@ -72,12 +96,35 @@ export function createServerFactory(deps: ServerDeps): ServerFactory {
       capabilities: {
         tools: { listChanged: true },
         prompts: { listChanged: true },
-        resources: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        completions: {},
       },
       instructions: INSTRUCTIONS,
       cacheHints,
     });
-    registerHandlers(server, deps, callerOf(ctx, deps));
+    const caller = callerOf(ctx, deps);
+    registerHandlers(server, deps, caller, ctx?.era ?? "legacy");
+    registerCatalogHandlers(
+      server,
+      {
+        catalog: deps.catalog ?? NO_CATALOG,
+        snapshot: deps.snapshot,
+        canUse: deps.hooks.canUse,
+        pageSize: deps.pageSize,
+        listTtlMs: deps.listTtlMs,
+        era: ctx?.era ?? "legacy",
+        ...(deps.subscribers
+          ? {
+            subscribers: {
+              registry: deps.subscribers.registry,
+              key: deps.subscribers.keyOf(caller, server),
+            },
+          }
+          : {}),
+      },
+      caller,
+      (body) => guarded(deps.logger, body),
+    );
     return server;
   };
 }
@@ -87,14 +134,26 @@ function callerOf(ctx: McpRequestContext | undefined, deps: ServerDeps): Caller 
     { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER };
 }
 
-function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): void {
+function registerHandlers(
+  server: Server,
+  deps: FactoryDeps,
+  caller: Caller,
+  era: "legacy" | "modern",
+): void {
   server.setRequestHandler("tools/list", (request) =>
     guarded(deps.logger, () => {
-      const visible = visibleTo(deps.snapshot(), caller, deps.hooks.canUse);
+      const snapshot = deps.snapshot();
+      const visible = visibleTo(snapshot, caller, deps.hooks.canUse);
       const page = pageOf(visible, request.params?.cursor, deps.pageSize);
       // Why: the registry only admits input schemas with `type: "object"` (checked at load).
       const tools = page.tools as Tool[];
-      return page.nextCursor === undefined ? { tools } : { tools, nextCursor: page.nextCursor };
+      const result = page.nextCursor === undefined
+        ? { tools }
+        : { tools, nextCursor: page.nextCursor };
+      // Why: a merged list may be cached no longer than its shortest-lived upstream allows.
+      if (era !== "modern" || snapshot.upstreamTtlMs === undefined) return result;
+      const ttlMs = Math.min(deps.listTtlMs, snapshot.upstreamTtlMs);
+      return { ...result, ttlMs, cacheScope: "private" as const };
     }));
   server.setRequestHandler(
     "tools/call",
@@ -109,10 +168,6 @@ function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): voi
           hooks: deps.hooks,
         })),
   );
-  // Why: clients probe these; federation of prompts and resources comes with a later issue.
-  server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
-  server.setRequestHandler("resources/list", () => ({ resources: [] }));
-  server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
 }
 
 /**

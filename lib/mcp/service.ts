@@ -9,6 +9,8 @@ import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { authInfoFor } from "./caller_info.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createResourceSubscribers } from "./resource_subscribers.ts";
+import { subscribeListen } from "./listen_resources.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
 
 /** Options for the MCP service. */
@@ -52,6 +54,12 @@ export interface McpService {
   fetch(request: Request, options: McpFetchOptions): Promise<Response>;
   /** Tells every listening client (both eras) that the tool list changed. */
   toolsChanged(): void;
+  /** Tells every listening client (both eras) that the prompt list changed. */
+  promptsChanged(): void;
+  /** Tells every listening client (both eras) that the resource (or template) list changed. */
+  resourcesChanged(): void;
+  /** Tells the clients subscribed to `uri` (both eras) that the resource changed. */
+  resourceUpdated(uri: string): void;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
   /** Aborts open streams and in-flight modern exchanges. */
@@ -61,7 +69,15 @@ export interface McpService {
 /** Creates the MCP service. Raises nothing itself; errors are answered on the wire. */
 export function createMcpService(options: McpServiceOptions): McpService {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const factory = createServerFactory(options);
+  const subscribers = createResourceSubscribers(() =>
+    new GatewayError("RATE_LIMITED", "Too many resource subscriptions for one client")
+  );
+  const factory = createServerFactory({
+    ...options,
+    // Why the principal: stateless 2025 serving has no session; a principal's GET streams are
+    // where its resource updates go.
+    subscribers: { registry: subscribers, keyOf: (caller) => caller.principal.id },
+  });
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
@@ -73,6 +89,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     maxStreams: options.maxListenStreams,
     keepAliveMs,
     logger: options.logger,
+    onPrincipalGone: (principalId) => subscribers.removeAll(principalId),
   });
   const slots = createStreamSlots({
     perPrincipal: options.maxClientStreams ?? options.maxListenStreams,
@@ -90,10 +107,22 @@ export function createMcpService(options: McpServiceOptions): McpService {
     fetch(request, fetchOptions) {
       // Why: 2026-07-28 has no GET; a GET is a 2025-era client opening its notification stream.
       if (request.method === "GET") {
-        return bounded(slots, fetchOptions, () => Promise.resolve(openLegacyStream(request, hub)));
+        const principalId = fetchOptions.caller.principal.id;
+        return bounded(
+          slots,
+          fetchOptions,
+          () => Promise.resolve(openLegacyStream(request, hub, principalId)),
+        );
       }
       if (isListen(fetchOptions.parsedBody)) {
-        return bounded(slots, fetchOptions, () => serve(request, fetchOptions));
+        return bounded(slots, fetchOptions, () =>
+          subscribeListen(fetchOptions.parsedBody, {
+            caller: fetchOptions.caller,
+            catalog: options.catalog,
+            snapshot: options.snapshot,
+            canUse: options.hooks.canUse,
+            serve: (parsedBody) => serve(request, { ...fetchOptions, parsedBody }),
+          }));
       }
       return serve(request, fetchOptions);
     },
@@ -101,10 +130,23 @@ export function createMcpService(options: McpServiceOptions): McpService {
       handler.notify.toolsChanged();
       hub.toolsChanged();
     },
+    promptsChanged() {
+      handler.notify.promptsChanged();
+      hub.promptsChanged();
+    },
+    resourcesChanged() {
+      handler.notify.resourcesChanged();
+      hub.resourcesChanged();
+    },
+    resourceUpdated(uri) {
+      handler.notify.resourceUpdated(uri);
+      hub.resourceUpdated(uri, subscribers.keysFor(uri));
+    },
     recheckStreams: () => slots.recheck(),
     async close() {
       slots.close();
       hub.close();
+      subscribers.clear();
       await handler.close();
     },
   };
@@ -154,6 +196,7 @@ function isListen(body: unknown): boolean {
 function openLegacyStream(
   request: Request,
   hub: ReturnType<typeof createLegacyListenHub>,
+  principalId: string,
 ): Response {
   const accept = request.headers.get("accept") ?? "";
   if (!accept.includes("text/event-stream")) {
@@ -162,5 +205,5 @@ function openLegacyStream(
       headers: { allow: "GET, POST, DELETE" },
     });
   }
-  return hub.open(request);
+  return hub.open(request, principalId);
 }

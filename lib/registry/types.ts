@@ -303,4 +303,9 @@ export interface RegistrySnapshot {
   readonly descriptors: readonly ToolDescriptor[];
   /** Upstream MCP servers declared in tool files (their tools are federated by the gateway). */
   readonly upstreams: readonly UpstreamSource[];
+  /**
+   * The smallest `tools/list` TTL the upstreams behind this snapshot sent (2026-07-28 cache
+   * hints); absent when none did. The served list's TTL is at most this.
+   */
+  readonly upstreamTtlMs?: number;
 }

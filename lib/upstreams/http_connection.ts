@@ -5,22 +5,20 @@
  * sending, so a rotated credential is picked up and the secret is never kept in a header object.
  */
 
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { type Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { applyOutboundAuth, type OutboundAuth } from "../credentials/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { SERVER_NAME, VERSION } from "../version.ts";
 import type { UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
+import { createUpstreamClient, type UpstreamNotices } from "./upstream_client.ts";
 
 /** What an HTTP upstream connection needs besides its spec. */
-export interface HttpConnectionOptions {
+export interface HttpConnectionOptions extends UpstreamNotices {
   /** Receives connect and loss events, with the upstream's name. */
   logger: Logger;
   /** Resolves the upstream's `auth` credential; absent when the upstream names none. */
   resolveAuth?: () => Promise<OutboundAuth>;
-  /** Called when the upstream announces `notifications/tools/list_changed`. */
-  onToolsChanged?: () => void;
   /** Injectable for tests; default `globalThis.fetch`. */
   fetch?: typeof fetch;
 }
@@ -62,12 +60,7 @@ export function createHttpConnection(
 
   async function connect(): Promise<Client> {
     state.status = "starting";
-    const client = new Client({ name: SERVER_NAME, version: VERSION }, {
-      versionNegotiation: { mode: "auto", probe: { timeoutMs: spec.timeoutMs } },
-      listChanged: {
-        tools: { autoRefresh: false, debounceMs: 50, onChanged: () => options.onToolsChanged?.() },
-      },
-    });
+    const client = createUpstreamClient(options, { probeTimeoutMs: spec.timeoutMs });
     const transport = new StreamableHTTPClientTransport(url, { fetch: send });
     try {
       await client.connect(transport, { timeout: spec.timeoutMs });

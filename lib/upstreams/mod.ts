@@ -2,7 +2,9 @@
  * Upstream MCP servers behind the gateway: connections (Streamable HTTP, and supervised stdio
  * children: one process group per upstream, shared by every caller, restarted with capped
  * backoff, reaped on close and on gateway exit), their tools federated as gateway tools with an
- * `mcp` backend, and the checks on names that prefixes and renames produce.
+ * `mcp` backend, their prompts, resources and templates federated into one routed catalog, the
+ * gateway's shared resource subscriptions, and the checks on names that prefixes and renames
+ * produce.
  */
 
 /** What any upstream connection offers, who it is asked for, and its state; types only. */
@@ -93,3 +95,26 @@ export { formatPinChecks } from "./pinning.ts";
 export { hiddenUnicode } from "./pinning.ts";
 /** One tool's check against its pin, and what `applyPins` takes; types only. */
 export type { ApplyPinsOptions, PinCheck } from "./pinning.ts";
+/** `federateCatalog()` federates one upstream's prompts, resources and templates; raises nothing. */
+export { federateCatalog } from "./catalog.ts";
+/** `mergeCatalogs()` merges every upstream's catalog, reporting clashes; raises nothing. */
+export { mergeCatalogs } from "./catalog.ts";
+/** `routeUri()` finds the upstream owning a resource URI (exact, else template); raises nothing. */
+export { routeUri } from "./catalog.ts";
+/** `federatedPromptName()` gives the name a client sees for an upstream prompt; raises nothing. */
+export { federatedPromptName } from "./catalog.ts";
+/** The merged catalog with nothing in it. */
+export { EMPTY_CATALOG } from "./catalog.ts";
+/** Federated prompts, resources and templates, one upstream's catalog and the merge; types only. */
+export type {
+  FederatedPrompt,
+  FederatedResource,
+  FederatedTemplate,
+  ListHint,
+  MergedCatalog,
+  UpstreamCatalog,
+} from "./catalog.ts";
+/** The gateway's reference-counted resource subscriptions at one upstream; type only. */
+export type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
+/** The change notifications an upstream client reports; type only. */
+export type { UpstreamNotices } from "./upstream_client.ts";

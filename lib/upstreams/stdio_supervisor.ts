@@ -6,13 +6,13 @@
  * A small state machine that reads better whole, hence one function a little over the usual size.
  */
 
-import { Client as SdkClient } from "@modelcontextprotocol/client";
+import type { Client as SdkClient } from "@modelcontextprotocol/client";
 // Why re-exported here (not from mod.ts): it makes the SDK class a public reference for
 // `deno doc --lint` without pulling the SDK's own undocumented internals into the lint.
 export { Client as SdkClient } from "@modelcontextprotocol/client";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { SERVER_NAME, VERSION } from "../version.ts";
+import { createUpstreamClient, type UpstreamNotices } from "./upstream_client.ts";
 import { createChildTransport } from "./child_transport.ts";
 import { type ChildExit, type GroupChild, spawnGroup, stopGroup } from "./process_group.ts";
 import { createStderrLines } from "./stderr_log.ts";
@@ -64,6 +64,8 @@ export interface SuperviseOptions {
    * stderr lines and start errors. A rejection fails that start like a spawn failure.
    */
   prepare?: () => Promise<{ env: Record<string, string>; redact?: (text: string) => string }>;
+  /** Change notifications of the default client (ignored with `createClient`). */
+  notices?: UpstreamNotices;
 }
 
 type Redact = (text: string) => string;
@@ -93,11 +95,7 @@ export function superviseStdio(
   const stableMs = options.stableMs ?? 60_000;
   const graceMs = options.graceMs ?? 2_000;
   const now = options.now ?? Date.now;
-  const newClient = options.createClient ??
-    (() =>
-      new SdkClient({ name: SERVER_NAME, version: VERSION }, {
-        versionNegotiation: { mode: "auto" },
-      }));
+  const newClient = options.createClient ?? (() => createUpstreamClient(options.notices ?? {}));
 
   let status: UpstreamStatus = "idle";
   let restarts = 0;

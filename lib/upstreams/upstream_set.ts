@@ -6,16 +6,24 @@
  */
 
 import type { OutboundAuth } from "../credentials/mod.ts";
+import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
 import type { McpBackendSpec, ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
 import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
-import type { Client } from "@modelcontextprotocol/client";
+import type { Client } from "./stdio_supervisor.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";
-import type { BreakerSnapshot } from "./breaker.ts";
+import type { BreakerOutcome, BreakerSnapshot } from "./breaker.ts";
 import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
+import type { ListHint, UpstreamCatalog } from "./catalog.ts";
+import { catalogChanges, emptyCatalog, hintOf, listUpstreamCatalog } from "./catalog_listing.ts";
+import {
+  createUpstreamSubscriptions,
+  type UpstreamSubscriptions,
+} from "./resource_subscriptions.ts";
+import type { UpstreamNotices } from "./upstream_client.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
 import { createPerClientConnection } from "./per_client.ts";
@@ -26,7 +34,7 @@ import { superviseStdio } from "./stdio_supervisor.ts";
 /** Opens the connection of one upstream (the stdio supervisor plugs in here). */
 export type ConnectUpstream = (
   spec: UpstreamSpec,
-  hooks: { onToolsChanged: () => void },
+  hooks: { onToolsChanged: () => void } & UpstreamNotices,
 ) => UpstreamConnection;
 
 /** Options of {@linkcode createUpstreamSet}. */
@@ -39,11 +47,15 @@ export interface UpstreamSetOptions {
   resolveCredential?: ResolveCredential;
   /** Called after any upstream's federated tools changed. */
   onChange?: () => void;
+  /** Called after any upstream's federated prompts, or resources and templates, changed. */
+  onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
+  /** Called when an upstream announces an update of a resource the gateway subscribed to. */
+  onResourceUpdated?: (upstream: string, uri: string) => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**
-   * How often upstreams whose listing failed, or with tools withheld by pinning, are listed again;
-   * default 30 000 ms, 0 never.
+   * How often upstreams whose listing failed, or with tools withheld by pinning, are listed again
+   * (and lost resource subscriptions renewed); default 30 000 ms, 0 never.
    */
   retryMs?: number;
   /** The circuit breakers' clock in epoch ms; default `Date.now`. */
@@ -94,6 +106,26 @@ export interface UpstreamSet {
   lists(): Array<{ upstream: string; tools: readonly ToolDefinition[] }>;
   /** The upstream's tools as last listed (after allow/deny, before pinning), raw. */
   definitions(name: string): readonly JsonObject[] | undefined;
+  /** Each upstream's federated prompts, resources and templates, in entry order. */
+  catalogs(): UpstreamCatalog[];
+  /** The smallest `tools/list` TTL an upstream sent (2026-07-28); undefined when none sent one. */
+  toolsTtlMs(): number | undefined;
+  /**
+   * The connected client of upstream `name`, for prompts, resources and completions.
+   * @throws GatewayError UPSTREAM_UNAVAILABLE when it is not in the set or cannot connect.
+   */
+  client(name: string): Promise<Client>;
+  /** The upstream's call timeout in ms (30 000 when it is not in the set). */
+  timeoutMs(name: string): number;
+  /**
+   * Admits one request to upstream `name` through its breaker and `maxConcurrent` gate, as for a
+   * tool call; the returned function ends it with its outcome.
+   * @throws GatewayError UPSTREAM_UNAVAILABLE (unknown upstream, circuit open, queue full) or
+   *   CANCELLED.
+   */
+  admit(name: string, signal?: AbortSignal): Promise<(outcome: BreakerOutcome) => void>;
+  /** The gateway's shared resource subscriptions at upstream `name`; undefined when unknown. */
+  subscriptions(name: string): UpstreamSubscriptions | undefined;
   /** State and tool count of every upstream. */
   reports(): UpstreamReport[];
   /** Closes every connection and stops retrying; never rejects. */
@@ -118,6 +150,14 @@ interface Member {
   dormant: boolean;
   /** The `client` hook of its federated tools: recovers a lost session once for read-only tools. */
   client: McpBackendSpec["client"];
+  /** Prompts, resources and templates as last listed. */
+  catalog: UpstreamCatalog;
+  /** Whether the last catalog listing succeeded. */
+  catalogListed: boolean;
+  /** The cache hint of the last `tools/list`, when the upstream sent one. */
+  toolsHint?: ListHint;
+  /** The gateway's resource subscriptions at this upstream. */
+  subscriptions: UpstreamSubscriptions;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -137,6 +177,14 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         !member.dormant && (!member.listed || member.withheld > 0)
       );
       if (failed.length > 0) void Promise.all(failed.map(list));
+      const unlisted = [...members.values()].filter((member) =>
+        !member.dormant && !member.catalogListed
+      );
+      if (unlisted.length > 0) void Promise.all(unlisted.map((m) => listCatalogOf(m)));
+      // Why here too: a subscription lost with a reconnect or a child restart is made again.
+      for (const member of members.values()) {
+        if (member.listed) void member.subscriptions.renew();
+      }
     }, retryMs);
     Deno.unrefTimer(timer);
   }
@@ -145,7 +193,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     const { spec } = member.entry;
     let tools: readonly ToolDefinition[] = [];
     try {
-      const listed = await listAll(member.connection, spec.timeoutMs);
+      const listed = await listAll(member.connection, spec.timeoutMs, (hint) => {
+        member.toolsHint = hint;
+      });
       member.raw = listed.filter((tool): tool is JsonObject =>
         typeof tool === "object" && tool !== null &&
         typeof (tool as JsonObject).name === "string" &&
@@ -186,6 +236,23 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     if (changed) options.onChange?.();
   }
 
+  async function listCatalogOf(member: Member): Promise<void> {
+    const listed = await listUpstreamCatalog(member.entry.spec, member.connection, logger);
+    member.catalogListed = listed !== undefined;
+    // Why: starts watching the list-change stream of this connection (and renews what was lost).
+    if (listed !== undefined) void member.subscriptions.renew();
+    if (members.get(member.entry.spec.name) !== member) return;
+    const catalog = listed ?? emptyCatalog(member.entry.spec);
+    const changed = catalogChanges(member.catalog, catalog);
+    member.catalog = catalog;
+    if (changed.prompts || changed.resources) options.onCatalogChange?.(changed);
+  }
+
+  async function listEverything(member: Member): Promise<void> {
+    await list(member);
+    await listCatalogOf(member);
+  }
+
   return {
     async sync(entries) {
       const wanted = new Map(entries.map((entry) => [entry.spec.name, entry]));
@@ -198,7 +265,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           continue;
         }
         members.delete(name);
-        closing.push(member.connection.close());
+        closing.push(member.subscriptions.close().then(() => member.connection.close()));
       }
       for (const entry of entries) {
         if (members.has(entry.spec.name)) continue;
@@ -215,28 +282,45 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           readOnly: new Set(),
           dormant: waking === undefined && entry.spec.start === "lazy",
           client: undefined as unknown as McpBackendSpec["client"],
+          catalog: emptyCatalog(entry.spec),
+          catalogListed: false,
+          subscriptions: undefined as unknown as UpstreamSubscriptions,
         };
-        member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        member.connection = connect(entry.spec, {
+          onToolsChanged: () => void list(member),
+          onPromptsChanged: () => void listCatalogOf(member),
+          onResourcesChanged: () => void listCatalogOf(member),
+          onResourceUpdated: (uri) => options.onResourceUpdated?.(entry.spec.name, uri),
+        });
         member.client = recoveringClient(member.connection, {
           upstream: entry.spec.name,
           readOnly: (tool) => member.readOnly.has(tool),
           logger,
         });
+        member.subscriptions = createUpstreamSubscriptions(member.connection, {
+          timeoutMs: entry.spec.timeoutMs,
+          logger: logger.child({ upstream: entry.spec.name }),
+        });
         members.set(entry.spec.name, member);
         fresh.push(member);
       }
       await Promise.all(closing);
-      if (closing.length > 0) options.onChange?.();
-      await Promise.all(fresh.filter((member) => !member.dormant).map(list));
+      if (closing.length > 0) {
+        options.onChange?.();
+        options.onCatalogChange?.({ prompts: true, resources: true });
+      }
+      await Promise.all(fresh.filter((member) => !member.dormant).map(listEverything));
     },
     async refresh() {
-      await Promise.all([...members.values()].filter((member) => !member.dormant).map(list));
+      await Promise.all(
+        [...members.values()].filter((member) => !member.dormant).map(listEverything),
+      );
     },
     wake() {
       waking ??= Promise.all(
         [...members.values()].filter((member) => member.dormant).map((member) => {
           member.dormant = false;
-          return list(member);
+          return listEverything(member);
         }),
       ).then(() => {});
       return waking;
@@ -248,6 +332,33 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         tools: member.tools,
       })),
     definitions: (name) => members.get(name)?.raw,
+    catalogs: () => [...members.values()].map((member) => member.catalog),
+    toolsTtlMs() {
+      const ttls = [...members.values()].flatMap((member) =>
+        member.toolsHint?.ttlMs === undefined ? [] : [member.toolsHint.ttlMs]
+      );
+      return ttls.length === 0 ? undefined : Math.min(...ttls);
+    },
+    client(name) {
+      const member = members.get(name);
+      if (member === undefined) {
+        return Promise.reject(
+          new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${name}" is not configured`),
+        );
+      }
+      return member.connection.client();
+    },
+    timeoutMs: (name) => members.get(name)?.entry.spec.timeoutMs ?? 30_000,
+    admit(name, signal) {
+      const member = members.get(name);
+      if (member === undefined) {
+        return Promise.reject(
+          new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${name}" is not configured`),
+        );
+      }
+      return member.admission.admit(signal);
+    },
+    subscriptions: (name) => members.get(name)?.subscriptions,
     reports: () =>
       [...members.values()].map((member) => ({
         name: member.entry.spec.name,
@@ -265,29 +376,40 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       clearInterval(timer);
       const all = [...members.values()];
       members.clear();
-      await Promise.all(all.map((member) => member.connection.close()));
+      await Promise.all(
+        all.map((member) => member.subscriptions.close().then(() => member.connection.close())),
+      );
     },
   };
 }
 
 /** Every page of the upstream's tools; a lost session is re-established once (listing is read-only). */
-async function listAll(connection: UpstreamConnection, timeoutMs: number): Promise<unknown[]> {
+async function listAll(
+  connection: UpstreamConnection,
+  timeoutMs: number,
+  onHint: (hint: ListHint | undefined) => void = () => {},
+): Promise<unknown[]> {
   const client = await connection.client();
   try {
-    return await listPages(client, timeoutMs);
+    return await listPages(client, timeoutMs, onHint);
   } catch (error) {
     if (connection.lost?.(client, error) === undefined) throw error;
-    return await listPages(await connection.client(), timeoutMs);
+    return await listPages(await connection.client(), timeoutMs, onHint);
   }
 }
 
-async function listPages(client: Client, timeoutMs: number): Promise<unknown[]> {
+async function listPages(
+  client: Client,
+  timeoutMs: number,
+  onHint: (hint: ListHint | undefined) => void,
+): Promise<unknown[]> {
   const tools: unknown[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
     const result = await client.listTools(cursor === undefined ? {} : { cursor }, {
       timeout: timeoutMs,
     });
+    if (page === 0) onHint(hintOf(result));
     tools.push(...result.tools);
     cursor = result.nextCursor;
     if (cursor === undefined) return tools;
@@ -297,12 +419,14 @@ async function listPages(client: Client, timeoutMs: number): Promise<unknown[]> 
 
 function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
   return function connect(spec, hooks) {
-    if (spec.transport.kind === "stdio") return connectStdio(spec, spec.transport, options);
+    if (spec.transport.kind === "stdio") {
+      return connectStdio(spec, spec.transport, { ...options, notices: hooks });
+    }
     const resolveAuth = options.resolveAuth;
     const auth = spec.auth;
     return createHttpConnection(spec, {
+      ...hooks,
       logger: options.logger,
-      onToolsChanged: hooks.onToolsChanged,
       ...(auth !== undefined && resolveAuth ? { resolveAuth: () => resolveAuth(auth) } : {}),
     });
   };
@@ -317,7 +441,7 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
 function connectStdio(
   spec: UpstreamSpec,
   transport: StdioTransport,
-  options: UpstreamSetOptions,
+  options: UpstreamSetOptions & { notices: UpstreamNotices },
 ): UpstreamConnection {
   function supervise(logger: Logger, startAtBoot: boolean): UpstreamConnection {
     return superviseStdio({
@@ -329,6 +453,7 @@ function connectStdio(
     }, {
       logger,
       startAtBoot,
+      notices: options.notices,
       prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
     });
   }

@@ -11,6 +11,9 @@ export function standInMcp(
   return {
     fetch,
     toolsChanged: () => {},
+    promptsChanged: () => {},
+    resourcesChanged: () => {},
+    resourceUpdated: () => {},
     recheckStreams: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -1,0 +1,88 @@
+/**
+ * Sending one prompt, resource or completion request to its upstream (admitted through the
+ * upstream's breaker and gate), cleaning the upstream's result of its own identity, mapping its
+ * failures, and the cache hint of a merged list.
+ */
+
+import { ProtocolError, SERVER_INFO_META_KEY } from "@modelcontextprotocol/server";
+import { GatewayError, isGatewayError } from "../errors.ts";
+import type { Client, ListHint, MergedCatalog } from "../upstreams/mod.ts";
+import type { CatalogHandlerDeps } from "./catalog_handlers.ts";
+
+type Options = { timeout: number; signal: AbortSignal };
+
+/** Sends one request to `upstream` through its admission, mapping its failures. */
+export async function relay<T>(
+  deps: Pick<CatalogHandlerDeps, "catalog" | "era">,
+  upstream: string,
+  signal: AbortSignal,
+  send: (client: Client, options: Options) => Promise<T>,
+): Promise<T> {
+  const finish = await deps.catalog.admit?.(upstream, signal);
+  let outcome: "success" | "failure" | "ignored" = "success";
+  try {
+    const client = await deps.catalog.client(upstream);
+    const result = await send(client, { timeout: deps.catalog.timeoutMs(upstream), signal });
+    return ownResult(result, deps.era);
+  } catch (error) {
+    const relayed = relayedError(error, upstream);
+    // Why: as for tool calls, only an upstream that cannot answer counts against its breaker;
+    // a JSON-RPC error is an answer.
+    if (signal.aborted) outcome = "ignored";
+    else if (isGatewayError(relayed)) outcome = "failure";
+    throw relayed;
+  } finally {
+    finish?.(outcome);
+  }
+}
+
+/** The upstream's result without its identity stamp (the gateway stamps its own). */
+function ownResult<T>(result: T, era: "legacy" | "modern"): T {
+  if (typeof result !== "object" || result === null) return result;
+  const { _meta, ...rest } = result as
+    & { _meta?: Record<string, unknown> }
+    & Record<string, unknown>;
+  const out: Record<string, unknown> = rest;
+  if (era === "legacy") {
+    delete out.ttlMs;
+    delete out.cacheScope;
+    delete out.resultType;
+  }
+  if (_meta !== undefined && typeof _meta === "object") {
+    const { [SERVER_INFO_META_KEY]: _, ...meta } = _meta;
+    if (Object.keys(meta).length > 0) out._meta = meta;
+  }
+  return out as T;
+}
+
+/** An upstream's JSON-RPC error passes through as it was; a broken connection is UPSTREAM_*. */
+export function relayedError(error: unknown, upstream: string): Error {
+  if (isGatewayError(error) || error instanceof ProtocolError) return error as Error;
+  const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
+  const text = typeof message === "string" ? message : String(error);
+  if (typeof code === "number") return new ProtocolError(code, text, data);
+  if (code === "REQUEST_TIMEOUT") {
+    return new GatewayError("UPSTREAM_TIMEOUT", `Upstream "${upstream}" did not answer: ${text}`);
+  }
+  return new GatewayError("UPSTREAM_UNAVAILABLE", `Upstream "${upstream}" failed: ${text}`, {
+    cause: error,
+  });
+}
+
+/**
+ * The cache hint of a merged list: the smallest TTL of the gateway's own and of every upstream
+ * that sent one for that list; `private` wins (the gateway's own lists are private, as what a
+ * caller sees depends on who it is).
+ */
+export function mergedHint(
+  catalog: MergedCatalog,
+  list: "prompts" | "resources" | "templates",
+  ownTtlMs: number,
+): Required<ListHint> {
+  let ttlMs = ownTtlMs;
+  for (const hints of catalog.hints.values()) {
+    const ttl = hints[list]?.ttlMs;
+    if (ttl !== undefined && ttl < ttlMs) ttlMs = ttl;
+  }
+  return { ttlMs, cacheScope: "private" };
+}
