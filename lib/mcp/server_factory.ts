@@ -21,6 +21,7 @@ import type { ToolDescriptor } from "../registry/types.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { callTool } from "./call_pipeline.ts";
 import { callerIn } from "./caller_info.ts";
+import { downstreamOf } from "./downstream.ts";
 import type { PipelineHooks } from "./stages.ts";
 
 /** What every server instance reads from. */
@@ -70,6 +71,8 @@ export function createServerFactory(deps: ServerDeps): ServerFactory {
   return function buildServer(ctx?: McpRequestContext): Server {
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
+        // Why logging: federated tools relay their upstream's log messages to the caller.
+        logging: {},
         tools: { listChanged: true },
         prompts: { listChanged: true },
         resources: { listChanged: true },
@@ -107,6 +110,7 @@ function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): voi
           logger: deps.logger,
           requestId: crypto.randomUUID(),
           hooks: deps.hooks,
+          downstream: downstreamOf(server, ctx, caller.principal.id),
         })),
   );
   // Why: clients probe these; federation of prompts and resources comes with a later issue.

@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import type { UpstreamSpec } from "../upstream_spec.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
+import type { Client as UpstreamClient } from "./stdio_supervisor.ts";
 
 /** What an HTTP upstream connection needs besides its spec. */
 export interface HttpConnectionOptions {
@@ -23,6 +24,8 @@ export interface HttpConnectionOptions {
   onToolsChanged?: () => void;
   /** Injectable for tests; default `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /** Called with each new client before it connects (the relay installs its handlers). */
+  onClient?: (client: UpstreamClient) => void;
 }
 
 /**
@@ -65,6 +68,7 @@ export function createHttpConnection(
         tools: { autoRefresh: false, debounceMs: 50, onChanged: () => options.onToolsChanged?.() },
       },
     });
+    options.onClient?.(client);
     const transport = new StreamableHTTPClientTransport(url, { fetch: send });
     try {
       await client.connect(transport, { timeout: spec.timeoutMs });

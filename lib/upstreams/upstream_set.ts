@@ -18,12 +18,18 @@ import { federateTools, isAllowed, type UpstreamEntry } from "./federation.ts";
 import { createHttpConnection } from "./http_connection.ts";
 import { applyPins } from "./pinning.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
-import { superviseStdio } from "./stdio_supervisor.ts";
+import { type Client, SdkClient, superviseStdio } from "./stdio_supervisor.ts";
+import { createUpstreamRelay, type UpstreamRelay } from "./relay.ts";
+import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** Opens the connection of one upstream (the stdio supervisor plugs in here). */
 export type ConnectUpstream = (
   spec: UpstreamSpec,
-  hooks: { onToolsChanged: () => void },
+  hooks: {
+    onToolsChanged: () => void;
+    /** Installs the upstream's relay on each client the connection builds, before it connects. */
+    onClient?: (client: Client) => void;
+  },
 ) => UpstreamConnection;
 
 /** Options of {@linkcode createUpstreamSet}. */
@@ -93,6 +99,8 @@ interface Member {
   withheld: number;
   /** Pinning warnings already logged. */
   logged: Set<string>;
+  /** Relays notifications and input requests of its calls to their clients. */
+  relay: UpstreamRelay;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -137,6 +145,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const federated = federateTools(member.entry, served, {
         client: () => member.connection.client(),
         admit: (signal) => member.admission.admit(signal),
+        relay: member.relay,
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
       tools = federated.tools;
@@ -166,6 +175,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           continue;
         }
         members.delete(name);
+        member.relay.close();
         closing.push(member.connection.close());
       }
       for (const entry of entries) {
@@ -180,8 +190,12 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           raw: [],
           withheld: 0,
           logged: new Set(),
+          relay: createUpstreamRelay(entry.spec.name, { logger }),
         };
-        member.connection = connect(entry.spec, { onToolsChanged: () => void list(member) });
+        member.connection = connect(entry.spec, {
+          onToolsChanged: () => void list(member),
+          onClient: (client) => member.relay.attach(client),
+        });
         members.set(entry.spec.name, member);
         fresh.push(member);
       }
@@ -213,6 +227,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       clearInterval(timer);
       const all = [...members.values()];
       members.clear();
+      for (const member of all) member.relay.close();
       await Promise.all(all.map((member) => member.connection.close()));
     },
   };
@@ -235,12 +250,15 @@ async function listAll(connection: UpstreamConnection, timeoutMs: number): Promi
 
 function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
   return function connect(spec, hooks) {
-    if (spec.transport.kind === "stdio") return connectStdio(spec, spec.transport, options);
+    if (spec.transport.kind === "stdio") {
+      return connectStdio(spec, spec.transport, { ...options, onClient: hooks.onClient });
+    }
     const resolveAuth = options.resolveAuth;
     const auth = spec.auth;
     return createHttpConnection(spec, {
       logger: options.logger,
       onToolsChanged: hooks.onToolsChanged,
+      ...(hooks.onClient === undefined ? {} : { onClient: hooks.onClient }),
       ...(auth !== undefined && resolveAuth ? { resolveAuth: () => resolveAuth(auth) } : {}),
     });
   };
@@ -254,8 +272,9 @@ function defaultConnect(options: UpstreamSetOptions): ConnectUpstream {
 function connectStdio(
   spec: UpstreamSpec,
   transport: StdioTransport,
-  options: UpstreamSetOptions,
+  options: UpstreamSetOptions & { onClient?: ((client: Client) => void) | undefined },
 ): UpstreamConnection {
+  const onClient = options.onClient;
   return superviseStdio({
     name: spec.name,
     command: transport.command,
@@ -265,6 +284,15 @@ function connectStdio(
   }, {
     logger: options.logger,
     prepare: () => prepareStdioEnv(transport.env, options.resolveCredential),
+    ...(onClient === undefined ? {} : {
+      createClient() {
+        const client = new SdkClient({ name: SERVER_NAME, version: VERSION }, {
+          versionNegotiation: { mode: "auto" },
+        });
+        onClient(client);
+        return client;
+      },
+    }),
   });
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The calling client of one `tools/call`, as a federated tool relays to it: progress and log
+ * messages on the request's own response stream, and what it can answer (elicitation, sampling,
+ * roots) for the upstream's server-to-client requests.
+ */
+
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type LoggingLevel,
+  type Notification,
+  type Server,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+import type { DownstreamCall } from "../registry/types.ts";
+
+const LOG_LEVELS: readonly string[] = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+/** The downstream view of the request `ctx` handles on `server`, for `principalId`; raises nothing. */
+export function downstreamOf(
+  server: Server,
+  ctx: ServerContext,
+  principalId: string,
+): DownstreamCall {
+  const modern = ctx.mcpReq.envelope !== undefined;
+  const token = ctx.mcpReq._meta?.progressToken;
+  const state = ctx.mcpReq.requestState<unknown>();
+  const inputResponses = ctx.mcpReq.inputResponses;
+  return {
+    era: modern ? "modern" : "legacy",
+    principalId,
+    ...(typeof token === "string" || typeof token === "number" ? { progressToken: token } : {}),
+    notify: (notification) => ctx.mcpReq.notify(notification as Notification),
+    log({ level, data, logger }) {
+      // Why: an upstream's level outside the MCP set is dropped, never forwarded as is.
+      if (!LOG_LEVELS.includes(level)) return Promise.resolve();
+      // Why ctx.mcpReq.log: it applies the client's level (`logging/setLevel` for 2025, the
+      // envelope's log level for 2026-07-28, where a client that names none gets no logs).
+      return ctx.mcpReq.log(level as LoggingLevel, data, logger);
+    },
+    accepts: acceptsOf(
+      modern
+        ? (ctx.mcpReq.envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as
+          | ClientCapabilities
+          | undefined
+        : ctx.sessionId === undefined
+        ? undefined
+        : server.getClientCapabilities(),
+    ),
+    ...(inputResponses === undefined ? {} : { inputResponses }),
+    ...(typeof state === "string" ? { requestState: state } : {}),
+  };
+}
+
+function acceptsOf(capabilities: ClientCapabilities | undefined): DownstreamCall["accepts"] {
+  return {
+    elicitation: capabilities?.elicitation !== undefined,
+    sampling: capabilities?.sampling !== undefined,
+    roots: capabilities?.roots !== undefined,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * What an upstream sends during a call reaches the client that made it, through the real gateway
+ * (a subprocess), with real SDK v2 clients of both eras: progress, log messages, cancellation
+ * (the upstream sees it), and input requests (elicitation, roots) from a 2026-07-28 HTTP upstream
+ * (`input_required` relayed) and from a 2025-only stdio upstream (its request parked, answered by
+ * the client's retry).
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import type { Client } from "@modelcontextprotocol/client";
+import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
+import {
+  connect,
+  createGatewayToolsDir,
+  type Era,
+  ERAS,
+  startGateway,
+  waitUntil,
+} from "../_support/gateway.ts";
+import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+
+const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
+const MODERN: Era = "2026-07-28";
+const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
+  return content.map((block) => block.text ?? "").join("");
+}
+
+function upstreamsYaml(url: string): string {
+  return `upstreams:
+  - name: rl
+    url: ${url}
+  - name: old
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
+`;
+}
+
+/** A client that answers elicitations with `{ ok: true }` and lists one root. */
+async function interactiveClient(
+  era: Era,
+  url: string,
+  key: string,
+): Promise<Client & AsyncDisposable> {
+  const client = await connect(era, url, {
+    fetch: bearerFetch(key),
+    client: { capabilities: { elicitation: { form: {} }, roots: {} } },
+  });
+  client.setRequestHandler(
+    "elicitation/create",
+    () => ({ action: "accept", content: { ok: true } }),
+  );
+  client.setRequestHandler("roots/list", () => ({ roots: [{ uri: "file:///work/project" }] }));
+  return client;
+}
+
+Deno.test("relay: progress, logs, cancellation and input requests reach the calling client", async (t) => {
+  await using upstream = startRelayUpstream();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-relay-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir };
+    const key = await createClientKey("alice", env);
+    await using tools = await createGatewayToolsDir({ "relay.yaml": upstreamsYaml(upstream.url) });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+
+    for (const era of ERAS) {
+      for (const prefix of ["rl", "old"]) {
+        await t.step(
+          `${era} client, ${prefix} upstream: progress on the call's stream`,
+          async () => {
+            await using client = await connectAs(era, gateway.mcpUrl, key);
+            const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+            const result = await client.callTool({
+              name: `${prefix}_progress`,
+              arguments: { steps: 3 },
+            }, { onprogress: (progress) => seen.push(progress) });
+            assert.equal(textOf(result), "done 3");
+            assert.deepEqual(seen.map((p) => [p.progress, p.total, p.message]), [
+              [1, 3, "step 1"],
+              [2, 3, "step 2"],
+              [3, 3, "step 3"],
+            ]);
+            const plain = await client.callTool({
+              name: `${prefix}_progress`,
+              arguments: { steps: 1 },
+            });
+            assert.equal(textOf(plain), "done 1 without token");
+          },
+        );
+
+        await t.step(`${era} client, ${prefix} upstream: log messages of the call`, async () => {
+          await using client = await connectAs(era, gateway.mcpUrl, key);
+          const logs: unknown[] = [];
+          client.setNotificationHandler("notifications/message", (n) => void logs.push(n.params));
+          const text = `hello-${era}-${prefix}`;
+          const result = await client.callTool({
+            name: `${prefix}_log`,
+            arguments: { text },
+            // Why: a 2026-07-28 client opts in to logs by naming its level on the request.
+            ...(era === MODERN ? { _meta: { [LOG_LEVEL_KEY]: "info" } } : {}),
+          });
+          assert.equal(textOf(result), "logged");
+          assert.deepEqual(logs, [{ level: "info", logger: "fixture", data: text }]);
+        });
+
+        await t.step(`${era} client, ${prefix} upstream: elicitation round trip`, async () => {
+          await using client = await interactiveClient(era, gateway.mcpUrl, key);
+          const result = await client.callTool({
+            name: `${prefix}_confirm`,
+            arguments: { question: "Deploy?" },
+          });
+          if (era === MODERN) {
+            assert.equal(textOf(result), 'answer: accept {"ok":true}');
+          } else {
+            assert.equal(result.isError, true, textOf(result));
+          }
+        });
+      }
+    }
+
+    await t.step("2026-07-28 client: roots requested by either upstream", async () => {
+      await using client = await interactiveClient(MODERN, gateway.mcpUrl, key);
+      for (const prefix of ["rl", "old"]) {
+        const result = await client.callTool({ name: `${prefix}_roots`, arguments: {} });
+        assert.equal(textOf(result), "roots: file:///work/project");
+      }
+    });
+
+    await t.step(
+      "a client without the capability: the upstream's request is refused clearly",
+      async () => {
+        await using client = await connectAs(MODERN, gateway.mcpUrl, key);
+        const result = await client.callTool({ name: "old_confirm", arguments: {} }).catch((e) =>
+          e
+        );
+        const message = result instanceof Error ? result.message : textOf(result);
+        assert.match(message, /elicitation/, message);
+      },
+    );
+
+    await t.step("2026-07-28 client cancels: the HTTP upstream sees it", async () => {
+      await using client = await connectAs(MODERN, gateway.mcpUrl, key);
+      const controller = new AbortController();
+      const call = client.callTool({ name: "rl_wait", arguments: {} }, {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 300);
+      await assert.rejects(call);
+      const seen = await waitUntil(() => upstream.cancelled().length > 0, 5_000);
+      assert.ok(seen, "the upstream never saw the cancellation");
+    });
+
+    await t.step(
+      "2026-07-28 client cancels: the stdio upstream sees notifications/cancelled",
+      async () => {
+        await using client = await connectAs(MODERN, gateway.mcpUrl, key);
+        const controller = new AbortController();
+        const call = client.callTool({ name: "old_wait", arguments: {} }, {
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(), 300);
+        await assert.rejects(call);
+        const seen = await waitUntil(
+          () => gateway.stderrLines().some((line) => line.includes("fixture cancelled wait")),
+          5_000,
+        );
+        assert.ok(seen, "the stdio upstream never saw the cancellation");
+      },
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
