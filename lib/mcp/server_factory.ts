@@ -104,7 +104,8 @@ function registerHandlers(server: Server, deps: ServerDeps, caller: Caller): voi
     (request, ctx) =>
       guarded(deps.logger, () =>
         callTool(deps.snapshot(), request.params, {
-          caller,
+          // Why per request: a 2025 session's server outlives the request that built it.
+          caller: callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller,
           sessionId: ctx.sessionId,
           signal: ctx.mcpReq.signal,
           logger: deps.logger,

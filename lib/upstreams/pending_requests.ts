@@ -33,6 +33,8 @@ export interface InFlightCall {
   readonly signal: AbortSignal;
   /** Forwards one upstream progress notification to the current client request. */
   readonly progress: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Holds the call's answer until `sending` (a relayed notification) is written or failed. */
+  readonly relayed: (sending: Promise<void>) => void;
   /** Asks the client for input on the upstream's behalf; resolves with the client's answer. */
   ask(request: InputRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
@@ -50,6 +52,7 @@ interface Entry extends InFlightCall {
   tool: string;
   asks: Ask[];
   counter: number;
+  sending: Set<Promise<void>>;
   wake?: () => void;
   detach?: () => void;
   parked?: { id: string; timer: ReturnType<typeof setTimeout> };
@@ -147,10 +150,13 @@ export function createPendingRequests(upstream: string): PendingRequests {
       ]);
       delete entry.wake;
       if (outcome === "asked") continue;
+      // Why: a notification relayed during the call must reach the client before its answer.
+      await Promise.allSettled([...entry.sending]);
       finish(entry);
       if ("error" in outcome) throw outcome.error;
       return outcome.value;
     }
+    await Promise.allSettled([...entry.sending]);
     return park(entry, options);
   }
 
@@ -165,13 +171,19 @@ export function createPendingRequests(upstream: string): PendingRequests {
         tool: options.tool,
         asks: [],
         counter: 0,
+        sending: new Set(),
+        relayed(sending) {
+          const settled = sending.catch(() => {});
+          entry.sending.add(settled);
+          void settled.then(() => entry.sending.delete(settled));
+        },
         progress(progress) {
           const token = entry.downstream.progressToken;
           if (token === undefined) return;
-          entry.downstream.notify({
+          entry.relayed(entry.downstream.notify({
             method: "notifications/progress",
             params: { ...progress, progressToken: token },
-          }).catch(() => {});
+          }));
         },
         ask(request, signal) {
           return new Promise((resolve, reject) => {

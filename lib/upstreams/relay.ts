@@ -76,11 +76,13 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
   function relayLog(params: { level: string; data?: unknown; logger?: string }): void {
     const call = attribute();
     if (call !== undefined) {
-      call.downstream.log({
-        level: params.level,
-        data: params.data,
-        ...(params.logger === undefined ? {} : { logger: params.logger }),
-      }).catch((error) => logger.debug("Cannot relay upstream log message", { error }));
+      call.relayed(
+        call.downstream.log({
+          level: params.level,
+          data: params.data,
+          ...(params.logger === undefined ? {} : { logger: params.logger }),
+        }).catch((error) => logger.debug("Cannot relay upstream log message", { error })),
+      );
       return;
     }
     const fields = { level: params.level, logger: params.logger, data: params.data };

@@ -131,7 +131,9 @@ export function startRelayUpstream(): RelayUpstream {
   const cancelled: string[] = [];
   const handler = createMcpHandler(
     () => buildRelayServer({ onCancel: (tool) => cancelled.push(tool) }),
-    { legacy: "stateless" },
+    // Why SSE with a short keep-alive: Deno.serve notices a client that went away only when it
+    // writes, and a 2026-07-28 client cancels by closing the request's stream.
+    { legacy: "stateless", responseMode: "sse", keepAliveMs: 100 },
   );
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },

@@ -22,11 +22,16 @@ import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const MODERN: Era = "2026-07-28";
+const LEGACY: Era = "2025-11-25";
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
 
 function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
   return content.map((block) => block.text ?? "").join("");
+}
+
+function sessionOf(client: Client): string | undefined {
+  return (client.transport as { sessionId?: string } | undefined)?.sessionId;
 }
 
 function upstreamsYaml(url: string): string {
@@ -113,21 +118,48 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
             name: `${prefix}_confirm`,
             arguments: { question: "Deploy?" },
           });
-          if (era === MODERN) {
-            assert.equal(textOf(result), 'answer: accept {"ok":true}');
-          } else {
-            assert.equal(result.isError, true, textOf(result));
-          }
+          assert.equal(textOf(result), 'answer: accept {"ok":true}');
         });
       }
     }
 
-    await t.step("2026-07-28 client: roots requested by either upstream", async () => {
-      await using client = await interactiveClient(MODERN, gateway.mcpUrl, key);
-      for (const prefix of ["rl", "old"]) {
-        const result = await client.callTool({ name: `${prefix}_roots`, arguments: {} });
-        assert.equal(textOf(result), "roots: file:///work/project");
-      }
+    for (const era of ERAS) {
+      await t.step(`${era} client: roots requested by either upstream`, async () => {
+        await using client = await interactiveClient(era, gateway.mcpUrl, key);
+        for (const prefix of ["rl", "old"]) {
+          const result = await client.callTool({ name: `${prefix}_roots`, arguments: {} });
+          assert.equal(textOf(result), "roots: file:///work/project");
+        }
+      });
+    }
+
+    await t.step("2025 sessions only for clients that can answer input requests", async () => {
+      await using plain = await connectAs(LEGACY, gateway.mcpUrl, key);
+      assert.equal(sessionOf(plain), undefined);
+      await using interactive = await interactiveClient(LEGACY, gateway.mcpUrl, key);
+      assert.match(sessionOf(interactive) ?? "", /^[0-9a-f-]{36}$/);
+      // A plain 2025 client cannot be asked: the upstream's request is refused, the call ends.
+      const refused = await plain.callTool({ name: "old_confirm", arguments: {} });
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /elicitation/);
+    });
+
+    await t.step("a 2025 session is its principal's only", async () => {
+      await using interactive = await interactiveClient(LEGACY, gateway.mcpUrl, key);
+      const other = await createClientKey("bob", env);
+      const response = await fetch(gateway.mcpUrl, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${other}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-session-id": sessionOf(interactive)!,
+          "mcp-protocol-version": LEGACY,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 404);
     });
 
     await t.step(
@@ -144,13 +176,27 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
 
     await t.step("2026-07-28 client cancels: the HTTP upstream sees it", async () => {
       await using client = await connectAs(MODERN, gateway.mcpUrl, key);
+      const before = upstream.cancelled().length;
       const controller = new AbortController();
       const call = client.callTool({ name: "rl_wait", arguments: {} }, {
         signal: controller.signal,
       });
       setTimeout(() => controller.abort(), 300);
       await assert.rejects(call);
-      const seen = await waitUntil(() => upstream.cancelled().length > 0, 5_000);
+      const seen = await waitUntil(() => upstream.cancelled().length > before, 5_000);
+      assert.ok(seen, "the upstream never saw the cancellation");
+    });
+
+    await t.step("2025 client with a session cancels: the HTTP upstream sees it", async () => {
+      await using client = await interactiveClient(LEGACY, gateway.mcpUrl, key);
+      const before = upstream.cancelled().length;
+      const controller = new AbortController();
+      const call = client.callTool({ name: "rl_wait", arguments: {} }, {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 300);
+      await assert.rejects(call);
+      const seen = await waitUntil(() => upstream.cancelled().length > before, 5_000);
       assert.ok(seen, "the upstream never saw the cancellation");
     });
 
