@@ -137,6 +137,7 @@ export interface McpCallClient {
       arguments?: Record<string, unknown>;
       inputResponses?: Record<string, unknown>;
       requestState?: string;
+      _meta?: Record<string, unknown>;
     },
     options?: {
       signal?: AbortSignal;
@@ -190,7 +191,8 @@ export interface McpCallRelay {
     options: { tool: string; signal: AbortSignal; timeoutMs: number },
     send: (extra: {
       signal: AbortSignal;
-      onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
+      /** The token to send as `_meta.progressToken`; the relay routes the upstream's progress. */
+      progressToken?: string;
       inputResponses?: Record<string, unknown>;
       requestState?: string;
     }) => Promise<unknown>,

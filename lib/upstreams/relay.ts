@@ -41,6 +41,11 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
   const logger = options.logger.child({ upstream: name });
   const context = new AsyncLocalStorage<InFlightCall>();
   const pending = createPendingRequests(name);
+  // Why own tokens rather than the SDK's `onprogress`: the SDK runs notification handlers a
+  // microtask late and forgets a call's progress handler when its answer arrives, so the last
+  // progress, read from the pipe together with the answer, was lost.
+  const progressCalls = new Map<string, InFlightCall>();
+  let nextToken = 0;
 
   function attribute(): InFlightCall | undefined {
     const current = context.getStore();
@@ -98,6 +103,14 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
       client.setNotificationHandler("notifications/message", (notification) => {
         relayLog(notification.params);
       });
+      client.setNotificationHandler("notifications/progress", ({ params }) => {
+        const call = progressCalls.get(String(params.progressToken));
+        call?.progress({
+          progress: params.progress,
+          ...(params.total === undefined ? {} : { total: params.total }),
+          ...(params.message === undefined ? {} : { message: params.message }),
+        });
+      });
       for (const method of Object.keys(FAMILY) as InputMethod[]) {
         client.setRequestHandler(
           method,
@@ -125,12 +138,17 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
           ? {}
           : { inputResponses: downstream.inputResponses }),
       };
+      const token = downstream.progressToken === undefined ? undefined : `nexus-${++nextToken}`;
+      if (token !== undefined) progressCalls.set(token, call);
       const work = context.run(call, () =>
         send({
           signal: call.signal,
-          ...(downstream.progressToken === undefined ? {} : { onprogress: call.progress }),
+          ...(token === undefined ? {} : { progressToken: token }),
           ...retry,
         }));
+      if (token !== undefined) {
+        void work.then(() => progressCalls.delete(token), () => progressCalls.delete(token));
+      }
       return wrap(await pending.settle(call, work, options), options.tool);
     },
     close: () => pending.close(),

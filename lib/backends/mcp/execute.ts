@@ -68,16 +68,16 @@ function send(
   return spec.relay.call(
     downstream,
     { tool: spec.tool, signal: call.signal, timeoutMs: spec.timeoutMs },
-    ({ signal, onprogress, inputResponses, requestState }) =>
+    ({ signal, progressToken, inputResponses, requestState }) =>
       client.callTool({
         name: spec.tool,
         arguments: args,
         ...(inputResponses === undefined ? {} : { inputResponses }),
         ...(requestState === undefined ? {} : { requestState }),
+        ...(progressToken === undefined ? {} : { _meta: { progressToken } }),
       }, {
         signal,
         timeout,
-        ...(onprogress === undefined ? {} : { onprogress }),
         // Why manual: input the upstream asks for goes to the calling client, never answered here.
         allowInputRequired: true,
       }),
