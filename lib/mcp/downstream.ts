@@ -7,6 +7,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
+  LOG_LEVEL_META_KEY,
   type LoggingLevel,
   type Notification,
   type Server,
@@ -35,10 +36,13 @@ export function downstreamOf(
   const token = ctx.mcpReq._meta?.progressToken;
   const state = ctx.mcpReq.requestState<unknown>();
   const inputResponses = ctx.mcpReq.inputResponses;
+  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  const logLevel = envelope[LOG_LEVEL_META_KEY];
   return {
     era: modern ? "modern" : "legacy",
     principalId,
     ...(typeof token === "string" || typeof token === "number" ? { progressToken: token } : {}),
+    ...(typeof logLevel === "string" && LOG_LEVELS.includes(logLevel) ? { logLevel } : {}),
     notify: (notification) => ctx.mcpReq.notify(notification as Notification),
     log({ level, data, logger }) {
       // Why: an upstream's level outside the MCP set is dropped, never forwarded as is.
@@ -49,7 +53,7 @@ export function downstreamOf(
     },
     accepts: acceptsOf(
       modern
-        ? (ctx.mcpReq.envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as
+        ? envelope[CLIENT_CAPABILITIES_META_KEY] as
           | ClientCapabilities
           | undefined
         : ctx.sessionId === undefined

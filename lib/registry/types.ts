@@ -159,6 +159,11 @@ export interface DownstreamCall {
   readonly principalId: string;
   /** The client's `_meta.progressToken`; absent: the client asked for no progress. */
   readonly progressToken?: string | number;
+  /**
+   * The log level a 2026-07-28 client named on the request (its envelope), passed on to the
+   * upstream so it sends logs at all; absent: none named (2025 clients set theirs per session).
+   */
+  readonly logLevel?: string;
   /** Sends a notification related to the client's request (on its response stream). */
   notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
   /** Sends a log message related to the request, filtered by the client's log level. */

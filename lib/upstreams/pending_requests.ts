@@ -85,7 +85,11 @@ export interface PendingRequests {
 }
 
 /** Creates the pending calls of upstream `upstream`; raises nothing. */
-export function createPendingRequests(upstream: string): PendingRequests {
+export function createPendingRequests(
+  upstream: string,
+  options: { graceMs?: number } = {},
+): PendingRequests {
+  const graceMs = options.graceMs ?? PARK_GRACE_MS;
   const calls = new Set<Entry>();
   const parked = new Map<string, Entry>();
   const works = new WeakMap<Entry, Promise<unknown>>();
@@ -119,7 +123,7 @@ export function createPendingRequests(upstream: string): PendingRequests {
     const id = crypto.randomUUID();
     const timer = setTimeout(
       () => expire(entry, `The client did not answer upstream "${upstream}" in time`),
-      options.timeoutMs + PARK_GRACE_MS,
+      options.timeoutMs + graceMs,
     );
     entry.parked = { id, timer };
     parked.set(id, entry);

@@ -7,7 +7,9 @@
  * Tools: `progress` ({ steps }: one progress notification per step), `log` ({ text }: one
  * `notifications/message` at `info`), `wait` (answers when cancelled, writing
  * `fixture cancelled wait` to stderr, or "not cancelled" after 15 s), `confirm` ({ question }: an
- * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots).
+ * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots),
+ * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
+ * SDK, which drops what is below the client's level).
  */
 
 import {
@@ -30,6 +32,8 @@ const TOOLS = [
     inputSchema: { type: "object", properties: { question: { type: "string" } } },
   },
   { name: "roots", inputSchema: { type: "object", properties: {} } },
+  { name: "sample", inputSchema: { type: "object", properties: {} } },
+  { name: "leveled", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
 ];
 
 function text(value: string) {
@@ -63,6 +67,10 @@ export function buildRelayServer(
         return confirm(ctx, String(args.question ?? "Proceed?"));
       case "roots":
         return roots(ctx);
+      case "sample":
+        return sample(ctx);
+      case "leveled":
+        return leveled(ctx, String(args.text));
       default:
         return text("unknown");
     }
@@ -115,6 +123,29 @@ function roots(ctx: ServerContext) {
   const answer = inputResponse(ctx.mcpReq.inputResponses, "roots");
   if (answer.kind === "roots") return text(`roots: ${answer.roots.map((r) => r.uri).join(",")}`);
   return inputRequired({ inputRequests: { roots: inputRequired.listRoots() } });
+}
+
+function sample(ctx: ServerContext) {
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "sample");
+  if (answer.kind === "sampling") {
+    const content = answer.result.content as { type: string; text?: string };
+    return text(`sampled: ${content.text}`);
+  }
+  return inputRequired({
+    inputRequests: {
+      sample: inputRequired.createMessage({
+        messages: [{ role: "user", content: { type: "text", text: "Say hi" } }],
+        maxTokens: 10,
+      }),
+    },
+  });
+}
+
+/** Logs at `debug` and at `info` through the SDK, which applies the client's level. */
+async function leveled(ctx: ServerContext, value: string) {
+  await ctx.mcpReq.log("debug", `debug ${value}`, "fixture");
+  await ctx.mcpReq.log("info", `info ${value}`, "fixture");
+  return text("leveled");
 }
 
 /** A running HTTP fixture (both eras; 2025 served stateless). */

@@ -53,13 +53,18 @@ async function interactiveClient(
 ): Promise<Client & AsyncDisposable> {
   const client = await connect(era, url, {
     fetch: bearerFetch(key),
-    client: { capabilities: { elicitation: { form: {} }, roots: {} } },
+    client: { capabilities: { elicitation: { form: {} }, roots: {}, sampling: {} } },
   });
   client.setRequestHandler(
     "elicitation/create",
     () => ({ action: "accept", content: { ok: true } }),
   );
   client.setRequestHandler("roots/list", () => ({ roots: [{ uri: "file:///work/project" }] }));
+  client.setRequestHandler("sampling/createMessage", () => ({
+    role: "assistant",
+    content: { type: "text", text: "hi there" },
+    model: "test-model",
+  }));
   return client;
 }
 
@@ -124,14 +129,58 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
     }
 
     for (const era of ERAS) {
-      await t.step(`${era} client: roots requested by either upstream`, async () => {
+      await t.step(`${era} client: roots and sampling requested by either upstream`, async () => {
         await using client = await interactiveClient(era, gateway.mcpUrl, key);
         for (const prefix of ["rl", "old"]) {
           const result = await client.callTool({ name: `${prefix}_roots`, arguments: {} });
           assert.equal(textOf(result), "roots: file:///work/project");
+          const sampled = await client.callTool({ name: `${prefix}_sample`, arguments: {} });
+          assert.equal(textOf(sampled), "sampled: hi there");
         }
       });
     }
+
+    await t.step("2026-07-28 client: its log level reaches a 2026-07-28 upstream", async () => {
+      await using client = await connectAs(MODERN, gateway.mcpUrl, key);
+      const logs: unknown[] = [];
+      client.setNotificationHandler("notifications/message", (n) => void logs.push(n.params));
+      for (const level of ["info", "debug", undefined]) {
+        await client.callTool({
+          name: "rl_leveled",
+          arguments: { text: String(level) },
+          ...(level === undefined ? {} : { _meta: { [LOG_LEVEL_KEY]: level } }),
+        });
+      }
+      assert.deepEqual(logs.map((log) => (log as { data: string }).data), [
+        "info info",
+        "debug debug",
+        "info debug",
+      ]);
+    });
+
+    await t.step("a log message with several calls in flight goes to the gateway log", async () => {
+      // Why a session client: its cancellation of the waiting call must reach the upstream.
+      await using client = await interactiveClient(LEGACY, gateway.mcpUrl, key);
+      const logs: unknown[] = [];
+      client.setNotificationHandler("notifications/message", (n) => void logs.push(n.params));
+      const controller = new AbortController();
+      const waiting = client.callTool({ name: "old_wait", arguments: {} }, {
+        signal: controller.signal,
+      }).catch(() => "cancelled");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const text = `unattributed-${crypto.randomUUID()}`;
+      await client.callTool({ name: "old_log", arguments: { text } });
+      controller.abort();
+      assert.equal(await waiting, "cancelled");
+      assert.deepEqual(logs, []);
+      const logged = await waitUntil(() =>
+        gateway.stderrLines().some((line) =>
+          line.includes("Upstream log message") && line.includes(text) &&
+          line.includes('"upstream":"old"')
+        )
+      );
+      assert.ok(logged, "the unattributed log message is not in the gateway log");
+    });
 
     await t.step("2025 sessions only for clients that can answer input requests", async () => {
       await using plain = await connectAs(LEGACY, gateway.mcpUrl, key);

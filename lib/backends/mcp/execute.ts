@@ -74,7 +74,7 @@ function send(
         arguments: args,
         ...(inputResponses === undefined ? {} : { inputResponses }),
         ...(requestState === undefined ? {} : { requestState }),
-        ...(progressToken === undefined ? {} : { _meta: { progressToken } }),
+        ...metaOf(progressToken, downstream.logLevel),
       }, {
         signal,
         timeout,
@@ -83,6 +83,23 @@ function send(
       }),
   );
 }
+
+/** The request's `_meta`: the relay's progress token, and the client's log level. */
+function metaOf(
+  progressToken: string | undefined,
+  logLevel: string | undefined,
+): { _meta?: Record<string, unknown> } {
+  if (progressToken === undefined && logLevel === undefined) return {};
+  return {
+    _meta: {
+      ...(progressToken === undefined ? {} : { progressToken }),
+      ...(logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: logLevel }),
+    },
+  };
+}
+
+/** The 2026-07-28 envelope key naming the log level the client wants. */
+const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
 
 /** Per-hop envelope keys of a 2026-07-28 result: they describe the upstream, not the tool. */
 const HOP_META_KEYS = ["io.modelcontextprotocol/serverInfo"];
