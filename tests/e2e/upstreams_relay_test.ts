@@ -215,11 +215,13 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
       "a client without the capability: the upstream's request is refused clearly",
       async () => {
         await using client = await connectAs(MODERN, gateway.mcpUrl, key);
-        const result = await client.callTool({ name: "old_confirm", arguments: {} }).catch((e) =>
-          e
-        );
-        const message = result instanceof Error ? result.message : textOf(result);
-        assert.match(message, /elicitation/, message);
+        for (const prefix of ["old", "rl"]) {
+          const result = await client.callTool({ name: `${prefix}_confirm`, arguments: {} })
+            .catch((e) => e);
+          const message = result instanceof Error ? result.message : textOf(result);
+          assert.match(message, /elicitation/, `${prefix}: ${message}`);
+          if (prefix === "rl") assert.equal((result as { code?: number }).code, -32021, message);
+        }
       },
     );
 
