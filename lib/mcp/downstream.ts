@@ -52,12 +52,10 @@ export function downstreamOf(
       return ctx.mcpReq.log(level as LoggingLevel, data, logger);
     },
     accepts: acceptsOf(
+      // Why the server's own for 2025: it holds what `initialize` declared, which only a session
+      // or a stdio connection saw; a stateless instance saw none, so it offers nothing.
       modern
-        ? envelope[CLIENT_CAPABILITIES_META_KEY] as
-          | ClientCapabilities
-          | undefined
-        : ctx.sessionId === undefined
-        ? undefined
+        ? envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined
         : server.getClientCapabilities(),
     ),
     ...(inputResponses === undefined ? {} : { inputResponses }),

@@ -8,13 +8,17 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { Client } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import {
   connect,
   createGatewayToolsDir,
   type Era,
+  eraOptions,
   ERAS,
+  gatewayArgs,
+  REPO_ROOT,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
@@ -268,6 +272,60 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
         assert.ok(seen, "the stdio upstream never saw the cancellation");
       },
     );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("relay over `nexus stdio`: a 2025 upstream's elicitation reaches clients of both eras", async (t) => {
+  await using tools = await createGatewayToolsDir({
+    "relay.yaml": `upstreams:
+  - name: old
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
+`,
+  });
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-relay-stdio-" });
+  try {
+    for (const era of ERAS) {
+      await t.step(`${era} client`, async () => {
+        const transport = new StdioClientTransport({
+          command: Deno.execPath(),
+          args: gatewayArgs("stdio"),
+          cwd: REPO_ROOT,
+          env: {
+            NEXUS_TOOLS_DIR: tools.dir,
+            NEXUS_DATA_DIR: dataDir,
+            NEXUS_LOG_LEVEL: "warn",
+            NO_COLOR: "1",
+          },
+          stderr: "ignore",
+        });
+        const client = new Client(
+          { name: "nexus-e2e", version: "1.0.0" },
+          eraOptions(era, { capabilities: { elicitation: { form: {} } } }),
+        );
+        client.setRequestHandler("elicitation/create", () => ({
+          action: "accept",
+          content: { ok: false },
+        }));
+        try {
+          await client.connect(transport);
+          const seen: number[] = [];
+          const progress = await client.callTool(
+            { name: "old_progress", arguments: { steps: 2 } },
+            { onprogress: (p) => seen.push(p.progress) },
+          );
+          assert.equal(textOf(progress), "done 2");
+          assert.deepEqual(seen, [1, 2]);
+          const result = await client.callTool({ name: "old_confirm", arguments: {} });
+          assert.equal(textOf(result), 'answer: accept {"ok":false}');
+        } finally {
+          await client.close();
+        }
+      });
+    }
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
