@@ -19,6 +19,7 @@ import {
   Server,
   type ServerContext,
   SUPPORTED_PROTOCOL_VERSIONS,
+  WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { z } from "zod";
@@ -157,8 +158,13 @@ export interface RelayUpstream {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Serves the fixture over Streamable HTTP on 127.0.0.1 (port 0). */
-export function startRelayUpstream(): RelayUpstream {
+/**
+ * Serves the fixture over Streamable HTTP on 127.0.0.1 (port 0): both eras, or with
+ * `legacySessions` as a 2025-only server with sessions (its input requests go on the call's SSE
+ * stream, and the answers come back on the session).
+ */
+export function startRelayUpstream(options: { legacySessions?: boolean } = {}): RelayUpstream {
+  if (options.legacySessions) return startSessionUpstream();
   const cancelled: string[] = [];
   const handler = createMcpHandler(
     () => buildRelayServer({ onCancel: (tool) => cancelled.push(tool) }),
@@ -175,6 +181,37 @@ export function startRelayUpstream(): RelayUpstream {
     cancelled: () => [...cancelled],
     async [Symbol.asyncDispose]() {
       await handler.close();
+      await server.shutdown();
+    },
+  };
+}
+
+function startSessionUpstream(): RelayUpstream {
+  const cancelled: string[] = [];
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const servers: Server[] = [];
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    async (request) => {
+      const id = request.headers.get("mcp-session-id");
+      const known = id === null ? undefined : sessions.get(id);
+      if (known !== undefined) return await known.handleRequest(request);
+      if (id !== null) return new Response("unknown session", { status: 404 });
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
+      });
+      const mcp = buildRelayServer({ legacy: true, onCancel: (tool) => cancelled.push(tool) });
+      servers.push(mcp);
+      await mcp.connect(transport);
+      return await transport.handleRequest(request);
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/mcp`,
+    cancelled: () => [...cancelled],
+    async [Symbol.asyncDispose]() {
+      await Promise.all(servers.map((mcp) => mcp.close()));
       await server.shutdown();
     },
   };

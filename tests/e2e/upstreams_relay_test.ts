@@ -38,10 +38,12 @@ function sessionOf(client: Client): string | undefined {
   return (client.transport as { sessionId?: string } | undefined)?.sessionId;
 }
 
-function upstreamsYaml(url: string): string {
+function upstreamsYaml(url: string, legacyUrl: string): string {
   return `upstreams:
   - name: rl
     url: ${url}
+  - name: leg
+    url: ${legacyUrl}
   - name: old
     stdio:
       command: ${JSON.stringify(Deno.execPath())}
@@ -74,11 +76,14 @@ async function interactiveClient(
 
 Deno.test("relay: progress, logs, cancellation and input requests reach the calling client", async (t) => {
   await using upstream = startRelayUpstream();
+  await using legacyUpstream = startRelayUpstream({ legacySessions: true });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-relay-" });
   try {
     const env = { NEXUS_DATA_DIR: dataDir };
     const key = await createClientKey("alice", env);
-    await using tools = await createGatewayToolsDir({ "relay.yaml": upstreamsYaml(upstream.url) });
+    await using tools = await createGatewayToolsDir({
+      "relay.yaml": upstreamsYaml(upstream.url, legacyUpstream.url),
+    });
     await using gateway = await startGateway({ toolsDir: tools.dir, env });
 
     for (const era of ERAS) {
@@ -143,6 +148,62 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
         }
       });
     }
+
+    await t.step(
+      "a 2025 HTTP upstream's concurrent input requests each reach their own client",
+      async () => {
+        const connected = gateway.stderrLines().find((line) =>
+          line.includes("Upstream connected") && line.includes('"upstream":"leg"')
+        );
+        assert.match(connected ?? "", /"protocolVersion":"2025-11-25"/);
+        const answers = ["first", "second", "third"];
+        const clients = await Promise.all(answers.map(async (answer, index) => {
+          const era = index === 1 ? LEGACY : MODERN;
+          const client = await connect(era, gateway.mcpUrl, {
+            fetch: bearerFetch(key),
+            client: { capabilities: { elicitation: { form: {} } } },
+          });
+          client.setRequestHandler("elicitation/create", async (request) => {
+            // Why a pause: every call is in flight upstream before any is answered.
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            return {
+              action: "accept",
+              content: { ok: true, who: `${answer}:${request.params.message}` },
+            };
+          });
+          return client;
+        }));
+        try {
+          const results = await Promise.all(
+            clients.map((client, index) =>
+              client.callTool({ name: "leg_confirm", arguments: { question: `q${index}` } })
+            ),
+          );
+          assert.deepEqual(results.map(textOf), [
+            'answer: accept {"ok":true,"who":"first:q0"}',
+            'answer: accept {"ok":true,"who":"second:q1"}',
+            'answer: accept {"ok":true,"who":"third:q2"}',
+          ]);
+          const logs: unknown[] = [];
+          clients[1]!.setNotificationHandler(
+            "notifications/message",
+            (n) => void logs.push(n.params),
+          );
+          const seen: number[] = [];
+          await Promise.all([
+            clients[0]!.callTool({ name: "leg_progress", arguments: { steps: 2 } }),
+            clients[1]!.callTool({ name: "leg_log", arguments: { text: "mine" } }),
+            clients[1]!.callTool({ name: "leg_progress", arguments: { steps: 2 } }, {
+              onprogress: (p) => seen.push(p.progress),
+            }),
+          ]);
+          assert.deepEqual(logs, [{ level: "info", logger: "fixture", data: "mine" }]);
+          assert.deepEqual(seen, [1, 2]);
+        } finally {
+          await Promise.all(clients.map((client) => client.close()));
+        }
+      },
+    );
 
     await t.step("2026-07-28 client: its log level reaches a 2026-07-28 upstream", async () => {
       await using client = await connectAs(MODERN, gateway.mcpUrl, key);
