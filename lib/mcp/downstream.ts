@@ -38,6 +38,11 @@ export function downstreamOf(
   const inputResponses = ctx.mcpReq.inputResponses;
   const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
   const logLevel = envelope[LOG_LEVEL_META_KEY];
+  // Why the server's own for 2025: it holds what `initialize` declared, which only a session or a
+  // stdio connection saw; a stateless instance saw none, so it offers nothing.
+  const declared = modern
+    ? envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined
+    : server.getClientCapabilities();
   return {
     era: modern ? "modern" : "legacy",
     principalId,
@@ -51,16 +56,20 @@ export function downstreamOf(
       // envelope's log level for 2026-07-28, where a client that names none gets no logs).
       return ctx.mcpReq.log(level as LoggingLevel, data, logger);
     },
-    accepts: acceptsOf(
-      // Why the server's own for 2025: it holds what `initialize` declared, which only a session
-      // or a stdio connection saw; a stateless instance saw none, so it offers nothing.
-      modern
-        ? envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined
-        : server.getClientCapabilities(),
-    ),
+    accepts: acceptsOf(declared),
+    capabilities: relayable(declared),
     ...(inputResponses === undefined ? {} : { inputResponses }),
     ...(typeof state === "string" ? { requestState: state } : {}),
   };
+}
+
+/** The capabilities an upstream's input requests depend on, as the client declared them. */
+function relayable(capabilities: ClientCapabilities | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const name of ["elicitation", "sampling", "roots"] as const) {
+    if (capabilities?.[name] !== undefined) kept[name] = capabilities[name];
+  }
+  return kept;
 }
 
 function acceptsOf(capabilities: ClientCapabilities | undefined): DownstreamCall["accepts"] {

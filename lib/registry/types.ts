@@ -178,6 +178,11 @@ export interface DownstreamCall {
     readonly sampling: boolean;
     readonly roots: boolean;
   };
+  /**
+   * The client's declared `elicitation`, `sampling` and `roots` capabilities as it sent them,
+   * told to a 2026-07-28 upstream on each call so it asks only for what this client can answer.
+   */
+  readonly capabilities?: Record<string, unknown>;
   /** A 2026-07-28 retry's `inputResponses` (untrusted client input). */
   readonly inputResponses?: Record<string, unknown>;
   /** A 2026-07-28 retry's `requestState`, as the client echoed it (untrusted). */

@@ -73,6 +73,8 @@ export interface PendingRequests {
   inFlight(call: InFlightCall): boolean;
   /** The call in flight when it is the only one. */
   only(): InFlightCall | undefined;
+  /** How many calls are in flight (parked included). */
+  size(): number;
   /** Waits for the upstream's result, or parks the call and answers `input_required`. */
   settle(call: InFlightCall, work: Promise<unknown>, options: CallOptions): Promise<unknown>;
   /**
@@ -211,6 +213,7 @@ export function createPendingRequests(
       if (calls.size !== 1) return undefined;
       return calls.values().next().value;
     },
+    size: () => calls.size,
     settle,
     resume(id, downstream, options) {
       const entry = parked.get(id);

@@ -62,7 +62,7 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
     if (call === undefined) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
-        `Cannot relay ${method}: it is not related to exactly one tool call in flight`,
+        `Cannot relay ${method}: it names no tool call, and ${pending.size()} calls are in flight`,
       );
     }
     const family = FAMILY[method];
@@ -99,7 +99,9 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
 
   return {
     attach(client) {
-      client.registerCapabilities({ elicitation: { form: {}, url: {} }, sampling: {}, roots: {} });
+      // Why form only: a 2025 URL-mode elicitation ends with `notifications/elicitation/complete`,
+      // which is not relayed. A 2026-07-28 upstream is told each client's own on every call.
+      client.registerCapabilities({ elicitation: { form: {} }, sampling: {}, roots: {} });
       client.setNotificationHandler("notifications/message", (notification) => {
         relayLog(notification.params);
       });

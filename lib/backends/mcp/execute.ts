@@ -6,7 +6,12 @@
 
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
-import type { McpBackendSpec, McpCallClient, ToolResult } from "../../registry/types.ts";
+import type {
+  DownstreamCall,
+  McpBackendSpec,
+  McpCallClient,
+  ToolResult,
+} from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
@@ -74,7 +79,7 @@ function send(
         arguments: args,
         ...(inputResponses === undefined ? {} : { inputResponses }),
         ...(requestState === undefined ? {} : { requestState }),
-        ...metaOf(progressToken, downstream.logLevel),
+        ...metaOf(progressToken, downstream),
       }, {
         signal,
         timeout,
@@ -84,22 +89,30 @@ function send(
   );
 }
 
-/** The request's `_meta`: the relay's progress token, and the client's log level. */
+/**
+ * The request's `_meta`: the relay's progress token, and for a 2026-07-28 upstream's envelope
+ * the client's log level and its elicitation, sampling and roots capabilities (a 2025 upstream
+ * ignores these keys; it learnt the gateway's capabilities at `initialize`).
+ */
 function metaOf(
   progressToken: string | undefined,
-  logLevel: string | undefined,
-): { _meta?: Record<string, unknown> } {
-  if (progressToken === undefined && logLevel === undefined) return {};
+  downstream: DownstreamCall,
+): { _meta: Record<string, unknown> } {
   return {
     _meta: {
       ...(progressToken === undefined ? {} : { progressToken }),
-      ...(logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: logLevel }),
+      ...(downstream.logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: downstream.logLevel }),
+      ...(downstream.capabilities === undefined
+        ? {}
+        : { [CAPABILITIES_KEY]: downstream.capabilities }),
     },
   };
 }
 
 /** The 2026-07-28 envelope key naming the log level the client wants. */
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
+/** The 2026-07-28 envelope key holding the client's capabilities. */
+const CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
 
 /** Per-hop envelope keys of a 2026-07-28 result: they describe the upstream, not the tool. */
 const HOP_META_KEYS = ["io.modelcontextprotocol/serverInfo"];
