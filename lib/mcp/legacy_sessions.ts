@@ -7,9 +7,10 @@
  *
  * The rule: an `initialize` gets a session when the gateway serves at least one federated tool
  * and the client declares `elicitation`, `sampling` or `roots`; every other 2025 request is served
- * statelessly as before. A session belongs to the principal that opened it, lives on this
- * instance (route a session's requests to the same instance), ends on `DELETE`, after
- * `idleMs` without a request, or when the gateway closes; at most `maxSessions` are open.
+ * statelessly as before. A session belongs to its `owner` (the principal and virtual server that
+ * opened it), lives on this instance (route a session's requests to the same instance), ends on
+ * `DELETE`, after `idleMs` without a request, or when the gateway closes; at most `maxSessions`
+ * are open.
  */
 
 import {
@@ -42,19 +43,20 @@ export interface LegacySessionOptions {
 export interface LegacySessions {
   /**
    * Serves `request` when it belongs to sessions: a request naming a session (answered 404 when
-   * the session is unknown or another principal's), or an `initialize` that gets one. Resolves
-   * `undefined` when the request is stateless serving's.
+   * the session is unknown or another owner's), or an `initialize` that gets one. Resolves
+   * `undefined` when the request is stateless serving's. `owner` names who calls (principal and
+   * virtual server).
    */
   serve(
     request: Request,
-    options: { authInfo: AuthInfo; principalId: string; parsedBody?: unknown },
+    options: { authInfo: AuthInfo; owner: string; parsedBody?: unknown },
   ): Promise<Response | undefined>;
   /** Closes every session. */
   close(): Promise<void>;
 }
 
 interface Session {
-  principalId: string;
+  owner: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   timer: ReturnType<typeof setTimeout>;
@@ -85,7 +87,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
 
   async function open(
     request: Request,
-    serveOptions: { authInfo: AuthInfo; principalId: string; parsedBody?: unknown },
+    serveOptions: { authInfo: AuthInfo; owner: string; parsedBody?: unknown },
   ): Promise<Response> {
     const server = options.factory({
       era: "legacy",
@@ -99,7 +101,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
       maxRequestBodySize: options.maxBodyBytes,
       onsessioninitialized(id) {
         session = {
-          principalId: serveOptions.principalId,
+          owner: serveOptions.owner,
           transport,
           server,
           timer: setTimeout(() => {}, 0),
@@ -120,8 +122,8 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
       const id = request.headers.get("mcp-session-id");
       if (id !== null) {
         const session = sessions.get(id);
-        // Why one answer for both: another principal must not learn that a session id exists.
-        if (session === undefined || session.principalId !== serveOptions.principalId) {
+        // Why one answer for both: another caller must not learn that a session id exists.
+        if (session === undefined || session.owner !== serveOptions.owner) {
           return sessionNotFound();
         }
         touch(id, session);

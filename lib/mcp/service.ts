@@ -92,7 +92,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
     const authInfo = authInfoFor(caller);
     const sessioned = await sessions.serve(request, {
       authInfo,
-      principalId: caller.principal.id,
+      // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
+      owner: JSON.stringify([caller.principal.id, caller.server]),
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;

@@ -25,15 +25,15 @@ function sessionsFor(options: { federates?: boolean; maxSessions?: number; idleM
   });
 }
 
-/** A fetch into `sessions` as `principalId`; stateless requests get 418 so a test sees them. */
-function fetchInto(sessions: LegacySessions, principalId: string, seen: string[]): typeof fetch {
+/** A fetch into `sessions` as `owner`; stateless requests get 418 so a test sees them. */
+function fetchInto(sessions: LegacySessions, owner: string, seen: string[]): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
     const text = request.method === "POST" ? await request.clone().text() : "";
     const parsedBody = text === "" ? undefined : JSON.parse(text);
     const answered = await sessions.serve(request, {
       authInfo: AUTH,
-      principalId,
+      owner,
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     seen.push(answered === undefined ? "stateless" : String(answered.status));
@@ -62,7 +62,7 @@ async function serveRaw(sessions: LegacySessions, request: Request) {
   const parsedBody = await request.clone().json();
   const response = await sessions.serve(request, {
     authInfo: AUTH,
-    principalId: "alice",
+    owner: "alice",
     parsedBody,
   });
   await response?.body?.cancel();
@@ -107,7 +107,7 @@ Deno.test("a session answers 404 to another principal, after DELETE, and after i
   const sessions = sessionsFor({ idleMs: 100 });
   const opened = await serveRaw(sessions, initialize({ elicitation: {} }));
   const id = opened!.headers.get("mcp-session-id")!;
-  function list(principalId: string): Promise<Response | undefined> {
+  function list(owner: string): Promise<Response | undefined> {
     return sessions.serve(
       new Request(URL_, {
         method: "POST",
@@ -121,7 +121,7 @@ Deno.test("a session answers 404 to another principal, after DELETE, and after i
       }),
       {
         authInfo: AUTH,
-        principalId,
+        owner,
         parsedBody: { jsonrpc: "2.0", id: 1, method: "tools/list", params: {} },
       },
     );
@@ -144,7 +144,7 @@ Deno.test("a session answers 404 to another principal, after DELETE, and after i
       method: "DELETE",
       headers: { "mcp-session-id": second, "mcp-protocol-version": "2025-11-25" },
     }),
-    { authInfo: AUTH, principalId: "alice" },
+    { authInfo: AUTH, owner: "alice" },
   );
   assert.equal(deleted?.status, 200);
   const gone = await sessions.serve(
@@ -152,7 +152,7 @@ Deno.test("a session answers 404 to another principal, after DELETE, and after i
       method: "DELETE",
       headers: { "mcp-session-id": second, "mcp-protocol-version": "2025-11-25" },
     }),
-    { authInfo: AUTH, principalId: "alice" },
+    { authInfo: AUTH, owner: "alice" },
   );
   assert.equal(gone?.status, 404);
   await gone?.body?.cancel();
