@@ -130,6 +130,8 @@ export interface TsBackendSpec {
 
 /** What a federated call needs of an upstream MCP client (the SDK `Client` fits it). */
 export interface McpCallClient {
+  /** The connection's protocol era (`modern`: 2026-07-28); absent or undefined: not known. */
+  getProtocolEra?(): "modern" | "legacy" | undefined;
   /** Sends `tools/call` to the upstream; resolves with its result, passed through untouched. */
   callTool(
     params: {

@@ -79,7 +79,7 @@ function send(
         arguments: args,
         ...(inputResponses === undefined ? {} : { inputResponses }),
         ...(requestState === undefined ? {} : { requestState }),
-        ...metaOf(progressToken, downstream),
+        ...metaOf(progressToken, client.getProtocolEra?.() === "modern" ? downstream : undefined),
       }, {
         signal,
         timeout,
@@ -90,23 +90,21 @@ function send(
 }
 
 /**
- * The request's `_meta`: the relay's progress token, and for a 2026-07-28 upstream's envelope
- * the client's log level and its elicitation, sampling and roots capabilities (a 2025 upstream
- * ignores these keys; it learnt the gateway's capabilities at `initialize`).
+ * The request's `_meta`: the relay's progress token, and for a 2026-07-28 upstream (`envelope`
+ * given) the client's log level and its elicitation, sampling and roots capabilities. A 2025
+ * upstream gets no envelope keys: its traffic stays as a 2025 client's, and it learnt the
+ * gateway's capabilities at `initialize`.
  */
 function metaOf(
   progressToken: string | undefined,
-  downstream: DownstreamCall,
-): { _meta: Record<string, unknown> } {
-  return {
-    _meta: {
-      ...(progressToken === undefined ? {} : { progressToken }),
-      ...(downstream.logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: downstream.logLevel }),
-      ...(downstream.capabilities === undefined
-        ? {}
-        : { [CAPABILITIES_KEY]: downstream.capabilities }),
-    },
+  envelope: DownstreamCall | undefined,
+): { _meta?: Record<string, unknown> } {
+  const meta = {
+    ...(progressToken === undefined ? {} : { progressToken }),
+    ...(envelope?.logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: envelope.logLevel }),
+    ...(envelope?.capabilities === undefined ? {} : { [CAPABILITIES_KEY]: envelope.capabilities }),
   };
+  return Object.keys(meta).length === 0 ? {} : { _meta: meta };
 }
 
 /** The 2026-07-28 envelope key naming the log level the client wants. */
