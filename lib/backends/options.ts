@@ -3,7 +3,7 @@
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { UpstreamReply } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ToolResult } from "../registry/types.ts";
+import type { DownstreamCall, ToolResult } from "../registry/types.ts";
 import type { DatabasePools } from "./sql/pools.ts";
 
 /** Per-call options for {@linkcode executeTool}. */
@@ -25,6 +25,11 @@ export interface ExecuteOptions {
   databases?: DatabasePools;
   /** The caller's principal id: an upstream with `perClient: true` runs one child per principal. */
   principal?: string;
+  /**
+   * The calling MCP client, for a federated tool's progress, log messages and server-to-client
+   * requests; absent: they are not relayed (stdio serving, `nexus tools test`).
+   */
+  downstream?: DownstreamCall;
 }
 
 /**

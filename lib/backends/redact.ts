@@ -34,6 +34,8 @@ export async function redactOutcome(
 
 /** A copy of `result` with every string, key, number and boolean that holds a secret redacted. */
 export function redactResult(result: ToolResult, redact: Redactor): ToolResult {
+  // Why: a relayed `input_required` result has no content; its requests are scrubbed whole.
+  if (!Array.isArray(result.content)) return redactJson(result, redact) as unknown as ToolResult;
   const content = result.content.map((block) => redactBlock(block, redact));
   const out: ToolResult = { ...result, content };
   if (result.structuredContent !== undefined) {

@@ -138,6 +138,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   }
 
   function resultSettlement(result: ToolResult, ttlMs: number): CacheSettlement {
+    // Why: an `input_required` result (a federated tool asking its caller) is one caller's turn
+    // in an exchange, not the tool's answer; each waiter runs its own call.
+    if ((result as { resultType?: unknown }).resultType === "input_required") {
+      return { message: UNCACHEABLE };
+    }
     const payload = encodeOutcome({ result });
     if (encoder.encode(payload).length > maxValueBytes) {
       counters.tooLarge++;

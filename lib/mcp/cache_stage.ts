@@ -51,13 +51,13 @@ export function createCacheStages(options: CacheStageOptions): CacheStages {
     cacheKeyOf({ tool: ctx.tool.name, scope: scopeOf(ctx), args: ctx.args });
   return {
     lookahead(ctx, next) {
-      if (ctx.tool.cache === undefined) return next();
+      if (ctx.tool.cache === undefined || isRetry(ctx)) return next();
       const key = keyOf(ctx);
       return next({ cacheLookahead: { key, peek: cache.peek(key) } });
     },
     async serve(ctx, next) {
       const spec = ctx.tool.cache;
-      if (spec === undefined) return await next();
+      if (spec === undefined || isRetry(ctx)) return await next();
       const started = ctx.cacheLookahead;
       const key = started?.key ?? keyOf(ctx);
       const peeked = await started?.peek;
@@ -80,4 +80,9 @@ export function createCacheStages(options: CacheStageOptions): CacheStages {
         : { result: served.result, upstream };
     },
   };
+}
+
+/** A 2026-07-28 retry carrying the client's input: it continues one exchange, never cached. */
+function isRetry(ctx: CallContext): boolean {
+  return ctx.downstream?.requestState !== undefined || ctx.downstream?.inputResponses !== undefined;
 }

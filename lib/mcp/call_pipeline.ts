@@ -10,7 +10,7 @@ import { type CallOutcome, executeTool, NO_REDACTION } from "../backends/mod.ts"
 import { GatewayError, isGatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
-import type { ToolDefinition, ToolResult } from "../registry/types.ts";
+import type { DownstreamCall, ToolDefinition, ToolResult } from "../registry/types.ts";
 import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
 import { tracingFetch } from "./trace.ts";
 import { type CallContext, type CallFacts, type PipelineHooks, runStages } from "./stages.ts";
@@ -29,6 +29,8 @@ export interface CallOptions {
   requestId: string;
   /** Admission, stages, visibility and the finish observer this call runs through. */
   hooks: PipelineHooks;
+  /** The calling MCP client, for what a federated tool relays; absent: nothing is relayed. */
+  downstream?: DownstreamCall;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function callTool(
       requestId: options.requestId,
       signal: options.signal,
       logger: options.logger,
+      ...(options.downstream === undefined ? {} : { downstream: options.downstream }),
       tool,
       args,
       facts,
@@ -128,6 +131,7 @@ async function runBackend(
       principal: ctx.caller.principal.id,
       ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
       ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
+      ...(ctx.downstream === undefined ? {} : { downstream: ctx.downstream }),
       ...(hooks.trace === undefined ? {} : {
         fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? NO_REDACTION),
       }),
@@ -167,7 +171,8 @@ function checkArguments(tool: ToolDefinition, args: Record<string, unknown>): vo
 }
 
 function checkOutput(tool: ToolDefinition, result: ToolResult): void {
-  if (!tool.checkOutput || result.isError) return;
+  // Why: an `input_required` result is not the tool's output yet; the client's retry gets that.
+  if (!tool.checkOutput || result.isError || isInputRequired(result)) return;
   if (result.structuredContent === undefined) {
     throw new GatewayError(
       "UPSTREAM_ERROR",
@@ -182,4 +187,9 @@ function checkOutput(tool: ToolDefinition, result: ToolResult): void {
       problems.join("; ")
     }`,
   );
+}
+
+/** Whether `result` is a 2026-07-28 `input_required` result a federated tool relays. */
+export function isInputRequired(result: ToolResult): boolean {
+  return (result as { resultType?: unknown }).resultType === "input_required";
 }

@@ -24,6 +24,7 @@ import { callerIn } from "./caller_info.ts";
 import { type CatalogAccess, registerCatalogHandlers } from "./catalog_handlers.ts";
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import { EMPTY_CATALOG } from "../upstreams/mod.ts";
+import { downstreamOf } from "./downstream.ts";
 import type { PipelineHooks } from "./stages.ts";
 
 /** What every server instance reads from. */
@@ -94,6 +95,8 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
   return function buildServer(ctx?: McpRequestContext): Server {
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
+        // Why logging: federated tools relay their upstream's log messages to the caller.
+        logging: {},
         tools: { listChanged: true },
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },
@@ -160,12 +163,14 @@ function registerHandlers(
     (request, ctx) =>
       guarded(deps.logger, () =>
         callTool(deps.snapshot(), request.params, {
-          caller,
+          // Why per request: a 2025 session's server outlives the request that built it.
+          caller: callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller,
           sessionId: ctx.sessionId,
           signal: ctx.mcpReq.signal,
           logger: deps.logger,
           requestId: crypto.randomUUID(),
           hooks: deps.hooks,
+          downstream: downstreamOf(server, ctx, caller.principal.id),
         })),
   );
 }

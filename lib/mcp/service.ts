@@ -8,6 +8,7 @@ import { createLegacyListenHub } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { authInfoFor } from "./caller_info.ts";
+import { createLegacySessions } from "./legacy_sessions.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
@@ -96,9 +97,24 @@ export function createMcpService(options: McpServiceOptions): McpService {
     recheckMs: options.streamRecheckMs ?? 5_000,
     logger: options.logger,
   });
-  function serve(request: Request, { caller, parsedBody }: McpFetchOptions): Promise<Response> {
+  // Why: a 2025 client gets a session only when an upstream may ask it for input (legacy_sessions.ts).
+  const sessions = createLegacySessions({
+    factory,
+    federates: () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp"),
+    logger: options.logger,
+    keepAliveMs,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  async function serve(request: Request, { caller, parsedBody }: McpFetchOptions) {
     const authInfo = authInfoFor(caller);
-    return handler.fetch(
+    const sessioned = await sessions.serve(request, {
+      authInfo,
+      // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
+      owner: JSON.stringify([caller.principal.id, caller.server]),
+      ...(parsedBody === undefined ? {} : { parsedBody }),
+    });
+    if (sessioned !== undefined) return sessioned;
+    return await handler.fetch(
       request,
       parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
     );
@@ -147,6 +163,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
       slots.close();
       hub.close();
       subscribers.clear();
+      await sessions.close();
       await handler.close();
     },
   };

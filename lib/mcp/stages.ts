@@ -13,7 +13,7 @@ import type { Outcome } from "../cache/mod.ts";
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ToolDefinition } from "../registry/types.ts";
+import type { DownstreamCall, ToolDefinition } from "../registry/types.ts";
 import type { TraceSink } from "./trace.ts";
 
 export type { CallOutcome } from "../backends/mod.ts";
@@ -65,6 +65,8 @@ export interface CallContext extends CallPatch {
   readonly signal: AbortSignal;
   /** The gateway logger; stages log with `requestId` as a field. */
   readonly logger: Logger;
+  /** The calling MCP client, for the progress, logs and requests a federated tool relays. */
+  readonly downstream?: DownstreamCall;
   /**
    * The call's journal for the audit log and metrics: the one mutable part, shared by every
    * patched copy of the context; stages and the backend step write to it, `onFinished` reads it.

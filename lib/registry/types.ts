@@ -154,10 +154,84 @@ export interface TsBackendSpec {
 
 /** What a federated call needs of an upstream MCP client (the SDK `Client` fits it). */
 export interface McpCallClient {
+  /** The connection's protocol era (`modern`: 2026-07-28); absent or undefined: not known. */
+  getProtocolEra?(): "modern" | "legacy" | undefined;
   /** Sends `tools/call` to the upstream; resolves with its result, passed through untouched. */
   callTool(
-    params: { name: string; arguments?: Record<string, unknown> },
-    options?: { signal?: AbortSignal; timeout?: number },
+    params: {
+      name: string;
+      arguments?: Record<string, unknown>;
+      inputResponses?: Record<string, unknown>;
+      requestState?: string;
+      _meta?: Record<string, unknown>;
+    },
+    options?: {
+      signal?: AbortSignal;
+      timeout?: number;
+      onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
+      allowInputRequired?: boolean;
+    },
+  ): Promise<unknown>;
+}
+
+/**
+ * The client whose `tools/call` a federated call serves, as the upstream's notifications and
+ * server-to-client requests see it (progress, log messages, elicitation, sampling, roots).
+ */
+export interface DownstreamCall {
+  /** The protocol era of the client's request: `modern` is 2026-07-28. */
+  readonly era: "modern" | "legacy";
+  /** The principal that calls; a parked 2026-07-28 call resumes only for the same principal. */
+  readonly principalId: string;
+  /** The client's `_meta.progressToken`; absent: the client asked for no progress. */
+  readonly progressToken?: string | number;
+  /**
+   * The log level a 2026-07-28 client named on the request (its envelope), passed on to the
+   * upstream so it sends logs at all; absent: none named (2025 clients set theirs per session).
+   */
+  readonly logLevel?: string;
+  /** Sends a notification related to the client's request (on its response stream). */
+  notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** Sends a log message related to the request, filtered by the client's log level. */
+  log(params: { level: string; data: unknown; logger?: string }): Promise<void>;
+  /**
+   * Which server-to-client requests the client declared it can answer: from the request's
+   * envelope (2026-07-28) or its session's `initialize` (2025); all false for a 2025 client
+   * served without a session, whose answers could not come back.
+   */
+  readonly accepts: {
+    readonly elicitation: boolean;
+    readonly sampling: boolean;
+    readonly roots: boolean;
+  };
+  /**
+   * The client's declared `elicitation`, `sampling` and `roots` capabilities as it sent them,
+   * told to a 2026-07-28 upstream on each call so it asks only for what this client can answer.
+   */
+  readonly capabilities?: Record<string, unknown>;
+  /** A 2026-07-28 retry's `inputResponses` (untrusted client input). */
+  readonly inputResponses?: Record<string, unknown>;
+  /** A 2026-07-28 retry's `requestState`, as the client echoed it (untrusted). */
+  readonly requestState?: string;
+}
+
+/** Runs federated calls of one upstream so its notifications and requests reach their client. */
+export interface McpCallRelay {
+  /**
+   * Sends one call through `send` with `downstream` as the client the upstream's related messages
+   * go to; resolves with the upstream's result, or with an `input_required` result for a
+   * 2026-07-28 client when the upstream asked for input (resumed by the client's retry).
+   */
+  call(
+    downstream: DownstreamCall,
+    options: { tool: string; signal: AbortSignal; timeoutMs: number },
+    send: (extra: {
+      signal: AbortSignal;
+      /** The token to send as `_meta.progressToken`; the relay routes the upstream's progress. */
+      progressToken?: string;
+      inputResponses?: Record<string, unknown>;
+      requestState?: string;
+    }) => Promise<unknown>,
   ): Promise<unknown>;
 }
 
@@ -183,6 +257,8 @@ export interface McpBackendSpec {
    * a GatewayError (UPSTREAM_UNAVAILABLE, CANCELLED) when the call may not go.
    */
   admit?: (signal?: AbortSignal) => Promise<(outcome: "success" | "failure" | "ignored") => void>;
+  /** Relays the upstream's notifications and server-to-client requests to the calling client. */
+  relay?: McpCallRelay;
 }
 
 /** A SQL backend: one named, parameterised query against a configured database. */

@@ -27,6 +27,8 @@ export interface FederationCall {
   client: McpBackendSpec["client"];
   /** Admits a call (circuit breaker, `maxConcurrent` queue): its finish; rejects when refused. */
   admit?: McpBackendSpec["admit"];
+  /** Relays the upstream's notifications and input requests to the calling client. */
+  relay?: McpBackendSpec["relay"];
 }
 
 /** Fields of an upstream `Tool` the gateway reads; every other field passes through in `extra`. */
@@ -118,6 +120,7 @@ function toDefinition(
       timeoutMs: spec.timeoutMs,
       client: names.call.client,
       ...(names.call.admit ? { admit: names.call.admit } : {}),
+      ...(names.call.relay ? { relay: names.call.relay } : {}),
     },
     source,
     // Why no check: the upstream validates its own arguments, and its schema may use a dialect

@@ -7,6 +7,8 @@
 
 import { Client } from "@modelcontextprotocol/client";
 import { SERVER_NAME, VERSION } from "../version.ts";
+// Why this alias: `deno doc --lint` sees the SDK class as public only through stdio_supervisor.ts.
+import type { Client as UpstreamClient } from "./stdio_supervisor.ts";
 
 /** What an upstream tells the gateway without being asked. */
 export interface UpstreamNotices {
@@ -18,6 +20,8 @@ export interface UpstreamNotices {
   onResourcesChanged?: () => void;
   /** `notifications/resources/updated` for a URI the gateway subscribed to. */
   onResourceUpdated?: (uri: string) => void;
+  /** Called with each new client before it connects (the relay installs its handlers). */
+  onClient?: (client: UpstreamClient) => void;
 }
 
 /**
@@ -49,5 +53,6 @@ export function createUpstreamClient(
       updated(notification.params.uri);
     });
   }
+  notices.onClient?.(client);
   return client;
 }

@@ -30,6 +30,7 @@ import { createPerClientConnection } from "./per_client.ts";
 import { recoveringClient } from "./recovery.ts";
 import { prepareStdioEnv, type ResolveCredential } from "./stdio_env.ts";
 import { superviseStdio } from "./stdio_supervisor.ts";
+import { createUpstreamRelay, type UpstreamRelay } from "./relay.ts";
 
 /** Opens the connection of one upstream (the stdio supervisor plugs in here). */
 export type ConnectUpstream = (
@@ -158,6 +159,8 @@ interface Member {
   toolsHint?: ListHint;
   /** The gateway's resource subscriptions at this upstream. */
   subscriptions: UpstreamSubscriptions;
+  /** Relays notifications and input requests of its calls to their clients. */
+  relay: UpstreamRelay;
 }
 
 /** Creates an empty set; `sync` fills it. Raises nothing. */
@@ -219,6 +222,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const federated = federateTools(member.entry, served, {
         client: member.client,
         admit: (signal) => member.admission.admit(signal),
+        relay: member.relay,
       });
       for (const problem of federated.problems) logger.warn(`Upstream problem: ${problem}`);
       tools = federated.tools;
@@ -265,6 +269,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           continue;
         }
         members.delete(name);
+        member.relay.close();
         closing.push(member.subscriptions.close().then(() => member.connection.close()));
       }
       for (const entry of entries) {
@@ -285,12 +290,14 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           catalog: emptyCatalog(entry.spec),
           catalogListed: false,
           subscriptions: undefined as unknown as UpstreamSubscriptions,
+          relay: createUpstreamRelay(entry.spec.name, { logger }),
         };
         member.connection = connect(entry.spec, {
           onToolsChanged: () => void list(member),
           onPromptsChanged: () => void listCatalogOf(member),
           onResourcesChanged: () => void listCatalogOf(member),
           onResourceUpdated: (uri) => options.onResourceUpdated?.(entry.spec.name, uri),
+          onClient: (client) => member.relay.attach(client),
         });
         member.client = recoveringClient(member.connection, {
           upstream: entry.spec.name,
@@ -376,6 +383,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       clearInterval(timer);
       const all = [...members.values()];
       members.clear();
+      for (const member of all) member.relay.close();
       await Promise.all(
         all.map((member) => member.subscriptions.close().then(() => member.connection.close())),
       );

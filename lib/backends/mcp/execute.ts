@@ -6,7 +6,12 @@
 
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
-import type { McpBackendSpec, ToolResult } from "../../registry/types.ts";
+import type {
+  DownstreamCall,
+  McpBackendSpec,
+  McpCallClient,
+  ToolResult,
+} from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
@@ -31,12 +36,10 @@ export async function executeMcp(
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   const redact = options.outboundAuth?.redact ?? NO_REDACTION;
   try {
+    // Why before the relay: a connect started inside a call's context would tie the connection's
+    // own streams (a 2025 GET stream, a stdio pipe) to that call.
     const client = await spec.client(options.principal ? { principal: options.principal } : {});
-    const result = await client.callTool({ name: spec.tool, arguments: args }, {
-      signal: deadline.signal,
-      // Why: the deadline owns the timeout; the SDK's own (60 s default) must never fire first.
-      timeout: spec.timeoutMs + 1000,
-    });
+    const result = await send(client, spec, args, { options, signal: deadline.signal });
     return { result: checkResult(result, spec) };
   } catch (error) {
     const failure = classifyFailure(error, deadline, { spec, redact });
@@ -50,6 +53,65 @@ export async function executeMcp(
   }
 }
 
+/**
+ * Sends `tools/call`: through the upstream's relay when the client is known (progress, logs,
+ * input requests reach it), plainly otherwise. The upstream's progress is forwarded only to a
+ * client that asked for it (`_meta.progressToken`).
+ */
+function send(
+  client: McpCallClient,
+  spec: McpBackendSpec,
+  args: Record<string, unknown>,
+  call: { options: ExecuteOptions; signal: AbortSignal },
+): Promise<unknown> {
+  const downstream = call.options.downstream;
+  // Why: the deadline owns the timeout; the SDK's own (60 s default) must never fire first.
+  const timeout = spec.timeoutMs + 1000;
+  if (downstream === undefined || spec.relay === undefined) {
+    return client.callTool({ name: spec.tool, arguments: args }, { signal: call.signal, timeout });
+  }
+  return spec.relay.call(
+    downstream,
+    { tool: spec.tool, signal: call.signal, timeoutMs: spec.timeoutMs },
+    ({ signal, progressToken, inputResponses, requestState }) =>
+      client.callTool({
+        name: spec.tool,
+        arguments: args,
+        ...(inputResponses === undefined ? {} : { inputResponses }),
+        ...(requestState === undefined ? {} : { requestState }),
+        ...metaOf(progressToken, client.getProtocolEra?.() === "modern" ? downstream : undefined),
+      }, {
+        signal,
+        timeout,
+        // Why manual: input the upstream asks for goes to the calling client, never answered here.
+        allowInputRequired: true,
+      }),
+  );
+}
+
+/**
+ * The request's `_meta`: the relay's progress token, and for a 2026-07-28 upstream (`envelope`
+ * given) the client's log level and its elicitation, sampling and roots capabilities. A 2025
+ * upstream gets no envelope keys: its traffic stays as a 2025 client's, and it learnt the
+ * gateway's capabilities at `initialize`.
+ */
+function metaOf(
+  progressToken: string | undefined,
+  envelope: DownstreamCall | undefined,
+): { _meta?: Record<string, unknown> } {
+  const meta = {
+    ...(progressToken === undefined ? {} : { progressToken }),
+    ...(envelope?.logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: envelope.logLevel }),
+    ...(envelope?.capabilities === undefined ? {} : { [CAPABILITIES_KEY]: envelope.capabilities }),
+  };
+  return Object.keys(meta).length === 0 ? {} : { _meta: meta };
+}
+
+/** The 2026-07-28 envelope key naming the log level the client wants. */
+const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
+/** The 2026-07-28 envelope key holding the client's capabilities. */
+const CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
+
 /** Per-hop envelope keys of a 2026-07-28 result: they describe the upstream, not the tool. */
 const HOP_META_KEYS = ["io.modelcontextprotocol/serverInfo"];
 
@@ -57,7 +119,8 @@ const HOP_META_KEYS = ["io.modelcontextprotocol/serverInfo"];
 // (but for the per-hop envelope); the SDK client has already validated it against the schema.
 function checkResult(value: unknown, spec: McpBackendSpec): ToolResult {
   const content = (value as { content?: unknown } | null)?.content;
-  if (typeof value === "object" && value !== null && Array.isArray(content)) {
+  const inputRequired = (value as { resultType?: unknown } | null)?.resultType === "input_required";
+  if (typeof value === "object" && value !== null && (Array.isArray(content) || inputRequired)) {
     return withoutHopMeta(value as ToolResult & { _meta?: Record<string, unknown> });
   }
   throw new GatewayError(
