@@ -53,9 +53,24 @@ export function startRecorder(): Recorder {
   };
 }
 
-/** Absolute path of a description under `../shared/specs/` (read in place, never copied). */
+/**
+ * Absolute path of a description under the shared specs (read in place, never copied):
+ * `NEXUS_SHARED_SPECS`, else `../shared/specs/` beside the repository.
+ * @throws Error naming both places when the specs are not there, so the test fails clearly.
+ */
 export function sharedSpec(relative: string): string {
-  return new URL(`../../../shared/specs/${relative}`, import.meta.url).pathname;
+  const root = Deno.env.get("NEXUS_SHARED_SPECS") ??
+    new URL("../../../shared/specs", import.meta.url).pathname;
+  const path = `${root}/${relative}`;
+  try {
+    Deno.statSync(path);
+  } catch {
+    throw new Error(
+      `Shared spec ${relative} not found under ${root}: the repository must sit beside ` +
+        "shared/specs (../shared/specs), or set NEXUS_SHARED_SPECS",
+    );
+  }
+  return path;
 }
 
 /** Absolute path of one of this folder's fixtures. */
