@@ -20,7 +20,7 @@ const LEAVES = [
   "rates.ts",
   "canonical_json.ts",
   "names.ts",
-  "upstream_spec.ts",
+  "upstream_spec/",
 ];
 
 /** The units below the MCP surface (STYLE.md §1 "everything above" for mcp/). */
@@ -55,14 +55,14 @@ export const RULES = {
     "canonical_json.ts": [],
     "names.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
-    "upstream_spec.ts": ["names.ts"],
+    "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
     "log.ts": ["secret.ts"],
-    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts", "upstream_spec.ts"],
+    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],
     "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
-    // Deviation: upstream_spec.ts; tool files may hold an `upstreams:` list (hot reload).
-    "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts", "upstream_spec.ts"],
+    // Deviation: upstream_spec/; tool files may hold an `upstreams:` list (hot reload).
+    "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts", "upstream_spec/"],
     // The OpenAPI importer: writes registry tool files (types, name rules), raises GatewayErrors.
     "openapi/": ["registry/", "errors.ts", "log.ts", "names.ts"],
     // The tool authors' module (`nexus/tool`): defineTool and the result types, nothing else.
@@ -82,7 +82,7 @@ export const RULES = {
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
     // Deviations: registry/ (types), a federated tool is a ToolDefinition with an `mcp` backend;
-    // upstream_spec.ts for the entry shape; version.ts for the client info sent upstream (HTTP
+    // upstream_spec/ for the entry shape; version.ts for the client info sent upstream (HTTP
     // and supervised stdio alike). store/ and canonical_json.ts for tool pins.
     "upstreams/": [
       "credentials/",
@@ -91,7 +91,7 @@ export const RULES = {
       "canonical_json.ts",
       "errors.ts",
       "log.ts",
-      "upstream_spec.ts",
+      "upstream_spec/",
       "version.ts",
     ],
     // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { REDIS_PREFIX_PATTERN } from "../names.ts";
 import { parseClientRef } from "./client_refs.ts";
-import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec.ts";
+import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec/mod.ts";
 import { LIMIT_SCOPES, POLICY_LIMIT_SCOPES, RATE_PATTERN, REMOVED_LIMIT_SCOPES } from "../rates.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -109,7 +109,7 @@ function removedScope(scope: string) {
   });
 }
 
-/** Upstream MCP servers (file-only): the shape tool files accept too (`lib/upstream_spec.ts`). */
+/** Upstream MCP servers (file-only): the shape tool files accept too (`lib/upstream_spec/`). */
 const upstreamsSchema = z.unknown().transform((value, ctx): UpstreamSpec[] => {
   const { specs, problems } = readUpstreamSpecs(value);
   for (const { path, message } of problems) ctx.addIssue({ code: "custom", path, message });

@@ -70,14 +70,14 @@ export { originOfUrlTemplate } from "./template.ts";
 /** One piece of a parsed template; type only. */
 export type { TemplatePart } from "./template.ts";
 
-/** The `upstreams:` entry shape tool files accept (see `lib/upstream_spec.ts`); types only. */
+/** The `upstreams:` entry shape tool files accept (see `lib/upstream_spec/`); types only. */
 export type {
   HttpTransport,
   StdioTransport,
   UpstreamSpec,
   UpstreamToolRules,
   UpstreamTransport,
-} from "../upstream_spec.ts";
+} from "../upstream_spec/mod.ts";
 
 /** What the registry knows of the vault (names, set settings); type only. */
 export type { CredentialView } from "./requirements.ts";

@@ -3,7 +3,7 @@
  * Everything here is plain data except the TypeScript handler and the compiled validators.
  */
 
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | {

@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { dotted, isPlainObject, TOOL_NAME_PATTERN, unknownKeys } from "./fields.ts";
 import type { SchemaCompiler } from "./schema.ts";
-import { readUpstreamSpecs } from "../upstream_spec.ts";
+import { readUpstreamSpecs } from "../upstream_spec/mod.ts";
 import type { CredentialBase, LoadProblem, ToolDefinition, UpstreamSource } from "./types.ts";
 import { isCredentialBaseValue, readCredentialBase } from "./credential_base.ts";
 import { readYamlTool } from "./yaml_tool.ts";

@@ -10,7 +10,7 @@ import {
   DEFAULT_BREAKER_RESET_MS,
   DEFAULT_QUEUE_TIMEOUT_MS,
   type UpstreamSpec,
-} from "../upstream_spec.ts";
+} from "../upstream_spec/mod.ts";
 import { type BreakerOutcome, type BreakerSnapshot, createBreaker } from "./breaker.ts";
 import { type CallGate, createCallGate } from "./call_gate.ts";
 

@@ -11,7 +11,7 @@
 
 import { UriTemplate } from "@modelcontextprotocol/client";
 import { checkToolName, type JsonObject } from "../registry/mod.ts";
-import type { UpstreamSpec, UpstreamToolRules } from "../upstream_spec.ts";
+import type { UpstreamSpec, UpstreamToolRules } from "../upstream_spec/mod.ts";
 import { matchesGlob } from "./federation.ts";
 
 /** A 2026-07-28 cache hint as an upstream sent it (absent fields: the upstream said nothing). */

@@ -6,7 +6,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 import { federateCatalog, type ListHint, type UpstreamCatalog } from "./catalog.ts";
 import type { UpstreamConnection } from "./connection.ts";
 

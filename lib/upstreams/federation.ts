@@ -11,7 +11,7 @@ import type {
   ToolAnnotations,
   ToolDefinition,
 } from "../registry/types.ts";
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 
 /** An upstream entry with where it was declared (`nexus.yaml` or a tool file). */
 export interface UpstreamEntry {

@@ -9,7 +9,7 @@ import { type Client, StreamableHTTPClientTransport } from "@modelcontextprotoco
 import { applyOutboundAuth, type OutboundAuth } from "../credentials/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { createUpstreamClient, type UpstreamNotices } from "./upstream_client.ts";
 

@@ -70,7 +70,7 @@ export type {
   UpstreamSpec,
   UpstreamToolRules,
   UpstreamTransport,
-} from "../upstream_spec.ts";
+} from "../upstream_spec/mod.ts";
 /** `checkUpstreams()` checks upstream entries without connecting; raises nothing. */
 export { checkUpstreams } from "./check.ts";
 /** `prepareStdioEnv()` resolves a stdio env's `${credential:NAME}` values; raises INVALID_CONFIG. */

@@ -9,7 +9,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { UpstreamPerClientSpec } from "../upstream_spec.ts";
+import type { UpstreamPerClientSpec } from "../upstream_spec/mod.ts";
 import type {
   UpstreamCall,
   UpstreamConnection,

@@ -11,7 +11,7 @@ import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
 import type { ToolPinRepo, ToolPinRow } from "../store/mod.ts";
-import type { UpstreamSpec } from "../upstream_spec.ts";
+import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 
 /** The fields of an upstream tool that a pin covers. */
 export const PINNED_FIELDS = [

@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
 import type { McpBackendSpec, ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
-import type { StdioTransport, UpstreamSpec } from "../upstream_spec.ts";
+import type { StdioTransport, UpstreamSpec } from "../upstream_spec/mod.ts";
 import type { Client } from "./stdio_supervisor.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { type Admission, createAdmission } from "./admission.ts";

@@ -12,7 +12,7 @@ import { pageAfter } from "../../lib/mcp/catalog_pages.ts";
 import { createLegacyListenHub } from "../../lib/mcp/legacy_listen.ts";
 import { createResourceSubscribers } from "../../lib/mcp/resource_subscribers.ts";
 import { buildSnapshot, type ToolDefinition } from "../../lib/registry/mod.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import {
   federateCatalog,
   mergeCatalogs,

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { createLogger } from "../../lib/log.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import { createUpstreamSet, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
 import { FIXTURE_PROMPTS_TTL_MS, startCatalogUpstream } from "../_support/catalog_upstream.ts";
 import { waitUntil } from "../_support/gateway.ts";

@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readUpstreamSpecs, type UpstreamSpec } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs, type UpstreamSpec } from "../../lib/upstream_spec/mod.ts";
 import {
   federateCatalog,
   federatedPromptName,

@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import { checkUpstreams, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
 
 function entries(values: Array<Record<string, unknown>>): UpstreamEntry[] {

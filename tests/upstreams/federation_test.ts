@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { ToolDefinition } from "../../lib/registry/mod.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import {
   federatedName,
   federateTools,

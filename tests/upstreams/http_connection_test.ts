@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ProtocolError, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import type { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import { createHttpConnection, recoveringClient } from "../../lib/upstreams/mod.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 

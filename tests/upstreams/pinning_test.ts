@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { createLogger } from "../../lib/log.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import {
   approvePins,
   checkPins,

@@ -11,7 +11,7 @@ import { executeTool } from "../../lib/backends/mod.ts";
 import type { GatewayError } from "../../lib/errors.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { ToolDefinition } from "../../lib/registry/types.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import {
   createUpstreamSet,
   type UpstreamEntry,

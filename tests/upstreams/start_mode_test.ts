@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { silentLogger } from "../../lib/log.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import { createUpstreamSet, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 import { processTable, waitGone } from "../_support/processes.ts";

@@ -11,7 +11,7 @@ import type { GatewayError } from "../../lib/errors.ts";
 import type { ResolvedCredential } from "../../lib/credentials/mod.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { Secret } from "../../lib/secret.ts";
-import { readUpstreamSpecs } from "../../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 import { createUpstreamSet, type UpstreamEntry } from "../../lib/upstreams/mod.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 

@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readUpstreamSpecs } from "../lib/upstream_spec.ts";
+import { readUpstreamSpecs } from "../../lib/upstream_spec/mod.ts";
 
 Deno.test("readUpstreamSpecs() fills the defaults: prefix = name, separator _, 30 s, pin tofu, lazy", () => {
   const { specs, problems } = readUpstreamSpecs([{ name: "gh", url: "https://mcp.example.com/" }]);
