@@ -42,7 +42,10 @@ export function openMetrics(parts: {
   vault: Vault;
 }): GatewayMetrics {
   const { registry } = parts;
-  const calls = createCallMetrics({ isKnownTool: (name) => registry.current().byName.has(name) });
+  const calls = createCallMetrics({
+    isKnownTool: (name) => registry.current().byName.has(name),
+    backendOf: (name) => backendLabel(registry.current().byName.get(name)?.backend),
+  });
   const { collect } = createGatewayMetrics({
     calls,
     limits: parts.limits,
@@ -53,6 +56,12 @@ export function openMetrics(parts: {
     logger: parts.logger,
   });
   return { calls, collect };
+}
+
+/** The `backend` label of a tool: its kind, and for a federated tool `mcp/<upstream>`. */
+function backendLabel(backend: { kind: string; upstream?: string } | undefined): string {
+  if (backend === undefined) return "none";
+  return backend.kind === "mcp" && backend.upstream ? `mcp/${backend.upstream}` : backend.kind;
 }
 
 /** Tool calls so far as `{ tool, outcome, count }` rows, for the log line written at close. */
