@@ -15,6 +15,7 @@ import {
   type MetricFamily,
 } from "../metrics/mod.ts";
 import type { Vault } from "../credentials/mod.ts";
+import type { UpstreamReport } from "../upstreams/mod.ts";
 import type { LimitsAndCache } from "./limits.ts";
 import type { OpenRegistry } from "./registry.ts";
 import type { Security } from "./security.ts";
@@ -40,6 +41,8 @@ export function openMetrics(parts: {
   limits: LimitsAndCache;
   security: Security;
   vault: Vault;
+  /** Every upstream MCP server's report (breaker and connection state). */
+  upstreams: () => readonly UpstreamReport[];
 }): GatewayMetrics {
   const { registry } = parts;
   const calls = createCallMetrics({
@@ -52,6 +55,13 @@ export function openMetrics(parts: {
     audit: parts.security.audit,
     vault: parts.vault,
     registry: registry.current,
+    rejections: () => parts.limits.limiter.rejections(),
+    upstreams: () =>
+      parts.upstreams().map((report) => ({
+        name: report.name,
+        circuit: report.breaker.state,
+        restarts: report.state.restarts,
+      })),
     anonymousExposed: parts.security.anonymousExposed,
     logger: parts.logger,
   });

@@ -58,6 +58,19 @@ export interface AuditCounters {
   readonly buffered: number;
 }
 
+/** One upstream MCP server as `/metrics` reports it (`UpstreamReport` in `lib/upstreams/`). */
+export interface UpstreamCounters {
+  /** The upstream's name (config, so a bounded label). */
+  readonly name: string;
+  /** Its circuit breaker's state: `closed`, `open` or `half-open`. */
+  readonly circuit: string;
+  /** Lost connections re-established (a stdio child restarted) since start. */
+  readonly restarts: number;
+}
+
+/** The circuit states reported for every upstream (1 for its state, 0 for the others). */
+const CIRCUIT_STATES = ["closed", "open", "half-open"] as const;
+
 /** Upper bounds of the call-duration histogram, in seconds. */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = [
   0.005,
@@ -245,12 +258,22 @@ export interface MetricsSources {
   };
   /** The audit writer's statistics. */
   audit: { stats(): AuditCounters };
-  /** The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`. */
-  vault: { list(): Promise<ReadonlyArray<{ readonly rotationOverdue: boolean }>> };
+  /**
+   * The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`; and
+   * the token requests it sent to OAuth token endpoints, by grant (absent: not reported).
+   */
+  vault: {
+    list(): Promise<ReadonlyArray<{ readonly rotationOverdue: boolean }>>;
+    tokensIssued?(): Readonly<{ refreshToken: number; clientCredentials: number }>;
+  };
   /** The registry snapshot in force (its tools and version). */
   registry: () => { readonly tools: readonly unknown[]; readonly version: number };
   /** Whether anonymous callers are served on a non-loopback address (`nexus_anonymous_exposed`). */
   anonymousExposed?: () => Promise<boolean>;
+  /** Calls denied by a rate limit, by the limit's scope; absent: not reported. */
+  rejections?: () => Readonly<Record<string, number>>;
+  /** Each upstream MCP server's circuit state and reconnects (stdio restarts); absent: none. */
+  upstreams?: () => ReadonlyArray<UpstreamCounters>;
   /** Where a failed credential count is logged. */
   logger: Logger;
   /** The clock, in ms (default `Date.now`). */
@@ -309,6 +332,10 @@ export function createGatewayMetrics(
             exposed ? 1 : 0,
           ),
         ]),
+        ...tokenFamilies(sources.vault.tokensIssued?.()),
+        ...scopeFamilies(sources.rejections?.()),
+        ...upstreamFamilies(sources.upstreams?.()),
+        ...memoryFamilies(),
         gauge("nexus_registry_tools", "Tools in the registry.", snapshot.tools.length),
         gauge("nexus_registry_version", "Version of the registry snapshot.", snapshot.version),
         {
@@ -348,6 +375,72 @@ function createOverdueGauge(sources: MetricsSources): () => Promise<number | und
     await reading;
     return last;
   };
+}
+
+function tokenFamilies(
+  issued: Readonly<{ refreshToken: number; clientCredentials: number }> | undefined,
+): MetricFamily[] {
+  if (issued === undefined) return [];
+  return [{
+    name: "nexus_credential_token_requests_total",
+    help: "Access tokens requested from OAuth token endpoints (refreshes), by grant.",
+    type: "counter",
+    samples: [
+      { labels: { grant: "client_credentials" }, value: issued.clientCredentials },
+      { labels: { grant: "refresh_token" }, value: issued.refreshToken },
+    ],
+  }];
+}
+
+function scopeFamilies(rejections: Readonly<Record<string, number>> | undefined): MetricFamily[] {
+  if (rejections === undefined) return [];
+  return [{
+    name: "nexus_rate_limit_rejections_total",
+    help: "Calls denied by a rate limit, by the scope of the limit that denied them.",
+    type: "counter",
+    samples: Object.keys(rejections).sort().map((scope) => ({
+      labels: { scope },
+      value: rejections[scope]!,
+    })),
+  }];
+}
+
+function upstreamFamilies(upstreams: ReadonlyArray<UpstreamCounters> | undefined): MetricFamily[] {
+  if (upstreams === undefined) return [];
+  const sorted = upstreams.toSorted((a, b) => a.name.localeCompare(b.name));
+  return [
+    {
+      name: "nexus_upstream_circuit_state",
+      help: "Each upstream's circuit breaker: 1 for its current state, 0 for the others.",
+      type: "gauge",
+      samples: sorted.flatMap((upstream) =>
+        CIRCUIT_STATES.map((state) => ({
+          labels: { upstream: upstream.name, state },
+          value: upstream.circuit === state ? 1 : 0,
+        }))
+      ),
+    },
+    {
+      name: "nexus_upstream_restarts_total",
+      help: "Lost upstream connections re-established (stdio children restarted) since start.",
+      type: "counter",
+      samples: sorted.map((upstream) => ({
+        labels: { upstream: upstream.name },
+        value: upstream.restarts,
+      })),
+    },
+  ];
+}
+
+/** The process's memory (`Deno.memoryUsage()`), read at scrape time. */
+function memoryFamilies(): MetricFamily[] {
+  const memory = Deno.memoryUsage();
+  return [
+    gauge("process_resident_memory_bytes", "Resident set size of the process.", memory.rss),
+    gauge("nexus_heap_used_bytes", "V8 heap in use.", memory.heapUsed),
+    gauge("nexus_heap_total_bytes", "V8 heap reserved.", memory.heapTotal),
+    gauge("nexus_external_memory_bytes", "Memory of objects outside the V8 heap.", memory.external),
+  ];
 }
 
 function counterFamilies<K extends string>(
