@@ -5,6 +5,7 @@
  * that name credentials are masked, and an `Error`'s cause chain is flattened to messages.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { isSensitiveKey, REDACTED_TEXT } from "./secret.ts";
 
 /** Log severities, lowest first. */
@@ -27,6 +28,41 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+/**
+ * The request a piece of work runs for: every log line written inside it carries `requestId` and
+ * `traceId`, and outbound HTTP requests made inside it carry `traceparent` (W3C Trace Context).
+ */
+export interface RequestContext {
+  /** The gateway's id for the request (a UUID); also the call's id in audit rows. */
+  readonly requestId: string;
+  /** The W3C trace id (32 hex): the client's from its `traceparent`, else a new one. */
+  readonly traceId: string;
+  /** The `traceparent` to send onwards: this trace, with this request's own span id as parent. */
+  readonly traceparent: string;
+}
+
+// Why AsyncLocalStorage: a request's log lines come from every layer (HTTP, SDK handlers, the
+// call pipeline, backends); threading ids through each signature would touch every one of them.
+const requestContexts = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `work` inside `context`: what it logs, and what it sends over HTTP, carries the ids. */
+export function runWithRequestContext<T>(context: RequestContext, work: () => T): T {
+  return requestContexts.run(context, work);
+}
+
+/** The request the current work runs for; undefined outside any request (startup, timers). */
+export function currentRequestContext(): RequestContext | undefined {
+  return requestContexts.getStore();
+}
+
+/** Sets `traceparent` on outbound `headers` inside a request, unless the headers set one. */
+export function propagateTrace(headers: Headers): void {
+  const context = requestContexts.getStore();
+  if (context !== undefined && !headers.has("traceparent")) {
+    headers.set("traceparent", context.traceparent);
+  }
+}
+
 /** Where log lines go; tests pass an array sink. */
 export type LogSink = (line: string) => void;
 
@@ -42,7 +78,15 @@ export function createLogger(
   const base = options.fields ?? {};
   function write(level: LogLevel, message: string, fields?: LogFields): void {
     if (LEVEL_RANK[level] < minRank) return;
-    const record = { time: new Date().toISOString(), level, msg: message, ...base, ...fields };
+    const context = requestContexts.getStore();
+    const record = {
+      time: new Date().toISOString(),
+      level,
+      msg: message,
+      ...(context === undefined ? {} : { requestId: context.requestId, traceId: context.traceId }),
+      ...base,
+      ...fields,
+    };
     sink(escapeC1(JSON.stringify(record, redactReplacer)));
   }
   return {

@@ -9,6 +9,7 @@ import { createGateway, type Gateway } from "../gateway/mod.ts";
 import { type AppEnv, serveBounded } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { VERSION } from "../version.ts";
+import { createDrain } from "./drain.ts";
 import { guardSocketFaults, onShutdown } from "./shutdown.ts";
 
 /** Serves until a signal stops the server; returns the exit code. */
@@ -44,12 +45,16 @@ export async function serveHttp(
   const port = server.addr.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/mcp`;
   logger.info("Nexus listening", { url, version: VERSION });
-  onShutdown(logger, () => gateway.close());
-  await server.finished;
-  // Why: the listener drains midway through close(); the audit flush and the store come after,
-  // and close() returns that same shutdown's promise.
-  await gateway.close();
-  return 0;
+  const drain = createDrain(logger, { server, gateway }, {
+    drainMs: config.drainMs,
+    settleMs: config.drainSettleMs,
+  });
+  onShutdown(
+    logger,
+    () => Promise.resolve(drain.start()),
+    (signal) => drain.force(`second ${signal}`),
+  );
+  return await drain.finished;
 }
 
 /** Serves one request once the gateway is open; a gateway that failed to open answers 503. */

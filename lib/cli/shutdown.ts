@@ -6,17 +6,24 @@
 
 import type { Logger } from "../log.ts";
 
-/** Registers `stop` to run once on the first SIGINT or SIGTERM. */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * Registers `stop` to run once on the first SIGINT or SIGTERM, and `again` (absent: nothing) on
+ * every later one.
+ */
+export function onShutdown(
+  logger: Logger,
+  stop: () => Promise<void>,
+  again?: (signal: Deno.Signal) => void,
+): void {
   let stopping = false;
-  const handle = () => {
-    if (stopping) return;
+  const handle = (signal: Deno.Signal) => {
+    if (stopping) return again?.(signal);
     stopping = true;
-    logger.info("Shutting down");
+    logger.info("Shutting down", { signal });
     stop().catch((error) => logger.error("Shutdown failed", { error }));
   };
-  Deno.addSignalListener("SIGINT", handle);
-  Deno.addSignalListener("SIGTERM", handle);
+  Deno.addSignalListener("SIGINT", () => handle("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => handle("SIGTERM"));
 }
 
 /** Error codes of a peer that went away, or refused a driver's reconnect, outside any call. */

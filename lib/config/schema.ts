@@ -180,6 +180,10 @@ export const configSchema = z.strictObject({
   headerTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
   bodyTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
   idleTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  // Zero-loss drain (scale issue): SIGTERM turns /readyz unready, the listener keeps accepting for
+  // the settle time, calls in flight get until the drain deadline (counted from SIGTERM).
+  drainMs: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
+  drainSettleMs: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
@@ -256,6 +260,8 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   headerTimeoutMs: "NEXUS_HEADER_TIMEOUT_MS",
   bodyTimeoutMs: "NEXUS_BODY_TIMEOUT_MS",
   idleTimeoutMs: "NEXUS_IDLE_TIMEOUT_MS",
+  drainMs: "NEXUS_DRAIN_MS",
+  drainSettleMs: "NEXUS_DRAIN_SETTLE_MS",
   demoApi: "NEXUS_DEMO_API",
   resourceUrl: "NEXUS_RESOURCE_URL",
   authIssuer: "NEXUS_AUTH_ISSUER",

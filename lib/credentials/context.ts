@@ -24,6 +24,16 @@ export interface VaultContext {
   lockWaitMs: number;
   /** Embedded store: a refresh lease outlives a dead holder this long, ms. */
   leaseMs: number;
+  /** Access tokens obtained from token endpoints since start, by grant (for `/metrics`). */
+  issued: TokenCounts;
+}
+
+/** Access tokens obtained from token endpoints since start, by grant type. */
+export interface TokenCounts {
+  /** OAuth refresh-token grants (a refresh token was spent). */
+  refreshToken: number;
+  /** OAuth client-credentials grants. */
+  clientCredentials: number;
 }
 
 /**

@@ -47,3 +47,5 @@ export {
   type Vault,
   type VaultOptions,
 } from "./vault.ts";
+/** Token endpoint requests by grant, as `Vault.tokensIssued()` counts them; a type only. */
+export type { TokenCounts } from "./context.ts";

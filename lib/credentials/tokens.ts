@@ -83,6 +83,8 @@ async function issue(
   grant: Parameters<typeof requestToken>[1],
 ): Promise<IssuedToken> {
   const redact = createRedactor(Object.values(material.secret).map((s) => s.reveal()));
+  if (grant.type === "refresh_token") ctx.issued.refreshToken++;
+  else ctx.issued.clientCredentials++;
   return await requestToken(config, grant, {
     clientSecret: material.secret.clientSecret,
     fetch: ctx.fetch,

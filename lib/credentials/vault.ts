@@ -6,7 +6,13 @@
 
 import { type Logger, silentLogger } from "../log.ts";
 import type { CredentialEventRow, CredentialRepo, CredentialRow } from "../store/mod.ts";
-import { configOf, credentialNotFound, openVersion, type VaultContext } from "./context.ts";
+import {
+  configOf,
+  credentialNotFound,
+  openVersion,
+  type TokenCounts,
+  type VaultContext,
+} from "./context.ts";
 import type { Keyring } from "./keyring.ts";
 import { isOAuthKind, type KindConfig, parseKindConfig } from "./kinds.ts";
 import { createResolver, type ResolvedCredential } from "./resolver.ts";
@@ -91,6 +97,8 @@ export interface RotateCredentialInput {
 
 /** The vault. Operations raise GatewayError INVALID_INPUT, NOT_FOUND or INVALID_CONFIG. */
 export interface Vault {
+  /** Token requests sent to OAuth token endpoints since start, by grant; never throws. */
+  tokensIssued(): Readonly<TokenCounts>;
   /** Creates a credential, or gives an existing one a new version (settings and secret). */
   set(input: SetCredentialInput): Promise<CredentialInfo>;
   /** Stores a new version with the same settings; the replaced one enters its grace period. */
@@ -158,6 +166,7 @@ export function createVault(options: VaultOptions): Vault {
     tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000,
     lockWaitMs: options.lockWaitMs ?? 15_000,
     leaseMs: options.leaseMs ?? 30_000,
+    issued: { refreshToken: 0, clientCredentials: 0 },
   };
   const resolver = createResolver(ctx, { revalidateMs: options.revalidateMs ?? 1000 });
   const defaultGraceMs = options.defaultGraceMs ?? DAY_MS;
@@ -182,6 +191,7 @@ export function createVault(options: VaultOptions): Vault {
   }
 
   return {
+    tokensIssued: () => ({ ...ctx.issued }),
     async set(input) {
       const config = parseKindConfig(input.kind, input.settings);
       const existing = await ctx.repo.get(input.name);

@@ -66,6 +66,14 @@ export interface Gateway {
   /** Whether the stores answer, the registry is loaded and the gateway is not closing. */
   ready(): Promise<Readiness>;
   /**
+   * Starts a drain: `/readyz` answers 503 from now on, and every open notification stream (both
+   * eras) ends with an SSE `retry:` field of `retryMs`, as does any stream opened later. Calls in
+   * flight are not touched; `close()` still has to be called.
+   */
+  drain(retryMs: number): void;
+  /** Tool calls in flight (both transports) and open HTTP notification streams, right now. */
+  activity(): { calls: number; streams: number };
+  /**
    * Ends streams, drains the listener, flushes the audit log and closes every part; idempotent
    * (later calls return the first call's promise).
    */
@@ -148,7 +156,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const stdio: StdioService[] = [];
   let stdioAsked = false;
   const closing = once(() => closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep }));
-  const ready = () => readiness(parts, closing.started());
+  let draining = false;
+  const ready = () => readiness(parts, draining || closing.started());
   const app = createHttpApp(config, { logger, parts, mcp, ready });
   // Why: `start: lazy` upstreams are first contacted when the gateway is first used over MCP.
   const registry = parts.registry;
@@ -196,6 +205,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       }),
     toolsChanged,
     ready,
+    drain(retryMs) {
+      draining = true;
+      mcp.drainStreams(retryMs);
+    },
+    activity: () => ({ calls: metrics.calls.inFlight(), streams: mcp.openStreams() }),
     close: closing.run,
   };
 }

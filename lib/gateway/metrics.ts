@@ -15,6 +15,7 @@ import {
   type MetricFamily,
 } from "../metrics/mod.ts";
 import type { Vault } from "../credentials/mod.ts";
+import type { UpstreamReport } from "../upstreams/mod.ts";
 import type { LimitsAndCache } from "./limits.ts";
 import type { OpenRegistry } from "./registry.ts";
 import type { Security } from "./security.ts";
@@ -40,19 +41,37 @@ export function openMetrics(parts: {
   limits: LimitsAndCache;
   security: Security;
   vault: Vault;
+  /** Every upstream MCP server's report (breaker and connection state). */
+  upstreams: () => readonly UpstreamReport[];
 }): GatewayMetrics {
   const { registry } = parts;
-  const calls = createCallMetrics({ isKnownTool: (name) => registry.current().byName.has(name) });
+  const calls = createCallMetrics({
+    isKnownTool: (name) => registry.current().byName.has(name),
+    backendOf: (name) => backendLabel(registry.current().byName.get(name)?.backend),
+  });
   const { collect } = createGatewayMetrics({
     calls,
     limits: parts.limits,
     audit: parts.security.audit,
     vault: parts.vault,
     registry: registry.current,
+    rejections: () => parts.limits.limiter.rejections(),
+    upstreams: () =>
+      parts.upstreams().map((report) => ({
+        name: report.name,
+        circuit: report.breaker.state,
+        restarts: report.state.restarts,
+      })),
     anonymousExposed: parts.security.anonymousExposed,
     logger: parts.logger,
   });
   return { calls, collect };
+}
+
+/** The `backend` label of a tool: its kind, and for a federated tool `mcp/<upstream>`. */
+function backendLabel(backend: { kind: string; upstream?: string } | undefined): string {
+  if (backend === undefined) return "none";
+  return backend.kind === "mcp" && backend.upstream ? `mcp/${backend.upstream}` : backend.kind;
 }
 
 /** Tool calls so far as `{ tool, outcome, count }` rows, for the log line written at close. */

@@ -99,7 +99,14 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
         .finally(options.onToolsChanged);
     };
     const limits = openLimits(config, logger);
-    const metrics = openMetrics({ logger, registry, limits, security, vault: credentials.vault });
+    const metrics = openMetrics({
+      logger,
+      registry,
+      limits,
+      security,
+      vault: credentials.vault,
+      upstreams: () => registry.upstreams.reports(),
+    });
     return {
       store,
       credentials,

@@ -35,7 +35,7 @@ export interface PipelineParts {
   /** The credential vault: tools naming a credential get it injected; absent: such tools fail. */
   vault?: Vault;
   /** Also told of every finished call, after the audit log (metrics); absent: nothing more. */
-  metrics?: Pick<CallMetrics, "observe">;
+  metrics?: Pick<CallMetrics, "observe" | "started">;
   /** The databases SQL tools run on; absent: SQL tools fail as not configured. */
   databases?: DatabasePools;
 }
@@ -56,7 +56,7 @@ export function buildPipeline(parts: PipelineParts): PipelineHooks {
     // up, so unknown, denied and invalid calls count (README "Rate limits and caching"). Why not
     // a stage: stages run only for a known tool with valid arguments. The cost, on Redis: a call
     // with a budget makes this round trip before the stages' own (a cache hit then costs two).
-    admit: createAdmission(limiter, limitOptions),
+    admit: countStarted(createAdmission(limiter, limitOptions), parts.metrics),
     stages: [
       // Why first: the lookahead's read leaves with the tool-limit decision (one round trip).
       cacheStages.lookahead,
@@ -72,6 +72,21 @@ export function buildPipeline(parts: PipelineParts): PipelineHooks {
       : (caller, tool) => policy().canUse(caller, tool),
     onFinished: observeFinished(audit, parts.metrics),
     ...(parts.databases === undefined ? {} : { databases: parts.databases }),
+  };
+}
+
+/**
+ * `admit` that first counts the call as in flight. Why admission: it is the first step of every
+ * call, and `onFinished` runs for every call that reached it, so the gauge returns to 0.
+ */
+function countStarted(
+  admit: PipelineHooks["admit"],
+  metrics: Pick<CallMetrics, "started"> | undefined,
+): PipelineHooks["admit"] {
+  if (metrics === undefined) return admit;
+  return (request) => {
+    metrics.started();
+    return admit(request);
   };
 }
 

@@ -13,7 +13,7 @@ import { cors } from "hono/cors";
 import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { createDemoApi } from "../demo/mod.ts";
 import { GatewayError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, runWithRequestContext } from "../log.ts";
 import { isModernPost, type McpService } from "../mcp/mod.ts";
 import { VERSION } from "../version.ts";
 import {
@@ -22,6 +22,7 @@ import {
   readJsonObject,
   readJsonRpcBody,
 } from "./body.ts";
+import { requestContextFor } from "./trace.ts";
 import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
 import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
 import type { AdminApp } from "./admin.ts";
@@ -101,6 +102,8 @@ export function createApp(deps: AppDeps): HttpApp {
   const app = new Hono<{ Bindings: AppEnv }>();
   const checkRequest = createRequestGuard(deps.guard);
   const checkHost = createHostGuard(deps.guard);
+  // Why first: every line logged while the request is served carries its request and trace ids.
+  app.use("*", (c, next) => runWithRequestContext(requestContextFor(c.req.raw), next));
   app.use("*", async (c, next) => {
     const check = checkFor(c.req.path, { checkRequest, checkHost });
     const forbidden = check?.(c.req.raw);

@@ -54,6 +54,18 @@ export interface BoundedServer {
   shutdown(): Promise<void>;
   /** Open connections right now. */
   connections(): number;
+  /**
+   * Starts a drain: from now on every response carries `Connection: close`, so a client (or a
+   * balancer) holding a kept-alive connection opens a new one elsewhere after its answer. The
+   * listener keeps accepting until `stopAccepting()`.
+   */
+  drain(): void;
+  /** Stops accepting new connections; open ones keep being served. Idempotent. */
+  stopAccepting(): Promise<void>;
+  /** Requests being handled or sent right now (notification streams included). */
+  requests(): number;
+  /** Closes every connection at once, whatever it is doing (a forced stop). */
+  abort(): void;
 }
 
 type Handler = Deno.ServeHandler<Deno.NetAddr>;
@@ -98,6 +110,7 @@ export function serveBounded(
   }
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const open = new Set<Tracked>();
+  const draining: DrainFlag = { on: false };
   const onError = (error: unknown): Response => {
     options.logger.error("Unhandled error serving a request", { error });
     return new Response("Internal Server Error", { status: 500 });
@@ -111,7 +124,13 @@ export function serveBounded(
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
-        const tracked = trackConnection(conn, { serveOnConnection, handler, onError, options });
+        const tracked = trackConnection(conn, {
+          serveOnConnection,
+          handler,
+          onError,
+          options,
+          draining,
+        });
         open.add(tracked);
         tracked.finished.then(() => open.delete(tracked));
       }
@@ -124,21 +143,54 @@ export function serveBounded(
   })();
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  function stopAccepting(): Promise<void> {
+    closed ??= (async () => {
+      listener.close();
+      await accepting;
+    })();
+    return closed;
+  }
   return {
     addr: listener.addr as Deno.NetAddr,
     finished: finished.promise,
     connections: () => open.size,
+    drain() {
+      draining.on = true;
+    },
+    stopAccepting,
+    requests: () => [...open].reduce((sum, tracked) => sum + tracked.active, 0),
+    abort: () => open.forEach(close),
     shutdown() {
       stopping ??= (async () => {
         clearInterval(sweeper);
-        listener.close();
-        await accepting;
+        await stopAccepting();
         await Promise.all([...open].map((tracked) => tracked.server.shutdown()));
         finished.resolve();
       })();
       return stopping;
     },
   };
+}
+
+/** Whether a drain began; shared by the listener and every connection it serves. */
+interface DrainFlag {
+  on: boolean;
+}
+
+/**
+ * `response` with `Connection: close`, so the connection ends once it is sent.
+ * Why a copy on failure: a `Response.error()` or a fetched response has immutable headers.
+ */
+function closing(response: Response): Response {
+  try {
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set("connection", "close");
+    return copy;
+  }
 }
 
 /** Serves one connection and keeps its deadline current as requests come and go. */
@@ -149,6 +201,7 @@ function trackConnection(
     handler: Handler;
     onError: (error: unknown) => Response;
     options: ConnectionBounds;
+    draining: DrainFlag;
   },
 ): Tracked {
   const { handler, options } = deps;
@@ -174,6 +227,7 @@ function trackConnection(
   }
   function sent(response: Response): Response {
     tracked.status = response.status;
+    if (deps.draining.on) response = closing(response);
     // Why: a notification stream stays open by design; its own liveness rules (lib/mcp) apply.
     if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
       tracked.deadline = performance.now() + options.sendTimeoutMs;
@@ -221,15 +275,30 @@ function close(tracked: Tracked): void {
 
 /** Plain `Deno.serve`, for a Deno without the per-connection entry. */
 function unbounded(options: BoundedServeOptions, handler: Handler): BoundedServer {
+  const draining: DrainFlag = { on: false };
+  let active = 0;
+  async function serve(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) {
+    active++;
+    info.completed.finally(() => active--);
+    const response = await handler(request, info);
+    return draining.on ? closing(response) : response;
+  }
   const server = Deno.serve(
     { hostname: options.hostname, port: options.port, onListen: () => {} },
-    handler,
+    serve,
   );
   return {
     addr: server.addr,
     finished: server.finished,
     shutdown: () => server.shutdown(),
     connections: () => 0,
+    drain() {
+      draining.on = true;
+    },
+    // Why: plain `Deno.serve` cannot stop accepting without ending its connections.
+    stopAccepting: () => Promise.resolve(),
+    requests: () => active,
+    abort: () => void server.shutdown(),
   };
 }
 

@@ -89,6 +89,8 @@ export interface RateLimiter {
   reportUpstream(upstream: string, report: UpstreamReport): Promise<void>;
   /** Counts since start; a fresh copy on each call. */
   counters(): Readonly<LimitCounters>;
+  /** Calls denied since start by the scope of the limit that denied them; a fresh copy. */
+  rejections(): Readonly<Record<string, number>>;
 }
 
 /** Creates a limiter over `store`; raises nothing. */
@@ -106,6 +108,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     failedOpen: 0,
     failedClosed: 0,
   };
+  const rejected = new Map<string, number>();
+  function reject(scope: string): void {
+    rejected.set(scope, (rejected.get(scope) ?? 0) + 1);
+  }
   const unlimited = (): LimitDecision => ({
     allowed: true,
     remaining: Number.POSITIVE_INFINITY,
@@ -120,6 +126,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       faults.succeeded();
       const decided = applied[verdict.index] ?? applied[0]!;
       verdict.allowed ? counters.allowed++ : counters.denied++;
+      if (!verdict.allowed) reject(decided.scope);
       return {
         allowed: verdict.allowed,
         remaining: verdict.remaining,
@@ -140,6 +147,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return { ...unlimited(), fallback: "open" };
     }
     counters.failedClosed++;
+    reject(closed.scope);
     faults.fallback(error, "limits fail closed: calls denied");
     return {
       allowed: false,
@@ -160,6 +168,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         faults.succeeded();
         if (verdict.allowed) return { ...unlimited(), remaining: verdict.remaining };
         counters.upstreamDenied++;
+        reject("upstream");
         return {
           allowed: false,
           remaining: 0,
@@ -184,5 +193,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
     counters: () => ({ ...counters, fallbacks: faults.fallbacks() }),
+    rejections: () => Object.fromEntries(rejected),
   };
 }

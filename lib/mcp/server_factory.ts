@@ -15,7 +15,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError, toClientError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { currentRequestContext, type Logger } from "../log.ts";
 import { pageOf, type RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDescriptor } from "../registry/types.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
@@ -168,7 +168,8 @@ function registerHandlers(
           sessionId: ctx.sessionId,
           signal: ctx.mcpReq.signal,
           logger: deps.logger,
-          requestId: crypto.randomUUID(),
+          // Why the HTTP request's id: log lines, the audit row and the trace share one id.
+          requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
           hooks: deps.hooks,
           downstream: downstreamOf(server, ctx, caller.principal.id),
         })),

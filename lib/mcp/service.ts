@@ -63,6 +63,13 @@ export interface McpService {
   resourceUpdated(uri: string): void;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
+  /**
+   * Ends every open notification stream (both eras) with an SSE `retry:` field, and every stream
+   * opened from now on at once; calls in flight are not touched (a drain).
+   */
+  drainStreams(retryMs: number): void;
+  /** Open notification streams (both eras). */
+  openStreams(): number;
   /** Aborts open streams and in-flight modern exchanges. */
   close(): Promise<void>;
 }
@@ -159,6 +166,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
       hub.resourceUpdated(uri, subscribers.keysFor(uri));
     },
     recheckStreams: () => slots.recheck(),
+    drainStreams: (retryMs) => slots.drain(retryMs),
+    openStreams: () => slots.count(),
     async close() {
       slots.close();
       hub.close();

@@ -18,6 +18,8 @@ export interface StreamSlot {
   readonly signal: AbortSignal;
   /** Frees the slot; idempotent. */
   release(): void;
+  /** Set when the stream ends for a drain: the client is told to reconnect after this many ms. */
+  readonly retryMs?: number;
 }
 
 /** Resolves whether the stream's caller still authenticates; a rejection keeps the stream. */
@@ -33,9 +35,15 @@ export interface StreamSlots {
   count(principalId?: string): number;
   /** Ends every stream and stops the re-check timer. */
   close(): void;
+  /**
+   * Ends every stream with an SSE `retry:` field (reconnect after `retryMs`), and every stream
+   * opened from now on as soon as it opens: the gateway is draining.
+   */
+  drain(retryMs: number): void;
 }
 
 interface Entry extends StreamSlot {
+  retryMs?: number;
   principalId: string;
   stillAuthorized?: StillAuthorized;
   abort: AbortController;
@@ -49,6 +57,7 @@ export function createStreamSlots(
   const byPrincipal = new Map<string, number>();
   const entries = new Set<Entry>();
   let timer: ReturnType<typeof setInterval> | undefined;
+  let drainRetryMs: number | undefined;
 
   function release(entry: Entry): void {
     if (!entries.delete(entry)) return;
@@ -100,6 +109,10 @@ export function createStreamSlots(
         release: () => release(entry),
       };
       entries.add(entry);
+      if (drainRetryMs !== undefined) {
+        entry.retryMs = drainRetryMs;
+        abort.abort();
+      }
       if (timer === undefined) {
         timer = setInterval(() => void recheck(), options.recheckMs);
         Deno.unrefTimer(timer);
@@ -111,6 +124,14 @@ export function createStreamSlots(
       principalId === undefined ? entries.size : byPrincipal.get(principalId) ?? 0,
     close() {
       for (const entry of [...entries]) {
+        entry.abort.abort();
+        release(entry);
+      }
+    },
+    drain(retryMs) {
+      drainRetryMs = retryMs;
+      for (const entry of [...entries]) {
+        entry.retryMs = retryMs;
         entry.abort.abort();
         release(entry);
       }
@@ -136,6 +157,10 @@ export function guardStream(
     slot.release();
     reader.cancel().catch(() => {});
     try {
+      // Why: an SSE client reconnects on its own after a close; `retry:` sets when (a drain).
+      if (slot.retryMs !== undefined) {
+        controller?.enqueue(new TextEncoder().encode(`retry: ${slot.retryMs}\n\n`));
+      }
       controller?.close();
     } catch {
       // Why: the client may already have gone; closing twice is not an error worth reporting.

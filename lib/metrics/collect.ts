@@ -12,7 +12,7 @@
 import { ERROR_TABLE } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { VERSION } from "../version.ts";
-import type { HistogramSample, MetricFamily, MetricSample } from "./render.ts";
+import type { HistogramSample, MetricFamily } from "./render.ts";
 
 /** What a finished tool call tells the call metrics (a subset of the pipeline's `CallRecord`). */
 export interface FinishedCall {
@@ -58,6 +58,19 @@ export interface AuditCounters {
   readonly buffered: number;
 }
 
+/** One upstream MCP server as `/metrics` reports it (`UpstreamReport` in `lib/upstreams/`). */
+export interface UpstreamCounters {
+  /** The upstream's name (config, so a bounded label). */
+  readonly name: string;
+  /** Its circuit breaker's state: `closed`, `open` or `half-open`. */
+  readonly circuit: string;
+  /** Lost connections re-established (a stdio child restarted) since start. */
+  readonly restarts: number;
+}
+
+/** The circuit states reported for every upstream (1 for its state, 0 for the others). */
+const CIRCUIT_STATES = ["closed", "open", "half-open"] as const;
+
 /** Upper bounds of the call-duration histogram, in seconds. */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = [
   0.005,
@@ -74,67 +87,101 @@ export const UNKNOWN_TOOL = "(unknown)";
 
 /** Tool-call counters and durations, fed by the pipeline's `onFinished`. */
 export interface CallMetrics {
+  /** Counts one call as started (in flight until `observe`); never throws, never waits. */
+  started(): void;
   /** Counts one finished call; never throws, never waits. */
   observe(record: FinishedCall): void;
-  /** `nexus_tool_calls_total` and `nexus_tool_call_duration_seconds`, sorted by labels. */
+  /** Calls started and not yet finished. */
+  inFlight(): number;
+  /**
+   * `nexus_tool_calls_total` and `nexus_tool_call_duration_seconds` by tool, backend and outcome,
+   * `nexus_tool_errors_total` by code, and `nexus_tool_calls_in_flight`; sorted by labels.
+   */
   families(): MetricFamily[];
 }
 
 interface Durations {
+  labels: Record<string, string>;
   /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
   buckets: number[];
   sum: number;
+  count: number;
 }
+
+/** The `backend` label of calls whose tool the registry does not hold. */
+export const NO_BACKEND = "none";
 
 /**
  * Creates call metrics. Labels stay bounded: a tool name is kept only when `isKnownTool` says the
- * registry holds it (else `(unknown)`), and the outcome is `ok`, `tool_error` or an error code.
+ * registry holds it (else `(unknown)`), the backend is what `backendOf` names for a known tool
+ * (a kind, or `mcp/<upstream>`: config, not callers, chooses them), and the outcome is `ok`,
+ * `tool_error` or an error code.
  */
 export function createCallMetrics(
-  options: { isKnownTool: (name: string) => boolean },
+  options: { isKnownTool: (name: string) => boolean; backendOf?: (name: string) => string },
 ): CallMetrics {
-  const calls = new Map<string, Map<string, number>>();
-  const durations = new Map<string, Durations>();
+  const series = new Map<string, Durations>();
+  const errors = new Map<string, number>();
+  let inFlight = 0;
   return {
+    started() {
+      inFlight++;
+    },
+    inFlight: () => inFlight,
     observe(record) {
+      inFlight = Math.max(0, inFlight - 1);
       // Why: callers choose the tool name; an unknown one must not mint a series per guess.
-      const tool = options.isKnownTool(record.toolName) ? record.toolName : UNKNOWN_TOOL;
-      const byOutcome = calls.get(tool) ?? new Map<string, number>();
-      calls.set(tool, byOutcome);
+      const known = options.isKnownTool(record.toolName);
+      const tool = known ? record.toolName : UNKNOWN_TOOL;
+      const backend = known ? options.backendOf?.(record.toolName) ?? NO_BACKEND : NO_BACKEND;
       const outcome = outcomeLabel(record);
-      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+      if (record.outcome !== "ok") errors.set(outcome, (errors.get(outcome) ?? 0) + 1);
+      const key = JSON.stringify([tool, backend, outcome]);
+      const entry = series.get(key) ?? {
+        labels: { tool, backend, outcome },
+        buckets: new Array(DURATION_BUCKETS_SECONDS.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      series.set(key, entry);
       const seconds = record.durationMs / 1000;
-      const entry = durations.get(tool) ??
-        { buckets: new Array(DURATION_BUCKETS_SECONDS.length + 1).fill(0), sum: 0 };
-      durations.set(tool, entry);
       const index = DURATION_BUCKETS_SECONDS.findIndex((le) => seconds <= le);
       const slot = index === -1 ? DURATION_BUCKETS_SECONDS.length : index;
       entry.buckets[slot] = entry.buckets[slot]! + 1;
       entry.sum += seconds;
+      entry.count++;
     },
     families() {
-      const counts: MetricSample[] = [];
-      for (const tool of [...calls.keys()].sort()) {
-        const byOutcome = calls.get(tool)!;
-        for (const outcome of [...byOutcome.keys()].sort()) {
-          counts.push({ labels: { tool, outcome }, value: byOutcome.get(outcome)! });
-        }
-      }
-      const histograms = [...durations.keys()].sort().map((tool) =>
-        histogramOf(tool, durations.get(tool)!)
-      );
+      const sorted = [...series.keys()].sort().map((key) => series.get(key)!);
       return [
         {
           name: "nexus_tool_calls_total",
-          help: "Finished tools/call requests by tool and outcome (ok, tool_error or error code).",
+          help:
+            "Finished tools/call requests by tool, backend and outcome (ok, tool_error or error code).",
           type: "counter",
-          samples: counts,
+          samples: sorted.map((entry) => ({ labels: entry.labels, value: entry.count })),
         },
         {
           name: "nexus_tool_call_duration_seconds",
-          help: "Duration of tools/call requests by tool, limits and cache included.",
+          help:
+            "Duration of tools/call requests by tool, backend and outcome, limits and cache included.",
           type: "histogram",
-          samples: histograms,
+          samples: sorted.map(histogramOf),
+        },
+        {
+          name: "nexus_tool_errors_total",
+          help: "Tool calls that ended with a gateway error, by error code.",
+          type: "counter",
+          samples: [...errors.keys()].sort().map((code) => ({
+            labels: { code },
+            value: errors.get(code)!,
+          })),
+        },
+        {
+          name: "nexus_tool_calls_in_flight",
+          help: "Tool calls started and not yet finished.",
+          type: "gauge",
+          samples: [{ value: inFlight }],
         },
       ];
     },
@@ -146,14 +193,13 @@ function outcomeLabel(record: FinishedCall): string {
   return Object.hasOwn(ERROR_TABLE, record.outcome) ? record.outcome : "INTERNAL";
 }
 
-function histogramOf(tool: string, entry: Durations): HistogramSample {
+function histogramOf(entry: Durations): HistogramSample {
   let cumulative = 0;
   const buckets = DURATION_BUCKETS_SECONDS.map((le, index) => {
     cumulative += entry.buckets[index]!;
     return { le, count: cumulative };
   });
-  const count = cumulative + entry.buckets[DURATION_BUCKETS_SECONDS.length]!;
-  return { labels: { tool }, buckets, sum: entry.sum, count };
+  return { labels: entry.labels, buckets, sum: entry.sum, count: entry.count };
 }
 
 // Why Record over the counter types: a counter added to the limiter or the cache does not compile
@@ -212,12 +258,22 @@ export interface MetricsSources {
   };
   /** The audit writer's statistics. */
   audit: { stats(): AuditCounters };
-  /** The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`. */
-  vault: { list(): Promise<ReadonlyArray<{ readonly rotationOverdue: boolean }>> };
+  /**
+   * The vault's `list()` (as `nexus credentials list`): each credential's `rotationOverdue`; and
+   * the token requests it sent to OAuth token endpoints, by grant (absent: not reported).
+   */
+  vault: {
+    list(): Promise<ReadonlyArray<{ readonly rotationOverdue: boolean }>>;
+    tokensIssued?(): Readonly<{ refreshToken: number; clientCredentials: number }>;
+  };
   /** The registry snapshot in force (its tools and version). */
   registry: () => { readonly tools: readonly unknown[]; readonly version: number };
   /** Whether anonymous callers are served on a non-loopback address (`nexus_anonymous_exposed`). */
   anonymousExposed?: () => Promise<boolean>;
+  /** Calls denied by a rate limit, by the limit's scope; absent: not reported. */
+  rejections?: () => Readonly<Record<string, number>>;
+  /** Each upstream MCP server's circuit state and reconnects (stdio restarts); absent: none. */
+  upstreams?: () => ReadonlyArray<UpstreamCounters>;
   /** Where a failed credential count is logged. */
   logger: Logger;
   /** The clock, in ms (default `Date.now`). */
@@ -276,6 +332,10 @@ export function createGatewayMetrics(
             exposed ? 1 : 0,
           ),
         ]),
+        ...tokenFamilies(sources.vault.tokensIssued?.()),
+        ...scopeFamilies(sources.rejections?.()),
+        ...upstreamFamilies(sources.upstreams?.()),
+        ...memoryFamilies(),
         gauge("nexus_registry_tools", "Tools in the registry.", snapshot.tools.length),
         gauge("nexus_registry_version", "Version of the registry snapshot.", snapshot.version),
         {
@@ -315,6 +375,72 @@ function createOverdueGauge(sources: MetricsSources): () => Promise<number | und
     await reading;
     return last;
   };
+}
+
+function tokenFamilies(
+  issued: Readonly<{ refreshToken: number; clientCredentials: number }> | undefined,
+): MetricFamily[] {
+  if (issued === undefined) return [];
+  return [{
+    name: "nexus_credential_token_requests_total",
+    help: "Access tokens requested from OAuth token endpoints (refreshes), by grant.",
+    type: "counter",
+    samples: [
+      { labels: { grant: "client_credentials" }, value: issued.clientCredentials },
+      { labels: { grant: "refresh_token" }, value: issued.refreshToken },
+    ],
+  }];
+}
+
+function scopeFamilies(rejections: Readonly<Record<string, number>> | undefined): MetricFamily[] {
+  if (rejections === undefined) return [];
+  return [{
+    name: "nexus_rate_limit_rejections_total",
+    help: "Calls denied by a rate limit, by the scope of the limit that denied them.",
+    type: "counter",
+    samples: Object.keys(rejections).sort().map((scope) => ({
+      labels: { scope },
+      value: rejections[scope]!,
+    })),
+  }];
+}
+
+function upstreamFamilies(upstreams: ReadonlyArray<UpstreamCounters> | undefined): MetricFamily[] {
+  if (upstreams === undefined) return [];
+  const sorted = upstreams.toSorted((a, b) => a.name.localeCompare(b.name));
+  return [
+    {
+      name: "nexus_upstream_circuit_state",
+      help: "Each upstream's circuit breaker: 1 for its current state, 0 for the others.",
+      type: "gauge",
+      samples: sorted.flatMap((upstream) =>
+        CIRCUIT_STATES.map((state) => ({
+          labels: { upstream: upstream.name, state },
+          value: upstream.circuit === state ? 1 : 0,
+        }))
+      ),
+    },
+    {
+      name: "nexus_upstream_restarts_total",
+      help: "Lost upstream connections re-established (stdio children restarted) since start.",
+      type: "counter",
+      samples: sorted.map((upstream) => ({
+        labels: { upstream: upstream.name },
+        value: upstream.restarts,
+      })),
+    },
+  ];
+}
+
+/** The process's memory (`Deno.memoryUsage()`), read at scrape time. */
+function memoryFamilies(): MetricFamily[] {
+  const memory = Deno.memoryUsage();
+  return [
+    gauge("process_resident_memory_bytes", "Resident set size of the process.", memory.rss),
+    gauge("nexus_heap_used_bytes", "V8 heap in use.", memory.heapUsed),
+    gauge("nexus_heap_total_bytes", "V8 heap reserved.", memory.heapTotal),
+    gauge("nexus_external_memory_bytes", "Memory of objects outside the V8 heap.", memory.external),
+  ];
 }
 
 function counterFamilies<K extends string>(

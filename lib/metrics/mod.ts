@@ -17,6 +17,7 @@ export {
   type FinishedCall,
   type LimitCounterName,
   type MetricsSources,
+  type UpstreamCounters,
 } from "./collect.ts";
 /**
  * `renderMetrics()`: families in the text exposition format 0.0.4; raises INTERNAL for an invalid

@@ -8,7 +8,7 @@
 import { type Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { applyOutboundAuth, type OutboundAuth } from "../credentials/mod.ts";
 import { GatewayError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, propagateTrace } from "../log.ts";
 import type { UpstreamSpec } from "../upstream_spec/mod.ts";
 import type { UpstreamConnection, UpstreamState } from "./connection.ts";
 import { createUpstreamClient, type UpstreamNotices } from "./upstream_client.ts";
@@ -47,6 +47,7 @@ export function createHttpConnection(
 
   async function send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
+    propagateTrace(request.headers);
     const headers = new Headers(request.headers);
     if (options.resolveAuth) {
       const auth = await options.resolveAuth();

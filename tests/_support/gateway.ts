@@ -74,6 +74,8 @@ export interface Gateway {
   stderrLines(): string[];
   /** Sends SIGTERM and waits for the process to exit and its stderr to drain; idempotent. */
   stop(): Promise<Deno.CommandStatus>;
+  /** Sends `signal` to the gateway process, without waiting (a second SIGTERM, …). */
+  kill(signal: Deno.Signal): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function startGateway(
     mcpUrl,
     stderrLines: () => [...lines],
     stop,
+    kill: (signal) => child.kill(signal),
     [Symbol.asyncDispose]: async () => void await stop(),
   };
 }
@@ -143,6 +146,9 @@ function spawnServe(
       NEXUS_HOST: "127.0.0.1",
       NEXUS_PORT: "0",
       NEXUS_LOG_LEVEL: "info",
+      // Why: most tests stop the gateway at their end; the drain's settle time (5 s by default,
+      // for balancers) would only slow them. tests/e2e/drain_test.ts sets its own.
+      NEXUS_DRAIN_SETTLE_MS: "0",
       ...(options.toolsDir === undefined ? {} : { NEXUS_TOOLS_DIR: options.toolsDir }),
       ...options.env,
     }),

@@ -15,6 +15,8 @@ export function standInMcp(
     resourcesChanged: () => {},
     resourceUpdated: () => {},
     recheckStreams: () => Promise.resolve(),
+    drainStreams: () => {},
+    openStreams: () => 0,
     close: () => Promise.resolve(),
   };
 }

@@ -21,6 +21,8 @@ export interface McpUpstream {
   authorizations(): Array<string | null>;
   /** The `MCP-Protocol-Version` header of every POST received. */
   protocolVersions(): string[];
+  /** The `traceparent` header of every POST received (absent headers as `null`). */
+  traceparents(): Array<string | null>;
   /** How many `tools/call` requests for `name` the upstream answered. */
   calls(name: string): number;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export function startMcpUpstream(
 ): McpUpstream {
   const authorizations: Array<string | null> = [];
   const versions: string[] = [];
+  const traceparents: Array<string | null> = [];
   const calls = new Map<string, number>();
   function count(name: string): void {
     calls.set(name, (calls.get(name) ?? 0) + 1);
@@ -99,6 +102,7 @@ export function startMcpUpstream(
       authorizations.push(authorization);
       if (request.method === "POST") {
         versions.push(request.headers.get("mcp-protocol-version") ?? "");
+        traceparents.push(request.headers.get("traceparent"));
       }
       if (options.bearer !== undefined && authorization !== `Bearer ${options.bearer}`) {
         return new Response("unauthorized", { status: 401 });
@@ -117,6 +121,7 @@ export function startMcpUpstream(
     url: `http://127.0.0.1:${server.addr.port}/mcp`,
     authorizations: () => [...authorizations],
     protocolVersions: () => [...versions],
+    traceparents: () => [...traceparents],
     calls: (name) => calls.get(name) ?? 0,
     close,
     [Symbol.asyncDispose]: close,

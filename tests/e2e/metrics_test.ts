@@ -72,12 +72,10 @@ Deno.test("a call through the real gateway is counted on /metrics, and the scrap
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4\b/);
   const samples = parseExposition(await response.text());
-  assert.equal(samples.get('nexus_tool_calls_total{tool="text_stats",outcome="ok"}'), 1);
-  assert.equal(samples.get('nexus_tool_call_duration_seconds_count{tool="text_stats"}'), 1);
-  assert.equal(
-    samples.get('nexus_tool_call_duration_seconds_bucket{tool="text_stats",le="+Inf"}'),
-    1,
-  );
+  const series = 'tool="text_stats",backend="ts",outcome="ok"';
+  assert.equal(samples.get(`nexus_tool_calls_total{${series}}`), 1);
+  assert.equal(samples.get(`nexus_tool_call_duration_seconds_count{${series}}`), 1);
+  assert.equal(samples.get(`nexus_tool_call_duration_seconds_bucket{${series},le="+Inf"}`), 1);
   assert.equal(samples.get("nexus_registry_tools"), toolCount);
   assert.equal(samples.get("nexus_credentials_rotation_overdue"), 0);
   assert.equal(samples.get("nexus_audit_records_dropped_total"), 0);

@@ -73,3 +73,24 @@ Deno.test("guardStream() ends when its slot is aborted", async () => {
   await slots.recheck();
   assert.equal((await reader.read()).done, true);
 });
+
+Deno.test("createStreamSlots() drain(): open streams and later ones end with an SSE retry: field", async () => {
+  const slots = createStreamSlots({ perPrincipal: 5, recheckMs: 60_000, logger });
+  const source = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(": open\n\n"));
+      },
+    });
+  const open = guardStream(source(), slots.acquire("key:a")!, { maxBacklog: 8 });
+  const reading = new Response(open).text();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  slots.drain(2000);
+  assert.equal(await reading, ": open\n\nretry: 2000\n\n");
+  assert.equal(slots.count(), 0);
+  const late = slots.acquire("key:b")!;
+  assert.equal(late.signal.aborted, true, "a stream opened while draining ends at once");
+  const text = await new Response(guardStream(source(), late, { maxBacklog: 8 })).text();
+  assert.equal(text, "retry: 2000\n\n");
+  slots.close();
+});

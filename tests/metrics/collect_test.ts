@@ -54,13 +54,47 @@ Deno.test("createCallMetrics() counts by tool and outcome; unknown tool names sh
   calls.observe(record("demo_echo", "NO_SUCH_CODE" as ErrorCode));
   const counts = family(calls.families(), "nexus_tool_calls_total");
   assert.equal(counts.type, "counter");
+  const none = "none";
   assert.deepEqual(counts.samples, [
-    { labels: { tool: "(unknown)", outcome: "NOT_FOUND" }, value: 50 },
-    { labels: { tool: "demo_echo", outcome: "INTERNAL" }, value: 1 },
-    { labels: { tool: "demo_echo", outcome: "RATE_LIMITED" }, value: 1 },
-    { labels: { tool: "demo_echo", outcome: "ok" }, value: 2 },
-    { labels: { tool: "demo_echo", outcome: "tool_error" }, value: 1 },
+    { labels: { tool: "(unknown)", backend: none, outcome: "NOT_FOUND" }, value: 50 },
+    { labels: { tool: "demo_echo", backend: none, outcome: "INTERNAL" }, value: 1 },
+    { labels: { tool: "demo_echo", backend: none, outcome: "RATE_LIMITED" }, value: 1 },
+    { labels: { tool: "demo_echo", backend: none, outcome: "ok" }, value: 2 },
+    { labels: { tool: "demo_echo", backend: none, outcome: "tool_error" }, value: 1 },
   ]);
+  const errors = family(calls.families(), "nexus_tool_errors_total");
+  assert.deepEqual(errors.samples, [
+    { labels: { code: "INTERNAL" }, value: 1 },
+    { labels: { code: "NOT_FOUND" }, value: 50 },
+    { labels: { code: "RATE_LIMITED" }, value: 1 },
+  ]);
+});
+
+Deno.test("createCallMetrics() labels the backend of known tools and counts calls in flight", () => {
+  const calls = createCallMetrics({
+    isKnownTool: (name) => name !== "guess",
+    backendOf: (name) => name === "fed" ? "mcp/local" : "http",
+  });
+  const inFlight = () => {
+    const gauge = family(calls.families(), "nexus_tool_calls_in_flight");
+    return gauge.type === "histogram" ? undefined : gauge.samples[0]?.value;
+  };
+  calls.started();
+  calls.started();
+  calls.started();
+  assert.equal(inFlight(), 3);
+  calls.observe(record("fed", "ok"));
+  calls.observe(record("web", "ok"));
+  calls.observe(record("guess", "NOT_FOUND"));
+  assert.equal(inFlight(), 0);
+  assert.deepEqual(
+    family(calls.families(), "nexus_tool_calls_total").samples.map((s) => s.labels),
+    [
+      { tool: "(unknown)", backend: "none", outcome: "NOT_FOUND" },
+      { tool: "fed", backend: "mcp/local", outcome: "ok" },
+      { tool: "web", backend: "http", outcome: "ok" },
+    ],
+  );
 });
 
 Deno.test("createCallMetrics() keeps cumulative duration buckets, sum and count per tool", () => {
@@ -73,7 +107,7 @@ Deno.test("createCallMetrics() keeps cumulative duration buckets, sum and count 
   if (durations.type !== "histogram") return;
   const [sample] = durations.samples;
   assert.ok(sample);
-  assert.deepEqual(sample.labels, { tool: "slow" });
+  assert.deepEqual(sample.labels, { tool: "slow", backend: "none", outcome: "ok" });
   assert.deepEqual(sample.buckets.map((b) => b.le), DURATION_BUCKETS_SECONDS);
   const at = (le: number) => sample.buckets.find((b) => b.le === le)?.count;
   assert.equal(at(0.005), 1);

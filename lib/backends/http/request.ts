@@ -4,6 +4,7 @@
  */
 
 import { GatewayError } from "../../errors.ts";
+import { propagateTrace } from "../../log.ts";
 import type { HttpBackendSpec, HttpMethod, JsonValue } from "../../registry/types.ts";
 import { fillTemplate, optionalArg, parseTemplate, soleArgName } from "./template.ts";
 import { buildUrl } from "./url.ts";
@@ -30,6 +31,7 @@ export function buildRequest(
 ): UpstreamRequest {
   const url = buildUrl(spec, args);
   const headers = buildHeaders(spec.headers, args);
+  propagateTrace(headers);
   const request: UpstreamRequest = { method: spec.method, url, headers };
   if (!METHODS_WITH_BODY.has(spec.method) || spec.body === undefined) return request;
   const body = fillJson(spec.body, args, "");

@@ -1,0 +1,48 @@
+/**
+ * W3C Trace Context (https://www.w3.org/TR/trace-context/) at the edge: a request's trace id is
+ * the client's, from a valid `traceparent`, or a new one; the request gets its own span id, which
+ * is the parent named in the `traceparent` sent to backends and upstreams.
+ */
+
+import type { RequestContext } from "../log.ts";
+
+/** `version-traceid-parentid-flags`, lower-case hex; version `ff` is invalid by the spec. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
+const ZEROS = /^0+$/;
+
+/** The parts of a valid `traceparent` header; undefined for an absent or invalid one. */
+export function parseTraceparent(
+  header: string | null | undefined,
+): { traceId: string; parentId: string; flags: string } | undefined {
+  const match = TRACEPARENT.exec(header?.trim() ?? "");
+  if (match === null) return undefined;
+  const [, version, traceId, parentId, flags] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (version === "ff" || ZEROS.test(traceId) || ZEROS.test(parentId)) return undefined;
+  // Why: a future version may append fields, but version 00 has exactly four.
+  if (version === "00" && header!.trim().length !== 55) return undefined;
+  return { traceId, parentId, flags };
+}
+
+/** The request context of one HTTP request: a new request id, the client's trace or a new one. */
+export function requestContextFor(request: Request): RequestContext {
+  const incoming = parseTraceparent(request.headers.get("traceparent"));
+  const traceId = incoming?.traceId ?? randomHex(16);
+  // Why keep the flags: the client's sampling decision travels with its trace.
+  const flags = incoming?.flags ?? "01";
+  return {
+    requestId: crypto.randomUUID(),
+    traceId,
+    traceparent: `00-${traceId}-${randomHex(8)}-${flags}`,
+  };
+}
+
+function randomHex(bytes: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
