@@ -10,7 +10,6 @@ import type { KnownGap } from "./conformance_compare.ts";
 
 /** The known gaps, by scenario. */
 export const KNOWN_GAPS: readonly KnownGap[] = [
-  ...gateway(["tools-call-with-logging"], "2025-11-25", "log relay: being fixed on conf-gaps"),
   ...gateway(
     ["server-stateless"],
     "2026-07-28",
