@@ -11,12 +11,6 @@ import type { KnownGap } from "./conformance_compare.ts";
 /** The known gaps, by scenario. */
 export const KNOWN_GAPS: readonly KnownGap[] = [
   ...gateway(
-    ["server-stateless"],
-    "2026-07-28",
-    "the upstream's -32021 (missing client capability) comes back as an isError result, not " +
-      "the JSON-RPC error: being fixed on conf-gaps",
-  ),
-  ...gateway(
     ["http-custom-header-server-validation"],
     "2026-07-28",
     "the gateway's MCP endpoint does not check Mcp-Param headers against a federated tool's " +
