@@ -16,11 +16,6 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
     "the gateway's MCP endpoint does not check Mcp-Param headers against a federated tool's " +
       "x-mcp-header arguments (SEP-2243, server side): being fixed on conf-gaps",
   ),
-  ...gateway(
-    ["input-required-result-non-tool-request"],
-    "2026-07-28",
-    "input_required relay for prompts/get: being fixed on conf-gaps",
-  ),
 ];
 
 /** One gap per scenario at one spec version, through the gateway as an HTTP and a stdio upstream. */

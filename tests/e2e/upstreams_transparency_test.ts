@@ -2,7 +2,7 @@
  * The gateway fronting the conformance fixture (`tests/_support/conformance_fixture*.ts`) as an
  * HTTP upstream, with real SDK clients of both eras: what the conformance comparison found lost
  * on the way through the gateway, checked directly (the upstream's JSON-RPC errors relayed as
- * they were).
+ * they were, `input_required` on `prompts/get`).
  */
 
 import assert from "node:assert/strict";
@@ -31,6 +31,49 @@ Deno.test("transparency: the conformance fixture behind the gateway, both eras",
         },
       );
     }
+
+    for (const era of ERAS) {
+      await t.step(`${era} client: prompts/get asks the client for input (SEP-2322)`, async () => {
+        // Why a session for 2025: the SDK's shim sends the upstream's input request on it.
+        await using client = await connect(era, gateway.mcpUrl, {
+          client: { capabilities: { elicitation: { form: {} } } },
+        });
+        const asked: unknown[] = [];
+        client.setRequestHandler("elicitation/create", (request) => {
+          asked.push(request.params.message);
+          return { action: "accept", content: { context: `ctx-${era}` } };
+        });
+        const prompt = await client.getPrompt({ name: "test_input_required_result_prompt" });
+        assert.deepEqual(asked, ["What context should the prompt use?"]);
+        assert.deepEqual(prompt.messages[0]?.content, {
+          type: "text",
+          text: `Use this context: ctx-${era}`,
+        });
+      });
+    }
+
+    await t.step("2026-07-28 client: the upstream's input_required result, by hand", async () => {
+      await using client = await connect("2026-07-28", gateway.mcpUrl, {
+        client: { capabilities: { elicitation: { form: {} } } },
+      });
+      const first = await client.request(
+        { method: "prompts/get", params: { name: "test_input_required_result_prompt" } },
+        { allowInputRequired: true },
+      ) as { resultType?: string; inputRequests?: Record<string, unknown> };
+      assert.equal(first.resultType, "input_required");
+      assert.deepEqual(Object.keys(first.inputRequests ?? {}), ["user_context"]);
+      const second = await client.request({
+        method: "prompts/get",
+        params: {
+          name: "test_input_required_result_prompt",
+          inputResponses: { user_context: { action: "accept", content: { context: "by hand" } } },
+        },
+      } as never) as { messages: Array<{ content: unknown }> };
+      assert.deepEqual(second.messages[0]?.content, {
+        type: "text",
+        text: "Use this context: by hand",
+      });
+    });
 
     await t.step("an upstream's tool error stays an isError result", async () => {
       await using client = await connect("2026-07-28", gateway.mcpUrl);
