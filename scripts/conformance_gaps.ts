@@ -8,22 +8,8 @@
 
 import type { KnownGap } from "./conformance_compare.ts";
 
-/** The known gaps, by scenario. */
-export const KNOWN_GAPS: readonly KnownGap[] = [
-  ...gateway(
-    ["http-custom-header-server-validation"],
-    "2026-07-28",
-    "the gateway's MCP endpoint does not check Mcp-Param headers against a federated tool's " +
-      "x-mcp-header arguments (SEP-2243, server side): being fixed on conf-gaps",
-  ),
-];
-
-/** One gap per scenario at one spec version, through the gateway as an HTTP and a stdio upstream. */
-function gateway(scenarios: string[], specVersion: string, reason: string): KnownGap[] {
-  return scenarios.map((scenario) => ({
-    scenario,
-    targets: ["http", "stdio"],
-    specVersions: [specVersion],
-    reason,
-  }));
-}
+/**
+ * The known gaps, by scenario: none. Each entry is `{ scenario, targets, specVersions?, reason }`,
+ * the reason saying what differs, why, and what closing it would take.
+ */
+export const KNOWN_GAPS: readonly KnownGap[] = [];

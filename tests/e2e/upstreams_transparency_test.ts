@@ -2,7 +2,7 @@
  * The gateway fronting the conformance fixture (`tests/_support/conformance_fixture*.ts`) as an
  * HTTP upstream, with real SDK clients of both eras: what the conformance comparison found lost
  * on the way through the gateway, checked directly (the upstream's JSON-RPC errors relayed as
- * they were, `input_required` on `prompts/get`).
+ * they were, `input_required` on `prompts/get`, `Mcp-Param-*` headers checked).
  */
 
 import assert from "node:assert/strict";
@@ -74,6 +74,60 @@ Deno.test("transparency: the conformance fixture behind the gateway, both eras",
         text: "Use this context: by hand",
       });
     });
+
+    await t.step(
+      "2026-07-28: Mcp-Param headers are checked against the arguments (SEP-2243)",
+      async () => {
+        await using client = await connect("2026-07-28", gateway.mcpUrl);
+        await client.listTools();
+        // Why: the SDK client mirrors `region` into Mcp-Param-Region, so the call goes through.
+        const result = await client.callTool({
+          name: "test_custom_headers",
+          arguments: { region: "eu" },
+        });
+        assert.equal(result.isError, undefined);
+        const call = (headers: Record<string, string>) =>
+          fetch(gateway.mcpUrl, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": "tools/call",
+              "mcp-name": "test_custom_headers",
+              ...headers,
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 9,
+              method: "tools/call",
+              params: {
+                name: "test_custom_headers",
+                arguments: { region: "eu" },
+                _meta: {
+                  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {},
+                },
+              },
+            }),
+          });
+        const refused: Array<Record<string, string>> = [
+          {},
+          { "mcp-param-region": "us" },
+          { "mcp-param-region": "=?base64?ZXU?=" },
+        ];
+        for (const headers of refused) {
+          const response = await call(headers);
+          assert.equal(response.status, 400, JSON.stringify(headers));
+          const answer = await response.json();
+          assert.equal(answer.id, 9);
+          assert.equal(answer.error.code, -32020);
+        }
+        const encoded = await call({ "mcp-param-region": "=?base64?ZXU=?=" });
+        assert.equal(encoded.status, 200);
+        await encoded.body?.cancel();
+      },
+    );
 
     await t.step("an upstream's tool error stays an isError result", async () => {
       await using client = await connect("2026-07-28", gateway.mcpUrl);
