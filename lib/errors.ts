@@ -23,6 +23,7 @@ export type ErrorCode =
   | "REQUEST_TIMEOUT"
   | "RATE_LIMITED"
   | "UPSTREAM_ERROR"
+  | "UPSTREAM_REJECTED"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_TIMEOUT"
   | "EGRESS_DENIED"
@@ -67,6 +68,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   REQUEST_TIMEOUT: { jsonRpc: -32600, http: 408, toolResult: false },
   RATE_LIMITED: { jsonRpc: RATE_LIMITED_JSON_RPC_CODE, http: 429, toolResult: false },
   UPSTREAM_ERROR: { jsonRpc: -32010, http: 502, toolResult: true },
+  // Why a protocol error: an upstream MCP server's JSON-RPC error reaches the client as the
+  // upstream sent it (code, message and data in `GatewayError.relayed`), as if it had called the
+  // upstream directly; -32010 is only the fallback for an error without `relayed`.
+  UPSTREAM_REJECTED: { jsonRpc: -32010, http: 502, toolResult: false },
   UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },
   UPSTREAM_TIMEOUT: { jsonRpc: -32012, http: 504, toolResult: true },
   EGRESS_DENIED: { jsonRpc: -32013, http: 403, toolResult: true },
@@ -90,6 +95,16 @@ export interface UpstreamReply {
   readonly headers: Headers;
 }
 
+/** A JSON-RPC error an upstream MCP server answered with, relayed to the client as it was. */
+export interface RelayedRpcError {
+  /** The upstream's JSON-RPC error code. */
+  readonly code: number;
+  /** The upstream's error message. */
+  readonly message: string;
+  /** The upstream's error data, any JSON value; `undefined` when it sent none. */
+  readonly data?: unknown;
+}
+
 /** The gateway's error: a code from the closed union, a client-safe message and optional data. */
 export class GatewayError extends Error {
   /** The error's code; its row in `ERROR_TABLE` decides how it reaches the wire. */
@@ -101,22 +116,34 @@ export class GatewayError extends Error {
    * body that timed out); `undefined` otherwise. Internal: never sent to the client.
    */
   readonly upstream: UpstreamReply | undefined;
+  /**
+   * The upstream MCP server's own JSON-RPC error (`UPSTREAM_REJECTED`), sent to the client in
+   * place of this error's code, message and data; `undefined` otherwise.
+   */
+  readonly relayed: RelayedRpcError | undefined;
 
   /**
    * Creates an error with `code` and a client-safe `message` (sentence case, no trailing period);
    * `options.cause` is kept for the log only and never reaches the client, nor does
-   * `options.upstream`.
+   * `options.upstream`. `options.relayed` is sent to the client verbatim instead of the code,
+   * message and data.
    */
   constructor(
     code: ErrorCode,
     message: string,
-    options: { data?: ErrorData; cause?: unknown; upstream?: UpstreamReply } = {},
+    options: {
+      data?: ErrorData;
+      cause?: unknown;
+      upstream?: UpstreamReply;
+      relayed?: RelayedRpcError;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
     this.data = options.data;
     this.upstream = options.upstream;
+    this.relayed = options.relayed;
   }
 
   /** The wire mapping of this error's code. */

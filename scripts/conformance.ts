@@ -18,17 +18,26 @@
  * pass as closed. Exit 1 on a failed shipped check, an unlisted difference, or a crash.
  * Suite processes for different targets run concurrently (`CONCURRENCY`).
  *
- * Usage: deno task conformance [--markdown /tmp/conformance_result.md]
+ * Usage: deno task conformance [--markdown /tmp/conformance_result.md] [--scenario NAME]...
+ *   [--target shipped|direct|http|stdio|client]... [--spec-version V]...
+ * (`conformance_filter.ts`: a narrowed run is for working on one scenario; a full run is the
+ * one whose tables go in the README).
  */
 
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import {
   compareOutcomes,
   formatComparison,
   formatScenarioTable,
   scenarioOutcomes,
 } from "./conformance_compare.ts";
+import {
+  gapsInScope,
+  parseRunFilter,
+  type RunFilter,
+  type Target,
+  wantsScenario,
+} from "./conformance_filter.ts";
 import { KNOWN_GAPS } from "./conformance_gaps.ts";
 import {
   FIXTURE_ENTRY,
@@ -106,25 +115,29 @@ if (import.meta.main) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { markdown: { type: "string" } } });
   const workDir = await Deno.makeTempDir({ prefix: "nexus-conformance-" });
   const services: Service[] = [];
   const started = performance.now();
   try {
-    const plan = await planRuns(workDir);
-    const targets = await startTargets(workDir, services);
+    const filter = parseRunFilter(argv, DEFAULT_MARKDOWN);
+    const plan = await planRuns(workDir, filter);
+    const targets = await startTargets(workDir, services, filter.targets);
     console.log(`running ${SUITE}:`);
-    console.log(`  fixture ${targets.direct.url}, shipped tools ${targets.shipped.url}`);
     console.log(
-      `  fronting: ${targets.http.current.url} (HTTP), ${targets.stdio.current.url} (stdio)`,
+      `  fixture ${targets.direct?.url ?? "-"}, shipped tools ${targets.shipped?.url ?? "-"}`,
     );
-    const rows = await runAll(plan, targets, workDir);
+    console.log(
+      `  fronting: ${targets.http?.current.url ?? "-"} (HTTP), ${
+        targets.stdio?.current.url ?? "-"
+      } (stdio)`,
+    );
+    const rows = await runAll(plan, targets, { workDir, filter });
     // Why: a fronting gateway that exits is restarted, and its crash is a row of its own.
-    const died = [targets.direct, targets.shipped].filter((service) => service.hasExited());
+    const died = [targets.direct, targets.shipped].filter((service) => service?.hasExited());
     for (const service of died) {
-      printTail(`${service.url} exited during the run`, service.stderrTail());
+      printTail(`${service?.url} exited during the run`, service?.stderrTail() ?? []);
     }
-    const ok = await report(rows, values.markdown ?? DEFAULT_MARKDOWN);
+    const ok = await report(rows, filter);
     console.log(`conformance run took ${((performance.now() - started) / 1000).toFixed(0)} s`);
     return ok && died.length === 0 ? 0 : 1;
   } catch (error) {
@@ -136,34 +149,45 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Asks the suite which scenarios apply at each version; shipped and client ones must exist. */
-async function planRuns(workDir: string): Promise<Plan> {
+/**
+ * Asks the suite which scenarios apply at each version (narrowed by `filter`); shipped and client
+ * ones, and the scenarios the filter names, must exist.
+ */
+async function planRuns(workDir: string, filter: RunFilter): Promise<Plan> {
   const plan: Plan = { server: new Map(), client: [] };
   const known = new Set<string>();
-  for (const specVersion of SPEC_VERSIONS) {
+  for (const specVersion of filter.specVersions) {
     const [server, client] = await Promise.all([
       listScenarios("server", specVersion, workDir),
       listScenarios("client", specVersion, workDir),
     ]);
-    plan.server.set(specVersion, [...server]);
+    plan.server.set(specVersion, [...server].filter((name) => wantsScenario(filter, name)));
     for (const name of [...server, ...client]) known.add(name);
     for (const scenario of CLIENT_SCENARIOS) {
-      if (client.has(scenario)) plan.client.push({ scenario, specVersion });
+      if (client.has(scenario) && wantsScenario(filter, scenario)) {
+        plan.client.push({ scenario, specVersion });
+      }
     }
   }
-  const unknown = [...SHIPPED_SCENARIOS, ...CLIENT_SCENARIOS].filter((name) => !known.has(name));
+  // Why: a shipped or client scenario may exist at one version only.
+  const everyVersion = filter.specVersions.length === SPEC_VERSIONS.length;
+  const named = [
+    ...everyVersion ? [...SHIPPED_SCENARIOS, ...CLIENT_SCENARIOS] : [],
+    ...filter.scenarios ?? [],
+  ];
+  const unknown = [...new Set(named)].filter((name) => !known.has(name));
   if (unknown.length > 0) {
     throw new Error(`Cannot plan the run: the suite does not list ${unknown.join(", ")}`);
   }
   return plan;
 }
 
-/** What the runs talk to: the direct fixture and the shipped gateway, and the two fronting ones. */
+/** What the runs talk to (those the run's targets need): the fixture, the gateways. */
 interface Targets {
-  direct: Service;
-  shipped: Service;
-  http: FrontingGateway;
-  stdio: FrontingGateway;
+  direct?: Service;
+  shipped?: Service;
+  http?: FrontingGateway;
+  stdio?: FrontingGateway;
 }
 
 /** A gateway fronting the fixture, restarted when a scenario made it exit. */
@@ -172,22 +196,41 @@ interface FrontingGateway {
   restart(): Promise<void>;
 }
 
-/** Starts the fixtures and gateways; every one is pushed to `services` to be stopped. */
-async function startTargets(workDir: string, services: Service[]): Promise<Targets> {
-  const [direct, behindHttp] = await Promise.all([startFixture(), startFixture()]);
-  services.push(direct, behindHttp);
+/** Starts the fixtures and gateways `wanted` needs; each one is pushed to `services`. */
+async function startTargets(
+  workDir: string,
+  services: Service[],
+  wanted: ReadonlySet<Target>,
+): Promise<Targets> {
   const stdio = {
     command: Deno.execPath(),
     args: ["run", ...FIXTURE_FLAGS, FIXTURE_ENTRY, "--stdio"],
     cwd: ROOT,
   };
-  const [shipped, http, stdioGateway] = await Promise.all([
-    startGateway({ NEXUS_TOOLS_DIR: "tools", NEXUS_DATA_DIR: await dir(workDir, "shipped") }),
-    startFronting(await upstreamEnv(workDir, "http", { url: behindHttp.url }), services),
-    startFronting(await upstreamEnv(workDir, "stdio", { stdio }), services),
+  const [direct, shipped, http, stdioGateway] = await Promise.all([
+    wanted.has("direct") ? track(startFixture(), services) : undefined,
+    wanted.has("shipped")
+      ? track(
+        startGateway({ NEXUS_TOOLS_DIR: "tools", NEXUS_DATA_DIR: await dir(workDir, "shipped") }),
+        services,
+      )
+      : undefined,
+    wanted.has("http")
+      ? track(startFixture(), services).then(async (behindHttp) =>
+        startFronting(await upstreamEnv(workDir, "http", { url: behindHttp.url }), services)
+      )
+      : undefined,
+    wanted.has("stdio")
+      ? startFronting(await upstreamEnv(workDir, "stdio", { stdio }), services)
+      : undefined,
   ]);
-  services.push(shipped);
   return { direct, shipped, http, stdio: stdioGateway };
+}
+
+async function track(starting: Promise<Service>, services: Service[]): Promise<Service> {
+  const service = await starting;
+  services.push(service);
+  return service;
 }
 
 async function startFronting(
@@ -230,25 +273,41 @@ async function dir(workDir: string, name: string): Promise<string> {
 
 /**
  * Runs everything in lanes that run side by side: per target and version one suite process for
- * every server scenario (the fixture directly, and each fronting gateway), the shipped tools
- * scenario by scenario, the client scenarios one by one. A fronting gateway that exited during
- * its batch gets a crash row and is restarted for the next one.
+ * every server scenario (the fixture directly, and each fronting gateway; one process per
+ * scenario when the run names scenarios), the shipped tools scenario by scenario, the client
+ * scenarios one by one. A fronting gateway that exited during its batch gets a crash row and is
+ * restarted for the next one.
  */
-async function runAll(plan: Plan, targets: Targets, workDir: string): Promise<Row[]> {
+async function runAll(
+  plan: Plan,
+  targets: Targets,
+  options: { workDir: string; filter: RunFilter },
+): Promise<Row[]> {
+  const { workDir, filter } = options;
   const lanes = new Map<string, Array<() => Promise<Row[]>>>();
   const add = (lane: string, job: () => Promise<Row[]>) =>
     lanes.set(lane, [...lanes.get(lane) ?? [], job]);
-  for (const specVersion of SPEC_VERSIONS) {
+  for (const specVersion of filter.specVersions) {
     const expected = plan.server.get(specVersion) ?? [];
     const batch = (target: string, url: string) =>
-      timed(
-        `${target} @ ${specVersion}`,
-        () => runServerSuite(url, { specVersion, target, expected, workDir }),
-      );
-    add("direct", () => batch("direct", targets.direct.url));
+      timed(`${target} @ ${specVersion}`, async () => {
+        if (filter.scenarios === undefined) {
+          return await runServerSuite(url, { specVersion, target, expected, workDir });
+        }
+        const rows: Row[] = [];
+        for (const scenario of expected) {
+          rows.push(...await runServerScenario(url, { scenario, specVersion, target }, workDir));
+        }
+        return rows;
+      });
+    const { direct, shipped } = targets;
+    if (direct !== undefined && expected.length > 0) {
+      add("direct", () => batch("direct", direct.url));
+    }
     for (const target of ["http", "stdio"] as const) {
+      const gateway = targets[target];
+      if (gateway === undefined || expected.length === 0) continue;
       add(target, async () => {
-        const gateway = targets[target];
         const rows = await batch(target, gateway.current.url);
         if (!gateway.current.hasExited()) return rows;
         const last = gateway.current.stderrTail().filter((line) => line.startsWith("error:"));
@@ -263,13 +322,13 @@ async function runAll(plan: Plan, targets: Targets, workDir: string): Promise<Ro
     }
     for (const scenario of SHIPPED_SCENARIOS.filter((s) => expected.includes(s))) {
       const run = { scenario, specVersion, target: "shipped" };
-      add("shipped", () => runServerScenario(targets.shipped.url, run, workDir));
+      if (shipped !== undefined) add("shipped", () => runServerScenario(shipped.url, run, workDir));
     }
   }
   // Why: the suite starts the command in its own temp dir, so the import map is named here.
   const command = [Deno.execPath(), "run", "--quiet", `--config=${ROOT}deno.json`, ...CLIENT_FLAGS]
     .concat(CLIENT_ENTRY).join(" ");
-  for (const { scenario, specVersion } of plan.client) {
+  for (const { scenario, specVersion } of filter.targets.has("client") ? plan.client : []) {
     const run = { scenario, specVersion, target: "client" };
     add("client", () => runClientScenario(command, run, { workDir }));
   }
@@ -296,19 +355,24 @@ async function timed(label: string, job: () => Promise<Row[]>): Promise<Row[]> {
 }
 
 /** Prints the tables and the comparison, writes the markdown; true when the run passes. */
-async function report(rows: Row[], markdownPath: string): Promise<boolean> {
+async function report(rows: Row[], filter: RunFilter): Promise<boolean> {
   const shipped = rows.filter((row) => row.target === "shipped");
   const counts = countVerdicts(shipped);
   const summary = formatSummary(counts);
   const notPassed = rows.filter((row) => row.target !== "shipped" && row.verdict !== "passed");
-  console.log(`\n${formatTable(shipped)}\n\nshipped tools: ${summary}`);
+  if (filter.targets.has("shipped")) {
+    console.log(`\n${formatTable(shipped)}\n\nshipped tools: ${summary}`);
+  }
   console.log(`\nfixture and client checks that did not pass:\n${formatTable(notPassed)}`);
   const outcomes = scenarioOutcomes(rows);
-  const comparison = compareOutcomes(outcomes, KNOWN_GAPS);
-  const options = { labels: LABELS, specVersions: SPEC_VERSIONS, gaps: KNOWN_GAPS };
+  const comparison = compareOutcomes(outcomes, gapsInScope(filter, KNOWN_GAPS));
+  const options = { labels: LABELS, specVersions: filter.specVersions, gaps: KNOWN_GAPS };
   const serverTable = formatScenarioTable(outcomes, { ...options, targets: FIXTURE_TARGETS });
   const clientTable = formatScenarioTable(outcomes, { ...options, targets: ["client"] });
   console.log(`\n${serverTable}\n\n${clientTable}\n\n${formatComparison(comparison).join("\n")}`);
+  const ok = counts.failed === 0 && counts.crashed === 0 && comparison.regressions.length === 0 &&
+    comparison.unused.length === 0;
+  if (filter.markdown === undefined) return ok;
   const markdown = [
     formatMarkdown(shipped, { suite: SUITE, summary }),
     serverTable,
@@ -316,10 +380,9 @@ async function report(rows: Row[], markdownPath: string): Promise<boolean> {
     clientTable,
     "",
   ].join("\n");
-  await Deno.writeTextFile(markdownPath, markdown);
-  console.log(`markdown tables written to ${markdownPath}`);
-  return counts.failed === 0 && counts.crashed === 0 && comparison.regressions.length === 0 &&
-    comparison.unused.length === 0;
+  await Deno.writeTextFile(filter.markdown, markdown);
+  console.log(`markdown tables written to ${filter.markdown}`);
+  return ok;
 }
 
 function printTail(title: string, lines: string[]): void {

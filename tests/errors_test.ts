@@ -27,6 +27,8 @@ Deno.test("ERROR_TABLE never reports an internal fault as the client's invalid p
 
 Deno.test("ERROR_TABLE makes upstream failures tool results and protocol faults errors", () => {
   assert.equal(ERROR_TABLE.UPSTREAM_ERROR.toolResult, true);
+  // Why: an upstream MCP server's JSON-RPC error is relayed as a JSON-RPC error, as it was sent.
+  assert.equal(ERROR_TABLE.UPSTREAM_REJECTED.toolResult, false);
   assert.equal(ERROR_TABLE.UPSTREAM_TIMEOUT.toolResult, true);
   assert.equal(ERROR_TABLE.INVALID_INPUT.toolResult, true);
   assert.equal(ERROR_TABLE.NOT_FOUND.toolResult, false);

@@ -23,7 +23,8 @@ import {
   type UpstreamSubscriptions,
 } from "../upstreams/mod.ts";
 import { pageAfter } from "./catalog_pages.ts";
-import { mergedHint, relay, relayedError } from "./catalog_relay.ts";
+import { inputParams, mergedHint, relay, relayedError } from "./catalog_relay.ts";
+import { downstreamOf } from "./downstream.ts";
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import type { PipelineHooks } from "./stages.ts";
 
@@ -121,15 +122,24 @@ export function registerCatalogHandlers(
       const found = catalog.promptByName.get(request.params.name);
       if (found === undefined || !prompt(found)) throw promptNotFound(request.params.name);
       const { _meta: _, ...params } = request.params;
+      const downstream = downstreamOf(server, ctx, caller.principal.id);
       return await relay(deps, found.upstream, ctx.mcpReq.signal, (client, options) =>
-        client.getPrompt({ ...params, name: found.original }, options)) as never;
+        client.getPrompt(
+          { ...params, name: found.original, ...inputParams(client, downstream) },
+          { ...options, allowInputRequired: true },
+        )) as never;
     }));
   server.setRequestHandler("resources/read", (request, ctx) =>
     guard(async () => {
       const uri = request.params.uri;
       const owner = ownerOf(view(), uri);
+      const downstream = downstreamOf(server, ctx, caller.principal.id);
       const result = await relay(deps, owner, ctx.mcpReq.signal, (client, options) =>
-        client.readResource({ uri }, { ...options, cacheMode: "bypass" }));
+        client.readResource({ uri, ...inputParams(client, downstream) }, {
+          ...options,
+          cacheMode: "bypass",
+          allowInputRequired: true,
+        }));
       // Why private: what a caller may read depends on who it is (visibility, the upstream's
       // credential); the upstream's TTL is kept, its `public` is not.
       return (deps.era === "modern" ? { ...result, cacheScope: "private" } : result) as never;

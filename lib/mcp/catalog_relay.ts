@@ -4,8 +4,14 @@
  * failures, and the cache hint of a merged list.
  */
 
-import { ProtocolError, SERVER_INFO_META_KEY } from "@modelcontextprotocol/server";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  SERVER_INFO_META_KEY,
+} from "@modelcontextprotocol/server";
 import { GatewayError, isGatewayError } from "../errors.ts";
+import type { DownstreamCall } from "../registry/mod.ts";
 import type { Client, ListHint, MergedCatalog } from "../upstreams/mod.ts";
 import type { CatalogHandlerDeps } from "./catalog_handlers.ts";
 
@@ -46,13 +52,45 @@ function ownResult<T>(result: T, era: "legacy" | "modern"): T {
   if (era === "legacy") {
     delete out.ttlMs;
     delete out.cacheScope;
-    delete out.resultType;
+    // Why keep input_required: the SDK's legacy shim turns it into requests on the 2025 client's
+    // session, then calls the handler again with the answers.
+    if (out.resultType !== "input_required") delete out.resultType;
   }
   if (_meta !== undefined && typeof _meta === "object") {
     const { [SERVER_INFO_META_KEY]: _, ...meta } = _meta;
     if (Object.keys(meta).length > 0) out._meta = meta;
   }
   return out as T;
+}
+
+/**
+ * What a `prompts/get` or `resources/read` carries upstream for the input the upstream may ask
+ * for (SEP-2322): the client's retry (`inputResponses`, the upstream's `requestState` as the client
+ * echoed it; the upstream verifies its own state) and, to a 2026-07-28 upstream, the client's
+ * capabilities and log level, so it asks only for what this client can answer.
+ */
+export function inputParams(
+  client: Pick<Client, "getProtocolEra">,
+  downstream: DownstreamCall,
+): {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  _meta?: Record<string, unknown>;
+} {
+  const modern = client.getProtocolEra() === "modern";
+  const meta = {
+    ...(downstream.logLevel === undefined ? {} : { [LOG_LEVEL_META_KEY]: downstream.logLevel }),
+    ...(downstream.capabilities === undefined
+      ? {}
+      : { [CLIENT_CAPABILITIES_META_KEY]: downstream.capabilities }),
+  };
+  return {
+    ...(downstream.inputResponses === undefined
+      ? {}
+      : { inputResponses: downstream.inputResponses }),
+    ...(downstream.requestState === undefined ? {} : { requestState: downstream.requestState }),
+    ...(modern && Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+  };
 }
 
 /** An upstream's JSON-RPC error passes through as it was; a broken connection is UPSTREAM_*. */

@@ -37,7 +37,10 @@ export function downstreamOf(
   const state = ctx.mcpReq.requestState<unknown>();
   const inputResponses = ctx.mcpReq.inputResponses;
   const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-  const logLevel = envelope[LOG_LEVEL_META_KEY];
+  // Why "debug" for 2025: its client sets a level per session (`logging/setLevel`, or none, which
+  // means every message), and `log` below filters against it; a 2026-07-28 upstream sends logs
+  // only for a level named on the call, so it is asked for all of them.
+  const logLevel = modern ? envelope[LOG_LEVEL_META_KEY] : "debug";
   // Why the server's own for 2025: it holds what `initialize` declared, which only a session or a
   // stdio connection saw; a stateless instance saw none, so it offers nothing.
   const declared = modern

@@ -208,5 +208,11 @@ function toProtocolError(error: unknown, logger: Logger): ProtocolError {
   if (!(error instanceof GatewayError)) {
     logger.error("Internal error in MCP handler", { requestId, error });
   }
+  const relayed = clientError.relayed;
+  if (relayed !== undefined) {
+    // Why fromError: it rebuilds the SDK's own class for the code (-32021, -32042, …), as the
+    // upstream's SDK sent it, so the HTTP status and the data's shape are the upstream's too.
+    return ProtocolError.fromError(relayed.code, relayed.message, relayed.data);
+  }
   return new ProtocolError(clientError.mapping.jsonRpc, clientError.message, clientError.data);
 }

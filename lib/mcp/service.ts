@@ -7,8 +7,10 @@ import { createMcpHandler } from "@modelcontextprotocol/server";
 import { createLegacyListenHub } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
+import type { ToolDefinition } from "../registry/mod.ts";
 import { authInfoFor } from "./caller_info.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
+import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
@@ -112,7 +114,26 @@ export function createMcpService(options: McpServiceOptions): McpService {
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,
   });
+  // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
+  const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
+  function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
+    const tool = options.snapshot().byName.get(name);
+    // Why: a tool the caller may not use is left to the pipeline, which answers "unknown tool".
+    if (tool === undefined || !options.hooks.canUse(caller, tool)) return undefined;
+    let declarations = paramHeaders.get(tool);
+    if (declarations === undefined) {
+      declarations = scanParamHeaders(tool.inputSchema);
+      paramHeaders.set(tool, declarations);
+    }
+    return declarations;
+  }
   async function serve(request: Request, { caller, parsedBody }: McpFetchOptions) {
+    const refused = paramHeaderRejection(
+      request,
+      parsedBody,
+      (name) => declarationsOf(name, caller),
+    );
+    if (refused !== undefined) return refused;
     const authInfo = authInfoFor(caller);
     const sessioned = await sessions.serve(request, {
       authInfo,

@@ -186,8 +186,9 @@ export interface DownstreamCall {
   /** The client's `_meta.progressToken`; absent: the client asked for no progress. */
   readonly progressToken?: string | number;
   /**
-   * The log level a 2026-07-28 client named on the request (its envelope), passed on to the
-   * upstream so it sends logs at all; absent: none named (2025 clients set theirs per session).
+   * The log level to ask a 2026-07-28 upstream for, so it sends logs at all: the one a 2026-07-28
+   * client named on the request (its envelope; absent: none named, no logs), `debug` for a 2025
+   * client (it sets its level per session, and `log` filters against it).
    */
   readonly logLevel?: string;
   /** Sends a notification related to the client's request (on its response stream). */

@@ -20,6 +20,7 @@ import type { Logger } from "../log.ts";
 import type { DownstreamCall, McpCallRelay } from "../registry/types.ts";
 import { createPendingRequests, type InFlightCall } from "./pending_requests.ts";
 import { readRelayState, writeRelayState } from "./relay_state.ts";
+import { markUpstreamAnswers, relayUpstreamAnswer } from "./upstream_answers.ts";
 
 /** One upstream's relay: the `McpCallRelay` its tools run through, and the client side. */
 export interface UpstreamRelay extends McpCallRelay {
@@ -102,6 +103,7 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
       // Why form only: a 2025 URL-mode elicitation ends with `notifications/elicitation/complete`,
       // which is not relayed. A 2026-07-28 upstream is told each client's own on every call.
       client.registerCapabilities({ elicitation: { form: {} }, sampling: {}, roots: {} });
+      markUpstreamAnswers(client);
       client.setNotificationHandler("notifications/message", (notification) => {
         relayLog(notification.params);
       });
@@ -126,35 +128,47 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
       }
     },
     async call(downstream, options, send) {
-      const state = downstream.requestState === undefined
-        ? undefined
-        : readRelayState(downstream.requestState, options.tool);
-      if (state?.kind === "parked") {
-        return wrap(await pending.resume(state.id, downstream, options), options.tool);
+      try {
+        return await relayCall(downstream, options, send);
+      } catch (error) {
+        // Why: the upstream's JSON-RPC error reaches the client as it was (a direct client would
+        // have seen it so); the SDK client's own errors go on as they are.
+        throw relayUpstreamAnswer(error, name);
       }
-      const call = pending.open(downstream, options);
-      // Why inputResponses without a state too: an upstream may ask without minting a state.
-      const retry = {
-        ...(state?.state === undefined ? {} : { requestState: state.state }),
-        ...(downstream.inputResponses === undefined
-          ? {}
-          : { inputResponses: downstream.inputResponses }),
-      };
-      const token = downstream.progressToken === undefined ? undefined : `nexus-${++nextToken}`;
-      if (token !== undefined) progressCalls.set(token, call);
-      const work = context.run(call, () =>
-        send({
-          signal: call.signal,
-          ...(token === undefined ? {} : { progressToken: token }),
-          ...retry,
-        }));
-      if (token !== undefined) {
-        void work.then(() => progressCalls.delete(token), () => progressCalls.delete(token));
-      }
-      return wrap(await pending.settle(call, work, options), options.tool);
     },
     close: () => pending.close(),
   };
+
+  async function relayCall(
+    ...[downstream, options, send]: Parameters<McpCallRelay["call"]>
+  ): Promise<unknown> {
+    const state = downstream.requestState === undefined
+      ? undefined
+      : readRelayState(downstream.requestState, options.tool);
+    if (state?.kind === "parked") {
+      return wrap(await pending.resume(state.id, downstream, options), options.tool);
+    }
+    const call = pending.open(downstream, options);
+    // Why inputResponses without a state too: an upstream may ask without minting a state.
+    const retry = {
+      ...(state?.state === undefined ? {} : { requestState: state.state }),
+      ...(downstream.inputResponses === undefined
+        ? {}
+        : { inputResponses: downstream.inputResponses }),
+    };
+    const token = downstream.progressToken === undefined ? undefined : `nexus-${++nextToken}`;
+    if (token !== undefined) progressCalls.set(token, call);
+    const work = context.run(call, () =>
+      send({
+        signal: call.signal,
+        ...(token === undefined ? {} : { progressToken: token }),
+        ...retry,
+      }));
+    if (token !== undefined) {
+      void work.then(() => progressCalls.delete(token), () => progressCalls.delete(token));
+    }
+    return wrap(await pending.settle(call, work, options), options.tool);
+  }
 }
 
 /** A 2026-07-28 upstream's `input_required` result with its `requestState` wrapped for the client. */

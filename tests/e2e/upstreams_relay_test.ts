@@ -228,6 +228,29 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
       ]);
     });
 
+    await t.step("2025-11-25 client: a 2026-07-28 upstream's logs, at its level", async () => {
+      // Why: the 2026-07-28 upstream logs only for a level named on the call; a 2025 client names
+      // none (all messages, by default), or sets one for its session with logging/setLevel.
+      await using plain = await connectAs(LEGACY, gateway.mcpUrl, key);
+      const logs: string[] = [];
+      plain.setNotificationHandler(
+        "notifications/message",
+        (n) => void logs.push(`${n.params.data}`),
+      );
+      await plain.callTool({ name: "rl_leveled", arguments: { text: "plain" } });
+      assert.deepEqual(logs, ["debug plain", "info plain"]);
+      await using session = await interactiveClient(LEGACY, gateway.mcpUrl, key);
+      assert.ok(sessionOf(session), "a 2025 client that can answer input requests has a session");
+      const sessionLogs: string[] = [];
+      session.setNotificationHandler(
+        "notifications/message",
+        (n) => void sessionLogs.push(`${n.params.data}`),
+      );
+      await session.setLoggingLevel("info");
+      await session.callTool({ name: "rl_leveled", arguments: { text: "session" } });
+      assert.deepEqual(sessionLogs, ["info session"]);
+    });
+
     await t.step("a log message with several calls in flight goes to the gateway log", async () => {
       // Why a session client: its cancellation of the waiting call must reach the upstream.
       await using client = await interactiveClient(LEGACY, gateway.mcpUrl, key);

@@ -93,3 +93,13 @@ Deno.test("compareOutcomes() names a gap that matches nothing that ran", () => {
   const comparison = compareOutcomes(scenarioOutcomes([row("direct", "ping", "passed")]), [stale]);
   assert.deepEqual(comparison.unused, [stale]);
 });
+
+Deno.test("compareOutcomes() compares the gateway without a baseline (a run narrowed to http)", () => {
+  const outcomes = scenarioOutcomes([row("http", "tools-list", "failed")]);
+  assert.equal(compareOutcomes(outcomes, []).regressions.length, 1);
+  const failingDirectly = scenarioOutcomes([
+    row("direct", "tools-list", "failed"),
+    row("http", "tools-list", "failed"),
+  ]);
+  assert.equal(compareOutcomes(failingDirectly, []).regressions.length, 1);
+});

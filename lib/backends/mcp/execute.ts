@@ -24,7 +24,9 @@ const BREAKER_FAILURES: readonly string[] = ["UPSTREAM_UNAVAILABLE", "UPSTREAM_T
  * Calls the upstream tool; the outcome has no `upstream` reply (MCP carries no HTTP status).
  * @throws GatewayError UPSTREAM_UNAVAILABLE (no connection, circuit open, `maxConcurrent` reached
  * and the queue full or waited on too long),
- * UPSTREAM_ERROR (a JSON-RPC error or a malformed result), UPSTREAM_TIMEOUT or CANCELLED.
+ * UPSTREAM_REJECTED (the upstream's JSON-RPC error, relayed as it was, when the call ran through
+ * the upstream's relay), UPSTREAM_ERROR (a JSON-RPC error without the relay, or a malformed
+ * result), UPSTREAM_TIMEOUT or CANCELLED.
  */
 export async function executeMcp(
   spec: McpBackendSpec,
@@ -45,7 +47,9 @@ export async function executeMcp(
     const failure = classifyFailure(error, deadline, { spec, redact });
     outcome = BREAKER_FAILURES.includes(failure.code) ? "failure" : "ignored";
     // Why: a JSON-RPC error or a malformed result is the upstream answering, not failing.
-    if (failure.code === "UPSTREAM_ERROR") outcome = "success";
+    if (failure.code === "UPSTREAM_ERROR" || failure.code === "UPSTREAM_REJECTED") {
+      outcome = "success";
+    }
     throw failure;
   } finally {
     deadline.dispose();
@@ -154,7 +158,7 @@ function classifyFailure(
       { data: { timeoutMs: spec.timeoutMs } },
     ));
   if (ended !== undefined) return ended;
-  if (isGatewayError(error)) return error;
+  if (isGatewayError(error)) return error.relayed === undefined ? error : scrubbed(error, redact);
   const text = messageOf(error, redact);
   // Why: a numeric code is a JSON-RPC error the upstream answered; anything else (SDK string
   // codes, fetch failures) means the upstream could not be reached or the connection broke.
@@ -168,6 +172,24 @@ function classifyFailure(
     `Upstream "${spec.upstream}" is unavailable: ${text}`,
     { cause: error },
   );
+}
+
+/**
+ * A relayed upstream error with any credential the upstream echoed scrubbed from its message; its
+ * data is dropped when it holds one (it is structured, so it cannot be cut).
+ */
+function scrubbed(error: GatewayError, redact: Redactor): GatewayError {
+  const relayed = error.relayed!;
+  const data = JSON.stringify(relayed.data ?? null);
+  if (!redact.matches(relayed.message) && !redact.matches(data)) return error;
+  return new GatewayError(error.code, redact(error.message), {
+    cause: error.cause,
+    relayed: {
+      code: relayed.code,
+      message: redact(relayed.message),
+      ...(redact.matches(data) ? {} : { data: relayed.data }),
+    },
+  });
 }
 
 function messageOf(error: unknown, redact: Redactor): string {
