@@ -36,7 +36,14 @@ export interface Service {
 export async function startGateway(env: Record<string, string>): Promise<Service> {
   const args = ["run", ...GATEWAY_FLAGS, "main.ts", "serve"];
   return await startService(args, {
-    env: { NEXUS_PORT: "0", NEXUS_HOST: "127.0.0.1", NO_COLOR: "1", ...env },
+    // Why no settle: nothing balances these gateways, so stopping one need not wait for a balancer.
+    env: {
+      NEXUS_PORT: "0",
+      NEXUS_HOST: "127.0.0.1",
+      NEXUS_DRAIN_SETTLE_MS: "0",
+      NO_COLOR: "1",
+      ...env,
+    },
     what: "the gateway",
     fromStdout: false,
     listening: gatewayUrl,
