@@ -1,0 +1,98 @@
+/**
+ * `nexus permissions`: the Deno permission flags the gateway needs under the current config,
+ * printed so operators can audit them; `scripts/start.ts` runs `main.ts serve` with exactly these.
+ */
+
+import { dirname, resolve } from "node:path";
+import type { Config } from "../config/mod.ts";
+import { writeOut } from "./io.ts";
+
+/** Where the permission set is computed for: running from source, or the compiled binary. */
+export interface PermissionOptions {
+  /** The config file path (it is read at start and on policy reload). */
+  configPath: string;
+  /** The config file's text, for the `${VAR}` references it names; absent: no file. */
+  configText?: string;
+  /** Extra read paths (the Deno cache when running from source). */
+  extraReads?: string[];
+}
+
+/** Variables every run may read: the gateway's own, OpenTelemetry's, and how children find programs. */
+const ENV_PREFIXES = ["NEXUS_*", "OTEL_*", "PG*"];
+// Why each: PATH and HOME are handed to stdio children; the rest are read by npm clients at load
+// or connect time (yaml: LOG_*; postgres.js: PG* and the user name; redis: its debug switches;
+// mysql2: NODE_DEBUG), and Deno answers an unlisted read with an error, not undefined.
+const ENV_ALWAYS = [
+  "PATH",
+  "HOME",
+  "DENO_DIR",
+  "NO_COLOR",
+  "TERM",
+  "LOG_TOKENS",
+  "LOG_STREAM",
+  "USER",
+  "USERNAME",
+  "LOGNAME",
+  "REDIS_EMIT_DIAGNOSTICS",
+  "REDIS_DEBUG_MAINTENANCE",
+  "NODE_DEBUG",
+];
+
+/** The flags for `deno run` (never `-A`), one per permission kind, sorted values. */
+export function permissionFlags(config: Config, options: PermissionOptions): string[] {
+  const reads = new Set([
+    // Why the file even when absent: the gateway looks for it (./nexus.yaml is optional).
+    resolve(options.configPath),
+    // Why the directory: the policy reload watches it, so an editor's rename-over-save is seen.
+    ...(options.configText === undefined ? [] : [dirname(resolve(options.configPath))]),
+    resolve(config.toolsDir),
+    resolve(config.dataDir),
+    ...(config.masterKeyFile === undefined ? [] : [resolve(config.masterKeyFile)]),
+    ...(options.extraReads ?? []),
+  ]);
+  const stdio = config.upstreams.flatMap((upstream) =>
+    upstream.transport.kind === "stdio" ? [upstream.transport] : []
+  );
+  const env = new Set([
+    ...ENV_PREFIXES,
+    ...ENV_ALWAYS,
+    ...config.toolEnv,
+    `${config.toolEnvPrefix}*`,
+    ...referencedVariables(options.configText ?? ""),
+  ]);
+  const flags = [
+    `--allow-read=${[...reads].sort().join(",")}`,
+    `--allow-write=${resolve(config.dataDir)}`,
+    `--allow-env=${[...env].sort().join(",")}`,
+    // Why broad: HTTP tools, TypeScript tools and hot-reloaded upstreams name their hosts at run
+    // time, and Deno cannot split listen from connect; the egress guard judges every connection.
+    "--allow-net",
+    // Why these: node:os calls made by npm clients (postgres.js, redis) and the process metrics.
+    "--allow-sys=hostname,osRelease,osUptime,loadavg,networkInterfaces,systemMemoryInfo,uid,gid,cpus,homedir,userInfo",
+  ];
+  if (stdio.length > 0) {
+    const commands = new Set(stdio.map((transport) => transport.command));
+    flags.push(`--allow-run=${[...commands].sort().join(",")}`);
+    for (const transport of stdio) {
+      if (transport.cwd !== undefined) reads.add(resolve(transport.cwd));
+    }
+    flags[0] = `--allow-read=${[...reads].sort().join(",")}`;
+  }
+  return flags;
+}
+
+/** The Deno cache directories a run from source reads (npm packages, remote modules). */
+export function denoCacheDirs(denoDir: string | undefined, home: string | undefined): string[] {
+  if (denoDir !== undefined && denoDir !== "") return [resolve(denoDir)];
+  return home === undefined ? [] : [resolve(home, ".cache/deno")];
+}
+
+/** Prints the flags, one per line; returns exit code 0. */
+export function runPermissions(config: Config, options: PermissionOptions): number {
+  writeOut(permissionFlags(config, options).join("\n"));
+  return 0;
+}
+
+function referencedVariables(text: string): string[] {
+  return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((match) => match[1]!);
+}
