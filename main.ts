@@ -20,6 +20,7 @@ import {
   runUpstreams,
   serveHttp,
   serveStdio,
+  sourceReads,
   writeErr,
   writeOut,
 } from "./lib/cli/mod.ts";
@@ -113,7 +114,11 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (cli.command === "permissions") {
     const configPath = configName(cli.config);
     const configText = await readConfigFile(cli.config);
-    return runPermissions(config, { configPath, ...(configText ? { configText } : {}) });
+    return runPermissions(config, {
+      configPath,
+      extraReads: sourceReads(),
+      ...(configText === undefined ? {} : { configText }),
+    });
   }
   // Why here, before any part opens: every later fetch (HTTP and TypeScript tools, upstreams,
   // OAuth token URLs, JWKS) is the global one, and it must be the egress-checked one.

@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { denoCacheDirs, permissionFlags } from "../lib/cli/mod.ts";
+import { permissionFlags, sourceReads } from "../lib/cli/mod.ts";
 import { loadConfig, readProcessEnv } from "../lib/config/mod.ts";
 
 const args = [...Deno.args];
@@ -24,12 +24,7 @@ const config = loadConfig(readProcessEnv, configText, configPath);
 const flags = permissionFlags(config, {
   configPath,
   ...(configText === undefined ? {} : { configText }),
-  // Why: a run from source loads npm packages from the Deno cache (the compiled binary embeds them).
-  // TypeScript tools import `nexus/tool` (lib/sdk.ts), which a dynamic import must be allowed to read.
-  extraReads: [
-    ...denoCacheDirs(readProcessEnv("DENO_DIR"), readProcessEnv("HOME")),
-    fileURLToPath(new URL("../lib/", import.meta.url)),
-  ],
+  extraReads: sourceReads(),
 });
 const main = fileURLToPath(new URL("../main.ts", import.meta.url));
 const child = new Deno.Command("deno", {

@@ -26,8 +26,8 @@ export { runTools } from "./tools.ts";
 export { runImport } from "./import.ts";
 /** `nexus permissions`: the Deno permission flags for a config; raises nothing. */
 export {
-  denoCacheDirs,
   permissionFlags,
   type PermissionOptions,
   runPermissions,
+  sourceReads,
 } from "./permissions.ts";

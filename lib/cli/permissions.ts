@@ -4,6 +4,7 @@
  */
 
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Config } from "../config/mod.ts";
 import { writeOut } from "./io.ts";
 
@@ -13,7 +14,7 @@ export interface PermissionOptions {
   configPath: string;
   /** The config file's text, for the `${VAR}` references it names; absent: no file. */
   configText?: string;
-  /** Extra read paths (the Deno cache when running from source). */
+  /** Extra read paths (`lib/` when running from source: TypeScript tools import `nexus/tool`). */
   extraReads?: string[];
 }
 
@@ -21,7 +22,7 @@ export interface PermissionOptions {
 const ENV_PREFIXES = ["NEXUS_*", "OTEL_*", "PG*"];
 // Why each: PATH and HOME are handed to stdio children; the rest are read by npm clients at load
 // or connect time (yaml: LOG_*; postgres.js: PG* and the user name; redis: its debug switches;
-// mysql2: NODE_DEBUG), and Deno answers an unlisted read with an error, not undefined.
+// mysql2: NODE_DEBUG and TZ), and Deno answers an unlisted read with an error, not undefined.
 const ENV_ALWAYS = [
   "PATH",
   "HOME",
@@ -36,6 +37,7 @@ const ENV_ALWAYS = [
   "REDIS_EMIT_DIAGNOSTICS",
   "REDIS_DEBUG_MAINTENANCE",
   "NODE_DEBUG",
+  "TZ",
 ];
 
 /** The flags for `deno run` (never `-A`), one per permission kind, sorted values. */
@@ -67,8 +69,8 @@ export function permissionFlags(config: Config, options: PermissionOptions): str
     // Why broad: HTTP tools, TypeScript tools and hot-reloaded upstreams name their hosts at run
     // time, and Deno cannot split listen from connect; the egress guard judges every connection.
     "--allow-net",
-    // Why these: node:os calls made by npm clients (postgres.js, redis) and the process metrics.
-    "--allow-sys=hostname,osRelease,osUptime,loadavg,networkInterfaces,systemMemoryInfo,uid,gid,cpus,homedir,userInfo",
+    // No --allow-sys: nothing the gateway runs needs it (postgres.js falls back from
+    // os.userInfo() to USER when refused; process memory comes from Deno.memoryUsage()).
   ];
   if (stdio.length > 0) {
     const commands = new Set(stdio.map((transport) => transport.command));
@@ -81,10 +83,16 @@ export function permissionFlags(config: Config, options: PermissionOptions): str
   return flags;
 }
 
-/** The Deno cache directories a run from source reads (npm packages, remote modules). */
-export function denoCacheDirs(denoDir: string | undefined, home: string | undefined): string[] {
-  if (denoDir !== undefined && denoDir !== "") return [resolve(denoDir)];
-  return home === undefined ? [] : [resolve(home, ".cache/deno")];
+/**
+ * What a run from source must read besides the config: `lib/`, because TypeScript tools import
+ * `nexus/tool` (lib/sdk.ts) and a dynamically imported module's local imports need read access.
+ * Empty for the compiled binary, which embeds its modules. npm packages and the static module
+ * graph need none (verified with Postgres, MariaDB and Redis configured).
+ */
+export function sourceReads(): string[] {
+  const lib = new URL("../", import.meta.url);
+  if (lib.protocol !== "file:" || lib.pathname.includes("deno-compile-")) return [];
+  return [fileURLToPath(lib)];
 }
 
 /** Prints the flags, one per line; returns exit code 0. */
