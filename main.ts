@@ -9,6 +9,7 @@ import {
   checkTools,
   messageOf,
   probeHealth,
+  readToolFileUpstreams,
   runAudit,
   runClients,
   runCredentials,
@@ -117,6 +118,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     return runPermissions(config, {
       configPath,
       extraReads: sourceReads(),
+      toolUpstreams: await readToolFileUpstreams(config.toolsDir),
       ...(configText === undefined ? {} : { configText }),
     });
   }

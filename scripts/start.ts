@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { permissionFlags, sourceReads } from "../lib/cli/mod.ts";
+import { permissionFlags, readToolFileUpstreams, sourceReads } from "../lib/cli/mod.ts";
 import { loadConfig, readProcessEnv } from "../lib/config/mod.ts";
 
 const args = [...Deno.args];
@@ -25,6 +25,7 @@ const flags = permissionFlags(config, {
   configPath,
   ...(configText === undefined ? {} : { configText }),
   extraReads: sourceReads(),
+  toolUpstreams: await readToolFileUpstreams(config.toolsDir),
 });
 const main = fileURLToPath(new URL("../main.ts", import.meta.url));
 const child = new Deno.Command("deno", {

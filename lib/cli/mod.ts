@@ -28,6 +28,7 @@ export { runImport } from "./import.ts";
 export {
   permissionFlags,
   type PermissionOptions,
+  readToolFileUpstreams,
   runPermissions,
   sourceReads,
 } from "./permissions.ts";

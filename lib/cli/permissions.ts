@@ -5,7 +5,9 @@
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
 import type { Config } from "../config/mod.ts";
+import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec.ts";
 import { writeOut } from "./io.ts";
 
 /** Where the permission set is computed for: running from source, or the compiled binary. */
@@ -14,6 +16,8 @@ export interface PermissionOptions {
   configPath: string;
   /** The config file's text, for the `${VAR}` references it names; absent: no file. */
   configText?: string;
+  /** Upstreams declared in tool files (`upstreams:` lists), read at launch. */
+  toolUpstreams?: UpstreamSpec[];
   /** Extra read paths (`lib/` when running from source: TypeScript tools import `nexus/tool`). */
   extraReads?: string[];
 }
@@ -52,7 +56,7 @@ export function permissionFlags(config: Config, options: PermissionOptions): str
     ...(config.masterKeyFile === undefined ? [] : [resolve(config.masterKeyFile)]),
     ...(options.extraReads ?? []),
   ]);
-  const stdio = config.upstreams.flatMap((upstream) =>
+  const stdio = [...config.upstreams, ...(options.toolUpstreams ?? [])].flatMap((upstream) =>
     upstream.transport.kind === "stdio" ? [upstream.transport] : []
   );
   const env = new Set([
@@ -73,8 +77,13 @@ export function permissionFlags(config: Config, options: PermissionOptions): str
     // os.userInfo() to USER when refused; process memory comes from Deno.memoryUsage()).
   ];
   if (stdio.length > 0) {
-    const commands = new Set(stdio.map((transport) => transport.command));
-    flags.push(`--allow-run=${[...commands].sort().join(",")}`);
+    // Why unscoped: the supervisor stops each child's whole process group with Deno.kill(-pid),
+    // and Deno checks kill against the unscoped run permission (a scoped --allow-run=cmd makes
+    // every stop fail, so shutdown would hang). Without stdio upstreams: no run permission at all.
+    flags.push("--allow-run");
+    // Why: node:child_process (the MCP SDK's stdio transport) reads it when spawning.
+    env.add("NODE_V8_COVERAGE");
+    flags[2] = `--allow-env=${[...env].sort().join(",")}`;
     for (const transport of stdio) {
       if (transport.cwd !== undefined) reads.add(resolve(transport.cwd));
     }
@@ -93,6 +102,31 @@ export function sourceReads(): string[] {
   const lib = new URL("../", import.meta.url);
   if (lib.protocol !== "file:" || lib.pathname.includes("deno-compile-")) return [];
   return [fileURLToPath(lib)];
+}
+
+/**
+ * The upstreams the tool files in `toolsDir` declare now (YAML `upstreams:` lists); files that
+ * do not parse are left to the registry to report. A stdio upstream added by hot reload later
+ * is not granted: restart through `deno task start` to grant its command.
+ */
+export async function readToolFileUpstreams(toolsDir: string): Promise<UpstreamSpec[]> {
+  const specs: UpstreamSpec[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(toolsDir));
+  } catch {
+    return specs;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile || !/\.ya?ml$/.test(entry.name)) continue;
+    try {
+      const doc = parseYaml(await Deno.readTextFile(`${toolsDir}/${entry.name}`));
+      if (doc?.upstreams !== undefined) specs.push(...readUpstreamSpecs(doc.upstreams).specs);
+    } catch {
+      // Why: the registry reports a broken file with its line; permissions only skip it.
+    }
+  }
+  return specs;
 }
 
 /** Prints the flags, one per line; returns exit code 0. */

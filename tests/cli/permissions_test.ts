@@ -40,7 +40,7 @@ Deno.test("permissionFlags() scopes read, write and env to the config, never -A"
   assert.equal(flag(flags, "--allow-sys"), undefined);
 });
 
-Deno.test("permissionFlags() grants run only for the stdio upstreams' commands", () => {
+Deno.test("permissionFlags() grants run only when stdio upstreams are configured", () => {
   const yaml = `${BASE}upstreams:
   - name: files
     stdio: { command: /usr/local/bin/mcp-files, args: [--root, /srv/files], cwd: /srv/files }
@@ -50,7 +50,8 @@ Deno.test("permissionFlags() grants run only for the stdio upstreams' commands",
     url: https://mcp.example.com/mcp
 `;
   const flags = permissionFlags(configFrom(yaml), { configPath: "nexus.yaml", configText: yaml });
-  assert.deepEqual(flag(flags, "--allow-run"), ["/usr/local/bin/mcp-files", "uvx"]);
+  // Unscoped: Deno.kill (the process-group stop) needs the whole run permission.
+  assert.deepEqual(flag(flags, "--allow-run"), []);
   assert.ok(flag(flags, "--allow-read")!.includes("/srv/files"), "a stdio cwd is readable");
   assert.ok(flag(flags, "--allow-read")!.includes(resolve("nexus.yaml")));
 });

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
 import { startDnsServer } from "../_support/dns_server.ts";
 import { connect, startGateway } from "../_support/gateway.ts";
@@ -59,6 +60,15 @@ function httpTools(target: string): string {
 `;
 }
 
+const FIXTURE = fileURLToPath(new URL("../_support/stdio_fixture_server.ts", import.meta.url));
+
+/** A tool-file upstream list: one at the metadata address, started at boot. */
+const METADATA_UPSTREAM = `upstreams:
+  - name: meta
+    url: http://169.254.169.254/mcp
+    start: boot
+`;
+
 type CallResult = Awaited<ReturnType<Client["callTool"]>>;
 
 function textOf(result: CallResult): string {
@@ -97,6 +107,7 @@ Deno.test("the gateway started by deno task start runs in its sandbox", async (t
   await using tools = await createToolsDir({
     "probe.ts": PROBE_TOOLS,
     "http.yaml": httpTools(`http://localhost:${port}/`),
+    "upstreams.yaml": METADATA_UPSTREAM,
   });
   const env = {
     NEXUS_ALLOW_ANONYMOUS: "true",
@@ -121,6 +132,11 @@ Deno.test("the gateway started by deno task start runs in its sandbox", async (t
       }`;
       await expectError(client, "get", { url: redirect }, /Egress denied: 169\.254\.169\.254/);
       await expectError(client, "metadata", {}, /^Egress denied: 169\.254\.169\.254/);
+      // An HTTP upstream is judged too: the boot-time connection is refused before any socket.
+      const upstreamLog = gateway.stderrLines().find((line) =>
+        line.includes('"upstream":"meta"') && line.includes("Egress denied: 169.254.169.254")
+      );
+      assert.ok(upstreamLog, gateway.stderrLines().join("\n"));
       // Loopback and private targets are allowed by default: internal services are the point.
       await expectOk(client, "local", {}, /internal service/);
       await expectOk(client, "get", { url: `http://internal.test:${port}/` }, /internal service/);
@@ -167,6 +183,28 @@ Deno.test("the gateway started by deno task start runs in its sandbox", async (t
       await expectOk(client, "get", { url: `http://0x7f000001:${port}/` }, /internal service/);
       await expectOk(client, "get", { url: `http://internal.test:${port}/` }, /internal service/);
       await expectError(client, "metadata", {}, /Egress denied/);
+    });
+    await t.step("with a stdio upstream the child runs and stops with the gateway", async () => {
+      await using stdioTools = await createToolsDir({
+        "probe.ts": PROBE_TOOLS,
+        "fixture.yaml": `upstreams:
+  - name: fixture
+    stdio: { command: ${Deno.execPath()}, args: [run, --allow-env, ${FIXTURE}] }
+`,
+      });
+      await using gateway = await startGateway({
+        toolsDir: stdioTools.dir,
+        env,
+        viaStartTask: true,
+      });
+      await using client = await connect("2026-07-28", gateway.mcpUrl);
+      const { tools: listed } = await client.listTools();
+      const echo = listed.find((tool) => tool.name.endsWith("echo"));
+      assert.ok(echo, `${listed.map((tool) => tool.name)}\n${gateway.stderrLines().join("\n")}`);
+      await expectOk(client, echo.name, { text: "through the sandbox" }, /through the sandbox/);
+      await client.close();
+      const status = await gateway.stop();
+      assert.equal(status.code, 0, gateway.stderrLines().join("\n"));
     });
   } finally {
     await server.shutdown();
