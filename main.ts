@@ -9,20 +9,24 @@ import {
   checkTools,
   messageOf,
   probeHealth,
+  readToolFileUpstreams,
   runAudit,
   runClients,
   runCredentials,
   runImport,
   runKeys,
   runMigrate,
+  runPermissions,
   runTools,
   runUpstreams,
   serveHttp,
   serveStdio,
+  sourceReads,
   writeErr,
   writeOut,
 } from "./lib/cli/mod.ts";
 import { type Config, loadConfig, readProcessEnv } from "./lib/config/mod.ts";
+import { installEgressGuard } from "./lib/egress/mod.ts";
 import { GatewayError } from "./lib/errors.ts";
 import { createLogger } from "./lib/log.ts";
 import { VERSION } from "./lib/version.ts";
@@ -52,6 +56,7 @@ Commands:
                    [--base-url URL] [--auth NAME]: YAML tools from an OpenAPI/Swagger description
   keys             generate | rotate: master key (KEK) management
   migrate          Apply pending store migrations
+  permissions      Print the Deno permission flags this config needs (deno task start uses them)
 
 Options:
   --config <file>  Config file (default: NEXUS_CONFIG, else ./nexus.yaml when present)
@@ -107,6 +112,23 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   const logger = createLogger({ level: config.logLevel });
+  if (cli.command === "permissions") {
+    const configPath = configName(cli.config);
+    const configText = await readConfigFile(cli.config);
+    return runPermissions(config, {
+      configPath,
+      extraReads: sourceReads(),
+      toolUpstreams: await readToolFileUpstreams(config.toolsDir),
+      ...(configText === undefined ? {} : { configText }),
+    });
+  }
+  // Why here, before any part opens: every later fetch (HTTP and TypeScript tools, upstreams,
+  // OAuth token URLs, JWKS) is the global one, and it must be the egress-checked one.
+  installEgressGuard({
+    allow: config.egressAllow,
+    private: config.egressPrivate,
+    ...(config.egressDns === undefined ? {} : { nameServer: config.egressDns }),
+  });
   if (cli.command === "check") {
     return await checkTools(config, { configPath: configName(cli.config) });
   }
@@ -145,7 +167,7 @@ function parseCli(argv: string[]): Cli {
     },
   });
   const command = values.help ? "help" : values.version ? "version" : positionals[0] ?? "serve";
-  if (!["serve", "stdio", "check", "health", "help", "version"].includes(command)) {
+  if (!["serve", "stdio", "check", "health", "help", "version", "permissions"].includes(command)) {
     throw new Error(`Unknown command: ${command}`);
   }
   return { command, config: values.config, url: values.url };

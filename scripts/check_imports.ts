@@ -26,6 +26,7 @@ const LEAVES = [
 /** The units below the MCP surface (STYLE.md §1 "everything above" for mcp/). */
 const BELOW_MCP = [
   ...LEAVES,
+  "egress/",
   "config/",
   "store/",
   "credentials/",
@@ -58,7 +59,10 @@ export const RULES = {
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
     "log.ts": ["secret.ts"],
-    "config/": ["errors.ts", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
+    // Egress control: address parsing and judging, the checked fetch; raises EGRESS_DENIED.
+    "egress/": ["errors.ts"],
+    // Deviation: egress/ (allowEntryProblem); NEXUS_EGRESS_ALLOW is validated with the judge's rule.
+    "config/": ["errors.ts", "egress/", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],
     "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
     // Deviation: upstream_spec/; tool files may hold an `upstreams:` list (hot reload).

@@ -24,3 +24,11 @@ export { runUpstreams } from "./upstreams.ts";
 export { runTools } from "./tools.ts";
 /** `nexus import openapi SPEC`: YAML tools from an OpenAPI description; returns an exit code. */
 export { runImport } from "./import.ts";
+/** `nexus permissions`: the Deno permission flags for a config; raises nothing. */
+export {
+  permissionFlags,
+  type PermissionOptions,
+  readToolFileUpstreams,
+  runPermissions,
+  sourceReads,
+} from "./permissions.ts";

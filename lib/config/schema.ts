@@ -3,6 +3,7 @@
  */
 
 import { z } from "zod";
+import { allowEntryProblem } from "../egress/mod.ts";
 import { REDIS_PREFIX_PATTERN } from "../names.ts";
 import { parseClientRef } from "./client_refs.ts";
 import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec/mod.ts";
@@ -211,6 +212,19 @@ export const configSchema = z.strictObject({
   cacheValueBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   cacheMemoryBytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   cacheErrorTtlMs: z.coerce.number().int().min(0).max(86_400_000).default(0),
+  // Egress control (sandbox issue): hosts or CIDRs always allowed, and whether loopback and
+  // private ranges are refused.
+  egressAllow: z.array(
+    z.string().trim().min(1).superRefine((entry, ctx) => {
+      const problem = allowEntryProblem(entry);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: "custom", message: `"${entry}": ${problem}` });
+      }
+    }),
+  ).default([]),
+  egressPrivate: z.enum(["allow", "deny"]).default("allow"),
+  egressDns: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/, "must be ip:port")
+    .optional(),
   // Upstream MCP servers federated behind the gateway (federation issue).
   upstreams: upstreamsSchema.default([]),
   // Databases SQL tools query (database backend issue).
@@ -283,6 +297,9 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   cacheValueBytes: "NEXUS_CACHE_VALUE_BYTES",
   cacheMemoryBytes: "NEXUS_CACHE_MEMORY_BYTES",
   cacheErrorTtlMs: "NEXUS_CACHE_ERROR_TTL_MS",
+  egressAllow: "NEXUS_EGRESS_ALLOW",
+  egressPrivate: "NEXUS_EGRESS_PRIVATE",
+  egressDns: "NEXUS_EGRESS_DNS",
 };
 
 /** Keys whose env value is a comma-separated list. */
@@ -292,6 +309,7 @@ export const LIST_KEYS: ReadonlySet<keyof RawConfig> = new Set([
   "toolEnv",
   "authAlgorithms",
   "rateLimitFailOpen",
+  "egressAllow",
 ]);
 
 function parseBoolean(value: unknown): unknown {

@@ -84,7 +84,7 @@ export interface Gateway {
  * @throws Error with the collected stderr when the gateway exits or stays silent before listening.
  */
 export async function startGateway(
-  options: { toolsDir?: string; env?: Record<string, string> } = {},
+  options: { toolsDir?: string; env?: Record<string, string>; viaStartTask?: boolean } = {},
 ): Promise<Gateway> {
   // Why: each gateway gets its own embedded store unless the test names one, so client keys and
   // audit rows of one test never leak into another (or into the developer's ./.nexus).
@@ -136,10 +136,10 @@ export async function startGateway(
 }
 
 function spawnServe(
-  options: { toolsDir?: string; env?: Record<string, string> },
+  options: { toolsDir?: string; env?: Record<string, string>; viaStartTask?: boolean },
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: gatewayArgs("serve"),
+    args: options.viaStartTask ? startTaskArgs() : gatewayArgs("serve"),
     cwd: REPO_ROOT,
     clearEnv: true,
     env: gatewayEnv({
@@ -156,6 +156,14 @@ function spawnServe(
     stdout: "null",
     stderr: "piped",
   }).spawn();
+}
+
+/** The argv of `deno task start` as deno.json writes it (the sandboxing launcher), after `deno`. */
+function startTaskArgs(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}/deno.json`));
+  const [deno, ...args] = String(config.tasks.start).split(/\s+/);
+  assert.equal(deno, "deno");
+  return args;
 }
 
 async function raceReady(url: Promise<string>, exited: Promise<Deno.CommandStatus>) {

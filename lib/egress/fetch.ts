@@ -1,0 +1,152 @@
+/**
+ * The egress-checked fetch: resolves the host, judges every address, connects to a judged
+ * address and judges again at every redirect (followed here, never by the runtime).
+ *
+ * Why this design: Deno's fetch has no resolver hook. Plain HTTP goes through a
+ * `Deno.HttpClient` whose `tcp` transport is pinned to the judged address (the URL, Host header
+ * and path are unchanged). HTTPS goes through the loopback CONNECT proxy of `tunnel.ts`, which
+ * resolves, judges and dials itself; fetch runs TLS inside the tunnel with the real host name.
+ * Either way the address connected to is the address judged: DNS rebinding between the check
+ * and the connection cannot move the request.
+ */
+
+import { GatewayError } from "../errors.ts";
+import { formatIp, type IpAddress, parseIp } from "./address.ts";
+import type { EgressPolicy } from "./policy.ts";
+import type { Resolver } from "./resolve.ts";
+import { startTunnel, type Tunnel } from "./tunnel.ts";
+
+/** An egress-checked `fetch` and the clients it holds. */
+export interface EgressFetch {
+  /** Same contract as `fetch`; a denied target throws a `GatewayError` EGRESS_DENIED. */
+  fetch: typeof fetch;
+  /** Closes the pinned clients and the HTTPS tunnel. */
+  close(): void;
+}
+
+/** What {@linkcode createEgressFetch} needs. */
+export interface EgressFetchOptions {
+  /** The judge of every (host, address) pair. */
+  policy: EgressPolicy;
+  /** How host names become addresses (the addresses connected to). */
+  resolve: Resolver;
+  /** The fetch that really sends (the runtime's, captured before any global is replaced). */
+  send?: typeof fetch;
+  /** Extra root certificates for HTTPS (PEM), e.g. a test's own CA. */
+  caCerts?: string[];
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+const MAX_PINNED_CLIENTS = 128;
+
+/** Creates the checked fetch; nothing is opened until the first request. */
+export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
+  const send = options.send ?? globalThis.fetch;
+  const pinned = new Map<string, Deno.HttpClient>();
+  let tunnel: Tunnel | undefined;
+  let tlsClient: Deno.HttpClient | undefined;
+
+  /** Every address of `host`, each judged; throws EGRESS_DENIED at the first refused one. */
+  async function judged(host: string): Promise<IpAddress[]> {
+    const literal = parseIp(host);
+    const addresses = literal ? [literal] : await options.resolve(host);
+    if (addresses.length === 0) throw new TypeError(`fetch failed: cannot resolve host ${host}`);
+    for (const address of addresses) {
+      const verdict = options.policy.judge(host, address);
+      if (!verdict.allowed) throw new GatewayError("EGRESS_DENIED", verdict.reason);
+    }
+    return addresses;
+  }
+
+  function clientFor(url: URL, addresses: IpAddress[]): Deno.HttpClient {
+    if (url.protocol === "https:") {
+      tunnel ??= startTunnel(async (host) => formatIp((await judged(host))[0]!));
+      tlsClient ??= Deno.createHttpClient({
+        proxy: tunnel.proxy,
+        ...(options.caCerts ? { caCerts: options.caCerts } : {}),
+      });
+      return tlsClient;
+    }
+    const address = dialable(addresses[0]!);
+    const port = Number(url.port || 80);
+    const key = `${address}|${port}`;
+    let client = pinned.get(key);
+    if (client === undefined) {
+      if (pinned.size >= MAX_PINNED_CLIENTS) {
+        const [oldest, old] = pinned.entries().next().value!;
+        pinned.delete(oldest);
+        old.close();
+      }
+      client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname: address, port } });
+      pinned.set(key, client);
+    }
+    return client;
+  }
+
+  async function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    let request = new Request(input, init);
+    const mode = request.redirect;
+    for (let hop = 0;; hop++) {
+      const url = new URL(request.url);
+      if (url.protocol !== "http:" && url.protocol !== "https:") return await send(request);
+      const addresses = await judged(url.hostname.replace(/^\[|\]$/g, ""));
+      const spare = mode === "follow" && request.body !== null ? request.clone() : request;
+      const response = await send(request, {
+        redirect: "manual",
+        client: clientFor(url, addresses),
+      } as RequestInit);
+      const location = response.headers.get("location");
+      if (!REDIRECTS.has(response.status) || location === null || mode === "manual") {
+        return response;
+      }
+      await response.body?.cancel();
+      if (mode === "error") throw new TypeError("fetch failed: redirect in redirect mode error");
+      if (hop === MAX_REDIRECTS) throw new TypeError("fetch failed: too many redirects");
+      request = redirected(spare, response.status, new URL(location, url));
+    }
+  }
+
+  return {
+    fetch: checkedFetch as typeof fetch,
+    close() {
+      for (const client of pinned.values()) client.close();
+      pinned.clear();
+      tlsClient?.close();
+      tunnel?.close();
+      tlsClient = undefined;
+      tunnel = undefined;
+    },
+  };
+}
+
+function dialable(address: IpAddress): string {
+  return address.version === 6 ? `[${formatIp(address)}]` : formatIp(address);
+}
+
+// Why: the Fetch standard's rules; 303 (and 301/302 after POST) become a bodiless GET, 307/308
+// repeat method and body, and credentials do not follow a redirect to another origin.
+function redirected(request: Request, status: number, url: URL): Request {
+  const headers = new Headers(request.headers);
+  if (url.origin !== new URL(request.url).origin) {
+    headers.delete("authorization");
+    headers.delete("cookie");
+    headers.delete("proxy-authorization");
+  }
+  const becomesGet = (status === 303 && request.method !== "HEAD") ||
+    ((status === 301 || status === 302) && request.method === "POST");
+  if (becomesGet) {
+    headers.delete("content-type");
+    headers.delete("content-length");
+    return new Request(url, { method: "GET", headers, signal: request.signal });
+  }
+  return new Request(url, {
+    method: request.method,
+    headers,
+    body: request.body,
+    signal: request.signal,
+    redirect: "follow",
+    // @ts-ignore: duplex is required by Deno for a stream body but missing from RequestInit
+    duplex: "half",
+  });
+}

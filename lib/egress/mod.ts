@@ -1,0 +1,51 @@
+/**
+ * Egress control: every outbound connection the gateway makes is judged by address (see
+ * README.md, "Sandbox and egress"). The address logic lives here and nowhere else.
+ */
+
+import { createEgressFetch, type EgressFetch } from "./fetch.ts";
+import { createEgressPolicy, type EgressRules } from "./policy.ts";
+import { createResolver } from "./resolve.ts";
+
+export { formatIp, type IpAddress, parseCidr, parseIp } from "./address.ts";
+export {
+  allowEntryProblem,
+  createEgressPolicy,
+  type EgressPolicy,
+  type EgressRules,
+  type EgressVerdict,
+} from "./policy.ts";
+export { createResolver, type Resolver } from "./resolve.ts";
+export { createEgressFetch, type EgressFetch, type EgressFetchOptions } from "./fetch.ts";
+
+/** The egress slice of the config. */
+export interface EgressConfig extends EgressRules {
+  /** A DNS server (`ip:port`) to resolve with instead of the system resolver. */
+  readonly nameServer?: string;
+}
+
+/**
+ * Replaces `globalThis.fetch` with the egress-checked fetch for the life of the process, so
+ * HTTP tools, TypeScript tools, HTTP upstreams, OAuth token requests and JWKS fetches are all
+ * judged (they call the global fetch). Returns the guard; `close()` restores the runtime's fetch.
+ * A denied request throws a `GatewayError` EGRESS_DENIED.
+ * @throws Error when an allow entry or the DNS server is invalid (config validates both first)
+ */
+export function installEgressGuard(config: EgressConfig): EgressFetch {
+  const original = globalThis.fetch;
+  // Why global: TypeScript tools and npm libraries (the MCP SDK's transport, jose) call the global
+  // fetch; patching it once at the process entry is the only way every fetch is judged.
+  const guard = createEgressFetch({
+    policy: createEgressPolicy(config),
+    resolve: createResolver(config.nameServer),
+    send: original,
+  });
+  globalThis.fetch = guard.fetch;
+  return {
+    fetch: guard.fetch,
+    close() {
+      if (globalThis.fetch === guard.fetch) globalThis.fetch = original;
+      guard.close();
+    },
+  };
+}
