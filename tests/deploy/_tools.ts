@@ -133,3 +133,31 @@ async function isFile(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Runs an ES module script in Node with `input` on stdin. Why Node: the npm tools above are
+ * CommonJS or import each other by bare name, which Node's resolution finds in their install
+ * (Deno's, under this repo's import map, does not).
+ */
+export async function runNode(
+  script: string,
+  args: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command("node", {
+    args: ["--input-type=module", "-e", script, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

@@ -7,7 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { installHelm, installKubernetesModels, installServiceMonitorModel, run } from "./_tools.ts";
+import {
+  installHelm,
+  installKubernetesModels,
+  installServiceMonitorModel,
+  run,
+  runNode,
+} from "./_tools.ts";
 
 const CHART = new URL("../../deploy/helm/nexus", import.meta.url).pathname;
 
@@ -106,23 +112,11 @@ async function validate(object: K8sObject): Promise<void> {
     assert.ok(path !== undefined, `no schema for ${key}: add it to MODEL_PATHS`);
     module = join(await installKubernetesModels(), path);
   }
-  const child = new Deno.Command("node", {
-    args: ["--input-type=module", "-e", NODE_VALIDATOR, module, object.kind],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(object)));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
+  const output = await runNode(NODE_VALIDATOR, [module, object.kind], JSON.stringify(object));
+  const stdout = output.stdout;
   if (output.code === 3) throw new Error(`${key} ${object.metadata.name} is invalid: ${stdout}`);
-  if (!output.success || stdout !== "valid") {
-    throw new Error(
-      `Cannot validate ${key}: node exited with ${output.code}: ` +
-        new TextDecoder().decode(output.stderr),
-    );
+  if (output.code !== 0 || stdout !== "valid") {
+    throw new Error(`Cannot validate ${key}: node exited with ${output.code}: ${output.stderr}`);
   }
 }
 
