@@ -161,3 +161,21 @@ export async function runNode(
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/** Finds nginx (or installs Debian's `nginx-light`) and returns the path of its binary. */
+export async function installNginx(): Promise<string> {
+  for (const path of [await which("nginx"), "/usr/sbin/nginx"]) {
+    if (path !== undefined && await isFile(path)) return path;
+  }
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  try {
+    await run("apt-get", ["install", "-y", "-q", "nginx-light"], env);
+  } catch {
+    await run("apt-get", ["update", "-q"], env);
+    await run("apt-get", ["install", "-y", "-q", "nginx-light"], env);
+  }
+  if (!(await isFile("/usr/sbin/nginx"))) {
+    throw new Error("Cannot find nginx after apt-get install nginx-light");
+  }
+  return "/usr/sbin/nginx";
+}
