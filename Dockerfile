@@ -15,7 +15,11 @@
 # ---- build ----------------------------------------------------------------------------------
 # Why pinned: keep in step with DENO_VERSION in .ci/run, so CI tests what ships.
 FROM denoland/deno:2.9.6 AS build
-WORKDIR /app
+# Why /etc/nexus: `deno compile` embeds tools/ at the path it has here, and a compiled binary can
+# import only embedded modules (denoland/deno#18327). Building where the runtime reads its tools
+# makes the shipped TypeScript tools importable from /etc/nexus/tools; YAML tools are plain data
+# and can be mounted at run time, TypeScript tools must be in tools/ when the image is built.
+WORKDIR /etc/nexus
 
 # Why tini-static: the runtime image has no init and no shell; a static tini runs there as PID 1
 # and reaps the grandchildren of stdio upstreams (lib/upstreams/README.md "Limits").
