@@ -3,11 +3,13 @@
  * permission set baked in (never `-A`).
  *
  * Usage: deno run --allow-run=deno scripts/compile.ts
- *          [--target T]... [--allow-run CMD,...] [--dry-run]
+ *          [--target T]... [--allow-run CMD,...] [--allow-env VAR,...] [--dry-run]
  *
  * `--target` builds only the named targets (default: all of `TARGETS`). `--allow-run` grants
  * subprocess permission for exactly the commands of your stdio upstreams (default: none, so the
- * binary cannot start a process). `--dry-run` prints the commands instead of running them.
+ * binary cannot start a process). `--allow-env` adds variables tool files read outside `NEXUS_*`
+ * (`NEXUS_TOOL_ENV`, `${VAR}` in nexus.yaml). `--dry-run` prints the commands instead of running
+ * them.
  *
  * Why fixed paths: a compiled binary's permissions cannot be widened at run time, so the binary
  * reads and writes only the directories of the layout below, the same in the container image,
@@ -63,6 +65,8 @@ export interface PermissionOptions {
   layout?: { config: string; data: string; secrets: string };
   /** Commands stdio upstreams run; empty (the default) grants no subprocess permission. */
   allowRun?: readonly string[];
+  /** Further variables tool files or the config read (`NEXUS_TOOL_ENV`, `${VAR}`). */
+  allowEnv?: readonly string[];
 }
 
 /**
@@ -84,6 +88,13 @@ export function permissionFlags(options: PermissionOptions = {}): string[] {
       throw new Error(`Cannot grant --allow-run: "${command}" is not a single command`);
     }
   }
+  const extraEnv = options.allowEnv ?? [];
+  for (const name of extraEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
+      throw new Error(`Cannot grant --allow-env: "${name}" is not a variable name`);
+    }
+  }
+  if (extraEnv.length > 0) flags.push(`--allow-env=${extraEnv.join(",")}`);
   // Why PATH and HOME with run: a stdio child is looked up on PATH, and npx-style servers need HOME.
   if (run.length > 0) flags.push(`--allow-run=${run.join(",")}`, "--allow-env=PATH,HOME");
   return mergeEnvFlags(flags);
@@ -118,6 +129,7 @@ function mergeEnvFlags(flags: string[]): string[] {
 export interface CompileCommand {
   targets: Target[];
   allowRun: string[];
+  allowEnv: string[];
   dryRun: boolean;
 }
 
@@ -125,19 +137,21 @@ export interface CompileCommand {
 export function parseCompileArgs(args: readonly string[]): CompileCommand {
   const targets: Target[] = [];
   const allowRun: string[] = [];
+  const allowEnv: string[] = [];
   let dryRun = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--dry-run") dryRun = true;
-    else if (arg === "--target" || arg === "--allow-run") {
+    else if (arg === "--target" || arg === "--allow-run" || arg === "--allow-env") {
       const value = args[++i];
       if (value === undefined) throw new Error(`Cannot compile: ${arg} needs a value`);
       if (arg === "--allow-run") allowRun.push(...value.split(",").filter((c) => c !== ""));
+      else if (arg === "--allow-env") allowEnv.push(...value.split(",").filter((c) => c !== ""));
       else if (isTarget(value)) targets.push(value);
       else throw new Error(`Cannot compile: unknown target "${value}" (one of ${TARGETS})`);
     } else throw new Error(`Cannot compile: unknown argument "${arg}"`);
   }
-  return { targets: targets.length > 0 ? targets : [...TARGETS], allowRun, dryRun };
+  return { targets: targets.length > 0 ? targets : [...TARGETS], allowRun, allowEnv, dryRun };
 }
 
 function isTarget(value: string): value is Target {
@@ -153,7 +167,13 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   for (const target of command.targets) {
-    const argv = compileArgs(target, { allowRun: command.allowRun });
+    let argv: string[];
+    try {
+      argv = compileArgs(target, { allowRun: command.allowRun, allowEnv: command.allowEnv });
+    } catch (error) {
+      writeLine(Deno.stderr, (error as Error).message);
+      return 2;
+    }
     writeLine(Deno.stdout, `deno ${argv.join(" ")}`);
     if (command.dryRun) continue;
     const status = await new Deno.Command("deno", { args: argv }).spawn().status;

@@ -60,13 +60,35 @@ Deno.test("permissionFlags() grants subprocesses only for the named commands, wi
   assert.throws(() => permissionFlags({ allowRun: ["a,b"] }), /Cannot grant --allow-run/);
 });
 
+Deno.test("permissionFlags() adds the tool files' variables to the one --allow-env flag", () => {
+  const flags = permissionFlags({ allowEnv: ["JIRA_BASE_URL", "ACME_*"] });
+  const env = flags.filter((flag) => flag.startsWith("--allow-env="));
+  assert.equal(env.length, 1);
+  assert.match(env[0] ?? "", /,TZ,JIRA_BASE_URL,ACME_\*$/);
+  assert.throws(() => permissionFlags({ allowEnv: ["A=B"] }), /Cannot grant --allow-env: "A=B"/);
+});
+
 Deno.test("parseCompileArgs() defaults to every target and refuses unknown ones clearly", () => {
-  assert.deepEqual(parseCompileArgs([]), { targets: [...TARGETS], allowRun: [], dryRun: false });
+  assert.deepEqual(parseCompileArgs([]), {
+    targets: [...TARGETS],
+    allowRun: [],
+    allowEnv: [],
+    dryRun: false,
+  });
   assert.deepEqual(
-    parseCompileArgs(["--target", "aarch64-apple-darwin", "--allow-run", "npx", "--dry-run"]),
+    parseCompileArgs([
+      "--target",
+      "aarch64-apple-darwin",
+      "--allow-run",
+      "npx",
+      "--allow-env",
+      "JIRA_URL",
+      "--dry-run",
+    ]),
     {
       targets: ["aarch64-apple-darwin"],
       allowRun: ["npx"],
+      allowEnv: ["JIRA_URL"],
       dryRun: true,
     },
   );
