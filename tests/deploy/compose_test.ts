@@ -79,7 +79,10 @@ Deno.test("both gateways share Postgres and Redis, read the master key from a se
       "/usr/local/bin/nexus",
       "health",
     ]);
-    assert.ok(parseSeconds(gateway.stop_grace_period) > 25, "stop grace not above the 25 s drain");
+    assert.ok(
+      parseSeconds(gateway.stop_grace_period) > 30,
+      "stop grace not above the 5 + 25 s drain",
+    );
     assert.equal(gateway.depends_on?.postgres?.condition, "service_healthy");
     assert.equal(gateway.depends_on?.redis?.condition, "service_healthy");
     assert.ok(gateway.volumes?.some((v) => v.includes(":/var/lib/nexus")), "no data volume");

@@ -176,8 +176,9 @@ Deno.test("the Deployment probes /readyz and /healthz, outlasts the drain and ru
   const env = Object.fromEntries(
     container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
   );
-  const drainSeconds = Number(env.NEXUS_DRAIN_MS) / 1000;
-  assert.equal(drainSeconds, 25);
+  const drainSeconds = (Number(env.NEXUS_DRAIN_MS) + Number(env.NEXUS_DRAIN_SETTLE_MS)) / 1000;
+  assert.equal(Number(env.NEXUS_DRAIN_MS), 25_000);
+  assert.equal(drainSeconds, 35);
   assert.ok(pod.terminationGracePeriodSeconds > drainSeconds, "grace period not above the drain");
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
@@ -242,8 +243,8 @@ Deno.test("rendering fails clearly without a master key or, when scaled, without
     /more than one replica needs shared Redis/,
   );
   assert.match(
-    await renderError([...REQUIRED, "terminationGracePeriodSeconds=20"]),
-    /terminationGracePeriodSeconds must be above drainMs/,
+    await renderError([...REQUIRED, "terminationGracePeriodSeconds=30"]),
+    /terminationGracePeriodSeconds must be above drainMs plus drainSettleMs/,
   );
   assert.match(
     await renderError([...REQUIRED, "serviceMonitor.enabled=true"]),

@@ -62,7 +62,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.egress.private (ne .Values.egress.private "deny") (ne .Values.egress.private "allow") }}
 {{- fail "Cannot render nexus: egress.private must be \"deny\", \"allow\" or empty" }}
 {{- end }}
-{{- if le (int .Values.terminationGracePeriodSeconds) (div (int .Values.drainMs) 1000) }}
-{{- fail "Cannot render nexus: terminationGracePeriodSeconds must be above drainMs" }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (div (add (int .Values.drainMs) (int .Values.drainSettleMs)) 1000) }}
+{{- fail "Cannot render nexus: terminationGracePeriodSeconds must be above drainMs plus drainSettleMs" }}
 {{- end }}
 {{- end }}
