@@ -79,12 +79,11 @@ export async function installDockerfileUtils(): Promise<string> {
 export async function installDockerCompose(): Promise<string> {
   const found = await which("docker-compose");
   if (found !== undefined) return found;
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
   try {
-    await run("apt-get", ["install", "-y", "-q", "docker-compose"], env);
+    await aptInstall("docker-compose");
   } catch {
-    await run("apt-get", ["update", "-q"], env);
-    await run("apt-get", ["install", "-y", "-q", "docker-compose"], env);
+    await run("apt-get", ["update", "-q", ...APT_LOCK_WAIT], APT_ENV);
+    await aptInstall("docker-compose");
   }
   const installed = await which("docker-compose");
   if (installed === undefined) throw new Error("Cannot find docker-compose after apt-get install");
@@ -167,15 +166,22 @@ export async function installNginx(): Promise<string> {
   for (const path of [await which("nginx"), "/usr/sbin/nginx"]) {
     if (path !== undefined && await isFile(path)) return path;
   }
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
   try {
-    await run("apt-get", ["install", "-y", "-q", "nginx-light"], env);
+    await aptInstall("nginx-light");
   } catch {
-    await run("apt-get", ["update", "-q"], env);
-    await run("apt-get", ["install", "-y", "-q", "nginx-light"], env);
+    await run("apt-get", ["update", "-q", ...APT_LOCK_WAIT], APT_ENV);
+    await aptInstall("nginx-light");
   }
   if (!(await isFile("/usr/sbin/nginx"))) {
     throw new Error("Cannot find nginx after apt-get install nginx-light");
   }
   return "/usr/sbin/nginx";
+}
+
+const APT_ENV = { DEBIAN_FRONTEND: "noninteractive" };
+// Why: test files run in parallel and another may be installing a package at the same moment.
+const APT_LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=300"];
+
+async function aptInstall(name: string): Promise<void> {
+  await run("apt-get", ["install", "-y", "-q", ...APT_LOCK_WAIT, name], APT_ENV);
 }
