@@ -34,6 +34,8 @@ const PROMETHEUS_OPERATOR_MODELS: NpmPackage = {
   version: "6.0.0",
   entry: "monitoring.coreos.com/v1/ServiceMonitor.js",
 };
+/** TypeScript, whose excess-property check finds fields the Kubernetes types do not declare. */
+const TYPESCRIPT: NpmPackage = { name: "typescript", version: "5.9.3", entry: "bin/tsc" };
 /** The Dockerfile linter behind the VS Code Docker extension (rcjsuen/dockerfile-utils). */
 const DOCKERFILE_UTILS: NpmPackage = {
   name: "dockerfile-utils",
@@ -65,6 +67,11 @@ export async function installKubernetesModels(): Promise<string> {
 /** Installs the prometheus-operator models and returns the ServiceMonitor module path. */
 export async function installServiceMonitorModel(): Promise<string> {
   return await installNpmPackage(PROMETHEUS_OPERATOR_MODELS);
+}
+
+/** Installs TypeScript and returns the path of `tsc`. */
+export async function installTypeScript(): Promise<string> {
+  return await installNpmPackage(TYPESCRIPT);
 }
 
 /** Installs dockerfile-utils and returns its entry module path. */

@@ -11,6 +11,7 @@ import {
   installHelm,
   installKubernetesModels,
   installServiceMonitorModel,
+  installTypeScript,
   run,
   runNode,
 } from "./_tools.ts";
@@ -120,6 +121,56 @@ async function validate(object: K8sObject): Promise<void> {
   }
 }
 
+/**
+ * Type-checks the objects as object literals of their kubernetes-models interfaces: TypeScript's
+ * excess-property check rejects any field the Kubernetes definitions do not declare (what
+ * `kubectl --validate=strict` refuses, and the JSON-schema validators above allow). Returns tsc's
+ * diagnostics, empty when every object passes.
+ */
+async function unknownFields(objects: K8sObject[]): Promise<string> {
+  const tsc = await installTypeScript();
+  const model = await installServiceMonitorModel();
+  // Why there: that install's node_modules holds kubernetes-models and the operator's models.
+  const prefix = model.slice(0, model.indexOf("/node_modules/"));
+  const dir = await Deno.makeTempDir({ dir: prefix, prefix: "strict-" });
+  try {
+    const lines = objects.map((object, i) => {
+      const key = `${object.apiVersion}/${object.kind}`;
+      const path = key === "monitoring.coreos.com/v1/ServiceMonitor"
+        ? "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor"
+        : `kubernetes-models/${MODEL_PATHS[key]?.replace(/\.js$/, "")}`;
+      return `import type { I${object.kind} as T${i} } from "${path}";\n` +
+        `export const o${i}: T${i} = ${JSON.stringify(object)};`;
+    });
+    await Deno.writeTextFile(join(dir, "check.ts"), lines.join("\n"));
+    await Deno.writeTextFile(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          skipLibCheck: true,
+          target: "es2022",
+        },
+        files: ["check.ts"],
+      }),
+    );
+    const output = await new Deno.Command("node", {
+      args: [tsc, "-p", join(dir, "tsconfig.json")],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    if (output.success) return "";
+    assert.ok(text.includes("error TS"), `tsc failed without diagnostics: ${text}`);
+    return text;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 function find(objects: K8sObject[], kind: string): K8sObject {
   const found = objects.find((object) => object.kind === kind);
   assert.ok(found !== undefined, `no ${kind} rendered`);
@@ -157,6 +208,14 @@ Deno.test("every object rendered with every option on validates against its sche
   }
   assert.equal(objects.filter((object) => object.kind === "ConfigMap").length, 2);
   for (const object of objects) await validate(object);
+});
+
+Deno.test("no rendered object carries a field the Kubernetes types do not declare", async () => {
+  const objects = [...await render(REQUIRED), ...await render(EVERYTHING)];
+  assert.equal(await unknownFields(objects), "");
+  const typo = structuredClone(find(objects, "Deployment"));
+  typo.spec.template.spec.containers[0].readinessProbe.httpGet.pathh = "/readyz";
+  assert.match(await unknownFields([typo]), /pathh"' does not exist in type 'IHTTPGetAction'/);
 });
 
 Deno.test("the schema validation rejects a broken Deployment, so passing it means something", async () => {
