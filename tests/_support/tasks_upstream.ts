@@ -1,0 +1,140 @@
+/**
+ * An upstream that implements the 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`),
+ * written by hand on SDK v2's low-level `Server` (the SDK has no tasks receiver for this era, and
+ * `@modelcontextprotocol/ext-tasks` only ships a 2025-11-25 one), served over Streamable HTTP on
+ * 127.0.0.1 port 0.
+ *
+ * `report` answers with a task handle when the request declares the extension, and at once
+ * otherwise; its task completes at the second `tasks/get` with a result carrying
+ * `structuredContent` and `_meta`. `tasks/cancel` and `tasks/update` are recorded.
+ */
+
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  createMcpHandler,
+  ProtocolError,
+  Server,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
+
+const TASKS = "io.modelcontextprotocol/tasks";
+
+/** The result a `report` task completes with (and a synchronous `report` answers). */
+export const REPORT_RESULT = {
+  content: [{ type: "text", text: "report ready" }],
+  structuredContent: { pages: 3 },
+  _meta: { "example.com/report": "r-1" },
+};
+
+/** A running tasks upstream. */
+export interface TasksUpstream {
+  url: string;
+  /** Upstream task ids `tasks/cancel` was received for. */
+  cancelled(): string[];
+  /** `inputResponses` of each `tasks/update`, by upstream task id. */
+  updates(): Array<{ taskId: string; inputResponses: unknown }>;
+  /** How many `report` calls were answered with a task. */
+  tasksCreated(): number;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface TaskState {
+  status: "working" | "completed" | "cancelled";
+  polls: number;
+  createdAt: string;
+}
+
+/** Starts the upstream; `await using` stops it. */
+export function startTasksUpstream(): TasksUpstream {
+  const tasks = new Map<string, TaskState>();
+  const cancelled: string[] = [];
+  const updates: Array<{ taskId: string; inputResponses: unknown }> = [];
+  let created = 0;
+  const handler = createMcpHandler(() => {
+    const server = new Server({ name: "tasks-upstream", version: "1.0.0" }, {
+      capabilities: { tools: {}, extensions: { [TASKS]: {} } } as never,
+    });
+    server.setRequestHandler("tools/list", () => ({
+      tools: [{ name: "report", description: "Builds a report.", inputSchema: { type: "object" } }],
+    }));
+    server.setRequestHandler("tools/call", (_request, ctx) => {
+      const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+      const declared = envelope[CLIENT_CAPABILITIES_META_KEY] as
+        | { extensions?: Record<string, unknown> }
+        | undefined;
+      if (declared?.extensions?.[TASKS] === undefined) return REPORT_RESULT as never;
+      created++;
+      const taskId = `up-${crypto.randomUUID()}`;
+      const now = new Date().toISOString();
+      tasks.set(taskId, { status: "working", polls: 0, createdAt: now });
+      return {
+        resultType: "task",
+        taskId,
+        status: "working",
+        createdAt: now,
+        lastUpdatedAt: now,
+        ttlMs: 60_000,
+        pollIntervalMs: 10,
+      } as never;
+    });
+    const params = z.looseObject({ taskId: z.string() });
+    server.setRequestHandler("tasks/get", { params }, (p) => {
+      const task = known(tasks, p.taskId);
+      task.polls++;
+      if (task.status === "working" && task.polls >= 2) task.status = "completed";
+      return view(p.taskId, task) as never;
+    });
+    server.setRequestHandler("tasks/cancel", { params }, (p) => {
+      const task = known(tasks, p.taskId);
+      cancelled.push(p.taskId);
+      task.status = "cancelled";
+      return {};
+    });
+    server.setRequestHandler(
+      "tasks/update",
+      { params },
+      (p, ctx) => {
+        known(tasks, p.taskId);
+        const inputResponses = p.inputResponses ?? ctx.mcpReq.inputResponses;
+        updates.push({ taskId: p.taskId, inputResponses });
+        return {};
+      },
+    );
+    return server;
+  }, { legacy: "stateless" });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (request) => handler.fetch(request),
+  );
+  const close = async () => {
+    await handler.close();
+    await server.shutdown();
+  };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/mcp`,
+    cancelled: () => [...cancelled],
+    updates: () => [...updates],
+    tasksCreated: () => created,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function known(tasks: Map<string, TaskState>, taskId: string): TaskState {
+  const task = tasks.get(taskId);
+  if (task === undefined) throw new ProtocolError(-32602, `Unknown task: ${taskId}`);
+  return task;
+}
+
+function view(taskId: string, task: TaskState): Record<string, unknown> {
+  const base = {
+    taskId,
+    status: task.status,
+    createdAt: task.createdAt,
+    lastUpdatedAt: new Date().toISOString(),
+    ttlMs: 60_000,
+    pollIntervalMs: 10,
+  };
+  return task.status === "completed" ? { ...base, result: REPORT_RESULT } : base;
+}

@@ -1,0 +1,116 @@
+/**
+ * The tasks extension relayed end to end: a real gateway (subprocess) fronting an SDK v2 upstream
+ * that creates tasks. A 2026-07-28 client declaring the extension gets a gateway task handle,
+ * polls it to completion through `tasks/get` and gets the upstream's result untouched;
+ * `tasks/cancel` reaches the upstream; another principal presenting the id finds nothing; a client
+ * without the extension (a real SDK client) gets a plain result.
+ */
+
+import assert from "node:assert/strict";
+import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
+import {
+  createGatewayToolsDir,
+  readRpcResponse,
+  rpcBody,
+  rpcHeaders,
+  startGateway,
+} from "../_support/gateway.ts";
+import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+
+const MODERN = "2026-07-28";
+const TASKS = "io.modelcontextprotocol/tasks";
+const DECLARING = {
+  "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
+};
+
+type Rpc = (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+function rawClient(mcpUrl: string, token: string): Rpc {
+  let id = 0;
+  const authed = bearerFetch(token);
+  return async (method, params) => {
+    const message = { id: ++id, method, params };
+    const headers = rpcHeaders(MODERN, message);
+    if (typeof params.taskId === "string") headers["mcp-name"] = params.taskId;
+    const response = await authed(mcpUrl, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(rpcBody(MODERN, message)),
+    });
+    return await readRpcResponse(response);
+  };
+}
+
+Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bound to its principal", async () => {
+  await using upstream = startTasksUpstream();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-tasks-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir };
+    const alice = await createClientKey("alice", env);
+    const bob = await createClientKey("bob", env);
+    await using tools = await createGatewayToolsDir({
+      "tasks_upstream.yaml": `upstreams:\n  - name: tk\n    url: ${upstream.url}\n`,
+    });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+    const asAlice = rawClient(gateway.mcpUrl, alice);
+    const asBob = rawClient(gateway.mcpUrl, bob);
+
+    const discovered = await asAlice("server/discover", {});
+    const capabilities = (discovered.result as { capabilities: Record<string, unknown> })
+      .capabilities;
+    assert.deepEqual((capabilities.extensions as Record<string, unknown>)[TASKS], {});
+
+    const created = await asAlice("tools/call", { name: "tk_report", _meta: DECLARING });
+    const handle = created.result as Record<string, unknown>;
+    assert.equal(handle.resultType, "task", JSON.stringify(created));
+    assert.equal(handle.status, "working");
+    assert.equal(handle.pollIntervalMs, 10);
+    const taskId = String(handle.taskId);
+    assert.match(taskId, /^nexus\.task\.1\./);
+    assert.equal(upstream.tasksCreated(), 1);
+
+    const stolen = await asBob("tasks/get", { taskId });
+    assert.equal((stolen.error as { code: number }).code, -32602, JSON.stringify(stolen));
+    const forged = await asAlice("tasks/get", { taskId: "up-not-a-gateway-id" });
+    assert.equal((forged.error as { code: number }).code, -32602);
+
+    let polled: Record<string, unknown> = {};
+    for (let round = 0; round < 5 && polled.status !== "completed"; round++) {
+      const got = await asAlice("tasks/get", { taskId });
+      polled = got.result as Record<string, unknown>;
+      assert.equal(polled.taskId, taskId, JSON.stringify(got));
+    }
+    assert.equal(polled.status, "completed");
+    assert.deepEqual(polled.result, REPORT_RESULT);
+
+    const second = await asAlice("tools/call", { name: "tk_report", _meta: DECLARING });
+    const secondId = String((second.result as Record<string, unknown>).taskId);
+    assert.equal((await asBob("tasks/cancel", { taskId: secondId })).error !== undefined, true);
+    assert.deepEqual(upstream.cancelled(), []);
+    const cancelled = await asAlice("tasks/cancel", { taskId: secondId });
+    assert.equal(cancelled.error, undefined, JSON.stringify(cancelled));
+    assert.equal(upstream.cancelled().length, 1);
+    assert.match(upstream.cancelled()[0]!, /^up-/);
+    const afterCancel = await asAlice("tasks/get", { taskId: secondId });
+    assert.equal((afterCancel.result as Record<string, unknown>).status, "cancelled");
+
+    const updated = await asAlice("tasks/update", {
+      taskId: secondId,
+      inputResponses: { ask: { action: "accept", content: { ok: true } } },
+    });
+    assert.equal(updated.error, undefined, JSON.stringify(updated));
+    assert.deepEqual(upstream.updates().at(-1)?.inputResponses, {
+      ask: { action: "accept", content: { ok: true } },
+    });
+
+    const plainRaw = await asAlice("tools/call", { name: "tk_report" });
+    assert.equal((plainRaw.result as Record<string, unknown>).resultType, "complete");
+    await using client = await connectAs(MODERN, gateway.mcpUrl, alice);
+    const plain = await client.callTool({ name: "tk_report", arguments: {} });
+    assert.deepEqual(plain.content, REPORT_RESULT.content);
+    assert.deepEqual(plain.structuredContent, REPORT_RESULT.structuredContent);
+    assert.equal(upstream.tasksCreated(), 2);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
