@@ -50,6 +50,8 @@ export interface ServerDeps {
   fallbackCaller?: Caller;
   /** Federated prompts, resources and completions; absent: their lists are empty. */
   catalog?: CatalogAccess;
+  /** The keyed hash relayed task ids are tagged with (tasks extension); absent: untagged. */
+  taskIdMac?: (text: string) => string;
 }
 
 /** What the transports in this folder add to {@linkcode ServerDeps}. */
@@ -120,7 +122,11 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
     if (ctx?.era === "modern") {
       registerTaskHandlers(
         server,
-        { snapshot: deps.snapshot, canUse: deps.hooks.canUse },
+        {
+          snapshot: deps.snapshot,
+          canUse: deps.hooks.canUse,
+          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+        },
         caller,
         (body) => guarded(deps.logger, body),
       );
@@ -199,6 +205,7 @@ function registerHandlers(
           toolName: request.params.name,
           principal: callCaller.principal.id,
           accepted: tasks,
+          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
         });
       }),
   );

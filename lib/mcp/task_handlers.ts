@@ -20,6 +20,7 @@ import { GatewayError } from "../errors.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { DownstreamCall, McpBackendSpec, ToolResult } from "../registry/types.ts";
 import { capturedTask, readTaskId, TASKS_EXTENSION, writeTaskId } from "../upstreams/mod.ts";
+import { errorResult } from "./call_pipeline.ts";
 import type { PipelineHooks } from "./stages.ts";
 
 /** What the task handlers read. */
@@ -28,6 +29,8 @@ export interface TaskHandlerDeps {
   snapshot: () => RegistrySnapshot;
   /** The policy check shared with tools. */
   canUse: PipelineHooks["canUse"];
+  /** The keyed hash gateway task ids are tagged with; absent: untagged ids. */
+  taskIdMac?: (text: string) => string;
 }
 
 /** The server capability a 2026-07-28 server instance declares (tasks are never required). */
@@ -58,27 +61,35 @@ export function withTaskCapability(downstream: DownstreamCall): DownstreamCall {
 
 /**
  * The result the client gets for a `tools/call` of `toolName`: the upstream's task handle under a
- * gateway task id when the result holds one, any other result untouched.
- * @throws GatewayError UPSTREAM_ERROR when the upstream made a task the client did not accept.
+ * gateway task id when the result holds one, any other result untouched; an UPSTREAM_ERROR tool
+ * error result when the upstream made a task the client did not accept. Raises nothing.
  */
 export function relayTaskResult(
   result: ToolResult,
-  call: { snapshot: RegistrySnapshot; toolName: string; principal: string; accepted: boolean },
+  call: {
+    snapshot: RegistrySnapshot;
+    toolName: string;
+    principal: string;
+    accepted: boolean;
+    taskIdMac?: (text: string) => string;
+  },
 ): ToolResult {
   const task = capturedTask(result);
   if (task === undefined) return result;
   const backend = call.snapshot.byName.get(call.toolName)?.backend;
   if (!call.accepted || backend?.kind !== "mcp") {
-    throw new GatewayError(
-      "UPSTREAM_ERROR",
-      `Upstream answered tools/call "${call.toolName}" with a task the client did not ask for`,
+    return errorResult(
+      new GatewayError(
+        "UPSTREAM_ERROR",
+        `Upstream answered tools/call "${call.toolName}" with a task the client did not ask for`,
+      ),
     );
   }
   const taskId = writeTaskId({
     upstream: backend.upstream,
     principal: call.principal,
     taskId: String(task.taskId),
-  });
+  }, call.taskIdMac);
   return withoutHopMeta({ ...task, taskId }) as unknown as ToolResult;
 }
 
@@ -140,7 +151,7 @@ async function relay(
   },
 ): Promise<Record<string, unknown>> {
   const clientTaskId = call.params.taskId;
-  const route = readTaskId(clientTaskId, caller.principal.id);
+  const route = readTaskId(clientTaskId, caller.principal.id, deps.taskIdMac);
   const backend = route === undefined ? undefined : backendOf(deps, caller, route.upstream);
   // Why one answer for all three: an id of another principal, a forged one and one whose
   // upstream the caller may no longer use must not be told apart.

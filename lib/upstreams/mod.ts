@@ -124,4 +124,4 @@ export type { UpstreamNotices } from "./upstream_client.ts";
  */
 export { capturedTask, TASKS_EXTENSION } from "./tasks_capture.ts";
 /** Gateway task ids routing back to an upstream's task for one principal; raise nothing. */
-export { readTaskId, type TaskRoute, writeTaskId } from "./tasks_ids.ts";
+export { readTaskId, type TaskIdMac, type TaskRoute, writeTaskId } from "./tasks_ids.ts";

@@ -6,7 +6,9 @@
  *
  * `report` answers with a task handle when the request declares the extension, and at once
  * otherwise; its task completes at the second `tasks/get` with a result carrying
- * `structuredContent` and `_meta`. `tasks/cancel` and `tasks/update` are recorded.
+ * `structuredContent` and `_meta`. `rogue` answers with a task handle even to a client that did not
+ * declare the extension (a broken upstream); `malformed` with a handle missing its required
+ * fields. `tasks/cancel` and `tasks/update` are recorded.
  */
 
 import {
@@ -56,14 +58,22 @@ export function startTasksUpstream(): TasksUpstream {
       capabilities: { tools: {}, extensions: { [TASKS]: {} } } as never,
     });
     server.setRequestHandler("tools/list", () => ({
-      tools: [{ name: "report", description: "Builds a report.", inputSchema: { type: "object" } }],
+      tools: ["report", "rogue", "malformed"].map((name) => ({
+        name,
+        description: `The ${name} tool.`,
+        inputSchema: { type: "object" as const },
+      })),
     }));
-    server.setRequestHandler("tools/call", (_request, ctx) => {
+    server.setRequestHandler("tools/call", (request, ctx) => {
       const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
       const declared = envelope[CLIENT_CAPABILITIES_META_KEY] as
         | { extensions?: Record<string, unknown> }
         | undefined;
-      if (declared?.extensions?.[TASKS] === undefined) return REPORT_RESULT as never;
+      const name = request.params.name;
+      if (name === "malformed") return { resultType: "task", taskId: "up-bad" } as never;
+      if (declared?.extensions?.[TASKS] === undefined && name !== "rogue") {
+        return REPORT_RESULT as never;
+      }
       created++;
       const taskId = `up-${crypto.randomUUID()}`;
       const now = new Date().toISOString();

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import {
   createGatewayToolsDir,
@@ -45,7 +46,7 @@ Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bou
   await using upstream = startTasksUpstream();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-tasks-" });
   try {
-    const env = { NEXUS_DATA_DIR: dataDir };
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
     const alice = await createClientKey("alice", env);
     const bob = await createClientKey("bob", env);
     await using tools = await createGatewayToolsDir({
@@ -66,7 +67,8 @@ Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bou
     assert.equal(handle.status, "working");
     assert.equal(handle.pollIntervalMs, 10);
     const taskId = String(handle.taskId);
-    assert.match(taskId, /^nexus\.task\.1\./);
+    // Why the tag: with a master key the id is tagged, so its owner cannot be rewritten.
+    assert.match(taskId, /^nexus\.task\.1\.[A-Za-z0-9_-]+\.[0-9a-f]{32}$/);
     assert.equal(upstream.tasksCreated(), 1);
 
     const stolen = await asBob("tasks/get", { taskId });
@@ -110,6 +112,15 @@ Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bou
     assert.deepEqual(plain.content, REPORT_RESULT.content);
     assert.deepEqual(plain.structuredContent, REPORT_RESULT.structuredContent);
     assert.equal(upstream.tasksCreated(), 2);
+
+    // A broken upstream handing a task to a client that did not declare the extension: refused.
+    const rogue = await client.callTool({ name: "tk_rogue", arguments: {} });
+    assert.equal(rogue.isError, true);
+    assert.match(JSON.stringify(rogue.content), /task the client did not ask for/);
+    const malformed = await asAlice("tools/call", { name: "tk_malformed", _meta: DECLARING });
+    const bad = malformed.result as Record<string, unknown>;
+    assert.notEqual(bad.resultType, "task", JSON.stringify(malformed));
+    assert.equal(bad.isError, true);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
