@@ -59,6 +59,12 @@ export function withTaskCapability(downstream: DownstreamCall): DownstreamCall {
   };
 }
 
+/** Whether the upstream is told, on this call, that the client accepts a task. */
+export function declaresTasks(downstream: DownstreamCall | undefined): boolean {
+  const extensions = downstream?.capabilities?.extensions;
+  return typeof extensions === "object" && extensions !== null && TASKS_EXTENSION in extensions;
+}
+
 /**
  * The result the client gets for a `tools/call` of `toolName`: the upstream's task handle under a
  * gateway task id when the result holds one, any other result untouched; an UPSTREAM_ERROR tool
