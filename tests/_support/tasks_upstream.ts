@@ -6,7 +6,8 @@
  *
  * `report` answers with a task handle when the request declares the extension, and at once
  * otherwise; its task completes at the second `tasks/get` with a result carrying
- * `structuredContent` and `_meta`. `rogue` answers with a task handle even to a client that did not
+ * `structuredContent` and `_meta`. An `ask` task turns `input_required` (an elicitation) and
+ * completes with the answer `tasks/update` brings. `rogue` answers with a task handle even to a client that did not
  * declare the extension (a broken upstream); `malformed` with a handle missing its required
  * fields. `tasks/cancel` and `tasks/update` are recorded.
  */
@@ -28,6 +29,15 @@ export const REPORT_RESULT = {
   _meta: { "example.com/report": "r-1" },
 };
 
+/** The elicitation an `ask` task waits on. */
+export const ASK = {
+  method: "elicitation/create",
+  params: {
+    message: "Proceed?",
+    requestedSchema: { type: "object", properties: { ok: { type: "boolean" } } },
+  },
+};
+
 /** A running tasks upstream. */
 export interface TasksUpstream {
   url: string;
@@ -42,7 +52,10 @@ export interface TasksUpstream {
 }
 
 interface TaskState {
-  status: "working" | "completed" | "cancelled";
+  status: "working" | "input_required" | "completed" | "cancelled";
+  /** `ask`: the task waits for an answer to this elicitation until `tasks/update` brings one. */
+  asks?: boolean;
+  answer?: unknown;
   polls: number;
   createdAt: string;
 }
@@ -58,7 +71,7 @@ export function startTasksUpstream(): TasksUpstream {
       capabilities: { tools: {}, extensions: { [TASKS]: {} } } as never,
     });
     server.setRequestHandler("tools/list", () => ({
-      tools: ["report", "rogue", "malformed"].map((name) => ({
+      tools: ["report", "ask", "rogue", "malformed"].map((name) => ({
         name,
         description: `The ${name} tool.`,
         inputSchema: { type: "object" as const },
@@ -77,7 +90,7 @@ export function startTasksUpstream(): TasksUpstream {
       created++;
       const taskId = `up-${crypto.randomUUID()}`;
       const now = new Date().toISOString();
-      tasks.set(taskId, { status: "working", polls: 0, createdAt: now });
+      tasks.set(taskId, { status: "working", polls: 0, createdAt: now, asks: name === "ask" });
       return {
         resultType: "task",
         taskId,
@@ -92,7 +105,9 @@ export function startTasksUpstream(): TasksUpstream {
     server.setRequestHandler("tasks/get", { params }, (p) => {
       const task = known(tasks, p.taskId);
       task.polls++;
-      if (task.status === "working" && task.polls >= 2) task.status = "completed";
+      if (task.asks && task.answer === undefined && task.status === "working") {
+        task.status = "input_required";
+      } else if (task.status === "working" && task.polls >= 2) task.status = "completed";
       return view(p.taskId, task) as never;
     });
     server.setRequestHandler("tasks/cancel", { params }, (p) => {
@@ -108,6 +123,11 @@ export function startTasksUpstream(): TasksUpstream {
         known(tasks, p.taskId);
         const inputResponses = p.inputResponses ?? ctx.mcpReq.inputResponses;
         updates.push({ taskId: p.taskId, inputResponses });
+        const task = tasks.get(p.taskId)!;
+        if (task.status === "input_required") {
+          task.answer = inputResponses;
+          task.status = "completed";
+        }
         return {};
       },
     );
@@ -146,5 +166,10 @@ function view(taskId: string, task: TaskState): Record<string, unknown> {
     ttlMs: 60_000,
     pollIntervalMs: 10,
   };
-  return task.status === "completed" ? { ...base, result: REPORT_RESULT } : base;
+  if (task.status === "input_required") return { ...base, inputRequests: { confirm: ASK } };
+  if (task.status !== "completed") return base;
+  const result = task.asks
+    ? { content: [{ type: "text", text: `answered: ${JSON.stringify(task.answer)}` }] }
+    : REPORT_RESULT;
+  return { ...base, result };
 }

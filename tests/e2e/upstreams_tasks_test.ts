@@ -16,7 +16,7 @@ import {
   rpcHeaders,
   startGateway,
 } from "../_support/gateway.ts";
-import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import { ASK, REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -105,13 +105,31 @@ Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bou
       ask: { action: "accept", content: { ok: true } },
     });
 
+    // An input_required task: its input requests reach the client, its answer the upstream.
+    const asked = await asAlice("tools/call", { name: "tk_ask", _meta: DECLARING });
+    const askId = String((asked.result as Record<string, unknown>).taskId);
+    const waiting = (await asAlice("tasks/get", { taskId: askId })).result as Record<
+      string,
+      unknown
+    >;
+    assert.equal(waiting.status, "input_required");
+    assert.deepEqual(waiting.inputRequests, { confirm: ASK });
+    const answer = { confirm: { action: "accept", content: { ok: true } } };
+    const answered = await asAlice("tasks/update", { taskId: askId, inputResponses: answer });
+    assert.equal(answered.error, undefined, JSON.stringify(answered));
+    const done = (await asAlice("tasks/get", { taskId: askId })).result as Record<string, unknown>;
+    assert.equal(done.status, "completed");
+    assert.deepEqual(done.result, {
+      content: [{ type: "text", text: `answered: ${JSON.stringify(answer)}` }],
+    });
+
     const plainRaw = await asAlice("tools/call", { name: "tk_report" });
     assert.equal((plainRaw.result as Record<string, unknown>).resultType, "complete");
     await using client = await connectAs(MODERN, gateway.mcpUrl, alice);
     const plain = await client.callTool({ name: "tk_report", arguments: {} });
     assert.deepEqual(plain.content, REPORT_RESULT.content);
     assert.deepEqual(plain.structuredContent, REPORT_RESULT.structuredContent);
-    assert.equal(upstream.tasksCreated(), 2);
+    assert.equal(upstream.tasksCreated(), 3);
 
     // A broken upstream handing a task to a client that did not declare the extension: refused.
     const rogue = await client.callTool({ name: "tk_rogue", arguments: {} });
