@@ -51,7 +51,8 @@ export interface TasksUpstream {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-interface TaskState {
+/** One task the upstream keeps. */
+export interface TaskState {
   status: "working" | "input_required" | "completed" | "cancelled";
   /** `ask`: the task waits for an answer to this elicitation until `tasks/update` brings one. */
   asks?: boolean;
@@ -62,11 +63,43 @@ interface TaskState {
 
 /** Starts the upstream; `await using` stops it. */
 export function startTasksUpstream(): TasksUpstream {
-  const tasks = new Map<string, TaskState>();
-  const cancelled: string[] = [];
-  const updates: Array<{ taskId: string; inputResponses: unknown }> = [];
-  let created = 0;
-  const handler = createMcpHandler(() => {
+  const state = createTasksState();
+  const handler = createMcpHandler(() => buildTasksServer(state), { legacy: "stateless" });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (request) => handler.fetch(request),
+  );
+  const close = async () => {
+    await handler.close();
+    await server.shutdown();
+  };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/mcp`,
+    cancelled: () => [...state.cancelled],
+    updates: () => [...state.updates],
+    tasksCreated: () => state.created,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** What the upstream's tasks and records are; one per upstream, shared by its server instances. */
+export interface TasksState {
+  tasks: Map<string, TaskState>;
+  cancelled: string[];
+  updates: Array<{ taskId: string; inputResponses: unknown }>;
+  created: number;
+}
+
+/** Fresh, empty upstream state. */
+export function createTasksState(): TasksState {
+  return { tasks: new Map(), cancelled: [], updates: [], created: 0 };
+}
+
+/** One SDK server instance of the upstream over `state` (for HTTP per request, or for stdio). */
+export function buildTasksServer(state: TasksState): Server {
+  const { tasks, cancelled, updates } = state;
+  {
     const server = new Server({ name: "tasks-upstream", version: "1.0.0" }, {
       capabilities: { tools: {}, extensions: { [TASKS]: {} } } as never,
     });
@@ -87,7 +120,7 @@ export function startTasksUpstream(): TasksUpstream {
       if (declared?.extensions?.[TASKS] === undefined && name !== "rogue") {
         return REPORT_RESULT as never;
       }
-      created++;
+      state.created++;
       const taskId = `up-${crypto.randomUUID()}`;
       const now = new Date().toISOString();
       tasks.set(taskId, { status: "working", polls: 0, createdAt: now, asks: name === "ask" });
@@ -132,23 +165,7 @@ export function startTasksUpstream(): TasksUpstream {
       },
     );
     return server;
-  }, { legacy: "stateless" });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
-    (request) => handler.fetch(request),
-  );
-  const close = async () => {
-    await handler.close();
-    await server.shutdown();
-  };
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/mcp`,
-    cancelled: () => [...cancelled],
-    updates: () => [...updates],
-    tasksCreated: () => created,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  }
 }
 
 function known(tasks: Map<string, TaskState>, taskId: string): TaskState {

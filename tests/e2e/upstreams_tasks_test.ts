@@ -12,6 +12,7 @@ import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtur
 import {
   createGatewayToolsDir,
   readRpcResponse,
+  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
@@ -139,6 +140,51 @@ Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bou
     const bad = malformed.result as Record<string, unknown>;
     assert.notEqual(bad.resultType, "task", JSON.stringify(malformed));
     assert.equal(bad.isError, true);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("tasks extension through a stdio upstream: handle, completion, cancellation", async () => {
+  const script = `${REPO_ROOT}/tests/_support/tasks_upstream_stdio.ts`;
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-tasks-stdio-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
+    const alice = await createClientKey("alice", env);
+    await using tools = await createGatewayToolsDir({
+      "tasks_stdio.yaml": `upstreams:
+  - name: ts
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", ${JSON.stringify(script)}]
+      env: { NO_COLOR: "1" }
+      cwd: ${JSON.stringify(REPO_ROOT)}
+`,
+    });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+    const rpc = rawClient(gateway.mcpUrl, alice);
+    const created = await rpc("tools/call", { name: "ts_report", _meta: DECLARING });
+    const handle = created.result as Record<string, unknown>;
+    assert.equal(handle.resultType, "task", JSON.stringify(created));
+    const taskId = String(handle.taskId);
+    let polled: Record<string, unknown> = {};
+    for (let round = 0; round < 5 && polled.status !== "completed"; round++) {
+      polled = (await rpc("tasks/get", { taskId })).result as Record<string, unknown>;
+    }
+    assert.equal(polled.status, "completed");
+    assert.deepEqual(polled.result, REPORT_RESULT);
+
+    const second = await rpc("tools/call", { name: "ts_report", _meta: DECLARING });
+    const secondId = String((second.result as Record<string, unknown>).taskId);
+    const cancelled = await rpc("tasks/cancel", { taskId: secondId });
+    assert.equal(cancelled.error, undefined, JSON.stringify(cancelled));
+    const after = (await rpc("tasks/get", { taskId: secondId })).result as Record<string, unknown>;
+    assert.equal(after.status, "cancelled");
+    await gateway.stop();
+    assert.ok(
+      gateway.stderrLines().some((line) => /cancelled up-/.test(line)),
+      "the stdio upstream logged the cancellation",
+    );
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
