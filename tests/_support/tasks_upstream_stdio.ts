@@ -10,7 +10,8 @@ import { buildTasksServer, createTasksState } from "./tasks_upstream.ts";
 const state = createTasksState();
 const cancelled = state.cancelled;
 cancelled.push = (...ids: string[]) => {
-  for (const id of ids) console.error(`cancelled ${id}`);
+  const encoder = new TextEncoder();
+  for (const id of ids) Deno.stderr.writeSync(encoder.encode(`cancelled ${id}\n`));
   return Array.prototype.push.apply(cancelled, ids);
 };
 serveStdio(() => buildTasksServer(state));
