@@ -34,6 +34,11 @@ export function createHttpMcp(
     maxClientStreams: config.maxClientStreams,
     streamRecheckMs: config.streamRecheckMs,
     maxBodyBytes: config.maxBodyBytes,
+    // Why the audit's keyed hash: derived from the master key, so every instance accepts the
+    // task ids any other issued (the input is domain-separated in lib/upstreams/tasks_ids.ts).
+    ...(options.parts.credentials.hashArgs === undefined
+      ? {}
+      : { taskIdMac: options.parts.credentials.hashArgs }),
   });
 }
 

@@ -9,6 +9,7 @@
 import { cacheKeyOf, type ResponseCache } from "../cache/mod.ts";
 import type { UpstreamReply } from "../errors.ts";
 import type { CallContext, CallStage } from "./stages.ts";
+import { declaresTasks } from "./task_handlers.ts";
 
 /** Options of {@linkcode createCacheStages}. */
 export interface CacheStageOptions {
@@ -82,7 +83,11 @@ export function createCacheStages(options: CacheStageOptions): CacheStages {
   };
 }
 
-/** A 2026-07-28 retry carrying the client's input: it continues one exchange, never cached. */
+/**
+ * A 2026-07-28 retry carrying the client's input: it continues one exchange, never cached. So is
+ * a call that accepts a task: a task handle is one caller's, never shared with coalesced calls.
+ */
 function isRetry(ctx: CallContext): boolean {
-  return ctx.downstream?.requestState !== undefined || ctx.downstream?.inputResponses !== undefined;
+  return ctx.downstream?.requestState !== undefined ||
+    ctx.downstream?.inputResponses !== undefined || declaresTasks(ctx.downstream);
 }

@@ -26,6 +26,13 @@ import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import { downstreamOf } from "./downstream.ts";
 import type { PipelineHooks } from "./stages.ts";
+import {
+  acceptsTasks,
+  registerTaskHandlers,
+  relayTaskResult,
+  TASKS_CAPABILITY,
+  withTaskCapability,
+} from "./task_handlers.ts";
 
 /** What every server instance reads from. */
 export interface ServerDeps {
@@ -43,6 +50,8 @@ export interface ServerDeps {
   fallbackCaller?: Caller;
   /** Federated prompts, resources and completions; absent: their lists are empty. */
   catalog?: CatalogAccess;
+  /** The keyed hash relayed task ids are tagged with (tasks extension); absent: untagged. */
+  taskIdMac?: (text: string) => string;
 }
 
 /** What the transports in this folder add to {@linkcode ServerDeps}. */
@@ -101,12 +110,27 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },
         completions: {},
+        // Why 2026-07-28 only: the extension is relayed for that era; a server may declare it and
+        // still answer every call at once (task creation is per request).
+        ...(ctx?.era === "modern" ? { extensions: TASKS_CAPABILITY } : {}),
       },
       instructions: INSTRUCTIONS,
       cacheHints,
     });
     const caller = callerOf(ctx, deps);
     registerHandlers(server, deps, caller, ctx?.era ?? "legacy");
+    if (ctx?.era === "modern") {
+      registerTaskHandlers(
+        server,
+        {
+          snapshot: deps.snapshot,
+          canUse: deps.hooks.canUse,
+          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+        },
+        caller,
+        (body) => guarded(deps.logger, body),
+      );
+    }
     registerCatalogHandlers(
       server,
       {
@@ -161,18 +185,30 @@ function registerHandlers(
   server.setRequestHandler(
     "tools/call",
     (request, ctx) =>
-      guarded(deps.logger, () =>
-        callTool(deps.snapshot(), request.params, {
-          // Why per request: a 2025 session's server outlives the request that built it.
-          caller: callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller,
+      guarded(deps.logger, async () => {
+        const snapshot = deps.snapshot();
+        // Why per request: a 2025 session's server outlives the request that built it.
+        const callCaller = callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller;
+        const tasks = era === "modern" && acceptsTasks(ctx);
+        const downstream = downstreamOf(server, ctx, caller.principal.id);
+        const result = await callTool(snapshot, request.params, {
+          caller: callCaller,
           sessionId: ctx.sessionId,
           signal: ctx.mcpReq.signal,
           logger: deps.logger,
           // Why the HTTP request's id: log lines, the audit row and the trace share one id.
           requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
           hooks: deps.hooks,
-          downstream: downstreamOf(server, ctx, caller.principal.id),
-        })),
+          downstream: tasks ? withTaskCapability(downstream) : downstream,
+        });
+        return relayTaskResult(result, {
+          snapshot,
+          toolName: request.params.name,
+          principal: callCaller.principal.id,
+          accepted: tasks,
+          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+        });
+      }),
   );
 }
 

@@ -118,3 +118,10 @@ export type {
 export type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
 /** The change notifications an upstream client reports; type only. */
 export type { UpstreamNotices } from "./upstream_client.ts";
+/**
+ * The tasks extension: its id, and `capturedTask()` reading the task handle every upstream client
+ * keeps (`captureTaskResults`) back out of a `tools/call` result; raises nothing.
+ */
+export { capturedTask, TASKS_EXTENSION } from "./tasks_capture.ts";
+/** Gateway task ids routing back to an upstream's task for one principal; raise nothing. */
+export { readTaskId, type TaskIdMac, type TaskRoute, writeTaskId } from "./tasks_ids.ts";

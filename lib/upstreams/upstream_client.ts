@@ -7,6 +7,7 @@
 
 import { Client } from "@modelcontextprotocol/client";
 import { SERVER_NAME, VERSION } from "../version.ts";
+import { captureTaskResults } from "./tasks_capture.ts";
 // Why this alias: `deno doc --lint` sees the SDK class as public only through stdio_supervisor.ts.
 import type { Client as UpstreamClient } from "./stdio_supervisor.ts";
 
@@ -54,5 +55,6 @@ export function createUpstreamClient(
     });
   }
   notices.onClient?.(client);
+  captureTaskResults(client);
   return client;
 }
