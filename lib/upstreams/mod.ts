@@ -28,13 +28,10 @@ export { createHttpConnection } from "./http_connection.ts";
 export type { HttpConnectionOptions } from "./http_connection.ts";
 /** `createUpstreamSet()` keeps every upstream's connection and tool list current; raises nothing. */
 export { createUpstreamSet } from "./upstream_set.ts";
-/** The set, its options, one upstream's report and the connection factory; types only. */
-export type {
-  ConnectUpstream,
-  UpstreamReport,
-  UpstreamSet,
-  UpstreamSetOptions,
-} from "./upstream_set.ts";
+/** The set, its options and one upstream's report; types only. */
+export type { UpstreamReport, UpstreamSet, UpstreamSetOptions } from "./upstream_set_types.ts";
+/** The connection factory a test may put in place of the built-in connections; type only. */
+export type { ConnectUpstream } from "./connect.ts";
 /** `createBreaker()` is one upstream's circuit breaker over an injected clock; raises nothing. */
 export { createBreaker } from "./breaker.ts";
 /** The breaker, its options, decisions, outcomes and snapshot; types only. */
