@@ -96,8 +96,8 @@ export function createLineReader(
 /**
  * Whether `value` is a result response the SDK's envelope schema would pass unchanged: exactly
  * `jsonrpc`, `id` (string or integer) and an object `result` whose `_meta` (if any) is an object
- * without the server-info key (the one key that schema rewrites). Anything else takes the SDK's
- * own parse, with its own errors.
+ * whose server-info key (the one key that schema rewrites) is absent or plainly valid. Anything
+ * else takes the SDK's own parse, with its own errors.
  */
 export function isPlainResultResponse(value: unknown): value is JSONRPCMessage {
   if (!isRecord(value) || value.jsonrpc !== "2.0") return false;
@@ -109,7 +109,32 @@ export function isPlainResultResponse(value: unknown): value is JSONRPCMessage {
   const result = value.result;
   if (!isRecord(result)) return false;
   const meta = result._meta;
-  return meta === undefined || (isRecord(meta) && !(SERVER_INFO_KEY in meta));
+  if (meta === undefined) return true;
+  if (!isRecord(meta)) return false;
+  return !(SERVER_INFO_KEY in meta) || isPlainImplementation(meta[SERVER_INFO_KEY]);
+}
+
+/** Keys of the SDK's `ImplementationSchema` that are plain optional strings (name and version required). */
+const PLAIN_IMPLEMENTATION_KEYS = new Set([
+  "name",
+  "version",
+  "title",
+  "description",
+  "websiteUrl",
+]);
+
+/**
+ * Whether a 2026-07-28 result's server info is one the SDK's schema keeps as it is: only string
+ * members of `Implementation`, `name` and `version` among them. Anything else (icons, unknown
+ * keys, wrong types) takes the SDK's parse, which drops or rewrites it.
+ */
+function isPlainImplementation(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  if (typeof value.name !== "string" || typeof value.version !== "string") return false;
+  for (const key in value) {
+    if (!PLAIN_IMPLEMENTATION_KEYS.has(key) || typeof value[key] !== "string") return false;
+  }
+  return true;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

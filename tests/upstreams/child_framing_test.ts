@@ -67,9 +67,14 @@ Deno.test("isPlainResultResponse() takes only what the SDK's envelope schema pas
   assert.equal(isPlainResultResponse({ jsonrpc: "2.0", id: 1, result: {}, extra: 1 }), false);
   assert.equal(isPlainResultResponse({ jsonrpc: "1.0", id: 1, result: {} }), false);
   assert.equal(isPlainResultResponse({ jsonrpc: "2.0", id: 1, result: { _meta: 3 } }), false);
-  const serverInfo = { "io.modelcontextprotocol/serverInfo": { name: "x", version: "1" } };
-  assert.equal(
-    isPlainResultResponse({ jsonrpc: "2.0", id: 1, result: { _meta: serverInfo } }),
-    false,
-  );
+  const info = (value: unknown) => ({
+    jsonrpc: "2.0",
+    id: 1,
+    result: { _meta: { "io.modelcontextprotocol/serverInfo": value } },
+  });
+  assert.equal(isPlainResultResponse(info({ name: "x", version: "1", title: "X" })), true);
+  assert.equal(isPlainResultResponse(info({ name: "x" })), false);
+  assert.equal(isPlainResultResponse(info({ name: "x", version: 1 })), false);
+  assert.equal(isPlainResultResponse(info({ name: "x", version: "1", icons: [] })), false);
+  assert.equal(isPlainResultResponse(info({ name: "x", version: "1", extra: "y" })), false);
 });
