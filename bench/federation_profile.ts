@@ -22,7 +22,9 @@ export interface FederationProfileOptions {
   concurrency: number;
 }
 
-const PAUSE_MS = 1_000;
+// Why 2 s: the gateway writes the warm-up's last audit records at its next flush (every 500 ms),
+// inside this pause; what is left of it must still hold an idle gap of PAUSE_MS / 2.
+const PAUSE_MS = 2_000;
 
 /**
  * Why the SDK's `handlePostRequest`: both servers serve 2025-era POSTs through the SDK's stateless

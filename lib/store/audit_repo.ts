@@ -85,9 +85,15 @@ export function createAuditRepo(database: Database): AuditRepo {
   return {
     async append(rows) {
       if (rows.length === 0) return;
+      // Why fixed chunks on SQLite: the statement texts are then always the same two, so each is
+      // compiled once and reused (compiling a 200-row INSERT cost more than running it);
+      // Postgres keeps large multi-row statements, one round trip per chunk.
+      const chunk = db.dialect === "sqlite" ? SQLITE_CHUNK : INSERT_CHUNK;
       await db.transaction(async (tx) => {
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          const values = rows.slice(i, i + INSERT_CHUNK).map((row) => tuple(toColumns(row)));
+        for (let i = 0; i < rows.length;) {
+          const size = rows.length - i >= chunk || chunk === INSERT_CHUNK ? chunk : 1;
+          const values = rows.slice(i, i + size).map((row) => tuple(toColumns(row)));
+          i += size;
           await tx.run(sql`INSERT INTO audit_log (${COLUMNS}) VALUES ${join(values, sql`, `)}`);
         }
       });
@@ -103,6 +109,8 @@ export function createAuditRepo(database: Database): AuditRepo {
 
 /** Rows per `INSERT` statement: far below either driver's bound-parameter limit. */
 const INSERT_CHUNK = 500;
+/** Rows per `INSERT` on SQLite (the rest one by one), so only two statement texts ever occur. */
+const SQLITE_CHUNK = 16;
 
 /** The columns an audit row fills, in the order of {@linkcode toColumns}. */
 const COLUMNS = sql`at, request_id, client_id, client_name, client_kind, server, tool, args_hash,

@@ -8,6 +8,7 @@
 import { Client } from "@modelcontextprotocol/client";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { captureTaskResults } from "./tasks_capture.ts";
+import { cacheResultValidators } from "./result_validators.ts";
 // Why this alias: `deno doc --lint` sees the SDK class as public only through stdio_supervisor.ts.
 import type { Client as UpstreamClient } from "./stdio_supervisor.ts";
 
@@ -48,6 +49,7 @@ export function createUpstreamClient(
       ...(notices.onResourcesChanged ? { resources: listChanged(notices.onResourcesChanged) } : {}),
     },
   });
+  cacheResultValidators(client);
   const updated = notices.onResourceUpdated;
   if (updated !== undefined) {
     client.setNotificationHandler("notifications/resources/updated", (notification) => {

@@ -96,6 +96,36 @@ Deno.test("record() never writes inline; flush() appends in batches", async () =
   await audit.close();
 });
 
+Deno.test("record() leaves building the row (redaction, hash) to the write; an unbuildable call is dropped and logged", async () => {
+  const store = memoryRepo();
+  const { lines, logger } = logSink();
+  const hashed: string[] = [];
+  const audit = createAuditLog({
+    repo: store.repo,
+    logger,
+    includeArguments: false,
+    hashArgs: (text) => {
+      hashed.push(text);
+      if (text.includes("boom")) throw new Error("hash failed");
+      return `h:${text}`;
+    },
+    bufferSize: 100,
+    flushIntervalMs: 60_000,
+    retentionDays: 0,
+  });
+  audit.record(call(0, { args: { a: 1 } }));
+  audit.record(call(1, { args: { boom: true } }));
+  audit.record(call(2, { args: { b: 2 } }));
+  assert.deepEqual(hashed, []);
+  await audit.flush();
+  assert.equal(hashed.length, 3);
+  assert.deepEqual(store.rows.map((row) => row.requestId), ["req-0", "req-2"]);
+  assert.equal(store.rows[0]?.argsHash, 'h:{"a":1}');
+  assert.ok(lines.some((line) => line.msg === "Cannot build audit record"));
+  assert.equal(audit.stats().buffered, 0);
+  await audit.close();
+});
+
 Deno.test("flush() lets the event loop run between batches of a backlog", async () => {
   const store = memoryRepo();
   const { logger } = logSink();
