@@ -22,6 +22,11 @@ const NOTIFY_TIMEOUT_MS = 15_000;
 /** Far beyond the waits below: B's periodic stream recheck never runs during the test. */
 const RECHECK_MS = "300000";
 
+/** Prints a measured figure in the test output (figures are printed, never asserted). */
+function printFigure(line: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
+}
+
 function redisEnv(prefix: string): Record<string, string> {
   return { NEXUS_REDIS_URL: REDIS_TEST_URL, NEXUS_REDIS_PREFIX: prefix };
 }
@@ -68,7 +73,7 @@ redisTest("a tool file added on one instance reaches a 2025 client on another", 
   );
   const heard = await waitUntil(() => heardAt !== undefined, NOTIFY_TIMEOUT_MS);
   assert.ok(heard, `B's client heard no list_changed within ${NOTIFY_TIMEOUT_MS} ms`);
-  console.log(
+  printFigure(
     `fan-out: file written on A -> list_changed on B: ${(heardAt! - writtenAt).toFixed(0)} ms`,
   );
   // B reads its own tools directory: the file went to A's only, so B's list is unchanged.
@@ -122,7 +127,7 @@ redisTest("a key revoked through one instance's admin API ends its stream on ano
     clearTimeout(timer);
     if (endedAt === undefined) await reader.cancel().catch(() => {});
     assert.ok(endedAt !== undefined, "alice's stream on B stayed open after revocation on A");
-    console.log(
+    printFigure(
       `fan-out: key revoked on A -> stream ended on B: ${(endedAt - revokedAt).toFixed(0)} ms`,
     );
     // And B refuses the key for new requests.
