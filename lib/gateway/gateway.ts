@@ -132,7 +132,15 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     logger,
     // Why local handlers only: an event from another instance is never announced again.
     onEvent(event) {
-      if (event.kind === "tools") return toolsChanged();
+      if (event.kind === "tools") {
+        toolsChanged();
+        // Why: with the same files here (a shared volume), re-read them now rather than at this
+        // watcher's own pace; a swap announces itself again, and an unchanged pass is silent.
+        parts.toolFiles.reload?.().catch((error) =>
+          logger.error("Cannot reload the tools directory after a change elsewhere", { error })
+        );
+        return;
+      }
       if (event.kind === "keys") {
         security.apiKeys.forget();
         return keyRevoked();
