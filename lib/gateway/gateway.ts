@@ -13,6 +13,7 @@ import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../m
 import { type LoadProblem, summarizeDisabled, type ToolResult } from "../registry/mod.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
+import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { catalogAccess } from "./upstreams.ts";
@@ -98,17 +99,55 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   // Why one set for prompts and resources: the same transports listen to both.
   const onCatalog = new Set<(event: CatalogEvent) => void>();
   const catalogEvent = (event: CatalogEvent) => onCatalog.forEach((notify) => notify(event));
+  const keyRevoked = () => onKeyRevoked.forEach((recheck) => recheck());
+  // Why late-bound: the fan-out rides on the Redis connection the parts open; a change reported
+  // while they open is this instance's alone (the others load the same state as they start).
+  const announced: { fanout?: Fanout } = {};
+  const announce = (event: FanoutEvent) => announced.fanout?.publish(event);
   const parts = await openParts(config, {
     logger,
     port: listener?.addr.port ?? config.port,
     listening: listener !== undefined,
     configPath: options.configPath,
-    onToolsChanged: toolsChanged,
-    onKeyRevoked: () => onKeyRevoked.forEach((recheck) => recheck()),
-    onCatalogChange: (changed) => catalogEvent({ kind: "lists", ...changed }),
-    onResourceUpdated: (uri) => catalogEvent({ kind: "updated", uri }),
+    onToolsChanged: () => {
+      toolsChanged();
+      announce({ kind: "tools" });
+    },
+    onKeyRevoked: () => {
+      keyRevoked();
+      announce({ kind: "keys" });
+    },
+    onCatalogChange: (changed) => {
+      catalogEvent({ kind: "lists", ...changed });
+      announce({ kind: "lists", ...changed });
+    },
+    onResourceUpdated: (uri) => {
+      catalogEvent({ kind: "updated", uri });
+      announce({ kind: "updated", uri });
+    },
   });
   const { security, credentials, limits, metrics } = parts;
+  announced.fanout = openFanout(limits.redis, {
+    prefix: limits.prefix,
+    logger,
+    // Why local handlers only: an event from another instance is never announced again.
+    onEvent(event) {
+      if (event.kind === "tools") {
+        toolsChanged();
+        // Why: with the same files here (a shared volume), re-read them now rather than at this
+        // watcher's own pace; a swap announces itself again, and an unchanged pass is silent.
+        parts.toolFiles.reload?.().catch((error) =>
+          logger.error("Cannot reload the tools directory after a change elsewhere", { error })
+        );
+        return;
+      }
+      if (event.kind === "keys") {
+        security.apiKeys.forget();
+        return keyRevoked();
+      }
+      catalogEvent(event);
+    },
+  });
   const snapshot = parts.registry.current();
   logger.info("Tool registry loaded", { tools: snapshot.tools.length, version: snapshot.version });
   const mcp = createHttpMcp(config, {
@@ -155,7 +194,13 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     });
   const stdio: StdioService[] = [];
   let stdioAsked = false;
-  const closing = once(() => closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep }));
+  const stopAll = () => {
+    stopUpkeep();
+    announced.fanout?.close();
+  };
+  const closing = once(() =>
+    closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep: stopAll })
+  );
   let draining = false;
   const ready = () => readiness(parts, draining || closing.started());
   const app = createHttpApp(config, { logger, parts, mcp, ready });

@@ -19,13 +19,22 @@ import {
   SUB_WINDOWS,
 } from "../limits/mod.ts";
 import type { Logger } from "../log.ts";
-import { createRedisCacheStore, createRedisLimitStore, openRedis } from "../store/mod.ts";
+import {
+  createRedisCacheStore,
+  createRedisLimitStore,
+  openRedis,
+  type RedisConnection,
+} from "../store/mod.ts";
 
 /** The limiter and the cache; their stages are placed in `pipeline.ts`. */
 export interface LimitsAndCache {
   readonly mode: "redis" | "embedded";
   readonly limiter: RateLimiter;
   readonly cache: ResponseCache;
+  /** The Redis connection (absent in embedded mode), also carrying change fan-out (`fanout.ts`). */
+  readonly redis?: RedisConnection;
+  /** The key prefix every Redis key and channel of this gateway starts with. */
+  readonly prefix: string;
   /** Counters since start, for metrics. */
   counters(): { limits: Readonly<LimitCounters>; cache: Readonly<CacheCounters> };
   /** Whether Redis answers PING within its timeout; undefined in embedded mode (nothing to ask). */
@@ -65,6 +74,8 @@ export function openLimits(config: Config, logger: Logger): LimitsAndCache {
     mode: redis ? "redis" : "embedded",
     limiter,
     cache,
+    ...(redis ? { redis } : {}),
+    prefix,
     counters: () => ({ limits: limiter.counters(), cache: cache.counters() }),
     ping: async () => {
       if (redis === undefined) return undefined;

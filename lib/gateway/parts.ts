@@ -28,8 +28,8 @@ export interface GatewayParts {
   metrics: GatewayMetrics;
   /** One lazily opened pool per configured database. */
   databases: DatabasePools;
-  /** The tool files alone (before federation): what they leave out until configured. */
-  toolFiles: Pick<OpenRegistry, "disabled">;
+  /** The tool files alone (before federation): what they leave out, and re-reading them now. */
+  toolFiles: Pick<OpenRegistry, "disabled" | "reload">;
 }
 
 /** What the parts report back to the gateway, and where they listen from. */

@@ -22,6 +22,12 @@ export interface OpenRegistry {
   current: () => RegistrySnapshot;
   /** Notes on tools left out until configured (a credential, a database), by file and line. */
   disabled?: () => LoadProblem[];
+  /**
+   * Re-reads the tools directory now (hot reload only; absent when files load once); swaps and
+   * calls `onSwap` only when the tools changed.
+   * @throws GatewayError INVALID_CONFIG when the directory is gone or unreadable.
+   */
+  reload?: () => Promise<void>;
   /** Stops watching; never rejects. */
   close: () => Promise<void>;
 }
@@ -87,7 +93,12 @@ export async function openRegistry(
     // Why: the watcher itself logs "Tool registry reloaded" with the version; don't log twice.
     onSwap: () => options.onSwap(),
   });
-  return { current: watcher.current, disabled: watcher.disabled, close: watcher.close };
+  return {
+    current: watcher.current,
+    disabled: watcher.disabled,
+    reload: watcher.reload,
+    close: watcher.close,
+  };
 }
 
 /** The vault as the registry reads it: credential names and settings, and whether it opens. */

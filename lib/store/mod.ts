@@ -67,6 +67,8 @@ export {
 export { createRedisLimitStore, type RedisLimitStoreOptions } from "./redis/limit_store.ts";
 /** Cache state in Redis (payloads, flight locks, outcome channel); raises UPSTREAM_UNAVAILABLE. */
 export { createRedisCacheStore } from "./redis/cache_store.ts";
+/** Every Redis key and channel name, built in one place (the pub/sub fan-out channel too). */
+export { redisKey, type RedisKeyKind } from "./redis/keys.ts";
 /** Logs a fault episode once and counts every fallback; raises nothing. */
 export { createFaultTracker, type FaultTracker } from "./redis/fault_tracker.ts";
 /** The limit and cache contracts both Redis and the in-process stores implement; types only. */

@@ -4,7 +4,13 @@
  */
 
 /** What a key holds. */
-export type RedisKeyKind = "limit" | "upstream" | "cacheValue" | "cacheLock" | "cacheChannel";
+export type RedisKeyKind =
+  | "limit"
+  | "upstream"
+  | "cacheValue"
+  | "cacheLock"
+  | "cacheChannel"
+  | "fanout";
 
 /**
  * The key (or channel) of `kind` for `id` under `prefix`.
@@ -14,6 +20,7 @@ export type RedisKeyKind = "limit" | "upstream" | "cacheValue" | "cacheLock" | "
  * - `upstream`: `{nexus:up}:https://api.example.com#jira`, a backend's reported quota.
  * - `cacheValue` / `cacheLock`: `{nexus:c:<digest>}:v` and `:l`, one slot per cache entry.
  * - `cacheChannel`: `nexus:c:<digest>`, where the leader announces the outcome.
+ * - `fanout`: `nexus:fanout:<id>`, where instances announce list, policy and key changes.
  */
 export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string {
   switch (kind) {
@@ -27,5 +34,7 @@ export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string
       return `{${prefix}:c:${id}}:l`;
     case "cacheChannel":
       return `${prefix}:c:${id}`;
+    case "fanout":
+      return `${prefix}:fanout:${id}`;
   }
 }

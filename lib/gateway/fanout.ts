@@ -1,0 +1,112 @@
+/**
+ * Change fan-out between gateway instances sharing Redis: each instance publishes what changed
+ * (tool lists, prompt and resource lists, a resource update, client keys) on one pub/sub channel
+ * under the Redis prefix, and acts on what the others publish, so a change made on one instance
+ * reaches the clients of every instance at once. Without Redis (embedded) nothing is published.
+ * Redis faults are logged and never break serving: a lost event only delays a change until the
+ * instance's own watcher or recheck sees it.
+ */
+
+import type { Logger } from "../log.ts";
+import { type RedisConnection, redisKey } from "../store/mod.ts";
+
+/** One change an instance announces to the others. */
+export type FanoutEvent =
+  | { kind: "tools" }
+  | { kind: "lists"; prompts: boolean; resources: boolean }
+  | { kind: "updated"; uri: string }
+  | { kind: "keys" };
+
+/** The fan-out of one instance. */
+export interface Fanout {
+  /** Announces `event` to the other instances; raises nothing (faults are logged). */
+  publish(event: FanoutEvent): void;
+  /** Stops listening. */
+  close(): void;
+}
+
+// Why: the subscriber connection may still be connecting at start; retry until it takes.
+const SUBSCRIBE_RETRY_MS = 1000;
+
+/**
+ * Listens for other instances' events (`onEvent` gets each one, never this instance's own) and
+ * returns the publisher. With no Redis connection both are no-ops. Raises nothing.
+ */
+export function openFanout(
+  redis: RedisConnection | undefined,
+  options: { prefix: string; logger: Logger; onEvent: (event: FanoutEvent) => void },
+): Fanout {
+  if (redis === undefined) return { publish() {}, close() {} };
+  const { logger } = options;
+  const channel = redisKey(options.prefix, "fanout", "changes");
+  const instance = crypto.randomUUID();
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const receive = (message: string) => {
+    const event = parseEvent(message, instance);
+    if (event === undefined) return;
+    logger.debug("Change announced by another instance", { kind: event.kind });
+    try {
+      options.onEvent(event);
+    } catch (error) {
+      logger.error("Cannot apply a change announced by another instance", { error });
+    }
+  };
+  let warned = false;
+  const subscribe = async () => {
+    retry = undefined;
+    try {
+      const stop = await redis.subscribe(channel, receive);
+      if (closed) return stop();
+      unsubscribe = stop;
+      logger.info("Listening for changes from other instances", { channel });
+    } catch (error) {
+      if (closed) return;
+      if (!warned) logger.warn("Cannot subscribe to change fan-out yet: retrying", { error });
+      warned = true;
+      retry = setTimeout(() => void subscribe(), SUBSCRIBE_RETRY_MS);
+    }
+  };
+  void subscribe();
+  return {
+    publish(event) {
+      if (closed) return;
+      const message = JSON.stringify({ from: instance, ...event });
+      redis.command(["PUBLISH", channel, message]).catch((error) =>
+        logger.warn("Cannot announce a change to other instances", { kind: event.kind, error })
+      );
+    },
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      unsubscribe?.();
+    },
+  };
+}
+
+/** The event in `message`, or undefined for this instance's own or a malformed one. */
+function parseEvent(message: string, instance: string): FanoutEvent | undefined {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  switch (parsed.kind) {
+    case "tools":
+      return { kind: "tools" };
+    case "keys":
+      return { kind: "keys" };
+    case "lists":
+      return {
+        kind: "lists",
+        prompts: parsed.prompts === true,
+        resources: parsed.resources === true,
+      };
+    case "updated":
+      return typeof parsed.uri === "string" ? { kind: "updated", uri: parsed.uri } : undefined;
+  }
+  return undefined;
+}
