@@ -10,11 +10,12 @@ import { GatewayError } from "../errors.ts";
 import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
-import { type LoadProblem, summarizeDisabled, type ToolResult } from "../registry/mod.ts";
+import type { ToolResult } from "../registry/mod.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
+import { readiness } from "./readiness.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { catalogAccess } from "./upstreams.ts";
 import { startCredentialUpkeep } from "./vault.ts";
@@ -80,9 +81,6 @@ export interface Gateway {
    */
   close(): Promise<void>;
 }
-
-/** How long a readiness probe waits for a store to answer. */
-const PING_TIMEOUT_MS = 2_000;
 
 /**
  * Opens every part and assembles the gateway.
@@ -298,47 +296,10 @@ async function closeParts(
   state.logger.info("Nexus stopped", { toolCalls: callTotals(parts.metrics.calls) });
 }
 
-/** The readiness checks: store, Redis (when configured), registry, and whether closing began. */
-async function readiness(parts: GatewayParts, closing: boolean): Promise<Readiness> {
-  const [store, redis] = await Promise.all([
-    within(parts.store.ping(), PING_TIMEOUT_MS),
-    parts.limits.ping(),
-  ]);
-  const checks: Record<string, string> = {
-    store: store ? "ok" : `${parts.store.dialect} store does not answer`,
-    ...(redis === undefined ? {} : { redis: redis ? "ok" : "Redis does not answer" }),
-    registry: `ok`,
-    gateway: closing ? "closing" : "ok",
-  };
-  const ready = Object.values(checks).every((check) => check === "ok");
-  const disabled = disabledByFile(parts.toolFiles.disabled?.() ?? []);
-  return disabled === undefined ? { ready, checks } : { ready, checks, disabled };
-}
-
-/** One line per tool file on what it leaves out until configured; undefined when nothing. */
-function disabledByFile(notes: readonly LoadProblem[]): Record<string, string> | undefined {
-  if (notes.length === 0) return undefined;
-  const byFile: Record<string, string> = {};
-  for (const note of summarizeDisabled(notes)) {
-    const reason = note.message;
-    byFile[note.file] = byFile[note.file] === undefined
-      ? reason
-      : `${byFile[note.file]}; ${reason}`;
-  }
-  return byFile;
-}
-
 /** Whether `url` is an MCP endpoint: `/mcp` or `/mcp/{server}`. */
 function isMcpPath(url: string): boolean {
   const path = new URL(url).pathname;
   return path === "/mcp" || path.startsWith("/mcp/");
-}
-
-/** `promise`'s value, or false once `ms` passed (a store that hangs is not ready). */
-function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  return Promise.race([promise.catch(() => false), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `run` calls `fn` the first time and returns that same promise ever after. */
