@@ -44,12 +44,18 @@ export interface InstanceAdmission {
   families(): MetricFamily[];
 }
 
+/** The share of the V8 heap limit the calls in flight may hold by default. */
+export const HEAP_SHARE_FOR_CALLS = 0.35;
+
 /**
- * The default `maxInflight` for a V8 heap limit: half the heap over {@linkcode HEAP_PER_CALL_BYTES},
- * at least {@linkcode MIN_DERIVED_INFLIGHT}. Raises nothing.
+ * The default `maxInflight` for a V8 heap limit (`heap_size_limit`):
+ * `floor(heapLimit × 0.35 / 200 KB)`, at least {@linkcode MIN_DERIVED_INFLIGHT}. Raises nothing.
  */
 export function defaultMaxInflight(heapLimitBytes: number): number {
-  const derived = Math.floor(heapLimitBytes * 0.5 / HEAP_PER_CALL_BYTES);
+  // Why 0.35 and not 0.5: `heap_size_limit` counts the young generation too (≈296 MB for
+  // `--max-old-space-size=200`), so 0.35 keeps the calls to about half the old space, leaving the
+  // rest to the gateway's own heap (registry, caches, buffers).
+  const derived = Math.floor(heapLimitBytes * HEAP_SHARE_FOR_CALLS / HEAP_PER_CALL_BYTES);
   return Math.max(MIN_DERIVED_INFLIGHT, Number.isFinite(derived) ? derived : MIN_DERIVED_INFLIGHT);
 }
 

@@ -15,6 +15,7 @@ export {
   createInstanceAdmission,
   defaultMaxInflight,
   HEAP_PER_CALL_BYTES,
+  HEAP_SHARE_FOR_CALLS,
   type InstanceAdmission,
   MIN_DERIVED_INFLIGHT,
 } from "./admission.ts";
