@@ -140,11 +140,14 @@ export function createInstanceAdmission(limits: AdmissionLimits): InstanceAdmiss
 }
 
 /**
- * The response, with the slot released when its body ends or is cancelled (an SSE answer streams
- * after `serve` returns); at once when it has no body.
+ * The response, with the slot released when its SSE body ends or is cancelled (such an answer
+ * streams after `serve` returns); at once for any other answer, whose body is already complete.
  */
 function releasedAtEnd(response: Response, release: () => void): Response {
-  if (response.body === null) {
+  // Why not wrap every body: a JSON answer is built whole before it is returned, and a wrapping
+  // stream would cost each call on the hot path.
+  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  if (response.body === null || !streamed) {
     release();
     return response;
   }

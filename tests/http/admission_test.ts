@@ -73,13 +73,14 @@ Deno.test("a queued request that waits past queueTimeoutMs is shed", async () =>
   assert.equal(admission.snapshot().shed, 1);
 });
 
-Deno.test("a streamed answer holds its slot until its body ends or is cancelled; a throw frees it", async () => {
+Deno.test("an SSE answer holds its slot until its body ends or is cancelled; JSON and a throw free it at once", async () => {
   const admission = createInstanceAdmission({ maxInflight: 1, queueMax: 0, queueTimeoutMs: 1_000 });
   let push!: ReadableStreamDefaultController<Uint8Array>;
   const stream = new ReadableStream<Uint8Array>({
     start: (controller) => void (push = controller),
   });
-  const response = await admission.run(() => Promise.resolve(new Response(stream)));
+  const sse = { headers: { "content-type": "text/event-stream" } };
+  const response = await admission.run(() => Promise.resolve(new Response(stream, sse)));
   assert.equal(admission.snapshot().inflight, 1, "the handler returned, the stream goes on");
   const refused = await admission.run(() => assert.fail("never served"));
   assert.equal(refused.status, 503);
@@ -90,11 +91,15 @@ Deno.test("a streamed answer holds its slot until its body ends or is cancelled;
   assert.equal(admission.snapshot().inflight, 0);
 
   const cancelled = await admission.run(() =>
-    Promise.resolve(new Response(new ReadableStream({ pull: () => {} })))
+    Promise.resolve(new Response(new ReadableStream({ pull: () => {} }), sse))
   );
   assert.equal(admission.snapshot().inflight, 1);
   await cancelled.body!.cancel();
   assert.equal(admission.snapshot().inflight, 0);
+
+  const json = await admission.run(() => Promise.resolve(Response.json({ result: {} })));
+  assert.equal(admission.snapshot().inflight, 0, "a JSON answer frees its slot at once");
+  await json.body?.cancel();
 
   await assert.rejects(admission.run(() => Promise.reject(new Error("boom"))), /boom/);
   assert.equal(admission.snapshot().inflight, 0);
