@@ -27,6 +27,7 @@ export type ErrorCode =
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_TIMEOUT"
   | "EGRESS_DENIED"
+  | "OVERLOADED"
   | "CANCELLED"
   | "INVALID_CONFIG"
   | "INVALID_TOOL"
@@ -75,6 +76,9 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   UPSTREAM_UNAVAILABLE: { jsonRpc: -32011, http: 502, toolResult: true },
   UPSTREAM_TIMEOUT: { jsonRpc: -32012, http: 504, toolResult: true },
   EGRESS_DENIED: { jsonRpc: -32013, http: 403, toolResult: true },
+  // Why a protocol error: the call never started (admission control shed it before the body was
+  // read); the client retries after `Retry-After` / `data.retryAfterMs`.
+  OVERLOADED: { jsonRpc: -32014, http: 503, toolResult: false },
   CANCELLED: { jsonRpc: -32800, http: 499, toolResult: false },
   INVALID_CONFIG: { jsonRpc: -32603, http: 500, toolResult: false },
   INVALID_TOOL: { jsonRpc: -32603, http: 500, toolResult: false },

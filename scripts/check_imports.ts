@@ -20,6 +20,7 @@ const LEAVES = [
   "rates.ts",
   "canonical_json.ts",
   "names.ts",
+  "call_gate.ts",
   "upstream_spec/",
 ];
 
@@ -55,6 +56,8 @@ export const RULES = {
     "rates.ts": [],
     "canonical_json.ts": [],
     "names.ts": [],
+    // The FIFO gate with a bounded queue: per upstream (upstreams/) and per instance (http/).
+    "call_gate.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
@@ -92,6 +95,7 @@ export const RULES = {
       "credentials/",
       "registry/",
       "store/",
+      "call_gate.ts",
       "canonical_json.ts",
       "errors.ts",
       "log.ts",
@@ -109,6 +113,7 @@ export const RULES = {
       "store/",
       "metrics/",
       "demo/",
+      "call_gate.ts",
       "errors.ts",
       "log.ts",
       "version.ts",

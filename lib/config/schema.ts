@@ -185,6 +185,10 @@ export const configSchema = z.strictObject({
   // the settle time, calls in flight get until the drain deadline (counted from SIGTERM).
   drainMs: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   drainSettleMs: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  // Admission control (perf issue): absent maxInflight is derived from the V8 heap limit at start.
+  maxInflight: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  queueMax: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  queueTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(1_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
@@ -277,6 +281,9 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   drainMs: "NEXUS_DRAIN_MS",
   drainSettleMs: "NEXUS_DRAIN_SETTLE_MS",
   demoApi: "NEXUS_DEMO_API",
+  maxInflight: "NEXUS_MAX_INFLIGHT",
+  queueMax: "NEXUS_QUEUE_MAX",
+  queueTimeoutMs: "NEXUS_QUEUE_TIMEOUT_MS",
   resourceUrl: "NEXUS_RESOURCE_URL",
   authIssuer: "NEXUS_AUTH_ISSUER",
   authAudience: "NEXUS_AUTH_AUDIENCE",

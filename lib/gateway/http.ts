@@ -3,12 +3,16 @@
  * the admin API and `/metrics` built from the open parts.
  */
 
+import { getHeapStatistics } from "node:v8";
 import type { Config } from "../config/mod.ts";
 import {
+  admissionLimits,
   createAdminApp,
   createAdminCredentialRoutes,
   createApp,
+  createInstanceAdmission,
   createMetricsApp,
+  defaultMaxInflight,
   type HttpApp,
   isLoopbackAddress,
   type Readiness,
@@ -54,6 +58,13 @@ export function createHttpApp(
 ): HttpApp {
   const { logger, parts: { security, credentials, metrics } } = options;
   const loopback = isLoopbackAddress(config.host);
+  const admission = createInstanceAdmission(admissionLimits({
+    // Why the heap limit: each call in flight holds live heap, so the bound follows the heap.
+    maxInflight: config.maxInflight ?? defaultMaxInflight(getHeapStatistics().heap_size_limit),
+    ...(config.queueMax === undefined ? {} : { queueMax: config.queueMax }),
+    queueTimeoutMs: config.queueTimeoutMs,
+  }));
+  logger.info("Admission control", { ...admission.snapshot() });
   return createApp({
     mcp: options.mcp,
     logger,
@@ -72,6 +83,11 @@ export function createHttpApp(
         "/credentials": createAdminCredentialRoutes(credentials.vault),
       },
     }),
-    metrics: createMetricsApp({ auth: security.httpAuth, logger, collect: metrics.collect }),
+    admission,
+    metrics: createMetricsApp({
+      auth: security.httpAuth,
+      logger,
+      collect: async () => [...await metrics.collect(), ...admission.families()],
+    }),
   });
 }

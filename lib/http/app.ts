@@ -26,6 +26,7 @@ import { requestContextFor } from "./trace.ts";
 import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
 import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
 import type { AdminApp } from "./admin.ts";
+import type { InstanceAdmission } from "./admission.ts";
 import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
 /** What the HTTP app is built from. */
@@ -58,6 +59,11 @@ export interface AppDeps {
   admin?: AdminApp;
   /** The `/metrics` sub-app (`createMetricsApp`), which authenticates administrators itself. */
   metrics?: HttpApp;
+  /**
+   * Admission control of MCP POSTs (`createInstanceAdmission`); `/readyz` reports its counts as
+   * `load`. Absent: no bound.
+   */
+  admission?: InstanceAdmission;
 }
 
 /** What `/readyz` reports. */
@@ -123,10 +129,19 @@ export function createApp(deps: AppDeps): HttpApp {
       ...(checks === undefined ? {} : { checks }),
       ...(disabled === undefined ? {} : { disabled }),
       anonymousExposed: exposed,
+      ...(deps.admission === undefined ? {} : { load: deps.admission.snapshot() }),
       ...(exposed ? { warning: "Serving anonymous callers on a non-loopback address" } : {}),
     }, ready ? 200 : 503);
   });
   const serveMcpAt = (request: Request, env: AppEnv | undefined, server: string) => {
+    // Why here: admission comes before authentication and before the body is read, the cheapest
+    // point at which a shed request has cost nothing; only POSTs carry calls.
+    if (deps.admission === undefined || request.method !== "POST") {
+      return serveAdmitted(request, env, server);
+    }
+    return deps.admission.run(() => serveAdmitted(request, env, server), request.signal);
+  };
+  const serveAdmitted = (request: Request, env: AppEnv | undefined, server: string) => {
     const address = addressOf(env?.remoteAddr);
     const resolveCaller = deps.auth === undefined
       ? () => Promise.resolve(anonymousAt(address, server))

@@ -3,6 +3,22 @@
  * and Prometheus metrics.
  */
 
+/**
+ * `createInstanceAdmission()`: the instance's bound on MCP POSTs in flight, with a short queue and
+ * 503 `OVERLOADED` past both; `defaultMaxInflight()` derives the bound from the V8 heap limit;
+ * `admissionLimits()` fills the queue's default. Raise nothing.
+ */
+export {
+  type AdmissionLimits,
+  admissionLimits,
+  type AdmissionSnapshot,
+  createInstanceAdmission,
+  defaultMaxInflight,
+  HEAP_PER_CALL_BYTES,
+  HEAP_SHARE_FOR_CALLS,
+  type InstanceAdmission,
+  MIN_DERIVED_INFLIGHT,
+} from "./admission.ts";
 export { type AppDeps, type AppEnv, createApp, type HttpApp, type Readiness } from "./app.ts";
 /**
  * `createTrustedOrigin()`: the origin of a request whose `Host` the allowlist vouches for, else

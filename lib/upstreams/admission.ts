@@ -12,7 +12,7 @@ import {
   type UpstreamSpec,
 } from "../upstream_spec/mod.ts";
 import { type BreakerOutcome, type BreakerSnapshot, createBreaker } from "./breaker.ts";
-import { type CallGate, createCallGate } from "./call_gate.ts";
+import { type CallGate, createCallGate } from "../call_gate.ts";
 
 /** Ends an admitted call: how it went, for the breaker; the slot is freed. Once only. */
 export type FinishCall = (outcome: BreakerOutcome) => void;

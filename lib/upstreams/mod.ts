@@ -44,9 +44,9 @@ export type {
   BreakerState,
 } from "./breaker.ts";
 /** `createCallGate()` bounds calls in flight with a short FIFO queue; raises nothing. */
-export { createCallGate } from "./call_gate.ts";
+export { createCallGate } from "../call_gate.ts";
 /** The gate, its options and decisions; types only. */
-export type { CallGate, CallGateOptions, GateDecision, GateRefusal } from "./call_gate.ts";
+export type { CallGate, CallGateOptions, GateDecision, GateRefusal } from "../call_gate.ts";
 /** `federateTools()` turns one upstream's listing into gateway tools; raises nothing. */
 export { federateTools } from "./federation.ts";
 /** `federatedName()` gives the name a client sees for an upstream tool; raises nothing. */

@@ -18,10 +18,20 @@ Deno.test("ready() checks the store, the registry and the closing state; /readyz
     });
     const response = await gateway.fetch(new Request("http://127.0.0.1/readyz"));
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), {
+    const { load, ...body } = await response.json();
+    assert.deepEqual(body, {
       status: "ready",
       checks: { store: "ok", registry: "ok", gateway: "ok" },
       anonymousExposed: false,
+    });
+    assert.ok(load.maxInflight >= 16, `admission load: ${JSON.stringify(load)}`);
+    assert.deepEqual({ ...load, maxInflight: 0, queueMax: 0 }, {
+      maxInflight: 0,
+      queueMax: 0,
+      queueTimeoutMs: 1_000,
+      inflight: 0,
+      queued: 0,
+      shed: 0,
     });
   } finally {
     await gateway.close();

@@ -1,5 +1,5 @@
 /**
- * The bound on calls in flight to one upstream (`maxConcurrent`): a call beyond it waits in a short
+ * A bound on calls in flight (`maxConcurrent`; one upstream's, or the instance's): a call beyond it waits in a short
  * FIFO queue (at most `queue` calls, each at most `queueTimeoutMs`) and is refused after that.
  * Returns decisions and never throws; the caller turns a refusal into an error.
  */
