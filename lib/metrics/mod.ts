@@ -4,17 +4,13 @@
  * lives in `lib/http/`; the gateway (`lib/gateway/`) wires the sources.
  */
 
-/**
- * `createCallMetrics()`: tool-call counters and duration histograms fed by finished calls;
- * `createGatewayMetrics()`: every family `/metrics` reports, read at scrape time. Raise nothing.
- */
+/** `createCallMetrics()`: tool-call counters and duration histograms fed by finished calls; raises nothing. */
+export { type CallMetrics, createCallMetrics, type FinishedCall } from "./call_metrics.ts";
+/** `createGatewayMetrics()`: every family `/metrics` reports, read at scrape time; raises nothing. */
 export {
   type AuditCounters,
   type CacheCounterName,
-  type CallMetrics,
-  createCallMetrics,
   createGatewayMetrics,
-  type FinishedCall,
   type LimitCounterName,
   type MetricsSources,
   type UpstreamCounters,

@@ -13,7 +13,7 @@ import {
   type MetricsSources,
   renderMetrics,
 } from "../../lib/metrics/mod.ts";
-import { DURATION_BUCKETS_SECONDS } from "../../lib/metrics/collect.ts";
+import { DURATION_BUCKETS_SECONDS } from "../../lib/metrics/call_metrics.ts";
 import type { ErrorCode } from "../../lib/errors.ts";
 import type { LimitCounters } from "../../lib/limits/mod.ts";
 import { createLogger, silentLogger } from "../../lib/log.ts";
