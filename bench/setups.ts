@@ -90,6 +90,9 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
         NEXUS_LOG_LEVEL: "info",
         NEXUS_TOOLS_DIR: options.toolsDir,
         NEXUS_DATA_DIR: dataDir,
+        // Why no settle: no balancer fronts the bench, and a profiled run must exit promptly on
+        // SIGTERM to write its .cpuprofile.
+        NEXUS_DRAIN_SETTLE_MS: "0",
       },
       readyOn: "stderr",
       readUrl: (record) =>
