@@ -21,6 +21,7 @@ const LEAVES = [
   "canonical_json.ts",
   "names.ts",
   "call_gate.ts",
+  "stream_end.ts",
   "upstream_spec/",
 ];
 
@@ -58,6 +59,7 @@ export const RULES = {
     "names.ts": [],
     // The FIFO gate with a bounded queue: per upstream (upstreams/) and per instance (http/).
     "call_gate.ts": [],
+    "stream_end.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
@@ -116,6 +118,7 @@ export const RULES = {
       "call_gate.ts",
       "errors.ts",
       "log.ts",
+      "stream_end.ts",
       "version.ts",
     ],
     "gateway/": [...BELOW_MCP, "mcp/", "demo/", "http/"],

@@ -7,6 +7,7 @@
 
 import { type CallGate, createCallGate } from "../call_gate.ts";
 import { GatewayError } from "../errors.ts";
+import { releasedAtStreamEnd } from "../stream_end.ts";
 import type { MetricFamily } from "../metrics/mod.ts";
 
 /** Live heap one in-flight call holds, as measured for the perf issue (≈190 KB, rounded up). */
@@ -99,7 +100,7 @@ export function createInstanceAdmission(limits: AdmissionLimits): InstanceAdmiss
         decision.release();
         throw error;
       }
-      return releasedAtEnd(response, decision.release);
+      return releasedAtStreamEnd(response, decision.release);
     },
     snapshot,
     families() {
@@ -137,44 +138,6 @@ export function createInstanceAdmission(limits: AdmissionLimits): InstanceAdmiss
       headers: { "retry-after": String(Math.ceil(retryAfterMs / 1_000)) },
     });
   }
-}
-
-/**
- * The response, with the slot released when its SSE body ends or is cancelled (such an answer
- * streams after `serve` returns); at once for any other answer, whose body is already complete.
- */
-function releasedAtEnd(response: Response, release: () => void): Response {
-  // Why not wrap every body: a JSON answer is built whole before it is returned, and a wrapping
-  // stream would cost each call on the hot path.
-  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
-  if (response.body === null || !streamed) {
-    release();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }
 
 function gauge(name: string, help: string, value: number): MetricFamily {

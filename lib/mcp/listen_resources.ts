@@ -6,6 +6,7 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
+import { releasedAtStreamEnd } from "../stream_end.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { UpstreamSubscriptions } from "../upstreams/mod.ts";
 import { type CatalogAccess, ownerOf, visibleView } from "./catalog_handlers.ts";
@@ -55,16 +56,7 @@ export async function subscribeListen(body: unknown, deps: ListenDeps): Promise<
     release();
     throw error;
   }
-  const streaming = response.body !== null &&
-    (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
-  if (!streaming) {
-    release();
-    return response;
-  }
-  return new Response(onEnd(response.body!, release), {
-    status: response.status,
-    headers: response.headers,
-  });
+  return releasedAtStreamEnd(response, release);
 }
 
 /** One resource of a listen filter the caller may read, and the upstream that serves it. */
@@ -112,27 +104,4 @@ export function narrowed(body: unknown, uris: readonly string[]): unknown {
   const { resourceSubscriptions: _, ...rest } = request.params.notifications;
   const notifications = uris.length > 0 ? { ...rest, resourceSubscriptions: [...uris] } : rest;
   return { ...request, params: { ...request.params, notifications } };
-}
-
-/** `body` passed through; `end` runs once when it finishes, fails or is cancelled. */
-function onEnd(body: ReadableStream<Uint8Array>, end: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          end();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        end();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      end();
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
 }

@@ -1,0 +1,47 @@
+/**
+ * Holding a resource (an admission slot, a resource subscription) for as long as an answer
+ * streams: released when an SSE body ends, fails or is cancelled, at once for any other answer.
+ */
+
+/**
+ * `response`, with `release` run when its SSE body ends, fails or is cancelled; for an answer
+ * without a body or not `text/event-stream` (built whole before it is returned), run at once.
+ * Raises nothing.
+ */
+export function releasedAtStreamEnd(response: Response, release: () => void): Response {
+  // Why not wrap every body: a JSON answer is complete when returned, and a wrapping stream would
+  // cost each call on the hot path.
+  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  if (response.body === null || !streamed) {
+    release();
+    return response;
+  }
+  return new Response(onEnd(response.body, release), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** `body` passed through; `end` runs when it finishes, fails or is cancelled. */
+function onEnd(body: ReadableStream<Uint8Array>, end: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          end();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        end();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}
