@@ -61,6 +61,7 @@ export const KDF_LABELS = {
   fingerprint: "nexus kek fingerprint v2",
   wrap: "nexus kek wrap v2",
   auditArgs: "nexus audit args v1",
+  sessionIds: "nexus session id v1",
 } as const;
 const MIN_RELOAD_INTERVAL_MS = 1000;
 

@@ -14,6 +14,11 @@ export type { Redactor } from "./redactor.ts";
 /** The audit log's keyed argument hash (HMAC under an HKDF-derived key); raises nothing. */
 export { createArgsHasher } from "./args_hash.ts";
 /**
+ * Sealed 2025-era session ids (AES-GCM under an HKDF-derived key, bound to their owner); opening
+ * and sealing raise nothing.
+ */
+export { createSessionSealer, type SessionSealer } from "./session_seal.ts";
+/**
  * Key ring: load (INVALID_CONFIG on bad material), generate a key, add one to a key file; every
  * other key is derived from the master key by HKDF (raises nothing).
  */

@@ -14,6 +14,7 @@ import type { ToolResult } from "../registry/mod.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
+import { openSessionPeers } from "./session_peers.ts";
 import { type GatewayParts, openParts } from "./parts.ts";
 import { readiness } from "./readiness.ts";
 import { buildPipeline } from "./pipeline.ts";
@@ -151,6 +152,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const mcp = createHttpMcp(config, {
     logger,
     parts,
+    sessionPeers: openSessionPeers(limits.redis, { prefix: limits.prefix, logger }),
     hooks: buildPipeline({
       config,
       logger,

@@ -18,14 +18,24 @@ import {
   type Readiness,
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
-import { createMcpService, type McpService, type PipelineHooks } from "../mcp/mod.ts";
+import {
+  createMcpService,
+  type McpService,
+  type PipelineHooks,
+  type SessionPeers,
+} from "../mcp/mod.ts";
 import type { GatewayParts } from "./parts.ts";
 import { catalogAccess } from "./upstreams.ts";
 
 /** The MCP service over Streamable HTTP, on the registry and the HTTP pipeline. Raises nothing. */
 export function createHttpMcp(
   config: Config,
-  options: { logger: Logger; parts: GatewayParts; hooks: PipelineHooks },
+  options: {
+    logger: Logger;
+    parts: GatewayParts;
+    hooks: PipelineHooks;
+    sessionPeers?: SessionPeers;
+  },
 ): McpService {
   return createMcpService({
     snapshot: options.parts.registry.current,
@@ -38,6 +48,11 @@ export function createHttpMcp(
     maxClientStreams: config.maxClientStreams,
     streamRecheckMs: config.streamRecheckMs,
     maxBodyBytes: config.maxBodyBytes,
+    // Why the master key's sealer and the Redis peers: any instance serves any 2025 session.
+    sessions: {
+      sealer: options.parts.credentials.sessionSealer,
+      ...(options.sessionPeers === undefined ? {} : { peers: options.sessionPeers }),
+    },
     // Why the audit's keyed hash: derived from the master key, so every instance accepts the
     // task ids any other issued (the input is domain-separated in lib/upstreams/tasks_ids.ts).
     ...(options.parts.credentials.hashArgs === undefined

@@ -4,7 +4,14 @@
  */
 
 import type { Config } from "../config/mod.ts";
-import { createArgsHasher, createVault, loadKeyring, type Vault } from "../credentials/mod.ts";
+import {
+  createArgsHasher,
+  createSessionSealer,
+  createVault,
+  loadKeyring,
+  type SessionSealer,
+  type Vault,
+} from "../credentials/mod.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
 
@@ -18,6 +25,8 @@ export interface OpenVault {
   hasKeyring: boolean;
   /** The audit log's keyed argument hash, derived from the master key; absent without one. */
   hashArgs?: (text: string) => string;
+  /** Seals 2025 session ids: under the master key, else a random key of this process. */
+  sessionSealer: SessionSealer;
   /** Closes the store if it was opened here; a store passed in is left open for its owner. */
   close(): Promise<void>;
 }
@@ -39,14 +48,16 @@ export async function openVault(
   const store = options.store ?? await openStore(config, { logger });
   const vault = createVault({ repo: store.credentials, keyring, logger });
   const close = () => options.store ? Promise.resolve() : store.close();
-  if (keyring === undefined) return { vault, store, hasKeyring: false, close };
+  const sessionSealer = createSessionSealer(keyring);
+  if (keyring === undefined) return { vault, store, hasKeyring: false, sessionSealer, close };
   if (options.reseal) {
     // Why here, awaited: the call path opens only the current format, so it runs before serving.
     await vault.resealAll().catch((error) => {
       logger.error("Cannot re-seal credentials in the current format", { error });
     });
   }
-  return { vault, store, hasKeyring: true, hashArgs: await createArgsHasher(keyring), close };
+  const hashArgs = await createArgsHasher(keyring);
+  return { vault, store, hasKeyring: true, hashArgs, sessionSealer, close };
 }
 
 const HOUR_MS = 3_600_000;

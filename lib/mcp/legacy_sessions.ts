@@ -2,24 +2,29 @@
  * 2025-era sessions, given only to clients that need one. A 2025 client answers a server-to-client
  * request (elicitation, sampling, roots) with a separate POST; stateless serving builds a fresh
  * server for that POST, which knows nothing of the call waiting for the answer. A session keeps
- * one SDK server (and its Streamable HTTP transport) per client, so the answer, and a
- * `notifications/cancelled`, reach the call they belong to.
+ * one SDK server per client, so the answer, and a `notifications/cancelled`, reach their call.
  *
  * The rule: an `initialize` gets a session when the gateway serves at least one federated tool
  * and the client declares `elicitation`, `sampling` or `roots`; every other 2025 request is served
- * statelessly as before. A session belongs to its `owner` (the principal and virtual server that
- * opened it), lives on this instance (route a session's requests to the same instance), ends on
- * `DELETE`, after `idleMs` without a request, or when the gateway closes; at most `maxSessions`
- * are open.
+ * statelessly as before.
+ *
+ * No stickiness: the session id is the session's state sealed (`lib/credentials/session_seal.ts`)
+ * for its owner (principal and virtual server): the `initialize` params the server needs and the
+ * issue time, valid `ttlMs` from issue. Any instance opens it and rebuilds the session's server
+ * by replaying that `initialize` into a fresh one, then keeps it (per instance, dropped after
+ * `idleMs` without a request) because a call's server must outlive the POST that started it: its
+ * `elicitation/create` waits there for the answer. An answer or a cancellation that lands on an
+ * instance whose server does not wait for it crosses to the one that does (`session_peers.ts`,
+ * `session_transport.ts`). `DELETE` revokes the id until its expiry (shared through the peers) and
+ * drops its server everywhere. Another owner's id, a forged, expired or ended one: 404 -32001.
  */
 
-import {
-  type AuthInfo,
-  type Server,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import type { AuthInfo, Server } from "@modelcontextprotocol/server";
+import { createSessionSealer, type SessionSealer } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFactory } from "./server_factory.ts";
+import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
+import { routeWithoutServer, SessionTransport } from "./session_transport.ts";
 
 /** Options of {@linkcode createLegacySessions}. */
 export interface LegacySessionOptions {
@@ -29,119 +34,265 @@ export interface LegacySessionOptions {
   federates: () => boolean;
   /** Where session lifecycle records go. */
   logger: Logger;
-  /** Open sessions at most; an `initialize` beyond it is served statelessly. Default 1000. */
+  /** Seals and opens session ids; default: a random key of this process (one instance only). */
+  sealer?: SessionSealer;
+  /** The other instances; default: none (revocations in memory). */
+  peers?: SessionPeers;
+  /** Session servers kept on this instance; an `initialize` beyond it is stateless. Default 1000. */
   maxSessions?: number;
-  /** A session without a request for this long is closed. Default 30 minutes. */
+  /** This instance's server of a session is dropped after this long without a request (30 min). */
   idleMs?: number;
+  /** A session id is valid this long from its `initialize` (default 12 hours). */
+  ttlMs?: number;
   /** Keep-alive interval of the sessions' SSE streams; 0 disables. */
   keepAliveMs: number;
   /** Body bound the transport applies to bodies it reads itself. */
   maxBodyBytes: number;
+  /** The clock (tests); default `Date.now`. */
+  now?: () => number;
 }
 
 /** The open 2025 sessions. */
 export interface LegacySessions {
   /**
    * Serves `request` when it belongs to sessions: a request naming a session (answered 404 when
-   * the session is unknown or another owner's), or an `initialize` that gets one. Resolves
-   * `undefined` when the request is stateless serving's. `owner` names who calls (principal and
-   * virtual server).
+   * the session is unknown, expired, ended or another owner's), or an `initialize` that gets one.
+   * Resolves `undefined` when the request is stateless serving's. `owner` names who calls
+   * (principal and virtual server).
    */
-  serve(
-    request: Request,
-    options: { authInfo: AuthInfo; owner: string; parsedBody?: unknown },
-  ): Promise<Response | undefined>;
-  /** Closes every session. */
+  serve(request: Request, options: ServeOptions): Promise<Response | undefined>;
+  /** Drops every session server of this instance (the ids stay valid elsewhere). */
   close(): Promise<void>;
 }
 
-interface Session {
+interface ServeOptions {
+  authInfo: AuthInfo;
   owner: string;
-  transport: WebStandardStreamableHTTPServerTransport;
+  parsedBody?: unknown;
+}
+
+interface Session {
+  id: string;
+  transport: SessionTransport;
   server: Server;
   timer: ReturnType<typeof setTimeout>;
 }
 
-const INPUT_CAPABILITIES = ["elicitation", "sampling", "roots"];
+/** What the sealed id carries. */
+interface SessionState {
+  sid: string;
+  initialize: Record<string, unknown>;
+  iat: number;
+  exp: number;
+}
 
-/** Creates the session table; raises nothing. */
+const INPUT_CAPABILITIES = ["elicitation", "sampling", "roots"];
+/** The longest session id issued (it travels in a header on every request). */
+const MAX_ID_CHARS = 4096;
+
+/** Creates the sessions of this instance; raises nothing. */
 export function createLegacySessions(options: LegacySessionOptions): LegacySessions {
   const sessions = new Map<string, Session>();
+  const building = new Map<string, Promise<Session>>();
   const maxSessions = options.maxSessions ?? 1000;
   const idleMs = options.idleMs ?? 30 * 60_000;
+  const ttlMs = options.ttlMs ?? 12 * 3_600_000;
+  const now = options.now ?? Date.now;
+  const sealer = options.sealer ?? createSessionSealer(undefined);
+  const peers = options.peers ?? localSessionPeers(now);
+  const instance = crypto.randomUUID().slice(0, 8);
 
-  function touch(id: string, session: Session): void {
+  function touch(sid: string, session: Session): void {
     clearTimeout(session.timer);
-    session.timer = setTimeout(() => void end(id, "idle"), idleMs);
+    session.timer = setTimeout(() => {
+      // Why: a call waiting for its client's answer holds the server past an idle spell.
+      if (session.transport.serving.size > 0) return touch(sid, session);
+      void end(sid, "idle");
+    }, idleMs);
     Deno.unrefTimer(session.timer);
   }
 
-  async function end(id: string, why: string): Promise<void> {
-    const session = sessions.get(id);
+  async function end(sid: string, why: string): Promise<void> {
+    const session = sessions.get(sid);
     if (session === undefined) return;
-    sessions.delete(id);
+    sessions.delete(sid);
     clearTimeout(session.timer);
-    options.logger.debug("2025 session closed", { why });
+    options.logger.debug("2025 session server closed", { why });
     await session.server.close().catch(() => {});
   }
 
-  async function open(
-    request: Request,
-    serveOptions: { authInfo: AuthInfo; owner: string; parsedBody?: unknown },
-  ): Promise<Response> {
+  async function build(id: string, state: SessionState, serve: ServeOptions, request: Request) {
     const server = options.factory({
       era: "legacy",
-      authInfo: serveOptions.authInfo,
+      authInfo: serve.authInfo,
       requestInfo: request,
     });
-    let session: Session | undefined;
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
+    const transport = new SessionTransport({
+      instance,
+      sessionIdGenerator: () => id,
       keepAliveMs: options.keepAliveMs,
       maxRequestBodySize: options.maxBodyBytes,
-      onsessioninitialized(id) {
-        session = {
-          owner: serveOptions.owner,
-          transport,
-          server,
-          timer: setTimeout(() => {}, 0),
-        };
-        sessions.set(id, session);
-        touch(id, session);
-      },
-      onsessionclosed: (id) => void end(id, "deleted"),
     });
     await server.connect(transport);
-    const response = await transport.handleRequest(request, handleOptions(serveOptions));
-    if (session === undefined) await server.close().catch(() => {});
-    return response;
+    const session: Session = { id, transport, server, timer: setTimeout(() => {}, 0) };
+    sessions.set(state.sid, session);
+    touch(state.sid, session);
+    return session;
   }
 
+  /** This instance's server of the session, rebuilt from its sealed state when absent. */
+  function serverOf(id: string, state: SessionState, serve: ServeOptions, request: Request) {
+    const held = sessions.get(state.sid);
+    if (held !== undefined) return Promise.resolve(held);
+    let pending = building.get(state.sid);
+    if (pending === undefined) {
+      pending = (async () => {
+        const session = await build(id, state, serve, request);
+        await replayInitialize(session, state, serve.authInfo);
+        return session;
+      })().finally(() => building.delete(state.sid));
+      building.set(state.sid, pending);
+    }
+    return pending;
+  }
+
+  async function openSession(request: Request, serve: ServeOptions) {
+    const initialize = sealedInitialize(serve.parsedBody);
+    const iat = now();
+    const state: SessionState = { sid: crypto.randomUUID(), initialize, iat, exp: iat + ttlMs };
+    const id = await sealer.seal({ sid: state.sid, initialize, iat }, {
+      owner: serve.owner,
+      expiresAt: state.exp,
+    });
+    // Why stateless then: a client whose declared capabilities make an id too long for a header.
+    if (id.length > MAX_ID_CHARS) return undefined;
+    const session = await build(id, state, serve, request);
+    return await session.transport.handleRequest(request, handleOptions(serve));
+  }
+
+  async function serveNamed(request: Request, id: string, serve: ServeOptions): Promise<Response> {
+    const state = await stateOf(sealer, id, serve.owner, now());
+    // Why one answer for all: another caller must not learn that a session id exists.
+    if (state === undefined || await peers.isRevoked(state.sid)) return sessionNotFound();
+    if (request.method === "DELETE") {
+      await peers.revoke(state.sid, state.exp);
+      peers.publish({ kind: "ended", sid: state.sid });
+      await end(state.sid, "deleted");
+      return new Response(null, { status: 200 });
+    }
+    const body = serve.parsedBody;
+    if (request.method !== "POST" || body === undefined) {
+      const session = await serverOf(id, state, serve, request);
+      touch(state.sid, session);
+      return await session.transport.handleRequest(request, handleOptions(serve));
+    }
+    const messages = Array.isArray(body) ? body : [body];
+    const held = sessions.get(state.sid);
+    const { mine, others } = held === undefined
+      ? { mine: routeWithoutServer(messages).local, others: routeWithoutServer(messages).others }
+      : held.transport.route(messages, true);
+    if (others.length > 0) peers.publish({ kind: "messages", sid: state.sid, messages: others });
+    // Why 202: what the SDK answers a POST of notifications and answers only.
+    if (mine.length === 0) return new Response(null, { status: 202 });
+    const session = held ?? await serverOf(id, state, serve, request);
+    const taken = held === undefined ? session.transport.route(mine, true).mine : mine;
+    touch(state.sid, session);
+    const parsedBody = Array.isArray(body) ? taken : taken[0];
+    return await session.transport.handleRequest(request, { ...handleOptions(serve), parsedBody });
+  }
+
+  peers.listen((event) => {
+    if (event.kind === "ended") return void end(event.sid, "deleted on another instance");
+    const session = sessions.get(event.sid);
+    if (session === undefined) return;
+    const { mine } = session.transport.route(event.messages, false);
+    if (mine.length > 0) void deliver(session, mine, options.logger);
+  });
+
   return {
-    async serve(request, serveOptions) {
+    async serve(request, serve) {
       const id = request.headers.get("mcp-session-id");
-      if (id !== null) {
-        const session = sessions.get(id);
-        // Why one answer for both: another caller must not learn that a session id exists.
-        if (session === undefined || session.owner !== serveOptions.owner) {
-          return sessionNotFound();
-        }
-        touch(id, session);
-        return await session.transport.handleRequest(request, handleOptions(serveOptions));
-      }
-      if (request.method !== "POST" || !wantsSession(serveOptions.parsedBody)) return undefined;
+      if (id !== null) return await serveNamed(request, id, serve);
+      if (request.method !== "POST" || !wantsSession(serve.parsedBody)) return undefined;
       if (!options.federates() || sessions.size >= maxSessions) return undefined;
-      return await open(request, serveOptions);
+      return await openSession(request, serve);
     },
     async close() {
-      await Promise.all([...sessions.keys()].map((id) => end(id, "gateway closing")));
+      peers.close();
+      await Promise.all([...sessions.keys()].map((sid) => end(sid, "gateway closing")));
     },
   };
 }
 
-function handleOptions(
-  options: { authInfo: AuthInfo; parsedBody?: unknown },
-): { authInfo: AuthInfo; parsedBody?: unknown } {
+/** The state sealed in `id` for `owner`, or undefined (malformed, tampered, foreign, expired). */
+async function stateOf(
+  sealer: SessionSealer,
+  id: string,
+  owner: string,
+  now: number,
+): Promise<SessionState | undefined> {
+  const state = await sealer.open(id, { owner, now });
+  if (state === undefined || typeof state.sid !== "string") return undefined;
+  if (typeof state.initialize !== "object" || state.initialize === null) return undefined;
+  return state as unknown as SessionState;
+}
+
+/** What of the client's `initialize` the id carries: what the server reads back from it. */
+function sealedInitialize(body: unknown): Record<string, unknown> {
+  const params = (body as { params: Record<string, unknown> }).params;
+  const info = (params.clientInfo ?? {}) as Record<string, unknown>;
+  return {
+    protocolVersion: params.protocolVersion,
+    capabilities: params.capabilities,
+    clientInfo: { name: info.name, version: info.version, title: info.title },
+  };
+}
+
+/** Replays the session's `initialize` into a rebuilt server, so it knows the client as before. */
+async function replayInitialize(session: Session, state: SessionState, authInfo: AuthInfo) {
+  const initialize = {
+    jsonrpc: "2.0",
+    id: "nexus-replay",
+    method: "initialize",
+    params: state.initialize,
+  };
+  const answered = await session.transport.handleRequest(innerRequest(session.id), {
+    authInfo,
+    parsedBody: initialize,
+  });
+  await answered.text();
+  const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
+  await (await session.transport.handleRequest(innerRequest(session.id), {
+    authInfo,
+    parsedBody: initialized,
+  })).body?.cancel();
+}
+
+/** Hands messages another instance received to this instance's server of the session. */
+async function deliver(session: Session, messages: unknown[], logger: Logger): Promise<void> {
+  try {
+    const response = await session.transport.handleRequest(innerRequest(session.id), {
+      parsedBody: messages.length === 1 ? messages[0] : messages,
+    });
+    await response.body?.cancel();
+  } catch (error) {
+    logger.warn("Cannot deliver a session message from another instance", { error });
+  }
+}
+
+/** A POST the gateway makes to its own session transport (a replay or a relayed message). */
+function innerRequest(id: string): Request {
+  return new Request("http://nexus.internal/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": id,
+    },
+  });
+}
+
+function handleOptions(options: ServeOptions): { authInfo: AuthInfo; parsedBody?: unknown } {
   return options.parsedBody === undefined
     ? { authInfo: options.authInfo }
     : { authInfo: options.authInfo, parsedBody: options.parsedBody };

@@ -18,6 +18,8 @@ export type { ServerDeps } from "./server_factory.ts";
 /** What the prompt, resource and completion handlers read and route through; type only. */
 export type { CatalogAccess } from "./catalog_handlers.ts";
 export { serveMcpStdio, type StdioService } from "./stdio.ts";
+/** 2025 sessions across instances: the channel the gateway implements, and the lone-instance one. */
+export { localSessionPeers, type SessionPeerEvent, type SessionPeers } from "./session_peers.ts";
 export {
   type AdmissionRequest,
   type CacheLookahead,

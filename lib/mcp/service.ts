@@ -9,7 +9,9 @@ import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { ToolDefinition } from "../registry/mod.ts";
 import { authInfoFor } from "./caller_info.ts";
+import type { SessionSealer } from "../credentials/mod.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
+import type { SessionPeers } from "./session_peers.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
@@ -28,6 +30,11 @@ export interface McpServiceOptions extends ServerDeps {
   keepAliveMs?: number;
   /** Body size bound the SDK applies to bodies it reads itself. */
   maxBodyBytes: number;
+  /**
+   * 2025 sessions across instances: the sealer of their ids (the master key's, so every instance
+   * opens them) and the other instances; absent: a per-process key and no peers (one instance).
+   */
+  sessions?: { sealer?: SessionSealer; peers?: SessionPeers; ttlMs?: number };
 }
 
 /** Per-request inputs of `McpService.fetch`. */
@@ -113,6 +120,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     logger: options.logger,
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    ...options.sessions,
   });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();

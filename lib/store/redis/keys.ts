@@ -10,7 +10,8 @@ export type RedisKeyKind =
   | "cacheValue"
   | "cacheLock"
   | "cacheChannel"
-  | "fanout";
+  | "fanout"
+  | "session";
 
 /**
  * The key (or channel) of `kind` for `id` under `prefix`.
@@ -21,6 +22,8 @@ export type RedisKeyKind =
  * - `cacheValue` / `cacheLock`: `{nexus:c:<digest>}:v` and `:l`, one slot per cache entry.
  * - `cacheChannel`: `nexus:c:<digest>`, where the leader announces the outcome.
  * - `fanout`: `nexus:fanout:<id>`, where instances announce list, policy and key changes.
+ * - `session`: `nexus:session:<id>`, 2025 sessions across instances: the `messages` channel and
+ *   `ended:<sid>`, a session ended by `DELETE`, kept until its id expires.
  */
 export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string {
   switch (kind) {
@@ -36,5 +39,7 @@ export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string
       return `${prefix}:c:${id}`;
     case "fanout":
       return `${prefix}:fanout:${id}`;
+    case "session":
+      return `${prefix}:session:${id}`;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * 2025 sessions across gateway instances sharing Redis (the sibling of `fanout.ts`): client
+ * messages for a call another instance serves, and session ends, on one pub/sub channel under the
+ * Redis prefix; ended sessions as keys that expire with their id. Without Redis the sessions keep
+ * to this instance (`localSessionPeers`). Redis faults are logged and never break serving: a lost
+ * message is an answer the waiting call does not get (it times out as if the client never
+ * answered); a revocation check that fails lets the id (still bound to its owner) through.
+ */
+
+import type { Logger } from "../log.ts";
+import { localSessionPeers, type SessionPeerEvent, type SessionPeers } from "../mcp/mod.ts";
+import { type RedisConnection, redisKey } from "../store/mod.ts";
+
+const SUBSCRIBE_RETRY_MS = 1000;
+
+/** The session channel over `redis`, or the local one without it. Raises nothing. */
+export function openSessionPeers(
+  redis: RedisConnection | undefined,
+  options: { prefix: string; logger: Logger },
+): SessionPeers {
+  if (redis === undefined) return localSessionPeers();
+  const { logger } = options;
+  const channel = redisKey(options.prefix, "session", "messages");
+  const instance = crypto.randomUUID();
+  let receive: ((event: SessionPeerEvent) => void) | undefined;
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const onMessage = (message: string) => {
+    const event = parseEvent(message, instance);
+    if (event === undefined || receive === undefined) return;
+    try {
+      receive(event);
+    } catch (error) {
+      logger.error("Cannot apply a session message from another instance", { error });
+    }
+  };
+  const subscribe = async () => {
+    retry = undefined;
+    try {
+      const stop = await redis.subscribe(channel, onMessage);
+      if (closed) return stop();
+      unsubscribe = stop;
+      logger.info("Listening for session messages from other instances", { channel });
+    } catch (error) {
+      if (closed) return;
+      logger.warn("Cannot subscribe to session messages yet: retrying", { error });
+      retry = setTimeout(() => void subscribe(), SUBSCRIBE_RETRY_MS);
+    }
+  };
+  void subscribe();
+  const endedKey = (sid: string) => redisKey(options.prefix, "session", `ended:${sid}`);
+  return {
+    publish(event) {
+      if (closed) return;
+      redis.command(["PUBLISH", channel, JSON.stringify({ from: instance, ...event })]).catch(
+        (error) => logger.warn("Cannot send a session message to other instances", { error }),
+      );
+    },
+    listen(receiver) {
+      receive = receiver;
+    },
+    async revoke(sid, untilMs) {
+      const ttlMs = Math.max(1, Math.ceil(untilMs - Date.now()));
+      await redis.command(["SET", endedKey(sid), "1", "PX", String(ttlMs)]).catch((error) =>
+        logger.warn("Cannot record an ended session", { error })
+      );
+    },
+    async isRevoked(sid) {
+      try {
+        return await redis.command(["EXISTS", endedKey(sid)]) === 1;
+      } catch (error) {
+        logger.warn("Cannot check whether a session ended", { error });
+        return false;
+      }
+    },
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      unsubscribe?.();
+    },
+  };
+}
+
+function parseEvent(message: string, instance: string): SessionPeerEvent | undefined {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  if (typeof parsed.sid !== "string") return undefined;
+  if (parsed.kind === "ended") return { kind: "ended", sid: parsed.sid };
+  if (parsed.kind === "messages" && Array.isArray(parsed.messages)) {
+    return { kind: "messages", sid: parsed.sid, messages: parsed.messages };
+  }
+  return undefined;
+}
