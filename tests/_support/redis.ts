@@ -21,7 +21,7 @@ const serverBinary = await findRedisServer();
  * `Deno.test` for a test that needs the shared Redis: skipped (with the reason in its name) when
  * Redis does not answer, failing instead under `CI=true`.
  */
-export function redisTest(name: string, fn: () => Promise<void>): void {
+export function redisTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
   registerNeeding(name, fn, sharedReachable ? undefined : `no Redis at ${REDIS_TEST_URL}`);
 }
 
@@ -30,7 +30,11 @@ export function redisServerTest(name: string, fn: () => Promise<void>): void {
   registerNeeding(name, fn, serverBinary ? undefined : "no redis-server binary on PATH");
 }
 
-function registerNeeding(name: string, fn: () => Promise<void>, missing: string | undefined) {
+function registerNeeding(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+  missing: string | undefined,
+) {
   if (missing === undefined) return Deno.test({ name, fn, sanitizeResources: false });
   if (IN_CI) {
     return Deno.test(name, () => {

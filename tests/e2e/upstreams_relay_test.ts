@@ -282,7 +282,7 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
       await using plain = await connectAs(LEGACY, gateway.mcpUrl, key);
       assert.equal(sessionOf(plain), undefined);
       await using interactive = await interactiveClient(LEGACY, gateway.mcpUrl, key);
-      assert.match(sessionOf(interactive) ?? "", /^[0-9a-f-]{36}$/);
+      assert.match(sessionOf(interactive) ?? "", /^s1\.\d+\.[A-Za-z0-9_-]+$/);
       // A plain 2025 client cannot be asked: the upstream's request is refused, the call ends.
       const refused = await plain.callTool({ name: "old_confirm", arguments: {} });
       assert.equal(refused.isError, true);

@@ -1,0 +1,194 @@
+/**
+ * No stickiness for 2025 sessions: two real gateway processes sharing the master key, the store
+ * and a Redis prefix, a 2026-07-28 HTTP upstream and a 2025-only stdio upstream that ask for
+ * elicitation, and a real SDK v2 2025 client whose requests go to instance A while its answers,
+ * notifications and GET stream go to instance B (a splitting fetch, the worst a balancer could
+ * do). The elicitation answered through B completes the call waiting on A; the session id opened
+ * on B serves B's own requests; another principal holding the id gets 404; a cancellation sent to
+ * B reaches the upstream of the call on A; a DELETE on B ends the session on A.
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import type { Client } from "@modelcontextprotocol/client";
+import { generateMasterKey } from "../../lib/credentials/mod.ts";
+import { createClientKey } from "../_support/auth_fixtures.ts";
+import {
+  connect,
+  createGatewayToolsDir,
+  type Gateway,
+  startGateway,
+  waitUntil,
+} from "../_support/gateway.ts";
+import { REDIS_TEST_URL, redisTest, testPrefix } from "../_support/redis.ts";
+import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+
+const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
+const LEGACY = "2025-11-25";
+
+function upstreamsYaml(url: string): string {
+  return `upstreams:
+  - name: rl
+    url: ${url}
+  - name: old
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
+`;
+}
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
+  return content.map((block) => block.text ?? "").join("");
+}
+
+function sessionOf(client: Client): string {
+  return (client.transport as { sessionId?: string } | undefined)?.sessionId ?? "";
+}
+
+/** Waits until `gateway` listens for other instances' session messages. */
+async function subscribed(gateway: Gateway): Promise<void> {
+  const listening = () =>
+    gateway.stderrLines().some((line) => line.includes("Listening for session messages"));
+  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
+}
+
+/**
+ * A fetch as `key`: JSON-RPC requests to `a`; everything else (answers, notifications, the GET
+ * stream, DELETE) to `b`. `seen` records `<instance>:<what>`.
+ */
+function splitFetch(key: string, a: Gateway, b: Gateway, seen: string[]): typeof fetch {
+  return async (_input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("authorization", `Bearer ${key}`);
+    const body = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+    const isRequest = body !== undefined && "method" in body && "id" in body;
+    const target = isRequest ? a : b;
+    seen.push(
+      `${isRequest ? "A" : "B"}:${body === undefined ? init?.method : body.method ?? "answer"}`,
+    );
+    return await fetch(target.mcpUrl, { ...init, headers });
+  };
+}
+
+/** A raw POST of `body` naming session `id`, as `key`, to `gateway`. */
+async function postInSession(gateway: Gateway, key: string, id: string, body: unknown) {
+  const response = await fetch(gateway.mcpUrl, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": id,
+      "mcp-protocol-version": LEGACY,
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+redisTest("2025 sessions: any instance serves any request of a session", async (t) => {
+  const prefix = testPrefix("sessions");
+  await using upstream = startRelayUpstream();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-sessions-" });
+  try {
+    const storeEnv = { NEXUS_DATA_DIR: dataDir };
+    const alice = await createClientKey("alice", storeEnv);
+    const bob = await createClientKey("bob", storeEnv);
+    const env = {
+      ...storeEnv,
+      NEXUS_MASTER_KEY: generateMasterKey(),
+      NEXUS_REDIS_URL: REDIS_TEST_URL,
+      NEXUS_REDIS_PREFIX: prefix,
+    };
+    await using tools = await createGatewayToolsDir({ "relay.yaml": upstreamsYaml(upstream.url) });
+    await using a = await startGateway({ toolsDir: tools.dir, env });
+    await using b = await startGateway({ toolsDir: tools.dir, env });
+    await Promise.all([subscribed(a), subscribed(b)]);
+    const seen: string[] = [];
+    await using client = await connect(LEGACY, a.mcpUrl, {
+      fetch: splitFetch(alice, a, b, seen),
+      client: { capabilities: { elicitation: { form: {} } } },
+    });
+    client.setRequestHandler("elicitation/create", () => ({
+      action: "accept",
+      content: { ok: true },
+    }));
+    const id = sessionOf(client);
+    assert.match(id, /^s1\.1\./, "a 2025 client that can answer input requests has a session");
+
+    for (const prefix of ["rl", "old"]) {
+      await t.step(
+        `${prefix} upstream: the elicitation answer sent to B completes the call on A`,
+        async () => {
+          const answers = seen.filter((entry) => entry === "B:answer").length;
+          const result = await client.callTool({ name: `${prefix}_confirm`, arguments: {} }, {
+            timeout: 15_000,
+          });
+          assert.equal(textOf(result), 'answer: accept {"ok":true}');
+          assert.equal(seen.filter((entry) => entry === "B:answer").length, answers + 1);
+        },
+      );
+    }
+
+    await t.step("the session id opened on B serves tools/list there", async () => {
+      const listed = await postInSession(b, alice, id, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/list",
+        params: {},
+      });
+      assert.equal(listed.status, 200);
+      assert.match(listed.text, /"rl_confirm"/);
+    });
+
+    await t.step("another principal using the id gets 404 -32001 on either instance", async () => {
+      for (const gateway of [a, b]) {
+        const stolen = await postInSession(gateway, bob, id, {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/list",
+          params: {},
+        });
+        assert.equal(stolen.status, 404);
+        assert.equal(JSON.parse(stolen.text).error.code, -32001);
+        const unknown = await postInSession(gateway, bob, `${id.slice(0, -4)}AAAA`, {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/list",
+          params: {},
+        });
+        assert.deepEqual([unknown.status, unknown.text], [stolen.status, stolen.text]);
+      }
+    });
+
+    await t.step(
+      "a cancellation sent to B reaches the HTTP upstream of the call on A",
+      async () => {
+        const before = upstream.cancelled().length;
+        const controller = new AbortController();
+        const call = client.callTool({ name: "rl_wait", arguments: {} }, {
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(), 300);
+        await assert.rejects(call);
+        const cancelled = await waitUntil(() => upstream.cancelled().length > before, 10_000);
+        assert.ok(cancelled, `the upstream never saw the cancellation: ${seen.join(",")}`);
+        assert.ok(seen.includes("B:notifications/cancelled"), seen.join(","));
+      },
+    );
+
+    await t.step("a DELETE sent to B ends the session on A", async () => {
+      const deleted = await fetch(b.mcpUrl, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${alice}`, "mcp-session-id": id },
+      });
+      await deleted.body?.cancel();
+      assert.equal(deleted.status, 200);
+      const after = await postInSession(a, alice, id, { jsonrpc: "2.0", id: 2, method: "ping" });
+      assert.equal(after.status, 404);
+    });
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
