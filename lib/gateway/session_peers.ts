@@ -1,6 +1,6 @@
 /**
  * 2025 sessions across gateway instances sharing Redis (the sibling of `fanout.ts`): client
- * messages for a call another instance serves, and session ends, on one pub/sub channel under the
+ * messages for a call another instance serves, session ends and 2025 resource subscriptions, on one pub/sub channel under the
  * Redis prefix; ended sessions as keys that expire with their id. Without Redis the sessions keep
  * to this instance (`localSessionPeers`). Redis faults are logged and never break serving: a lost
  * message is an answer the waiting call does not get (it times out as if the client never
@@ -22,17 +22,19 @@ export function openSessionPeers(
   const { logger } = options;
   const channel = redisKey(options.prefix, "session", "messages");
   const instance = crypto.randomUUID();
-  let receive: ((event: SessionPeerEvent) => void) | undefined;
+  const receivers = new Set<(event: SessionPeerEvent) => void>();
   let closed = false;
   let unsubscribe: (() => void) | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const onMessage = (message: string) => {
     const event = parseEvent(message, instance);
-    if (event === undefined || receive === undefined) return;
-    try {
-      receive(event);
-    } catch (error) {
-      logger.error("Cannot apply a session message from another instance", { error });
+    if (event === undefined) return;
+    for (const receive of receivers) {
+      try {
+        receive(event);
+      } catch (error) {
+        logger.error("Cannot apply a session message from another instance", { error });
+      }
     }
   };
   const subscribe = async () => {
@@ -58,7 +60,7 @@ export function openSessionPeers(
       );
     },
     listen(receiver) {
-      receive = receiver;
+      receivers.add(receiver);
     },
     async revoke(sid, untilMs) {
       const ttlMs = Math.max(1, Math.ceil(untilMs - Date.now()));
@@ -90,6 +92,17 @@ function parseEvent(message: string, instance: string): SessionPeerEvent | undef
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  if (
+    parsed.kind === "subscription" && typeof parsed.key === "string" &&
+    typeof parsed.uri === "string"
+  ) {
+    return {
+      kind: "subscription",
+      key: parsed.key,
+      uri: parsed.uri,
+      subscribed: !!parsed.subscribed,
+    };
+  }
   if (typeof parsed.sid !== "string") return undefined;
   if (parsed.kind === "ended") return { kind: "ended", sid: parsed.sid };
   if (parsed.kind === "messages" && Array.isArray(parsed.messages)) {

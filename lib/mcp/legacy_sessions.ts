@@ -24,7 +24,12 @@ import { createSessionSealer, type SessionSealer } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFactory } from "./server_factory.ts";
 import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
-import { routeWithoutServer, SessionTransport } from "./session_transport.ts";
+import {
+  deliver,
+  replayInitialize,
+  routeWithoutServer,
+  SessionTransport,
+} from "./session_transport.ts";
 
 /** Options of {@linkcode createLegacySessions}. */
 export interface LegacySessionOptions {
@@ -148,7 +153,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     if (pending === undefined) {
       pending = (async () => {
         const session = await build(id, state, serve, request);
-        await replayInitialize(session, state, serve.authInfo);
+        await replayInitialize(session, state.initialize, serve.authInfo);
         return session;
       })().finally(() => building.delete(state.sid));
       building.set(state.sid, pending);
@@ -203,6 +208,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
 
   peers.listen((event) => {
     if (event.kind === "ended") return void end(event.sid, "deleted on another instance");
+    if (event.kind !== "messages") return;
     const session = sessions.get(event.sid);
     if (session === undefined) return;
     const { mine } = session.transport.route(event.messages, false);
@@ -246,50 +252,6 @@ function sealedInitialize(body: unknown): Record<string, unknown> {
     capabilities: params.capabilities,
     clientInfo: { name: info.name, version: info.version, title: info.title },
   };
-}
-
-/** Replays the session's `initialize` into a rebuilt server, so it knows the client as before. */
-async function replayInitialize(session: Session, state: SessionState, authInfo: AuthInfo) {
-  const initialize = {
-    jsonrpc: "2.0",
-    id: "nexus-replay",
-    method: "initialize",
-    params: state.initialize,
-  };
-  const answered = await session.transport.handleRequest(innerRequest(session.id), {
-    authInfo,
-    parsedBody: initialize,
-  });
-  await answered.text();
-  const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
-  await (await session.transport.handleRequest(innerRequest(session.id), {
-    authInfo,
-    parsedBody: initialized,
-  })).body?.cancel();
-}
-
-/** Hands messages another instance received to this instance's server of the session. */
-async function deliver(session: Session, messages: unknown[], logger: Logger): Promise<void> {
-  try {
-    const response = await session.transport.handleRequest(innerRequest(session.id), {
-      parsedBody: messages.length === 1 ? messages[0] : messages,
-    });
-    await response.body?.cancel();
-  } catch (error) {
-    logger.warn("Cannot deliver a session message from another instance", { error });
-  }
-}
-
-/** A POST the gateway makes to its own session transport (a replay or a relayed message). */
-function innerRequest(id: string): Request {
-  return new Request("http://nexus.internal/mcp", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-session-id": id,
-    },
-  });
 }
 
 function handleOptions(options: ServeOptions): { authInfo: AuthInfo; parsedBody?: unknown } {

@@ -11,7 +11,8 @@ import type { ToolDefinition } from "../registry/mod.ts";
 import { authInfoFor } from "./caller_info.ts";
 import type { SessionSealer } from "../credentials/mod.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
-import type { SessionPeers } from "./session_peers.ts";
+import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
+import { shareSubscriptions } from "./shared_subscriptions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
@@ -86,8 +87,13 @@ export interface McpService {
 /** Creates the MCP service. Raises nothing itself; errors are answered on the wire. */
 export function createMcpService(options: McpServiceOptions): McpService {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const subscribers = createResourceSubscribers(() =>
-    new GatewayError("RATE_LIMITED", "Too many resource subscriptions for one client")
+  const peers = options.sessions?.peers ?? localSessionPeers();
+  // Why shared: a 2025 client's subscribe and its GET stream may land on different instances.
+  const subscribers = shareSubscriptions(
+    createResourceSubscribers(() =>
+      new GatewayError("RATE_LIMITED", "Too many resource subscriptions for one client")
+    ),
+    peers,
   );
   const factory = createServerFactory({
     ...options,
@@ -121,6 +127,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,
     ...options.sessions,
+    peers,
   });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();

@@ -11,13 +11,15 @@ export type SessionPeerEvent =
   /** JSON-RPC messages a client sent to session `sid` that this instance does not serve. */
   | { kind: "messages"; sid: string; messages: unknown[] }
   /** Session `sid` was ended by `DELETE`: drop its server. */
-  | { kind: "ended"; sid: string };
+  | { kind: "ended"; sid: string }
+  /** Subscriber `key` (a principal) subscribed to `uri`, or unsubscribed, on the sender. */
+  | { kind: "subscription"; key: string; uri: string; subscribed: boolean };
 
 /** The session channel of one instance. */
 export interface SessionPeers {
   /** Sends `event` to the other instances; raises nothing (faults are logged). */
   publish(event: SessionPeerEvent): void;
-  /** Sets the receiver of the other instances' events (never this instance's own). */
+  /** Adds a receiver of the other instances' events (never this instance's own). */
   listen(receive: (event: SessionPeerEvent) => void): void;
   /** Records that session `sid` ended, until `untilMs` (epoch ms, its id's expiry). */
   revoke(sid: string, untilMs: number): Promise<void>;

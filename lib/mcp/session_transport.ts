@@ -8,9 +8,13 @@
  *   from 0, can never take each other's answer);
  * - the ids of the client requests in flight here are kept, so a `notifications/cancelled` that
  *   lands elsewhere is delivered by the one instance serving that request.
+ *
+ * Also here: the replay that rebuilds a session's server on an instance that never saw it, and the
+ * delivery of messages another instance received.
  */
 
 import {
+  type AuthInfo,
   isJSONRPCErrorResponse,
   isJSONRPCNotification,
   isJSONRPCRequest,
@@ -18,6 +22,7 @@ import {
   type JSONRPCMessage,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
+import type { Logger } from "../log.ts";
 
 const TAG_PREFIX = "nx-";
 
@@ -126,4 +131,56 @@ function isCancel(
   message: JSONRPCMessage,
 ): message is JSONRPCMessage & { params: { requestId: string | number } } {
   return cancelledId(message) !== undefined;
+}
+
+/** Replays the session's `initialize` into a rebuilt server, so it knows the client as before. */
+export async function replayInitialize(
+  session: { id: string; transport: SessionTransport },
+  initialize: Record<string, unknown>,
+  authInfo: AuthInfo,
+): Promise<void> {
+  const request = {
+    jsonrpc: "2.0",
+    id: "nexus-replay",
+    method: "initialize",
+    params: initialize,
+  };
+  const answered = await session.transport.handleRequest(innerRequest(session.id), {
+    authInfo,
+    parsedBody: request,
+  });
+  await answered.text();
+  const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
+  await (await session.transport.handleRequest(innerRequest(session.id), {
+    authInfo,
+    parsedBody: initialized,
+  })).body?.cancel();
+}
+
+/** Hands messages another instance received to this instance's server of the session. */
+export async function deliver(
+  session: { id: string; transport: SessionTransport },
+  messages: unknown[],
+  logger: Logger,
+): Promise<void> {
+  try {
+    const response = await session.transport.handleRequest(innerRequest(session.id), {
+      parsedBody: messages.length === 1 ? messages[0] : messages,
+    });
+    await response.body?.cancel();
+  } catch (error) {
+    logger.warn("Cannot deliver a session message from another instance", { error });
+  }
+}
+
+/** A POST the gateway makes to its own session transport (a replay or a relayed message). */
+function innerRequest(id: string): Request {
+  return new Request("http://nexus.internal/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": id,
+    },
+  });
 }

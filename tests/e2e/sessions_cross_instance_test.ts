@@ -22,14 +22,17 @@ import {
 } from "../_support/gateway.ts";
 import { REDIS_TEST_URL, redisTest, testPrefix } from "../_support/redis.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const LEGACY = "2025-11-25";
 
-function upstreamsYaml(url: string): string {
+function upstreamsYaml(url: string, catalogUrl: string): string {
   return `upstreams:
   - name: rl
     url: ${url}
+  - name: cat
+    url: ${catalogUrl}
   - name: old
     stdio:
       command: ${JSON.stringify(Deno.execPath())}
@@ -90,6 +93,7 @@ async function postInSession(gateway: Gateway, key: string, id: string, body: un
 redisTest("2025 sessions: any instance serves any request of a session", async (t) => {
   const prefix = testPrefix("sessions");
   await using upstream = startRelayUpstream();
+  await using catalog = startCatalogUpstream();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-sessions-" });
   try {
     const storeEnv = { NEXUS_DATA_DIR: dataDir };
@@ -101,7 +105,9 @@ redisTest("2025 sessions: any instance serves any request of a session", async (
       NEXUS_REDIS_URL: REDIS_TEST_URL,
       NEXUS_REDIS_PREFIX: prefix,
     };
-    await using tools = await createGatewayToolsDir({ "relay.yaml": upstreamsYaml(upstream.url) });
+    await using tools = await createGatewayToolsDir({
+      "relay.yaml": upstreamsYaml(upstream.url, catalog.url),
+    });
     await using a = await startGateway({ toolsDir: tools.dir, env });
     await using b = await startGateway({ toolsDir: tools.dir, env });
     await Promise.all([subscribed(a), subscribed(b)]);
@@ -175,6 +181,23 @@ redisTest("2025 sessions: any instance serves any request of a session", async (
         const cancelled = await waitUntil(() => upstream.cancelled().length > before, 10_000);
         assert.ok(cancelled, `the upstream never saw the cancellation: ${seen.join(",")}`);
         assert.ok(seen.includes("B:notifications/cancelled"), seen.join(","));
+      },
+    );
+
+    await t.step(
+      "a resources/subscribe taken by A reaches the client's GET stream on B",
+      async () => {
+        const updates: string[] = [];
+        client.setNotificationHandler("notifications/resources/updated", (notification) => {
+          updates.push(notification.params.uri);
+        });
+        assert.ok(seen.includes("B:GET"), `the GET stream is on B: ${seen.join(",")}`);
+        const uri = "fixture://readme";
+        await client.subscribeResource({ uri });
+        assert.ok(seen.includes("A:resources/subscribe"), seen.join(","));
+        catalog.touch(uri, "changed");
+        assert.ok(await waitUntil(() => updates.length > 0, 15_000), "no resources/updated on B");
+        assert.deepEqual(updates, [uri]);
       },
     );
 
