@@ -6,8 +6,8 @@
  * client. So a stream needs no session state, only a place in this hub; several gateway
  * instances behind a load balancer each notify their own streams. The one per-client message, a
  * resource update after `resources/subscribe`, goes to the streams of the principal that
- * subscribed (there is no session to tell two clients of one principal apart), so it reaches a
- * client only when its GET stream and its subscribe landed on the same instance.
+ * subscribed (there is no session to tell two clients of one principal apart), on whichever
+ * instance the subscribe landed (`shared_subscriptions.ts`).
  */
 
 import type { Logger } from "../log.ts";

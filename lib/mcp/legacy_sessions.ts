@@ -19,7 +19,7 @@
  * drops its server everywhere. Another owner's id, a forged, expired or ended one: 404 -32001.
  */
 
-import type { AuthInfo, Server } from "@modelcontextprotocol/server";
+import { type AuthInfo, isJSONRPCRequest, type Server } from "@modelcontextprotocol/server";
 import { createSessionSealer, type SessionSealer } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFactory } from "./server_factory.ts";
@@ -108,6 +108,9 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
   const instance = crypto.randomUUID().slice(0, 8);
 
   function touch(sid: string, session: Session): void {
+    // Why delete and set: the map's order is then least recently used first (see `makeRoom`).
+    sessions.delete(sid);
+    sessions.set(sid, session);
     clearTimeout(session.timer);
     session.timer = setTimeout(() => {
       // Why: a call waiting for its client's answer holds the server past an idle spell.
@@ -126,7 +129,16 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     await session.server.close().catch(() => {});
   }
 
+  /** Drops the least recently used idle server when this instance holds its cap of them. */
+  function makeRoom(): void {
+    if (sessions.size < maxSessions) return;
+    for (const [sid, session] of sessions) {
+      if (session.transport.serving.size === 0) return void end(sid, "evicted");
+    }
+  }
+
   async function build(id: string, state: SessionState, serve: ServeOptions, request: Request) {
+    makeRoom();
     const server = options.factory({
       era: "legacy",
       authInfo: serve.authInfo,
@@ -194,11 +206,15 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     const messages = Array.isArray(body) ? body : [body];
     const held = sessions.get(state.sid);
     const { mine, others } = held === undefined
-      ? { mine: routeWithoutServer(messages).local, others: routeWithoutServer(messages).others }
+      ? routeWithoutServer(messages)
       : held.transport.route(messages, true);
     if (others.length > 0) peers.publish({ kind: "messages", sid: state.sid, messages: others });
-    // Why 202: what the SDK answers a POST of notifications and answers only.
-    if (mine.length === 0) return new Response(null, { status: 202 });
+    // Why 202: what the SDK answers a POST of notifications and answers only. Why not rebuild for
+    // notifications alone: a rebuilt server learns `initialized` from the replay, and nothing else
+    // a 2025 client notifies (roots changed, progress) concerns a server with no call in flight.
+    if (mine.length === 0 || (held === undefined && !mine.some(isJSONRPCRequest))) {
+      return new Response(null, { status: 202 });
+    }
     const session = held ?? await serverOf(id, state, serve, request);
     const taken = held === undefined ? session.transport.route(mine, true).mine : mine;
     touch(state.sid, session);

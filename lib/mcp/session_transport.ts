@@ -95,21 +95,21 @@ export class SessionTransport extends WebStandardStreamableHTTPServerTransport {
 
 /**
  * Splits messages for an instance without the session's server: answers to another instance's
- * requests and cancellations go to the others; the rest is `local` (the server is rebuilt here).
+ * requests and cancellations go to the others; the rest is `mine` (the server is rebuilt here).
  */
 export function routeWithoutServer(messages: readonly unknown[]): {
-  local: unknown[];
+  mine: unknown[];
   others: unknown[];
 } {
-  const local: unknown[] = [];
+  const mine: unknown[] = [];
   const others: unknown[] = [];
   for (const message of messages) {
     const answered = answerId(message);
     const foreign = (answered !== undefined && answered.startsWith(TAG_PREFIX)) ||
       cancelledId(message) !== undefined;
-    (foreign ? others : local).push(message);
+    (foreign ? others : mine).push(message);
   }
-  return { local, others };
+  return { mine, others };
 }
 
 /** The id of an answer (result or error) to a server request, as a string; else undefined. */

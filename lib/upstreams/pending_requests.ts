@@ -7,7 +7,8 @@
  *
  * Why in memory: the upstream's open request lives on this instance's connection, so nothing
  * else could answer it; a retry that lands on another instance finds nothing and is told to call
- * again (route a client's retries to the same instance, or keep upstreams 2026-07-28).
+ * again (route a 2026-07-28 client's retries to the same instance, or keep upstreams 2026-07-28; a
+ * 2025 session client's retry runs inside the instance serving its call, `lib/mcp/legacy_sessions.ts`).
  */
 
 import { GatewayError } from "../errors.ts";
