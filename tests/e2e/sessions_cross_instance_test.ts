@@ -5,13 +5,14 @@
  * notifications and GET stream go to instance B (a splitting fetch, the worst a balancer could
  * do). The elicitation answered through B completes the call waiting on A; the session id opened
  * on B serves B's own requests; another principal holding the id gets 404; a cancellation sent to
- * B reaches the upstream of the call on A; a DELETE on B ends the session on A.
+ * B reaches the upstream (HTTP and stdio) of the call on A; a `resources/subscribe` taken by A
+ * reaches the client's GET stream on B; a DELETE on B ends the session on A. The cluster helpers
+ * are in `tests/_support/cross_instance.ts`.
  */
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
-import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import {
   connect,
@@ -20,7 +21,8 @@ import {
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { REDIS_TEST_URL, redisTest, testPrefix } from "../_support/redis.ts";
+import { redisTest, testPrefix } from "../_support/redis.ts";
+import { clusterEnv, sessionChannelReady, splitFetch } from "../_support/cross_instance.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
 
@@ -49,31 +51,6 @@ function sessionOf(client: Client): string {
   return (client.transport as { sessionId?: string } | undefined)?.sessionId ?? "";
 }
 
-/** Waits until `gateway` listens for other instances' session messages. */
-async function subscribed(gateway: Gateway): Promise<void> {
-  const listening = () =>
-    gateway.stderrLines().some((line) => line.includes("Listening for session messages"));
-  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
-}
-
-/**
- * A fetch as `key`: JSON-RPC requests to `a`; everything else (answers, notifications, the GET
- * stream, DELETE) to `b`. `seen` records `<instance>:<what>`.
- */
-function splitFetch(key: string, a: Gateway, b: Gateway, seen: string[]): typeof fetch {
-  return async (_input, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set("authorization", `Bearer ${key}`);
-    const body = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-    const isRequest = body !== undefined && "method" in body && "id" in body;
-    const target = isRequest ? a : b;
-    seen.push(
-      `${isRequest ? "A" : "B"}:${body === undefined ? init?.method : body.method ?? "answer"}`,
-    );
-    return await fetch(target.mcpUrl, { ...init, headers });
-  };
-}
-
 /** A raw POST of `body` naming session `id`, as `key`, to `gateway`. */
 async function postInSession(gateway: Gateway, key: string, id: string, body: unknown) {
   const response = await fetch(gateway.mcpUrl, {
@@ -96,21 +73,15 @@ redisTest("2025 sessions: any instance serves any request of a session", async (
   await using catalog = startCatalogUpstream();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-sessions-" });
   try {
-    const storeEnv = { NEXUS_DATA_DIR: dataDir };
-    const alice = await createClientKey("alice", storeEnv);
-    const bob = await createClientKey("bob", storeEnv);
-    const env = {
-      ...storeEnv,
-      NEXUS_MASTER_KEY: generateMasterKey(),
-      NEXUS_REDIS_URL: REDIS_TEST_URL,
-      NEXUS_REDIS_PREFIX: prefix,
-    };
+    const alice = await createClientKey("alice", { NEXUS_DATA_DIR: dataDir });
+    const bob = await createClientKey("bob", { NEXUS_DATA_DIR: dataDir });
+    const env = clusterEnv({ prefix, dataDir });
     await using tools = await createGatewayToolsDir({
       "relay.yaml": upstreamsYaml(upstream.url, catalog.url),
     });
     await using a = await startGateway({ toolsDir: tools.dir, env });
     await using b = await startGateway({ toolsDir: tools.dir, env });
-    await Promise.all([subscribed(a), subscribed(b)]);
+    await Promise.all([sessionChannelReady(a), sessionChannelReady(b)]);
     const seen: string[] = [];
     await using client = await connect(LEGACY, a.mcpUrl, {
       fetch: splitFetch(alice, a, b, seen),
@@ -181,6 +152,27 @@ redisTest("2025 sessions: any instance serves any request of a session", async (
         const cancelled = await waitUntil(() => upstream.cancelled().length > before, 10_000);
         assert.ok(cancelled, `the upstream never saw the cancellation: ${seen.join(",")}`);
         assert.ok(seen.includes("B:notifications/cancelled"), seen.join(","));
+      },
+    );
+
+    await t.step(
+      "a cancellation sent to B reaches the 2025 stdio upstream of the call on A",
+      async () => {
+        // Why A's log: the stdio fixture writes "fixture cancelled wait" to its stderr on
+        // notifications/cancelled, and A supervises that child.
+        const cancels = () =>
+          a.stderrLines().filter((line) => line.includes("fixture cancelled wait")).length;
+        const before = cancels();
+        const controller = new AbortController();
+        const call = client.callTool({ name: "old_wait", arguments: {} }, {
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(), 300);
+        await assert.rejects(call);
+        assert.ok(
+          await waitUntil(() => cancels() > before, 10_000),
+          "the stdio upstream saw no cancel",
+        );
       },
     );
 
