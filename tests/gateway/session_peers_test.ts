@@ -43,7 +43,7 @@ function factoryFor(cancelled: string[]) {
       return inputRequired({
         inputRequests: {
           confirm: inputRequired.elicit({
-            message: "Proceed?",
+            message: String(request.params.arguments?.question ?? "Proceed?"),
             requestedSchema: z.object({ ok: z.boolean() }),
           }),
         },
@@ -55,13 +55,22 @@ function factoryFor(cancelled: string[]) {
 
 /** Requests (a method and an id) go to `requests`; answers and notifications to `rest`. */
 function splitFetch(requests: LegacySessions, rest: LegacySessions, seen: string[]): typeof fetch {
+  return routedFetch((body) => {
+    const isRequest = body === undefined || ("method" in body && "id" in body);
+    const what = body === undefined ? "GET" : body.method ?? "answer";
+    seen.push(`${isRequest ? "A" : "B"}:${what}`);
+    return isRequest ? requests : rest;
+  });
+}
+
+/** A fetch into the instance `route` picks for each request's parsed body (none for a GET). */
+function routedFetch(
+  route: (body: Record<string, unknown> | undefined) => LegacySessions,
+): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
     const body = request.method === "POST" ? await request.clone().json() : undefined;
-    const isRequest = body !== undefined && "method" in body && "id" in body;
-    const target = isRequest || body === undefined ? requests : rest;
-    const what = body === undefined ? request.method : body.method ?? "answer";
-    seen.push(`${isRequest || body === undefined ? "A" : "B"}:${what}`);
+    const target = route(body);
     const answered = await target.serve(request, {
       authInfo: AUTH,
       owner: "alice",
@@ -145,6 +154,61 @@ redisTest(
       );
       assert.equal(onA?.status, 404);
       await onA?.body?.cancel();
+    } finally {
+      await client.close().catch(() => {});
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+redisTest(
+  "two instances' servers of one session ask at once: each answer reaches its own call",
+  async () => {
+    const prefix = testPrefix("sessions");
+    await using redisA = openTestRedis(prefix);
+    await using redisB = openTestRedis(prefix);
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", sink: (line) => lines.push(line) });
+    const sealer = createSessionSealer(undefined);
+    const instance = (redis: typeof redisA) =>
+      createLegacySessions({
+        factory: factoryFor([]),
+        federates: () => true,
+        logger,
+        sealer,
+        peers: openSessionPeers(redis, { prefix, logger }),
+        keepAliveMs: 0,
+        maxBodyBytes: 1_000_000,
+      });
+    const a = instance(redisA);
+    const b = instance(redisB);
+    // Why: the "second" call runs on B, every answer goes to A; each server numbers its own requests
+    // from 0, so only the instance tag in the id tells the two answers apart.
+    const client = new Client({ name: "c", version: "1" }, {
+      capabilities: { elicitation: { form: {} } },
+    });
+    client.setRequestHandler("elicitation/create", (request) => ({
+      action: "accept",
+      content: { ok: request.params.message === "first" },
+    }));
+    const transport = new StreamableHTTPClientTransport(new URL(URL_), {
+      fetch: routedFetch((body) => {
+        const args = (body?.params as { arguments?: { question?: string } } | undefined)?.arguments;
+        return args?.question === "second" ? b : a;
+      }),
+    });
+    try {
+      const listening = () => lines.filter((line) => line.includes("Listening for session")).length;
+      assert.ok(await waitUntil(() => listening() === 2, 5_000), lines.join("\n"));
+      await client.connect(transport);
+      const [first, second] = await Promise.all(
+        ["first", "second"].map((question) =>
+          client.callTool({ name: "confirm", arguments: { question } }, { timeout: 10_000 })
+        ),
+      );
+      assert.deepEqual(first!.content, [{ type: "text", text: 'answer: {"ok":true}' }]);
+      assert.deepEqual(second!.content, [{ type: "text", text: 'answer: {"ok":false}' }]);
     } finally {
       await client.close().catch(() => {});
       await a.close();
