@@ -12,6 +12,8 @@ import { localSessionPeers, type SessionPeerEvent, type SessionPeers } from "../
 import { type RedisConnection, redisKey } from "../store/mod.ts";
 
 const SUBSCRIBE_RETRY_MS = 1000;
+// Why: a Redis outage would otherwise log one warning per session request.
+const CHECK_WARN_INTERVAL_MS = 10_000;
 
 /** The session channel over `redis`, or the local one without it. Raises nothing. */
 export function openSessionPeers(
@@ -20,7 +22,7 @@ export function openSessionPeers(
 ): SessionPeers {
   if (redis === undefined) return localSessionPeers();
   const { logger } = options;
-  const channel = redisKey(options.prefix, "session", "messages");
+  const channel = redisKey(options.prefix, "sessionChannel", "messages");
   const instance = crypto.randomUUID();
   const receivers = new Set<(event: SessionPeerEvent) => void>();
   let closed = false;
@@ -51,7 +53,8 @@ export function openSessionPeers(
     }
   };
   void subscribe();
-  const endedKey = (sid: string) => redisKey(options.prefix, "session", `ended:${sid}`);
+  let lastCheckWarning = -Infinity;
+  const endedKey = (sid: string) => redisKey(options.prefix, "sessionEnded", sid);
   return {
     publish(event) {
       if (closed) return;
@@ -72,7 +75,10 @@ export function openSessionPeers(
       try {
         return await redis.command(["EXISTS", endedKey(sid)]) === 1;
       } catch (error) {
-        logger.warn("Cannot check whether a session ended", { error });
+        if (Date.now() - lastCheckWarning >= CHECK_WARN_INTERVAL_MS) {
+          lastCheckWarning = Date.now();
+          logger.warn("Cannot check whether a session ended: serving it", { error });
+        }
         return false;
       }
     },

@@ -21,7 +21,7 @@ import {
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { redisTest, testPrefix } from "../_support/redis.ts";
+import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
 import { clusterEnv, sessionChannelReady, splitFetch } from "../_support/cross_instance.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
@@ -69,6 +69,8 @@ async function postInSession(gateway: Gateway, key: string, id: string, body: un
 
 redisTest("2025 sessions: any instance serves any request of a session", async (t) => {
   const prefix = testPrefix("sessions");
+  // Why: deletes what the gateways left under the prefix (an ended session's key) at the end.
+  await using _cleanup = openTestRedis(prefix);
   await using upstream = startRelayUpstream();
   await using catalog = startCatalogUpstream();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-sessions-" });

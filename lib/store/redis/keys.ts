@@ -11,7 +11,8 @@ export type RedisKeyKind =
   | "cacheLock"
   | "cacheChannel"
   | "fanout"
-  | "session";
+  | "sessionChannel"
+  | "sessionEnded";
 
 /**
  * The key (or channel) of `kind` for `id` under `prefix`.
@@ -22,8 +23,9 @@ export type RedisKeyKind =
  * - `cacheValue` / `cacheLock`: `{nexus:c:<digest>}:v` and `:l`, one slot per cache entry.
  * - `cacheChannel`: `nexus:c:<digest>`, where the leader announces the outcome.
  * - `fanout`: `nexus:fanout:<id>`, where instances announce list, policy and key changes.
- * - `session`: `nexus:session:<id>`, 2025 sessions across instances: the `messages` channel and
- *   `ended:<sid>`, a session ended by `DELETE`, kept until its id expires.
+ * - `sessionChannel`: `nexus:session:<id>`, where instances pass 2025 session messages.
+ * - `sessionEnded`: `{nexus:s:<sid>}:ended`, a 2025 session ended by `DELETE`, kept until its id
+ *   expires.
  */
 export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string {
   switch (kind) {
@@ -39,7 +41,9 @@ export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string
       return `${prefix}:c:${id}`;
     case "fanout":
       return `${prefix}:fanout:${id}`;
-    case "session":
+    case "sessionChannel":
       return `${prefix}:session:${id}`;
+    case "sessionEnded":
+      return `{${prefix}:s:${id}}:ended`;
   }
 }

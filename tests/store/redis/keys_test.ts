@@ -29,3 +29,10 @@ Deno.test("REDIS_PREFIX_PATTERN refuses braces, which would break hash tags", ()
   assert.ok(!REDIS_PREFIX_PATTERN.test("nex{us}"));
   assert.ok(!REDIS_PREFIX_PATTERN.test(""));
 });
+
+Deno.test("redisKey() gives each ended 2025 session its own hash tag under the prefix", () => {
+  const ended = redisKey("nexus", "sessionEnded", "sid-1");
+  assert.equal(hashTag(ended), "nexus:s:sid-1");
+  assert.notEqual(hashTag(ended), hashTag(redisKey("nexus", "sessionEnded", "sid-2")));
+  assert.equal(redisKey("nexus", "sessionChannel", "messages"), "nexus:session:messages");
+});
