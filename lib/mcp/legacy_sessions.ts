@@ -137,8 +137,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     }
   }
 
-  async function build(id: string, state: SessionState, serve: ServeOptions, request: Request) {
-    makeRoom();
+  async function build(id: string, serve: ServeOptions, request: Request): Promise<Session> {
     const server = options.factory({
       era: "legacy",
       authInfo: serve.authInfo,
@@ -151,9 +150,13 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
       maxRequestBodySize: options.maxBodyBytes,
     });
     await server.connect(transport);
-    const session: Session = { id, transport, server, timer: setTimeout(() => {}, 0) };
-    sessions.set(state.sid, session);
-    touch(state.sid, session);
+    return { id, transport, server, timer: setTimeout(() => {}, 0) };
+  }
+
+  function keep(sid: string, session: Session): Session {
+    makeRoom();
+    sessions.set(sid, session);
+    touch(sid, session);
     return session;
   }
 
@@ -163,10 +166,18 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     if (held !== undefined) return Promise.resolve(held);
     let pending = building.get(state.sid);
     if (pending === undefined) {
+      // Why kept only once replayed: a request meeting a server that has not seen `initialize` yet
+      // would be refused ("Server not initialized").
       pending = (async () => {
-        const session = await build(id, state, serve, request);
-        await replayInitialize(session, state.initialize, serve.authInfo);
-        return session;
+        const session = await build(id, serve, request);
+        try {
+          await replayInitialize(session, state.initialize, serve.authInfo);
+        } catch (error) {
+          clearTimeout(session.timer);
+          await session.server.close().catch(() => {});
+          throw error;
+        }
+        return keep(state.sid, session);
       })().finally(() => building.delete(state.sid));
       building.set(state.sid, pending);
     }
@@ -183,7 +194,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     });
     // Why stateless then: a client whose declared capabilities make an id too long for a header.
     if (id.length > MAX_ID_CHARS) return undefined;
-    const session = await build(id, state, serve, request);
+    const session = keep(state.sid, await build(id, serve, request));
     return await session.transport.handleRequest(request, handleOptions(serve));
   }
 
@@ -204,7 +215,7 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
       return await session.transport.handleRequest(request, handleOptions(serve));
     }
     const messages = Array.isArray(body) ? body : [body];
-    const held = sessions.get(state.sid);
+    const held = await (building.get(state.sid) ?? sessions.get(state.sid));
     const { mine, others } = held === undefined
       ? routeWithoutServer(messages)
       : held.transport.route(messages, true);
