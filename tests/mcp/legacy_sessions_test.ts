@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { type AuthInfo, Server } from "@modelcontextprotocol/server";
+import { createSessionSealer, type SessionSealer } from "../../lib/credentials/mod.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createLegacySessions, type LegacySessions } from "../../lib/mcp/legacy_sessions.ts";
 
@@ -20,6 +21,7 @@ function sessionsFor(
     idleMs?: number;
     ttlMs?: number;
     now?: () => number;
+    sealer?: SessionSealer;
   },
 ) {
   return createLegacySessions({
@@ -32,6 +34,7 @@ function sessionsFor(
     ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
     ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
   });
 }
 
@@ -174,4 +177,34 @@ Deno.test("a session answers 404 to another principal, after DELETE, and once ex
   assert.equal(gone?.status, 404);
   await gone?.body?.cancel();
   await sessions.close();
+});
+
+Deno.test("an instance that never saw a session serves concurrent first requests of its id", async () => {
+  const sealer = createSessionSealer(undefined);
+  const opening = sessionsFor({ sealer });
+  const other = sessionsFor({ sealer });
+  const opened = await serveRaw(opening, initialize({ elicitation: {} }));
+  const id = opened!.headers.get("mcp-session-id")!;
+  const answers = await Promise.all([1, 2, 3].map(async (n) => {
+    const response = await other.serve(
+      new Request(URL_, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-session-id": id,
+          "mcp-protocol-version": "2025-11-25",
+        },
+      }),
+      {
+        authInfo: AUTH,
+        owner: "alice",
+        parsedBody: { jsonrpc: "2.0", id: n, method: "tools/list", params: {} },
+      },
+    );
+    return `${response?.status} ${await response?.text()}`;
+  }));
+  for (const answer of answers) assert.match(answer, /^200 .*"tools":\[\]/s);
+  await opening.close();
+  await other.close();
 });
