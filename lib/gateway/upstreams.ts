@@ -176,6 +176,7 @@ export function catalogAccess(registry: FederatedRegistry): CatalogAccess {
     current: () => registry.catalog(),
     client: (upstream) => registry.upstreams.client(upstream),
     timeoutMs: (upstream) => registry.upstreams.timeoutMs(upstream),
+    relay: (upstream) => registry.upstreams.relay(upstream),
     subscriptions: (upstream) => registry.upstreams.subscriptions(upstream),
     admit: (upstream, signal) => registry.upstreams.admit(upstream, signal),
   };

@@ -247,6 +247,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       return member.connection.client();
     },
     timeoutMs: (name) => members.get(name)?.entry.spec.timeoutMs ?? 30_000,
+    relay: (name) => members.get(name)?.relay,
     admit(name, signal) {
       const member = members.get(name);
       if (member === undefined) {

@@ -9,7 +9,8 @@
  * `fixture cancelled wait` to stderr, or "not cancelled" after 15 s), `confirm` ({ question }: an
  * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots),
  * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
- * SDK, which drops what is below the client's level).
+ * SDK, which drops what is below the client's level). Prompt `confirmed` asks the client (an
+ * elicitation) before it answers `prompt answer: <action> <content>`.
  */
 
 import {
@@ -46,12 +47,30 @@ export function buildRelayServer(
   options: { legacy?: boolean; onCancel?: (tool: string) => void } = {},
 ): Server {
   const server = new Server({ name: "relay-fixture", version: "1.0.0" }, {
-    capabilities: { tools: {}, logging: {} },
+    capabilities: { tools: {}, logging: {}, prompts: {} },
     ...(options.legacy
       ? { supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < "2026") }
       : {}),
   });
   server.setRequestHandler("tools/list", () => ({ tools: TOOLS as never }));
+  server.setRequestHandler("prompts/list", () => ({
+    prompts: [{ name: "confirmed", description: "Asks the client before it answers." }],
+  }));
+  server.setRequestHandler("prompts/get", (_request, ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+    if (answer.kind === "elicit") {
+      const said = `prompt answer: ${answer.action} ${JSON.stringify(answer.content ?? {})}`;
+      return { messages: [{ role: "user", content: { type: "text", text: said } }] };
+    }
+    return inputRequired({
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: "Use the prompt?",
+          requestedSchema: z.object({ ok: z.boolean() }),
+        }),
+      },
+    }) as never;
+  });
   server.setRequestHandler("tools/call", (request, ctx) => {
     const args = request.params.arguments ?? {};
     switch (request.params.name) {
