@@ -31,6 +31,11 @@ export interface CallOptions {
   hooks: PipelineHooks;
   /** The calling MCP client, for what a federated tool relays; absent: nothing is relayed. */
   downstream?: DownstreamCall;
+  /**
+   * Turns the backend's result into the client's before the call is recorded (a relayed task
+   * handle gets its gateway task id here, so the audit row names the task); raises nothing.
+   */
+  finishResult?: (result: ToolResult) => ToolResult;
 }
 
 /**
@@ -76,7 +81,11 @@ export async function callTool(
       ctx,
       (inner) => runBackend(inner, snapshot, options.hooks),
     );
-    result = outcome.result;
+    result = options.finishResult === undefined
+      ? outcome.result
+      : options.finishResult(outcome.result);
+    const taskId = createdTaskId(result);
+    if (taskId !== undefined) facts.task = { event: "created", id: taskId };
     return result;
   } catch (error) {
     outcome = toClientError(error, options.requestId);
@@ -99,6 +108,14 @@ export async function callTool(
       facts,
     });
   }
+}
+
+/** The task id of a task handle result (`resultType: "task"`); undefined for any other. */
+function createdTaskId(result: ToolResult): string | undefined {
+  const handle = result as { resultType?: unknown; taskId?: unknown };
+  return handle.resultType === "task" && typeof handle.taskId === "string"
+    ? handle.taskId
+    : undefined;
 }
 
 /** A `tools/call` result carrying an error the model can read, cut at a few KB. */

@@ -28,6 +28,7 @@ import { downstreamOf } from "./downstream.ts";
 import type { PipelineHooks } from "./stages.ts";
 import {
   acceptsTasks,
+  createEndedTasks,
   registerTaskHandlers,
   relayTaskResult,
   TASKS_CAPABILITY,
@@ -101,6 +102,8 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
     "resources/templates/list": hint,
     "server/discover": hint,
   };
+  // Why one set per factory: a task's end is recorded once per instance, not at every poll.
+  const ended = createEndedTasks();
   return function buildServer(ctx?: McpRequestContext): Server {
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
@@ -126,6 +129,8 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
           snapshot: deps.snapshot,
           canUse: deps.hooks.canUse,
           ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+          ...(deps.hooks.onTaskEvent === undefined ? {} : { onTaskEvent: deps.hooks.onTaskEvent }),
+          ended,
         },
         caller,
         (body) => guarded(deps.logger, body),
@@ -200,14 +205,16 @@ function registerHandlers(
           requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
           hooks: deps.hooks,
           downstream: tasks ? withTaskCapability(downstream) : downstream,
+          finishResult: (result) =>
+            relayTaskResult(result, {
+              snapshot,
+              toolName: request.params.name,
+              principal: callCaller.principal.id,
+              accepted: tasks,
+              ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+            }),
         });
-        return relayTaskResult(result, {
-          snapshot,
-          toolName: request.params.name,
-          principal: callCaller.principal.id,
-          accepted: tasks,
-          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
-        });
+        return result;
       }),
   );
 }

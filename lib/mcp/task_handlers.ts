@@ -22,6 +22,9 @@ import type { DownstreamCall, McpBackendSpec, ToolResult } from "../registry/typ
 import { capturedTask, readTaskId, TASKS_EXTENSION, writeTaskId } from "../upstreams/mod.ts";
 import { errorResult } from "./call_pipeline.ts";
 import type { PipelineHooks } from "./stages.ts";
+import { type EndedTasks, recordTaskEnd, taskEnd } from "./task_audit.ts";
+
+export { createEndedTasks } from "./task_audit.ts";
 
 /** What the task handlers read. */
 export interface TaskHandlerDeps {
@@ -31,6 +34,10 @@ export interface TaskHandlerDeps {
   canUse: PipelineHooks["canUse"];
   /** The keyed hash gateway task ids are tagged with; absent: untagged ids. */
   taskIdMac?: (text: string) => string;
+  /** Where a task's end is recorded (the audit log); absent: not recorded. */
+  onTaskEvent?: PipelineHooks["onTaskEvent"];
+  /** The tasks whose end this instance recorded already. */
+  ended: EndedTasks;
 }
 
 /** The server capability a 2026-07-28 server instance declares (tasks are never required). */
@@ -156,6 +163,7 @@ async function relay(
     signal: AbortSignal;
   },
 ): Promise<Record<string, unknown>> {
+  const startedAt = new Date();
   const clientTaskId = call.params.taskId;
   const route = readTaskId(clientTaskId, caller.principal.id, deps.taskIdMac);
   const backend = route === undefined ? undefined : backendOf(deps, caller, route.upstream);
@@ -179,6 +187,10 @@ async function relay(
     );
   } catch (error) {
     throw upstreamFailure(error, route.upstream);
+  }
+  const event = taskEnd(call.method, result);
+  if (event !== undefined) {
+    recordTaskEnd(deps, { caller, method: call.method, id: clientTaskId, event, startedAt });
   }
   const relayed = "taskId" in result ? { ...result, taskId: clientTaskId } : result;
   return withoutHopMeta(relayed);
