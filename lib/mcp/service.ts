@@ -12,6 +12,7 @@ import { authInfoFor } from "./caller_info.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createStatelessCancels } from "./stateless_cancel.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
@@ -114,6 +115,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,
   });
+  const cancels = createStatelessCancels({ logger: options.logger });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
   function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
@@ -142,9 +144,12 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    return await handler.fetch(
+    if (parsedBody === undefined) return await handler.fetch(request, { authInfo });
+    // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
+    return await cancels.serve(
       request,
-      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+      { principalId: caller.principal.id, parsedBody },
+      (served) => handler.fetch(served, { authInfo, parsedBody }),
     );
   }
   return {
