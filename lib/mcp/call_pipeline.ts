@@ -110,12 +110,15 @@ export async function callTool(
   }
 }
 
-/** The task id of a task handle result (`resultType: "task"`); undefined for any other. */
+/** The task id of a task handle result (either era's); undefined for any other result. */
 function createdTaskId(result: ToolResult): string | undefined {
-  const handle = result as { resultType?: unknown; taskId?: unknown };
-  return handle.resultType === "task" && typeof handle.taskId === "string"
-    ? handle.taskId
-    : undefined;
+  const handle = result as { resultType?: unknown; taskId?: unknown; task?: { taskId?: unknown } };
+  if (handle.resultType === "task") {
+    return typeof handle.taskId === "string" ? handle.taskId : undefined;
+  }
+  // Why: a 2025-11-25 CreateTaskResult holds the task under `task`.
+  const core = handle.task?.taskId;
+  return typeof core === "string" ? core : undefined;
 }
 
 /** A `tools/call` result carrying an error the model can read, cut at a few KB. */

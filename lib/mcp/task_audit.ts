@@ -37,6 +37,8 @@ export function createEndedTasks(max = MAX_REMEMBERED): EndedTasks {
 /** The end a relayed `tasks/get` or `tasks/cancel` result shows; undefined while it runs. */
 export function taskEnd(method: string, result: Record<string, unknown>): TaskEvent | undefined {
   if (method === "tasks/cancel") return "cancelled";
+  // Why tasks/result too: a 2025-11-25 client may skip polling and wait for the result.
+  if (method === "tasks/result") return result.isError === true ? "failed" : "completed";
   if (method !== "tasks/get") return undefined;
   const status = result.status;
   if (status === "completed" || status === "failed" || status === "cancelled") return status;
