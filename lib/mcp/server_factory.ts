@@ -27,6 +27,7 @@ import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import { downstreamOf } from "./downstream.ts";
 import { CORE_TASKS_CAPABILITY, registerCoreTaskHandlers } from "./core_task_handlers.ts";
 import type { PipelineHooks } from "./stages.ts";
+import type { TaskOwners } from "./task_owners.ts";
 import {
   acceptsTasks,
   createEndedTasks,
@@ -58,6 +59,8 @@ export interface ServerDeps {
 
 /** What the transports in this folder add to {@linkcode ServerDeps}. */
 export interface FactoryDeps extends ServerDeps {
+  /** Where relayed tasks' owners are remembered for status notifications; absent: not. */
+  taskOwners?: TaskOwners;
   /**
    * 2025-era `resources/subscribe` bookkeeping and the subscriber an instance stands for (a
    * principal over stateless HTTP, a connection over stdio); absent: subscribing is refused.
@@ -222,6 +225,7 @@ function registerHandlers(
               principal: callCaller.principal.id,
               accepted: tasks,
               era,
+              ...(deps.taskOwners === undefined ? {} : { owners: deps.taskOwners }),
               ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
             }),
         });

@@ -13,6 +13,7 @@ import { createLegacySessions } from "./legacy_sessions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { createStatelessCancels } from "./stateless_cancel.ts";
+import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
@@ -64,6 +65,11 @@ export interface McpService {
   resourcesChanged(): void;
   /** Tells the clients subscribed to `uri` (both eras) that the resource changed. */
   resourceUpdated(uri: string): void;
+  /**
+   * Relays upstream `upstream`'s task status notification (its own task id in `params`) to the
+   * client that created the task through this instance: a 2025 client's `GET /mcp` streams.
+   */
+  taskStatus(upstream: string, params: Record<string, unknown>): void;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
   /**
@@ -83,8 +89,10 @@ export function createMcpService(options: McpServiceOptions): McpService {
   const subscribers = createResourceSubscribers(() =>
     new GatewayError("RATE_LIMITED", "Too many resource subscriptions for one client")
   );
+  const owners = createTaskOwners();
   const factory = createServerFactory({
     ...options,
+    taskOwners: owners,
     // Why the principal: stateless 2025 serving has no session; a principal's GET streams are
     // where its resource updates go.
     subscribers: { registry: subscribers, keyOf: (caller) => caller.principal.id },
@@ -190,6 +198,10 @@ export function createMcpService(options: McpServiceOptions): McpService {
     resourceUpdated(uri) {
       handler.notify.resourceUpdated(uri);
       hub.resourceUpdated(uri, subscribers.keysFor(uri));
+    },
+    taskStatus(upstream, params) {
+      const owned = ownedTaskStatus(owners, upstream, params);
+      if (owned?.owner.era === "legacy") hub.taskStatus(owned.owner.principalId, owned.params);
     },
     recheckStreams: () => slots.recheck(),
     drainStreams: (retryMs) => slots.drain(retryMs),

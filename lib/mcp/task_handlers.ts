@@ -23,6 +23,7 @@ import { capturedTask, readTaskId, TASKS_EXTENSION, writeTaskId } from "../upstr
 import { errorResult } from "./call_pipeline.ts";
 import type { PipelineHooks } from "./stages.ts";
 import { type EndedTasks, recordTaskEnd, taskEnd } from "./task_audit.ts";
+import type { TaskOwners } from "./task_owners.ts";
 
 export { createEndedTasks } from "./task_audit.ts";
 
@@ -85,6 +86,8 @@ export function relayTaskResult(
     principal: string;
     accepted: boolean;
     era: "legacy" | "modern";
+    /** Where the task's owner is remembered, for its status notifications; absent: not. */
+    owners?: TaskOwners;
     taskIdMac?: (text: string) => string;
   },
 ): ToolResult {
@@ -108,6 +111,11 @@ export function relayTaskResult(
     principal: call.principal,
     taskId: String((core ?? task).taskId),
   }, call.taskIdMac);
+  call.owners?.remember(backend.upstream, String((core ?? task).taskId), {
+    principalId: call.principal,
+    taskId,
+    era: call.era,
+  });
   if (core === undefined) return withoutHopMeta({ ...task, taskId }) as unknown as ToolResult;
   // Why `content: []`: the SDK's 2025 result check refuses a `task` key without it, and a
   // 2025-11-25 CreateTaskResult may carry other keys.

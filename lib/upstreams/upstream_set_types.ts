@@ -28,6 +28,11 @@ export interface UpstreamSetOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when an upstream announces an update of a resource the gateway subscribed to. */
   onResourceUpdated?: (upstream: string, uri: string) => void;
+  /**
+   * Called when an upstream sends a task status notification (2025-11-25
+   * `notifications/tasks/status`), with the upstream's own task id in `params`.
+   */
+  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**

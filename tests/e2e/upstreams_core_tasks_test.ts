@@ -126,3 +126,71 @@ Deno.test("2025-11-25 core tasks: created, polled, result fetched, cancelled, bo
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+/** Reads SSE `message` events from `response` until one satisfies `match` (or the deadline). */
+async function readUntil(
+  response: Response,
+  match: (message: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown> | undefined> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const deadline = setTimeout(() => void reader.cancel(), timeoutMs);
+  let buffered = "";
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      buffered += value;
+      const events = buffered.split("\n\n");
+      buffered = events.pop() ?? "";
+      for (const event of events) {
+        const data = event.split("\n").find((line) => line.startsWith("data: "));
+        if (data === undefined) continue;
+        const message = JSON.parse(data.slice("data: ".length));
+        if (match(message)) return message;
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    await reader.cancel().catch(() => {});
+  }
+}
+
+Deno.test("2025-11-25 task status notifications reach the owner's GET stream under the gateway id", async () => {
+  await using upstream = startCoreTasksUpstream();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-core-tasks-notify-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
+    const alice = await createClientKey("alice", env);
+    await using tools = await createGatewayToolsDir({
+      "core.yaml": `upstreams:\n  - name: ct\n    url: ${upstream.url}\n`,
+    });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+    const asAlice = legacyClient(gateway.mcpUrl, alice);
+    const stream = await bearerFetch(alice)(gateway.mcpUrl, {
+      method: "GET",
+      headers: { accept: "text/event-stream", "mcp-protocol-version": LEGACY },
+    });
+    assert.equal(stream.status, 200);
+
+    const created = resultOf(
+      await asAlice("tools/call", { name: "ct_report", arguments: {}, task: {} }),
+    );
+    const taskId = String((created.task as Record<string, unknown>).taskId);
+    const seen = readUntil(
+      stream,
+      (message) =>
+        message.method === "notifications/tasks/status" &&
+        (message.params as Record<string, unknown>).status === "completed",
+    );
+    for (let round = 0; round < 2; round++) await asAlice("tasks/get", { taskId });
+    const notification = await seen;
+    assert.ok(notification, "no task status notification on the client's stream");
+    assert.deepEqual(upstream.notified().map((line) => line.split(" ")[1]), ["completed"]);
+    const params = notification.params as Record<string, unknown>;
+    assert.equal(params.taskId, taskId, "the gateway's task id, never the upstream's");
+    assert.ok(!JSON.stringify(notification).includes("up-"));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
