@@ -56,13 +56,17 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
   return {
     async serve(request, { principalId, parsedBody }, serve) {
       const message = messageOf(parsedBody);
-      if (message === undefined || isModernPost(request, parsedBody)) return await serve(request);
-      if (message.method === "notifications/cancelled") {
-        cancel(principalId, message.params);
+      const cancelling = message?.method === "notifications/cancelled";
+      const tracked = message?.id !== undefined && TRACKED.has(message.method);
+      // Why the method first: the era check runs only for the few methods this concerns.
+      if (!(cancelling || tracked) || hasEnvelope(message) || isModernPost(request, parsedBody)) {
         return await serve(request);
       }
-      if (message.id === undefined || !TRACKED.has(message.method)) return await serve(request);
-      const key = keyOf(principalId, message.id);
+      if (cancelling) {
+        cancel(principalId, message!.params);
+        return await serve(request);
+      }
+      const key = keyOf(principalId, message!.id!);
       const controller = new AbortController();
       const set = inFlight.get(key) ?? new Set();
       set.add(controller);
@@ -87,6 +91,15 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
     },
     size: () => [...inFlight.values()].reduce((sum, set) => sum + set.size, 0),
   };
+}
+
+/**
+ * Whether the message carries the 2026-07-28 per-request envelope: a cheap first look, so a
+ * 2026-07-28 call (the hot path) skips the SDK's full classification.
+ */
+function hasEnvelope(message: { params?: unknown } | undefined): boolean {
+  const meta = (message?.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  return typeof meta?.["io.modelcontextprotocol/protocolVersion"] === "string";
 }
 
 function keyOf(principalId: string, id: string | number): string {
