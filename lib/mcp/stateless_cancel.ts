@@ -78,12 +78,12 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
       try {
         // Why a new Request without a body: the body was read (`parsedBody` is passed on), and
         // the SDK tears the request's server down, aborting its handlers, when this signal fires.
-        const tracked = new Request(request.url, {
+        const cancellable = new Request(request.url, {
           method: request.method,
           headers: request.headers,
           signal: AbortSignal.any([request.signal, controller.signal]),
         });
-        return releasedAtStreamEnd(await serve(tracked), release);
+        return releasedAtStreamEnd(await serve(cancellable), release);
       } catch (error) {
         release();
         throw error;
