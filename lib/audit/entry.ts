@@ -35,6 +35,8 @@ export interface FinishedCall {
     coalesced?: boolean;
     credential?: { name: string; version: number };
     backendStatus?: number;
+    /** A relayed task this call created or saw end; `id` is the gateway's task id. */
+    task?: { event: string; id: string };
   };
 }
 
@@ -67,6 +69,8 @@ export function toAuditRow(
   const redacted = redact(call.args);
   const canonical = canonicalJson(redacted);
   const { principal } = call.caller;
+  const hash = options.hashArgs ?? PROCESS_ARGS_HASH;
+  const task = call.facts.task;
   return {
     at: call.startedAt.getTime(),
     requestId: call.requestId,
@@ -77,10 +81,9 @@ export function toAuditRow(
     tool: call.toolName.slice(0, 256),
     // Why the redacted form, keyed: a hash of low-entropy arguments (a PIN, a password) could be
     // reversed by guessing; the key and the redaction keep it useful for grouping and safe to keep.
-    argsHash: (options.hashArgs ?? PROCESS_ARGS_HASH)(canonical),
+    argsHash: hash(canonical),
     args: options.includeArguments ? truncate(canonical) : null,
-    outcome: call.outcome === "ok" ? (call.isError ? "tool_error" : "ok") : "error",
-    errorCode: call.outcome === "ok" ? null : call.outcome,
+    ...outcomeOf(call, task === undefined ? undefined : { ...task, hash }),
     durationMs: Math.round(call.durationMs * 1000) / 1000,
     backendStatus: call.facts.backendStatus ?? null,
     cacheHit: call.facts.cacheHit ?? null,
@@ -89,6 +92,28 @@ export function toAuditRow(
     credentialVersion: call.facts.credential?.version ?? null,
   };
 }
+
+/**
+ * The row's `outcome` and `errorCode`. A task row (the call created a task, or the end of one was
+ * seen) has outcome `task_<event>` and, in `errorCode`, `task:` and the keyed hash of the gateway
+ * task id: the key that joins a task's creation and its end without storing either id.
+ */
+function outcomeOf(
+  call: FinishedCall,
+  task: { event: string; id: string; hash: ArgsHasher } | undefined,
+): Pick<AuditRow, "outcome" | "errorCode"> {
+  if (call.outcome !== "ok") return { outcome: "error", errorCode: call.outcome };
+  if (task !== undefined) {
+    return {
+      outcome: `task_${task.event}`,
+      errorCode: `task:${task.hash(TASK_CONTEXT + task.id)}`,
+    };
+  }
+  return { outcome: call.isError ? "tool_error" : "ok", errorCode: null };
+}
+
+/** Domain separation: the task hash never equals an argument hash. */
+const TASK_CONTEXT = "nexus audit task id v1\n";
 
 /** A copy of `value` with every value under a credential-like key replaced by `[redacted]`. */
 export function redact(value: unknown, depth = 0): unknown {

@@ -99,6 +99,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const onCatalog = new Set<(event: CatalogEvent) => void>();
   const catalogEvent = (event: CatalogEvent) => onCatalog.forEach((notify) => notify(event));
   const keyRevoked = () => onKeyRevoked.forEach((recheck) => recheck());
+  // Why late-bound: task status from an upstream goes to this instance's HTTP clients only.
+  const onTaskStatus = new Set<(upstream: string, params: Record<string, unknown>) => void>();
   // Why late-bound: the fan-out rides on the Redis connection the parts open; a change reported
   // while they open is this instance's alone (the others load the same state as they start).
   const announced: { fanout?: Fanout } = {};
@@ -124,6 +126,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       catalogEvent({ kind: "updated", uri });
       announce({ kind: "updated", uri });
     },
+    onTaskStatus: (upstream, params) => onTaskStatus.forEach((relay) => relay(upstream, params)),
   });
   const { security, credentials, limits, metrics } = parts;
   announced.fanout = openFanout(limits.redis, {
@@ -166,6 +169,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   });
   onKeyRevoked.add(() => void mcp.recheckStreams());
   onCatalog.add((event) => deliverCatalogEvent(mcp, event));
+  onTaskStatus.add((upstream, params) => mcp.taskStatus(upstream, params));
   onToolsChanged.add(() => {
     mcp.toolsChanged();
     // Why: a policy reload may shut a caller out of a virtual server it holds a stream on.

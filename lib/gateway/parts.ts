@@ -49,6 +49,8 @@ export interface PartsOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when a subscribed upstream resource changed. */
   onResourceUpdated?: (uri: string) => void;
+  /** Called when an upstream sends a 2025-11-25 task status notification. */
+  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       onChange: options.onToolsChanged,
       ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
       ...(options.onResourceUpdated ? { onResourceUpdated: options.onResourceUpdated } : {}),
+      ...(options.onTaskStatus ? { onTaskStatus: options.onTaskStatus } : {}),
     });
     opened.pop();
     opened.push(() => registry.close());

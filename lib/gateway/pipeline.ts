@@ -71,6 +71,7 @@ export function buildPipeline(parts: PipelineParts): PipelineHooks {
       ? NO_HOOKS.canUse
       : (caller, tool) => policy().canUse(caller, tool),
     onFinished: observeFinished(audit, parts.metrics),
+    ...(audit === undefined ? {} : { onTaskEvent: (record) => audit.record(record) }),
     ...(parts.databases === undefined ? {} : { databases: parts.databases }),
   };
 }

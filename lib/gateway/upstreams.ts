@@ -53,6 +53,8 @@ export interface FederationOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when an upstream announces an update of a resource the gateway subscribed to. */
   onResourceUpdated?: (uri: string) => void;
+  /** Called when an upstream sends a 2025-11-25 task status notification. */
+  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
   /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
   startWaitMs?: number;
   /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */
@@ -98,6 +100,7 @@ export async function federateRegistry(
       options.onCatalogChange?.(changed);
     },
     onResourceUpdated: (_upstream, uri) => options.onResourceUpdated?.(uri),
+    ...(options.onTaskStatus ? { onTaskStatus: options.onTaskStatus } : {}),
   });
   let catalogBuilt: MergedCatalog | undefined;
   let knownCatalog: readonly string[] = [];
@@ -176,6 +179,7 @@ export function catalogAccess(registry: FederatedRegistry): CatalogAccess {
     current: () => registry.catalog(),
     client: (upstream) => registry.upstreams.client(upstream),
     timeoutMs: (upstream) => registry.upstreams.timeoutMs(upstream),
+    relay: (upstream) => registry.upstreams.relay(upstream),
     subscriptions: (upstream) => registry.upstreams.subscriptions(upstream),
     admit: (upstream, signal) => registry.upstreams.admit(upstream, signal),
   };

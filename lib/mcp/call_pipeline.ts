@@ -31,6 +31,11 @@ export interface CallOptions {
   hooks: PipelineHooks;
   /** The calling MCP client, for what a federated tool relays; absent: nothing is relayed. */
   downstream?: DownstreamCall;
+  /**
+   * Turns the backend's result into the client's before the call is recorded (a relayed task
+   * handle gets its gateway task id here, so the audit row names the task); raises nothing.
+   */
+  finishResult?: (result: ToolResult) => ToolResult;
 }
 
 /**
@@ -76,7 +81,11 @@ export async function callTool(
       ctx,
       (inner) => runBackend(inner, snapshot, options.hooks),
     );
-    result = outcome.result;
+    result = options.finishResult === undefined
+      ? outcome.result
+      : options.finishResult(outcome.result);
+    const taskId = createdTaskId(result);
+    if (taskId !== undefined) facts.task = { event: "created", id: taskId };
     return result;
   } catch (error) {
     outcome = toClientError(error, options.requestId);
@@ -99,6 +108,17 @@ export async function callTool(
       facts,
     });
   }
+}
+
+/** The task id of a task handle result (either era's); undefined for any other result. */
+function createdTaskId(result: ToolResult): string | undefined {
+  const handle = result as { resultType?: unknown; taskId?: unknown; task?: { taskId?: unknown } };
+  if (handle.resultType === "task") {
+    return typeof handle.taskId === "string" ? handle.taskId : undefined;
+  }
+  // Why: a 2025-11-25 CreateTaskResult holds the task under `task`.
+  const core = handle.task?.taskId;
+  return typeof core === "string" ? core : undefined;
 }
 
 /** A `tools/call` result carrying an error the model can read, cut at a few KB. */

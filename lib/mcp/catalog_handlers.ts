@@ -15,7 +15,7 @@
 import { ResourceNotFoundError, type Server } from "@modelcontextprotocol/server";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
-import type { RegistrySnapshot, ToolDefinition } from "../registry/mod.ts";
+import type { McpCallRelay, RegistrySnapshot, ToolDefinition } from "../registry/mod.ts";
 import {
   type Client,
   type MergedCatalog,
@@ -23,7 +23,7 @@ import {
   type UpstreamSubscriptions,
 } from "../upstreams/mod.ts";
 import { pageAfter } from "./catalog_pages.ts";
-import { inputParams, mergedHint, relay, relayedError } from "./catalog_relay.ts";
+import { inputParams, mergedHint, relay, relayedError, relayPrompt } from "./catalog_relay.ts";
 import { downstreamOf } from "./downstream.ts";
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import type { PipelineHooks } from "./stages.ts";
@@ -36,6 +36,11 @@ export interface CatalogAccess {
   client(upstream: string): Promise<Client>;
   /** The upstream's per-request timeout in ms. */
   timeoutMs(upstream: string): number;
+  /**
+   * The upstream's relay, through which `prompts/get` runs like a tool call (its input requests
+   * reach the calling client); absent: prompts go straight to the client.
+   */
+  relay?(upstream: string): McpCallRelay | undefined;
   /** The gateway's shared resource subscriptions at an upstream. */
   subscriptions(upstream: string): UpstreamSubscriptions | undefined;
   /**
@@ -123,11 +128,17 @@ export function registerCatalogHandlers(
       if (found === undefined || !prompt(found)) throw promptNotFound(request.params.name);
       const { _meta: _, ...params } = request.params;
       const downstream = downstreamOf(server, ctx, caller.principal.id);
+      const via = deps.catalog.relay?.(found.upstream);
       return await relay(deps, found.upstream, ctx.mcpReq.signal, (client, options) =>
-        client.getPrompt(
-          { ...params, name: found.original, ...inputParams(client, downstream) },
-          { ...options, allowInputRequired: true },
-        )) as never;
+        relayPrompt(via, downstream, { ...options, prompt: request.params.name }, (retry, signal) =>
+          client.getPrompt(
+            {
+              ...params,
+              name: found.original,
+              ...inputParams(client, { ...downstream, ...retry }),
+            },
+            { ...options, signal, allowInputRequired: true },
+          ))) as never;
     }));
   server.setRequestHandler("resources/read", (request, ctx) =>
     guard(async () => {

@@ -11,7 +11,7 @@ import {
   SERVER_INFO_META_KEY,
 } from "@modelcontextprotocol/server";
 import { GatewayError, isGatewayError } from "../errors.ts";
-import type { DownstreamCall } from "../registry/mod.ts";
+import type { DownstreamCall, McpCallRelay } from "../registry/mod.ts";
 import type { Client, ListHint, MergedCatalog } from "../upstreams/mod.ts";
 import type { CatalogHandlerDeps } from "./catalog_handlers.ts";
 
@@ -91,6 +91,44 @@ export function inputParams(
     ...(downstream.requestState === undefined ? {} : { requestState: downstream.requestState }),
     ...(modern && Object.keys(meta).length > 0 ? { _meta: meta } : {}),
   };
+}
+
+/** The retry fields a relayed request carries upstream (the relay unwraps the client's state). */
+export type RetryFields = Pick<DownstreamCall, "inputResponses" | "requestState">;
+
+/**
+ * Sends one `prompts/get` through the upstream's relay when it has one, like a tool call: a 2025
+ * upstream's elicitation, sampling or roots request during it reaches the calling client (parked
+ * and answered by the retry, or through a 2025 client's session), a 2026-07-28 upstream's
+ * `input_required` goes out with its state wrapped. Without a relay, `send` gets the client's
+ * own retry fields. An upstream's JSON-RPC error stays a ProtocolError (an answer, not a failure).
+ */
+export async function relayPrompt<T>(
+  via: McpCallRelay | undefined,
+  downstream: DownstreamCall,
+  options: Options & { prompt: string },
+  send: (retry: RetryFields, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (via === undefined) {
+    const { inputResponses, requestState } = downstream;
+    return await send({ inputResponses, requestState }, options.signal);
+  }
+  try {
+    // Why a key no tool can have: a tool's requestState must not resume a prompt, nor the reverse.
+    return await via.call(
+      downstream,
+      { tool: `prompts/get ${options.prompt}`, signal: options.signal, timeoutMs: options.timeout },
+      (extra) =>
+        send(
+          { inputResponses: extra.inputResponses, requestState: extra.requestState },
+          extra.signal,
+        ),
+    ) as T;
+  } catch (error) {
+    const relayed = isGatewayError(error) ? error.relayed : undefined;
+    if (relayed === undefined) throw error;
+    throw ProtocolError.fromError(relayed.code, relayed.message, relayed.data);
+  }
 }
 
 /** An upstream's JSON-RPC error passes through as it was; a broken connection is UPSTREAM_*. */

@@ -27,6 +27,8 @@ export interface LegacyListenHub {
   resourcesChanged(): void;
   /** Sends `notifications/resources/updated` for `uri` to the streams of `principalIds`. */
   resourceUpdated(uri: string, principalIds: readonly string[]): void;
+  /** Sends a relayed `notifications/tasks/status` to the streams of `principalId`. */
+  taskStatus(principalId: string, params: Record<string, unknown>): void;
   /** Closes every stream and stops the keep-alive timer. */
   close(): void;
 }
@@ -122,6 +124,8 @@ export function createLegacyListenHub(
       if (principalIds.length === 0) return;
       notify("notifications/resources/updated", { uri }, new Set(principalIds));
     },
+    taskStatus: (principalId, params) =>
+      notify("notifications/tasks/status", params, new Set([principalId])),
     close() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;

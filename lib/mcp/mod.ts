@@ -31,6 +31,7 @@ export {
   type CallStage,
   NO_HOOKS,
   type PipelineHooks,
+  type TaskEvent,
 } from "./stages.ts";
 /** Rate-limit hook and stages (budgets, tool limits, backends' quotas); they raise RATE_LIMITED
  * with `retryAfterMs`. */

@@ -25,9 +25,12 @@ import { type CatalogAccess, registerCatalogHandlers } from "./catalog_handlers.
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import { downstreamOf } from "./downstream.ts";
+import { CORE_TASKS_CAPABILITY, registerCoreTaskHandlers } from "./core_task_handlers.ts";
 import type { PipelineHooks } from "./stages.ts";
+import type { TaskOwners } from "./task_owners.ts";
 import {
   acceptsTasks,
+  createEndedTasks,
   registerTaskHandlers,
   relayTaskResult,
   TASKS_CAPABILITY,
@@ -56,6 +59,8 @@ export interface ServerDeps {
 
 /** What the transports in this folder add to {@linkcode ServerDeps}. */
 export interface FactoryDeps extends ServerDeps {
+  /** Where relayed tasks' owners are remembered for status notifications; absent: not. */
+  taskOwners?: TaskOwners;
   /**
    * 2025-era `resources/subscribe` bookkeeping and the subscriber an instance stands for (a
    * principal over stateless HTTP, a connection over stdio); absent: subscribing is refused.
@@ -101,6 +106,8 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
     "resources/templates/list": hint,
     "server/discover": hint,
   };
+  // Why one set per factory: a task's end is recorded once per instance, not at every poll.
+  const ended = createEndedTasks();
   return function buildServer(ctx?: McpRequestContext): Server {
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
@@ -113,19 +120,24 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
         // Why 2026-07-28 only: the extension is relayed for that era; a server may declare it and
         // still answer every call at once (task creation is per request).
         ...(ctx?.era === "modern" ? { extensions: TASKS_CAPABILITY } : {}),
+        // Why 2025 HTTP only: stdio serves both eras from one instance (no core tasks there yet).
+        ...(ctx?.era === "legacy" ? { tasks: CORE_TASKS_CAPABILITY } : {}),
       },
       instructions: INSTRUCTIONS,
       cacheHints,
     });
     const caller = callerOf(ctx, deps);
     registerHandlers(server, deps, caller, ctx?.era ?? "legacy");
-    if (ctx?.era === "modern") {
-      registerTaskHandlers(
+    if (ctx?.era !== undefined) {
+      const register = ctx.era === "modern" ? registerTaskHandlers : registerCoreTaskHandlers;
+      register(
         server,
         {
           snapshot: deps.snapshot,
           canUse: deps.hooks.canUse,
           ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+          ...(deps.hooks.onTaskEvent === undefined ? {} : { onTaskEvent: deps.hooks.onTaskEvent }),
+          ended,
         },
         caller,
         (body) => guarded(deps.logger, body),
@@ -189,7 +201,9 @@ function registerHandlers(
         const snapshot = deps.snapshot();
         // Why per request: a 2025 session's server outlives the request that built it.
         const callCaller = callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller;
-        const tasks = era === "modern" && acceptsTasks(ctx);
+        // Why `task` for 2025: a 2025-11-25 client asks for a task on the request itself.
+        const coreTask = era === "legacy" ? taskParam(request.params) : undefined;
+        const tasks = era === "modern" ? acceptsTasks(ctx) : coreTask !== undefined;
         const downstream = downstreamOf(server, ctx, caller.principal.id);
         const result = await callTool(snapshot, request.params, {
           caller: callCaller,
@@ -199,17 +213,33 @@ function registerHandlers(
           // Why the HTTP request's id: log lines, the audit row and the trace share one id.
           requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
           hooks: deps.hooks,
-          downstream: tasks ? withTaskCapability(downstream) : downstream,
+          downstream: coreTask !== undefined
+            ? { ...downstream, task: coreTask }
+            : tasks
+            ? withTaskCapability(downstream)
+            : downstream,
+          finishResult: (result) =>
+            relayTaskResult(result, {
+              snapshot,
+              toolName: request.params.name,
+              principal: callCaller.principal.id,
+              accepted: tasks,
+              era,
+              ...(deps.taskOwners === undefined ? {} : { owners: deps.taskOwners }),
+              ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+            }),
         });
-        return relayTaskResult(result, {
-          snapshot,
-          toolName: request.params.name,
-          principal: callCaller.principal.id,
-          accepted: tasks,
-          ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
-        });
+        return result;
       }),
   );
+}
+
+/** The 2025-11-25 task augmentation of a `tools/call` (`params.task`); undefined when absent. */
+function taskParam(params: Record<string, unknown>): Record<string, unknown> | undefined {
+  const task = params.task;
+  return typeof task === "object" && task !== null && !Array.isArray(task)
+    ? task as Record<string, unknown>
+    : undefined;
 }
 
 /**

@@ -15,6 +15,8 @@ import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
 import { shareSubscriptions } from "./shared_subscriptions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createStatelessCancels } from "./stateless_cancel.ts";
+import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
@@ -71,6 +73,11 @@ export interface McpService {
   resourcesChanged(): void;
   /** Tells the clients subscribed to `uri` (both eras) that the resource changed. */
   resourceUpdated(uri: string): void;
+  /**
+   * Relays upstream `upstream`'s task status notification (its own task id in `params`) to the
+   * client that created the task through this instance: a 2025 client's `GET /mcp` streams.
+   */
+  taskStatus(upstream: string, params: Record<string, unknown>): void;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
   /**
@@ -95,8 +102,10 @@ export function createMcpService(options: McpServiceOptions): McpService {
     ),
     peers,
   );
+  const owners = createTaskOwners();
   const factory = createServerFactory({
     ...options,
+    taskOwners: owners,
     // Why the principal: stateless 2025 serving has no session; a principal's GET streams are
     // where its resource updates go.
     subscribers: { registry: subscribers, keyOf: (caller) => caller.principal.id },
@@ -129,6 +138,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
     ...options.sessions,
     peers,
   });
+  const cancels = createStatelessCancels({ logger: options.logger });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
   function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
@@ -157,9 +167,12 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    return await handler.fetch(
+    if (parsedBody === undefined) return await handler.fetch(request, { authInfo });
+    // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
+    return await cancels.serve(
       request,
-      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+      { principalId: caller.principal.id, parsedBody },
+      (served) => handler.fetch(served, { authInfo, parsedBody }),
     );
   }
   return {
@@ -200,6 +213,10 @@ export function createMcpService(options: McpServiceOptions): McpService {
     resourceUpdated(uri) {
       handler.notify.resourceUpdated(uri);
       hub.resourceUpdated(uri, subscribers.keysFor(uri));
+    },
+    taskStatus(upstream, params) {
+      const owned = ownedTaskStatus(owners, upstream, params);
+      if (owned?.owner.era === "legacy") hub.taskStatus(owned.owner.principalId, owned.params);
     },
     recheckStreams: () => slots.recheck(),
     drainStreams: (retryMs) => slots.drain(retryMs),

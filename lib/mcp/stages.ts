@@ -31,7 +31,15 @@ export interface CallFacts {
    * 500); absent when no HTTP upstream answered (in-process tools, cache hits, network failures).
    */
   backendStatus?: number;
+  /**
+   * A task the call created (its result was a task handle) or whose end a `tasks/*` relay saw;
+   * `id` is the gateway's task id (never the upstream's), which the audit log hashes.
+   */
+  task?: { event: TaskEvent; id: string };
 }
+
+/** What happened to a relayed task: the audit outcome is `task_<event>`. */
+export type TaskEvent = "created" | "completed" | "failed" | "cancelled";
 
 /** The cache read the lookahead stage started for a cacheable call, for the serve stage. */
 export interface CacheLookahead {
@@ -128,6 +136,11 @@ export interface PipelineHooks {
   canUse: (caller: Caller, tool: ToolDefinition) => boolean;
   /** Called once per finished call; must not throw or block (queue, don't write inline). */
   onFinished: (record: CallRecord) => void;
+  /**
+   * Learns of a relayed task's end seen on `tasks/get` or `tasks/cancel` (`facts.task` set): the
+   * audit log only, as it is no tool call for the metrics; absent: not recorded.
+   */
+  onTaskEvent?: (record: CallRecord) => void;
   /** The databases SQL tools run on, passed to the backend; absent: SQL tools fail. */
   databases?: DatabasePools;
   /**

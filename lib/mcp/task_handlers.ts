@@ -22,6 +22,10 @@ import type { DownstreamCall, McpBackendSpec, ToolResult } from "../registry/typ
 import { capturedTask, readTaskId, TASKS_EXTENSION, writeTaskId } from "../upstreams/mod.ts";
 import { errorResult } from "./call_pipeline.ts";
 import type { PipelineHooks } from "./stages.ts";
+import { type EndedTasks, recordTaskEnd, taskEnd } from "./task_audit.ts";
+import type { TaskOwners } from "./task_owners.ts";
+
+export { createEndedTasks } from "./task_audit.ts";
 
 /** What the task handlers read. */
 export interface TaskHandlerDeps {
@@ -31,6 +35,10 @@ export interface TaskHandlerDeps {
   canUse: PipelineHooks["canUse"];
   /** The keyed hash gateway task ids are tagged with; absent: untagged ids. */
   taskIdMac?: (text: string) => string;
+  /** Where a task's end is recorded (the audit log); absent: not recorded. */
+  onTaskEvent?: PipelineHooks["onTaskEvent"];
+  /** The tasks whose end this instance recorded already. */
+  ended: EndedTasks;
 }
 
 /** The server capability a 2026-07-28 server instance declares (tasks are never required). */
@@ -77,13 +85,20 @@ export function relayTaskResult(
     toolName: string;
     principal: string;
     accepted: boolean;
+    era: "legacy" | "modern";
+    /** Where the task's owner is remembered, for its status notifications; absent: not. */
+    owners?: TaskOwners;
     taskIdMac?: (text: string) => string;
   },
 ): ToolResult {
   const task = capturedTask(result);
   if (task === undefined) return result;
   const backend = call.snapshot.byName.get(call.toolName)?.backend;
-  if (!call.accepted || backend?.kind !== "mcp") {
+  // Why the era must match: a 2025 client reads `{ task }`, a 2026-07-28 one `resultType: "task"`.
+  const core = isRecord(task.task) ? task.task : undefined;
+  if (
+    !call.accepted || backend?.kind !== "mcp" || (core !== undefined) !== (call.era === "legacy")
+  ) {
     return errorResult(
       new GatewayError(
         "UPSTREAM_ERROR",
@@ -94,9 +109,35 @@ export function relayTaskResult(
   const taskId = writeTaskId({
     upstream: backend.upstream,
     principal: call.principal,
-    taskId: String(task.taskId),
+    taskId: String((core ?? task).taskId),
   }, call.taskIdMac);
-  return withoutHopMeta({ ...task, taskId }) as unknown as ToolResult;
+  call.owners?.remember(backend.upstream, String((core ?? task).taskId), {
+    principalId: call.principal,
+    taskId,
+    era: call.era,
+  });
+  if (core === undefined) return withoutHopMeta({ ...task, taskId }) as unknown as ToolResult;
+  // Why `content: []`: the SDK's 2025 result check refuses a `task` key without it, and a
+  // 2025-11-25 CreateTaskResult may carry other keys.
+  const handle = { ...task, content: [], task: { ...core, taskId } };
+  return withClientTaskId(withoutHopMeta(handle), taskId) as unknown as ToolResult;
+}
+
+/** The 2025-11-25 `_meta` key naming the task a message belongs to (`{ taskId }`). */
+const RELATED_TASK_KEY = "io.modelcontextprotocol/related-task";
+
+/** `result` with the upstream's task id in its related-task `_meta` replaced by `taskId`. */
+function withClientTaskId(
+  result: Record<string, unknown>,
+  taskId: string,
+): Record<string, unknown> {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || !isRecord(meta[RELATED_TASK_KEY])) return result;
+  return { ...result, _meta: { ...meta, [RELATED_TASK_KEY]: { taskId } } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const TaskIdParams = z.looseObject({ taskId: z.string() });
@@ -113,7 +154,9 @@ export function registerTaskHandlers(
     "tasks/get",
     { params: TaskIdParams },
     (params, ctx) =>
-      guard(() => relay(deps, caller, { method: "tasks/get", params, signal: ctx.mcpReq.signal })),
+      guard(() =>
+        relayTaskRequest(deps, caller, { method: "tasks/get", params, signal: ctx.mcpReq.signal })
+      ),
   );
   // Why from the context: the SDK lifts `inputResponses` out of the params of every request.
   server.setRequestHandler(
@@ -121,7 +164,7 @@ export function registerTaskHandlers(
     { params: TaskIdParams },
     (params, ctx) =>
       guard(() =>
-        relay(deps, caller, {
+        relayTaskRequest(deps, caller, {
           method: "tasks/update",
           params: {
             taskId: params.taskId,
@@ -136,7 +179,11 @@ export function registerTaskHandlers(
     { params: TaskIdParams },
     (params, ctx) =>
       guard(() =>
-        relay(deps, caller, { method: "tasks/cancel", params, signal: ctx.mcpReq.signal })
+        relayTaskRequest(deps, caller, {
+          method: "tasks/cancel",
+          params,
+          signal: ctx.mcpReq.signal,
+        })
       ),
   );
 }
@@ -147,7 +194,13 @@ type RawRequest = (
   options: { signal: AbortSignal; timeout: number },
 ) => Promise<Record<string, unknown>>;
 
-async function relay(
+/**
+ * Sends one `tasks/*` request for gateway task id `params.taskId` to the task's upstream with the
+ * upstream's own id, and returns its result with the id swapped back.
+ * @throws GatewayError INVALID_PARAMS ("task not found": not the caller's, forged, or its upstream
+ *   no longer usable), UPSTREAM_UNAVAILABLE; the upstream's JSON-RPC error as a ProtocolError.
+ */
+export async function relayTaskRequest(
   deps: TaskHandlerDeps,
   caller: Caller,
   call: {
@@ -156,6 +209,7 @@ async function relay(
     signal: AbortSignal;
   },
 ): Promise<Record<string, unknown>> {
+  const startedAt = new Date();
   const clientTaskId = call.params.taskId;
   const route = readTaskId(clientTaskId, caller.principal.id, deps.taskIdMac);
   const backend = route === undefined ? undefined : backendOf(deps, caller, route.upstream);
@@ -180,8 +234,12 @@ async function relay(
   } catch (error) {
     throw upstreamFailure(error, route.upstream);
   }
+  const event = taskEnd(call.method, result);
+  if (event !== undefined) {
+    recordTaskEnd(deps, { caller, method: call.method, id: clientTaskId, event, startedAt });
+  }
   const relayed = "taskId" in result ? { ...result, taskId: clientTaskId } : result;
-  return withoutHopMeta(relayed);
+  return withClientTaskId(withoutHopMeta(relayed), clientTaskId);
 }
 
 /** The `mcp` backend of a tool of `upstream` that `caller` may use; `undefined` when none. */

@@ -156,6 +156,8 @@ export interface TsBackendSpec {
 export interface McpCallClient {
   /** The connection's protocol era (`modern`: 2026-07-28); absent or undefined: not known. */
   getProtocolEra?(): "modern" | "legacy" | undefined;
+  /** What the upstream declared at `initialize` (2025) or discovery; absent: not known. */
+  getServerCapabilities?(): { tasks?: unknown } | undefined;
   /** Sends `tools/call` to the upstream; resolves with its result, passed through untouched. */
   callTool(
     params: {
@@ -163,6 +165,8 @@ export interface McpCallClient {
       arguments?: Record<string, unknown>;
       inputResponses?: Record<string, unknown>;
       requestState?: string;
+      /** 2025-11-25 task augmentation (`{ ttl }`), sent only to an upstream that supports it. */
+      task?: Record<string, unknown>;
       _meta?: Record<string, unknown>;
     },
     options?: {
@@ -181,6 +185,12 @@ export interface McpCallClient {
 export interface DownstreamCall {
   /** The protocol era of the client's request: `modern` is 2026-07-28. */
   readonly era: "modern" | "legacy";
+  /**
+   * The 2025-11-25 task augmentation the client's `tools/call` carried (`params.task`); passed to
+   * an upstream that declares 2025-11-25 tasks for `tools/call`, dropped otherwise (the call then
+   * runs at once, as the spec lets a receiver do).
+   */
+  readonly task?: Record<string, unknown>;
   /** The principal that calls; a parked 2026-07-28 call resumes only for the same principal. */
   readonly principalId: string;
   /** The client's `_meta.progressToken`; absent: the client asked for no progress. */

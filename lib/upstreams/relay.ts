@@ -16,6 +16,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Client, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
+import { z } from "zod";
 import type { Logger } from "../log.ts";
 import type { DownstreamCall, McpCallRelay } from "../registry/types.ts";
 import { createPendingRequests, type InFlightCall } from "./pending_requests.ts";
@@ -30,6 +31,8 @@ export interface UpstreamRelay extends McpCallRelay {
   close(): void;
 }
 
+const TaskStatusParams = z.looseObject({ taskId: z.string(), status: z.string() });
+
 type InputMethod = "elicitation/create" | "sampling/createMessage" | "roots/list";
 const FAMILY: Record<InputMethod, keyof DownstreamCall["accepts"]> = {
   "elicitation/create": "elicitation",
@@ -38,7 +41,10 @@ const FAMILY: Record<InputMethod, keyof DownstreamCall["accepts"]> = {
 };
 
 /** Creates the relay of upstream `name`; raises nothing. */
-export function createUpstreamRelay(name: string, options: { logger: Logger }): UpstreamRelay {
+export function createUpstreamRelay(
+  name: string,
+  options: { logger: Logger; onTaskStatus?: (params: Record<string, unknown>) => void },
+): UpstreamRelay {
   const logger = options.logger.child({ upstream: name });
   const context = new AsyncLocalStorage<InFlightCall>();
   const pending = createPendingRequests(name);
@@ -107,6 +113,12 @@ export function createUpstreamRelay(name: string, options: { logger: Logger }): 
       client.setNotificationHandler("notifications/message", (notification) => {
         relayLog(notification.params);
       });
+      // Why a custom schema: the SDK's typed notifications leave out the 2025 task vocabulary.
+      client.setNotificationHandler(
+        "notifications/tasks/status",
+        { params: TaskStatusParams },
+        (params) => options.onTaskStatus?.(params),
+      );
       client.setNotificationHandler("notifications/progress", ({ params }) => {
         const call = progressCalls.get(String(params.progressToken));
         call?.progress({

@@ -1,6 +1,8 @@
 /**
- * Lets an upstream's SDK client carry a 2026-07-28 task handle (`resultType: "task"`, the tasks
- * extension `io.modelcontextprotocol/tasks`) back from `tools/call`.
+ * Lets an upstream's SDK client carry a task handle back from `tools/call`: a 2026-07-28 one
+ * (`resultType: "task"`, the tasks extension `io.modelcontextprotocol/tasks`) or a 2025-11-25 core
+ * `CreateTaskResult` (`{ task: { taskId, status, … } }`, which the SDK's 2025 `tools/call` result
+ * schema refuses without `content`).
  *
  * Why at the transport: the SDK 2.4.0 client decodes a result's `resultType` before any schema
  * and rejects every kind but `complete` and `input_required` ("Unsupported result type"), dropping
@@ -12,6 +14,7 @@
  */
 
 import type { Client } from "@modelcontextprotocol/client";
+import { CreateTaskResultV1Schema } from "@modelcontextprotocol/ext-tasks/core/v1";
 import { isCreateTaskResultV2 } from "@modelcontextprotocol/ext-tasks/core/v2";
 
 /** The extension's identifier, as declared in capabilities. */
@@ -54,16 +57,23 @@ function capturing(transport: Transport): Transport {
 
 function rewrite(message: Parameters<OnMessage>[0]): Parameters<OnMessage>[0] {
   const result = (message as { result?: unknown }).result;
-  // Why the extension package's schema: a malformed handle stays a result the SDK refuses.
-  if (!isRecord(result) || result.resultType !== "task" || !isCreateTaskResultV2(result)) {
-    return message;
-  }
+  // Why the extension package's schemas: a malformed handle stays a result the SDK refuses.
+  if (!isRecord(result) || !(isTaskV2(result) || isTaskV1(result))) return message;
   // Why without `content`: the SDK server adds an empty one to every tools/call result it sends.
   const { content: _added, ...task } = result as Record<string, unknown>;
   return {
     ...message,
     result: { resultType: "complete", isError: true, content: [], _meta: { [MARK]: task } },
   } as Parameters<OnMessage>[0];
+}
+
+function isTaskV2(result: Record<string, unknown>): boolean {
+  return result.resultType === "task" && isCreateTaskResultV2(result);
+}
+
+function isTaskV1(result: Record<string, unknown>): boolean {
+  return isRecord(result.task) && result.resultType === undefined &&
+    CreateTaskResultV1Schema.safeParse(result).success;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -181,7 +181,10 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           catalog: emptyCatalog(entry.spec),
           catalogListed: false,
           subscriptions: undefined as unknown as UpstreamSubscriptions,
-          relay: createUpstreamRelay(entry.spec.name, { logger }),
+          relay: createUpstreamRelay(entry.spec.name, {
+            logger,
+            onTaskStatus: (params) => options.onTaskStatus?.(entry.spec.name, params),
+          }),
         };
         member.connection = connect(entry.spec, {
           onToolsChanged: () => void list(member),
@@ -247,6 +250,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       return member.connection.client();
     },
     timeoutMs: (name) => members.get(name)?.entry.spec.timeoutMs ?? 30_000,
+    relay: (name) => members.get(name)?.relay,
     admit(name, signal) {
       const member = members.get(name);
       if (member === undefined) {

@@ -3,7 +3,7 @@
 import type { OutboundAuth } from "../credentials/mod.ts";
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../registry/mod.ts";
-import type { ToolDefinition } from "../registry/types.ts";
+import type { McpCallRelay, ToolDefinition } from "../registry/types.ts";
 import type { ToolPinRepo } from "../store/mod.ts";
 import type { BreakerOutcome, BreakerSnapshot } from "./breaker.ts";
 import type { UpstreamCatalog } from "./catalog.ts";
@@ -28,6 +28,11 @@ export interface UpstreamSetOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when an upstream announces an update of a resource the gateway subscribed to. */
   onResourceUpdated?: (upstream: string, uri: string) => void;
+  /**
+   * Called when an upstream sends a task status notification (2025-11-25
+   * `notifications/tasks/status`), with the upstream's own task id in `params`.
+   */
+  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**
@@ -94,6 +99,11 @@ export interface UpstreamSet {
   client(name: string): Promise<Client>;
   /** The upstream's call timeout in ms (30 000 when it is not in the set). */
   timeoutMs(name: string): number;
+  /**
+   * The relay of upstream `name` (progress, logs and input requests routed to the calling client),
+   * for prompts as for tools; undefined when it is not in the set.
+   */
+  relay(name: string): McpCallRelay | undefined;
   /**
    * Admits one request to upstream `name` through its breaker and `maxConcurrent` gate, as for a
    * tool call; the returned function ends it with its outcome.

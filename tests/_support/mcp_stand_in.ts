@@ -14,6 +14,7 @@ export function standInMcp(
     promptsChanged: () => {},
     resourcesChanged: () => {},
     resourceUpdated: () => {},
+    taskStatus: () => {},
     recheckStreams: () => Promise.resolve(),
     drainStreams: () => {},
     openStreams: () => 0,

@@ -9,7 +9,8 @@
  * `fixture cancelled wait` to stderr, or "not cancelled" after 15 s), `confirm` ({ question }: an
  * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots),
  * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
- * SDK, which drops what is below the client's level).
+ * SDK, which drops what is below the client's level). Prompt `confirmed` asks the client (an
+ * elicitation) before it answers `prompt answer: <action> <content>`.
  */
 
 import {
@@ -41,17 +42,35 @@ function text(value: string) {
   return { content: [{ type: "text" as const, text: value }] };
 }
 
-/** Builds the fixture server; `onCancel` is told when `wait` is cancelled. */
+/** Builds the fixture server; `onCancel` is told when `wait` is cancelled, `onWait` when it starts. */
 export function buildRelayServer(
-  options: { legacy?: boolean; onCancel?: (tool: string) => void } = {},
+  options: { legacy?: boolean; onCancel?: (tool: string) => void; onWait?: () => void } = {},
 ): Server {
   const server = new Server({ name: "relay-fixture", version: "1.0.0" }, {
-    capabilities: { tools: {}, logging: {} },
+    capabilities: { tools: {}, logging: {}, prompts: {} },
     ...(options.legacy
       ? { supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < "2026") }
       : {}),
   });
   server.setRequestHandler("tools/list", () => ({ tools: TOOLS as never }));
+  server.setRequestHandler("prompts/list", () => ({
+    prompts: [{ name: "confirmed", description: "Asks the client before it answers." }],
+  }));
+  server.setRequestHandler("prompts/get", (_request, ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+    if (answer.kind === "elicit") {
+      const said = `prompt answer: ${answer.action} ${JSON.stringify(answer.content ?? {})}`;
+      return { messages: [{ role: "user", content: { type: "text", text: said } }] };
+    }
+    return inputRequired({
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: "Use the prompt?",
+          requestedSchema: z.object({ ok: z.boolean() }),
+        }),
+      },
+    }) as never;
+  });
   server.setRequestHandler("tools/call", (request, ctx) => {
     const args = request.params.arguments ?? {};
     switch (request.params.name) {
@@ -63,6 +82,7 @@ export function buildRelayServer(
           params: { level: "info", logger: "fixture", data: String(args.text) },
         }).then(() => text("logged"));
       case "wait":
+        options.onWait?.();
         return wait(ctx, options.onCancel);
       case "confirm":
         return confirm(ctx, String(args.question ?? "Proceed?"));
@@ -155,6 +175,8 @@ export interface RelayUpstream {
   url: string;
   /** Tools whose call the fixture saw cancelled, in order. */
   cancelled(): string[];
+  /** How many `wait` calls started. */
+  waits(): number;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -166,8 +188,9 @@ export interface RelayUpstream {
 export function startRelayUpstream(options: { legacySessions?: boolean } = {}): RelayUpstream {
   if (options.legacySessions) return startSessionUpstream();
   const cancelled: string[] = [];
+  let waits = 0;
   const handler = createMcpHandler(
-    () => buildRelayServer({ onCancel: (tool) => cancelled.push(tool) }),
+    () => buildRelayServer({ onCancel: (tool) => cancelled.push(tool), onWait: () => waits++ }),
     // Why SSE with a short keep-alive: Deno.serve notices a client that went away only when it
     // writes, and a 2026-07-28 client cancels by closing the request's stream.
     { legacy: "stateless", responseMode: "sse", keepAliveMs: 100 },
@@ -179,6 +202,7 @@ export function startRelayUpstream(options: { legacySessions?: boolean } = {}): 
   return {
     url: `http://127.0.0.1:${server.addr.port}/mcp`,
     cancelled: () => [...cancelled],
+    waits: () => waits,
     async [Symbol.asyncDispose]() {
       await handler.close();
       await server.shutdown();
@@ -188,6 +212,7 @@ export function startRelayUpstream(options: { legacySessions?: boolean } = {}): 
 
 function startSessionUpstream(): RelayUpstream {
   const cancelled: string[] = [];
+  let waits = 0;
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const servers: Server[] = [];
   const server = Deno.serve(
@@ -201,7 +226,11 @@ function startSessionUpstream(): RelayUpstream {
         sessionIdGenerator: () => crypto.randomUUID(),
         onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
       });
-      const mcp = buildRelayServer({ legacy: true, onCancel: (tool) => cancelled.push(tool) });
+      const mcp = buildRelayServer({
+        legacy: true,
+        onCancel: (tool) => cancelled.push(tool),
+        onWait: () => waits++,
+      });
       servers.push(mcp);
       await mcp.connect(transport);
       return await transport.handleRequest(request);
@@ -210,6 +239,7 @@ function startSessionUpstream(): RelayUpstream {
   return {
     url: `http://127.0.0.1:${server.addr.port}/mcp`,
     cancelled: () => [...cancelled],
+    waits: () => waits,
     async [Symbol.asyncDispose]() {
       await Promise.all(servers.map((mcp) => mcp.close()));
       await server.shutdown();

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { capturedTask } from "../../lib/upstreams/tasks_capture.ts";
 import { createUpstreamClient } from "../../lib/upstreams/upstream_client.ts";
 import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import { CORE_REPORT, startCoreTasksUpstream } from "../_support/core_tasks_upstream.ts";
 
 const DECLARING = {
   "io.modelcontextprotocol/clientCapabilities": {
@@ -46,4 +47,25 @@ Deno.test("a result naming some other task key is not a captured task", () => {
   };
   assert.equal(capturedTask(forged), undefined);
   assert.equal(capturedTask({ content: [] }), undefined);
+});
+
+Deno.test("an upstream client keeps a 2025-11-25 CreateTaskResult of a 2025 upstream", async () => {
+  await using upstream = startCoreTasksUpstream();
+  const client = createUpstreamClient({});
+  await client.connect(new StreamableHTTPClientTransport(new URL(upstream.url)));
+  try {
+    assert.equal(client.getProtocolEra(), "legacy");
+    const held = await client.callTool({ name: "report", arguments: {}, task: { ttl: 5_000 } });
+    const task = capturedTask(held);
+    assert.ok(task, JSON.stringify(held));
+    const core = task.task as Record<string, unknown>;
+    assert.equal(core.status, "working");
+    assert.equal(core.ttl, 5_000);
+    assert.match(String(core.taskId), /^up-/);
+    const plain = await client.callTool({ name: "report", arguments: {} });
+    assert.equal(capturedTask(plain), undefined);
+    assert.deepEqual(plain.content, CORE_REPORT.content);
+  } finally {
+    await client.close();
+  }
 });

@@ -83,6 +83,7 @@ function send(
         arguments: args,
         ...(inputResponses === undefined ? {} : { inputResponses }),
         ...(requestState === undefined ? {} : { requestState }),
+        ...(downstream.task !== undefined && takesTasks(client) ? { task: downstream.task } : {}),
         ...metaOf(progressToken, client.getProtocolEra?.() === "modern" ? downstream : undefined),
       }, {
         signal,
@@ -91,6 +92,15 @@ function send(
         allowInputRequired: true,
       }),
   );
+}
+
+/** Whether `client`'s upstream is 2025-era and declared 2025-11-25 tasks for `tools/call`. */
+function takesTasks(client: McpCallClient): boolean {
+  if (client.getProtocolEra?.() !== "legacy") return false;
+  const tasks = client.getServerCapabilities?.()?.tasks as
+    | { requests?: { tools?: { call?: unknown } } }
+    | undefined;
+  return typeof tasks?.requests?.tools?.call === "object";
 }
 
 /**
