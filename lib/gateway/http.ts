@@ -19,6 +19,8 @@ import {
 } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { createMcpService, type McpService, type PipelineHooks } from "../mcp/mod.ts";
+import { createTracing } from "../telemetry/mod.ts";
+import { VERSION } from "../version.ts";
 import type { GatewayParts } from "./parts.ts";
 import { catalogAccess } from "./upstreams.ts";
 
@@ -66,6 +68,7 @@ export function createHttpApp(
   }));
   logger.info("Admission control", { ...admission.snapshot() });
   return createApp({
+    ...(config.otelTracing ? { traceIdOf: createTracing(VERSION).activeTraceId } : {}),
     mcp: options.mcp,
     logger,
     guard: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, loopback },

@@ -26,6 +26,7 @@ import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import { downstreamOf } from "./downstream.ts";
 import type { PipelineHooks } from "./stages.ts";
+import { tracedServerClass } from "./traced_server.ts";
 import {
   acceptsTasks,
   registerTaskHandlers,
@@ -101,8 +102,14 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
     "resources/templates/list": hint,
     "server/discover": hint,
   };
+  // Why chosen once: with tracing off the plain SDK `Server` serves, no span code on the path.
+  const tracing = deps.hooks.tracing;
+  const servers = {
+    legacy: tracing ? tracedServerClass(tracing, "legacy") : Server,
+    modern: tracing ? tracedServerClass(tracing, "modern") : Server,
+  };
   return function buildServer(ctx?: McpRequestContext): Server {
-    const server = new Server({ name: SERVER_NAME, version: VERSION }, {
+    const server = new servers[ctx?.era ?? "legacy"]({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
         // Why logging: federated tools relay their upstream's log messages to the caller.
         logging: {},
