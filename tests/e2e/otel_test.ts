@@ -8,9 +8,13 @@
 
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { runNexus } from "../_support/cli.ts";
 import {
   createGatewayToolsDir,
+  gatewayArgs,
+  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
@@ -223,6 +227,60 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
     assert.deepEqual(withUrl, [], "no client span records a full URL");
   } finally {
     await backend.shutdown();
+    await receiver.server.shutdown();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("over stdio a request span continues the trace in params._meta", async () => {
+  const receiver = startReceiver();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-otel-stdio-" });
+  const metaSpan = "0f1e2d3c4b5a6978";
+  try {
+    await using tools = await createGatewayToolsDir();
+    const transport = new StdioClientTransport({
+      command: Deno.execPath(),
+      args: gatewayArgs("stdio"),
+      cwd: REPO_ROOT,
+      env: {
+        NEXUS_TOOLS_DIR: tools.dir,
+        NEXUS_DATA_DIR: dataDir,
+        NEXUS_LOG_LEVEL: "warn",
+        NO_COLOR: "1",
+        OTEL_DENO: "true",
+        OTEL_TRACES_SAMPLER: "parentbased_always_on",
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_DENO_CONSOLE: "ignore",
+        OTEL_DENO_METRICS: "false",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+      },
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "nexus-e2e-otel", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const result = await client.callTool({
+        name: "text_stats",
+        arguments: { text: `${PATH_ARG} ${QUERY_ARG}` },
+        _meta: { traceparent: `00-${TRACE_ID}-${metaSpan}-01` },
+      });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      const request = () => receiver.spans.find((span) => span.name === "tools/call text_stats");
+      const backend = () => receiver.spans.find((span) => span.name === "nexus.backend");
+      assert.ok(await waitUntil(() => request() !== undefined && backend() !== undefined, 20_000));
+      assert.equal(request()!.traceId, TRACE_ID);
+      assert.equal(request()!.parentSpanId, metaSpan, "the _meta traceparent is the parent");
+      assert.deepEqual(request()!.links, [], "no HTTP span to link over stdio");
+      assert.equal(request()!.attributes["nexus.outcome"], "ok");
+      assert.equal(backend()!.parentSpanId, request()!.spanId);
+      assert.equal(backend()!.attributes["nexus.backend.kind"], "ts");
+      const exported = receiver.bodies.join("\n");
+      assert.ok(!exported.includes(PATH_ARG) && !exported.includes(QUERY_ARG), "no argument");
+    } finally {
+      await client.close();
+    }
+  } finally {
     await receiver.server.shutdown();
     await Deno.remove(dataDir, { recursive: true });
   }
