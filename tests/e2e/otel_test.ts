@@ -11,6 +11,7 @@ import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { runNexus } from "../_support/cli.ts";
+import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 import {
   createGatewayToolsDir,
   gatewayArgs,
@@ -94,6 +95,7 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
     return ok ? Response.json({ found: true }) : new Response("no", { status: 401 });
   });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-otel-" });
+  await using upstream = startMcpUpstream();
   try {
     const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
     const stored = await runNexus(
@@ -113,6 +115,10 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
     http:
       url: "http://127.0.0.1:${backend.addr.port}/items/{id}"
       query: { q: "{q}" }
+upstreams:
+  - name: remote
+    url: ${upstream.url}
+    start: lazy
 `,
     });
     await using gateway = await startGateway({
@@ -135,6 +141,8 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
     assert.ok(ok.text.includes('"found":true'), ok.text);
     const missing = await postCall(gateway.mcpUrl, "no_such_tool", { id: PATH_ARG });
     assert.equal(missing.status, 200, missing.text);
+    const federated = await postCall(gateway.mcpUrl, "remote_echo", { text: QUERY_ARG });
+    assert.equal(federated.status, 200, federated.text);
 
     const named = (name: string) => receiver.spans.filter((span) => span.name === name);
     const expected = [
@@ -149,6 +157,7 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
       "nexus.backend",
       "HTTP GET",
     ];
+    expected.push("tools/call remote_echo", "HTTP POST");
     const arrived = await waitUntil(
       () => expected.every((name) => named(name).length > 0),
       20_000,
@@ -214,6 +223,21 @@ Deno.test("a traced tools/call exports its span tree and no argument or secret",
     assert.equal(failed.attributes["rpc.response.status_code"], code);
     assert.equal(failed.attributes["error.type"], code);
     assert.equal(failed.attributes["nexus.outcome"], "NOT_FOUND");
+
+    // The HTTP upstream's tools/call carries the traceparent of an exported client span below a
+    // backend span naming the upstream.
+    const remote = named("tools/call remote_echo")[0]!;
+    const remoteBackend = named("nexus.backend").find((span) =>
+      span.parentSpanId === remote.spanId
+    );
+    assert.equal(remoteBackend?.attributes["nexus.upstream.name"], "remote");
+    const posts = named("HTTP POST").filter((span) => span.parentSpanId === remoteBackend!.spanId);
+    assert.ok(posts.length > 0, "the upstream exchange is a child of the backend span");
+    const sent = upstream.traceparents().map((header) => header?.split("-")[2]);
+    assert.ok(
+      posts.some((span) => sent.includes(span.spanId)),
+      JSON.stringify(upstream.traceparents()),
+    );
 
     // Nothing exported holds an argument value or the secret (Deno's fetch span, which records
     // the full URL, is not exported at all).
