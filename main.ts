@@ -27,6 +27,7 @@ import {
 } from "./lib/cli/mod.ts";
 import { type Config, loadConfig, readProcessEnv } from "./lib/config/mod.ts";
 import { installEgressGuard } from "./lib/egress/mod.ts";
+import { createTracing, tracedSend } from "./lib/telemetry/mod.ts";
 import { GatewayError } from "./lib/errors.ts";
 import { createLogger } from "./lib/log.ts";
 import { VERSION } from "./lib/version.ts";
@@ -128,6 +129,9 @@ async function main(argv: string[]): Promise<number | undefined> {
     allow: config.egressAllow,
     private: config.egressPrivate,
     ...(config.egressDns === undefined ? {} : { nameServer: config.egressDns }),
+    // Why here: every outbound exchange passes this one send; traced, it records host and status
+    // only and keeps Deno's own fetch span (full URL) out of the export.
+    ...(config.otelTracing ? { wrapSend: (send) => tracedSend(send, createTracing(VERSION)) } : {}),
   });
   if (cli.command === "check") {
     return await checkTools(config, { configPath: configName(cli.config) });

@@ -39,6 +39,7 @@ const BELOW_MCP = [
   "cache/",
   "audit/",
   "metrics/",
+  "telemetry/",
   "upstreams/",
 ];
 
@@ -90,6 +91,8 @@ export const RULES = {
     "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
+    // Not in the STYLE table: OpenTelemetry spans over Deno's built-in exporter (npm API only).
+    "telemetry/": [],
     // Deviations: registry/ (types), a federated tool is a ToolDefinition with an `mcp` backend;
     // upstream_spec/ for the entry shape; version.ts for the client info sent upstream (HTTP
     // and supervised stdio alike). store/ and canonical_json.ts for tool pins.
@@ -109,6 +112,7 @@ export const RULES = {
     "mcp/": BELOW_MCP,
     "http/": [
       "mcp/",
+      "telemetry/",
       "auth/",
       "audit/",
       "credentials/",

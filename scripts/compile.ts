@@ -17,6 +17,10 @@
  * (where `./nexus.yaml` is looked for).
  */
 
+// Why the file, not lib/cli/mod.ts: this script runs with --allow-run=deno only, and the renderer
+// is pure; mod.ts would load the whole gateway.
+import { GATEWAY_ENV, LIBRARY_ENV, renderPermissions } from "../lib/cli/permission_set.ts";
+
 /** The directories a compiled binary may touch; the container image uses the same layout. */
 export const LAYOUT = {
   /** Config (`nexus.yaml`, the working directory) and tool definitions (`tools/`): read only. */
@@ -38,26 +42,7 @@ export const TARGETS = [
 /** One release target. */
 export type Target = typeof TARGETS[number];
 
-/**
- * Environment variables the gateway and its npm dependencies read, besides `NEXUS_*` and `OTEL_*`.
- * Why each: postgres.js reads `PG*` (connection defaults) and `USER`/`LOGNAME`/`USERNAME` (default
- * user); yaml reads `LOG_TOKENS`/`LOG_STREAM`; @redis/client reads `REDIS_DEBUG_MAINTENANCE` and
- * `REDIS_EMIT_DIAGNOSTICS`; mysql2 reads `NODE_DEBUG` and `TZ`. Found by grepping the pinned
- * packages for `process.env` and confirmed by starting the gateway with exactly this set
- * (tests/deploy/permissions_int_test.ts); a missing one fails start-up with `NotCapable`.
- */
-export const LIBRARY_ENV = [
-  "PG*",
-  "USER",
-  "LOGNAME",
-  "USERNAME",
-  "LOG_TOKENS",
-  "LOG_STREAM",
-  "REDIS_DEBUG_MAINTENANCE",
-  "REDIS_EMIT_DIAGNOSTICS",
-  "NODE_DEBUG",
-  "TZ",
-] as const;
+export { LIBRARY_ENV };
 
 /** Options of `permissionFlags`. */
 export interface PermissionOptions {
@@ -70,34 +55,20 @@ export interface PermissionOptions {
 }
 
 /**
- * The permission flags every compiled binary carries: read the config, tools, data and secrets
- * directories, write the data directory only, read `NEXUS_*`, `OTEL_*` and `LIBRARY_ENV`, and the
- * network (backends are known only at run time; the gateway's own egress checks apply there).
+ * The permission flags every compiled binary carries, rendered by the same `renderPermissions`
+ * as `nexus permissions`: read the config, tools, data and secrets directories, write the data
+ * directory only, read `NEXUS_*`, `OTEL_*` and `LIBRARY_ENV`, the network, and run exactly the
+ * named commands (a stop then signals each leader and closes its stdin).
+ * @throws Error `Cannot grant …` for a command or variable name that would widen the grant
  */
 export function permissionFlags(options: PermissionOptions = {}): string[] {
   const layout = options.layout ?? LAYOUT;
-  const flags = [
-    "--allow-net",
-    `--allow-read=${[layout.config, layout.data, layout.secrets].join(",")}`,
-    `--allow-write=${layout.data}`,
-    `--allow-env=${["NEXUS_*", "OTEL_*", ...LIBRARY_ENV].join(",")}`,
-  ];
-  const run = options.allowRun ?? [];
-  for (const command of run) {
-    if (command === "" || command.includes(",")) {
-      throw new Error(`Cannot grant --allow-run: "${command}" is not a single command`);
-    }
-  }
-  const extraEnv = options.allowEnv ?? [];
-  for (const name of extraEnv) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
-      throw new Error(`Cannot grant --allow-env: "${name}" is not a variable name`);
-    }
-  }
-  if (extraEnv.length > 0) flags.push(`--allow-env=${extraEnv.join(",")}`);
-  // Why PATH and HOME with run: a stdio child is looked up on PATH, and npx-style servers need HOME.
-  if (run.length > 0) flags.push(`--allow-run=${run.join(",")}`, "--allow-env=PATH,HOME");
-  return mergeEnvFlags(flags);
+  return renderPermissions({
+    reads: [layout.config, layout.data, layout.secrets],
+    writes: [layout.data],
+    env: [...GATEWAY_ENV, ...LIBRARY_ENV, ...(options.allowEnv ?? [])],
+    run: options.allowRun ?? [],
+  });
 }
 
 /** The full `deno compile` argument list for one target (after `deno`). */
@@ -115,14 +86,6 @@ export function compileArgs(target: Target, options: PermissionOptions = {}): st
     `dist/nexus-${target}`,
     "main.ts",
   ];
-}
-
-// Why: one --allow-env flag listing every variable keeps the baked-in set auditable in one place.
-function mergeEnvFlags(flags: string[]): string[] {
-  const env = flags.filter((flag) => flag.startsWith("--allow-env="))
-    .flatMap((flag) => flag.slice("--allow-env=".length).split(","));
-  const rest = flags.filter((flag) => !flag.startsWith("--allow-env="));
-  return [...rest, `--allow-env=${env.join(",")}`];
 }
 
 /** Parsed command line of this script. */

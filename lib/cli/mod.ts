@@ -32,3 +32,14 @@ export {
   runPermissions,
   sourceReads,
 } from "./permissions.ts";
+/**
+ * The one permission renderer (`nexus permissions`, `deno task start`, `deno task compile`);
+ * `renderPermissions()` raises an Error for a command or variable name that would widen a grant.
+ */
+export {
+  CHILD_ENV,
+  GATEWAY_ENV,
+  LIBRARY_ENV,
+  type PermissionGrant,
+  renderPermissions,
+} from "./permission_set.ts";

@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import type { Config } from "../config/mod.ts";
 import { readUpstreamSpecs, type UpstreamSpec } from "../upstream_spec/mod.ts";
 import { writeOut } from "./io.ts";
+import { GATEWAY_ENV, LIBRARY_ENV, renderPermissions } from "./permission_set.ts";
 
 /** Where the permission set is computed for: running from source, or the compiled binary. */
 export interface PermissionOptions {
@@ -22,30 +23,17 @@ export interface PermissionOptions {
   extraReads?: string[];
 }
 
-/** Variables every run may read: the gateway's own, OpenTelemetry's, and how children find programs. */
-const ENV_PREFIXES = ["NEXUS_*", "OTEL_*", "PG*"];
-// Why each: PATH and HOME are handed to stdio children; the rest are read by npm clients at load
-// or connect time (yaml: LOG_*; postgres.js: PG* and the user name; redis: its debug switches;
-// mysql2: NODE_DEBUG and TZ), and Deno answers an unlisted read with an error, not undefined.
-const ENV_ALWAYS = [
-  "PATH",
-  "HOME",
-  "DENO_DIR",
-  "NO_COLOR",
-  "TERM",
-  "LOG_TOKENS",
-  "LOG_STREAM",
-  "USER",
-  "USERNAME",
-  "LOGNAME",
-  "REDIS_EMIT_DIAGNOSTICS",
-  "REDIS_DEBUG_MAINTENANCE",
-  "NODE_DEBUG",
-  "TZ",
-];
+/**
+ * Variables a run from source reads besides `GATEWAY_ENV` and `LIBRARY_ENV`: Deno's own (`DENO_DIR`,
+ * `NO_COLOR`, `TERM`) and `PATH`/`HOME`, handed to stdio children.
+ */
+const SOURCE_ENV = ["PATH", "HOME", "DENO_DIR", "NO_COLOR", "TERM"];
 
-/** The flags for `deno run` (never `-A`), one per permission kind, sorted values. */
+/** The flags for `deno run` (never `-A`), one per permission kind (permission_set.ts renders them). */
 export function permissionFlags(config: Config, options: PermissionOptions): string[] {
+  const stdio = [...config.upstreams, ...(options.toolUpstreams ?? [])].flatMap((upstream) =>
+    upstream.transport.kind === "stdio" ? [upstream.transport] : []
+  );
   const reads = new Set([
     // Why the file even when absent: the gateway looks for it (./nexus.yaml is optional).
     resolve(options.configPath),
@@ -55,41 +43,24 @@ export function permissionFlags(config: Config, options: PermissionOptions): str
     resolve(config.dataDir),
     ...(config.masterKeyFile === undefined ? [] : [resolve(config.masterKeyFile)]),
     ...(options.extraReads ?? []),
+    ...stdio.flatMap((transport) => transport.cwd === undefined ? [] : [resolve(transport.cwd)]),
   ]);
-  const stdio = [...config.upstreams, ...(options.toolUpstreams ?? [])].flatMap((upstream) =>
-    upstream.transport.kind === "stdio" ? [upstream.transport] : []
-  );
   const env = new Set([
-    ...ENV_PREFIXES,
-    ...ENV_ALWAYS,
+    ...GATEWAY_ENV,
+    ...LIBRARY_ENV,
+    ...SOURCE_ENV,
     ...config.toolEnv,
     `${config.toolEnvPrefix}*`,
     ...referencedVariables(options.configText ?? ""),
   ]);
-  const flags = [
-    `--allow-read=${[...reads].sort().join(",")}`,
-    `--allow-write=${resolve(config.dataDir)}`,
-    `--allow-env=${[...env].sort().join(",")}`,
-    // Why broad: HTTP tools, TypeScript tools and hot-reloaded upstreams name their hosts at run
-    // time, and Deno cannot split listen from connect; the egress guard judges every connection.
-    "--allow-net",
-    // No --allow-sys: nothing the gateway runs needs it (postgres.js falls back from
-    // os.userInfo() to USER when refused; process memory comes from Deno.memoryUsage()).
-  ];
-  if (stdio.length > 0) {
-    // Why unscoped: the supervisor stops each child's whole process group with Deno.kill(-pid),
-    // and Deno checks kill against the unscoped run permission (a scoped --allow-run=cmd makes
-    // every stop fail, so shutdown would hang). Without stdio upstreams: no run permission at all.
-    flags.push("--allow-run");
-    // Why: node:child_process (the MCP SDK's stdio transport) reads it when spawning.
-    env.add("NODE_V8_COVERAGE");
-    flags[2] = `--allow-env=${[...env].sort().join(",")}`;
-    for (const transport of stdio) {
-      if (transport.cwd !== undefined) reads.add(resolve(transport.cwd));
-    }
-    flags[0] = `--allow-read=${[...reads].sort().join(",")}`;
-  }
-  return flags;
+  return renderPermissions({
+    reads: [...reads].sort(),
+    writes: [resolve(config.dataDir)],
+    env: [...env].sort(),
+    // Why scoped: only the stdio upstreams' commands; a stop then signals each leader and closes
+    // its stdin (Deno refuses the group signal under a scoped grant). Without stdio upstreams: none.
+    run: [...new Set(stdio.map((transport) => transport.command))].sort(),
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { Secret } from "../secret.ts";
+import { readOtelTracing } from "./otel.ts";
 import { configSchema, ENV_NAMES, LIST_KEYS, type RawConfig } from "./schema.ts";
 
 /** Reads one environment variable; tests pass `(name) => map.get(name)`. */
@@ -20,6 +21,8 @@ export type Config = Omit<RawConfig, "masterKey" | "databaseUrl" | "redisUrl" | 
   redisUrl?: Secret;
   /** Databases SQL tools query, each URL wrapped. */
   databases: DatabaseConfig[];
+  /** Deno's OpenTelemetry exports traces (`OTEL_DENO=true`, README "Observability"); absent: off. */
+  otelTracing?: boolean;
 };
 
 /** One `databases:` entry as the gateway sees it: the URL (it holds the password) wrapped. */
@@ -46,9 +49,15 @@ export function loadConfig(getEnv: GetEnv, fileText?: string, fileName = "nexus.
       data: { problems: lines },
     });
   }
+  const otel = readOtelTracing(getEnv);
+  if (otel.problem !== undefined) {
+    throw new GatewayError("INVALID_CONFIG", `Invalid configuration:\n  ${otel.problem}`, {
+      data: { problems: [otel.problem] },
+    });
+  }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw configError(parsed.error, fileName);
-  return wrapSecrets(parsed.data);
+  return { ...wrapSecrets(parsed.data), ...(otel.enabled ? { otelTracing: true } : {}) };
 }
 
 function parseConfigFile(fileText: string | undefined, fileName: string): Record<string, unknown> {

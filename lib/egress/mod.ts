@@ -22,6 +22,11 @@ export { createEgressFetch, type EgressFetch, type EgressFetchOptions } from "./
 export interface EgressConfig extends EgressRules {
   /** A DNS server (`ip:port`) to resolve with instead of the system resolver. */
   readonly nameServer?: string;
+  /**
+   * Wraps the runtime's fetch that sends each judged request (OpenTelemetry's client spans,
+   * README "Observability"); absent: the runtime's fetch as it is.
+   */
+  readonly wrapSend?: (send: typeof fetch) => typeof fetch;
 }
 
 /**
@@ -38,7 +43,7 @@ export function installEgressGuard(config: EgressConfig): EgressFetch {
   const guard = createEgressFetch({
     policy: createEgressPolicy(config),
     resolve: createResolver(config.nameServer),
-    send: original,
+    send: config.wrapSend ? config.wrapSend(original) : original,
   });
   globalThis.fetch = guard.fetch;
   return {

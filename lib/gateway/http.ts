@@ -24,6 +24,8 @@ import {
   type PipelineHooks,
   type SessionPeers,
 } from "../mcp/mod.ts";
+import { createTracing } from "../telemetry/mod.ts";
+import { VERSION } from "../version.ts";
 import type { GatewayParts } from "./parts.ts";
 import { catalogAccess } from "./upstreams.ts";
 
@@ -81,6 +83,7 @@ export function createHttpApp(
   }));
   logger.info("Admission control", { ...admission.snapshot() });
   return createApp({
+    ...(config.otelTracing ? { traceIdOf: createTracing(VERSION).activeTraceId } : {}),
     mcp: options.mcp,
     logger,
     guard: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, loopback },

@@ -31,6 +31,11 @@ import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
 /** What the HTTP app is built from. */
 export interface AppDeps {
+  /**
+   * The trace id of the span serving the request (Deno's HTTP server span when OpenTelemetry
+   * traces), so log lines and spans share it; absent (tracing off): a new id per untraced request.
+   */
+  traceIdOf?: () => string | undefined;
   /** The MCP endpoint behind `/mcp` and `/mcp/{name}`, after the guard and authentication. */
   mcp: McpService;
   /** Where refused requests (warn) and unhandled errors (error, with a request id) are logged. */
@@ -109,7 +114,10 @@ export function createApp(deps: AppDeps): HttpApp {
   const checkRequest = createRequestGuard(deps.guard);
   const checkHost = createHostGuard(deps.guard);
   // Why first: every line logged while the request is served carries its request and trace ids.
-  app.use("*", (c, next) => runWithRequestContext(requestContextFor(c.req.raw), next));
+  app.use(
+    "*",
+    (c, next) => runWithRequestContext(requestContextFor(c.req.raw, deps.traceIdOf), next),
+  );
   app.use("*", async (c, next) => {
     const check = checkFor(c.req.path, { checkRequest, checkHost });
     const forbidden = check?.(c.req.raw);

@@ -29,10 +29,16 @@ export function parseTraceparent(
   return { traceId, parentId, flags };
 }
 
-/** The request context of one HTTP request: a new request id, the client's trace or a new one. */
-export function requestContextFor(request: Request): RequestContext {
+/**
+ * The request context of one HTTP request: a new request id, the client's trace, else the trace
+ * `traceIdOf` names (the runtime's server span under OpenTelemetry), else a new one.
+ */
+export function requestContextFor(
+  request: Request,
+  traceIdOf?: () => string | undefined,
+): RequestContext {
   const incoming = parseTraceparent(request.headers.get("traceparent"));
-  const traceId = incoming?.traceId ?? randomHex(16);
+  const traceId = incoming?.traceId ?? traceIdOf?.() ?? randomHex(16);
   // Why keep the flags: the client's sampling decision travels with its trace.
   const flags = incoming?.flags ?? "01";
   return {

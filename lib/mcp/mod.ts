@@ -50,3 +50,13 @@ export { type CacheStageOptions, type CacheStages, createCacheStages } from "./c
 export { type CallOptions, callTool } from "./call_pipeline.ts";
 /** What a traced call reports (`PipelineHooks.trace`); types only. */
 export type { TraceEvent, TraceSink } from "./trace.ts";
+/**
+ * Span wrappers for the pipeline when tracing is on (stage, backend and admission spans); raise
+ * what the wrapped stage raises.
+ */
+export {
+  backendSpanStage,
+  type StageAttributes,
+  tracedAdmission,
+  tracedStage,
+} from "./traced_stages.ts";

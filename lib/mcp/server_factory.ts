@@ -28,6 +28,7 @@ import { downstreamOf } from "./downstream.ts";
 import { CORE_TASKS_CAPABILITY, registerCoreTaskHandlers } from "./core_task_handlers.ts";
 import type { PipelineHooks } from "./stages.ts";
 import type { TaskOwners } from "./task_owners.ts";
+import { tracedServerClass } from "./traced_server.ts";
 import {
   acceptsTasks,
   createEndedTasks,
@@ -108,8 +109,14 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
   };
   // Why one set per factory: a task's end is recorded once per instance, not at every poll.
   const ended = createEndedTasks();
+  // Why chosen once: with tracing off the plain SDK `Server` serves, no span code on the path.
+  const tracing = deps.hooks.tracing;
+  const servers = {
+    legacy: tracing ? tracedServerClass(tracing, "legacy") : Server,
+    modern: tracing ? tracedServerClass(tracing, "modern") : Server,
+  };
   return function buildServer(ctx?: McpRequestContext): Server {
-    const server = new Server({ name: SERVER_NAME, version: VERSION }, {
+    const server = new servers[ctx?.era ?? "legacy"]({ name: SERVER_NAME, version: VERSION }, {
       capabilities: {
         // Why logging: federated tools relay their upstream's log messages to the caller.
         logging: {},

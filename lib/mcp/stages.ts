@@ -14,6 +14,7 @@ import type { OutboundAuth } from "../credentials/mod.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { DownstreamCall, ToolDefinition } from "../registry/types.ts";
+import type { Tracing } from "../telemetry/mod.ts";
 import type { TraceSink } from "./trace.ts";
 
 export type { CallOutcome } from "../backends/mod.ts";
@@ -148,6 +149,11 @@ export interface PipelineHooks {
    * in serving, set by `nexus tools test` to print the exchange.
    */
   trace?: TraceSink;
+  /**
+   * OpenTelemetry spans (README "Observability"): a span per MCP request served; absent when
+   * tracing is off, and then no span code runs at all.
+   */
+  tracing?: Tracing;
 }
 
 /** Hooks that add nothing: every call admitted, every tool visible, no stages, nothing recorded. */

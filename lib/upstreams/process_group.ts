@@ -22,8 +22,8 @@ export interface GroupChild {
 }
 
 // Why module state: the unload hook is process-wide by nature (one per gateway process); it only
-// ever holds the groups of children this module started and not yet reaped.
-const liveGroups = new Set<number>();
+// ever holds the groups of children this module started and not yet reaped (pid → leader).
+const liveGroups = new Map<number, ChildProcess>();
 let hookInstalled = false;
 
 /**
@@ -54,20 +54,37 @@ export function spawnGroup(
   });
   const pid = child.pid ?? -1;
   if (pid > 0) {
-    liveGroups.add(pid);
+    liveGroups.set(pid, child);
     // Why not on exit: the group outlives its leader while grandchildren live; the supervisor
     // forgets it after the SIGKILL that follows every leader exit.
   }
   return { pid, process: child, exited, spawnError: () => error };
 }
 
-/** Sends `signal` to every process of the group led by `pid`; a group already gone is ignored. */
+/**
+ * Sends `signal` to every process of the group led by `pid`; a group already gone is ignored.
+ * Under a scoped `--allow-run=cmd` (the compiled binary's grant) Deno refuses `Deno.kill` for
+ * every pid, so the leader alone is signalled through its own handle and its stdin is closed:
+ * grandchildren that read the same pipe see EOF, which MCP stdio servers exit on (README
+ * "Sandbox and egress" says what this leaves running).
+ */
 export function signalGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
   if (pid <= 0) return;
   try {
     Deno.kill(-pid, signal);
-  } catch {
+  } catch (error) {
     // Why: ESRCH (group already empty) is the expected outcome after a clean exit.
+    if (error instanceof Deno.errors.NotCapable) signalLeader(liveGroups.get(pid), signal);
+  }
+}
+
+function signalLeader(leader: ChildProcess | undefined, signal: "SIGTERM" | "SIGKILL"): void {
+  if (leader === undefined) return;
+  try {
+    leader.stdin?.end();
+    if (leader.exitCode === null && leader.signalCode === null) leader.kill(signal);
+  } catch {
+    // Why: a leader that is already gone needs nothing.
   }
 }
 
@@ -109,7 +126,7 @@ function installExitHook(): void {
   // upstream with a grace period; unload catches Deno.exit() and a normal end. A SIGKILL of the
   // gateway runs no hook at all: children then see EOF on stdin (see README.md "Limits").
   globalThis.addEventListener("unload", () => {
-    for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+    for (const pid of liveGroups.keys()) signalGroup(pid, "SIGKILL");
     liveGroups.clear();
   });
 }

@@ -50,8 +50,9 @@ Deno.test("permissionFlags() grants run only when stdio upstreams are configured
     url: https://mcp.example.com/mcp
 `;
   const flags = permissionFlags(configFrom(yaml), { configPath: "nexus.yaml", configText: yaml });
-  // Unscoped: Deno.kill (the process-group stop) needs the whole run permission.
-  assert.deepEqual(flag(flags, "--allow-run"), []);
+  // Scoped to the stdio commands (a stop signals each leader and closes its stdin).
+  assert.deepEqual(flag(flags, "--allow-run"), ["/usr/local/bin/mcp-files", "uvx"]);
+  assert.ok(flag(flags, "--allow-env")!.includes("NODE_V8_COVERAGE"));
   assert.ok(flag(flags, "--allow-read")!.includes("/srv/files"), "a stdio cwd is readable");
   assert.ok(flag(flags, "--allow-read")!.includes(resolve("nexus.yaml")));
 });

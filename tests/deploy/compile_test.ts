@@ -56,7 +56,7 @@ Deno.test("permissionFlags() grants subprocesses only for the named commands, wi
   assert.ok(flags.includes("--allow-run=npx,node"));
   const env = flags.filter((flag) => flag.startsWith("--allow-env="));
   assert.equal(env.length, 1);
-  assert.match(env[0] ?? "", /,PATH,HOME$/);
+  assert.match(env[0] ?? "", /,PATH,HOME,NODE_V8_COVERAGE$/);
   assert.throws(() => permissionFlags({ allowRun: ["a,b"] }), /Cannot grant --allow-run/);
 });
 
