@@ -10,13 +10,16 @@ import {
   createAdminApp,
   createAdminCredentialRoutes,
   createApp,
+  createConsoleApp,
   createInstanceAdmission,
   createMetricsApp,
   defaultMaxInflight,
   type HttpApp,
   isLoopbackAddress,
   type Readiness,
+  withConsoleSessions,
 } from "../http/mod.ts";
+import { createConsoleSessions } from "../console/mod.ts";
 import type { Logger } from "../log.ts";
 import { createMcpService, type McpService, type PipelineHooks } from "../mcp/mod.ts";
 import type { GatewayParts } from "./parts.ts";
@@ -65,6 +68,9 @@ export function createHttpApp(
     queueTimeoutMs: config.queueTimeoutMs,
   }));
   logger.info("Admission control", { ...admission.snapshot() });
+  const sessions = createConsoleSessions();
+  // Why one wrapped authentication: /admin and /metrics accept the console's cookie alike.
+  const adminAuth = withConsoleSessions(security.httpAuth, sessions);
   return createApp({
     mcp: options.mcp,
     logger,
@@ -76,7 +82,7 @@ export function createHttpApp(
     anonymousExposed: security.anonymousExposed,
     auth: security.httpAuth,
     admin: createAdminApp({
-      auth: security.httpAuth,
+      auth: adminAuth,
       logger,
       routes: {
         ...security.adminRoutes,
@@ -84,8 +90,9 @@ export function createHttpApp(
       },
     }),
     admission,
+    console: createConsoleApp({ auth: security.httpAuth, sessions, logger }),
     metrics: createMetricsApp({
-      auth: security.httpAuth,
+      auth: adminAuth,
       logger,
       collect: async () => [...await metrics.collect(), ...admission.families()],
     }),

@@ -50,3 +50,16 @@ export { createAdminAuditRoutes } from "./admin_audit.ts";
 export { createAdminClientRoutes, describeKey } from "./admin_clients.ts";
 /** `/admin/credentials` routes (list, show, set, rotate, test, delete); raise nothing. */
 export { createAdminCredentialRoutes } from "./admin_credentials.ts";
+/**
+ * `createConsoleApp()`: `/console`, the admin console's page, files and sign-in;
+ * `withConsoleSessions()`: admin authentication that also accepts its session cookie (with the
+ * CSRF header). Raise nothing.
+ */
+export {
+  CONSOLE_COOKIE,
+  CONSOLE_HEADERS,
+  type ConsoleDeps,
+  createConsoleApp,
+  CSRF_HEADER,
+  withConsoleSessions,
+} from "./console.ts";
