@@ -84,6 +84,7 @@ export function createHttpApp(
     admin: createAdminApp({
       auth: adminAuth,
       logger,
+      audit: security.audit.recordRow,
       routes: {
         ...security.adminRoutes,
         "/credentials": createAdminCredentialRoutes(credentials.vault),
