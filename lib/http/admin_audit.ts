@@ -22,12 +22,15 @@ export const MAX_AUDIT_PAGE = 500;
 
 /** What the audit routes read from. */
 export interface AdminAuditDeps {
+  /** The audit rows. */
   repo: AuditRepo;
+  /** The writer's counters. */
   stats: () => AuditStats;
   /** Subscribes to "rows were written here"; the tail wakes at once instead of at its next poll. */
   onWritten?: (listener: () => void) => () => void;
   /** How often a tail polls the store for rows other instances wrote; default 1 000 ms. */
   tailPollMs?: number;
+  /** The clock (tests). */
   now?: () => number;
 }
 

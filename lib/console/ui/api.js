@@ -9,6 +9,11 @@ export function setCsrf(token) {
   csrf = token;
 }
 
+/** The session's CSRF token, for requests made without `api()` (the live tail's stream). */
+export function csrfToken() {
+  return csrf;
+}
+
 /** Calls the admin API; resolves to parsed JSON (or text), rejects with the API's message. */
 export async function api(path, options = {}) {
   const headers = { "x-nexus-csrf": csrf };

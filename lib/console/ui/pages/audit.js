@@ -1,11 +1,34 @@
 // Audit: the audit log filtered by client, tool, outcome and time, a page at a time (the API's
-// cursor), and a live tail that asks for rows after the newest one shown.
-import { useEffect, useRef, useState } from "preact/hooks";
+// cursor), and a live tail (GET /admin/audit/tail, Server-Sent Events).
+import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
-import { api } from "../api.js";
+import { api, csrfToken } from "../api.js";
 import { Badge, ErrorLine, Table, when } from "../util.js";
 
-const TAIL_MS = 2000;
+/**
+ * Reads GET /admin/audit/tail (Server-Sent Events) through fetch, so the request carries the CSRF
+ * header (EventSource cannot send headers); calls `onRow` for each `data:` line.
+ */
+async function follow(path, onRow, signal) {
+  const response = await fetch(path.replace("/admin/audit?", "/admin/audit/tail?"), {
+    headers: { "x-nexus-csrf": csrfToken(), accept: "text/event-stream" },
+    signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`Live tail: HTTP ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const events = buffer.split("\n\n");
+    buffer = events.pop();
+    for (const event of events) {
+      const data = event.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5));
+      if (data.length > 0) onRow(JSON.parse(data.join("\n")));
+    }
+  }
+}
 
 function query(filters, extra) {
   const params = new URLSearchParams();
@@ -31,12 +54,10 @@ export function Audit() {
   const [page, setPage] = useState({ rows: null, next: null, cursors: [] });
   const [error, setError] = useState(null);
   const [tail, setTail] = useState(false);
-  const newest = useRef(0);
   const load = async (cursor, cursors) => {
     try {
       const data = await api(query(filters, { cursor }));
       const rows = rowsOf(data, filters.outcome);
-      newest.current = Math.max(0, ...rows.map((row) => row.id ?? 0));
       setPage({ rows, next: data.next ?? null, cursors });
       setError(null);
     } catch (e) {
@@ -46,18 +67,11 @@ export function Audit() {
   useEffect(() => void load(undefined, []), [filters]);
   useEffect(() => {
     if (!tail) return;
-    const timer = setInterval(async () => {
-      try {
-        const data = await api(query({ ...filters, cursor: undefined }, { after: newest.current }));
-        const rows = rowsOf(data, filters.outcome);
-        if (rows.length === 0) return;
-        newest.current = Math.max(newest.current, ...rows.map((row) => row.id ?? 0));
-        setPage((old) => ({ ...old, rows: [...rows.reverse(), ...(old.rows ?? [])] }));
-      } catch (e) {
-        setError(e);
-      }
-    }, TAIL_MS);
-    return () => clearInterval(timer);
+    const stop = new AbortController();
+    const onRow = (row) => setPage((old) => ({ ...old, rows: [row, ...(old.rows ?? [])] }));
+    follow(query({ ...filters, cursor: undefined, limit: undefined }, {}), onRow, stop.signal)
+      .catch((e) => stop.signal.aborted || setError(e));
+    return () => stop.abort();
   }, [tail, filters]);
   const submit = (event) => {
     event.preventDefault();
@@ -91,7 +105,7 @@ export function Audit() {
         <option>error</option><option>suppressed</option></select></label>
       <label>Since <input name="since" type="datetime-local" /></label>
       <label>Until <input name="until" type="datetime-local" /></label>
-      <label>Per page <input name="limit" type="number" min="1" max="1000" value="50" /></label>
+      <label>Per page <input name="limit" type="number" min="1" max="500" value="50" /></label>
       <button type="submit">Filter</button>
       <label class="check"><input type="checkbox" checked=${tail}
         onChange=${(e) => setTail(e.currentTarget.checked)} /> Live tail</label>
