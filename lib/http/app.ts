@@ -157,7 +157,7 @@ export function createApp(deps: AppDeps): HttpApp {
   if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
   if (deps.console !== undefined) {
     const consoleApp = deps.console;
-    app.get("/console", (c) => c.redirect("/console/", 308));
+    app.get("/console/", (c) => c.redirect("/console", 308));
     app.route("/console", consoleApp);
   }
   if (deps.demoApi) app.route("/demo", createDemoApi({ readBody: readApiBody }));

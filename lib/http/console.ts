@@ -45,7 +45,9 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   ].join("; "),
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // Why same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the
+  // sign-in form post, which the Origin check refuses.
+  "referrer-policy": "same-origin",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
   "cache-control": "no-cache",
@@ -85,10 +87,11 @@ export function createConsoleApp(deps: ConsoleDeps): HttpApp {
   app.get("/session", (c) => {
     const id = cookieValue(c.req.raw, CONSOLE_COOKIE);
     const session = id === undefined ? undefined : deps.sessions.get(id);
+    // Why 200 when signed out: the page asks first thing, and a 401 would be a console error.
     if (session === undefined) {
-      return apiErrorResponse(new GatewayError("UNAUTHENTICATED", "Unauthenticated: sign in"));
+      return c.json({ signedIn: false }, 200, { "cache-control": "no-store" });
     }
-    return c.json({ admin: session.admin, csrf: session.csrf }, 200, {
+    return c.json({ signedIn: true, admin: session.admin, csrf: session.csrf }, 200, {
       "cache-control": "no-store",
     });
   });
@@ -112,13 +115,13 @@ async function signIn(c: Context<{ Bindings: AppEnv }>, deps: ConsoleDeps): Prom
   const admin = key === "" ? undefined : await deps.auth.adminPrincipal(probe, address);
   if (admin === undefined || admin instanceof Response) {
     await admin?.body?.cancel();
-    return c.redirect("/console/?signin=failed", 303);
+    return c.redirect("/console?signin=failed", 303);
   }
   const name = `${admin.name} (${admin.id})`;
   const { id } = deps.sessions.open(authorization, name);
   deps.logger.info("Console sign-in", { admin: name, address });
   c.header("set-cookie", sessionCookie(request, id, 8 * 3600));
-  return c.redirect("/console/", 303);
+  return c.redirect("/console", 303);
 }
 
 /**

@@ -55,7 +55,7 @@ function Shell({ admin }) {
   }, [page]);
   const signOut = async () => {
     await api("/console/logout", { method: "POST" }).catch(() => {});
-    location.replace("/console/");
+    location.replace("/console");
   };
   const [id, , Page] = page;
   return html`
@@ -84,6 +84,7 @@ function App() {
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
     api("/console/session").then((session) => {
+      if (!session.signedIn) return setState({ signedOut: true });
       setCsrf(session.csrf);
       setState({ admin: session.admin });
     }).catch(() => setState({ signedOut: true }));
