@@ -78,6 +78,7 @@ export function createHttpApp(
     admin: createAdminApp({
       auth: security.httpAuth,
       logger,
+      audit: security.audit.recordRow,
       routes: {
         ...security.adminRoutes,
         "/credentials": createAdminCredentialRoutes(credentials.vault),

@@ -45,7 +45,7 @@ export { type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
  */
 export { createMetricsApp, type MetricsDeps } from "./metrics.ts";
 /** `/admin/audit` routes (query, stats); raise nothing, bad queries answer 400. */
-export { createAdminAuditRoutes } from "./admin_audit.ts";
+export { type AdminAuditDeps, createAdminAuditRoutes, MAX_AUDIT_PAGE } from "./admin_audit.ts";
 /** `/admin/clients` routes (list, issue, revoke keys); raise nothing. */
 export { createAdminClientRoutes, describeKey } from "./admin_clients.ts";
 /** `/admin/credentials` routes (list, show, set, rotate, test, delete); raise nothing. */
