@@ -57,7 +57,6 @@ export function createAdminAuditRoutes(deps: AdminAuditDeps): AdminApp {
       ...(resume === undefined ? {} : { afterId: resume }),
       ...(deps.onWritten ? { onWritten: deps.onWritten } : {}),
       pollMs: deps.tailPollMs ?? 1_000,
-      signal: c.req.raw.signal,
     });
   });
   app.get("/stats", (c) => c.json(deps.stats()));
