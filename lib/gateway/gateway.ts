@@ -11,6 +11,8 @@ import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
 import type { ToolResult } from "../registry/mod.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleCall } from "./console_tools.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
@@ -89,6 +91,7 @@ export interface Gateway {
  */
 export async function createGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger, listener } = options;
+  const startedAt = Date.now();
   // Why sets, not late-bound handlers: the parts report changes before the transports exist;
   // each transport subscribes as it is built, and `toolsChanged()` reaches every one of them.
   const onToolsChanged = new Set<() => void>();
@@ -180,16 +183,16 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   // is the operator who launched the binary with the gateway's own config and credentials;
   // policies govern remote clients. Limits, cache, credentials, audit and metrics apply as over
   // HTTP.
-  const localHooks = () =>
-    buildPipeline({
-      config,
-      logger,
-      audit: security.audit,
-      limits,
-      vault: credentials.vault,
-      metrics: metrics.calls,
-      databases: parts.databases,
-    });
+  const pipelineParts = {
+    config,
+    logger,
+    audit: security.audit,
+    limits,
+    vault: credentials.vault,
+    metrics: metrics.calls,
+    databases: parts.databases,
+  };
+  const localHooks = () => buildPipeline(pipelineParts);
   const stdio: StdioService[] = [];
   let stdioAsked = false;
   const stopAll = () => {
@@ -199,9 +202,6 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const closing = once(() =>
     closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep: stopAll })
   );
-  let draining = false;
-  const ready = () => readiness(parts, draining || closing.started());
-  const app = createHttpApp(config, { logger, parts, mcp, ready });
   // Why: `start: lazy` upstreams are first contacted when the gateway is first used over MCP.
   const registry = parts.registry;
   // Why: testing a file tool (or a boot upstream's) must not start every lazy upstream.
@@ -209,6 +209,34 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     if (!registry.current().byName.has(name)) await registry.wake();
     return registry.current();
   };
+  let draining = false;
+  const ready = () => readiness(parts, draining || closing.started());
+  // Why the policy only with `as`: a console test as a client sees what that client would.
+  const consoleCall: ConsoleCall = async (request, call) =>
+    await callTool(await localSnapshot(request.name), request, {
+      caller: call.caller,
+      signal: new AbortController().signal,
+      logger,
+      requestId: crypto.randomUUID(),
+      hooks: {
+        ...(call.policy
+          ? buildPipeline({ ...pipelineParts, policy: security.policy })
+          : localHooks()),
+        trace: call.trace,
+      },
+    });
+  const app = createHttpApp(config, {
+    logger,
+    parts,
+    mcp,
+    ready,
+    adminRoutes: consoleRoutes(parts, {
+      call: consoleCall,
+      ready,
+      draining: () => draining,
+      startedAt,
+    }),
+  });
   const wakes = (request: Request) => !registry.awake() && isMcpPath(request.url);
   return {
     fetch: (request, env) =>

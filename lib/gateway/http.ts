@@ -6,6 +6,7 @@
 import { getHeapStatistics } from "node:v8";
 import type { Config } from "../config/mod.ts";
 import {
+  type AdminApp,
   admissionLimits,
   createAdminApp,
   createAdminCredentialRoutes,
@@ -57,6 +58,8 @@ export function createHttpApp(
     parts: GatewayParts;
     mcp: McpService;
     ready: () => Promise<Readiness>;
+    /** More admin route sub-apps by mount path (the console's, `console.ts`). */
+    adminRoutes?: Record<string, AdminApp>;
   },
 ): HttpApp {
   const { logger, parts: { security, credentials, metrics } } = options;
@@ -88,6 +91,7 @@ export function createHttpApp(
       routes: {
         ...security.adminRoutes,
         "/credentials": createAdminCredentialRoutes(credentials.vault),
+        ...options.adminRoutes,
       },
     }),
     admission,

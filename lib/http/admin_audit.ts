@@ -22,7 +22,7 @@ export const MAX_AUDIT_PAGE = 500;
 
 /** What the audit routes read from. */
 export interface AdminAuditDeps {
-  /** The audit rows. */
+  /** Where the rows are read. */
   repo: AuditRepo;
   /** The writer's counters. */
   stats: () => AuditStats;
@@ -30,7 +30,7 @@ export interface AdminAuditDeps {
   onWritten?: (listener: () => void) => () => void;
   /** How often a tail polls the store for rows other instances wrote; default 1 000 ms. */
   tailPollMs?: number;
-  /** The clock (tests). */
+  /** The clock for durations in `since`, epoch ms; default `Date.now`. */
   now?: () => number;
 }
 
@@ -57,7 +57,6 @@ export function createAdminAuditRoutes(deps: AdminAuditDeps): AdminApp {
       ...(resume === undefined ? {} : { afterId: resume }),
       ...(deps.onWritten ? { onWritten: deps.onWritten } : {}),
       pollMs: deps.tailPollMs ?? 1_000,
-      signal: c.req.raw.signal,
     });
   });
   app.get("/stats", (c) => c.json(deps.stats()));

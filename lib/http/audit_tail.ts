@@ -25,8 +25,6 @@ export interface AuditTailOptions {
   onWritten?: (listener: () => void) => () => void;
   /** Poll interval for rows written elsewhere. */
   pollMs: number;
-  /** The request's signal: the stream ends when the client goes. */
-  signal: AbortSignal;
 }
 
 /** The SSE response of one tail. Raises what the first store read raises. */
@@ -44,7 +42,9 @@ export async function auditTailResponse(
     unsubscribe?.();
     wake?.();
   };
-  options.signal.addEventListener("abort", finish, { once: true });
+  // Why not the request's signal: under Deno's legacy abort (a build without
+  // --unstable-no-legacy-abort) it fires as soon as the response starts; `cancel` is the client
+  // going away.
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(": audit tail\n\n"));
@@ -58,6 +58,7 @@ export async function auditTailResponse(
           order: "asc",
           limit: TAIL_BATCH,
         });
+        if (closed) return;
         if (rows.length > 0) {
           last = rows.at(-1)!.id;
           return controller.enqueue(encoder.encode(rows.map(event).join("")));
@@ -73,7 +74,6 @@ export async function auditTailResponse(
         wake = undefined;
         idle += options.pollMs;
       }
-      controller.close();
     },
     cancel: finish,
   });

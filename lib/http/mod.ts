@@ -38,7 +38,7 @@ export {
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */
-export { type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
+export { type AdminApp, type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
 /**
  * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4, rendered by `lib/metrics/`) behind the
  * admin authentication; raises nothing.
@@ -63,3 +63,14 @@ export {
   CSRF_HEADER,
   withConsoleSessions,
 } from "./console.ts";
+/** `createAdminToolRoutes()`: `/admin/tools` list and test; raises nothing (failures answered). */
+export { type AdminToolsDeps, type AdminToolView, createAdminToolRoutes } from "./admin_tools.ts";
+/** `createAdminUpstreamRoutes()`: `/admin/upstreams` list, diff, approve; raises nothing. */
+export {
+  type AdminPinView,
+  type AdminUpstreamsDeps,
+  type AdminUpstreamView,
+  createAdminUpstreamRoutes,
+} from "./admin_upstreams.ts";
+/** `createAdminOverviewRoutes()`: `GET /admin/overview`; raises nothing. */
+export { type AdminOverview, createAdminOverviewRoutes } from "./admin_overview.ts";

@@ -89,9 +89,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * session's CSRF token, mint an admin key, rotate a credential and sign out (fetch with and without
  * CORS, and plain form posts). It writes what it could read into `#report` and sets the title.
  */
-export async function foreignPage(
+export function foreignPage(
   gatewayUrl: string,
-): Promise<{ url: string } & AsyncDisposable> {
+): { url: string } & AsyncDisposable {
   const script = `
     const gw = ${JSON.stringify(gatewayUrl)};
     const report = {};

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page, Response as PageResponse } from "playwright-core";
+import type { Page } from "playwright-core";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import { launchBrowser } from "../_support/browser.ts";
@@ -150,7 +150,7 @@ Deno.test("the admin console drives the admin API from a real browser, and nothi
     });
 
     await t.step("a page of another origin drives no console action (CSRF)", async () => {
-      await using foreign = await foreignPage(gateway.url);
+      await using foreign = foreignPage(gateway.url);
       const before = await adminGet(`${gateway.url}/admin/clients`, adminKey);
       // Why: the foreign page's refused requests are logged by Chromium as console errors.
       recorder.allowConsoleErrors(/CORS|Failed to fetch|net::ERR|status of 40/);
