@@ -24,33 +24,6 @@ export function Spark({ points, label, unit = "" }) {
   `;
 }
 
-/** Horizontal bars by name. */
-export function Bars({ data, label }) {
-  const entries = Object.entries(data).sort((a, b) => b[1] - a[1]).slice(0, 10);
-  const max = Math.max(1, ...entries.map(([, v]) => v));
-  const row = 22, w = 320, labelW = 150;
-  return html`
-    <figure class="chart">
-      <svg viewBox=${`0 0 ${w} ${
-        Math.max(row, entries.length * row)
-      }`} role="img" aria-label=${label}>
-          ${entries.map(([name, value], i) =>
-            html`
-              <g key=${name}>
-                <text class="tick" x="0" y=${i * row + 15}>${name.slice(0, 22)}</text>
-                <rect class="bar" x=${labelW} y=${i * row + 4} height="14"
-                  width=${Math.max(1, ((w - labelW - 40) * value) / max)} />
-                <text class="tick" x=${labelW + ((w - labelW - 40) * value) / max + 4} y=${i * row +
-                  15}>${value}</text>
-              </g>
-            `
-          )}
-        </svg>
-      <figcaption>${label}</figcaption>
-    </figure>
-  `;
-}
-
 /** A number, short. */
 export function fmt(value) {
   if (value === null || value === undefined) return "—";

@@ -4,11 +4,34 @@
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api, isMissing } from "../api.js";
-import { ErrorLine, Json, Table } from "../util.js";
+import { Badge, ErrorLine, Json, Table } from "../util.js";
 
 function text(value) {
   if (value === null || value === undefined || value === "") return "—";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+function hintsOf(annotations) {
+  if (!annotations) return "—";
+  const on = Object.entries(annotations).filter(([, v]) => v === true).map(([k]) =>
+    k.replace(/Hint$/, "")
+  );
+  return on.length === 0 ? "none" : on.join(", ");
+}
+
+function sourceOf(source) {
+  if (!source) return "—";
+  return source.kind === "file" ? `${source.file}:${source.line}` : `upstream ${source.upstream}`;
+}
+
+function policyOf(policy) {
+  if (!policy) return "—";
+  if (policy.everyone) return "every client (no policies)";
+  const rules = policy.policies.map((p) =>
+    `${p.effect} ${p.name ?? `#${p.index}`}: ${[...p.clients ?? [], ...p.groups ?? []].join(", ")}`
+  );
+  const servers = policy.servers.length > 0 ? [`servers: ${policy.servers.join(", ")}`] : [];
+  return [...rules, ...servers].join("; ") || "no client (no policy allows it)";
 }
 
 function schemaOf(tool) {
@@ -149,11 +172,15 @@ export function Tools() {
         <button class="link" onClick=${() => setOpen(t)}
           aria-label=${`Open ${t.name}`}>${t.name}</button>
       `],
-    ["Source", (t) => html`<code class="small">${text(t.source)}</code>`],
+    ["Source", (t) => html`<code class="small">${sourceOf(t.source)}</code>`],
     ["Backend", (t) => text(t.backend)],
     ["Credential", (t) => text(t.credential)],
-    ["Annotations", (t) => html`<code class="small">${text(t.annotations)}</code>`],
-    ["Visibility", (t) => text(t.visibility ?? t.policy)],
+    ["Annotations", (t) => hintsOf(t.annotations)],
+    [
+      "Visibility",
+      (t) =>
+        t.disabled ? html`<${Badge} value=${`disabled: ${t.disabled}`} />` : policyOf(t.policy),
+    ],
   ];
   return html`<section>
     <h1>Tools</h1>

@@ -3,24 +3,21 @@
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api, isMissing } from "../api.js";
-import { Badge, ErrorLine, Json, Table } from "../util.js";
+import { Badge, ErrorLine, Table } from "../util.js";
 
-function text(value) {
-  if (value === null || value === undefined || value === "") return "—";
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
-
-function DiffView({ diff }) {
-  if (typeof diff === "string") {
-    return html`<pre class="diff" tabindex="0">${
-      diff.split("\n").map((line) =>
+function DiffView({ pin }) {
+  return html`
+    <div class="card">
+      <h3><code>${pin.tool}</code> <${Badge} value=${pin.status} /> ${pin.hiddenUnicode
+        ? html`<${Badge} value=${`hidden unicode: ${pin.hidden.join(", ")}`} />`
+        : null}</h3>
+      <pre class="diff" tabindex="0">${pin.changes.map((line) =>
         html`<span class=${
-          line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : ""
+          /: \+ /.test(line) ? "add" : /: - /.test(line) ? "del" : ""
         }>${line}\n</span>`
-      )
-    }</pre>`;
-  }
-  return html`<${Json} value=${diff} />`;
+      )}</pre>
+    </div>
+  `;
 }
 
 /** The Upstreams page. */
@@ -28,67 +25,71 @@ export function Upstreams() {
   const [upstreams, setUpstreams] = useState(null);
   const [error, setError] = useState(null);
   const [diff, setDiff] = useState(null);
+  const [approved, setApproved] = useState(null);
   const load = () =>
-    api("/admin/upstreams").then((d) => setUpstreams(d.upstreams ?? d)).catch((e) =>
-      setError(isMissing(e) ? new Error("This gateway has no /admin/upstreams endpoint yet") : e)
+    api("/admin/upstreams").then((d) => setUpstreams(d.upstreams)).catch((e) =>
+      setError(isMissing(e) ? new Error("This gateway has no /admin/upstreams endpoint") : e)
     );
   useEffect(() => void load(), []);
   const showDiff = async (name) => {
     try {
-      setDiff({ name, data: await api(`/admin/upstreams/${encodeURIComponent(name)}/diff`) });
+      const data = await api(`/admin/upstreams/${encodeURIComponent(name)}/diff`);
+      setDiff({ name, pins: data.tools.filter((pin) => pin.status !== "approved") });
     } catch (e) {
       setError(e);
     }
   };
   const approve = async (name) => {
     try {
-      await api(`/admin/upstreams/${encodeURIComponent(name)}/approve`, {
+      const data = await api(`/admin/upstreams/${encodeURIComponent(name)}/approve`, {
         method: "POST",
         body: {},
       });
+      setApproved({ name, tools: data.approved });
       setDiff(null);
       await load();
     } catch (e) {
       setError(e);
     }
   };
-  const changed = (u) => u.changedPins ?? u.changed ?? u.pinsChanged ?? [];
   const columns = [
-    ["Name", (u) => u.name],
-    ["State", (u) => html`<${Badge} value=${u.state ?? u.status} />`],
-    ["Protocol", (u) => text(u.protocolVersion ?? u.protocol)],
-    ["Tools", (u) => text(u.toolCount ?? u.tools?.length ?? u.tools)],
-    ["Circuit", (u) => html`<${Badge} value=${u.circuit ?? u.circuitState} />`],
-    ["Restarts", (u) => text(u.restarts)],
-    ["Changed pins", (u) => {
-      const list = changed(u);
-      const count = Array.isArray(list) ? list.length : Number(list) || 0;
-      return count === 0 ? "none" : html`<button onClick=${() => showDiff(u.name)}>
-        ${count} changed: view diff</button>`;
-    }],
+    ["Name", (u) => html`${u.name} <span class="muted">${u.url ?? ""}</span>`],
+    ["Transport", (u) => u.transport],
+    [
+      "State",
+      (u) =>
+        html`<${Badge} value=${u.state} /> ${
+          u.lastError ? html`<span class="error">${u.lastError}</span>` : null
+        }`,
+    ],
+    ["Protocol", (u) => u.protocolVersion ?? "—"],
+    ["Tools", (u) => `${u.tools} tools, ${u.prompts} prompts, ${u.resources} resources`],
+    ["Circuit", (u) => html`<${Badge} value=${u.circuit} />`],
+    ["Restarts", (u) => u.restarts],
+    [
+      "Pending approval",
+      (u) =>
+        u.pendingApprovals === 0 ? "none" : html`<button onClick=${() => showDiff(u.name)}>
+        ${u.pendingApprovals} to review: view diff</button>`,
+    ],
   ];
-  return html`<section>
-    <h1>Upstreams</h1>
-    <${ErrorLine} error=${error} />
-    ${
-    upstreams && html`
-      <${Table} label="Upstreams" columns=${columns} rows=${upstreams}
-        empty="No upstream MCP servers configured" />
-    `
-  }
-    ${
-    diff && html`<div class="card"><h2>Changed tools of ${diff.name}</h2>
-      ${
-      (diff.data.changes ?? diff.data.tools ?? [diff.data]).map((change, i) =>
-        html`
-          <div key=${i}>
-            <h3>${change.tool ?? change.name ?? ""}</h3>
-            <${DiffView} diff=${change.diff ?? change} />
-          </div>
-        `
-      )
-    }
-      <button onClick=${() => approve(diff.name)}>Approve changes</button></div>`
-  }
-  </section>`;
+  return html`
+    <section>
+      <h1>Upstreams</h1>
+      <${ErrorLine} error=${error} />
+      ${approved &&
+        html`<p class="card notice" role="status">Approved ${approved.tools.length} tools of ${approved.name}</p>`}
+      ${upstreams && html`
+        <${Table} label="Upstreams" columns=${columns} rows=${upstreams}
+          empty="No upstream MCP servers configured" />
+      `}
+      ${diff && html`
+        <div class="card">
+          <h2>Tools of ${diff.name} waiting for approval</h2>
+          ${diff.pins.map((pin) => html`<${DiffView} key=${pin.tool} pin=${pin} />`)}
+          <button onClick=${() => approve(diff.name)}>Approve all of ${diff.name}</button>
+        </div>
+      `}
+    </section>
+  `;
 }
