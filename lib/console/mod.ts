@@ -16,3 +16,13 @@ export {
   createConsoleSessions,
   sameToken,
 } from "./sessions.ts";
+/**
+ * `createPendingLogins()`: OIDC sign-ins begun and not finished, with their PKCE verifiers;
+ * `pkceChallenge()`: a verifier's `S256` challenge. Raise nothing.
+ */
+export {
+  createPendingLogins,
+  type PendingLogin,
+  type PendingLogins,
+  pkceChallenge,
+} from "./oidc.ts";

@@ -90,7 +90,7 @@ function alive(session: ConsoleSession, at: number): boolean {
 }
 
 /** 32 random bytes, base64url: a session id or CSRF token nobody can guess. */
-function randomToken(): string {
+export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
     /=+$/,

@@ -95,7 +95,15 @@ export function createHttpApp(
       },
     }),
     admission,
-    console: createConsoleApp({ auth: security.httpAuth, sessions, logger }),
+    console: createConsoleApp({
+      auth: security.httpAuth,
+      sessions,
+      logger,
+      // Why all three: the token must be this issuer's and carry the admin group to open /admin.
+      ...(config.authIssuer && config.adminGroup && config.consoleOidcClientId
+        ? { oidc: { issuer: config.authIssuer, clientId: config.consoleOidcClientId } }
+        : {}),
+    }),
     metrics: createMetricsApp({
       auth: adminAuth,
       logger,

@@ -16,12 +16,18 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { CONSOLE_ASSETS, type ConsoleSessions, sameToken } from "../console/mod.ts";
+import {
+  CONSOLE_ASSETS,
+  type ConsoleSessions,
+  createPendingLogins,
+  sameToken,
+} from "../console/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv, HttpApp } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
 import { apiErrorResponse } from "./responses.ts";
+import { addOidcRoutes, type ConsoleOidc } from "./console_oidc.ts";
 
 /** The session cookie's name. */
 export const CONSOLE_COOKIE = "nexus_console";
@@ -61,6 +67,8 @@ export interface ConsoleDeps {
   sessions: ConsoleSessions;
   /** Where sign-ins and refused sign-ins are logged (never the key). */
   logger: Logger;
+  /** OIDC sign-in (`/console/oidc/start`); absent: admin keys only. */
+  oidc?: ConsoleOidc;
 }
 
 /** Builds the `/console` sub-app (mounted at `/console`). Raises nothing. */
@@ -74,6 +82,15 @@ export function createConsoleApp(deps: ConsoleDeps): HttpApp {
     app.get(path, (c) => c.body(asset.body, 200, { "content-type": asset.type }));
   }
   app.post("/login", (c) => signIn(c, deps));
+  if (deps.oidc !== undefined) {
+    addOidcRoutes(app, {
+      ...deps,
+      oidc: deps.oidc,
+      pending: createPendingLogins(),
+      sessionCookie,
+      ownOrigin,
+    });
+  }
   app.post("/logout", (c) => {
     const id = cookieValue(c.req.raw, CONSOLE_COOKIE);
     const session = id === undefined ? undefined : deps.sessions.get(id);
@@ -89,7 +106,9 @@ export function createConsoleApp(deps: ConsoleDeps): HttpApp {
     const session = id === undefined ? undefined : deps.sessions.get(id);
     // Why 200 when signed out: the page asks first thing, and a 401 would be a console error.
     if (session === undefined) {
-      return c.json({ signedIn: false }, 200, { "cache-control": "no-store" });
+      return c.json({ signedIn: false, oidc: deps.oidc !== undefined }, 200, {
+        "cache-control": "no-store",
+      });
     }
     return c.json({ signedIn: true, admin: session.admin, csrf: session.csrf }, 200, {
       "cache-control": "no-store",

@@ -63,6 +63,8 @@ export {
   CSRF_HEADER,
   withConsoleSessions,
 } from "./console.ts";
+/** The console's OIDC client settings (issuer, client id). */
+export type { ConsoleOidc } from "./console_oidc.ts";
 /** `createAdminToolRoutes()`: `/admin/tools` list and test; raises nothing (failures answered). */
 export { type AdminToolsDeps, type AdminToolView, createAdminToolRoutes } from "./admin_tools.ts";
 /** `createAdminUpstreamRoutes()`: `/admin/upstreams` list, diff, approve; raises nothing. */

@@ -26,7 +26,7 @@ function currentPage() {
   return PAGES.find(([id]) => id === name) ?? PAGES[0];
 }
 
-function SignIn() {
+function SignIn({ oidc }) {
   const failed = new URLSearchParams(location.search).get("signin") === "failed";
   return html`
     <main class="signin">
@@ -35,10 +35,13 @@ function SignIn() {
           <label for="key">Admin key</label>
           <input id="key" name="key" type="password" autocomplete="off" required autofocus />
           ${failed
-            ? html`<p class="error" role="alert">Sign-in failed: not an admin key</p>`
+            ? html`<p class="error" role="alert">Sign-in failed: not an administrator</p>`
             : null}
           <button type="submit">Sign in</button>
         </form>
+      ${oidc
+        ? html`<p><a class="button" href="/console/oidc/start">Sign in with single sign-on</a></p>`
+        : null}
     </main>
   `;
 }
@@ -84,13 +87,13 @@ function App() {
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
     api("/console/session").then((session) => {
-      if (!session.signedIn) return setState({ signedOut: true });
+      if (!session.signedIn) return setState({ signedOut: true, oidc: session.oidc });
       setCsrf(session.csrf);
       setState({ admin: session.admin });
     }).catch(() => setState({ signedOut: true }));
   }, []);
   if (state.loading) return html`<p class="muted">Loading…</p>`;
-  if (state.signedOut) return html`<${SignIn} />`;
+  if (state.signedOut) return html`<${SignIn} oidc=${state.oidc} />`;
   return html`<${Shell} admin=${state.admin} />`;
 }
 
