@@ -10,10 +10,13 @@ import type { TraceEvent, TraceSink } from "../mcp/mod.ts";
 import type { LoadProblem, ToolDefinition, ToolResult } from "../registry/mod.ts";
 import type { GatewayParts } from "./parts.ts";
 
-/** Runs one call through the pipeline: with the policies (`policy: true`) or as the operator. */
+/**
+ * Runs one call through the whole pipeline, with the policies (`policy: true`) or outside them as
+ * the local operator's is (`nexus tools test` and the console's test call both run this).
+ */
 export type ConsoleCall = (
   request: { name: string; arguments: unknown },
-  options: { caller: Caller; policy: boolean; trace: TraceSink },
+  options: { caller: Caller; policy: boolean; trace?: TraceSink },
 ) => Promise<ToolResult>;
 
 /** The `/admin/tools` dependencies over `parts`, calls made through `call`. Raises nothing. */

@@ -59,6 +59,7 @@ function upstreamView(
     pendingApprovals: report.withheld,
     start: report.start,
     ...(report.url === undefined ? {} : { url: report.url }),
+    ...(report.perClient ? { children: state.children ?? 0 } : {}),
   };
 }
 

@@ -211,27 +211,26 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   };
   let draining = false;
   const ready = () => readiness(parts, draining || closing.started());
-  // Why the policy only with `as`: a console test as a client sees what that client would.
-  const consoleCall: ConsoleCall = async (request, call) =>
-    await callTool(await localSnapshot(request.name), request, {
+  // Why the policy only on request: a console test as a client sees what that client would.
+  const testCall: ConsoleCall = async (request, call) => {
+    const hooks = call.policy
+      ? buildPipeline({ ...pipelineParts, policy: security.policy })
+      : localHooks();
+    return await callTool(await localSnapshot(request.name), request, {
       caller: call.caller,
       signal: new AbortController().signal,
       logger,
       requestId: crypto.randomUUID(),
-      hooks: {
-        ...(call.policy
-          ? buildPipeline({ ...pipelineParts, policy: security.policy })
-          : localHooks()),
-        trace: call.trace,
-      },
+      hooks: call.trace === undefined ? hooks : { ...hooks, trace: call.trace },
     });
+  };
   const app = createHttpApp(config, {
     logger,
     parts,
     mcp,
     ready,
     adminRoutes: consoleRoutes(parts, {
-      call: consoleCall,
+      call: testCall,
       ready,
       draining: () => draining,
       startedAt,
@@ -264,15 +263,12 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         onCatalog.add((event) => deliverCatalogEvent(service, event));
       });
     },
-    callLocal: async (request, callOptions = {}) =>
-      await callTool(await localSnapshot(request.name), request, {
+    // Why one code path: `nexus tools test` and the console's test call run the same way.
+    callLocal: (request, callOptions = {}) =>
+      testCall(request, {
         caller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
-        signal: new AbortController().signal,
-        logger,
-        requestId: crypto.randomUUID(),
-        hooks: callOptions.trace === undefined
-          ? localHooks()
-          : { ...localHooks(), trace: callOptions.trace },
+        policy: false,
+        ...callOptions,
       }),
     toolsChanged,
     ready,

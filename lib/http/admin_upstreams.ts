@@ -40,6 +40,8 @@ export interface AdminUpstreamView {
   start: "lazy" | "boot";
   /** The MCP endpoint of an HTTP upstream. */
   url?: string;
+  /** A `perClient` upstream's children running now, one per caller. */
+  children?: number;
 }
 
 /** One upstream tool against its pin. */

@@ -52,12 +52,14 @@ export async function auditTailResponse(
     async pull(controller) {
       let idle = 0;
       while (!closed) {
+        // Why swallowed: a store blip must not end the console's tail; the next poll retries
+        // from the same id, so nothing is skipped.
         const rows = await repo.query({
           ...options.filter,
           afterId: last,
           order: "asc",
           limit: TAIL_BATCH,
-        });
+        }).catch(() => []);
         if (closed) return;
         if (rows.length > 0) {
           last = rows.at(-1)!.id;

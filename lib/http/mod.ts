@@ -44,7 +44,7 @@ export { type AdminApp, type AdminDeps, type AdminEnv, createAdminApp } from "./
  * admin authentication; raises nothing.
  */
 export { createMetricsApp, type MetricsDeps } from "./metrics.ts";
-/** `/admin/audit` routes (query, stats); raise nothing, bad queries answer 400. */
+/** `/admin/audit` routes (query, tail, stats); raise nothing, bad queries answer 400. */
 export { type AdminAuditDeps, createAdminAuditRoutes, MAX_AUDIT_PAGE } from "./admin_audit.ts";
 /** `/admin/clients` routes (list, issue, revoke keys); raise nothing. */
 export { createAdminClientRoutes, describeKey } from "./admin_clients.ts";

@@ -17,6 +17,8 @@ import { TEST_DATABASE_URL } from "../store/_stores.ts";
 /** A running in-process gateway and an admin key for it. */
 export interface AdminGateway extends AsyncDisposable {
   gateway: Gateway;
+  /** The Postgres URL of its database (absent on the embedded store). */
+  databaseUrl?: string;
   /** Issues a client key named `name` in the gateway's store (through the admin API). */
   clientKey(name: string): Promise<string>;
   /** The admin key (`Authorization: Bearer …`). */
@@ -33,6 +35,8 @@ export interface AdminGatewayOptions {
   tools?: Record<string, string>;
   /** The config file's text (policies, upstreams). */
   yaml?: string;
+  /** The admin key's client name; default `ops`. */
+  adminName?: string;
   /** Bearer credentials set in the vault before the gateway starts, secret by name. */
   credentials?: Record<string, string>;
 }
@@ -42,7 +46,9 @@ export async function openAdminGateway(
   dialect: StoreDialect,
   options: AdminGatewayOptions = {},
 ): Promise<AdminGateway> {
-  const database = dialect === "postgres" ? await createDatabase() : undefined;
+  // Why: a second instance names the first one's database in `env` and gets no database of its own.
+  const shared = options.env?.NEXUS_DATABASE_URL !== undefined;
+  const database = dialect === "postgres" && !shared ? await createDatabase() : undefined;
   const tools = await createToolsDir(options.tools ?? { "probe.yaml": yamlTools("probe_tool") });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-admin-" });
   const vars = new Map(Object.entries({
@@ -63,9 +69,9 @@ export async function openAdminGateway(
     await opened.close();
   }
   const store = await openStore(config, { logger: silentLogger });
-  const { key } = await issueApiKey(store.apiKeys, "ops", { scope: "admin" }).finally(() =>
-    store.close()
-  );
+  const { key } = await issueApiKey(store.apiKeys, options.adminName ?? "ops", {
+    scope: "admin",
+  }).finally(() => store.close());
   const gateway = await createGateway(config, { logger: silentLogger });
   const adminKey = key.reveal();
   const admin = (method: string, path: string, body?: unknown) =>
@@ -82,6 +88,7 @@ export async function openAdminGateway(
     ));
   return {
     gateway,
+    ...(vars.has("NEXUS_DATABASE_URL") ? { databaseUrl: vars.get("NEXUS_DATABASE_URL") } : {}),
     adminKey,
     admin,
     async clientKey(name) {

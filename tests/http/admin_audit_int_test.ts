@@ -143,3 +143,27 @@ Deno.test("GET /admin/audit/tail streams new rows matching its filters as they a
   assert.deepEqual(rows.map((row) => JSON.parse(row.args).target), ["one", "two"]);
   assert.ok(events.every((block) => /^id: \d+$/m.test(block)), "each event carries its row id");
 });
+
+Deno.test(
+  storeTest("postgres", "a tail on one instance streams rows another instance wrote", async () => {
+    await using first = await openAdminGateway("postgres");
+    await using second = await openAdminGateway("postgres", {
+      env: { NEXUS_DATABASE_URL: first.databaseUrl! },
+      adminName: "ops2",
+    });
+    const response = await second.admin("GET", "/audit/tail?client=ops");
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await first.admin("POST", "/clients", { name: "elsewhere" })).status, 201);
+    let text = "";
+    const deadline = Date.now() + 10_000;
+    while (!text.includes("event: audit") && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    await reader.cancel();
+    const row = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? "null");
+    assert.equal(row?.tool, "clients.create", text);
+    assert.deepEqual(JSON.parse(row.args), { target: "elsewhere" });
+  }),
+);
