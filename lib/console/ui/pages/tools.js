@@ -107,10 +107,11 @@ function TryIt({ tool }) {
     setBusy(true);
     try {
       const args = argumentsOf(event.currentTarget, schema);
+      const as = event.currentTarget.elements.nexus_run_as.value.trim();
       setResult(
         await api(`/admin/tools/${encodeURIComponent(tool.name)}/test`, {
           method: "POST",
-          body: { arguments: args },
+          body: as === "" ? { arguments: args } : { arguments: args, as },
         }),
       );
       setError(null);
@@ -127,7 +128,9 @@ function TryIt({ tool }) {
       html`<${Field} key=${name} name=${name} prop=${prop} required=${required.has(name)} />`
     )
   }
-    <button type="submit" disabled=${busy}>Run ${tool.name}</button>
+    <label for="try-as">Run as client (optional: its policies apply)</label>
+      <input id="try-as" name="nexus_run_as" placeholder="the administrator" />
+      <button type="submit" disabled=${busy}>Run ${tool.name}</button>
     <${ErrorLine} error=${error} />
     ${
     result && html`

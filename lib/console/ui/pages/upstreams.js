@@ -65,7 +65,10 @@ export function Upstreams() {
     ["Protocol", (u) => u.protocolVersion ?? "—"],
     ["Tools", (u) => `${u.tools} tools, ${u.prompts} prompts, ${u.resources} resources`],
     ["Circuit", (u) => html`<${Badge} value=${u.circuit} />`],
-    ["Restarts", (u) => u.restarts],
+    [
+      "Restarts",
+      (u) => u.children === undefined ? u.restarts : `${u.restarts} (${u.children} children)`,
+    ],
     [
       "Pending approval",
       (u) =>
