@@ -168,6 +168,18 @@ Deno.test("the admin console drives the admin API from a real browser, and nothi
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
+    await t.step("keyboard: skip link first, pages reached with Tab and Enter", async () => {
+      await page.goto(`${gateway.url}/console#/overview`);
+      await page.reload();
+      await page.waitForSelector("nav >> text=Overview");
+      await page.keyboard.press("Tab");
+      assert.equal(await page.evaluate("document.activeElement.textContent"), "Skip to content");
+      for (let i = 0; i < 4; i++) await page.keyboard.press("Tab");
+      assert.equal(await page.evaluate("document.activeElement.textContent"), "Clients");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("h1 >> text=Clients");
+    });
+
     await t.step("a page of another origin drives no console action (CSRF)", async () => {
       await using foreign = foreignPage(gateway.url);
       const before = await adminGet(`${gateway.url}/admin/clients`, adminKey);

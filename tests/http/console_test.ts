@@ -105,3 +105,20 @@ Deno.test("console: revoking the admin key ends its sessions at once", async () 
   assert.equal((await env.admin("DELETE", "/clients/ops2")).status, 200);
   assert.equal((await send(env.gateway, "/admin/clients", { headers })).status, 401);
 });
+
+Deno.test("console: behind a proxy saying https the session cookie is Secure", async () => {
+  await using env = await openAdminGateway("sqlite");
+  const body = new URLSearchParams({ key: env.adminKey }).toString();
+  const response = await send(env.gateway, "/console/login", {
+    method: "POST",
+    headers: {
+      origin: "https://127.0.0.1",
+      "x-forwarded-proto": "https",
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(body.length),
+    },
+    body,
+  });
+  assert.equal(response.status, 303);
+  assert.match(response.headers.get("set-cookie")!, /; HttpOnly; SameSite=Strict; .*; Secure$/);
+});
