@@ -94,6 +94,7 @@ Deno.test("the admin console drives the admin API from a real browser, and nothi
       await page.click("text=Run text_stats");
       const result = await page.waitForSelector("[data-testid=tool-result]");
       assert.match(await result.textContent() ?? "", /"words":\s*3/);
+      await page.evaluate("window.scrollTo(0, 0)");
       await screenshot(page, "tools");
     });
 

@@ -1,7 +1,7 @@
 // Tools: every tool with its source, backend, credential, annotations and policy visibility, its
 // input schema as a readable list, and a "try it" form built from that schema which runs the tool
 // through the whole pipeline (POST /admin/tools/:name/test) and shows the redacted trace and result.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api, isMissing } from "../api.js";
 import { Badge, ErrorLine, Json, Table } from "../util.js";
@@ -143,9 +143,13 @@ function TryIt({ tool }) {
   </form>`;
 }
 
-function Detail({ tool }) {
+function Detail({ tool, onClose }) {
+  const ref = useRef(null);
+  // Why focus: a keyboard user who opened the tool lands in its panel, not at the table's end.
+  useEffect(() => ref.current?.focus(), []);
   return html`
-    <div class="card" data-testid="tool-detail">
+    <div class="card" data-testid="tool-detail" tabindex="-1" ref=${ref}>
+      <button class="link close" onClick=${onClose}>Close</button>
       <h2><code>${tool.name}</code></h2>
       <p>${tool.description ?? ""}</p>
       <h3>Input schema</h3>
@@ -188,7 +192,7 @@ export function Tools() {
   return html`<section>
     <h1>Tools</h1>
     <${ErrorLine} error=${error} />
+    ${open && html`<${Detail} key=${open.name} tool=${open} onClose=${() => setOpen(null)} />`}
     ${tools && html`<${Table} label="Tools" columns=${columns} rows=${tools} />`}
-    ${open && html`<${Detail} key=${open.name} tool=${open} />`}
   </section>`;
 }
