@@ -19,6 +19,8 @@ import { auditTailResponse } from "./audit_tail.ts";
 
 /** The most rows one page answers. */
 export const MAX_AUDIT_PAGE = 500;
+/** The most tails open at once on one instance (each polls the store every second). */
+export const MAX_AUDIT_TAILS = 32;
 
 /** What the audit routes read from. */
 export interface AdminAuditDeps {
@@ -28,6 +30,8 @@ export interface AdminAuditDeps {
   stats: () => AuditStats;
   /** Subscribes to "rows were written here"; the tail wakes at once instead of at its next poll. */
   onWritten?: (listener: () => void) => () => void;
+  /** Tails open at once; default {@linkcode MAX_AUDIT_TAILS}. */
+  maxTails?: number;
   /** How often a tail polls the store for rows other instances wrote; default 1 000 ms. */
   tailPollMs?: number;
   /** The clock for durations in `since`, epoch ms; default `Date.now`. */
@@ -37,6 +41,7 @@ export interface AdminAuditDeps {
 /** Builds the audit routes. Raises nothing; bad queries answer 400, in the admin shape. */
 export function createAdminAuditRoutes(deps: AdminAuditDeps): AdminApp {
   const app = new Hono<AdminEnv>();
+  let tails = 0;
   app.get("/", async (c) => {
     const params = new URL(c.req.url).searchParams;
     const filter = readFilter(params, deps.now?.() ?? Date.now());
@@ -52,12 +57,22 @@ export function createAdminAuditRoutes(deps: AdminAuditDeps): AdminApp {
       deps.now?.() ?? Date.now(),
     );
     const resume = afterId ?? readResume(c.req.header("last-event-id"));
-    return await auditTailResponse(deps.repo, {
+    const most = deps.maxTails ?? MAX_AUDIT_TAILS;
+    if (tails >= most) {
+      throw new GatewayError("OVERLOADED", `Too many audit tails open: at most ${most}`);
+    }
+    tails++;
+    const response = await auditTailResponse(deps.repo, {
       filter,
       ...(resume === undefined ? {} : { afterId: resume }),
       ...(deps.onWritten ? { onWritten: deps.onWritten } : {}),
       pollMs: deps.tailPollMs ?? 1_000,
+      onEnd: () => void tails--,
+    }).catch((error) => {
+      tails--;
+      throw error;
     });
+    return response;
   });
   app.get("/stats", (c) => c.json(deps.stats()));
   return app;

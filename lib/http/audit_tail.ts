@@ -23,6 +23,8 @@ export interface AuditTailOptions {
   afterId?: number;
   /** Subscribes to this instance's writes (returns the unsubscribe). */
   onWritten?: (listener: () => void) => () => void;
+  /** Called once when the client goes away. */
+  onEnd?: () => void;
   /** Poll interval for rows written elsewhere. */
   pollMs: number;
 }
@@ -38,7 +40,9 @@ export async function auditTailResponse(
   const unsubscribe = options.onWritten?.(() => wake?.());
   let closed = false;
   const finish = () => {
+    if (closed) return;
     closed = true;
+    options.onEnd?.();
     unsubscribe?.();
     wake?.();
   };
