@@ -163,8 +163,34 @@ Deno.test("the admin console drives the admin API from a real browser, and nothi
         !rows.some((row) => row.includes("clients.create")),
         "the admin's rows filtered out",
       );
-      await page.check("text=Live tail");
       await screenshot(page, "audit");
+    });
+
+    await t.step("the live tail shows a new audit row as it is written", async () => {
+      await page.fill("form[aria-label='Audit filters'] input[name=client]", "");
+      await page.selectOption("select[name=outcome]", "ok");
+      const filtered = page.waitForResponse((r) => r.url().includes("/admin/audit?outcome=ok"));
+      await page.click("text=Filter");
+      await (await filtered).finished();
+      await page.waitForSelector("td >> text=credentials.test");
+      const before = await page.locator("td >> text=credentials.test").count();
+      // Why wait for the stream: the tail starts after the newest row at connect.
+      const streaming = page.waitForResponse((r) => r.url().includes("/admin/audit/tail"));
+      await page.check("text=Live tail");
+      assert.equal((await streaming).status(), 200);
+      const tested = await fetch(`${gateway.url}/admin/credentials/console_cred/test`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      assert.equal(tested.status, 200);
+      await tested.body?.cancel();
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        if (await page.locator("td >> text=credentials.test").count() > before) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(await page.locator("td >> text=credentials.test").count() > before, "tailed row");
+      await page.uncheck("text=Live tail");
     });
 
     await t.step("the Upstreams and Overview pages load; Overview counts the calls", async () => {
