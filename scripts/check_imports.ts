@@ -110,7 +110,10 @@ export const RULES = {
     // The demo upstream: a Hono app; lib/http mounts it and injects its body reader.
     "demo/": ["errors.ts"],
     "mcp/": BELOW_MCP,
+    // The admin console: its embedded files and server-side sessions; lib/http serves them.
+    "console/": [],
     "http/": [
+      "console/",
       "mcp/",
       "telemetry/",
       "auth/",
@@ -125,7 +128,7 @@ export const RULES = {
       "stream_end.ts",
       "version.ts",
     ],
-    "gateway/": [...BELOW_MCP, "mcp/", "demo/", "http/"],
+    "gateway/": [...BELOW_MCP, "mcp/", "demo/", "console/", "http/"],
     "cli/": [...BELOW_MCP, "openapi/", "mcp/", "demo/", "http/", "gateway/"],
   } as Record<string, readonly string[]>,
   /** The only file of a folder that other folders (and main.ts) may import. */

@@ -77,7 +77,9 @@ export function compileArgs(target: Target, options: PermissionOptions = {}): st
     "compile",
     "--unstable-no-legacy-abort",
     ...permissionFlags(options),
-    // Why: TypeScript tools import `nexus/tool` and the shipped examples live in tools/.
+    // Why: TypeScript tools import `nexus/tool` and the shipped examples live in tools/. The admin
+    // console's files need no --include: lib/console/assets.ts imports them as text modules, so
+    // they are in the module graph and embedded like code (no file read, no read permission).
     "--include",
     "tools/",
     "--target",

@@ -59,6 +59,10 @@ export interface AuditStats {
 export interface AuditLog {
   /** Queues one finished call; never throws, never waits. */
   record(call: FinishedCall): void;
+  /** Queues one row built elsewhere (an admin action, `adminRow`), unsampled; never throws. */
+  recordRow(row: AuditRow): void;
+  /** Calls `listener` after each batch is written here; returns the unsubscribe. */
+  onWritten(listener: () => void): () => void;
   /** Appends everything queued so far; resolves when written (or after one failed attempt). */
   flush(): Promise<void>;
   /** Stops the timers and flushes what is left, retrying a failed append a few times. */
@@ -93,6 +97,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let droppedSinceLog = 0;
   let lastDropLog = -Infinity;
   let closed = false;
+  const listeners = new Set<() => void>();
 
   const flushTimer = setInterval(() => void flush(), options.flushIntervalMs ?? 500);
   Deno.unrefTimer(flushTimer);
@@ -176,6 +181,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         await options.repo.append(batch);
         buffer = buffer.slice(batch.length);
         stats.written += batch.length;
+        for (const listener of listeners) listener();
         // Why: a backlog (the store was locked) is written batch after batch; without a macrotask
         // between them the whole backlog would hold the event loop at once on the embedded store.
         if (buffer.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -233,6 +239,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record,
+    recordRow: enqueue,
+    onWritten(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     flush,
     close,
     stats: () => ({ buffered: buffer.length, ...stats }),

@@ -14,3 +14,5 @@ export {
 export type { ArgsHasher, FinishedCall } from "./entry.ts";
 /** `parseSince()` reads `15m` / `7d` / a date as epoch ms; raises INVALID_INPUT. */
 export { parseSince } from "./since.ts";
+/** `adminRow()` builds the audit row of one admin API write (kind `admin`); raises nothing. */
+export { ADMIN_SERVER, type AdminAction, adminRow } from "./admin_entry.ts";

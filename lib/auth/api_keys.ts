@@ -136,7 +136,8 @@ export function createApiKeyVerifier(
   };
 }
 
-function principalOf(row: ApiKeyRow): Principal {
+/** The principal an API key row authenticates as. Raises nothing. */
+export function principalOf(row: ApiKeyRow): Principal {
   return {
     id: `key:${row.keyId}`,
     kind: "api_key",

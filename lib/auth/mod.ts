@@ -13,7 +13,7 @@ export {
   stdioPrincipal,
 } from "./principal.ts";
 /** `issueApiKey()` mints a key and stores its hash; raises INVALID_INPUT (bad name), CONFLICT. */
-export { issueApiKey, type IssuedKey } from "./api_keys.ts";
+export { issueApiKey, type IssuedKey, principalOf } from "./api_keys.ts";
 /** `createApiKeyVerifier()` checks keys against the store; `verify` raises UNAUTHENTICATED. */
 export { type ApiKeyVerifier, createApiKeyVerifier } from "./api_keys.ts";
 /** `createJwtVerifier()` checks OIDC JWTs; raises INVALID_CONFIG, `verify` UNAUTHENTICATED. */
@@ -28,3 +28,5 @@ export {
 } from "./authenticate.ts";
 /** `createPolicy()` compiles policies and virtual servers; raises nothing. */
 export { createPolicy, type Policy, type PolicyRule, type VirtualServerSpec } from "./policy.ts";
+/** `describeToolAccess()`: which policies and virtual servers name a tool (admin console); raises nothing. */
+export { describeToolAccess, type PolicyMatch, type ToolAccess } from "./policy_view.ts";

@@ -13,6 +13,7 @@ import { parseClientRef } from "../config/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { ToolDefinition } from "../registry/mod.ts";
 import { compilePatterns, matchesAny, type PatternSet } from "./patterns.ts";
+import { describeToolAccess, type ToolAccess } from "./policy_view.ts";
 import { type Caller, DEFAULT_SERVER, type Principal } from "./principal.ts";
 
 /** One policy as written in `nexus.yaml` under `policies:`. */
@@ -57,6 +58,8 @@ export interface Policy {
   rateLimitFor(principal: Principal): Readonly<Record<string, string>> | undefined;
   /** The virtual server names, `default` (`/mcp`) excluded. */
   serverNames(): readonly string[];
+  /** Which policies and virtual servers name `tool` (the admin console's view; not a decision). */
+  describe(tool: Pick<ToolDefinition, "name" | "tags">): ToolAccess;
 }
 
 /** Client entries compiled per kind; a principal is tested only against its own kind's. */
@@ -133,6 +136,7 @@ export function createPolicy(
       return merged;
     },
     serverNames: () => [...servers.keys()].filter((name) => name !== DEFAULT_SERVER),
+    describe: (tool) => describeToolAccess(options, tool),
   };
 }
 

@@ -15,11 +15,11 @@ import { silentLogger } from "../log.ts";
 import { GatewayError } from "../errors.ts";
 import { loadRegistry } from "../registry/mod.ts";
 import {
-  approvePins,
-  checkPins,
+  approveListed,
   checkUpstreams,
   createUpstreamSet,
   formatPinChecks,
+  reviewPins,
   type UpstreamEntry,
   type UpstreamReport,
 } from "../upstreams/mod.ts";
@@ -89,17 +89,9 @@ async function runPins(
     });
     try {
       await set.sync([entry]);
-      const listed = set.definitions(name) ?? [];
-      const report = set.reports()[0];
-      if (report?.state.status !== "running") {
-        throw new GatewayError(
-          "UPSTREAM_UNAVAILABLE",
-          `Cannot list upstream "${name}": ${report?.state.lastError ?? "not running"}`,
-        );
-      }
       const pins = vault.store.pins;
       if (command === "approve") {
-        const approved = await approvePins(pins, name, listed, {
+        const approved = await approveListed(set, pins, name, {
           by: Deno.env.get("USER") ?? "operator",
           ...(options.tool ? { tool: options.tool } : {}),
         });
@@ -110,8 +102,8 @@ async function runPins(
         );
         return 0;
       }
-      const pinned = await pins.list(name);
-      const lines = formatPinChecks(await checkPins(listed, pinned), pinned);
+      const { checks, pinned } = await reviewPins(set, pins, name);
+      const lines = formatPinChecks(checks, pinned);
       if (lines.length === 0) writeOut(`Upstream "${name}" matches its pins`);
       for (const line of lines) writeOut(line);
       return 0;

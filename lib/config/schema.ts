@@ -202,6 +202,8 @@ export const configSchema = z.strictObject({
   authRequireAtJwt: z.preprocess(parseBoolean, z.boolean()).default(true),
   allowAnonymous: z.preprocess(parseBoolean, z.boolean()).default(false),
   adminGroup: z.string().min(1).optional(),
+  // The admin console's OIDC sign-in (authorization code + PKCE, public client): its client id.
+  consoleOidcClientId: z.string().min(1).optional(),
   auditArguments: z.preprocess(parseBoolean, z.boolean()).default(false),
   auditRetentionDays: z.coerce.number().int().min(0).default(90),
   auditBufferSize: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
@@ -295,6 +297,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   authRequireAtJwt: "NEXUS_AUTH_REQUIRE_AT_JWT",
   allowAnonymous: "NEXUS_ALLOW_ANONYMOUS",
   adminGroup: "NEXUS_ADMIN_GROUP",
+  consoleOidcClientId: "NEXUS_CONSOLE_OIDC_CLIENT_ID",
   auditArguments: "NEXUS_AUDIT_ARGUMENTS",
   auditRetentionDays: "NEXUS_AUDIT_RETENTION_DAYS",
   auditBufferSize: "NEXUS_AUDIT_BUFFER_SIZE",

@@ -11,6 +11,8 @@ import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
 import type { ToolResult } from "../registry/mod.ts";
+import { consoleRoutes } from "./console.ts";
+import type { ConsoleCall } from "./console_tools.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
 import { callTotals } from "./metrics.ts";
 import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
@@ -90,6 +92,7 @@ export interface Gateway {
  */
 export async function createGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger, listener } = options;
+  const startedAt = Date.now();
   // Why sets, not late-bound handlers: the parts report changes before the transports exist;
   // each transport subscribes as it is built, and `toolsChanged()` reaches every one of them.
   const onToolsChanged = new Set<() => void>();
@@ -186,16 +189,16 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   // is the operator who launched the binary with the gateway's own config and credentials;
   // policies govern remote clients. Limits, cache, credentials, audit and metrics apply as over
   // HTTP.
-  const localHooks = () =>
-    buildPipeline({
-      config,
-      logger,
-      audit: security.audit,
-      limits,
-      vault: credentials.vault,
-      metrics: metrics.calls,
-      databases: parts.databases,
-    });
+  const pipelineParts = {
+    config,
+    logger,
+    audit: security.audit,
+    limits,
+    vault: credentials.vault,
+    metrics: metrics.calls,
+    databases: parts.databases,
+  };
+  const localHooks = () => buildPipeline(pipelineParts);
   const stdio: StdioService[] = [];
   let stdioAsked = false;
   const stopAll = () => {
@@ -205,9 +208,6 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const closing = once(() =>
     closeParts(parts, { logger, mcp, stdio, listener, stopUpkeep: stopAll })
   );
-  let draining = false;
-  const ready = () => readiness(parts, draining || closing.started());
-  const app = createHttpApp(config, { logger, parts, mcp, ready });
   // Why: `start: lazy` upstreams are first contacted when the gateway is first used over MCP.
   const registry = parts.registry;
   // Why: testing a file tool (or a boot upstream's) must not start every lazy upstream.
@@ -215,6 +215,33 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     if (!registry.current().byName.has(name)) await registry.wake();
     return registry.current();
   };
+  let draining = false;
+  const ready = () => readiness(parts, draining || closing.started());
+  // Why the policy only on request: a console test as a client sees what that client would.
+  const testCall: ConsoleCall = async (request, call) => {
+    const hooks = call.policy
+      ? buildPipeline({ ...pipelineParts, policy: security.policy })
+      : localHooks();
+    return await callTool(await localSnapshot(request.name), request, {
+      caller: call.caller,
+      signal: new AbortController().signal,
+      logger,
+      requestId: crypto.randomUUID(),
+      hooks: call.trace === undefined ? hooks : { ...hooks, trace: call.trace },
+    });
+  };
+  const app = createHttpApp(config, {
+    logger,
+    parts,
+    mcp,
+    ready,
+    adminRoutes: consoleRoutes(parts, {
+      call: testCall,
+      ready,
+      draining: () => draining,
+      startedAt,
+    }),
+  });
   const wakes = (request: Request) => !registry.awake() && isMcpPath(request.url);
   return {
     fetch: (request, env) =>
@@ -242,15 +269,12 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         onCatalog.add((event) => deliverCatalogEvent(service, event));
       });
     },
-    callLocal: async (request, callOptions = {}) =>
-      await callTool(await localSnapshot(request.name), request, {
+    // Why one code path: `nexus tools test` and the console's test call run the same way.
+    callLocal: (request, callOptions = {}) =>
+      testCall(request, {
         caller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
-        signal: new AbortController().signal,
-        logger,
-        requestId: crypto.randomUUID(),
-        hooks: callOptions.trace === undefined
-          ? localHooks()
-          : { ...localHooks(), trace: callOptions.trace },
+        policy: false,
+        ...callOptions,
       }),
     toolsChanged,
     ready,

@@ -6,17 +6,21 @@
 import { getHeapStatistics } from "node:v8";
 import type { Config } from "../config/mod.ts";
 import {
+  type AdminApp,
   admissionLimits,
   createAdminApp,
   createAdminCredentialRoutes,
   createApp,
+  createConsoleApp,
   createInstanceAdmission,
   createMetricsApp,
   defaultMaxInflight,
   type HttpApp,
   isLoopbackAddress,
   type Readiness,
+  withConsoleSessions,
 } from "../http/mod.ts";
+import { createConsoleSessions } from "../console/mod.ts";
 import type { Logger } from "../log.ts";
 import {
   createMcpService,
@@ -71,6 +75,8 @@ export function createHttpApp(
     parts: GatewayParts;
     mcp: McpService;
     ready: () => Promise<Readiness>;
+    /** More admin route sub-apps by mount path (the console's, `console.ts`). */
+    adminRoutes?: Record<string, AdminApp>;
   },
 ): HttpApp {
   const { logger, parts: { security, credentials, metrics } } = options;
@@ -82,6 +88,9 @@ export function createHttpApp(
     queueTimeoutMs: config.queueTimeoutMs,
   }));
   logger.info("Admission control", { ...admission.snapshot() });
+  const sessions = createConsoleSessions();
+  // Why one wrapped authentication: /admin and /metrics accept the console's cookie alike.
+  const adminAuth = withConsoleSessions(security.httpAuth, sessions);
   return createApp({
     ...(config.otelTracing ? { traceIdOf: createTracing(VERSION).activeTraceId } : {}),
     mcp: options.mcp,
@@ -94,16 +103,27 @@ export function createHttpApp(
     anonymousExposed: security.anonymousExposed,
     auth: security.httpAuth,
     admin: createAdminApp({
-      auth: security.httpAuth,
+      auth: adminAuth,
       logger,
+      audit: security.audit.recordRow,
       routes: {
         ...security.adminRoutes,
         "/credentials": createAdminCredentialRoutes(credentials.vault),
+        ...options.adminRoutes,
       },
     }),
     admission,
-    metrics: createMetricsApp({
+    console: createConsoleApp({
       auth: security.httpAuth,
+      sessions,
+      logger,
+      // Why all three: the token must be this issuer's and carry the admin group to open /admin.
+      ...(config.authIssuer && config.adminGroup && config.consoleOidcClientId
+        ? { oidc: { issuer: config.authIssuer, clientId: config.consoleOidcClientId } }
+        : {}),
+    }),
+    metrics: createMetricsApp({
+      auth: adminAuth,
       logger,
       collect: async () => [...await metrics.collect(), ...admission.families()],
     }),

@@ -9,7 +9,9 @@ import type { Logger } from "../log.ts";
 import {
   type CacheCounterName,
   type CallMetrics,
+  type CallWindow,
   createCallMetrics,
+  createCallWindow,
   createGatewayMetrics,
   type LimitCounterName,
   type MetricFamily,
@@ -31,6 +33,10 @@ void LIMIT_NAMES_MATCH, CACHE_NAMES_MATCH;
 /** The gateway's metrics: the call counter the pipelines feed, and every family at scrape time. */
 export interface GatewayMetrics {
   calls: CallMetrics;
+  /** The last hour a point per minute, fed by the same calls (the admin overview). */
+  window: CallWindow;
+  /** The cache and limit counters the window's points grow by, cumulative since start. */
+  totals(): { cacheHits: number; cacheMisses: number; limitRejections: number };
   collect(): Promise<MetricFamily[]>;
 }
 
@@ -45,10 +51,28 @@ export function openMetrics(parts: {
   upstreams: () => readonly UpstreamReport[];
 }): GatewayMetrics {
   const { registry } = parts;
-  const calls = createCallMetrics({
+  const counted = createCallMetrics({
     isKnownTool: (name) => registry.current().byName.has(name),
     backendOf: (name) => backendLabel(registry.current().byName.get(name)?.backend),
   });
+  const totals = () => {
+    const { cache } = parts.limits.counters();
+    const rejections = Object.values(parts.limits.limiter.rejections());
+    return {
+      cacheHits: cache.hits,
+      cacheMisses: cache.misses,
+      limitRejections: rejections.reduce((sum, count) => sum + count, 0),
+    };
+  };
+  const window = createCallWindow({ counters: totals });
+  // Why one observer for both: the overview's figures are the ones /metrics reports.
+  const calls: CallMetrics = {
+    ...counted,
+    observe(record) {
+      counted.observe(record);
+      window.observe(record);
+    },
+  };
   const { collect } = createGatewayMetrics({
     calls,
     limits: parts.limits,
@@ -65,7 +89,7 @@ export function openMetrics(parts: {
     anonymousExposed: parts.security.anonymousExposed,
     logger: parts.logger,
   });
-  return { calls, collect };
+  return { calls, window, totals, collect };
 }
 
 /** The `backend` label of a tool: its kind, and for a federated tool `mcp/<upstream>`. */

@@ -127,7 +127,11 @@ export async function openSecurity(
     audit,
     anonymousExposed: exposure.check,
     adminRoutes: {
-      "/audit": createAdminAuditRoutes({ repo: options.store.audit, stats: audit.stats }),
+      "/audit": createAdminAuditRoutes({
+        repo: options.store.audit,
+        stats: audit.stats,
+        onWritten: audit.onWritten,
+      }),
       "/clients": createAdminClientRoutes({
         repo: options.store.apiKeys,
         verifier: apiKeys,

@@ -8,8 +8,10 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { type AdminAction, adminRow } from "../audit/mod.ts";
 import type { Principal } from "../auth/mod.ts";
-import { GatewayError } from "../errors.ts";
+import type { AuditRow } from "../store/mod.ts";
+import { GatewayError, isGatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppEnv } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
@@ -17,7 +19,10 @@ import { API_BODY_DEADLINE_MS, API_MAX_BODY_BYTES, readJsonObject } from "./body
 import { apiErrorHandler, apiErrorResponse } from "./responses.ts";
 
 /** Hono environment of admin routes: `c.get("admin")` is the authenticated administrator. */
-export type AdminEnv = { Bindings: AppEnv; Variables: { admin: Principal } };
+export type AdminEnv = {
+  Bindings: AppEnv;
+  Variables: { admin: Principal; auditTarget?: string };
+};
 
 // Why `@ignore` on `AdminApp`: `deno doc --lint` (Deno 2.9) reports every npm type a public type
 // names as a private-type-ref (denoland/deno#27364), and the admin app and every route sub-app it mounts is a Hono app, so
@@ -38,6 +43,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Route sub-apps by mount path (`/audit`), each seeing an authenticated administrator. */
   routes: Readonly<Record<string, AdminApp>>;
+  /** Receives the audit row of every write (`adminRow`); absent: writes are only logged. */
+  audit?: (row: AuditRow) => void;
 }
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -51,7 +58,11 @@ export function createAdminApp(deps: AdminDeps): AdminApp {
     const unsupported = checkWriteType(c.req.raw);
     if (unsupported) return apiErrorResponse(unsupported);
     c.set("admin", admin);
+    if (!WRITES.has(c.req.method) || deps.audit === undefined) return await next();
+    const at = Date.now();
+    const started = performance.now();
     await next();
+    deps.audit(adminRow(describeAction(c, { at, durationMs: performance.now() - started })));
   });
   for (const [path, routes] of Object.entries(deps.routes)) app.route(path, routes);
   app.onError(apiErrorHandler(deps.logger, "Admin request"));
@@ -84,6 +95,46 @@ export function adminActor(c: { get(key: "admin"): Principal }): string {
  */
 export function readAdminBody(c: Context<AdminEnv>): Promise<Record<string, unknown>> {
   return readJsonObject(c.req.raw, API_MAX_BODY_BYTES, { deadlineMs: API_BODY_DEADLINE_MS });
+}
+
+/**
+ * The admin action a write was: `<area>.<verb>` from the path under `/admin` (`POST
+ * /credentials/x/rotate` is `credentials.rotate` on `x`; a bare `POST` creates, `PUT` sets,
+ * `DELETE` deletes, and revokes for clients). A handler names a target the path does not carry
+ * with `c.set("auditTarget", name)`.
+ */
+function describeAction(
+  c: Context<AdminEnv>,
+  timing: { at: number; durationMs: number },
+): AdminAction {
+  const path = c.req.path.replace(/^\/admin(?=\/|$)/, "");
+  const [area = "", name, verb] = path.split("/").filter((part) => part !== "");
+  const fallback = c.req.method === "POST"
+    ? "create"
+    : c.req.method === "PUT"
+    ? "set"
+    : area === "clients" && c.req.method === "DELETE"
+    ? "revoke"
+    : c.req.method.toLowerCase();
+  const target = c.get("auditTarget") ?? (name === undefined ? undefined : safeDecode(name));
+  const error = c.error;
+  return {
+    requestId: crypto.randomUUID(),
+    admin: c.get("admin"),
+    action: `${area}.${verb ?? fallback}`,
+    ...(target === undefined ? {} : { target }),
+    status: c.res.status,
+    ...(isGatewayError(error) ? { errorCode: error.code } : {}),
+    ...timing,
+  };
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 /**

@@ -58,6 +58,7 @@ export function createAdminClientRoutes(
       now: at,
     });
     changed();
+    c.set("auditTarget", row.name);
     deps.logger.info("Client key issued", {
       client: row.name,
       keyId: row.keyId,

@@ -3,7 +3,7 @@
  * and the `/admin` and `/metrics` sub-apps the composition root builds. The only place in the
  * gateway where HTTP responses are built (the SDK builds those of the MCP exchange itself).
  *
- * One guard for every route that acts: `/mcp`, `/mcp/{name}`, `/admin/*` and `/metrics` pass the
+ * One guard for every route that acts: `/mcp`, `/mcp/{name}`, `/admin/*`, `/metrics` and `/console` pass the
  * same Origin and Host checks before anything runs; `/.well-known/*` passes the Host check and is
  * readable from any origin (CORS), since its documents are public.
  */
@@ -64,6 +64,8 @@ export interface AppDeps {
   admin?: AdminApp;
   /** The `/metrics` sub-app (`createMetricsApp`), which authenticates administrators itself. */
   metrics?: HttpApp;
+  /** The `/console` sub-app (`createConsoleApp`): the admin console's page and sign-in. */
+  console?: HttpApp;
   /**
    * Admission control of MCP POSTs (`createInstanceAdmission`); `/readyz` reports its counts as
    * `load`. Absent: no bound.
@@ -161,6 +163,11 @@ export function createApp(deps: AppDeps): HttpApp {
   if (deps.auth !== undefined) app.route(METADATA_PATH, createMetadataApp(deps.auth));
   if (deps.admin !== undefined) app.route("/admin", deps.admin);
   if (deps.metrics !== undefined) app.route("/metrics", deps.metrics);
+  if (deps.console !== undefined) {
+    const consoleApp = deps.console;
+    app.get("/console/", (c) => c.redirect("/console", 308));
+    app.route("/console", consoleApp);
+  }
   if (deps.demoApi) app.route("/demo", createDemoApi({ readBody: readApiBody }));
   // Why here: Hono answers unmatched paths with the root app's handler, sub-apps' are not asked.
   app.notFound((c) =>
@@ -185,7 +192,9 @@ function checkFor(
   path: string,
   checks: { checkRequest: Check; checkHost: Check },
 ): Check | undefined {
-  if (underPrefix(path, "/admin") || underPrefix(path, "/metrics")) return checks.checkRequest;
+  if (["/admin", "/metrics", "/console"].some((prefix) => underPrefix(path, prefix))) {
+    return checks.checkRequest;
+  }
   if (underPrefix(path, "/.well-known")) return checks.checkHost;
   return undefined;
 }

@@ -38,15 +38,41 @@ export {
 /** `createHttpAuth()`: bearer header → caller, or 401 with `WWW-Authenticate`; raises nothing. */
 export { createHttpAuth, type HttpAuth, type HttpAuthOptions } from "./auth.ts";
 /** `createAdminApp()`: the `/admin` sub-app with admin authentication; raises nothing. */
-export { type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
+export { type AdminApp, type AdminDeps, type AdminEnv, createAdminApp } from "./admin.ts";
 /**
  * `createMetricsApp()`: `/metrics` (Prometheus text 0.0.4, rendered by `lib/metrics/`) behind the
  * admin authentication; raises nothing.
  */
 export { createMetricsApp, type MetricsDeps } from "./metrics.ts";
-/** `/admin/audit` routes (query, stats); raise nothing, bad queries answer 400. */
-export { createAdminAuditRoutes } from "./admin_audit.ts";
+/** `/admin/audit` routes (query, tail, stats); raise nothing, bad queries answer 400. */
+export { type AdminAuditDeps, createAdminAuditRoutes, MAX_AUDIT_PAGE } from "./admin_audit.ts";
 /** `/admin/clients` routes (list, issue, revoke keys); raise nothing. */
 export { createAdminClientRoutes, describeKey } from "./admin_clients.ts";
 /** `/admin/credentials` routes (list, show, set, rotate, test, delete); raise nothing. */
 export { createAdminCredentialRoutes } from "./admin_credentials.ts";
+/**
+ * `createConsoleApp()`: `/console`, the admin console's page, files and sign-in;
+ * `withConsoleSessions()`: admin authentication that also accepts its session cookie (with the
+ * CSRF header). Raise nothing.
+ */
+export {
+  CONSOLE_COOKIE,
+  CONSOLE_HEADERS,
+  type ConsoleDeps,
+  createConsoleApp,
+  CSRF_HEADER,
+  withConsoleSessions,
+} from "./console.ts";
+/** The console's OIDC client settings (issuer, client id). */
+export type { ConsoleOidc } from "./console_oidc.ts";
+/** `createAdminToolRoutes()`: `/admin/tools` list and test; raises nothing (failures answered). */
+export { type AdminToolsDeps, type AdminToolView, createAdminToolRoutes } from "./admin_tools.ts";
+/** `createAdminUpstreamRoutes()`: `/admin/upstreams` list, diff, approve; raises nothing. */
+export {
+  type AdminPinView,
+  type AdminUpstreamsDeps,
+  type AdminUpstreamView,
+  createAdminUpstreamRoutes,
+} from "./admin_upstreams.ts";
+/** `createAdminOverviewRoutes()`: `GET /admin/overview`; raises nothing. */
+export { type AdminOverview, createAdminOverviewRoutes } from "./admin_overview.ts";

@@ -27,3 +27,10 @@ export {
   type MetricSample,
   renderMetrics,
 } from "./render.ts";
+/** `createCallWindow()`: the last hour of calls a point per minute, for the admin overview; raises nothing. */
+export {
+  type CallWindow,
+  createCallWindow,
+  type WindowCounters,
+  type WindowPoint,
+} from "./call_window.ts";

@@ -57,10 +57,16 @@ export interface AuditFilter {
   client?: string;
   /** Matches the tool name exactly. */
   tool?: string;
+  /** Matches the outcome exactly (`ok`, `tool_error`, `error`, `suppressed`). */
+  outcome?: string;
   /** Rows at or after this time. */
   since?: number;
+  /** Rows before this time. */
+  until?: number;
   /** Rows with an id greater than this (tailing). */
   afterId?: number;
+  /** Rows with an id smaller than this (paging back, newest first). */
+  beforeId?: number;
   /** Most rows returned. */
   limit: number;
   /** `desc`: newest first (default); `asc`: oldest first. */
@@ -169,8 +175,11 @@ function where(filter: AuditFilter): Statement {
       : sql`AND (client_name = ${filter.client} OR client_id = ${filter.client})`
   }
     ${filter.tool === undefined ? none : sql`AND tool = ${filter.tool}`}
+    ${filter.outcome === undefined ? none : sql`AND outcome = ${filter.outcome}`}
     ${filter.since === undefined ? none : sql`AND at >= ${filter.since}`}
-    ${filter.afterId === undefined ? none : sql`AND id > ${filter.afterId}`}`;
+    ${filter.until === undefined ? none : sql`AND at < ${filter.until}`}
+    ${filter.afterId === undefined ? none : sql`AND id > ${filter.afterId}`}
+    ${filter.beforeId === undefined ? none : sql`AND id < ${filter.beforeId}`}`;
 }
 
 /** Rows one prune statement deletes: a few ms of the event loop (deleted rows are zeroed). */

@@ -88,6 +88,8 @@ export { approvePins } from "./pinning.ts";
 export { checkPins } from "./pinning.ts";
 /** `formatPinChecks()` renders pin checks as `nexus upstreams diff` lines; raises nothing. */
 export { formatPinChecks } from "./pinning.ts";
+/** `reviewPins()` / `approveListed()`: one upstream's pins on a live set (CLI and admin API). */
+export { approveListed, listedTools, reviewPins } from "./pin_review.ts";
 /** `hiddenUnicode()` lists tag, bidi and zero-width characters in a text; raises nothing. */
 export { hiddenUnicode } from "./pinning.ts";
 /** One tool's check against its pin, and what `applyPins` takes; types only. */

@@ -41,6 +41,13 @@ export interface OidcProvider extends AsyncDisposable {
   hmacWithPublicKey(claims: JWTPayload): Promise<string>;
   /** The current key id. */
   currentKid(): string;
+  /**
+   * The claims the next browser sign-in (`/authorize`, authorization code with PKCE S256, approved
+   * at once) issues its access token with; until set, `/authorize` answers 403 (nobody signed in).
+   */
+  loginAs(claims: JWTPayload | undefined): void;
+  /** How many codes `/token` exchanged. */
+  tokenExchanges(): number;
 }
 
 /** Starts the provider on a free port; tokens default to audience `audience`. */
@@ -48,16 +55,26 @@ export async function startOidcProvider(audience: string): Promise<OidcProvider>
   const keys: SigningKey[] = [];
   const published = new Set<string>();
   let fetches = 0;
+  let login: JWTPayload | undefined;
+  let exchanges = 0;
+  const codes = new Map<string, { challenge: string; redirectUri: string; claims: JWTPayload }>();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (request): Response => {
-      const path = new URL(request.url).pathname;
+    async (request): Promise<Response> => {
+      const url = new URL(request.url);
+      const path = url.pathname;
       if (path === "/.well-known/openid-configuration") {
         return Response.json({
           issuer,
           jwks_uri: `${issuer}/jwks`,
           token_endpoint: `${issuer}/token`,
+          authorization_endpoint: `${issuer}/authorize`,
+          code_challenge_methods_supported: ["S256"],
         });
+      }
+      if (path === "/authorize") return authorize(url.searchParams);
+      if (path === "/token" && request.method === "POST") {
+        return await exchange(new URLSearchParams(await request.text()));
       }
       if (path === "/jwks") {
         fetches++;
@@ -82,7 +99,44 @@ export async function startOidcProvider(audience: string): Promise<OidcProvider>
   }
   const current = () => keys[keys.length - 1]!;
 
-  return {
+  function authorize(params: URLSearchParams): Response {
+    const redirectUri = params.get("redirect_uri");
+    const challenge = params.get("code_challenge");
+    if (login === undefined) return new Response("nobody signed in", { status: 403 });
+    if (params.get("response_type") !== "code" || redirectUri === null || challenge === null) {
+      return new Response("bad authorization request", { status: 400 });
+    }
+    if (params.get("code_challenge_method") !== "S256") {
+      return new Response("PKCE S256 required", { status: 400 });
+    }
+    const code = crypto.randomUUID();
+    codes.set(code, { challenge, redirectUri, claims: login });
+    const target = new URL(redirectUri);
+    target.searchParams.set("code", code);
+    target.searchParams.set("state", params.get("state") ?? "");
+    return new Response(null, { status: 302, headers: { location: target.href } });
+  }
+
+  async function exchange(form: URLSearchParams): Promise<Response> {
+    const grant = codes.get(form.get("code") ?? "");
+    codes.delete(form.get("code") ?? "");
+    const verifier = form.get("code_verifier") ?? "";
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
+    );
+    const challenge = b64url(String.fromCharCode(...digest));
+    if (
+      grant === undefined || form.get("grant_type") !== "authorization_code" ||
+      form.get("redirect_uri") !== grant.redirectUri || challenge !== grant.challenge
+    ) {
+      return Response.json({ error: "invalid_grant" }, { status: 400 });
+    }
+    exchanges++;
+    const token = await provider.sign(grant.claims);
+    return Response.json({ access_token: token, token_type: "Bearer", expires_in: 300 });
+  }
+
+  const provider: OidcProvider = {
     issuer,
     jwksUrl: `${issuer}/jwks`,
     jwksFetches: () => fetches,
@@ -135,10 +189,15 @@ export async function startOidcProvider(audience: string): Promise<OidcProvider>
         .sign(secret);
     },
     currentKid: () => current().kid,
+    loginAs(claims) {
+      login = claims;
+    },
+    tokenExchanges: () => exchanges,
     async [Symbol.asyncDispose]() {
       await server.shutdown();
     },
   };
+  return provider;
 }
 
 function b64url(text: string): string {

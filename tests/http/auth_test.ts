@@ -246,8 +246,8 @@ Deno.test("the admin audit endpoint filters and rejects bad queries", async () =
   const response = await env.app.request("http://localhost/admin/audit?client=y&since=1h", {
     headers,
   });
-  const { records } = await response.json();
-  assert.deepEqual(records.map((r: { requestId: string }) => r.requestId), ["b"]);
+  const { rows } = await response.json();
+  assert.deepEqual(rows.map((r: { requestId: string }) => r.requestId), ["b"]);
   const bad = await env.app.request("http://localhost/admin/audit?since=yesterday", { headers });
   assert.equal(bad.status, 400);
   await bad.body?.cancel();

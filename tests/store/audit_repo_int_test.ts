@@ -63,6 +63,32 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(after.map((r) => r.requestId), ["r2", "r3"]);
   }));
 
+  Deno.test(
+    storeTest(dialect, "query() filters by outcome and until and pages back by id", async () => {
+      await using store = await openTestStore(dialect);
+      const repo = store.audit;
+      await repo.append(
+        Array.from(
+          { length: 7 },
+          (_, i) => row(i + 1, i % 2 === 0 ? {} : { outcome: "error", errorCode: "FORBIDDEN" }),
+        ),
+      );
+      const errors = await repo.query({ limit: 10, outcome: "error" });
+      assert.deepEqual(
+        errors.map((r) => r.requestId),
+        ["r6", "r4", "r2"],
+      );
+      const early = await repo.query({ limit: 10, until: 1003 });
+      assert.deepEqual(early.map((r) => r.requestId), ["r2", "r1"], "until is exclusive");
+      const first = await repo.query({ limit: 3 });
+      assert.deepEqual(first.map((r) => r.requestId), ["r7", "r6", "r5"]);
+      const second = await repo.query({ limit: 3, beforeId: first.at(-1)!.id });
+      assert.deepEqual(second.map((r) => r.requestId), ["r4", "r3", "r2"]);
+      const okOnly = await repo.query({ limit: 2, outcome: "ok", beforeId: second.at(-1)!.id });
+      assert.deepEqual(okOnly.map((r) => r.requestId), ["r1"]);
+    }),
+  );
+
   Deno.test(storeTest(dialect, "prune() removes rows older than the cut-off", async () => {
     await using store = await openTestStore(dialect);
     const repo = store.audit;
