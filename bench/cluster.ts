@@ -16,7 +16,8 @@
 import { type CapturedCall, captureToolCall } from "./capture.ts";
 import type { LoadResult, LoadSpec } from "./cluster_load.ts";
 import { type CellResult, measureInterleaved, warmUp } from "./load.ts";
-import { peakRssMb } from "./processes.ts";
+import process from "node:process";
+import { peakRssMb, processTreeCpuMs, withForeignCpu } from "./processes.ts";
 import { fixed } from "./report.ts";
 import { CONFIG, type RunningServer, startBackend, startNexus, writeToolsDir } from "./setups.ts";
 import { createMcpTarget } from "./targets.ts";
@@ -41,8 +42,12 @@ const THROUGHPUT_CONCURRENCY = 64;
 const CALLS_PER_CLIENT = 5;
 const GENERATORS = 2;
 const BASELINE_CALLS = 2_000;
-/** Why: 10,000 client connections plus as many to the upstreams, over nginx's workers. */
-const NGINX_TUNING = { accessLog: false, workerConnections: 16_384, rlimitNofile: 20_000 };
+/**
+ * Why: 10,000 client connections plus as many to the upstreams, and nginx's workers need not take
+ * equal shares of them. `worker_rlimit_nofile` is set to the hard limit at run time (above it
+ * nginx's setrlimit is refused without CAP_SYS_RESOURCE).
+ */
+const NGINX_TUNING = { accessLog: false, workerConnections: 40_000 };
 
 /** The in-process tool: answers from the gateway's own process, no backend. */
 const ECHO_TOOL = `import { defineTool, z } from "nexus/tool";
@@ -69,9 +74,10 @@ export async function runCluster(options: ClusterOptions): Promise<string> {
     );
     servers.push(...nexus);
     const ports = nexus.map((server) => Number(new URL(server.url).port));
-    const one = await startClusterNginx(ports.slice(0, 1), NGINX_TUNING);
+    const tuning = { ...NGINX_TUNING, rlimitNofile: await hardFileLimit() };
+    const one = await startClusterNginx(ports.slice(0, 1), tuning);
     proxies.push(one);
-    const three = await startClusterNginx(ports, NGINX_TUNING);
+    const three = await startClusterNginx(ports, tuning);
     proxies.push(three);
     console.log(`cluster: nexus ${nexus.map((s) => s.url).join(", ")}; nginx ${three.url}`);
     const rest = await captureToolCall(`${three.url}/mcp`);
@@ -79,38 +85,82 @@ export async function runCluster(options: ClusterOptions): Promise<string> {
       rest: { one: at(rest, one.url), three: rest },
       inProcess: { one: at(inProcess(rest), one.url), three: inProcess(rest) },
     };
-    const cpu = (list: RunningServer[]) => async () =>
-      (await Promise.all(list.map((s) => s.process.cpuMs()))).reduce((a, b) => a + b, 0);
-    const throughput: CellResult[][] = [];
-    for (const kind of ["inProcess", "rest"] as const) {
-      const targets = [
-        createMcpTarget(`${kind}: 1 instance`, calls[kind].one, cpu(nexus.slice(0, 1))),
-        createMcpTarget(`${kind}: 3 instances`, calls[kind].three, cpu(nexus)),
-      ];
-      for (const target of targets) {
-        await warmUp(target, { concurrency: THROUGHPUT_CONCURRENCY, calls: 6_000, maxMs: 20_000 });
-      }
-      throughput.push(
-        await measureInterleaved(targets, {
-          concurrency: THROUGHPUT_CONCURRENCY,
-          calls: options.calls,
-          warmupCalls: THROUGHPUT_CONCURRENCY,
-          maxMs: options.maxMs,
-          rounds: 3,
-        }),
-      );
-      console.log(`cluster: throughput ${kind} measured`);
-    }
+    const ours = async () => {
+      const own = process.cpuUsage();
+      const parts = await Promise.all([
+        ...servers.map((server) => server.process.cpuMs()),
+        ...proxies.map((proxy) => processTreeCpuMs(proxy.pid)),
+      ]);
+      return parts.reduce((sum, ms) => sum + ms, (own.user + own.system) / 1000);
+    };
+    const { value: throughput, foreignCores } = await withForeignCpu(
+      ours,
+      () => measureThroughput(calls, nexus, options),
+    );
     const baseline = await generate(calls.inProcess.three, 1, BASELINE_CALLS);
     console.log("cluster: 1-client baseline measured");
     const many = await generate(calls.inProcess.three, options.clients, CALLS_PER_CLIENT);
     const rss = await Promise.all(nexus.map((s) => peakRssMb(s.process.child.pid)));
-    return formatCluster({ throughput, baseline, many, rss, clients: options.clients });
+    const nginxErrors = errorReasons(await three.errorLog());
+    console.log(`cluster: nginx errors ${JSON.stringify(nginxErrors)}`);
+    return formatCluster({
+      throughput,
+      foreignCores,
+      baseline,
+      many,
+      rss,
+      nginxErrors,
+      clients: options.clients,
+    });
   } finally {
     for (const proxy of proxies) await proxy[Symbol.asyncDispose]();
     await Promise.all(servers.map((server) => server.process.stop()));
     await Deno.remove(toolsDir, { recursive: true });
   }
+}
+
+/** The hard open-file limit of processes started from here. */
+async function hardFileLimit(): Promise<number> {
+  const output = await new Deno.Command("sh", { args: ["-c", "ulimit -Hn"], stdout: "piped" })
+    .output();
+  const text = new TextDecoder().decode(output.stdout).trim();
+  return text === "unlimited" ? 1_048_576 : Number(text);
+}
+
+/** An error text on one line, without nginx's HTML page. */
+function oneLine(text: string): string {
+  return text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 60);
+}
+
+/** The throughput cells: each tool through nginx with 1 instance and with 3, interleaved. */
+async function measureThroughput(
+  calls: Record<"rest" | "inProcess", { one: CapturedCall; three: CapturedCall }>,
+  nexus: RunningServer[],
+  options: ClusterOptions,
+): Promise<CellResult[][]> {
+  const cpu = (list: RunningServer[]) => async () =>
+    (await Promise.all(list.map((s) => s.process.cpuMs()))).reduce((a, b) => a + b, 0);
+  const throughput: CellResult[][] = [];
+  for (const kind of ["inProcess", "rest"] as const) {
+    const targets = [
+      createMcpTarget(`${kind}: 1 instance`, calls[kind].one, cpu(nexus.slice(0, 1))),
+      createMcpTarget(`${kind}: 3 instances`, calls[kind].three, cpu(nexus)),
+    ];
+    for (const target of targets) {
+      await warmUp(target, { concurrency: THROUGHPUT_CONCURRENCY, calls: 6_000, maxMs: 20_000 });
+    }
+    throughput.push(
+      await measureInterleaved(targets, {
+        concurrency: THROUGHPUT_CONCURRENCY,
+        calls: options.calls,
+        warmupCalls: THROUGHPUT_CONCURRENCY,
+        maxMs: options.maxMs,
+        rounds: 3,
+      }),
+    );
+    console.log(`cluster: throughput ${kind} measured`);
+  }
+  return throughput;
 }
 
 /** The same captured call sent to another nginx. */
@@ -165,6 +215,17 @@ async function generate(call: CapturedCall, clients: number, calls: number): Pro
   return merge(results);
 }
 
+/** nginx's error log reduced to its reasons ("connect() failed (111: …)") and their counts. */
+function errorReasons(log: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of log.split("\n")) {
+    const reason = line.match(/\[(?:error|crit|alert)\] \d+#\d+: (?:\*\d+ )?(.*?)(?:, client:|$)/)
+      ?.[1];
+    if (reason !== undefined) counts[reason] = (counts[reason] ?? 0) + 1;
+  }
+  return counts;
+}
+
 interface Measured {
   completed: number;
   errors: number;
@@ -189,9 +250,11 @@ function merge(results: LoadResult[]): Measured {
 
 function formatCluster(run: {
   throughput: CellResult[][];
+  foreignCores: number;
   baseline: Measured;
   many: Measured;
   rss: number[];
+  nginxErrors: Record<string, number>;
   clients: number;
 }): string {
   const rows = run.throughput.map(([one, three]) => {
@@ -217,10 +280,14 @@ function formatCluster(run: {
     "| --- | --- | --- | --- | --- |",
     ...rows,
     "",
+    `Other processes on the machine kept ${fixed(run.foreignCores, 2)} of ` +
+    `${navigator.hardwareConcurrency} cores busy on average during these cells` +
+    `${run.foreignCores > 0.15 ? " (**the machine was not quiet: rerun**)" : ""}.`,
+    "",
     `${run.clients} concurrent clients through nginx over 3 instances (${CALLS_PER_CLIENT} calls ` +
     `each, in-process tool, ${GENERATORS} generator processes): ${many.completed} calls completed, ` +
     `${many.errors} errors${
-      many.errorSamples.length ? ` (${many.errorSamples.join("; ")})` : ""
+      many.errorSamples.length ? ` (${many.errorSamples.map(oneLine).join("; ")})` : ""
     }, ` +
     `in ${fixed(many.elapsedMs / 1000, 1)} s; p50 **${
       fixed(many.p50Ms / baseline.p50Ms, 1)
@@ -228,6 +295,11 @@ function formatCluster(run: {
     `p99 **${fixed(many.p99Ms / baseline.p99Ms, 1)}×** those of 1 client through the same nginx ` +
     `(${baseline.completed} calls, ${baseline.errors} errors). Peak RSS per instance: ` +
     `${run.rss.map((mb) => `${fixed(mb, 0)} MB`).join(", ")}.`,
+    "",
+    `nginx's error log during the section: ${
+      Object.entries(run.nginxErrors).map(([reason, n]) => `${n}× "${reason}"`).join("; ") ||
+      "nothing"
+    }.`,
     "",
   ].join("\n");
 }

@@ -82,8 +82,9 @@ export async function startNginxCluster(
 ): Promise<NginxCluster> {
   assert.equal(POSTGRES_PROBLEM, undefined, `the cluster test needs Postgres: ${POSTGRES_PROBLEM}`);
   const prefix = testPrefix("cluster");
-  const redis = openTestRedis(prefix);
   const store = await openTestStore("postgres");
+  // Why: disposing it deletes the prefix's keys (rate windows, cache, fan-out leave none behind).
+  const redis = openTestRedis(prefix);
   const env = {
     NEXUS_DATABASE_URL: `${TEST_DATABASE_URL}?search_path=${store.isolation}`,
     NEXUS_MASTER_KEY: generateMasterKey(),
@@ -93,10 +94,7 @@ export async function startNginxCluster(
     ...PATIENT_REDIS_ENV,
     ...options.env,
   };
-  const [client, admin] = await Promise.all([
-    createClientKey("workload", env),
-    createClientKey("ops", env, ["--admin"]),
-  ]);
+  const keys = { client: "", admin: "" };
   const instances: Instance[] = [];
   let nginx: ClusterNginx | undefined;
   async function dispose(): Promise<void> {
@@ -107,10 +105,17 @@ export async function startNginxCluster(
     await redis[Symbol.asyncDispose]();
   }
   try {
-    const started = await Promise.all(
+    [keys.client, keys.admin] = await Promise.all([
+      createClientKey("workload", env),
+      createClientKey("ops", env, ["--admin"]),
+    ]);
+    const started = await Promise.allSettled(
       Array.from({ length: size }, (_, index) => startInstance(index, env, options)),
     );
-    instances.push(...started);
+    // Why settled: the instances that started are stopped even when another did not start.
+    for (const result of started) if (result.status === "fulfilled") instances.push(result.value);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
     for (const instance of instances) await listensForOthers(instance.gateway);
     nginx = await startClusterNginx(
       instances.map((instance) => Number(instance.address.split(":")[1])),
@@ -124,7 +129,7 @@ export async function startNginxCluster(
     instances,
     nginx,
     mcpUrl: `${nginx.url}/mcp`,
-    keys: { client, admin },
+    keys,
     [Symbol.asyncDispose]: dispose,
   };
 }

@@ -24,7 +24,7 @@ export interface WorkloadCall {
 export interface Workload {
   /** Operations finished so far. */
   finished(): readonly WorkloadCall[];
-  /** Stops starting operations, waits for those running, closes the clients. */
+  /** Stops starting operations, waits for those running, closes the clients; idempotent. */
   stop(): Promise<WorkloadCall[]>;
 }
 
@@ -71,13 +71,17 @@ export async function startWorkload(mcpUrl: string, options: WorkloadOptions): P
       calls.push({ callId, era, op, startMs, endMs: Date.now(), error });
     }
   });
+  let stopped: Promise<WorkloadCall[]> | undefined;
   return {
     finished: () => calls,
-    async stop() {
-      stopping = true;
-      await Promise.all(loops);
-      await Promise.all(clients.map(({ client }) => client.close().catch(() => {})));
-      return calls;
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        await Promise.all(loops);
+        await Promise.all(clients.map(({ client }) => client.close().catch(() => {})));
+        return calls;
+      })();
+      return stopped;
     },
   };
 }
