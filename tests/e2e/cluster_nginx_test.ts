@@ -168,6 +168,9 @@ async function killFailsOnlyInFlight(cluster: NginxCluster): Promise<void> {
       `${failed.length} failed (${cut.length} of them 2025 SSE answers cut mid-stream, ` +
       "reported at the client's request timeout)",
   );
+  // The kill came while /metrics showed a call running there, and nginx never resends a sent POST.
+  assert.ok(inFlight.size >= 1, "no call was in flight on the killed instance");
+  assert.ok(failed.length >= 1, `no call failed: ${describe(failed, inFlight)}`);
   assert.ok(failed.length <= inFlight.size, describe(failed, inFlight));
   for (const call of failed) {
     const record = inFlight.get(call.callId);
