@@ -21,6 +21,7 @@ import { peakRssMb, processTreeCpuMs, withForeignCpu } from "./processes.ts";
 import { errorReasons, formatCluster, type Measured } from "./cluster_report.ts";
 import { CONFIG, type RunningServer, startBackend, startNexus, writeToolsDir } from "./setups.ts";
 import { createMcpTarget } from "./targets.ts";
+// Why from tests/_support: one rewrite of the shipped nginx.conf, shared with the tests.
 import { type ClusterNginx, startClusterNginx } from "../tests/_support/nginx.ts";
 
 /** Options of the cluster section. */

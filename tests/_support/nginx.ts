@@ -5,7 +5,8 @@
  * instances (a request may try each once), the listen port and the pid, temp and log paths move
  * into a temp directory. Round robin, no stickiness, upstream keep-alive, unbuffered SSE and the
  * retry rules (a refused connection goes to the next instance, a sent POST is never resent) are
- * left as written. Used by `tests/e2e/cluster_nginx_test.ts` and `bench/cluster.ts`.
+ * left as written. Used by `tests/e2e/cluster_nginx_test.ts`, `tests/deploy/nginx_int_test.ts` and
+ * `bench/cluster.ts`.
  */
 
 import assert from "node:assert/strict";
