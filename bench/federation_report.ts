@@ -204,11 +204,11 @@ function escape(text: string): string {
 }
 
 /**
- * `report` without its previous `## Federation` section (up to the next `## ` or `Whole run:`),
- * and the new one at its end.
+ * `report` without its previous `heading` section (up to the next `## ` or `Whole run:`), and
+ * the new one at its end.
  */
-export function replaceSection(report: string, section: string): string {
-  const start = report.indexOf("\n## Federation\n");
+export function replaceSection(report: string, section: string, heading = "## Federation"): string {
+  const start = report.indexOf(`\n${heading}\n`);
   const tail = (from: number) => {
     const next = [report.indexOf("\n## ", from + 1), report.indexOf("\nWhole run:", from + 1)]
       .filter((index) => index >= 0);

@@ -57,6 +57,7 @@ import {
 import { createFloorTarget, createMcpTarget } from "./targets.ts";
 import { runFederation } from "./federation.ts";
 import { replaceSection } from "./federation_report.ts";
+import { CLUSTER_DEFAULTS, type ClusterOptions, runCluster } from "./cluster.ts";
 
 if (import.meta.main) await main(Deno.args);
 
@@ -74,6 +75,7 @@ interface Environment {
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (options.only === "federation") return await mainFederation(options);
+  if (options.only === "cluster") return await mainCluster(options);
   const started = performance.now();
   const backend = await startBackend();
   const toolsDir = await writeToolsDir(backend.url);
@@ -93,9 +95,12 @@ async function main(argv: string[]): Promise<void> {
     // three idle servers (and the matrix's Nexus holds ~700 MB).
     await Promise.all(running.splice(0).map((server) => server.process.stop()));
     const federation = await runFederation(options);
+    const cluster = await runCluster(clusterOptions(options));
     const report = [
       ...sections,
       federation,
+      "",
+      cluster,
       "",
       `Whole run: ${fixed((performance.now() - started) / 1000, 0)} s.`,
       "",
@@ -125,6 +130,24 @@ async function mainFederation(options: BenchOptions): Promise<void> {
   await Deno.writeTextFile(options.out, replaceSection(previous, section));
   await formatMarkdown(options.out);
   console.log(`\n${section}\n\nWritten to ${options.out}`);
+}
+
+/** `--only cluster`: that section alone, replacing the previous run's cluster section. */
+async function mainCluster(options: BenchOptions): Promise<void> {
+  const section = await runCluster(clusterOptions(options));
+  let previous = "";
+  try {
+    previous = await Deno.readTextFile(options.out);
+  } catch {
+    previous = "# Nexus benchmark results\n\n";
+  }
+  await Deno.writeTextFile(options.out, replaceSection(previous, section, "## Cluster"));
+  await formatMarkdown(options.out);
+  console.log(`\n${section}\n\nWritten to ${options.out}`);
+}
+
+function clusterOptions(options: BenchOptions): ClusterOptions {
+  return { ...CLUSTER_DEFAULTS, ...(options.calls === undefined ? {} : { calls: options.calls }) };
 }
 
 /** Everything one run measured. */
