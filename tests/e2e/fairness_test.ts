@@ -54,7 +54,7 @@ function callSlow(
 interface ReadyBody {
   status: string;
   checks: Record<string, string>;
-  load: Record<string, number>;
+  load: { inflight: number; [name: string]: number };
 }
 
 async function readyz(gateway: Gateway): Promise<{ status: number; body: ReadyBody }> {
