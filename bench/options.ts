@@ -36,8 +36,8 @@ export interface BenchOptions {
   /** How long the matrix servers are watched idle after the load (0: not at all). */
   idleMs: number;
   out: string;
-  /** Run one section alone: `federation` (its section of `out` is replaced, the rest kept). */
-  only?: "federation";
+  /** Run one section alone: `federation` or `memory` (its section of `out` is replaced). */
+  only?: "federation" | "memory";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -85,9 +85,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       "only": { type: "string" },
     },
   });
-  if (values.only !== undefined && values.only !== "federation") {
+  if (values.only !== undefined && values.only !== "federation" && values.only !== "memory") {
     throw new Error(
-      `Cannot run --only ${values.only}: the one section that runs alone is "federation"`,
+      `Cannot run --only ${values.only}: the sections that run alone are "federation" and "memory"`,
     );
   }
   return {
@@ -97,7 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCalls: Number(values["profile-calls"]),
     idleMs: Number(values["idle-seconds"]) * 1000,
     out: values.out,
-    only: values.only,
+    only: values.only as BenchOptions["only"],
   };
 }
 

@@ -14,7 +14,11 @@
  * - `--idle-seconds S`: how long the matrix servers are watched idle after the load, for
  *   deferred work (default 32, 0 skips);
  * - `--out FILE`: the report (default bench/results.md);
- * - `--only federation`: the federation section alone (its section of the report is replaced).
+ * - `--only federation`: the federation section alone (its section of the report is replaced);
+ * - `--only memory`: the memory section alone (bench/memory.ts; its section is replaced).
+ *
+ * After the federation section, the memory section (bench/memory.ts) measures peak RSS at 1,000
+ * and 10,000 clients, live heap per in-flight call and 10,000 idle connections.
  *
  * After the matrix, the federation section (bench/federation.ts) compares a federated call
  * through Nexus with the same upstream called directly and behind mcp-proxy and supergateway.
@@ -57,6 +61,7 @@ import {
 import { createFloorTarget, createMcpTarget } from "./targets.ts";
 import { runFederation } from "./federation.ts";
 import { replaceSection } from "./federation_report.ts";
+import { replaceMemorySection, runMemory } from "./memory.ts";
 
 if (import.meta.main) await main(Deno.args);
 
@@ -74,6 +79,7 @@ interface Environment {
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (options.only === "federation") return await mainFederation(options);
+  if (options.only === "memory") return await mainMemory(options);
   const started = performance.now();
   const backend = await startBackend();
   const toolsDir = await writeToolsDir(backend.url);
@@ -93,9 +99,12 @@ async function main(argv: string[]): Promise<void> {
     // three idle servers (and the matrix's Nexus holds ~700 MB).
     await Promise.all(running.splice(0).map((server) => server.process.stop()));
     const federation = await runFederation(options);
+    const memory = await runMemory();
     const report = [
       ...sections,
       federation,
+      "",
+      memory,
       "",
       `Whole run: ${fixed((performance.now() - started) / 1000, 0)} s.`,
       "",
@@ -123,6 +132,20 @@ async function mainFederation(options: BenchOptions): Promise<void> {
     previous = "# Nexus benchmark results\n\n";
   }
   await Deno.writeTextFile(options.out, replaceSection(previous, section));
+  await formatMarkdown(options.out);
+  console.log(`\n${section}\n\nWritten to ${options.out}`);
+}
+
+/** `--only memory`: runs that section alone and replaces its section of the report. */
+async function mainMemory(options: BenchOptions): Promise<void> {
+  const section = await runMemory();
+  let previous = "";
+  try {
+    previous = await Deno.readTextFile(options.out);
+  } catch {
+    previous = "# Nexus benchmark results\n\n";
+  }
+  await Deno.writeTextFile(options.out, replaceMemorySection(previous, section));
   await formatMarkdown(options.out);
   console.log(`\n${section}\n\nWritten to ${options.out}`);
 }
