@@ -128,8 +128,8 @@ async function measureHeapPerCall(
 
 async function measureLoad(toolsDir: string, clients: number): Promise<LoadCell> {
   const nexus = await startMemoryNexus(toolsDir, {
-    // Why: the guard against slow clients is not measured here, and one load-generator process
-    // writing 10,000 request heads on shared cores is a slow client (tests/e2e/memory_cap_test.ts).
+    // Why: the guard against slow clients is not measured here; with 10,000 connections opened on
+    // shared cores it cuts some (README "Memory", tests/e2e/memory_cap_test.ts).
     NEXUS_HEADER_TIMEOUT_MS: "600000",
     NEXUS_IDLE_TIMEOUT_MS: "600000",
   });

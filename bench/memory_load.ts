@@ -24,9 +24,8 @@ export interface ClientsOptions {
   /** How long the backend holds each call. */
   callMs: number;
   /**
-   * Clients start evenly over this long (default 0: at once). Why: one load-generator process
-   * opening 10,000 connections at once writes some request heads seconds after connecting, and
-   * the gateway rightly cuts a connection silent past NEXUS_HEADER_TIMEOUT_MS.
+   * Clients start evenly over this long (default 0: at once). Why: 10,000 connections opened at
+   * once on shared cores leave some requests unhandled past NEXUS_HEADER_TIMEOUT_MS.
    */
   rampMs?: number;
   /** Called once every client has sent its first call (whatever the answer). */
