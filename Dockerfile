@@ -38,8 +38,13 @@ COPY . .
 # writes no cache at run time. Stdio upstreams need their commands granted at build time:
 #   docker build --build-arg NEXUS_ALLOW_RUN=npx,node .   (and a runtime image that has them)
 ARG NEXUS_ALLOW_RUN=""
+# Why a build argument: a compiled Deno binary reads no DENO_V8_FLAGS, so its V8 heap limit
+# (--max-old-space-size) is compiled in. 512 MB is half the Helm chart's 1 Gi memory limit; build
+# with about half of your container's memory limit (README "Memory").
+ARG NEXUS_HEAP_MB=512
 RUN target="$(uname -m)-unknown-linux-gnu" \
-    && deno task compile --target "${target}" ${NEXUS_ALLOW_RUN:+--allow-run "${NEXUS_ALLOW_RUN}"} \
+    && deno task compile --target "${target}" --heap-mb "${NEXUS_HEAP_MB}" \
+       ${NEXUS_ALLOW_RUN:+--allow-run "${NEXUS_ALLOW_RUN}"} \
     && cp "dist/nexus-${target}" /nexus
 
 # Why here: distroless has no shell or mkdir; the final stage copies these with nonroot's uid.

@@ -1,11 +1,13 @@
 // deno-lint-ignore-file no-console
 /**
  * The REST backend every set-up calls, run in its own process: `GET /items/:id` answers a small
- * JSON object (about 300 bytes). Prints `{"url":"http://127.0.0.1:<port>"}` on stdout once
+ * JSON object (about 300 bytes); `GET /slow/:ms/:id` answers about 200 bytes after `ms` ms (the
+ * memory section's slow call). Prints `{"url":"http://127.0.0.1:<port>"}` on stdout once
  * listening, and stops on SIGTERM.
  */
 
 const ITEM_PATH = /^\/items\/([^/]+)$/;
+const SLOW_PATH = /^\/slow\/(\d+)\/([^/]+)$/;
 
 if (import.meta.main) serveBackend();
 
@@ -20,8 +22,11 @@ function serveBackend(): void {
   });
 }
 
-function handleRequest(request: Request): Response {
-  const match = ITEM_PATH.exec(new URL(request.url).pathname);
+function handleRequest(request: Request): Response | Promise<Response> {
+  const path = new URL(request.url).pathname;
+  const slow = SLOW_PATH.exec(path);
+  if (request.method === "GET" && slow !== null) return slowAnswer(Number(slow[1]), slow[2] ?? "");
+  const match = ITEM_PATH.exec(path);
   if (request.method !== "GET" || match === null) {
     return new Response("Not found", { status: 404 });
   }
@@ -41,4 +46,10 @@ export function itemFor(id: string): Record<string, unknown> {
     tags: ["bench", "catalogue", n % 2 === 0 ? "even" : "odd"],
     updatedAt: "2026-01-01T00:00:00.000Z",
   };
+}
+
+/** About 200 bytes of JSON after `ms` milliseconds. */
+async function slowAnswer(ms: number, id: string): Promise<Response> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return Response.json({ id, note: "x".repeat(Math.max(0, 180 - id.length)) });
 }

@@ -37,7 +37,7 @@ export interface BenchOptions {
   idleMs: number;
   out: string;
   /** Run one section alone (its section of `out` is replaced, the rest kept). */
-  only?: "federation" | "cluster";
+  only?: "federation" | "cluster" | "memory";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -85,9 +85,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       "only": { type: "string" },
     },
   });
-  if (values.only !== undefined && values.only !== "federation" && values.only !== "cluster") {
+  if (values.only !== undefined && !["federation", "cluster", "memory"].includes(values.only)) {
     throw new Error(
-      `Cannot run --only ${values.only}: the sections that run alone are "federation", "cluster"`,
+      `Cannot run --only ${values.only}: the sections that run alone are "federation", "cluster" and "memory"`,
     );
   }
   return {

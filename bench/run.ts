@@ -14,7 +14,11 @@
  * - `--idle-seconds S`: how long the matrix servers are watched idle after the load, for
  *   deferred work (default 32, 0 skips);
  * - `--out FILE`: the report (default bench/results.md);
- * - `--only federation`: the federation section alone (its section of the report is replaced).
+ * - `--only federation`: the federation section alone (its section of the report is replaced);
+ * - `--only memory`: the memory section alone (bench/memory.ts; its section is replaced).
+ *
+ * After the federation section, the memory section (bench/memory.ts) measures peak RSS at 1,000
+ * and 10,000 clients, live heap per in-flight call and 10,000 idle connections.
  *
  * After the matrix, the federation section (bench/federation.ts) compares a federated call
  * through Nexus with the same upstream called directly and behind mcp-proxy and supergateway.
@@ -58,6 +62,7 @@ import { createFloorTarget, createMcpTarget } from "./targets.ts";
 import { runFederation } from "./federation.ts";
 import { replaceSection } from "./federation_report.ts";
 import { CLUSTER_DEFAULTS, type ClusterOptions, runCluster } from "./cluster.ts";
+import { replaceMemorySection, runMemory } from "./memory.ts";
 
 if (import.meta.main) await main(Deno.args);
 
@@ -76,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (options.only === "federation") return await mainFederation(options);
   if (options.only === "cluster") return await mainCluster(options);
+  if (options.only === "memory") return await mainMemory(options);
   const started = performance.now();
   const backend = await startBackend();
   const toolsDir = await writeToolsDir(backend.url);
@@ -96,11 +102,14 @@ async function main(argv: string[]): Promise<void> {
     await Promise.all(running.splice(0).map((server) => server.process.stop()));
     const federation = await runFederation(options);
     const cluster = await runCluster(clusterOptions(options));
+    const memory = await runMemory();
     const report = [
       ...sections,
       federation,
       "",
       cluster,
+      "",
+      memory,
       "",
       `Whole run: ${fixed((performance.now() - started) / 1000, 0)} s.`,
       "",
@@ -135,15 +144,34 @@ async function mainFederation(options: BenchOptions): Promise<void> {
 /** `--only cluster`: that section alone, replacing the previous run's cluster section. */
 async function mainCluster(options: BenchOptions): Promise<void> {
   const section = await runCluster(clusterOptions(options));
+  await writeSection(
+    options.out,
+    section,
+    (previous) => replaceSection(previous, section, "## Cluster"),
+  );
+}
+
+/** `--only memory`: runs that section alone and replaces its section of the report. */
+async function mainMemory(options: BenchOptions): Promise<void> {
+  const section = await runMemory();
+  await writeSection(options.out, section, (previous) => replaceMemorySection(previous, section));
+}
+
+/** Replaces one section of the report at `out` (`replace` gets the previous report). */
+async function writeSection(
+  out: string,
+  section: string,
+  replace: (previous: string) => string,
+): Promise<void> {
   let previous = "";
   try {
-    previous = await Deno.readTextFile(options.out);
+    previous = await Deno.readTextFile(out);
   } catch {
     previous = "# Nexus benchmark results\n\n";
   }
-  await Deno.writeTextFile(options.out, replaceSection(previous, section, "## Cluster"));
-  await formatMarkdown(options.out);
-  console.log(`\n${section}\n\nWritten to ${options.out}`);
+  await Deno.writeTextFile(out, replace(previous));
+  await formatMarkdown(out);
+  console.log(`\n${section}\n\nWritten to ${out}`);
 }
 
 function clusterOptions(options: BenchOptions): ClusterOptions {

@@ -1,7 +1,10 @@
 /**
  * A bound on calls in flight (`maxConcurrent`; one upstream's, or the instance's): a call beyond it waits in a short
- * FIFO queue (at most `queue` calls, each at most `queueTimeoutMs`) and is refused after that.
- * Returns decisions and never throws; the caller turns a refusal into an error.
+ * queue (at most `queue` calls, each at most `queueTimeoutMs`) and is refused after that.
+ * With `perKey`, each key (a client) holds at most that many slots and queue places together, and
+ * the queue is served round-robin across keys, FIFO within one: one busy client cannot take
+ * every slot nor starve the others. Returns decisions and never throws; the caller turns a
+ * refusal into an error.
  */
 
 /** Options of {@linkcode createCallGate}. */
@@ -12,10 +15,12 @@ export interface CallGateOptions {
   queue: number;
   /** Longest wait for a slot, in milliseconds. */
   queueTimeoutMs: number;
+  /** Most calls one key holds in flight and queued together; absent: no per-key bound. */
+  perKey?: number;
 }
 
-/** Why a call was not admitted. */
-export type GateRefusal = "full" | "timeout" | "cancelled";
+/** Why a call was not admitted: the gate's queue, the wait, the caller, or the key's share. */
+export type GateRefusal = "full" | "timeout" | "cancelled" | "share";
 
 /** A slot (release it exactly once; later calls are no-ops), or the refusal. */
 export type GateDecision =
@@ -24,25 +29,52 @@ export type GateDecision =
 
 /** The gate of one upstream. */
 export interface CallGate {
-  /** Takes a slot, waiting in the queue if needed; `signal` abandons the wait. */
-  enter(signal?: AbortSignal): Promise<GateDecision>;
+  /**
+   * Takes a slot, waiting in the queue if needed; `signal` abandons the wait. `key` names the
+   * client whose share the call counts against (absent: one shared key).
+   */
+  enter(signal?: AbortSignal, key?: string): Promise<GateDecision>;
   /** Calls holding a slot now. */
   inFlight(): number;
   /** Calls waiting now. */
   waiting(): number;
+  /** Keys holding a slot or a queue place now. */
+  keys(): number;
 }
 
 interface Waiter {
+  key: string;
   settle: (decision: GateDecision) => void;
 }
 
 /** Creates an empty gate. Raises nothing. */
 export function createCallGate(options: CallGateOptions): CallGate {
   const most = Math.max(1, options.maxConcurrent);
-  const queue: Waiter[] = [];
+  const perKey = Math.max(1, options.perKey ?? Number.POSITIVE_INFINITY);
+  // Why a Map of queues: its insertion order is the round-robin ring; a key served goes to the end.
+  const queues = new Map<string, Waiter[]>();
+  const held = new Map<string, number>();
+  let waiting = 0;
   let inFlight = 0;
 
-  function slot(): GateDecision {
+  function hold(key: string, delta: number): void {
+    const count = (held.get(key) ?? 0) + delta;
+    if (count <= 0) held.delete(key);
+    else held.set(key, count);
+  }
+
+  function next(): Waiter | undefined {
+    const first = queues.entries().next();
+    if (first.done) return undefined;
+    const [key, list] = first.value;
+    const waiter = list.shift();
+    queues.delete(key);
+    if (list.length > 0) queues.set(key, list);
+    waiting--;
+    return waiter;
+  }
+
+  function slot(key: string): GateDecision {
     inFlight++;
     let released = false;
     return {
@@ -51,39 +83,60 @@ export function createCallGate(options: CallGateOptions): CallGate {
         if (released) return;
         released = true;
         inFlight--;
-        queue.shift()?.settle(slot());
+        hold(key, -1);
+        const waiter = next();
+        waiter?.settle(slot(waiter.key));
       },
     };
   }
 
-  return {
-    enter(signal) {
-      if (signal?.aborted) return Promise.resolve({ admitted: false, reason: "cancelled" });
-      if (inFlight < most && queue.length === 0) return Promise.resolve(slot());
-      if (queue.length >= options.queue) {
-        return Promise.resolve({ admitted: false, reason: "full" });
+  function queueFor(key: string, signal: AbortSignal | undefined): Promise<GateDecision> {
+    hold(key, 1);
+    waiting++;
+    return new Promise<GateDecision>((resolve) => {
+      const waiter: Waiter = { key, settle };
+      const timer = setTimeout(() => leave("timeout"), options.queueTimeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const list = queues.get(key);
+      if (list === undefined) queues.set(key, [waiter]);
+      else list.push(waiter);
+      function onAbort(): void {
+        leave("cancelled");
       }
-      return new Promise<GateDecision>((resolve) => {
-        const waiter: Waiter = { settle };
-        const timer = setTimeout(() => leave("timeout"), options.queueTimeoutMs);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        queue.push(waiter);
-        function onAbort(): void {
-          leave("cancelled");
+      function leave(reason: GateRefusal): void {
+        const mine = queues.get(key) ?? [];
+        const index = mine.indexOf(waiter);
+        if (index >= 0) {
+          mine.splice(index, 1);
+          if (mine.length === 0) queues.delete(key);
+          waiting--;
+          hold(key, -1);
         }
-        function leave(reason: GateRefusal): void {
-          const index = queue.indexOf(waiter);
-          if (index >= 0) queue.splice(index, 1);
-          settle({ admitted: false, reason });
-        }
-        function settle(decision: GateDecision): void {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          resolve(decision);
-        }
-      });
+        settle({ admitted: false, reason });
+      }
+      function settle(decision: GateDecision): void {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(decision);
+      }
+    });
+  }
+
+  return {
+    enter(signal, key = "") {
+      if (signal?.aborted) return Promise.resolve({ admitted: false, reason: "cancelled" });
+      if ((held.get(key) ?? 0) >= perKey) {
+        return Promise.resolve({ admitted: false, reason: "share" });
+      }
+      if (inFlight < most && waiting === 0) {
+        hold(key, 1);
+        return Promise.resolve(slot(key));
+      }
+      if (waiting >= options.queue) return Promise.resolve({ admitted: false, reason: "full" });
+      return queueFor(key, signal);
     },
     inFlight: () => inFlight,
-    waiting: () => queue.length,
+    waiting: () => waiting,
+    keys: () => held.size,
   };
 }

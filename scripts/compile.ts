@@ -3,13 +3,18 @@
  * permission set baked in (never `-A`).
  *
  * Usage: deno run --allow-run=deno scripts/compile.ts
- *          [--target T]... [--allow-run CMD,...] [--allow-env VAR,...] [--dry-run]
+ *          [--target T]... [--allow-run CMD,...] [--allow-env VAR,...] [--heap-mb N] [--dry-run]
  *
  * `--target` builds only the named targets (default: all of `TARGETS`). `--allow-run` grants
  * subprocess permission for exactly the commands of your stdio upstreams (default: none, so the
  * binary cannot start a process). `--allow-env` adds variables tool files read outside `NEXUS_*`
- * (`NEXUS_TOOL_ENV`, `${VAR}` in nexus.yaml). `--dry-run` prints the commands instead of running
- * them.
+ * (`NEXUS_TOOL_ENV`, `${VAR}` in nexus.yaml). `--heap-mb` is the V8 heap limit baked into the
+ * binary (`--max-old-space-size`, default `DEFAULT_HEAP_MB`). `--dry-run` prints the commands
+ * instead of running them.
+ *
+ * Why baked: a compiled Deno binary reads no `DENO_V8_FLAGS` (denort sets only the flags compiled
+ * in), so its heap limit is fixed at build time; build per memory size (the container image takes
+ * `--build-arg NEXUS_HEAP_MB=…`).
  *
  * Why fixed paths: a compiled binary's permissions cannot be widened at run time, so the binary
  * reads and writes only the directories of the layout below, the same in the container image,
@@ -20,6 +25,7 @@
 // Why the file, not lib/cli/mod.ts: this script runs with --allow-run=deno only, and the renderer
 // is pure; mod.ts would load the whole gateway.
 import { GATEWAY_ENV, LIBRARY_ENV, renderPermissions } from "../lib/cli/permission_set.ts";
+import { DEFAULT_HEAP_MB } from "./heap_limit.ts";
 
 /** The directories a compiled binary may touch; the container image uses the same layout. */
 export const LAYOUT = {
@@ -72,10 +78,14 @@ export function permissionFlags(options: PermissionOptions = {}): string[] {
 }
 
 /** The full `deno compile` argument list for one target (after `deno`). */
-export function compileArgs(target: Target, options: PermissionOptions = {}): string[] {
+export function compileArgs(
+  target: Target,
+  options: PermissionOptions & { heapMb?: number } = {},
+): string[] {
   return [
     "compile",
     "--unstable-no-legacy-abort",
+    `--v8-flags=--max-old-space-size=${options.heapMb ?? DEFAULT_HEAP_MB}`,
     ...permissionFlags(options),
     // Why: TypeScript tools import `nexus/tool` and the shipped examples live in tools/. The admin
     // console's files need no --include: lib/console/assets.ts imports them as text modules, so
@@ -95,6 +105,8 @@ export interface CompileCommand {
   targets: Target[];
   allowRun: string[];
   allowEnv: string[];
+  /** The heap limit to compile in; absent: `DEFAULT_HEAP_MB`. */
+  heapMb?: number;
   dryRun: boolean;
 }
 
@@ -104,9 +116,11 @@ export function parseCompileArgs(args: readonly string[]): CompileCommand {
   const allowRun: string[] = [];
   const allowEnv: string[] = [];
   let dryRun = false;
+  let heapMb: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--dry-run") dryRun = true;
+    else if (arg === "--heap-mb") heapMb = parseHeapMb(args[++i]);
     else if (arg === "--target" || arg === "--allow-run" || arg === "--allow-env") {
       const value = args[++i];
       if (value === undefined) throw new Error(`Cannot compile: ${arg} needs a value`);
@@ -116,7 +130,21 @@ export function parseCompileArgs(args: readonly string[]): CompileCommand {
       else throw new Error(`Cannot compile: unknown target "${value}" (one of ${TARGETS})`);
     } else throw new Error(`Cannot compile: unknown argument "${arg}"`);
   }
-  return { targets: targets.length > 0 ? targets : [...TARGETS], allowRun, allowEnv, dryRun };
+  return {
+    targets: targets.length > 0 ? targets : [...TARGETS],
+    allowRun,
+    allowEnv,
+    ...(heapMb === undefined ? {} : { heapMb }),
+    dryRun,
+  };
+}
+
+function parseHeapMb(value: string | undefined): number {
+  const heapMb = Number(value);
+  if (value === undefined || !Number.isInteger(heapMb) || heapMb < 16) {
+    throw new Error(`Cannot compile: --heap-mb needs a whole number of MB ≥ 16: ${value ?? ""}`);
+  }
+  return heapMb;
 }
 
 function isTarget(value: string): value is Target {
@@ -134,7 +162,11 @@ async function main(args: string[]): Promise<number> {
   for (const target of command.targets) {
     let argv: string[];
     try {
-      argv = compileArgs(target, { allowRun: command.allowRun, allowEnv: command.allowEnv });
+      argv = compileArgs(target, {
+        allowRun: command.allowRun,
+        allowEnv: command.allowEnv,
+        ...(command.heapMb === undefined ? {} : { heapMb: command.heapMb }),
+      });
     } catch (error) {
       writeLine(Deno.stderr, (error as Error).message);
       return 2;

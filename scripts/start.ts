@@ -1,7 +1,10 @@
 /**
  * `deno task start`: computes the gateway's Deno permissions from the config (the same set
  * `nexus permissions` prints) and runs `main.ts serve` under exactly those, never `-A`.
- * Signals are forwarded, so a SIGTERM drains the gateway; the exit code is the gateway's.
+ * The V8 heap limit follows the memory the process may use (scripts/heap_limit.ts: an explicit
+ * `--max-old-space-size` in `DENO_V8_FLAGS`, else `NEXUS_HEAP_MB`, else half the cgroup limit,
+ * else 1024 MB). Signals are forwarded, so a SIGTERM drains the gateway; the exit code is the
+ * gateway's.
  *
  * Usage: deno run --allow-read --allow-env --allow-run=deno scripts/start.ts [--config FILE]
  */
@@ -9,6 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { permissionFlags, readToolFileUpstreams, sourceReads } from "../lib/cli/mod.ts";
 import { loadConfig, readProcessEnv } from "../lib/config/mod.ts";
+import { chooseHeapLimit, heapFlags, readMemoryMax } from "./heap_limit.ts";
 
 const args = [...Deno.args];
 const at = args.indexOf("--config");
@@ -27,9 +31,10 @@ const flags = permissionFlags(config, {
   extraReads: sourceReads(),
   toolUpstreams: await readToolFileUpstreams(config.toolsDir),
 });
+const heap = chooseHeapLimit({ env: readProcessEnv, memoryMaxBytes: await readMemoryMax() });
 const main = fileURLToPath(new URL("../main.ts", import.meta.url));
 const child = new Deno.Command("deno", {
-  args: ["run", "--unstable-no-legacy-abort", ...flags, main, "serve", ...args],
+  args: ["run", "--unstable-no-legacy-abort", ...heapFlags(heap), ...flags, main, "serve", ...args],
   stdin: "inherit",
   stdout: "inherit",
   stderr: "inherit",

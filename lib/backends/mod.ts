@@ -4,6 +4,7 @@
  * client's cancellation.
  */
 
+import type { Logger } from "../log.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
@@ -39,12 +40,27 @@ export function executeTool(
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
   if (options.signal.aborted) return Promise.reject(cancelledError());
-  const logger = options.logger.child({ tool: tool.name, backend: tool.backend.kind });
+  const logger = toolLogger(options.logger, tool);
   const backendOptions = { ...options, logger };
   const outcome = route(tool, args, backendOptions);
   // Why: the credential's secrets (and their encodings) may come back in a body or an error.
   const redact = options.outboundAuth?.redact;
   return redact === undefined ? outcome : redactOutcome(outcome, redact);
+}
+
+// Why kept: a child logger per call is six closures and two objects held for the whole call;
+// the same parent and tool always give the same child. Weak keys: reloads drop old definitions.
+const toolLoggers = new WeakMap<Logger, WeakMap<ToolDefinition, Logger>>();
+
+function toolLogger(parent: Logger, tool: ToolDefinition): Logger {
+  let byTool = toolLoggers.get(parent);
+  if (byTool === undefined) toolLoggers.set(parent, byTool = new WeakMap());
+  let logger = byTool.get(tool);
+  if (logger === undefined) {
+    logger = parent.child({ tool: tool.name, backend: tool.backend.kind });
+    byTool.set(tool, logger);
+  }
+  return logger;
 }
 
 function route(

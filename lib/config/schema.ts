@@ -189,6 +189,9 @@ export const configSchema = z.strictObject({
   maxInflight: z.coerce.number().int().min(1).max(1_000_000).optional(),
   queueMax: z.coerce.number().int().min(0).max(1_000_000).optional(),
   queueTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(1_000),
+  // Per-client share and shedding readiness (memory issue): absent share is half of maxInflight.
+  maxInflightPerClient: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  shedUnreadyMs: z.coerce.number().int().min(0).max(600_000).default(5_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
@@ -286,6 +289,8 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   maxInflight: "NEXUS_MAX_INFLIGHT",
   queueMax: "NEXUS_QUEUE_MAX",
   queueTimeoutMs: "NEXUS_QUEUE_TIMEOUT_MS",
+  maxInflightPerClient: "NEXUS_MAX_INFLIGHT_PER_CLIENT",
+  shedUnreadyMs: "NEXUS_SHED_UNREADY_MS",
   resourceUrl: "NEXUS_RESOURCE_URL",
   authIssuer: "NEXUS_AUTH_ISSUER",
   authAudience: "NEXUS_AUTH_AUDIENCE",

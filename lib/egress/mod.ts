@@ -5,7 +5,7 @@
 
 import { createEgressFetch, type EgressFetch } from "./fetch.ts";
 import { createEgressPolicy, type EgressRules } from "./policy.ts";
-import { createResolver } from "./resolve.ts";
+import { cachedResolver, createResolver } from "./resolve.ts";
 
 export { formatIp, type IpAddress, parseCidr, parseIp } from "./address.ts";
 export {
@@ -15,7 +15,18 @@ export {
   type EgressRules,
   type EgressVerdict,
 } from "./policy.ts";
-export { createResolver, type Resolver } from "./resolve.ts";
+/**
+ * `cachedResolver()` reuses a name's addresses for 30 s (`DNS_CACHE_TTL_MS`, at most 1,024 names);
+ * every request still judges them. Raises nothing.
+ */
+export {
+  cachedResolver,
+  createResolver,
+  DNS_CACHE_MAX_NAMES,
+  DNS_CACHE_TTL_MS,
+  type DnsCacheOptions,
+  type Resolver,
+} from "./resolve.ts";
 export { createEgressFetch, type EgressFetch, type EgressFetchOptions } from "./fetch.ts";
 
 /** The egress slice of the config. */
@@ -42,7 +53,8 @@ export function installEgressGuard(config: EgressConfig): EgressFetch {
   // fetch; patching it once at the process entry is the only way every fetch is judged.
   const guard = createEgressFetch({
     policy: createEgressPolicy(config),
-    resolve: createResolver(config.nameServer),
+    // Why cached: a lookup per request costs a round trip to the resolver on every call.
+    resolve: cachedResolver(createResolver(config.nameServer)),
     send: config.wrapSend ? config.wrapSend(original) : original,
   });
   globalThis.fetch = guard.fetch;

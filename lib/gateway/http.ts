@@ -86,6 +86,10 @@ export function createHttpApp(
     maxInflight: config.maxInflight ?? defaultMaxInflight(getHeapStatistics().heap_size_limit),
     ...(config.queueMax === undefined ? {} : { queueMax: config.queueMax }),
     queueTimeoutMs: config.queueTimeoutMs,
+    ...(config.maxInflightPerClient === undefined
+      ? {}
+      : { maxInflightPerClient: config.maxInflightPerClient }),
+    shedUnreadyMs: config.shedUnreadyMs,
   }));
   logger.info("Admission control", { ...admission.snapshot() });
   const sessions = createConsoleSessions();

@@ -1,11 +1,14 @@
 /**
  * Admission control of one instance: at most `maxInflight` POSTs to the MCP endpoint in flight,
- * a short FIFO queue (`queueMax`, each waiting at most `queueTimeoutMs`), and past both an
+ * a short queue (`queueMax`, each waiting at most `queueTimeoutMs`, served round-robin across
+ * clients), at most `maxInflightPerClient` in flight and queued per client, and past those an
  * immediate HTTP 503 with `Retry-After` and a JSON-RPC `OVERLOADED` error, before the body is read.
+ * While the instance itself sheds (not one client past its share), `shedding()` is true for
+ * `shedUnreadyMs`, and `/readyz` turns unready so a balancer moves traffic away.
  * Health probes, `/metrics` and `/admin` never pass through it.
  */
 
-import { type CallGate, createCallGate } from "../call_gate.ts";
+import { type CallGate, createCallGate, type GateRefusal } from "../call_gate.ts";
 import { GatewayError } from "../errors.ts";
 import { releasedAtStreamEnd } from "../stream_end.ts";
 import type { MetricFamily } from "../metrics/mod.ts";
@@ -23,6 +26,10 @@ export interface AdmissionLimits {
   queueMax: number;
   /** Longest wait for a slot, in milliseconds. */
   queueTimeoutMs: number;
+  /** Most calls one client holds in flight and queued together; absent: half of `maxInflight`. */
+  maxInflightPerClient?: number;
+  /** How long after the instance last shed `/readyz` stays unready; absent or 0: never unready. */
+  shedUnreadyMs?: number;
 }
 
 /** What `/readyz` and `/metrics` report. */
@@ -31,16 +38,30 @@ export interface AdmissionSnapshot extends AdmissionLimits {
   inflight: number;
   /** Calls waiting now. */
   queued: number;
-  /** Calls shed since start. */
+  /** Calls shed since start because the instance was full (slots and queue, or the wait). */
   shed: number;
+  /** Calls refused since start because their client held its share. */
+  clientCapped: number;
+  /** Clients holding a slot or a queue place now. */
+  clients: number;
+}
+
+/** Who a call counts against, and how its wait ends. */
+export interface AdmissionRun {
+  /** Abandons the wait (the client went away). */
+  signal?: AbortSignal;
+  /** The client's key ({@linkcode admissionClientKey}); absent: one shared client. */
+  client?: string;
 }
 
 /** The instance's admission gate. */
 export interface InstanceAdmission {
   /** Runs `serve` in a slot, or answers 503 at once when none frees in time. Raises what `serve` raises. */
-  run(serve: () => Promise<Response>, signal?: AbortSignal): Promise<Response>;
+  run(serve: () => Promise<Response>, options?: AdmissionRun): Promise<Response>;
   /** The bounds and the counts now. */
   snapshot(): AdmissionSnapshot;
+  /** Whether the instance shed a call within the last `shedUnreadyMs`. */
+  shedding(): boolean;
   /** `nexus_calls_in_flight`, `nexus_calls_queued`, `nexus_calls_shed_total` and the bounds. */
   families(): MetricFamily[];
 }
@@ -60,39 +81,110 @@ export function defaultMaxInflight(heapLimitBytes: number): number {
   return Math.max(MIN_DERIVED_INFLIGHT, Number.isFinite(derived) ? derived : MIN_DERIVED_INFLIGHT);
 }
 
-/** The bounds from config: absent `queueMax` is a quarter of `maxInflight`. Raises nothing. */
+/**
+ * The bounds from config: absent `queueMax` is a quarter of `maxInflight`, absent
+ * `maxInflightPerClient` half of it (at least 1). Raises nothing.
+ */
 export function admissionLimits(
-  options: { maxInflight: number; queueMax?: number; queueTimeoutMs: number },
-): AdmissionLimits {
+  options: {
+    maxInflight: number;
+    queueMax?: number;
+    queueTimeoutMs: number;
+    maxInflightPerClient?: number;
+    shedUnreadyMs?: number;
+  },
+): Required<AdmissionLimits> {
   return {
     maxInflight: options.maxInflight,
     queueMax: options.queueMax ?? Math.floor(options.maxInflight / 4),
     queueTimeoutMs: options.queueTimeoutMs,
+    maxInflightPerClient: options.maxInflightPerClient ?? defaultPerClient(options.maxInflight),
+    shedUnreadyMs: options.shedUnreadyMs ?? DEFAULT_SHED_UNREADY_MS,
   };
 }
 
+/** How long `/readyz` stays unready after the instance last shed, by default. */
+export const DEFAULT_SHED_UNREADY_MS = 5_000;
+
+// Why half: one client can use most of an idle instance, yet a second always finds slots.
+function defaultPerClient(maxInflight: number): number {
+  return Math.max(1, Math.ceil(maxInflight / 2));
+}
+
+/**
+ * The client a call counts against, known before authentication: a fingerprint of its
+ * `Authorization` header (each token or key its own client), else its peer address. Behind a
+ * proxy every anonymous caller shares the proxy's address. Raises nothing.
+ */
+export function admissionClientKey(request: Request, address: string | undefined): string {
+  const authorization = request.headers.get("authorization");
+  // Why a hash and not the header: the map of clients never holds a credential.
+  if (authorization !== null && authorization !== "") return `t:${fingerprint(authorization)}`;
+  return `a:${address ?? ""}`;
+}
+
+// Why a 53-bit non-cryptographic hash (cyrb53): it only spreads clients over shares; a collision
+// makes two clients share one share, nothing worse.
+function fingerprint(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
 /** Creates the gate. Raises nothing. */
-export function createInstanceAdmission(limits: AdmissionLimits): InstanceAdmission {
+export function createInstanceAdmission(
+  bounds: AdmissionLimits,
+  options: { now?: () => number } = {},
+): InstanceAdmission {
+  const limits = admissionLimits(bounds);
+  const now = options.now ?? Date.now;
   const gate: CallGate = createCallGate({
     maxConcurrent: limits.maxInflight,
     queue: limits.queueMax,
     queueTimeoutMs: limits.queueTimeoutMs,
+    perKey: limits.maxInflightPerClient,
   });
   // Why at least 1 s: Retry-After counts whole seconds; the queue wait is the best hint we have.
   const retryAfterMs = Math.max(1_000, limits.queueTimeoutMs);
   let shed = 0;
+  let clientCapped = 0;
+  let lastShedAt = Number.NEGATIVE_INFINITY;
 
   function snapshot(): AdmissionSnapshot {
-    return { ...limits, inflight: gate.inFlight(), queued: gate.waiting(), shed };
+    return {
+      ...limits,
+      inflight: gate.inFlight(),
+      queued: gate.waiting(),
+      shed,
+      clientCapped,
+      clients: gate.keys(),
+    };
+  }
+
+  function refuse(reason: GateRefusal): Response {
+    // Why a client past its share is not shedding: moving traffic away from this instance
+    // would not help the other clients, and the instance is not overloaded.
+    if (reason === "share") {
+      clientCapped++;
+      return overloaded("this client's share of calls in flight is full");
+    }
+    shed++;
+    // Why not on "cancelled": a client that went away while queued says nothing about load.
+    if (reason !== "cancelled") lastShedAt = now();
+    return overloaded(reason === "full" ? "queue full" : "no slot in time");
   }
 
   return {
-    async run(serve, signal) {
-      const decision = await gate.enter(signal);
-      if (!decision.admitted) {
-        shed++;
-        return overloaded(decision.reason === "full" ? "queue full" : "no slot in time");
-      }
+    async run(serve, run = {}) {
+      const decision = await gate.enter(run.signal, run.client);
+      if (!decision.admitted) return refuse(decision.reason);
       let response: Response;
       try {
         response = await serve();
@@ -103,21 +195,28 @@ export function createInstanceAdmission(limits: AdmissionLimits): InstanceAdmiss
       return releasedAtStreamEnd(response, decision.release);
     },
     snapshot,
+    shedding: () => limits.shedUnreadyMs > 0 && now() - lastShedAt < limits.shedUnreadyMs,
     families() {
-      const now = snapshot();
+      const current = snapshot();
       return [
-        gauge("nexus_calls_in_flight", "MCP POSTs holding an admission slot.", now.inflight),
-        gauge("nexus_calls_queued", "MCP POSTs waiting for an admission slot.", now.queued),
+        gauge("nexus_calls_in_flight", "MCP POSTs holding an admission slot.", current.inflight),
+        gauge("nexus_calls_queued", "MCP POSTs waiting for an admission slot.", current.queued),
         {
           name: "nexus_calls_shed_total",
           help: "MCP POSTs answered 503 OVERLOADED by admission control.",
           type: "counter",
-          samples: [{ value: now.shed }],
+          samples: [{ value: current.shed }],
+        },
+        {
+          name: "nexus_calls_client_capped_total",
+          help: "MCP POSTs answered 503 OVERLOADED because their client held its share.",
+          type: "counter",
+          samples: [{ value: current.clientCapped }],
         },
         gauge(
           "nexus_calls_max_in_flight",
           "The admission bound (NEXUS_MAX_INFLIGHT).",
-          now.maxInflight,
+          current.maxInflight,
         ),
       ];
     },

@@ -26,7 +26,7 @@ import { requestContextFor } from "./trace.ts";
 import { createHostGuard, createRequestGuard, type GuardOptions } from "./guard.ts";
 import { apiErrorResponse, apiNotFound, edgeErrorResponse } from "./responses.ts";
 import type { AdminApp } from "./admin.ts";
-import type { InstanceAdmission } from "./admission.ts";
+import { admissionClientKey, type InstanceAdmission } from "./admission.ts";
 import { type HttpAuth, METADATA_PATH, notFound } from "./auth.ts";
 
 /** What the HTTP app is built from. */
@@ -129,10 +129,7 @@ export function createApp(deps: AppDeps): HttpApp {
   });
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/readyz", async (c) => {
-    const report = await deps.ready();
-    const { ready, checks, disabled } = typeof report === "boolean"
-      ? { ready: report, checks: undefined, disabled: undefined }
-      : report;
+    const { ready, checks, disabled } = withLoad(await deps.ready(), deps.admission);
     const exposed = await deps.anonymousExposed?.() ?? false;
     return c.json({
       status: ready ? "ready" : "unready",
@@ -149,7 +146,11 @@ export function createApp(deps: AppDeps): HttpApp {
     if (deps.admission === undefined || request.method !== "POST") {
       return serveAdmitted(request, env, server);
     }
-    return deps.admission.run(() => serveAdmitted(request, env, server), request.signal);
+    const client = admissionClientKey(request, addressOf(env?.remoteAddr));
+    return deps.admission.run(() => serveAdmitted(request, env, server), {
+      signal: request.signal,
+      client,
+    });
   };
   const serveAdmitted = (request: Request, env: AppEnv | undefined, server: string) => {
     const address = addressOf(env?.remoteAddr);
@@ -216,6 +217,22 @@ function createMetadataApp(auth: HttpAuth): Hono<{ Bindings: AppEnv }> {
   wellKnown.get("/mcp", (c) => auth.metadata(c.req.raw, DEFAULT_SERVER));
   wellKnown.get("/mcp/:server", (c) => auth.metadata(c.req.raw, c.req.param("server")));
   return wellKnown;
+}
+
+/**
+ * The readiness report, unready with a `load` check while the instance sheds calls, so a
+ * balancer moves traffic to the other instances until it has room again.
+ */
+function withLoad(
+  report: boolean | Readiness,
+  admission: InstanceAdmission | undefined,
+): { ready: boolean; checks?: Readonly<Record<string, string>>; disabled?: Readiness["disabled"] } {
+  const base: Readiness = typeof report === "boolean" ? { ready: report, checks: {} } : report;
+  // Why only while shedding: the usual report keeps its checks; `load` appears when it matters.
+  if (admission === undefined || !admission.shedding()) {
+    return typeof report === "boolean" ? { ready: report } : report;
+  }
+  return { ...base, ready: false, checks: { ...base.checks, load: "shedding load" } };
 }
 
 function addressOf(addr: Deno.Addr | undefined): string | undefined {

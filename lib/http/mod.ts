@@ -6,13 +6,17 @@
 /**
  * `createInstanceAdmission()`: the instance's bound on MCP POSTs in flight, with a short queue and
  * 503 `OVERLOADED` past both; `defaultMaxInflight()` derives the bound from the V8 heap limit;
- * `admissionLimits()` fills the queue's default. Raise nothing.
+ * `admissionLimits()` fills the queue's and the per-client share's defaults;
+ * `admissionClientKey()` names the client a request counts against. Raise nothing.
  */
 export {
+  admissionClientKey,
   type AdmissionLimits,
   admissionLimits,
+  type AdmissionRun,
   type AdmissionSnapshot,
   createInstanceAdmission,
+  DEFAULT_SHED_UNREADY_MS,
   defaultMaxInflight,
   HEAP_PER_CALL_BYTES,
   HEAP_SHARE_FOR_CALLS,

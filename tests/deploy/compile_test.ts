@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DEFAULT_HEAP_MB } from "../../scripts/heap_limit.ts";
 import {
   compileArgs,
   LAYOUT,
@@ -29,7 +30,12 @@ Deno.test("compileArgs() builds each of the four targets into its own file", () 
     assert.equal(args[args.indexOf("--output") + 1], `dist/nexus-${target}`);
     assert.equal(args[args.indexOf("--include") + 1], "tools/");
     assert.equal(args.at(-1), "main.ts");
+    assert.ok(args.includes(`--v8-flags=--max-old-space-size=${DEFAULT_HEAP_MB}`), "a heap limit");
   }
+  const sized = compileArgs("x86_64-unknown-linux-gnu", { heapMb: 512 });
+  assert.deepEqual(sized.filter((arg) => arg.startsWith("--v8-flags")), [
+    "--v8-flags=--max-old-space-size=512",
+  ]);
 });
 
 Deno.test("permissionFlags() grants only the layout's directories and named variables, never -A", () => {
@@ -95,6 +101,8 @@ Deno.test("parseCompileArgs() defaults to every target and refuses unknown ones 
   assert.throws(() => parseCompileArgs(["--target", "x86_64-pc-windows-msvc"]), /unknown target/);
   assert.throws(() => parseCompileArgs(["--target"]), /--target needs a value/);
   assert.throws(() => parseCompileArgs(["-A"]), /unknown argument "-A"/);
+  assert.equal(parseCompileArgs(["--heap-mb", "512"]).heapMb, 512);
+  assert.throws(() => parseCompileArgs(["--heap-mb", "lots"]), /--heap-mb needs a whole number/);
 });
 
 Deno.test("deno task compile --dry-run prints one deno compile per target", async () => {

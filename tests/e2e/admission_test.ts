@@ -64,6 +64,8 @@ Deno.test("MAX_INFLIGHT=2, QUEUE_MAX=1: of six concurrent slow calls three are s
     NEXUS_MAX_INFLIGHT: "2",
     NEXUS_QUEUE_MAX: "1",
     NEXUS_QUEUE_TIMEOUT_MS: "30000",
+    // Why: the six calls come from one client; its share must not be the bound under test here.
+    NEXUS_MAX_INFLIGHT_PER_CLIENT: "6",
   };
   const adminKey = await createClientKey("prometheus", env, ["--admin"]);
   await using tools = await createGatewayToolsDir({ "slow.ts": SLOW_TOOL });
@@ -103,7 +105,18 @@ Deno.test("MAX_INFLIGHT=2, QUEUE_MAX=1: of six concurrent slow calls three are s
   const load = await readyLoad(gateway);
   assert.deepEqual(
     { ...load },
-    { maxInflight: 2, queueMax: 1, queueTimeoutMs: 30_000, inflight: 0, queued: 0, shed: 3 },
+    {
+      maxInflight: 2,
+      queueMax: 1,
+      queueTimeoutMs: 30_000,
+      maxInflightPerClient: 6,
+      shedUnreadyMs: 5_000,
+      inflight: 0,
+      queued: 0,
+      shed: 3,
+      clientCapped: 0,
+      clients: 0,
+    },
   );
   const scrape = await fetch(`${gateway.url}/metrics`, {
     headers: { authorization: `Bearer ${adminKey}` },

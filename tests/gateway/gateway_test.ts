@@ -25,13 +25,18 @@ Deno.test("ready() checks the store, the registry and the closing state; /readyz
       anonymousExposed: false,
     });
     assert.ok(load.maxInflight >= 16, `admission load: ${JSON.stringify(load)}`);
-    assert.deepEqual({ ...load, maxInflight: 0, queueMax: 0 }, {
+    assert.equal(load.maxInflightPerClient, Math.ceil(load.maxInflight / 2));
+    assert.deepEqual({ ...load, maxInflight: 0, queueMax: 0, maxInflightPerClient: 0 }, {
       maxInflight: 0,
       queueMax: 0,
       queueTimeoutMs: 1_000,
+      maxInflightPerClient: 0,
+      shedUnreadyMs: 5_000,
       inflight: 0,
       queued: 0,
       shed: 0,
+      clientCapped: 0,
+      clients: 0,
     });
   } finally {
     await gateway.close();

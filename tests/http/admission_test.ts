@@ -21,7 +21,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 Deno.test("requests beyond maxInflight queue in order; past the queue they are shed with 503 and Retry-After", async () => {
-  const admission = createInstanceAdmission({ maxInflight: 2, queueMax: 1, queueTimeoutMs: 5_000 });
+  const admission = createInstanceAdmission({
+    maxInflight: 2,
+    queueMax: 1,
+    queueTimeoutMs: 5_000,
+    maxInflightPerClient: 4,
+  });
   const gates = [deferred(), deferred(), deferred()];
   const order: number[] = [];
   const serve = (index: number) => async () => {
@@ -41,7 +46,18 @@ Deno.test("requests beyond maxInflight queue in order; past the queue they are s
   assert.match(body.error.message, /^Cannot admit the request: the gateway is overloaded/);
   assert.deepEqual(
     { ...admission.snapshot() },
-    { maxInflight: 2, queueMax: 1, queueTimeoutMs: 5_000, inflight: 2, queued: 1, shed: 1 },
+    {
+      maxInflight: 2,
+      queueMax: 1,
+      queueTimeoutMs: 5_000,
+      maxInflightPerClient: 4,
+      shedUnreadyMs: 5_000,
+      inflight: 2,
+      queued: 1,
+      shed: 1,
+      clientCapped: 0,
+      clients: 1,
+    },
   );
   assert.deepEqual(order, [0, 1], "the queued request has not started");
   gates[0]!.resolve();
@@ -61,7 +77,12 @@ Deno.test("requests beyond maxInflight queue in order; past the queue they are s
 });
 
 Deno.test("a queued request that waits past queueTimeoutMs is shed", async () => {
-  const admission = createInstanceAdmission({ maxInflight: 1, queueMax: 4, queueTimeoutMs: 20 });
+  const admission = createInstanceAdmission({
+    maxInflight: 1,
+    queueMax: 4,
+    queueTimeoutMs: 20,
+    maxInflightPerClient: 4,
+  });
   const hold = deferred();
   const first = admission.run(async () => (await hold.promise, new Response("done")));
   const waited = await admission.run(() => assert.fail("never served"));
@@ -117,6 +138,47 @@ Deno.test("defaultMaxInflight is 0.35 of the heap limit over the per-call figure
     maxInflight: 10,
     queueMax: 2,
     queueTimeoutMs: 1_000,
+    maxInflightPerClient: 5,
+    shedUnreadyMs: 5_000,
   });
   assert.equal(admissionLimits({ maxInflight: 10, queueMax: 0, queueTimeoutMs: 5 }).queueMax, 0);
+});
+
+Deno.test("a client past its share is refused with 503 while another client is served; that is not shedding", async () => {
+  const admission = createInstanceAdmission({ maxInflight: 4, queueMax: 4, queueTimeoutMs: 5_000 });
+  assert.equal(admission.snapshot().maxInflightPerClient, 2, "half of maxInflight by default");
+  const hold = deferred();
+  const slow = () => hold.promise.then(() => new Response("slow"));
+  const greedy = [admission.run(slow, { client: "a" }), admission.run(slow, { client: "a" })];
+  const capped = await admission.run(() => assert.fail("never served"), { client: "a" });
+  assert.equal(capped.status, 503);
+  assert.match((await capped.json()).error.message, /this client's share/);
+  const other = await admission.run(() => Promise.resolve(new Response("b")), { client: "b" });
+  assert.equal(await other.text(), "b");
+  assert.equal(admission.snapshot().clientCapped, 1);
+  assert.equal(admission.snapshot().shed, 0);
+  assert.equal(admission.shedding(), false, "one greedy client does not make the instance unready");
+  hold.resolve();
+  for (const response of await Promise.all(greedy)) assert.equal(await response.text(), "slow");
+});
+
+Deno.test("shedding() is true for shedUnreadyMs after the instance last shed, then false", async () => {
+  let clock = 1_000;
+  const admission = createInstanceAdmission(
+    { maxInflight: 1, queueMax: 0, queueTimeoutMs: 1_000, shedUnreadyMs: 5_000 },
+    { now: () => clock },
+  );
+  const hold = deferred();
+  const first = admission.run(() => hold.promise.then(() => new Response("done")));
+  assert.equal(admission.shedding(), false);
+  const shed = await admission.run(() => assert.fail("never served"), { client: "other" });
+  assert.equal(shed.status, 503);
+  await shed.body?.cancel();
+  assert.equal(admission.shedding(), true);
+  clock += 4_999;
+  assert.equal(admission.shedding(), true);
+  clock += 1;
+  assert.equal(admission.shedding(), false);
+  hold.resolve();
+  await (await first).body?.cancel();
 });

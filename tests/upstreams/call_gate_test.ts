@@ -67,3 +67,62 @@ Deno.test("queue 0 refuses every call beyond maxConcurrent", async () => {
   released(await gate.enter());
   assert.deepEqual(await gate.enter(), { admitted: false, reason: "full" });
 });
+
+Deno.test("perKey: one key holds at most its share of slots and queue places; others still enter", async () => {
+  const gate = createCallGate({ maxConcurrent: 4, queue: 4, queueTimeoutMs: 5_000, perKey: 2 });
+  const greedy = [
+    released(await gate.enter(undefined, "a")),
+    released(await gate.enter(undefined, "a")),
+  ];
+  assert.deepEqual(await gate.enter(undefined, "a"), { admitted: false, reason: "share" });
+  const other = released(await gate.enter(undefined, "b"));
+  assert.equal(gate.inFlight(), 3);
+  assert.equal(gate.keys(), 2);
+  greedy[0]!();
+  released(await gate.enter(undefined, "a"))();
+  greedy[1]!();
+  other();
+  assert.equal(gate.inFlight(), 0);
+  assert.equal(gate.keys(), 0, "a key with nothing held is forgotten");
+});
+
+Deno.test("the queue is served round-robin across keys, FIFO within a key", async () => {
+  const gate = createCallGate({ maxConcurrent: 1, queue: 8, queueTimeoutMs: 5_000, perKey: 8 });
+  const first = released(await gate.enter(undefined, "greedy"));
+  const order: string[] = [];
+  const releases = new Map<string, () => void>();
+  const queued = [
+    ["greedy", "g1"],
+    ["greedy", "g2"],
+    ["greedy", "g3"],
+    ["polite", "p1"],
+    ["other", "o1"],
+    ["polite", "p2"],
+  ].map(([key, name]) =>
+    gate.enter(undefined, key).then((decision) => {
+      order.push(name!);
+      releases.set(name!, released(decision));
+    })
+  );
+  assert.equal(gate.waiting(), 6);
+  first();
+  // Why one at a time: each release admits exactly one waiter, whose release admits the next.
+  for (let served = 1; served <= 6; served++) {
+    while (order.length < served) await new Promise((resolve) => setTimeout(resolve, 0));
+    releases.get(order[served - 1]!)!();
+  }
+  await Promise.all(queued);
+  assert.deepEqual(order, ["g1", "p1", "o1", "g2", "p2", "g3"]);
+  assert.equal(gate.inFlight(), 0);
+});
+
+Deno.test("a queued call that times out gives its key's place back", async () => {
+  const gate = createCallGate({ maxConcurrent: 1, queue: 4, queueTimeoutMs: 30, perKey: 2 });
+  const first = released(await gate.enter(undefined, "a"));
+  assert.deepEqual(await gate.enter(undefined, "a"), { admitted: false, reason: "timeout" });
+  const again = gate.enter(undefined, "a");
+  assert.equal(gate.waiting(), 1, "the timed-out place was returned to the key");
+  first();
+  released(await again)();
+  assert.equal(gate.keys(), 0);
+});

@@ -49,6 +49,9 @@ export function utf8Boundary(bytes: Uint8Array, maxBytes: number): number {
 }
 
 function concatBytes(chunks: Uint8Array[], max: number): Uint8Array {
+  // Why: most bodies arrive in one chunk; returning it spares a second copy of the body.
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  if (only !== undefined && only.byteLength <= max) return only;
   const total = Math.min(max, chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
   const out = new Uint8Array(total);
   let offset = 0;
