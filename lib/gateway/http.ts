@@ -19,11 +19,13 @@ import {
   isLoopbackAddress,
   type Readiness,
   withConsoleSessions,
+  withCookieRefresh,
 } from "../http/mod.ts";
 import { createConsoleSessions } from "../console/mod.ts";
 import type { Logger } from "../log.ts";
 import {
   createMcpService,
+  localSessionPeers,
   type McpService,
   type PipelineHooks,
   type SessionPeers,
@@ -77,6 +79,8 @@ export function createHttpApp(
     ready: () => Promise<Readiness>;
     /** More admin route sub-apps by mount path (the console's, `console.ts`). */
     adminRoutes?: Record<string, AdminApp>;
+    /** Where console sign-outs are recorded (the 2025 sessions' Redis peers); default: memory. */
+    sessionPeers?: SessionPeers;
   },
 ): HttpApp {
   const { logger, parts: { security, credentials, metrics } } = options;
@@ -88,7 +92,11 @@ export function createHttpApp(
     queueTimeoutMs: config.queueTimeoutMs,
   }));
   logger.info("Admission control", { ...admission.snapshot() });
-  const sessions = createConsoleSessions();
+  // Why the master key's sealer and the sessions' Redis peers: any instance serves the console.
+  const sessions = createConsoleSessions({
+    sealer: credentials.sessionSealer,
+    ends: options.sessionPeers ?? localSessionPeers(),
+  });
   // Why one wrapped authentication: /admin and /metrics accept the console's cookie alike.
   const adminAuth = withConsoleSessions(security.httpAuth, sessions);
   return createApp({
@@ -102,16 +110,19 @@ export function createHttpApp(
     ready: options.ready,
     anonymousExposed: security.anonymousExposed,
     auth: security.httpAuth,
-    admin: createAdminApp({
-      auth: adminAuth,
-      logger,
-      audit: security.audit.recordRow,
-      routes: {
-        ...security.adminRoutes,
-        "/credentials": createAdminCredentialRoutes(credentials.vault),
-        ...options.adminRoutes,
-      },
-    }),
+    admin: withCookieRefresh(
+      createAdminApp({
+        auth: adminAuth,
+        logger,
+        audit: security.audit.recordRow,
+        routes: {
+          ...security.adminRoutes,
+          "/credentials": createAdminCredentialRoutes(credentials.vault),
+          ...options.adminRoutes,
+        },
+      }),
+      sessions,
+    ),
     admission,
     console: createConsoleApp({
       auth: security.httpAuth,

@@ -125,9 +125,11 @@ async function finishLogin(
     return refuse(c, deps, "the token does not open /admin (admin group missing?)");
   }
   const name = `${admin.name} (${admin.id})`;
-  const { id } = deps.sessions.open(authorization, name);
+  const { cookie } = await deps.sessions.open(authorization, name);
   deps.logger.info("Console sign-in", { admin: name, address, via: "oidc" });
-  c.header("set-cookie", deps.sessionCookie(request, id, 8 * 3600), { append: true });
+  c.header("set-cookie", deps.sessionCookie(request, cookie.value, cookie.maxAgeSeconds), {
+    append: true,
+  });
   return c.redirect("/console", 303);
 }
 

@@ -34,7 +34,7 @@ async function session(gateway: Gateway, key: string): Promise<{ cookie: string;
   assert.equal(response.status, 303);
   assert.equal(response.headers.get("location"), "/console");
   const setCookie = response.headers.get("set-cookie")!;
-  assert.match(setCookie, /^nexus_console=[\w-]{20,}; Path=\/; HttpOnly; SameSite=Strict/);
+  assert.match(setCookie, /^nexus_console=[\w.-]{20,}; Path=\/; HttpOnly; SameSite=Strict/);
   assert.doesNotMatch(setCookie, /Secure/, "no Secure over plain HTTP");
   const cookie = setCookie.split(";")[0]!;
   const answer = await (await send(gateway, "/console/session", { headers: { cookie } })).json();
