@@ -21,7 +21,8 @@ export {
   sameToken,
 } from "./sessions.ts";
 /**
- * `createPendingLogins()`: OIDC sign-ins begun and not finished, with their PKCE verifiers;
+ * `createPendingLogins()`: OIDC sign-ins begun, `state` and PKCE verifier sealed in a cookie, each
+ * finished once on any instance;
  * `pkceChallenge()`: a verifier's `S256` challenge. Raise nothing.
  */
 export {

@@ -21,7 +21,7 @@ import {
   withConsoleSessions,
   withCookieRefresh,
 } from "../http/mod.ts";
-import { createConsoleSessions } from "../console/mod.ts";
+import { createConsoleSessions, createPendingLogins } from "../console/mod.ts";
 import type { Logger } from "../log.ts";
 import {
   createMcpService,
@@ -93,10 +93,11 @@ export function createHttpApp(
   }));
   logger.info("Admission control", { ...admission.snapshot() });
   // Why the master key's sealer and the sessions' Redis peers: any instance serves the console.
-  const sessions = createConsoleSessions({
+  const consoleState = {
     sealer: credentials.sessionSealer,
     ends: options.sessionPeers ?? localSessionPeers(),
-  });
+  };
+  const sessions = createConsoleSessions(consoleState);
   // Why one wrapped authentication: /admin and /metrics accept the console's cookie alike.
   const adminAuth = withConsoleSessions(security.httpAuth, sessions);
   return createApp({
@@ -127,6 +128,7 @@ export function createHttpApp(
     console: createConsoleApp({
       auth: security.httpAuth,
       sessions,
+      logins: createPendingLogins(consoleState),
       logger,
       // Why all three: the token must be this issuer's and carry the admin group to open /admin.
       ...(config.authIssuer && config.adminGroup && config.consoleOidcClientId

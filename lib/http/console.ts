@@ -19,7 +19,7 @@ import type { Context } from "hono";
 import {
   CONSOLE_ASSETS,
   type ConsoleSessions,
-  createPendingLogins,
+  type PendingLogins,
   sameToken,
 } from "../console/mod.ts";
 import { GatewayError } from "../errors.ts";
@@ -66,6 +66,8 @@ export interface ConsoleDeps {
   auth: HttpAuth;
   /** The session codec (sealed cookies, sign-outs). */
   sessions: ConsoleSessions;
+  /** OIDC logins begun (sealed state cookies); used only with `oidc`. */
+  logins: PendingLogins;
   /** Where sign-ins and refused sign-ins are logged (never the key). */
   logger: Logger;
   /** OIDC sign-in (`/console/oidc/start`); absent: admin keys only. */
@@ -87,7 +89,7 @@ export function createConsoleApp(deps: ConsoleDeps): HttpApp {
     addOidcRoutes(app, {
       ...deps,
       oidc: deps.oidc,
-      pending: createPendingLogins(),
+      pending: deps.logins,
       sessionCookie,
       ownOrigin,
     });

@@ -74,17 +74,30 @@ Deno.test("createConsoleSessions(): close() ends a session for every cookie of i
   assert.equal(await otherKey.get(a.cookie.value), undefined, "another key");
 });
 
-Deno.test("createPendingLogins() gives a state's verifier back once, and not after it expired", () => {
-  let now = 0;
-  const pending = createPendingLogins({ ttlMs: 100, now: () => now });
-  const login = pending.begin();
-  assert.equal(login.challenge, pkceChallenge(login.verifier));
-  assert.equal(pending.finish("unknown"), undefined);
-  assert.equal(pending.finish(login.state), login.verifier);
-  assert.equal(pending.finish(login.state), undefined, "one use");
-  const late = pending.begin();
-  now = 100;
-  assert.equal(pending.finish(late.state), undefined, "expired");
+Deno.test("createPendingLogins() gives a state's verifier back once, and not after it expired", async () => {
+  let now = Date.now();
+  const sealer = createSessionSealer(undefined);
+  const pending = createPendingLogins({
+    sealer,
+    ends: localSessionPeers(() => now),
+    ttlMs: 100,
+    now: () => now,
+  });
+  const login = await pending.begin();
+  assert.ok(!login.cookie.includes(login.state), "state and verifier are sealed");
+  assert.equal(await pending.finish(login.cookie, "unknown"), undefined, "another state");
+  const again = createPendingLogins({ sealer, ends: localSessionPeers(() => now), now: () => now });
+  const verifier = await again.finish(login.cookie, login.state);
+  assert.equal(login.challenge, pkceChallenge(verifier!), "another instance finishes it");
+  assert.equal(await again.finish(login.cookie, login.state), undefined, "one use");
+  assert.equal(
+    await sealer.open(login.cookie, { owner: "\u0000console" }),
+    undefined,
+    "a state cookie is no session cookie",
+  );
+  const late = await pending.begin();
+  now += 100;
+  assert.equal(await pending.finish(late.cookie, late.state), undefined, "expired");
 });
 
 Deno.test("pkceChallenge() is the S256 challenge of RFC 7636 appendix B", () => {

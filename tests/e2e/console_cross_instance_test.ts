@@ -3,13 +3,19 @@
  * a Redis prefix. A sign-in on A (the HTTP form post) gives a cookie and CSRF token that B accepts
  * for `GET /admin/clients` and a `POST` creating a client; a sign-out on B ends the session on A.
  * A tampered cookie, and a cookie from a gateway with another master key (same store and Redis),
- * are refused. The cluster helpers are in `tests/_support/cross_instance.ts`.
+ * are refused. An OIDC login begun on one instance (its state cookie) is finished on another, once.
+ * The cluster helpers are in `tests/_support/cross_instance.ts`.
  */
 
 import assert from "node:assert/strict";
+import { createPendingLogins, pkceChallenge } from "../../lib/console/mod.ts";
+import { createSessionSealer, generateMasterKey, loadKeyring } from "../../lib/credentials/mod.ts";
+import { openSessionPeers } from "../../lib/gateway/session_peers.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { Secret } from "../../lib/secret.ts";
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import { type Gateway, startGateway } from "../_support/gateway.ts";
-import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
+import { openTestRedis, redisTest, testPrefix, untilReady } from "../_support/redis.ts";
 import { clusterEnv, sessionChannelReady } from "../_support/cross_instance.ts";
 
 /** Signs in on `gateway` with the form post the page makes; returns the `name=value` cookie. */
@@ -119,5 +125,37 @@ redisTest("console sessions: any instance serves them, sign-out anywhere ends th
     assert.equal(await csrfOf(a, cookie), undefined, "A reports the session signed out");
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+redisTest("console OIDC logins: begun on one instance, finished once on any", async () => {
+  const prefix = testPrefix("console-oidc");
+  await using redis = openTestRedis(prefix);
+  await untilReady(redis);
+  const masterKey = new Secret(generateMasterKey());
+  const instance = async () => {
+    const peers = openSessionPeers(redis, { prefix, logger: silentLogger });
+    const sealer = createSessionSealer(await loadKeyring({ masterKey }));
+    return { peers, logins: createPendingLogins({ sealer, ends: peers }) };
+  };
+  const a = await instance();
+  const b = await instance();
+  try {
+    const login = await a.logins.begin();
+    const verifier = await b.logins.finish(login.cookie, login.state);
+    assert.ok(verifier, "B finishes the login A began");
+    assert.equal(login.challenge, pkceChallenge(verifier));
+    assert.equal(await a.logins.finish(login.cookie, login.state), undefined, "once, anywhere");
+    const other = createPendingLogins({
+      sealer: createSessionSealer(
+        await loadKeyring({ masterKey: new Secret(generateMasterKey()) }),
+      ),
+      ends: a.peers,
+    });
+    const foreign = await other.begin();
+    assert.equal(await a.logins.finish(foreign.cookie, foreign.state), undefined, "another key");
+  } finally {
+    a.peers.close();
+    b.peers.close();
   }
 });
