@@ -39,11 +39,14 @@ export interface ConsoleCookie {
 
 /** The session codec. */
 export interface ConsoleSessions {
-  /** Opens a session; returns its cookie and the session. Raises nothing. */
+  /**
+   * Opens a session; returns its cookie and the session, or undefined when the sealed session
+   * would not fit in a cookie (an `Authorization` value of more than about 2.5 KB). Raises nothing.
+   */
   open(
     authorization: string,
     admin: string,
-  ): Promise<{ cookie: ConsoleCookie; session: ConsoleSession }>;
+  ): Promise<{ cookie: ConsoleCookie; session: ConsoleSession } | undefined>;
   /** The live session sealed in a cookie value, or undefined (forged, expired, ended). */
   get(value: string): Promise<ConsoleSession | undefined>;
   /**
@@ -99,6 +102,8 @@ export interface ConsoleSessionOptions {
 const OWNER = "\u0000console";
 // Why a prefix on the ended id: the record shares the 2025 sessions' key space.
 const ENDED_PREFIX = "console:";
+// Why: browsers keep cookies up to 4096 bytes, name included; a longer one is dropped silently.
+const MAX_COOKIE_CHARS = 4000;
 
 /** Creates the session codec over `options.sealer`. Raises nothing. */
 export function createConsoleSessions(options: ConsoleSessionOptions): ConsoleSessions {
@@ -133,7 +138,8 @@ export function createConsoleSessions(options: ConsoleSessionOptions): ConsoleSe
         expiresAt: at + ttlMs,
         idleUntil: Math.min(at + ttlMs, at + idleMs),
       };
-      return { cookie: await seal(session, at), session };
+      const cookie = await seal(session, at);
+      return cookie.value.length > MAX_COOKIE_CHARS ? undefined : { cookie, session };
     },
     async get(value) {
       const session = await unseal(value, now());

@@ -142,9 +142,13 @@ async function signIn(c: Context<{ Bindings: AppEnv }>, deps: ConsoleDeps): Prom
     return c.redirect("/console?signin=failed", 303);
   }
   const name = `${admin.name} (${admin.id})`;
-  const { cookie } = await deps.sessions.open(authorization, name);
+  const opened = await deps.sessions.open(authorization, name);
+  if (opened === undefined) {
+    deps.logger.warn("Console sign-in refused: the key does not fit in a cookie", { admin: name });
+    return c.redirect("/console?signin=failed", 303);
+  }
   deps.logger.info("Console sign-in", { admin: name, address });
-  c.header("set-cookie", sessionCookie(request, cookie.value, cookie.maxAgeSeconds));
+  c.header("set-cookie", sessionCookie(request, opened.cookie.value, opened.cookie.maxAgeSeconds));
   return c.redirect("/console", 303);
 }
 

@@ -126,7 +126,9 @@ async function finishLogin(
     return refuse(c, deps, "the token does not open /admin (admin group missing?)");
   }
   const name = `${admin.name} (${admin.id})`;
-  const { cookie } = await deps.sessions.open(authorization, name);
+  const opened = await deps.sessions.open(authorization, name);
+  if (opened === undefined) return refuse(c, deps, "the access token does not fit in a cookie");
+  const { cookie } = opened;
   deps.logger.info("Console sign-in", { admin: name, address, via: "oidc" });
   c.header("set-cookie", deps.sessionCookie(request, cookie.value, cookie.maxAgeSeconds), {
     append: true,

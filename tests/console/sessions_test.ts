@@ -29,7 +29,7 @@ Deno.test("createConsoleSessions() ends a session when idle or past its life, wh
   let now = Date.now();
   const start = now;
   const sessions = codec(() => now);
-  const { cookie, session } = await sessions.open("Bearer k", "ops");
+  const { cookie, session } = (await sessions.open("Bearer k", "ops"))!;
   assert.notEqual(session.csrf, session.id);
   assert.ok(!cookie.value.includes("Bearer k"), "the header is sealed, not in clear");
   assert.equal(cookie.maxAgeSeconds, 1);
@@ -55,8 +55,8 @@ Deno.test("createConsoleSessions(): close() ends a session for every cookie of i
   let now = Date.now();
   const sealer = createSessionSealer(undefined);
   const sessions = codec(() => now, sealer);
-  const a = await sessions.open("a", "a");
-  const b = await sessions.open("b", "b");
+  const a = (await sessions.open("a", "a"))!;
+  const b = (await sessions.open("b", "b"))!;
   now += 200;
   const b2 = (await sessions.touch(b.cookie.value))!;
   await sessions.close(b2.value);
@@ -70,6 +70,12 @@ Deno.test("createConsoleSessions(): close() ends a session for every cookie of i
   );
   const asSessionId = await sealer.open(a.cookie.value, { owner: '["key:x","default"]' });
   assert.equal(asSessionId, undefined, "a console cookie does not open as a 2025 session id");
+  assert.ok(await sessions.open(`Bearer ${"x".repeat(2500)}`, "ops"), "a large JWT fits");
+  assert.equal(
+    await sessions.open(`Bearer ${"x".repeat(3000)}`, "ops"),
+    undefined,
+    "no session a browser would drop",
+  );
   const otherKey = codec(() => now);
   assert.equal(await otherKey.get(a.cookie.value), undefined, "another key");
 });

@@ -140,7 +140,7 @@ Deno.test("withCookieRefresh() re-issues the cookie of a request it authenticate
   app.get("/ok", (c) => c.text("ok"));
   app.get("/refused", (c) => c.text("no", 401));
   const refreshing = withCookieRefresh(app, sessions);
-  const { cookie } = await sessions.open("Bearer k", "ops");
+  const { cookie } = (await sessions.open("Bearer k", "ops"))!;
   const get = (path: string, headers: Record<string, string> = {}) =>
     refreshing.request(path, { headers: { cookie: `nexus_console=${cookie.value}`, ...headers } });
   now += 30_000;
