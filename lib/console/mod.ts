@@ -6,18 +6,23 @@
 /** `CONSOLE_ASSETS`: the page, script and style sheet by path under `/console`. */
 export { CONSOLE_ASSETS, type ConsoleAsset } from "./assets.ts";
 /**
- * `createConsoleSessions()`: the in-memory session store (id → the sign-in `Authorization` header
- * and a CSRF token) with absolute and idle expiry; `sameToken()` compares tokens. Raise nothing.
+ * `createConsoleSessions()`: sessions sealed into the cookie under the master key (the sign-in
+ * `Authorization` header, a CSRF token, absolute and idle expiry), any instance opens them;
+ * sign-outs recorded where every instance sees them. `sameToken()` compares tokens. Raise nothing.
  */
 export {
+  type ConsoleCookie,
+  type ConsoleSealer,
   type ConsoleSession,
+  type ConsoleSessionEnds,
   type ConsoleSessionOptions,
   type ConsoleSessions,
   createConsoleSessions,
   sameToken,
 } from "./sessions.ts";
 /**
- * `createPendingLogins()`: OIDC sign-ins begun and not finished, with their PKCE verifiers;
+ * `createPendingLogins()`: OIDC sign-ins begun, `state` and PKCE verifier sealed in a cookie, each
+ * finished once on any instance;
  * `pkceChallenge()`: a verifier's `S256` challenge. Raise nothing.
  */
 export {

@@ -155,10 +155,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   });
   const snapshot = parts.registry.current();
   logger.info("Tool registry loaded", { tools: snapshot.tools.length, version: snapshot.version });
+  const sessionPeers = openSessionPeers(limits.redis, { prefix: limits.prefix, logger });
   const mcp = createHttpMcp(config, {
     logger,
     parts,
-    sessionPeers: openSessionPeers(limits.redis, { prefix: limits.prefix, logger }),
+    sessionPeers,
     hooks: buildPipeline({
       config,
       logger,
@@ -235,6 +236,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     parts,
     mcp,
     ready,
+    sessionPeers,
     adminRoutes: consoleRoutes(parts, {
       call: testCall,
       ready,

@@ -19,11 +19,13 @@ import {
   isLoopbackAddress,
   type Readiness,
   withConsoleSessions,
+  withCookieRefresh,
 } from "../http/mod.ts";
-import { createConsoleSessions } from "../console/mod.ts";
+import { createConsoleSessions, createPendingLogins } from "../console/mod.ts";
 import type { Logger } from "../log.ts";
 import {
   createMcpService,
+  localSessionPeers,
   type McpService,
   type PipelineHooks,
   type SessionPeers,
@@ -77,6 +79,8 @@ export function createHttpApp(
     ready: () => Promise<Readiness>;
     /** More admin route sub-apps by mount path (the console's, `console.ts`). */
     adminRoutes?: Record<string, AdminApp>;
+    /** Where console sign-outs are recorded (the 2025 sessions' Redis peers); default: memory. */
+    sessionPeers?: SessionPeers;
   },
 ): HttpApp {
   const { logger, parts: { security, credentials, metrics } } = options;
@@ -92,7 +96,12 @@ export function createHttpApp(
     shedUnreadyMs: config.shedUnreadyMs,
   }));
   logger.info("Admission control", { ...admission.snapshot() });
-  const sessions = createConsoleSessions();
+  // Why the master key's sealer and the sessions' Redis peers: any instance serves the console.
+  const consoleState = {
+    sealer: credentials.sessionSealer,
+    ends: options.sessionPeers ?? localSessionPeers(),
+  };
+  const sessions = createConsoleSessions(consoleState);
   // Why one wrapped authentication: /admin and /metrics accept the console's cookie alike.
   const adminAuth = withConsoleSessions(security.httpAuth, sessions);
   return createApp({
@@ -106,20 +115,24 @@ export function createHttpApp(
     ready: options.ready,
     anonymousExposed: security.anonymousExposed,
     auth: security.httpAuth,
-    admin: createAdminApp({
-      auth: adminAuth,
-      logger,
-      audit: security.audit.recordRow,
-      routes: {
-        ...security.adminRoutes,
-        "/credentials": createAdminCredentialRoutes(credentials.vault),
-        ...options.adminRoutes,
-      },
-    }),
+    admin: withCookieRefresh(
+      createAdminApp({
+        auth: adminAuth,
+        logger,
+        audit: security.audit.recordRow,
+        routes: {
+          ...security.adminRoutes,
+          "/credentials": createAdminCredentialRoutes(credentials.vault),
+          ...options.adminRoutes,
+        },
+      }),
+      sessions,
+    ),
     admission,
     console: createConsoleApp({
       auth: security.httpAuth,
       sessions,
+      logins: createPendingLogins(consoleState),
       logger,
       // Why all three: the token must be this issuer's and carry the admin group to open /admin.
       ...(config.authIssuer && config.adminGroup && config.consoleOidcClientId

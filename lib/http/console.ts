@@ -4,9 +4,9 @@
  * session cookie besides an `Authorization` header.
  *
  * Sign-in posts an admin key as a form; it is checked by the same admin authentication as
- * `/admin` and kept server-side in the session (`lib/console/sessions.ts`), the browser holds an
- * `HttpOnly`, `SameSite=Strict` cookie naming the session (`Secure` over TLS or behind a proxy
- * saying `https`). Every cookie-authenticated admin request must carry the session's CSRF token in
+ * `/admin` and sealed into the session cookie (`lib/console/sessions.ts`: encrypted under the
+ * master key, so any instance opens it), `HttpOnly`, `SameSite=Strict` (`Secure` over TLS or
+ * behind a proxy saying `https`); `withCookieRefresh` re-issues it as it is used (idle deadline). Every cookie-authenticated admin request must carry the session's CSRF token in
  * the `X-Nexus-CSRF` header, which a page of another origin can neither read nor send (a custom
  * header needs a CORS preflight nobody answers), and must not say `Sec-Fetch-Site: cross-site`
  * or `same-site`. Why both, and why GETs too: on loopback every `localhost` port passes the
@@ -19,11 +19,12 @@ import type { Context } from "hono";
 import {
   CONSOLE_ASSETS,
   type ConsoleSessions,
-  createPendingLogins,
+  type PendingLogins,
   sameToken,
 } from "../console/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { AdminApp } from "./admin.ts";
 import type { AppEnv, HttpApp } from "./app.ts";
 import type { HttpAuth } from "./auth.ts";
 import { apiErrorResponse } from "./responses.ts";
@@ -63,8 +64,10 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
 export interface ConsoleDeps {
   /** The admin authentication of `/admin` (without the cookie: sign-in takes a key). */
   auth: HttpAuth;
-  /** The session store. */
+  /** The session codec (sealed cookies, sign-outs). */
   sessions: ConsoleSessions;
+  /** OIDC logins begun (sealed state cookies); used only with `oidc`. */
+  logins: PendingLogins;
   /** Where sign-ins and refused sign-ins are logged (never the key). */
   logger: Logger;
   /** OIDC sign-in (`/console/oidc/start`); absent: admin keys only. */
@@ -86,30 +89,32 @@ export function createConsoleApp(deps: ConsoleDeps): HttpApp {
     addOidcRoutes(app, {
       ...deps,
       oidc: deps.oidc,
-      pending: createPendingLogins(),
+      pending: deps.logins,
       sessionCookie,
       ownOrigin,
     });
   }
-  app.post("/logout", (c) => {
-    const id = cookieValue(c.req.raw, CONSOLE_COOKIE);
-    const session = id === undefined ? undefined : deps.sessions.get(id);
-    if (id === undefined || session === undefined) return c.body(null, 204);
+  app.post("/logout", async (c) => {
+    const value = cookieValue(c.req.raw, CONSOLE_COOKIE);
+    const session = value === undefined ? undefined : await deps.sessions.get(value);
+    if (value === undefined || session === undefined) return c.body(null, 204);
     const refused = checkCsrf(c.req.raw, session.csrf);
     if (refused) return apiErrorResponse(refused);
-    deps.sessions.close(id);
+    await deps.sessions.close(value);
     c.header("set-cookie", sessionCookie(c.req.raw, "", 0));
     return c.body(null, 204);
   });
-  app.get("/session", (c) => {
-    const id = cookieValue(c.req.raw, CONSOLE_COOKIE);
-    const session = id === undefined ? undefined : deps.sessions.get(id);
+  app.get("/session", async (c) => {
+    const value = cookieValue(c.req.raw, CONSOLE_COOKIE);
+    const session = value === undefined ? undefined : await deps.sessions.get(value);
     // Why 200 when signed out: the page asks first thing, and a 401 would be a console error.
-    if (session === undefined) {
+    if (value === undefined || session === undefined) {
       return c.json({ signedIn: false, oidc: deps.oidc !== undefined }, 200, {
         "cache-control": "no-store",
       });
     }
+    const fresh = await deps.sessions.touch(value);
+    if (fresh) c.header("set-cookie", sessionCookie(c.req.raw, fresh.value, fresh.maxAgeSeconds));
     return c.json({ signedIn: true, admin: session.admin, csrf: session.csrf }, 200, {
       "cache-control": "no-store",
     });
@@ -137,9 +142,13 @@ async function signIn(c: Context<{ Bindings: AppEnv }>, deps: ConsoleDeps): Prom
     return c.redirect("/console?signin=failed", 303);
   }
   const name = `${admin.name} (${admin.id})`;
-  const { id } = deps.sessions.open(authorization, name);
+  const opened = await deps.sessions.open(authorization, name);
+  if (opened === undefined) {
+    deps.logger.warn("Console sign-in refused: the key does not fit in a cookie", { admin: name });
+    return c.redirect("/console?signin=failed", 303);
+  }
   deps.logger.info("Console sign-in", { admin: name, address });
-  c.header("set-cookie", sessionCookie(request, id, 8 * 3600));
+  c.header("set-cookie", sessionCookie(request, opened.cookie.value, opened.cookie.maxAgeSeconds));
   return c.redirect("/console", 303);
 }
 
@@ -152,25 +161,49 @@ async function signIn(c: Context<{ Bindings: AppEnv }>, deps: ConsoleDeps): Prom
 export function withConsoleSessions(auth: HttpAuth, sessions: ConsoleSessions): HttpAuth {
   return {
     ...auth,
-    adminPrincipal(request, address) {
-      const id = request.headers.has("authorization")
-        ? undefined
-        : cookieValue(request, CONSOLE_COOKIE);
-      if (id === undefined) return auth.adminPrincipal(request, address);
-      const session = sessions.get(id);
+    async adminPrincipal(request, address) {
+      const value = consoleCookie(request);
+      if (value === undefined) return await auth.adminPrincipal(request, address);
+      const session = await sessions.get(value);
       if (session === undefined) {
-        return Promise.resolve(apiErrorResponse(
+        return apiErrorResponse(
           new GatewayError("UNAUTHENTICATED", "Unauthenticated: console session ended, sign in"),
-        ));
+        );
       }
       const refused = checkCsrf(request, session.csrf);
-      if (refused) return Promise.resolve(apiErrorResponse(refused));
+      if (refused) return apiErrorResponse(refused);
       const probe = new Request(request.url, {
         headers: { authorization: session.authorization },
       });
-      return auth.adminPrincipal(probe, address);
+      return await auth.adminPrincipal(probe, address);
     },
   };
+}
+
+/**
+ * `app` (the `/admin` sub-app; the page calls nothing else) behind a middleware that re-issues the console's
+ * session cookie with a later idle deadline on a request it authenticated (neither 401 nor 403),
+ * at most once a minute per session (`ConsoleSessions.touch`). Raises nothing.
+ */
+export function withCookieRefresh(app: AdminApp, sessions: ConsoleSessions): AdminApp {
+  const outer: AdminApp = new Hono();
+  outer.use("*", async (c, next) => {
+    await next();
+    const value = consoleCookie(c.req.raw);
+    if (value === undefined || c.res.status === 401 || c.res.status === 403) return;
+    const fresh = await sessions.touch(value);
+    if (fresh === undefined) return;
+    // Why a copy: a sub-app may answer with a Response whose headers are immutable.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.append("set-cookie", sessionCookie(c.req.raw, fresh.value, fresh.maxAgeSeconds));
+  });
+  outer.route("/", app);
+  return outer;
+}
+
+/** The console cookie of a request authenticated by it (none when `Authorization` is sent). */
+function consoleCookie(request: Request): string | undefined {
+  return request.headers.has("authorization") ? undefined : cookieValue(request, CONSOLE_COOKIE);
 }
 
 /** `ORIGIN_FORBIDDEN` unless the request carries the session's token and is not cross-site. */

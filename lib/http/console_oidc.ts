@@ -1,7 +1,7 @@
 /**
  * The console's OIDC sign-in: `GET /console/oidc/start` sends the browser to the issuer's
- * authorization endpoint (authorization code, PKCE `S256`, a `state` also kept in a short-lived
- * cookie of this browser); `GET /console/oidc/callback` checks the state, exchanges the code for an
+ * authorization endpoint (authorization code, PKCE `S256`, the `state` and verifier sealed in a
+ * short-lived cookie of this browser, so any instance takes the callback); `GET /console/oidc/callback` checks the state, exchanges the code for an
  * access token and signs the operator in only when that token passes the admin authentication of
  * `/admin` (a JWT of this issuer and audience carrying the admin group). The session then holds the
  * token, so the session ends when the token expires.
@@ -62,7 +62,7 @@ export function addOidcRoutes(app: Hono<{ Bindings: AppEnv }>, deps: ConsoleOidc
       deps.logger.warn("Console OIDC sign-in: cannot read the issuer's endpoints", { error });
       return c.redirect(FAILED, 303);
     }
-    const login = deps.pending.begin();
+    const login = await deps.pending.begin();
     const target = new URL(found.authorization);
     for (
       const [name, value] of Object.entries({
@@ -79,7 +79,7 @@ export function addOidcRoutes(app: Hono<{ Bindings: AppEnv }>, deps: ConsoleOidc
     // cookie would not accompany; the cookie only names the login this browser began.
     c.header(
       "set-cookie",
-      `${STATE_COOKIE}=${login.state}; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age=600`,
+      `${STATE_COOKIE}=${login.cookie}; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age=600`,
     );
     return c.redirect(target.href, 303);
   });
@@ -98,8 +98,9 @@ async function finishLogin(
   const code = params.get("code");
   c.header("set-cookie", `${STATE_COOKIE}=; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age=0`);
   // Why the cookie: a callback this browser did not begin (login CSRF) has no matching state.
-  const verifier = state !== "" && stateCookie(request) === state
-    ? deps.pending.finish(state)
+  const sealed = stateCookie(request);
+  const verifier = state !== "" && sealed !== undefined
+    ? await deps.pending.finish(sealed, state)
     : undefined;
   if (verifier === undefined || code === null) return refuse(c, deps, "unknown or expired state");
   let token: string;
@@ -125,9 +126,13 @@ async function finishLogin(
     return refuse(c, deps, "the token does not open /admin (admin group missing?)");
   }
   const name = `${admin.name} (${admin.id})`;
-  const { id } = deps.sessions.open(authorization, name);
+  const opened = await deps.sessions.open(authorization, name);
+  if (opened === undefined) return refuse(c, deps, "the access token does not fit in a cookie");
+  const { cookie } = opened;
   deps.logger.info("Console sign-in", { admin: name, address, via: "oidc" });
-  c.header("set-cookie", deps.sessionCookie(request, id, 8 * 3600), { append: true });
+  c.header("set-cookie", deps.sessionCookie(request, cookie.value, cookie.maxAgeSeconds), {
+    append: true,
+  });
   return c.redirect("/console", 303);
 }
 

@@ -57,7 +57,8 @@ export { createAdminCredentialRoutes } from "./admin_credentials.ts";
 /**
  * `createConsoleApp()`: `/console`, the admin console's page, files and sign-in;
  * `withConsoleSessions()`: admin authentication that also accepts its session cookie (with the
- * CSRF header). Raise nothing.
+ * CSRF header); `withCookieRefresh()`: the `/admin` app re-issuing that cookie as it is used
+ * (idle deadline). Raise nothing.
  */
 export {
   CONSOLE_COOKIE,
@@ -66,6 +67,7 @@ export {
   createConsoleApp,
   CSRF_HEADER,
   withConsoleSessions,
+  withCookieRefresh,
 } from "./console.ts";
 /** The console's OIDC client settings (issuer, client id). */
 export type { ConsoleOidc } from "./console_oidc.ts";

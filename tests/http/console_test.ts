@@ -1,11 +1,17 @@
 /**
  * `/console` on an in-process gateway: the page's security headers, sign-in (same origin only,
  * admin keys only), and the session cookie's use on `/admin`: the CSRF header on every request,
- * cross-site fetches refused, sign-out ending the session, a revoked admin key ending it too.
+ * cross-site fetches refused, sign-out ending the session, a revoked admin key ending it too; the
+ * cookie re-issued as it is used (idle deadline).
  */
 
 import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { createConsoleSessions } from "../../lib/console/mod.ts";
+import { createSessionSealer } from "../../lib/credentials/mod.ts";
 import type { Gateway } from "../../lib/gateway/mod.ts";
+import { type AdminApp, withCookieRefresh } from "../../lib/http/mod.ts";
+import { localSessionPeers } from "../../lib/mcp/mod.ts";
 import { openAdminGateway } from "./_admin_gateway.ts";
 
 const ORIGIN = "http://127.0.0.1";
@@ -34,7 +40,7 @@ async function session(gateway: Gateway, key: string): Promise<{ cookie: string;
   assert.equal(response.status, 303);
   assert.equal(response.headers.get("location"), "/console");
   const setCookie = response.headers.get("set-cookie")!;
-  assert.match(setCookie, /^nexus_console=[\w-]{20,}; Path=\/; HttpOnly; SameSite=Strict/);
+  assert.match(setCookie, /^nexus_console=[\w.-]{20,}; Path=\/; HttpOnly; SameSite=Strict/);
   assert.doesNotMatch(setCookie, /Secure/, "no Secure over plain HTTP");
   const cookie = setCookie.split(";")[0]!;
   const answer = await (await send(gateway, "/console/session", { headers: { cookie } })).json();
@@ -121,4 +127,35 @@ Deno.test("console: behind a proxy saying https the session cookie is Secure", a
   });
   assert.equal(response.status, 303);
   assert.match(response.headers.get("set-cookie")!, /; HttpOnly; SameSite=Strict; .*; Secure$/);
+});
+
+Deno.test("withCookieRefresh() re-issues the cookie of a request it authenticated, at most once a minute", async () => {
+  let now = Date.now();
+  const sessions = createConsoleSessions({
+    sealer: createSessionSealer(undefined),
+    ends: localSessionPeers(() => now),
+    now: () => now,
+  });
+  const app: AdminApp = new Hono();
+  app.get("/ok", (c) => c.text("ok"));
+  app.get("/refused", (c) => c.text("no", 401));
+  const refreshing = withCookieRefresh(app, sessions);
+  const { cookie } = (await sessions.open("Bearer k", "ops"))!;
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    refreshing.request(path, { headers: { cookie: `nexus_console=${cookie.value}`, ...headers } });
+  now += 30_000;
+  assert.equal((await get("/ok")).headers.get("set-cookie"), null, "within the minute");
+  now += 40_000;
+  assert.equal((await get("/refused")).headers.get("set-cookie"), null, "a refused request");
+  assert.equal(
+    (await get("/ok", { authorization: "Bearer k" })).headers.get("set-cookie"),
+    null,
+    "authenticated by its header, not the cookie",
+  );
+  const fresh = (await get("/ok")).headers.get("set-cookie") ?? "";
+  assert.match(fresh, /^nexus_console=[\w.-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+/);
+  const value = fresh.slice("nexus_console=".length).split(";")[0]!;
+  now += 29 * 60_000;
+  assert.ok(await sessions.get(value), "the re-issued cookie's idle deadline moved");
+  assert.equal(await sessions.get(cookie.value), undefined, "the first one's did not");
 });
