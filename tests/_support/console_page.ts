@@ -1,6 +1,6 @@
 /**
  * Helpers of the console test: a recorder of a page's requests, console errors and response
- * bodies; screenshots into docs/console/; and a page served from another loopback port that tries
+ * bodies; screenshots (into docs/console/ on request); and a page served from another loopback port that tries
  * to drive the console (CSRF).
  */
 
@@ -78,10 +78,19 @@ export function recordPage(page: Page, into?: Recorder): Recorder {
   return recorder;
 }
 
-/** Saves a 1280×800 screenshot of `page` as `docs/console/NAME.png`. */
+/**
+ * Where screenshots and measured figures go: `docs/console/` when `NEXUS_CONSOLE_SHOTS=docs` (how
+ * the README's pictures are refreshed), else a temporary folder.
+ */
+// Why not always docs/: every test run (CI included) would rewrite tracked files.
+export const SHOTS_DIR = Deno.env.get("NEXUS_CONSOLE_SHOTS") === "docs"
+  ? `${REPO_ROOT}/docs/console`
+  : Deno.makeTempDirSync({ prefix: "nexus-console-shots-" });
+
+/** Saves a 1280×800 screenshot of `page` as `NAME.png` in {@linkcode SHOTS_DIR}. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(`${REPO_ROOT}/docs/console`, { recursive: true });
-  await page.screenshot({ path: `${REPO_ROOT}/docs/console/${name}.png` });
+  await Deno.mkdir(SHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: `${SHOTS_DIR}/${name}.png` });
 }
 
 /**

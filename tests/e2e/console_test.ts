@@ -3,7 +3,7 @@
  * admin key, see the shipped tools and run one from its form, issue a client key and use it with
  * an MCP SDK client, revoke it, set and rotate a credential whose value never comes back, filter
  * the audit log, and a page of another origin driving nothing (CSRF). Every request stays on
- * loopback and the page logs no error. Screenshots of each page go to docs/console/.
+ * loopback and the page logs no error. Screenshots of each page go to docs/console/ with NEXUS_CONSOLE_SHOTS=docs.
  */
 
 import assert from "node:assert/strict";
@@ -13,7 +13,13 @@ import { createClientKey } from "../_support/auth_fixtures.ts";
 import { launchBrowser } from "../_support/browser.ts";
 import { connectAs } from "../_support/auth_fixtures.ts";
 import { createGatewayToolsDir, REPO_ROOT, startGateway } from "../_support/gateway.ts";
-import { foreignPage, type Recorder, recordPage, screenshot } from "../_support/console_page.ts";
+import {
+  foreignPage,
+  type Recorder,
+  recordPage,
+  screenshot,
+  SHOTS_DIR,
+} from "../_support/console_page.ts";
 
 const SECRET_1 = `s3cret-one-${crypto.randomUUID()}`;
 const SECRET_2 = `s3cret-two-${crypto.randomUUID()}`;
@@ -243,6 +249,6 @@ Deno.test("the admin console drives the admin API from a real browser, and nothi
     });
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    recorder.writeNotes(`${REPO_ROOT}/docs/console/measured.txt`);
+    recorder.writeNotes(`${SHOTS_DIR}/measured.txt`);
   }
 });
