@@ -36,8 +36,11 @@ export interface BenchOptions {
   /** How long the matrix servers are watched idle after the load (0: not at all). */
   idleMs: number;
   out: string;
-  /** Run one section alone: `federation` (its section of `out` is replaced, the rest kept). */
-  only?: "federation";
+  /**
+   * Run one part alone: `federation` (its section of `out` is replaced, the rest kept) or
+   * `matrix` (everything but federation; the federation section of `out` is kept).
+   */
+  only?: "federation" | "matrix";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -85,10 +88,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       "only": { type: "string" },
     },
   });
-  if (values.only !== undefined && values.only !== "federation") {
-    throw new Error(
-      `Cannot run --only ${values.only}: the one section that runs alone is "federation"`,
-    );
+  const only = values.only;
+  if (only !== undefined && only !== "federation" && only !== "matrix") {
+    throw new Error(`Cannot run --only ${only}: the parts that run alone are federation, matrix`);
   }
   return {
     calls: values.calls === undefined ? undefined : positive(values.calls, "--calls"),
@@ -97,7 +99,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCalls: Number(values["profile-calls"]),
     idleMs: Number(values["idle-seconds"]) * 1000,
     out: values.out,
-    only: values.only,
+    only,
   };
 }
 

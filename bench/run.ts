@@ -14,7 +14,8 @@
  * - `--idle-seconds S`: how long the matrix servers are watched idle after the load, for
  *   deferred work (default 32, 0 skips);
  * - `--out FILE`: the report (default bench/results.md);
- * - `--only federation`: the federation section alone (its section of the report is replaced).
+ * - `--only federation`: the federation section alone (its section of the report is replaced);
+ * - `--only matrix`: everything but the federation section (the report's previous one is kept).
  *
  * After the matrix, the federation section (bench/federation.ts) compares a federated call
  * through Nexus with the same upstream called directly and behind mcp-proxy and supergateway.
@@ -92,7 +93,9 @@ async function main(argv: string[]): Promise<void> {
     // Why after the matrix's servers stop: the federation set-ups must not share the cores with
     // three idle servers (and the matrix's Nexus holds ~700 MB).
     await Promise.all(running.splice(0).map((server) => server.process.stop()));
-    const federation = await runFederation(options);
+    const federation = options.only === "matrix"
+      ? previousFederation(await readReport(options.out))
+      : await runFederation(options);
     const report = [
       ...sections,
       federation,
@@ -116,15 +119,26 @@ async function main(argv: string[]): Promise<void> {
  */
 async function mainFederation(options: BenchOptions): Promise<void> {
   const section = await runFederation(options);
-  let previous = "";
-  try {
-    previous = await Deno.readTextFile(options.out);
-  } catch {
-    previous = "# Nexus benchmark results\n\n";
-  }
+  const previous = await readReport(options.out);
   await Deno.writeTextFile(options.out, replaceSection(previous, section));
   await formatMarkdown(options.out);
   console.log(`\n${section}\n\nWritten to ${options.out}`);
+}
+
+async function readReport(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return "# Nexus benchmark results\n\n";
+  }
+}
+
+/** `--only matrix`: the previous report's federation section, kept as it was measured. */
+function previousFederation(report: string): string {
+  const start = report.indexOf("\n## Federation\n");
+  if (start < 0) return "";
+  const end = report.indexOf("\nWhole run:", start);
+  return report.slice(start + 1, end < 0 ? report.length : end).trimEnd();
 }
 
 /** Everything one run measured. */

@@ -11,7 +11,8 @@ import type { ToolDefinition } from "../registry/mod.ts";
 import { authInfoFor } from "./caller_info.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
-import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createServerFactory, type ServerDeps, type SettledCall } from "./server_factory.ts";
+import { createDirectDispatch } from "./direct_dispatch.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
@@ -28,6 +29,11 @@ export interface McpServiceOptions extends ServerDeps {
   keepAliveMs?: number;
   /** Body size bound the SDK applies to bodies it reads itself. */
   maxBodyBytes: number;
+  /**
+   * Whether a plain `tools/call` skips the SDK's per-request machinery (`direct_dispatch.ts`;
+   * default true); false: every request goes through the SDK.
+   */
+  directDispatch?: boolean;
 }
 
 /** Per-request inputs of `McpService.fetch`. */
@@ -82,12 +88,21 @@ export function createMcpService(options: McpServiceOptions): McpService {
   const subscribers = createResourceSubscribers(() =>
     new GatewayError("RATE_LIMITED", "Too many resource subscriptions for one client")
   );
+  // Why keyed by the Request: the SDK hands the factory the request it serves, and a replayed
+  // call's entry is taken by the one handler that answers it.
+  const settledCalls = new WeakMap<Request, SettledCall>();
   const factory = createServerFactory({
     ...options,
     // Why the principal: stateless 2025 serving has no session; a principal's GET streams are
     // where its resource updates go.
     subscribers: { registry: subscribers, keyOf: (caller) => caller.principal.id },
+    settledCall(request) {
+      const settled = settledCalls.get(request);
+      settledCalls.delete(request);
+      return settled;
+    },
   });
+  const direct = options.directDispatch === false ? undefined : createDirectDispatch(options);
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
@@ -135,6 +150,20 @@ export function createMcpService(options: McpServiceOptions): McpService {
     );
     if (refused !== undefined) return refused;
     const authInfo = authInfoFor(caller);
+    const sdkFetch = () =>
+      handler.fetch(request, parsedBody === undefined ? { authInfo } : { authInfo, parsedBody });
+    // Why: the SDK builds a server, a transport and zod-parses the message for every request,
+    // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
+    // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
+    const answered = direct?.(request, {
+      parsedBody,
+      caller,
+      replay(settled) {
+        settledCalls.set(request, settled);
+        return sdkFetch();
+      },
+    });
+    if (answered !== undefined) return await answered;
     const sessioned = await sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
@@ -142,10 +171,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    return await handler.fetch(
-      request,
-      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
-    );
+    return await sdkFetch();
   }
   return {
     fetch(request, fetchOptions) {
