@@ -60,6 +60,8 @@ export interface NexusOptions {
   toolsDir: string;
   /** Extra `deno run` flags, e.g. `--cpu-prof`. */
   extraFlags?: string[];
+  /** Extra environment, e.g. `NEXUS_DIRECT_DISPATCH: "false"`. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
         // Why no settle: no balancer fronts the bench, and a profiled run must exit promptly on
         // SIGTERM to write its .cpuprofile.
         NEXUS_DRAIN_SETTLE_MS: "0",
+        ...options.env,
       },
       readyOn: "stderr",
       readUrl: (record) =>

@@ -141,17 +141,34 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
   if (headers.has("mcp-session-id") || !isJsonContentType(headers.get("content-type"))) {
     return undefined;
   }
-  const era = eraOf(request, body);
-  if (era === "modern" && modernReady(headers, name, meta)) {
-    return { era, id: body.id, name, args };
+  if (meta === undefined) {
+    return legacyReady(headers) ? { era: "legacy", id: body.id, name, args } : undefined;
   }
-  if (era === "legacy" && meta === undefined && legacyReady(headers)) {
-    return { era, id: body.id, name, args };
-  }
-  return undefined;
+  if (!modernReady(headers, name, meta) || !modernEnvelope(request, body, meta)) return undefined;
+  return { era: "modern", id: body.id, name, args };
 }
 
-function eraOf(request: Request, body: Record<string, unknown>): string | undefined {
+/**
+ * Envelopes the SDK's classifier took as 2026-07-28 requests, by their JSON text. Why a memo: the
+ * classifier validates the envelope with its schemas (about a tenth of a call's CPU), and a
+ * client sends the same envelope with every call; with the headers and body shape checked here,
+ * the envelope is all its decision depends on. Bounded: cleared when full.
+ */
+const modernEnvelopes = new Map<string, boolean>();
+const MAX_ENVELOPES = 256;
+
+function modernEnvelope(request: Request, body: Record<string, unknown>, meta: unknown): boolean {
+  const key = JSON.stringify(meta);
+  let modern = modernEnvelopes.get(key);
+  if (modern === undefined) {
+    modern = classifiedModern(request, body);
+    if (modernEnvelopes.size >= MAX_ENVELOPES) modernEnvelopes.clear();
+    modernEnvelopes.set(key, modern);
+  }
+  return modern;
+}
+
+function classifiedModern(request: Request, body: Record<string, unknown>): boolean {
   const headers = request.headers;
   const outcome = classifyInboundRequest({
     httpMethod: request.method.toUpperCase(),
@@ -160,9 +177,8 @@ function eraOf(request: Request, body: Record<string, unknown>): string | undefi
     mcpNameHeader: headers.get("mcp-name") ?? undefined,
     body,
   });
-  if (outcome.kind === "legacy") return "legacy";
-  if (outcome.kind !== "modern" || outcome.messageKind !== "request") return undefined;
-  return outcome.classification.revision === MODERN_REVISION ? "modern" : undefined;
+  return outcome.kind === "modern" && outcome.messageKind === "request" &&
+    outcome.classification.revision === MODERN_REVISION;
 }
 
 /** The standard headers as the SDK requires them, and an envelope with nothing to relay. */
@@ -175,7 +191,10 @@ function modernReady(headers: Headers, name: string, meta: unknown): boolean {
   return isPlain(capabilities) && capabilities.extensions === undefined;
 }
 
-/** What the SDK's stateless 2025 transport checks before it dispatches. */
+/**
+ * What the SDK's stateless 2025 transport checks before it dispatches. Why no classifier: a
+ * request without `_meta` and without a 2026-07-28 version header is 2025's (`no-claim`).
+ */
 function legacyReady(headers: Headers): boolean {
   const accept = headers.get("accept");
   if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) return false;

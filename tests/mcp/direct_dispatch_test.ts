@@ -131,6 +131,27 @@ function probes(): Probe[] {
       headers: { "accept": "text/event-stream, application/json" },
     }),
     modern("missing envelope", { ...stats, _meta: {} }),
+    modern("envelope names 2025", {
+      ...stats,
+      _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": LEGACY },
+    }),
+    modern("envelope capabilities invalid", {
+      ...stats,
+      _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientCapabilities": { sampling: 5 } },
+    }),
+    modern("envelope clientInfo invalid", {
+      ...stats,
+      _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: 1 } },
+    }),
+    modern("tasks extension declared", {
+      ...stats,
+      _meta: {
+        ...ENVELOPE,
+        "io.modelcontextprotocol/clientCapabilities": {
+          extensions: { "io.modelcontextprotocol/tasks": {} },
+        },
+      },
+    }),
     legacy("valid", call("text_stats", { text: "a b\nc" })),
     legacy("no protocol header", call("text_stats", { text: "q" }), { "mcp-protocol-version": "" }),
     legacy("invalid arguments (isError)", call("text_stats", { text: 5 })),
@@ -150,6 +171,9 @@ function probes(): Probe[] {
     }),
     legacy("bad protocol header", call("text_stats", { text: "b" }), {
       "mcp-protocol-version": "1999-01-01",
+    }),
+    legacy("2026 header without envelope", call("text_stats", { text: "h" }), {
+      "mcp-protocol-version": MODERN,
     }),
     legacy("accept json only", call("text_stats", { text: "b" }), { "accept": "application/json" }),
     legacy("batch", [call("text_stats", { text: "b" }, 1), call("key_order", {}, 2)]),
