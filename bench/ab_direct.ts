@@ -33,7 +33,9 @@ try {
   for (const cell of cells) {
     console.log(
       `${cell.target}: ${cell.callsPerSec.toFixed(0)} calls/s, p50 ${cell.p50Ms.toFixed(3)} ms, ` +
-        `${cell.serverCpuUs.toFixed(0)} µs server CPU/call, ${cell.errors} errors`,
+        `${cell.serverCpuUs.toFixed(0)} µs server CPU/call, ${cell.errors} errors ${
+          cell.errorSamples.join("; ")
+        }`,
     );
   }
 } finally {

@@ -40,10 +40,24 @@ export const fails = defineTool({
 });
 `;
 
+/** A tool whose `region` argument must also arrive as the `Mcp-Param-Region` header. */
+const REGION_TOOL = `tools:
+  - name: region_tool
+    description: A tool with an Mcp-Param header.
+    input:
+      type: object
+      properties:
+        region: { type: string, x-mcp-header: Region }
+      required: [region]
+    http:
+      method: GET
+      url: http://127.0.0.1:9/{region}
+`;
+
 const POLICY = `policies:
   - name: alice
     clients: ["key:alice"]
-    tools: [demo_*, text_stats, key_order, image_tool, meta_tool, fails_tool]
+    tools: [demo_*, text_stats, key_order, image_tool, meta_tool, fails_tool, region_tool]
 `;
 
 interface Probe {
@@ -125,6 +139,13 @@ function probes(): Probe[] {
       _meta: { ...ENVELOPE, progressToken: 9 },
     }),
     modern("Mcp-Name mismatch", stats, { headers: { "mcp-name": "key_order" } }),
+    modern("Mcp-Param header", { name: "region_tool", arguments: { region: "eu" } }, {
+      headers: { "mcp-param-region": "eu" },
+    }),
+    modern("Mcp-Param header mismatch", { name: "region_tool", arguments: { region: "eu" } }, {
+      headers: { "mcp-param-region": "us" },
+    }),
+    modern("Mcp-Param header missing", { name: "region_tool", arguments: { region: "eu" } }),
     modern("bad protocol header", stats, { headers: { "mcp-protocol-version": "2099-01-01" } }),
     modern("accept json only", stats, { headers: { "accept": "application/json" } }),
     modern("accept reordered", stats, {
@@ -210,7 +231,10 @@ Deno.test("the direct path answers every request byte for byte as the SDK path",
     const key = await createClientKey("alice", { NEXUS_DATA_DIR: dataDir });
     // Why a copy: both gateways must know the same key, and each needs its own store.
     await new Deno.Command("cp", { args: ["-a", `${dataDir}/.`, sdkDataDir] }).output();
-    await using tools = await createGatewayToolsDir({ "direct_extra.ts": EXTRA_TOOLS });
+    await using tools = await createGatewayToolsDir({
+      "direct_extra.ts": EXTRA_TOOLS,
+      "region.yaml": REGION_TOOL,
+    });
     const envOf = (dir: string, direct: string) => ({
       NEXUS_DATA_DIR: dir,
       NEXUS_CONFIG: `${dir}/nexus.yaml`,
@@ -253,6 +277,9 @@ Deno.test("the direct path takes plain calls of both eras and leaves the rest to
     "2026 result _meta",
     "2026 tool throws",
     "2026 HTTP tool",
+    "2026 Mcp-Param header",
+    "2026 Mcp-Param header mismatch",
+    "2026 Mcp-Param header missing",
     "2026 accept json only",
     "2026 accept reordered",
     "2025 valid",
