@@ -6,17 +6,27 @@
  * are the 2026-07-28 POST a real SDK v2 client sends (as `capture.ts` records it for
  * `get_item`), built here for `text_stats`. Interleaved rounds at 64 clients, after a warm-up.
  *
- * `deno run -A bench/hot_tools.ts [calls]`; `NEXUS_DIRECT_DISPATCH=false` in the environment
- * measures the SDK path instead.
+ * `deno run -A bench/hot_tools.ts [calls] [--profile]`; `NEXUS_DIRECT_DISPATCH=false` in the
+ * environment measures the SDK path instead. `--profile` runs Nexus under `--cpu-prof` and prints
+ * the in-process call's busy CPU, areas and top functions per call (as the main bench's profile).
  */
 
 import { captureToolCall } from "./capture.ts";
+import { summariseProfile } from "./cpu_profile.ts";
+import { findProfile } from "./profile.ts";
+import { bySelf, functionTable } from "./profile_report.ts";
 import { type CallTarget, measureInterleaved, warmUp } from "./load.ts";
 import { startBackend, startNexus, writeToolsDir } from "./setups.ts";
 import { createFloorTarget } from "./targets.ts";
 
 const calls = Number(Deno.args[0] ?? 10_000);
+const profileDir = Deno.args.includes("--profile")
+  ? await Deno.makeTempDir({ prefix: "nexus-bench-hot-prof-" })
+  : undefined;
 const EXAMPLES = new URL("../tools/examples.ts", import.meta.url).pathname;
+
+/** Ends the measured part early: `--profile` measures the in-process call alone. */
+class Profiled extends Error {}
 
 /** A `text_stats` call; `text(n)` is the text of call `n`. */
 function textStatsTarget(
@@ -63,7 +73,11 @@ await Deno.copyFile(EXAMPLES, `${toolsDir}/examples.ts`);
 const nexus = await startNexus({
   toolsDir,
   env: { NEXUS_DIRECT_DISPATCH: Deno.env.get("NEXUS_DIRECT_DISPATCH") ?? "true" },
+  ...(profileDir === undefined
+    ? {}
+    : { extraFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--cpu-prof-interval=200"] }),
 });
+let profiled = 0;
 try {
   const captured = await captureToolCall(nexus.url);
   const base = { url: captured.url, headers: captured.headers };
@@ -74,6 +88,19 @@ try {
   }, cpu);
   const hit = textStatsTarget("text_stats (hit)", { ...base, text: () => "the same text" }, cpu);
   const floor = createFloorTarget(backend.url, backend.process.cpuMs);
+  if (profileDir !== undefined) {
+    await warmUp(inProcess, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const [cell] = await measureInterleaved([inProcess], {
+      concurrency: 64,
+      calls,
+      warmupCalls: 0,
+      maxMs: 30_000,
+      rounds: 1,
+    });
+    profiled = cell?.completed ?? 0;
+    throw new Profiled();
+  }
   for (const target of [floor, inProcess, hit]) {
     await warmUp(target, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
   }
@@ -93,7 +120,24 @@ try {
         (cell.errorSamples.length > 0 ? ` (${cell.errorSamples.join("; ")})` : ""),
     );
   }
+} catch (error) {
+  if (!(error instanceof Profiled)) throw error;
 } finally {
   await Promise.all([nexus, backend].map((server) => server.process.stop()));
   await Deno.remove(toolsDir, { recursive: true });
+}
+if (profileDir !== undefined) {
+  const path = await findProfile(profileDir);
+  const summary = await summariseProfile(path, {
+    calls: profiled,
+    marker: { urlIncludes: "lib/http/app.ts", functionName: "serveMcp", gapMs: 1_000 },
+  });
+  console.log(
+    `text_stats (miss) under --cpu-prof: ${summary.busyUsPerCall.toFixed(1)} µs busy/call`,
+  );
+  for (const area of summary.areas.slice(0, 12)) {
+    console.log(`  ${area.area}: ${area.selfUs.toFixed(1)} µs`);
+  }
+  console.log(functionTable(bySelf(summary.functions).slice(0, 20)));
+  console.log(`Profile: ${path}`);
 }
