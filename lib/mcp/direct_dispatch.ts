@@ -144,7 +144,8 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
   if (meta === undefined) {
     return legacyReady(headers) ? { era: "legacy", id: body.id, name, args } : undefined;
   }
-  if (!modernReady(headers, name, meta) || !modernEnvelope(request, body, meta)) return undefined;
+  if (!isPlain(meta) || !modernReady(headers, name, meta)) return undefined;
+  if (!modernEnvelope(request, body, meta)) return undefined;
   return { era: "modern", id: body.id, name, args };
 }
 
@@ -157,8 +158,12 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
 const modernEnvelopes = new Map<string, boolean>();
 const MAX_ENVELOPES = 256;
 
-function modernEnvelope(request: Request, body: Record<string, unknown>, meta: unknown): boolean {
-  const key = JSON.stringify(meta);
+function modernEnvelope(
+  request: Request,
+  body: Record<string, unknown>,
+  meta: Record<string, unknown>,
+): boolean {
+  const key = envelopeKey(meta);
   let modern = modernEnvelopes.get(key);
   if (modern === undefined) {
     modern = classifiedModern(request, body);
@@ -166,6 +171,28 @@ function modernEnvelope(request: Request, body: Record<string, unknown>, meta: u
     modernEnvelopes.set(key, modern);
   }
   return modern;
+}
+
+/**
+ * The memo's key: for the envelope SDK clients send (a version, a client name and version, no
+ * capabilities, maybe a log level) its fields, length-prefixed so no two envelopes share a key;
+ * for any other, its JSON text.
+ */
+function envelopeKey(meta: Record<string, unknown>): string {
+  const version = meta[PROTOCOL_VERSION_META_KEY];
+  const info = meta[CLIENT_INFO_META_KEY];
+  const level = meta[LOG_LEVEL_META_KEY] ?? "";
+  const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+  if (
+    typeof version === "string" && typeof level === "string" && isPlain(info) &&
+    typeof info.name === "string" && typeof info.version === "string" &&
+    Object.keys(info).length === 2 && isPlain(capabilities) &&
+    Object.keys(capabilities).length === 0
+  ) {
+    return `\u0000${version.length}:${version}${info.name.length}:${info.name}` +
+      `${info.version.length}:${info.version}${level.length}:${level}`;
+  }
+  return JSON.stringify(meta);
 }
 
 function classifiedModern(request: Request, body: Record<string, unknown>): boolean {
@@ -182,10 +209,10 @@ function classifiedModern(request: Request, body: Record<string, unknown>): bool
 }
 
 /** The standard headers as the SDK requires them, and an envelope with nothing to relay. */
-function modernReady(headers: Headers, name: string, meta: unknown): boolean {
+function modernReady(headers: Headers, name: string, meta: Record<string, unknown>): boolean {
   if (headers.get("mcp-protocol-version") !== MODERN_REVISION) return false;
   if (headers.get("mcp-method") !== "tools/call" || headers.get("mcp-name") !== name) return false;
-  if (!isPlain(meta) || !hasOnlyKeys(meta, MODERN_META_KEYS)) return false;
+  if (!hasOnlyKeys(meta, MODERN_META_KEYS)) return false;
   const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
   // Why: a client declaring extensions (tasks) may get a task, which the SDK path relays.
   return isPlain(capabilities) && capabilities.extensions === undefined;
