@@ -88,6 +88,24 @@ function modern(label: string, params: Record<string, unknown>, extra: Partial<P
   };
 }
 
+function modernList(label: string, params: Record<string, unknown>, id: unknown = 8): Probe {
+  return {
+    label: `2026 list ${label}`,
+    headers: {
+      "accept": BOTH,
+      "content-type": "application/json",
+      "mcp-protocol-version": MODERN,
+      "mcp-method": "tools/list",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/list",
+      params: { _meta: ENVELOPE, ...params },
+    }),
+  };
+}
+
 function legacy(label: string, body: unknown, headers: Record<string, string> = {}): Probe {
   return {
     label: `2025 ${label}`,
@@ -172,6 +190,20 @@ function probes(): Probe[] {
           extensions: { "io.modelcontextprotocol/tasks": {} },
         },
       },
+    }),
+    modernList("no cursor", {}),
+    modernList("string id", {}, "l-1"),
+    modernList("bad cursor", { cursor: "zzz" }),
+    modernList("cursor not a string", { cursor: 5 }),
+    modernList("extra param", { extra: 1 }),
+    legacy("list", { jsonrpc: "2.0", id: 4, method: "tools/list" }),
+    legacy("list with params", { jsonrpc: "2.0", id: 4, method: "tools/list", params: {} }),
+    legacy("list null params", { jsonrpc: "2.0", id: 4, method: "tools/list", params: null }),
+    legacy("list bad cursor", {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "tools/list",
+      params: { cursor: "zzz" },
     }),
     legacy("valid", call("text_stats", { text: "a b\nc" })),
     legacy("no protocol header", call("text_stats", { text: "q" }), { "mcp-protocol-version": "" }),
