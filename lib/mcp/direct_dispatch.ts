@@ -12,7 +12,15 @@ import { currentRequestContext } from "../log.ts";
 import type { ToolResult } from "../registry/types.ts";
 import { callTool } from "./call_pipeline.ts";
 import { listDirect } from "./direct_list.ts";
-import { answer, type Era, isPlain, plainRequestEra, SERVER_INFO_META } from "./direct_wire.ts";
+import {
+  answer,
+  type Era,
+  isPlain,
+  plainRequestEra,
+  SERVER_INFO_META,
+  sseAnswer,
+  sseEvent,
+} from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
 import { relayTaskResult } from "./task_handlers.ts";
 
@@ -25,10 +33,11 @@ interface DirectCall {
 }
 
 /** What the direct path reads: the registry, the pipeline's hooks, the list settings. */
-export type DirectDispatchDeps = Pick<
-  ServerDeps,
-  "snapshot" | "hooks" | "logger" | "pageSize" | "listTtlMs"
->;
+export interface DirectDispatchDeps
+  extends Pick<ServerDeps, "snapshot" | "hooks" | "logger" | "pageSize" | "listTtlMs"> {
+  /** The SDK transports' SSE keep-alive interval (0: none), for 2025 answers. */
+  keepAliveMs: number;
+}
 
 /** Serves `request` through the SDK, whose `tools/call` handler answers `settled` as is. */
 export type Replay = (settled: SettledCall) => Promise<Response>;
@@ -53,13 +62,37 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
   };
 }
 
-async function serveDirect(
+function serveDirect(
   request: Request,
   call: DirectCall,
   { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
 ): Promise<Response> {
+  const settling = settle(request, call, { caller, deps });
+  if (call.era === "modern") {
+    return settling.then((settled) => {
+      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+      return text === undefined ? replay(settled) : answer("modern", text);
+    });
+  }
+  // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
+  // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
+  return Promise.resolve(sseAnswer(async (write) => {
+    const settled = await settling;
+    const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+    if (text !== undefined) return write(sseEvent(text));
+    const replayed = await replay(settled);
+    if (replayed.body === null) return;
+    for await (const chunk of replayed.body) write(chunk);
+  }, deps.keepAliveMs));
+}
+
+/** Runs the call as the SDK path's handler does; resolves how it ended, never rejects. */
+async function settle(
+  request: Request,
+  call: DirectCall,
+  { caller, deps }: { caller: Caller; deps: DirectDispatchDeps },
+): Promise<SettledCall> {
   const snapshot = deps.snapshot();
-  let settled: SettledCall;
   try {
     const result = await callTool(snapshot, { name: call.name, arguments: call.args }, {
       caller,
@@ -68,7 +101,7 @@ async function serveDirect(
       requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
       hooks: deps.hooks,
     });
-    settled = {
+    return {
       result: relayTaskResult(result, {
         snapshot,
         toolName: call.name,
@@ -77,10 +110,8 @@ async function serveDirect(
       }),
     };
   } catch (error) {
-    settled = { error };
+    return { error };
   }
-  const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-  return text === undefined ? await replay(settled) : answer(call.era, text);
 }
 
 const CALL_PARAM_KEYS = new Set(["name", "arguments", "_meta"]);

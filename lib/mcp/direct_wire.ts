@@ -40,11 +40,45 @@ const SSE_HEADERS = {
 export function answer(era: Era, text: string): Response {
   if (era === "modern") return new Response(text, { status: 200, headers: JSON_HEADERS });
   // Why a stream of one event: the SDK streams its 2025 answer (chunked, no Content-Length).
-  const event = ENCODER.encode(`event: message\ndata: ${text}\n\n`);
+  return sseAnswer((write) => Promise.resolve(write(sseEvent(text))), 0);
+}
+
+/** `text` (a JSON-RPC message) as one SSE event of the SDK's 2025 transport. */
+export function sseEvent(text: string): Uint8Array {
+  return ENCODER.encode(`event: message\ndata: ${text}\n\n`);
+}
+
+const KEEP_ALIVE = ENCODER.encode(": keepalive\n\n");
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * A 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive` comment
+ * every `keepAliveMs` (0: none) until `produce` has written the answer, then the end.
+ */
+export function sseAnswer(
+  produce: (write: (chunk: Uint8Array) => void) => Promise<void>,
+  keepAliveMs: number,
+): Response {
+  let timer: ReturnType<typeof setInterval> | undefined;
   const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(event);
-      controller.close();
+    async start(controller) {
+      if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
+        timer = setInterval(
+          () => controller.enqueue(KEEP_ALIVE),
+          Math.min(keepAliveMs, MAX_TIMER_DELAY_MS),
+        );
+      }
+      try {
+        await produce((chunk) => controller.enqueue(chunk));
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+    cancel() {
+      clearInterval(timer);
     },
   });
   return new Response(body, { status: 200, headers: SSE_HEADERS });

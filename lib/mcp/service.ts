@@ -102,7 +102,9 @@ export function createMcpService(options: McpServiceOptions): McpService {
       return settled;
     },
   });
-  const direct = options.directDispatch === false ? undefined : createDirectDispatch(options);
+  const direct = options.directDispatch === false
+    ? undefined
+    : createDirectDispatch({ ...options, keepAliveMs });
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
