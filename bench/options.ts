@@ -36,8 +36,11 @@ export interface BenchOptions {
   /** How long the matrix servers are watched idle after the load (0: not at all). */
   idleMs: number;
   out: string;
-  /** Run one section alone (its section of `out` is replaced, the rest kept). */
-  only?: "federation" | "cluster" | "memory";
+  /**
+   * Run one part alone: `federation`, `cluster` or `memory` (its section of `out` is replaced, the
+   * rest kept), or `matrix` (the matrix alone; the other sections of `out` are kept).
+   */
+  only?: "federation" | "cluster" | "memory" | "matrix";
 }
 
 /** The bounds of the cell at `concurrency`. */
@@ -85,9 +88,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       "only": { type: "string" },
     },
   });
-  if (values.only !== undefined && !["federation", "cluster", "memory"].includes(values.only)) {
+  const only = values.only;
+  if (only !== undefined && !["federation", "cluster", "memory", "matrix"].includes(only)) {
     throw new Error(
-      `Cannot run --only ${values.only}: the sections that run alone are "federation", "cluster" and "memory"`,
+      `Cannot run --only ${only}: the parts that run alone are federation, cluster, memory, matrix`,
     );
   }
   return {
@@ -97,7 +101,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileCalls: Number(values["profile-calls"]),
     idleMs: Number(values["idle-seconds"]) * 1000,
     out: values.out,
-    only: values.only as BenchOptions["only"],
+    only: only as BenchOptions["only"],
   };
 }
 

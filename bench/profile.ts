@@ -33,13 +33,17 @@ export interface ProfiledRun {
 const PAUSE_MS = 2_000;
 
 /**
- * Why the SDK's own `serveModern`: it runs only while a modern request is served, in both
- * servers, and it is pinned with the SDK version, so gateway refactors do not move the marker.
+ * A function that runs only while a call is served. Why the SDK's own `serveModern` for the
+ * hand-written server: it is pinned with the SDK version. Why Nexus's `serveMcp`: Nexus answers a
+ * plain `tools/call` without the SDK (lib/mcp/direct_dispatch.ts), so `serveModern` never runs.
  */
-const MARKER: WindowMarker = {
-  urlIncludes: "@modelcontextprotocol/server/",
-  functionName: "serveModern",
-  gapMs: PAUSE_MS / 2,
+const MARKERS: Record<ProfileOptions["kind"], WindowMarker> = {
+  "hand-written": {
+    urlIncludes: "@modelcontextprotocol/server/",
+    functionName: "serveModern",
+    gapMs: PAUSE_MS / 2,
+  },
+  "nexus": { urlIncludes: "lib/http/app.ts", functionName: "serveMcp", gapMs: PAUSE_MS / 2 },
 };
 
 /** Runs the profile; the `.cpuprofile` stays in a temp dir so it can be opened in DevTools. */
@@ -72,7 +76,7 @@ export async function profileServer(options: ProfileOptions): Promise<ProfiledRu
     await server.process.stop();
   }
   const profilePath = await findProfile(dir);
-  const summary = await summariseProfile(profilePath, { calls, marker: MARKER });
+  const summary = await summariseProfile(profilePath, { calls, marker: MARKERS[options.kind] });
   return { kind: options.kind, summary, profilePath };
 }
 

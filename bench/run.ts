@@ -16,9 +16,12 @@
  * - `--out FILE`: the report (default bench/results.md);
  * - `--only federation`: the federation section alone (its section of the report is replaced);
  * - `--only memory`: the memory section alone (bench/memory.ts; its section is replaced).
+
+ * - `--only matrix`: everything but the federation section (the report's previous one is kept).
  *
- * After the federation section, the memory section (bench/memory.ts) measures peak RSS at 1,000
- * and 10,000 clients, live heap per in-flight call and 10,000 idle connections.
+ * After the federation section, the cluster section (bench/cluster.ts) and the memory section
+ * (bench/memory.ts): three instances behind nginx against one, 10,000 clients over three, peak RSS
+ * at 1,000 and 10,000 clients, live heap per in-flight call and 10,000 idle connections.
  *
  * After the matrix, the federation section (bench/federation.ts) compares a federated call
  * through Nexus with the same upstream called directly and behind mcp-proxy and supergateway.
@@ -100,16 +103,19 @@ async function main(argv: string[]): Promise<void> {
     // Why after the matrix's servers stop: the federation set-ups must not share the cores with
     // three idle servers (and the matrix's Nexus holds ~700 MB).
     await Promise.all(running.splice(0).map((server) => server.process.stop()));
-    const federation = await runFederation(options);
-    const cluster = await runCluster(clusterOptions(options));
-    const memory = await runMemory();
+    // Why `--only matrix` keeps the rest: federation, cluster and memory take most of a run.
+    const later = options.only === "matrix"
+      ? [previousFederation(await readReport(options.out))]
+      : [
+        await runFederation(options),
+        "",
+        await runCluster(clusterOptions(options)),
+        "",
+        await runMemory(),
+      ];
     const report = [
       ...sections,
-      federation,
-      "",
-      cluster,
-      "",
-      memory,
+      ...later,
       "",
       `Whole run: ${fixed((performance.now() - started) / 1000, 0)} s.`,
       "",
@@ -130,12 +136,7 @@ async function main(argv: string[]): Promise<void> {
  */
 async function mainFederation(options: BenchOptions): Promise<void> {
   const section = await runFederation(options);
-  let previous = "";
-  try {
-    previous = await Deno.readTextFile(options.out);
-  } catch {
-    previous = "# Nexus benchmark results\n\n";
-  }
+  const previous = await readReport(options.out);
   await Deno.writeTextFile(options.out, replaceSection(previous, section));
   await formatMarkdown(options.out);
   console.log(`\n${section}\n\nWritten to ${options.out}`);
@@ -163,19 +164,32 @@ async function writeSection(
   section: string,
   replace: (previous: string) => string,
 ): Promise<void> {
-  let previous = "";
-  try {
-    previous = await Deno.readTextFile(out);
-  } catch {
-    previous = "# Nexus benchmark results\n\n";
-  }
-  await Deno.writeTextFile(out, replace(previous));
+  await Deno.writeTextFile(out, replace(await readReport(out)));
   await formatMarkdown(out);
   console.log(`\n${section}\n\nWritten to ${out}`);
 }
 
 function clusterOptions(options: BenchOptions): ClusterOptions {
   return { ...CLUSTER_DEFAULTS, ...(options.calls === undefined ? {} : { calls: options.calls }) };
+}
+
+async function readReport(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return "# Nexus benchmark results\n\n";
+  }
+}
+
+/**
+ * `--only matrix`: the previous report's federation, cluster and memory sections, kept as they
+ * were measured.
+ */
+function previousFederation(report: string): string {
+  const start = report.indexOf("\n## Federation\n");
+  if (start < 0) return "";
+  const end = report.indexOf("\nWhole run:", start);
+  return report.slice(start + 1, end < 0 ? report.length : end).trimEnd();
 }
 
 /** Everything one run measured. */

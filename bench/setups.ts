@@ -60,7 +60,7 @@ export interface NexusOptions {
   toolsDir: string;
   /** Extra `deno run` flags, e.g. `--cpu-prof`. */
   extraFlags?: string[];
-  /** Extra environment (the memory section's bounds). */
+  /** Extra environment, e.g. `NEXUS_DIRECT_DISPATCH: "false"` or the memory section's bounds. */
   env?: Record<string, string>;
 }
 

@@ -12,7 +12,9 @@ export function releasedAtStreamEnd(response: Response, release: () => void): Re
   // Why not wrap every body: a JSON answer is complete when returned, and a wrapping stream would
   // cost each call on the hot path.
   const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
-  if (response.body === null || !streamed) {
+  // Why the content type first: reading `response.body` of an answer built from a string turns it
+  // into a JS stream, which Deno then serves chunk by chunk instead of in one write.
+  if (!streamed || response.body === null) {
     release();
     return response;
   }

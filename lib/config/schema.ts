@@ -193,6 +193,8 @@ export const configSchema = z.strictObject({
   maxInflightPerClient: z.coerce.number().int().min(1).max(1_000_000).optional(),
   shedUnreadyMs: z.coerce.number().int().min(0).max(600_000).default(5_000),
   demoApi: z.preprocess(parseBoolean, z.boolean()).default(true),
+  // Hot path (perf issue 15): plain tools/call answered without the SDK's per-request machinery.
+  directDispatch: z.preprocess(parseBoolean, z.boolean()).default(true),
   // Client authentication, policies, virtual servers, admin API and audit (auth issue).
   resourceUrl: z.string().url().optional(),
   authIssuer: z.string().url().optional(),
@@ -286,6 +288,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   drainMs: "NEXUS_DRAIN_MS",
   drainSettleMs: "NEXUS_DRAIN_SETTLE_MS",
   demoApi: "NEXUS_DEMO_API",
+  directDispatch: "NEXUS_DIRECT_DISPATCH",
   maxInflight: "NEXUS_MAX_INFLIGHT",
   queueMax: "NEXUS_QUEUE_MAX",
   queueTimeoutMs: "NEXUS_QUEUE_TIMEOUT_MS",

@@ -85,6 +85,11 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
   }
 
   async function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    // Why: a caller that handles redirects itself (every HTTP tool call) needs one hop and no
+    // spare copy; sending its URL and init as they are skips building a Request twice.
+    if (init?.redirect === "manual" && !(input instanceof Request)) {
+      return await sendOnce(input instanceof URL ? input : new URL(input), init);
+    }
     let request = new Request(input, init);
     const mode = request.redirect;
     for (let hop = 0;; hop++) {
@@ -105,6 +110,12 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
       if (hop === MAX_REDIRECTS) throw new TypeError("fetch failed: too many redirects");
       request = redirected(spare, response.status, new URL(location, url));
     }
+  }
+
+  async function sendOnce(url: URL, init: RequestInit): Promise<Response> {
+    if (url.protocol !== "http:" && url.protocol !== "https:") return await send(url, init);
+    const addresses = await judged(url.hostname.replace(/^\[|\]$/g, ""));
+    return await send(url, { ...init, client: clientFor(url, addresses) } as RequestInit);
   }
 
   return {

@@ -61,6 +61,7 @@ export function createHttpMcp(
       sealer: options.parts.credentials.sessionSealer,
       ...(options.sessionPeers === undefined ? {} : { peers: options.sessionPeers }),
     },
+    directDispatch: config.directDispatch,
     // Why the audit's keyed hash: derived from the master key, so every instance accepts the
     // task ids any other issued (the input is domain-separated in lib/upstreams/tasks_ids.ts).
     ...(options.parts.credentials.hashArgs === undefined

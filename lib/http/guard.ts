@@ -17,6 +17,7 @@ export interface GuardOptions {
 }
 
 const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const MAX_HOST_VERDICTS = 64;
 
 /** Whether a listen address is loopback-only. */
 export function isLoopbackAddress(host: string): boolean {
@@ -49,9 +50,20 @@ export function createHostGuard(
   options: GuardOptions,
 ): (request: Request) => GatewayError | undefined {
   const hosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
+  // Why a memo: judging a Host parses it as a URL, and every request names one of a few hosts;
+  // bounded (cleared when full), so a client naming endless hosts costs what it did before.
+  const verdicts = new Map<string, boolean>();
   return function checkHost(request: Request): GatewayError | undefined {
     const host = request.headers.get("host");
-    if (!hostAllowed(host, hosts, options.loopback)) {
+    let allowed = host === null ? undefined : verdicts.get(host);
+    if (allowed === undefined) {
+      allowed = hostAllowed(host, hosts, options.loopback);
+      if (host !== null) {
+        if (verdicts.size >= MAX_HOST_VERDICTS) verdicts.clear();
+        verdicts.set(host, allowed);
+      }
+    }
+    if (!allowed) {
       return new GatewayError("ORIGIN_FORBIDDEN", `Forbidden: host not allowed: ${host ?? ""}`);
     }
     return undefined;

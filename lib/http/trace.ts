@@ -48,7 +48,19 @@ export function requestContextFor(
   };
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+// Why a pool: one `getRandomValues` per 170 requests instead of two per request (a trace id and a
+// span id), and no array and string join per id; the bytes are the same CSPRNG output.
+const POOL = new Uint8Array(4096);
+let poolAt = POOL.length;
+
 function randomHex(bytes: number): string {
-  const random = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  if (poolAt + bytes > POOL.length) {
+    crypto.getRandomValues(POOL);
+    poolAt = 0;
+  }
+  let hex = "";
+  for (let index = poolAt; index < poolAt + bytes; index++) hex += HEX[POOL[index]!];
+  poolAt += bytes;
+  return hex;
 }

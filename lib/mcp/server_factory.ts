@@ -17,7 +17,7 @@ import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts"
 import { GatewayError, toClientError } from "../errors.ts";
 import { currentRequestContext, type Logger } from "../log.ts";
 import { pageOf, type RegistrySnapshot } from "../registry/mod.ts";
-import type { ToolDescriptor } from "../registry/types.ts";
+import type { ToolDescriptor, ToolResult } from "../registry/types.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { callTool } from "./call_pipeline.ts";
 import { callerIn } from "./caller_info.ts";
@@ -58,6 +58,9 @@ export interface ServerDeps {
   taskIdMac?: (text: string) => string;
 }
 
+/** A `tools/call` already run for a request (the direct path's, `direct_dispatch.ts`). */
+export type SettledCall = { result: ToolResult } | { error: unknown };
+
 /** What the transports in this folder add to {@linkcode ServerDeps}. */
 export interface FactoryDeps extends ServerDeps {
   /** Where relayed tasks' owners are remembered for status notifications; absent: not. */
@@ -70,6 +73,11 @@ export interface FactoryDeps extends ServerDeps {
     registry: ResourceSubscribers;
     keyOf: (caller: Caller, server: Server) => string;
   };
+  /**
+   * The call the direct path already ran for this HTTP request, taken once: the `tools/call`
+   * handler answers it instead of running the tool again. Absent: every call runs here.
+   */
+  settledCall?: (request: Request) => SettledCall | undefined;
 }
 
 const NO_CATALOG: CatalogAccess = {
@@ -134,7 +142,10 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
       cacheHints,
     });
     const caller = callerOf(ctx, deps);
-    registerHandlers(server, deps, caller, ctx?.era ?? "legacy");
+    registerHandlers(server, deps, caller, {
+      era: ctx?.era ?? "legacy",
+      request: ctx?.requestInfo,
+    });
     if (ctx?.era !== undefined) {
       const register = ctx.era === "modern" ? registerTaskHandlers : registerCoreTaskHandlers;
       register(
@@ -184,7 +195,7 @@ function registerHandlers(
   server: Server,
   deps: FactoryDeps,
   caller: Caller,
-  era: "legacy" | "modern",
+  { era, request: httpRequest }: { era: "legacy" | "modern"; request: Request | undefined },
 ): void {
   server.setRequestHandler("tools/list", (request) =>
     guarded(deps.logger, () => {
@@ -205,6 +216,11 @@ function registerHandlers(
     "tools/call",
     (request, ctx) =>
       guarded(deps.logger, async () => {
+        const settled = httpRequest === undefined ? undefined : deps.settledCall?.(httpRequest);
+        if (settled !== undefined) {
+          if ("error" in settled) throw settled.error;
+          return settled.result;
+        }
         const snapshot = deps.snapshot();
         // Why per request: a 2025 session's server outlives the request that built it.
         const callCaller = callerIn({ era: "legacy", authInfo: ctx.http?.authInfo }) ?? caller;

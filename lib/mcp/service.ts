@@ -14,7 +14,8 @@ import { createLegacySessions } from "./legacy_sessions.ts";
 import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
 import { shareSubscriptions } from "./shared_subscriptions.ts";
 import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
-import { createServerFactory, type ServerDeps } from "./server_factory.ts";
+import { createServerFactory, type ServerDeps, type SettledCall } from "./server_factory.ts";
+import { createDirectDispatch } from "./direct_dispatch.ts";
 import { createStatelessCancels } from "./stateless_cancel.ts";
 import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
@@ -38,6 +39,11 @@ export interface McpServiceOptions extends ServerDeps {
    * opens them) and the other instances; absent: a per-process key and no peers (one instance).
    */
   sessions?: { sealer?: SessionSealer; peers?: SessionPeers; ttlMs?: number };
+  /**
+   * Whether a plain `tools/call` skips the SDK's per-request machinery (`direct_dispatch.ts`;
+   * default true); false: every request goes through the SDK.
+   */
+  directDispatch?: boolean;
 }
 
 /** Per-request inputs of `McpService.fetch`. */
@@ -103,13 +109,24 @@ export function createMcpService(options: McpServiceOptions): McpService {
     peers,
   );
   const owners = createTaskOwners();
+  // Why keyed by the Request: the SDK hands the factory the request it serves, and a replayed
+  // call's entry is taken by the one handler that answers it.
+  const settledCalls = new WeakMap<Request, SettledCall>();
   const factory = createServerFactory({
     ...options,
     taskOwners: owners,
     // Why the principal: stateless 2025 serving has no session; a principal's GET streams are
     // where its resource updates go.
     subscribers: { registry: subscribers, keyOf: (caller) => caller.principal.id },
+    settledCall(request) {
+      const settled = settledCalls.get(request);
+      settledCalls.delete(request);
+      return settled;
+    },
   });
+  const direct = options.directDispatch === false
+    ? undefined
+    : createDirectDispatch({ ...options, keepAliveMs });
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
@@ -160,6 +177,20 @@ export function createMcpService(options: McpServiceOptions): McpService {
     );
     if (refused !== undefined) return refused;
     const authInfo = authInfoFor(caller);
+    const sdkFetch = () =>
+      handler.fetch(request, parsedBody === undefined ? { authInfo } : { authInfo, parsedBody });
+    // Why: the SDK builds a server, a transport and zod-parses the message for every request,
+    // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
+    // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
+    const answered = direct?.(request, {
+      parsedBody,
+      caller,
+      replay(settled) {
+        settledCalls.set(request, settled);
+        return sdkFetch();
+      },
+    });
+    if (answered !== undefined) return await answered;
     const sessioned = await sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
@@ -167,7 +198,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    if (parsedBody === undefined) return await handler.fetch(request, { authInfo });
+    if (parsedBody === undefined) return await sdkFetch();
     // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
     return await cancels.serve(
       request,

@@ -17,7 +17,7 @@ import type { ExecuteOptions } from "../options.ts";
 import { NO_REDACTION } from "../redact.ts";
 import { checkErrorWhen, valueAt } from "./error_when.ts";
 import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
-import { readCapped } from "./read_body.ts";
+import { readResponseCapped } from "./read_body.ts";
 import type { UpstreamRequest } from "./request.ts";
 import { isJsonType, jsonResult, parseJson } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
@@ -58,7 +58,7 @@ export async function fetchPages(
     });
     options.onUpstream({ status: response.status, headers: response.headers });
     if (!response.ok) throw await upstreamStatusError(response, redact);
-    const body = await readCapped(response.body, responseSpec.maxBytes - used);
+    const body = await readResponseCapped(response, responseSpec.maxBytes - used);
     if (!body.complete) {
       if (pages === 0) throw tooLarge(request, responseSpec.maxBytes);
       // Why: the budget bounds the whole call; the pages read so far are the answer.

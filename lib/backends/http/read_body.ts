@@ -34,6 +34,23 @@ export async function readCapped(
   return { bytes: concatBytes(chunks, limit + 1), complete: false };
 }
 
+/**
+ * Reads `response`'s body like {@linkcode readCapped}; a body that declares its length within
+ * `limit` and is not compressed is read whole, without a JS stream.
+ */
+export async function readResponseCapped(response: Response, limit: number): Promise<CappedBody> {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  const encoding = response.headers.get("content-encoding");
+  // Why only identity bodies: a compressed body's length says nothing of what it inflates to.
+  if (Number.isSafeInteger(declared) && declared <= limit && encoding === null) {
+    const bytes = await response.bytes();
+    // Why the check: the length is the sender's word; more than the cap is cut like a stream.
+    if (bytes.byteLength <= limit) return { bytes, complete: true };
+    return { bytes: bytes.subarray(0, limit + 1), complete: false };
+  }
+  return await readCapped(response.body, limit);
+}
+
 /** Discards a body without reading it, so its connection is released. */
 export async function discardBody(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => {});

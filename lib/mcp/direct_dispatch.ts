@@ -1,0 +1,171 @@
+/**
+ * The hot path: a plain `tools/call` (and `tools/list`, `direct_list.ts`) answered without the
+ * SDK's per-request server, transport and message parsing, byte for byte as the SDK answers it.
+ * Which calls qualify is decided before the tool runs (`directCallOf`); which answers are written
+ * here is decided after (`encodePlain`): any other outcome (an error, a result with content other
+ * than text) is handed back to the SDK with the call already settled, so the tool runs once and
+ * the SDK writes the answer.
+ */
+
+import type { Caller } from "../auth/mod.ts";
+import { currentRequestContext } from "../log.ts";
+import type { ToolResult } from "../registry/types.ts";
+import { callTool } from "./call_pipeline.ts";
+import { listDirect } from "./direct_list.ts";
+import {
+  answer,
+  type Era,
+  isPlain,
+  plainRequestEra,
+  SERVER_INFO_META,
+  sseAnswer,
+  sseEvent,
+} from "./direct_wire.ts";
+import type { ServerDeps, SettledCall } from "./server_factory.ts";
+import { relayTaskResult } from "./task_handlers.ts";
+
+/** A `tools/call` the direct path may serve. */
+interface DirectCall {
+  era: Era;
+  id: string | number;
+  name: string;
+  args: unknown;
+}
+
+/** What the direct path reads: the registry, the pipeline's hooks, the list settings. */
+export interface DirectDispatchDeps
+  extends Pick<ServerDeps, "snapshot" | "hooks" | "logger" | "pageSize" | "listTtlMs"> {
+  /** The SDK transports' SSE keep-alive interval (0: none), for 2025 answers. */
+  keepAliveMs: number;
+}
+
+/** Serves `request` through the SDK, whose `tools/call` handler answers `settled` as is. */
+export type Replay = (settled: SettledCall) => Promise<Response>;
+
+/** Serves a plain request; undefined: the request is the SDK's (nothing was read or run). */
+export type DirectDispatch = (
+  request: Request,
+  call: { parsedBody: unknown; caller: Caller; replay: Replay },
+) => Promise<Response> | undefined;
+
+/** Creates the direct path; raises nothing (every failure is answered as the SDK would). */
+export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
+  return (request, { parsedBody, caller, replay }) => {
+    const listed = listDirect(request, parsedBody, { caller, deps });
+    if (listed !== undefined) return Promise.resolve(listed);
+    const call = directCallOf(request, parsedBody);
+    if (call === undefined) return undefined;
+    const tool = deps.snapshot().byName.get(call.name);
+    // Why: a federated tool relays progress, logs and input requests over the SDK's stream.
+    if (tool !== undefined && tool.backend.kind === "mcp") return undefined;
+    return serveDirect(request, call, { caller, replay, deps });
+  };
+}
+
+function serveDirect(
+  request: Request,
+  call: DirectCall,
+  { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
+): Promise<Response> {
+  const settling = settle(request, call, { caller, deps });
+  if (call.era === "modern") {
+    return settling.then((settled) => {
+      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+      return text === undefined ? replay(settled) : answer("modern", text);
+    });
+  }
+  // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
+  // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
+  return Promise.resolve(sseAnswer(async (write) => {
+    const settled = await settling;
+    const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+    if (text !== undefined) return write(sseEvent(text));
+    const replayed = await replay(settled);
+    if (replayed.body === null) return;
+    for await (const chunk of replayed.body) write(chunk);
+  }, deps.keepAliveMs));
+}
+
+/** Runs the call as the SDK path's handler does; resolves how it ended, never rejects. */
+async function settle(
+  request: Request,
+  call: DirectCall,
+  { caller, deps }: { caller: Caller; deps: DirectDispatchDeps },
+): Promise<SettledCall> {
+  const snapshot = deps.snapshot();
+  try {
+    const result = await callTool(snapshot, { name: call.name, arguments: call.args }, {
+      caller,
+      signal: request.signal,
+      logger: deps.logger,
+      requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
+      hooks: deps.hooks,
+    });
+    return {
+      result: relayTaskResult(result, {
+        snapshot,
+        toolName: call.name,
+        principal: caller.principal.id,
+        accepted: false,
+        era: call.era,
+      }),
+    };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const CALL_PARAM_KEYS = new Set(["name", "arguments", "_meta"]);
+/** Tool names the SDK compares with `Mcp-Name` as they are (no sentinel, no spaces to strip). */
+const PLAIN_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
+
+/**
+ * The call when `body` is a single `tools/call` the SDK would hand to its handler unchanged:
+ * well-formed, one era's headers in order, no session, no progress token, no task or input
+ * responses, no batch. Undefined for anything else (the SDK answers it, errors included).
+ */
+export function directCallOf(request: Request, body: unknown): DirectCall | undefined {
+  const params = isPlain(body) && isPlain(body.params) ? body.params : undefined;
+  const name = params?.name;
+  if (typeof name !== "string" || !PLAIN_NAME.test(name)) return undefined;
+  const args = params!.arguments;
+  if (args !== undefined && !isPlain(args)) return undefined;
+  const era = plainRequestEra(request, body, {
+    method: "tools/call",
+    paramKeys: CALL_PARAM_KEYS,
+    name,
+  });
+  if (era === undefined) return undefined;
+  return { era, id: (body as { id: string | number }).id, name, args };
+}
+
+/**
+ * The JSON-RPC answer to `call` as the SDK writes it, when `result` holds only text content,
+ * `structuredContent` and `isError`: the SDK's result schema puts those keys in this order, and
+ * the 2026-07-28 codec adds `resultType` and the server's identity. Undefined for anything else.
+ */
+export function encodePlain(result: ToolResult, call: DirectCall): string | undefined {
+  const { content, structuredContent, isError } = result;
+  for (const key in result) {
+    if (key !== "content" && key !== "structuredContent" && key !== "isError") return undefined;
+  }
+  if (!Array.isArray(content) || !content.every(isPlainText)) return undefined;
+  if (structuredContent !== undefined && !isPlain(structuredContent)) return undefined;
+  if (isError !== undefined && typeof isError !== "boolean") return undefined;
+  const encoded: Record<string, unknown> = {
+    content: content.map((item) => ({ type: "text", text: item.text })),
+  };
+  if (structuredContent !== undefined) encoded.structuredContent = structuredContent;
+  if (isError !== undefined) encoded.isError = isError;
+  if (call.era === "modern") {
+    encoded.resultType = "complete";
+    encoded._meta = SERVER_INFO_META;
+  }
+  return JSON.stringify({ result: encoded, jsonrpc: "2.0", id: call.id });
+}
+
+function isPlainText(item: unknown): item is { type: "text"; text: string } {
+  if (!isPlain(item) || item.type !== "text" || typeof item.text !== "string") return false;
+  for (const key in item) if (key !== "type" && key !== "text") return false;
+  return true;
+}
