@@ -124,7 +124,9 @@ export function createMcpService(options: McpServiceOptions): McpService {
       return settled;
     },
   });
-  const direct = options.directDispatch === false
+  // Why off under tracing: request spans are made by the SDK server's handler hook
+  // (traced_server.ts); tracing is opt-in, and a traced instance serves every call through it.
+  const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
     : createDirectDispatch({ ...options, keepAliveMs });
   const handler = createMcpHandler(factory, {

@@ -13,8 +13,16 @@ import type { Tracing } from "./tracing.ts";
  */
 export function tracedSend(send: typeof fetch, tracing: Tracing): typeof fetch {
   return async function sendTraced(input, init) {
-    const request = input instanceof Request ? input : undefined;
-    const span = request === undefined ? undefined : startClientSpan(tracing, request);
+    let span: ReturnType<typeof startClientSpan>;
+    if (input instanceof Request) {
+      const { method, headers } = input;
+      span = startClientSpan(tracing, { url: new URL(input.url), method, headers });
+    } else if (input instanceof URL) {
+      // Why a URL too: the egress guard sends one-hop calls (every HTTP tool's) as URL and init.
+      const headers = new Headers(init?.headers);
+      span = startClientSpan(tracing, { url: input, method: init?.method ?? "GET", headers });
+      if (span !== undefined) init = { ...init, headers };
+    }
     try {
       // Why unsampled: Deno's own fetch span records `url.full`, `url.path` and `url.query`.
       const response = await (span
@@ -34,8 +42,11 @@ export function tracedSend(send: typeof fetch, tracing: Tracing): typeof fetch {
   } as typeof fetch;
 }
 
-function startClientSpan(tracing: Tracing, request: Request) {
-  const url = new URL(request.url);
+function startClientSpan(
+  tracing: Tracing,
+  request: { url: URL; method: string; headers: Headers },
+) {
+  const { url } = request;
   if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
   const span = tracing.start(`HTTP ${request.method}`, {
     kind: "client",
