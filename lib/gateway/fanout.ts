@@ -1,6 +1,7 @@
 /**
  * Change fan-out between gateway instances sharing Redis: each instance publishes what changed
- * (tool lists, prompt and resource lists, a resource update, client keys) on one pub/sub channel
+ * (tool lists, prompt and resource lists, a resource update, client keys, upstream pins approved
+ * through the admin API) on one pub/sub channel
  * under the Redis prefix, and acts on what the others publish, so a change made on one instance
  * reaches the clients of every instance at once. Without Redis (embedded) nothing is published.
  * Redis faults are logged and never break serving: a lost event only delays a change until the
@@ -15,7 +16,8 @@ export type FanoutEvent =
   | { kind: "tools" }
   | { kind: "lists"; prompts: boolean; resources: boolean }
   | { kind: "updated"; uri: string }
-  | { kind: "keys" };
+  | { kind: "keys" }
+  | { kind: "pins"; upstream: string };
 
 /** The fan-out of one instance. */
 export interface Fanout {
@@ -107,6 +109,10 @@ function parseEvent(message: string, instance: string): FanoutEvent | undefined 
       };
     case "updated":
       return typeof parsed.uri === "string" ? { kind: "updated", uri: parsed.uri } : undefined;
+    case "pins":
+      return typeof parsed.upstream === "string"
+        ? { kind: "pins", upstream: parsed.upstream }
+        : undefined;
   }
   return undefined;
 }
