@@ -8,8 +8,9 @@
  * instance's own watcher or recheck sees it.
  */
 
+import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import { type RedisConnection, redisKey } from "../store/mod.ts";
+import { openRedis, type RedisConnection, redisKey } from "../store/mod.ts";
 
 /** One change an instance announces to the others. */
 export type FanoutEvent =
@@ -85,6 +86,37 @@ export function openFanout(
       unsubscribe?.();
     },
   };
+}
+
+/**
+ * Announces `event` once from a process that serves nothing (`nexus upstreams approve`): connects
+ * to the configured Redis, publishes on the instances' channel, closes. Returns whether it was
+ * published (false without `NEXUS_REDIS_URL`, or when Redis did not answer). Raises nothing.
+ */
+export async function announceOnce(
+  config: Config,
+  event: FanoutEvent,
+  options: { logger: Logger },
+): Promise<boolean> {
+  const url = config.redisUrl?.reveal();
+  if (url === undefined) return false;
+  const redis = openRedis(url, { logger: options.logger, timeoutMs: config.redisTimeoutMs });
+  try {
+    // Why wait: commands fail fast until the background connection is up.
+    const deadline = Date.now() + Math.max(1000, config.redisTimeoutMs);
+    while (!redis.isReady() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const channel = redisKey(config.redisPrefix, "fanout", "changes");
+    const message = JSON.stringify({ from: crypto.randomUUID(), ...event });
+    await redis.command(["PUBLISH", channel, message]);
+    return true;
+  } catch (error) {
+    options.logger.warn("Cannot announce a change to the instances", { kind: event.kind, error });
+    return false;
+  } finally {
+    await redis.close();
+  }
 }
 
 /** The event in `message`, or undefined for this instance's own or a malformed one. */

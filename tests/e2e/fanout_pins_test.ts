@@ -2,20 +2,22 @@
  * Upstream pins approved through one instance's admin API reach the others (issue 16, "an upstream
  * change through the admin API reaches every instance"): two real gateway processes sharing
  * Postgres (own schema), Redis (own prefix) and one master key federate an HTTP upstream under
- * `pin: manual`, so its tools are withheld everywhere. An approval through A's
+ * `pin: manual`, so its tools are withheld everywhere. An approval of one tool through A's
  * `POST /admin/upstreams/fx/approve` is announced (`pins` fan-out event); B lists the upstream again
- * and serves the approved tools, and a 2025 client holding a GET stream on B hears
- * `tools/list_changed`. Why B's log is checked too: B also lists withheld upstreams again every
+ * and serves that tool (only), and a 2025 client holding a GET stream on B hears
+ * `tools/list_changed`. Then `nexus upstreams approve fx --tool fail` (the CLI, no gateway) announces
+ * the same way and both instances list the upstream again. Why B's log is checked too: B also lists withheld upstreams again every
  * 30 s on its own; the log line says the announcement, not that timer, made it list.
  */
 
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { openTestStore, POSTGRES_PROBLEM, TEST_DATABASE_URL } from "../store/_stores.ts";
-import { bearerFetch, createClientKey, toolNames } from "../_support/auth_fixtures.ts";
+import type { Client } from "@modelcontextprotocol/client";
+import { bearerFetch, createClientKey, runNexus, toolNames } from "../_support/auth_fixtures.ts";
 import { PATIENT_REDIS_ENV } from "../_support/cluster.ts";
 import { listensForOthers } from "../_support/cluster_nginx.ts";
-import { connect, startGateway, waitUntil } from "../_support/gateway.ts";
+import { connect, type Gateway, startGateway, waitUntil } from "../_support/gateway.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 import { openTestRedis, REDIS_TEST_URL, redisTest, testPrefix } from "../_support/redis.ts";
 import { createToolsDir } from "../_support/registry_fixtures/tools_dir.ts";
@@ -23,7 +25,7 @@ import { createToolsDir } from "../_support/registry_fixtures/tools_dir.ts";
 /** Generous: a missing announcement fails it, a slow machine does not (B's own retry is 30 s). */
 const SEEN_TIMEOUT_MS = 15_000;
 
-redisTest("upstream pins approved through A's admin API are served by B", async () => {
+redisTest("upstream pins approved through A's admin API, or the CLI, are served by B", async () => {
   assert.equal(POSTGRES_PROBLEM, undefined, `this test needs Postgres: ${POSTGRES_PROBLEM}`);
   const prefix = testPrefix("fanout-pins");
   await using store = await openTestStore("postgres");
@@ -69,28 +71,57 @@ redisTest("upstream pins approved through A's admin API are served by B", async 
   const approve = await fetch(`${a.url}/admin/upstreams/fx/approve`, {
     method: "POST",
     headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-    body: "{}",
+    body: JSON.stringify({ tool: "echo" }),
   });
   const approved = await approve.json();
   assert.equal(approve.status, 200, JSON.stringify(approved));
-  assert.ok(approved.approved.includes("echo"), JSON.stringify(approved));
-
-  let served = false;
-  const deadline = Date.now() + SEEN_TIMEOUT_MS;
-  while (!served && Date.now() < deadline) {
-    served = (await toolNames(onB)).includes("fx_echo");
-    if (!served) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const servedAt = performance.now();
-  assert.ok(served, `B never served fx_echo:\n${b.stderrLines().join("\n")}`);
+  assert.deepEqual(approved.approved, ["echo"]);
+  await untilServed(onB, "fx_echo", b);
+  printFigure(`pins fan-out: approved on A -> served by B: ${since(approvedAt)} ms`);
   assert.ok(await waitUntil(() => heard > 0, SEEN_TIMEOUT_MS), "no list_changed on B's stream");
-  const relisted = b.stderrLines().some((line) =>
-    line.includes("Listing an upstream again: pins approved on another instance")
-  );
-  assert.ok(relisted, `B did not act on the announcement:\n${b.stderrLines().join("\n")}`);
-  Deno.stdout.writeSync(
-    new TextEncoder().encode(
-      `pins fan-out: approved on A -> served by B: ${(servedAt - approvedAt).toFixed(0)} ms\n`,
-    ),
-  );
+  assert.equal(relistings(b), 1, `B did not act on the announcement:\n${log(b)}`);
+  assert.ok(!(await toolNames(onB)).includes("fx_fail"), "only the approved tool is served");
+
+  // `nexus upstreams approve` (no gateway involved) announces the same way.
+  const cliAt = performance.now();
+  const cli = await runNexus(["upstreams", "approve", "fx", "--tool", "fail"], {
+    ...env,
+    NEXUS_TOOLS_DIR: tools.dir,
+  });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /Approved fail on upstream "fx"\nAnnounced to the running instances/);
+  await untilServed(onB, "fx_fail", b);
+  printFigure(`pins fan-out: approved by the CLI -> served by B: ${since(cliAt)} ms`);
+  assert.equal(relistings(b), 2, `B did not act on the CLI's announcement:\n${log(b)}`);
+  const aActed = await waitUntil(() => relistings(a) === 1, SEEN_TIMEOUT_MS);
+  assert.ok(aActed, `A did not act on the CLI's announcement:\n${log(a)}`);
 });
+
+/** Waits until `client` (on `gateway`) lists `tool`. */
+async function untilServed(client: Client, tool: string, gateway: Gateway): Promise<void> {
+  const deadline = Date.now() + SEEN_TIMEOUT_MS;
+  while (!(await toolNames(client)).includes(tool)) {
+    assert.ok(Date.now() < deadline, `${tool} never served:\n${log(gateway)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** How often `gateway` listed an upstream again because another process announced pins. */
+function relistings(gateway: Gateway): number {
+  return gateway.stderrLines().filter((line) =>
+    line.includes("Listing an upstream again: pins approved on another instance")
+  ).length;
+}
+
+function log(gateway: Gateway): string {
+  return gateway.stderrLines().join("\n");
+}
+
+function since(start: number): string {
+  return (performance.now() - start).toFixed(0);
+}
+
+/** Prints a measured figure in the test output (figures are printed, never asserted). */
+function printFigure(line: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
+}
