@@ -5,12 +5,12 @@
  * `nexus check`, this command does connect, and starts each stdio upstream (stopped again at exit).
  * `nexus upstreams diff NAME` lists one upstream and prints, tool by tool and field by field, what
  * differs from the pins in the store (and hidden Unicode); `approve NAME [--tool T]` pins what it
- * lists now.
+ * lists now and, with Redis configured, tells running instances to list the upstream again.
  */
 
 import { parseArgs } from "node:util";
 import type { Config } from "../config/mod.ts";
-import { configEntries, openVault, registryEnv } from "../gateway/mod.ts";
+import { announceOnce, configEntries, openVault, registryEnv } from "../gateway/mod.ts";
 import { silentLogger } from "../log.ts";
 import { GatewayError } from "../errors.ts";
 import { loadRegistry } from "../registry/mod.ts";
@@ -95,11 +95,16 @@ async function runPins(
           by: Deno.env.get("USER") ?? "operator",
           ...(options.tool ? { tool: options.tool } : {}),
         });
-        writeOut(
-          approved.length === 0
-            ? `Nothing to approve on upstream "${name}"`
-            : `Approved ${approved.join(", ")} on upstream "${name}"`,
-        );
+        if (approved.length === 0) {
+          writeOut(`Nothing to approve on upstream "${name}"`);
+          return 0;
+        }
+        writeOut(`Approved ${approved.join(", ")} on upstream "${name}"`);
+        // Why: running instances list the upstream again now, not at their 30 s relisting.
+        const event = { kind: "pins" as const, upstream: name };
+        if (await announceOnce(config, event, { logger: silentLogger })) {
+          writeOut("Announced to the running instances (Redis)");
+        }
         return 0;
       }
       const { checks, pinned } = await reviewPins(set, pins, name);

@@ -30,6 +30,8 @@ export interface ConsoleOptions {
   draining: () => boolean;
   /** When this instance started, epoch ms. */
   startedAt: number;
+  /** Told the upstream whose pins an approval here changed (announced to other instances). */
+  onPinsApproved?: (upstream: string) => void;
 }
 
 /** The console's admin route sub-apps by mount path. Raises nothing. */
@@ -40,7 +42,9 @@ export function consoleRoutes(
   return {
     "/overview": createAdminOverviewRoutes(() => overview(parts, options)),
     "/tools": createAdminToolRoutes(consoleTools(parts, options.call)),
-    "/upstreams": createAdminUpstreamRoutes(consoleUpstreams(parts)),
+    "/upstreams": createAdminUpstreamRoutes(
+      consoleUpstreams(parts, { onApproved: options.onPinsApproved }),
+    ),
   };
 }
 

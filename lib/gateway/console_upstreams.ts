@@ -9,8 +9,14 @@ import { approveListed, type PinCheck, reviewPins } from "../upstreams/mod.ts";
 import type { UpstreamReport } from "../upstreams/mod.ts";
 import type { GatewayParts } from "./parts.ts";
 
-/** The `/admin/upstreams` dependencies over `parts`. Raises nothing itself. */
-export function consoleUpstreams(parts: GatewayParts): AdminUpstreamsDeps {
+/**
+ * The `/admin/upstreams` dependencies over `parts`; `onApproved` is told the upstream whose pins
+ * an approval changed, once this instance listed it again. Raises nothing itself.
+ */
+export function consoleUpstreams(
+  parts: GatewayParts,
+  hooks: { onApproved?: (upstream: string) => void } = {},
+): AdminUpstreamsDeps {
   const { registry, store } = parts;
   return {
     list() {
@@ -34,8 +40,11 @@ export function consoleUpstreams(parts: GatewayParts): AdminUpstreamsDeps {
     async approve(name, options) {
       await registry.wake();
       const approved = await approveListed(registry.upstreams, store.pins, name, options);
-      // Why refresh: withheld tools are served once the upstream is listed against the new pins.
-      if (approved.length > 0) await registry.upstreams.refresh();
+      if (approved.length > 0) {
+        // Why refresh: withheld tools are served once the upstream is listed against the new pins.
+        await registry.upstreams.refresh(name);
+        hooks.onApproved?.(name);
+      }
       return approved;
     },
   };

@@ -1,21 +1,24 @@
 /**
  * Change fan-out between gateway instances sharing Redis: each instance publishes what changed
- * (tool lists, prompt and resource lists, a resource update, client keys) on one pub/sub channel
+ * (tool lists, prompt and resource lists, a resource update, client keys, upstream pins approved
+ * through the admin API) on one pub/sub channel
  * under the Redis prefix, and acts on what the others publish, so a change made on one instance
  * reaches the clients of every instance at once. Without Redis (embedded) nothing is published.
  * Redis faults are logged and never break serving: a lost event only delays a change until the
  * instance's own watcher or recheck sees it.
  */
 
+import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import { type RedisConnection, redisKey } from "../store/mod.ts";
+import { openRedis, type RedisConnection, redisKey } from "../store/mod.ts";
 
 /** One change an instance announces to the others. */
 export type FanoutEvent =
   | { kind: "tools" }
   | { kind: "lists"; prompts: boolean; resources: boolean }
   | { kind: "updated"; uri: string }
-  | { kind: "keys" };
+  | { kind: "keys" }
+  | { kind: "pins"; upstream: string };
 
 /** The fan-out of one instance. */
 export interface Fanout {
@@ -85,6 +88,37 @@ export function openFanout(
   };
 }
 
+/**
+ * Announces `event` once from a process that serves nothing (`nexus upstreams approve`): connects
+ * to the configured Redis, publishes on the instances' channel, closes. Returns whether it was
+ * published (false without `NEXUS_REDIS_URL`, or when Redis did not answer). Raises nothing.
+ */
+export async function announceOnce(
+  config: Config,
+  event: FanoutEvent,
+  options: { logger: Logger },
+): Promise<boolean> {
+  const url = config.redisUrl?.reveal();
+  if (url === undefined) return false;
+  const redis = openRedis(url, { logger: options.logger, timeoutMs: config.redisTimeoutMs });
+  try {
+    // Why wait: commands fail fast until the background connection is up.
+    const deadline = Date.now() + Math.max(1000, config.redisTimeoutMs);
+    while (!redis.isReady() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const channel = redisKey(config.redisPrefix, "fanout", "changes");
+    const message = JSON.stringify({ from: crypto.randomUUID(), ...event });
+    await redis.command(["PUBLISH", channel, message]);
+    return true;
+  } catch (error) {
+    options.logger.warn("Cannot announce a change to the instances", { kind: event.kind, error });
+    return false;
+  } finally {
+    await redis.close();
+  }
+}
+
 /** The event in `message`, or undefined for this instance's own or a malformed one. */
 function parseEvent(message: string, instance: string): FanoutEvent | undefined {
   let parsed: Record<string, unknown>;
@@ -107,6 +141,10 @@ function parseEvent(message: string, instance: string): FanoutEvent | undefined 
       };
     case "updated":
       return typeof parsed.uri === "string" ? { kind: "updated", uri: parsed.uri } : undefined;
+    case "pins":
+      return typeof parsed.upstream === "string"
+        ? { kind: "pins", upstream: parsed.upstream }
+        : undefined;
   }
   return undefined;
 }

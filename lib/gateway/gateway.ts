@@ -150,6 +150,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         security.apiKeys.forget();
         return keyRevoked();
       }
+      if (event.kind === "pins") return relistApproved(parts, event.upstream, logger);
       catalogEvent(event);
     },
   });
@@ -242,6 +243,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       ready,
       draining: () => draining,
       startedAt,
+      onPinsApproved: (upstream) => announce({ kind: "pins", upstream }),
     }),
   });
   const wakes = (request: Request) => !registry.awake() && isMcpPath(request.url);
@@ -287,6 +289,18 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     activity: () => ({ calls: metrics.calls.inFlight(), streams: mcp.openStreams() }),
     close: closing.run,
   };
+}
+
+/**
+ * Lists `upstream` again against the store's pins after an approval on another instance, so its
+ * approved tools are served here too; a changed list notifies this instance's clients (and is
+ * announced as any tool change is). Raises nothing.
+ */
+function relistApproved(parts: GatewayParts, upstream: string, logger: Logger): void {
+  logger.info("Listing an upstream again: pins approved on another instance", { upstream });
+  parts.registry.upstreams.refresh(upstream).catch((error) =>
+    logger.error("Cannot list an upstream again after an approval elsewhere", { upstream, error })
+  );
 }
 
 /** A change of the federated prompts or resources, or an update of one subscribed resource. */

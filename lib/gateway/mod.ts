@@ -37,3 +37,8 @@ export {
   federateRegistry,
   type FederationOptions,
 } from "./upstreams.ts";
+/**
+ * `announceOnce()`: publishes one change on the instances' fan-out channel from a command
+ * (`nexus upstreams approve`); raises nothing (false when not published).
+ */
+export { announceOnce, type FanoutEvent } from "./fanout.ts";

@@ -5,7 +5,8 @@
  * - `GET /` → `{ upstreams: [...] }`
  * - `GET /:name/diff` → `{ tools: [{ tool, status, hiddenUnicode, hidden, changes, diff }] }`
  * - `POST /:name/approve` `{ tool? }` → `{ approved: [names] }` (the administrator is recorded as
- *   the approver, and the upstream is listed again so approved tools are served at once)
+ *   the approver, and the upstream is listed again so approved tools are served at once, by every
+ *   instance sharing Redis)
  */
 
 import { Hono } from "hono";

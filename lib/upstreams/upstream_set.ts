@@ -212,9 +212,11 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       }
       await Promise.all(fresh.filter((member) => !member.dormant).map(listEverything));
     },
-    async refresh() {
+    async refresh(name) {
       await Promise.all(
-        [...members.values()].filter((member) => !member.dormant).map(listEverything),
+        [...members.values()].filter((member) =>
+          !member.dormant && (name === undefined || member.entry.spec.name === name)
+        ).map(listEverything),
       );
     },
     wake() {

@@ -75,8 +75,11 @@ export interface UpstreamReport {
 export interface UpstreamSet {
   /** Opens entries that are new or changed, closes those gone; lists the new ones. */
   sync(entries: readonly UpstreamEntry[]): Promise<void>;
-  /** Lists the tools of every upstream again (each within its own timeout). */
-  refresh(): Promise<void>;
+  /**
+   * Lists the tools (and catalog) of every upstream again, or of upstream `name` only (each within
+   * its own timeout); an upstream not contacted yet (`start: lazy`) is left for `wake()`.
+   */
+  refresh(name?: string): Promise<void>;
   /**
    * Lists the lazy upstreams `sync` left uncontacted (`deferLazy`); from then on `sync` lists new
    * ones at once. Resolves when they are listed; later calls return the same promise.

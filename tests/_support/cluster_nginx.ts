@@ -4,7 +4,8 @@
  * instance holding the same files (as each pod reads its own copy), and the real nginx in front
  * (tests/_support/nginx.ts). One client key and one admin key are in the store before the
  * instances start, so every MCP request authenticates against Postgres, as in production.
- * `await using` stops everything and drops the schema and the Redis keys.
+ * `await using` stops everything and drops the schema and the Redis keys. Also: reading requests
+ * back from nginx's access log by call id, and a raw 2026-07-28 listen stream.
  */
 
 import assert from "node:assert/strict";
@@ -12,8 +13,13 @@ import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { openTestStore, POSTGRES_PROBLEM, TEST_DATABASE_URL } from "../store/_stores.ts";
 import { createClientKey } from "./auth_fixtures.ts";
 import { PATIENT_REDIS_ENV } from "./cluster.ts";
-import { type Gateway, startGateway, waitUntil } from "./gateway.ts";
-import { type ClusterNginx, type NginxOptions, startClusterNginx } from "./nginx.ts";
+import { type Gateway, rpcBody, rpcHeaders, startGateway, waitUntil } from "./gateway.ts";
+import {
+  type AccessRecord,
+  type ClusterNginx,
+  type NginxOptions,
+  startClusterNginx,
+} from "./nginx.ts";
 import { openTestRedis, REDIS_TEST_URL, testPrefix } from "./redis.ts";
 import { createToolsDir, type ToolsDir } from "./registry_fixtures/tools_dir.ts";
 
@@ -170,4 +176,53 @@ export async function callsInFlight(gateway: Gateway, adminKey: string): Promise
   const line = text.split("\n").find((l) => l.startsWith("nexus_tool_calls_in_flight"));
   assert.ok(line, "no nexus_tool_calls_in_flight in /metrics");
   return Number(line.split(" ").at(-1));
+}
+
+/**
+ * nginx's records of the requests whose `x-call-id` are `callIds`, in that order, once each is
+ * logged (nginx logs a request when it ends).
+ */
+export async function loggedRecords(
+  nginx: ClusterNginx,
+  callIds: readonly string[],
+): Promise<AccessRecord[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = await nginx.records();
+    const found = callIds.map((id) => records.find((record) => record.callId === id));
+    if (found.every((record) => record !== undefined)) return found as AccessRecord[];
+    assert.ok(Date.now() < deadline, `nginx logged no ${callIds.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A raw 2026-07-28 `subscriptions/listen` stream, read in the background. */
+export async function openListenStream(gateway: Gateway, token: string) {
+  const message = {
+    id: 1,
+    method: "subscriptions/listen",
+    params: { notifications: { toolsListChanged: true } },
+  };
+  const response = await fetch(gateway.mcpUrl, {
+    method: "POST",
+    headers: { ...rpcHeaders("2026-07-28", message), authorization: `Bearer ${token}` },
+    body: JSON.stringify(rpcBody("2026-07-28", message)),
+  });
+  assert.equal(response.status, 200);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const reading = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      text += value;
+    }
+  })().catch(() => {});
+  return {
+    text: () => text,
+    cancel: async () => {
+      await reader.cancel().catch(() => {});
+      await reading;
+    },
+  };
 }

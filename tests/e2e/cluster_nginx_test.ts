@@ -6,8 +6,11 @@
  *
  * 1. a tool file written to instance 0's directory reaches a 2025 GET stream held by instance 1
  *    and a 2026-07-28 `subscriptions/listen` stream held by instance 2 (Redis fan-out);
- * 2. instance 1 is drained (SIGTERM): not one call fails;
- * 3. instance 0 is killed (SIGKILL): only calls nginx had sent to it and not yet answered fail,
+ * 2. a 2025 client with a sealed session calls a federated tool whose upstream asks for
+ *    elicitation: every call completes with its own answer, and at least one answer (nginx's
+ *    access log says where each request went) reached another instance than the call's;
+ * 3. instance 1 is drained (SIGTERM): not one call fails;
+ * 4. instance 0 is killed (SIGKILL): only calls nginx had sent to it and not yet answered fail,
  *    each with an error (never a hang), and every call started after its death succeeds.
  *
  * Why a failed call is not retried elsewhere: nginx resends a request only when it was never
@@ -18,8 +21,17 @@
 
 import assert from "node:assert/strict";
 import { bearerFetch } from "../_support/auth_fixtures.ts";
-import { connect, type Gateway, rpcBody, rpcHeaders, waitUntil } from "../_support/gateway.ts";
-import { callsInFlight, type NginxCluster, startNginxCluster } from "../_support/cluster_nginx.ts";
+import { connect, type Gateway, waitUntil } from "../_support/gateway.ts";
+import {
+  callsInFlight,
+  loggedRecords,
+  type NginxCluster,
+  openListenStream,
+  SLOW_TOOL,
+  startNginxCluster,
+} from "../_support/cluster_nginx.ts";
+import { sessionChannelReady } from "../_support/cross_instance.ts";
+import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startWorkload, type WorkloadCall } from "../_support/cluster_workload.ts";
 import type { AccessRecord } from "../_support/nginx.ts";
 import { redisTest } from "../_support/redis.ts";
@@ -34,11 +46,20 @@ const SETTLE_MS = 2_000;
 const NOTIFY_TIMEOUT_MS = 15_000;
 /** nginx's `$msec` and `$request_time` have millisecond resolution. */
 const CLOCK_SLACK_MS = 5;
+/** Elicitation calls made at least, and at most while no answer crossed instances. */
+const ELICIT_MIN_CALLS = 3;
+const ELICIT_MAX_CALLS = 12;
 
 redisTest(
   "three instances behind nginx: fan-out, drain without loss, kill with clean failures",
   async () => {
+    // Why here: every instance federates it (a tool file in each instance's directory).
+    await using upstream = startRelayUpstream();
     await using cluster = await startNginxCluster(3, {
+      files: {
+        "slow.ts": SLOW_TOOL,
+        "relay.yaml": `upstreams:\n  - name: rl\n    url: ${upstream.url}\n`,
+      },
       hotReload: [0],
       env: { NEXUS_DRAIN_SETTLE_MS: String(SETTLE_MS), NEXUS_DRAIN_MS: "20000" },
       // As deploy/nginx/nginx.conf keeps it below the default settle (4 s < 5 s), scaled down.
@@ -46,12 +67,11 @@ redisTest(
     });
     // 1. A tool file changed on one instance reaches streams held by the others.
     await toolChangeReachesOtherInstances(cluster);
-    // Place for the cross-instance elicitation case (issue 16, sealed 2025 sessions): a 2025
-    // client whose session was opened through instance A answers an elicitation through nginx,
-    // and the answer reaches the call parked on A. Add it as a step here, on this cluster.
-    // 2. SIGTERM: an instance drains under load and no call fails.
+    // 2. An elicitation answer that nginx sends to another instance completes the call.
+    await elicitationAnswerCrossesInstances(cluster);
+    // 3. SIGTERM: an instance drains under load and no call fails.
     await drainLosesNothing(cluster);
-    // 3. SIGKILL: only calls in flight on the killed instance fail, cleanly.
+    // 4. SIGKILL: only calls in flight on the killed instance fail, cleanly.
     await killFailsOnlyInFlight(cluster);
   },
 );
@@ -90,6 +110,61 @@ async function toolChangeReachesOtherInstances(cluster: NginxCluster): Promise<v
   } finally {
     await modern.cancel();
   }
+}
+
+/**
+ * Calls `rl_confirm` through nginx from one 2025 client until an answer went to another instance
+ * than its call (at least ELICIT_MIN_CALLS, at most ELICIT_MAX_CALLS). Why repeat: round robin per
+ * nginx worker, with the GET stream and other traffic between, decides where an answer goes.
+ */
+async function elicitationAnswerCrossesInstances(cluster: NginxCluster): Promise<void> {
+  await Promise.all(cluster.instances.map((instance) => sessionChannelReady(instance.gateway)));
+  let tag = "elicit-connect";
+  await using client = await connect("2025-11-25", cluster.mcpUrl, {
+    fetch: (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set("x-call-id", `${tag}-${rpcKind(init?.body)}`);
+      return bearerFetch(cluster.keys.client)(input, { ...init, headers });
+    },
+    client: { capabilities: { elicitation: { form: {} } } },
+  });
+  let ok = false;
+  client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { ok } }));
+  const crossed: number[] = [];
+  let calls = 0;
+  while (calls < ELICIT_MIN_CALLS || (crossed.length === 0 && calls < ELICIT_MAX_CALLS)) {
+    tag = `elicit-${calls}`;
+    // Why alternate: each call must get its own answer, not one meant for another call.
+    ok = calls % 2 === 0;
+    const result = await client.callTool({ name: "rl_confirm", arguments: {} }, {
+      timeout: 15_000,
+    });
+    assert.equal(textOf(result), `answer: accept {"ok":${ok}}`, `call ${calls}`);
+    const [call, answer] = await loggedRecords(cluster.nginx, [`${tag}-call`, `${tag}-answer`]);
+    assert.equal(answer!.status, 202, JSON.stringify(answer));
+    if (answer!.upstreams.at(-1) !== call!.upstreams.at(-1)) crossed.push(calls);
+    calls++;
+  }
+  assert.ok(
+    crossed.length >= 1,
+    `no answer of ${calls} went to another instance: ${
+      JSON.stringify((await cluster.nginx.records()).filter((r) => r.callId.startsWith("elicit")))
+    }`,
+  );
+  printFigure(`elicitation: ${calls} calls, ${crossed.length} answered through another instance`);
+}
+
+/** `call` for a `tools/call`, `answer` for a client's answer, `other` for the rest. */
+function rpcKind(body: unknown): string {
+  if (typeof body !== "string") return "other";
+  const message = JSON.parse(body);
+  if (message.method === "tools/call") return "call";
+  return message.method === undefined && message.id !== undefined ? "answer" : "other";
+}
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
+  return content.map((block) => block.text ?? "").join("");
 }
 
 async function drainLosesNothing(cluster: NginxCluster): Promise<void> {
@@ -221,37 +296,6 @@ async function callRecords(cluster: NginxCluster, label: string): Promise<Access
 
 function describe(failed: WorkloadCall[], inFlight: Map<string, AccessRecord>): string {
   return JSON.stringify({ failed, inFlight: [...inFlight.values()] }, null, 1);
-}
-
-/** A raw 2026-07-28 `subscriptions/listen` stream, read in the background. */
-async function openListenStream(gateway: Gateway, token: string) {
-  const message = {
-    id: 1,
-    method: "subscriptions/listen",
-    params: { notifications: { toolsListChanged: true } },
-  };
-  const response = await fetch(gateway.mcpUrl, {
-    method: "POST",
-    headers: { ...rpcHeaders("2026-07-28", message), authorization: `Bearer ${token}` },
-    body: JSON.stringify(rpcBody("2026-07-28", message)),
-  });
-  assert.equal(response.status, 200);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const reading = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      text += value;
-    }
-  })().catch(() => {});
-  return {
-    text: () => text,
-    cancel: async () => {
-      await reader.cancel().catch(() => {});
-      await reading;
-    },
-  };
 }
 
 /** Prints a measured figure in the test output (figures are printed, never asserted). */

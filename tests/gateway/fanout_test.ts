@@ -16,6 +16,7 @@ const EVENTS: FanoutEvent[] = [
   { kind: "lists", prompts: false, resources: true },
   { kind: "updated", uri: "file:///notes/today.md" },
   { kind: "keys" },
+  { kind: "pins", upstream: "github" },
 ];
 
 redisTest("fan-out events reach the other instances, not the publisher", async () => {
@@ -40,8 +41,10 @@ redisTest("fan-out events reach the other instances, not the publisher", async (
     for (const event of EVENTS) a.publish(event);
     assert.ok(await waitUntil(() => heard.b!.length === EVENTS.length, 10_000), "B heard too few");
     assert.deepEqual(heard.b, EVENTS);
-    // A malformed message on the channel is ignored, and B still hears what follows.
+    // Malformed messages (not JSON, `pins` without its upstream) are ignored, and B still hears
+    // what follows.
     await redisA.command(["PUBLISH", `${prefix}:fanout:changes`, "not json"]);
+    await redisA.command(["PUBLISH", `${prefix}:fanout:changes`, '{"from":"x","kind":"pins"}']);
     b.publish({ kind: "tools" });
     assert.ok(await waitUntil(() => heard.a!.length === 1, 10_000), "A did not hear B");
     assert.deepEqual(heard.a, [{ kind: "tools" }]);

@@ -113,15 +113,19 @@ Deno.test("an unreachable upstream contributes no tools and reports its last err
 });
 
 Deno.test("an upstream that comes up later is connected and listed on the next refresh", async () => {
-  const url = unusedUrl();
+  const [url, otherUrl] = [unusedUrl(), unusedUrl()];
   const set = createUpstreamSet({ logger: silentLogger, retryMs: 0 });
   try {
-    await set.sync([entry({ name: "late", url })]);
+    await set.sync([entry({ name: "late", url }), entry({ name: "other", url: otherUrl })]);
     assert.equal(set.reports()[0]!.state.status, "failed");
     await using _upstream = startMcpUpstream({ port: Number(new URL(url).port) });
-    await set.refresh();
-    assert.equal(set.reports()[0]!.state.status, "running");
+    await using _other = startMcpUpstream({ port: Number(new URL(otherUrl).port) });
+    // refresh(name) lists that upstream only (an approval announced by another instance).
+    await set.refresh("late");
+    assert.deepEqual(set.reports().map((report) => report.state.status), ["running", "failed"]);
     assert.equal(set.lists()[0]!.tools.length, 6);
+    await set.refresh();
+    assert.deepEqual(set.lists().map((list) => list.tools.length), [6, 6]);
   } finally {
     await set.close();
   }
