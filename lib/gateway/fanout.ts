@@ -11,6 +11,7 @@
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { openRedis, type RedisConnection, redisKey } from "../store/mod.ts";
+import { subscribeUntilTaken } from "./redis_channel.ts";
 
 /** One change an instance announces to the others. */
 export type FanoutEvent =
@@ -28,9 +29,6 @@ export interface Fanout {
   close(): void;
 }
 
-// Why: the subscriber connection may still be connecting at start; retry until it takes.
-const SUBSCRIBE_RETRY_MS = 1000;
-
 /**
  * Listens for other instances' events (`onEvent` gets each one, never this instance's own) and
  * returns the publisher. With no Redis connection both are no-ops. Raises nothing.
@@ -44,8 +42,6 @@ export function openFanout(
   const channel = redisKey(options.prefix, "fanout", "changes");
   const instance = crypto.randomUUID();
   let closed = false;
-  let unsubscribe: (() => void) | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
   const receive = (message: string) => {
     const event = parseEvent(message, instance);
     if (event === undefined) return;
@@ -56,22 +52,14 @@ export function openFanout(
       logger.error("Cannot apply a change announced by another instance", { error });
     }
   };
-  let warned = false;
-  const subscribe = async () => {
-    retry = undefined;
-    try {
-      const stop = await redis.subscribe(channel, receive);
-      if (closed) return stop();
-      unsubscribe = stop;
-      logger.info("Listening for changes from other instances", { channel });
-    } catch (error) {
-      if (closed) return;
-      if (!warned) logger.warn("Cannot subscribe to change fan-out yet: retrying", { error });
-      warned = true;
-      retry = setTimeout(() => void subscribe(), SUBSCRIBE_RETRY_MS);
-    }
-  };
-  void subscribe();
+  const stop = subscribeUntilTaken(redis, channel, {
+    receive,
+    logger,
+    labels: {
+      listening: "Listening for changes from other instances",
+      retrying: "Cannot subscribe to change fan-out yet",
+    },
+  });
   return {
     publish(event) {
       if (closed) return;
@@ -82,8 +70,7 @@ export function openFanout(
     },
     close() {
       closed = true;
-      clearTimeout(retry);
-      unsubscribe?.();
+      stop();
     },
   };
 }

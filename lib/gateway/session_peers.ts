@@ -10,8 +10,8 @@
 import type { Logger } from "../log.ts";
 import { localSessionPeers, type SessionPeerEvent, type SessionPeers } from "../mcp/mod.ts";
 import { type RedisConnection, redisKey } from "../store/mod.ts";
+import { subscribeUntilTaken } from "./redis_channel.ts";
 
-const SUBSCRIBE_RETRY_MS = 1000;
 // Why: a Redis outage would otherwise log one warning per session request.
 const CHECK_WARN_INTERVAL_MS = 10_000;
 
@@ -26,8 +26,6 @@ export function openSessionPeers(
   const instance = crypto.randomUUID();
   const receivers = new Set<(event: SessionPeerEvent) => void>();
   let closed = false;
-  let unsubscribe: (() => void) | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
   const onMessage = (message: string) => {
     const event = parseEvent(message, instance);
     if (event === undefined) return;
@@ -39,20 +37,14 @@ export function openSessionPeers(
       }
     }
   };
-  const subscribe = async () => {
-    retry = undefined;
-    try {
-      const stop = await redis.subscribe(channel, onMessage);
-      if (closed) return stop();
-      unsubscribe = stop;
-      logger.info("Listening for session messages from other instances", { channel });
-    } catch (error) {
-      if (closed) return;
-      logger.warn("Cannot subscribe to session messages yet: retrying", { error });
-      retry = setTimeout(() => void subscribe(), SUBSCRIBE_RETRY_MS);
-    }
-  };
-  void subscribe();
+  const stop = subscribeUntilTaken(redis, channel, {
+    receive: onMessage,
+    logger,
+    labels: {
+      listening: "Listening for session messages from other instances",
+      retrying: "Cannot subscribe to session messages yet",
+    },
+  });
   let lastCheckWarning = -Infinity;
   const endedKey = (sid: string) => redisKey(options.prefix, "sessionEnded", sid);
   return {
@@ -84,8 +76,7 @@ export function openSessionPeers(
     },
     close() {
       closed = true;
-      clearTimeout(retry);
-      unsubscribe?.();
+      stop();
     },
   };
 }
