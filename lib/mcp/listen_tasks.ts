@@ -1,0 +1,301 @@
+/**
+ * Task status notifications of the tasks extension (2026-07-28 `notifications/tasks`) for
+ * 2026-07-28 clients: a `subscriptions/listen` naming gateway task ids (`taskIds`) gets, on its
+ * stream, the status notifications of those of its tasks the caller owns, under the gateway's ids.
+ *
+ * Stateless like the ids: a listen may land on any instance. The instance reads each id (bound to
+ * the principal, `lib/upstreams/tasks_ids.ts`), leaves out ids that are not the caller's or whose
+ * upstream the caller may no longer use, and holds a listen stream for the upstream's task id at
+ * that upstream (`UpstreamSubscriptions.acquireTask`, shared by the listens of one task) until the
+ * client's stream ends. An upstream's notification is routed by its upstream and task id to the
+ * streams that asked for that task, so it never reaches another principal.
+ *
+ * Why splice the SDK's stream: the SDK serves the rest of the filter (list changes, resources)
+ * but drops `taskIds` from it; the gateway serves it the filter without them, adds the honoured
+ * ids to its acknowledgement, and writes the task notifications between its events. A filter of
+ * task ids alone (which the SDK ends at once, having nothing to honour) is kept open here.
+ */
+
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  SUBSCRIPTION_ID_META_KEY,
+} from "@modelcontextprotocol/server";
+import type { Caller } from "../auth/mod.ts";
+import { type TaskRoute, TASKS_EXTENSION } from "../upstreams/mod.ts";
+import type { CatalogAccess } from "./catalog_handlers.ts";
+import { type TaskHandlerDeps, usableTaskRoute } from "./task_handlers.ts";
+
+/** The open listens for task status, by upstream task. */
+export interface TaskListens {
+  /** Sends `upstream`'s task status `params` (its own task id) to the listens of that task. */
+  deliver(upstream: string, params: Record<string, unknown>): void;
+  /** Routes the status of `route`'s task to `send`, under gateway id `taskId`, until called. */
+  watch(
+    route: TaskRoute,
+    taskId: string,
+    send: (params: Record<string, unknown>) => void,
+  ): () => void;
+}
+
+interface Watcher {
+  taskId: string;
+  send: (params: Record<string, unknown>) => void;
+}
+
+/** Creates an empty table; raises nothing. */
+export function createTaskListens(): TaskListens {
+  const watchers = new Map<string, Set<Watcher>>();
+  const keyOf = (upstream: string, id: string) => JSON.stringify([upstream, id]);
+  return {
+    deliver(upstream, params) {
+      if (typeof params.taskId !== "string") return;
+      for (const watcher of watchers.get(keyOf(upstream, params.taskId)) ?? []) {
+        watcher.send(relayedStatus(params, watcher.taskId));
+      }
+    },
+    watch(route, taskId, send) {
+      const key = keyOf(route.upstream, route.taskId);
+      const watcher = { taskId, send };
+      const set = watchers.get(key) ?? new Set();
+      watchers.set(key, set.add(watcher));
+      return () => {
+        set.delete(watcher);
+        if (set.size === 0 && watchers.get(key) === set) watchers.delete(key);
+      };
+    },
+  };
+}
+
+const RELATED_TASK_KEY = "io.modelcontextprotocol/related-task";
+
+/** The params with the gateway's task id, in `taskId` and in a related-task `_meta`. */
+function relayedStatus(params: Record<string, unknown>, taskId: string): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || typeof meta !== "object" || !(RELATED_TASK_KEY in meta)) {
+    return { ...params, taskId };
+  }
+  return { ...params, taskId, _meta: { ...meta, [RELATED_TASK_KEY]: { taskId } } };
+}
+
+/** What a listen with task ids needs. */
+export interface ListenTaskDeps extends Pick<TaskHandlerDeps, "snapshot" | "canUse" | "taskIdMac"> {
+  /** The listening caller. */
+  caller: Caller;
+  /** The upstreams' shared subscriptions; absent: no task is honoured. */
+  catalog?: CatalogAccess;
+  /** The open listens of this instance. */
+  listens: TaskListens;
+  /** Keep-alive interval of a stream the SDK does not keep (task ids alone); 0 disables. */
+  keepAliveMs: number;
+  /** Serves the listen request without its `taskIds` (the SDK, with its resource handling). */
+  serve: (parsedBody: unknown) => Promise<Response>;
+}
+
+/** One honoured task of a listen. */
+interface Held {
+  taskId: string;
+  route: TaskRoute;
+  release: () => void;
+}
+
+/**
+ * Serves a `subscriptions/listen` request; one naming task ids gets their status notifications
+ * (above). A request naming task ids without declaring the extension is refused with -32021, as
+ * the extension requires. Raises what `serve` raises.
+ */
+export async function listenTasks(body: unknown, deps: ListenTaskDeps): Promise<Response> {
+  const requested = requestedTaskIds(body);
+  if (requested === undefined) return await deps.serve(body);
+  const request = body as { id?: unknown; params: Record<string, unknown> };
+  if (!declaresTasks(request.params)) return missingCapability(request.id);
+  const held = await holdTasks(requested, deps);
+  const releaseAll = () => held.forEach((task) => task.release());
+  let response: Response;
+  try {
+    response = await deps.serve(withoutTaskIds(request));
+  } catch (error) {
+    releaseAll();
+    throw error;
+  }
+  const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  if (held.length === 0 || response.body === null || !streamed) {
+    releaseAll();
+    return response;
+  }
+  const spliced = splice(response.body, {
+    subscriptionId: request.id,
+    held,
+    listens: deps.listens,
+    keepAliveMs: deps.keepAliveMs,
+    release: releaseAll,
+  });
+  return new Response(spliced, { status: response.status, headers: response.headers });
+}
+
+/** The caller's honoured tasks, each with its upstream listen held. */
+async function holdTasks(ids: readonly string[], deps: ListenTaskDeps): Promise<Held[]> {
+  const held: Held[] = [];
+  await Promise.all([...new Set(ids)].map(async (taskId) => {
+    const route = usableTaskRoute(deps, deps.caller, taskId);
+    const upstream = route === undefined ? undefined : deps.catalog?.subscriptions(route.upstream);
+    if (route === undefined || upstream === undefined) return;
+    try {
+      await upstream.acquireTask(route.taskId);
+      held.push({ taskId, route, release: () => upstream.releaseTask(route.taskId) });
+    } catch {
+      // Why silent: a task the upstream will not report on is simply not honoured (see the ack).
+    }
+  }));
+  return held;
+}
+
+function requestedTaskIds(body: unknown): string[] | undefined {
+  const ids = (body as { params?: { notifications?: { taskIds?: unknown } } } | null)?.params
+    ?.notifications?.taskIds;
+  if (!Array.isArray(ids) || ids.length === 0) return undefined;
+  return ids.filter((id): id is string => typeof id === "string");
+}
+
+function declaresTasks(params: Record<string, unknown>): boolean {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  const declared = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: unknown } | undefined;
+  const extensions = declared?.extensions;
+  return typeof extensions === "object" && extensions !== null && TASKS_EXTENSION in extensions;
+}
+
+function withoutTaskIds(request: { params: Record<string, unknown> }): unknown {
+  const { taskIds: _, ...rest } = request.params.notifications as Record<string, unknown>;
+  return { ...request, params: { ...request.params, notifications: rest } };
+}
+
+/** The -32021 answer the extension prescribes to a task listen that did not declare it. */
+function missingCapability(id: unknown): Response {
+  const error = {
+    code: -32021,
+    message: "Missing required client capability",
+    data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+  };
+  return Response.json({ jsonrpc: "2.0", id: id ?? null, error }, { status: 400 });
+}
+
+const encoder = new TextEncoder();
+const ACK = "notifications/subscriptions/acknowledged";
+
+/**
+ * `source` (the SDK's listen stream) with the honoured task ids in its acknowledgement and the
+ * tasks' notifications written between its events; kept open after the SDK's own end when the SDK
+ * honoured nothing (its filter had task ids alone). A protocol state machine that reads better
+ * whole, so longer than most functions here.
+ */
+function splice(
+  source: ReadableStream<Uint8Array>,
+  options: {
+    subscriptionId: unknown;
+    held: readonly Held[];
+    listens: TaskListens;
+    keepAliveMs: number;
+    release: () => void;
+  },
+): ReadableStream<Uint8Array> {
+  const reader = source.pipeThrough(new TextDecoderStream()).getReader();
+  let controller: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  let acked = false;
+  let sdkDone = false;
+  const unwatch: Array<() => void> = [];
+  let timer: ReturnType<typeof setInterval> | undefined;
+  function write(frame: string): void {
+    if (ended) return;
+    try {
+      controller.enqueue(encoder.encode(frame));
+    } catch {
+      end();
+    }
+  }
+  function end(): void {
+    if (ended) return;
+    ended = true;
+    unwatch.forEach((stop) => stop());
+    if (timer !== undefined) clearInterval(timer);
+    options.release();
+    reader.cancel().catch(() => {});
+    try {
+      controller.close();
+    } catch {
+      // Why: the client may already have gone; closing twice is not an error worth reporting.
+    }
+  }
+  function onAck(message: { params: { notifications?: Record<string, unknown> } }): void {
+    const honoured = message.params.notifications ?? {};
+    // Why: the SDK ends a stream that honours nothing of its own; the tasks keep it open here.
+    sdkDone = Object.keys(honoured).length === 0;
+    const taskIds = options.held.map((task) => task.taskId);
+    const params = { ...message.params, notifications: { ...honoured, taskIds } };
+    write(eventOf({ jsonrpc: "2.0", method: ACK, params }));
+    acked = true;
+    for (const task of options.held) {
+      unwatch.push(options.listens.watch(task.route, task.taskId, (status) => {
+        const meta = {
+          ...(status._meta as object),
+          [SUBSCRIPTION_ID_META_KEY]: options.subscriptionId,
+        };
+        write(
+          eventOf({
+            jsonrpc: "2.0",
+            method: "notifications/tasks",
+            params: { ...status, _meta: meta },
+          }),
+        );
+      }));
+    }
+    if (sdkDone && options.keepAliveMs > 0) {
+      timer = setInterval(() => write(": keep-alive\n\n"), options.keepAliveMs);
+      Deno.unrefTimer(Number(timer));
+    }
+  }
+  function onEvent(event: string): void {
+    if (sdkDone) return;
+    const message = acked ? undefined : messageOf(event);
+    if (message?.method === ACK) return onAck(message as never);
+    write(event);
+  }
+  async function pump(): Promise<void> {
+    let buffered = "";
+    try {
+      while (!ended) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffered += value;
+        const cut = buffered.lastIndexOf("\n\n");
+        if (cut < 0) continue;
+        const complete = buffered.slice(0, cut + 2);
+        buffered = buffered.slice(cut + 2);
+        for (const event of complete.split(/(?<=\n\n)/)) onEvent(event);
+      }
+    } catch {
+      // Why: a source that fails ends the stream the same way as one that ends.
+    }
+    if (!sdkDone) end();
+  }
+  return new ReadableStream<Uint8Array>({
+    start(own) {
+      controller = own;
+      void pump();
+    },
+    cancel: end,
+  });
+}
+
+function eventOf(message: Record<string, unknown>): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+function messageOf(event: string): { method?: unknown } | undefined {
+  const data = event.split("\n").filter((line) => line.startsWith("data:"));
+  if (data.length === 0) return undefined;
+  try {
+    return JSON.parse(data.map((line) => line.slice(5).trimStart()).join("\n"));
+  } catch {
+    return undefined;
+  }
+}
