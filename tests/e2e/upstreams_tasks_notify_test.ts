@@ -16,12 +16,13 @@ import {
   createGatewayToolsDir,
   eraOptions,
   readRpcResponse,
+  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { ASK, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import { ASK, REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -222,6 +223,47 @@ Deno.test("tasks extension: a real SDK v2 client hears notifications/tasks on it
     } finally {
       await client.close();
     }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("tasks extension: notifications/tasks from a stdio upstream reach the owner's listen", async () => {
+  const script = `${REPO_ROOT}/tests/_support/tasks_upstream_stdio.ts`;
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-tasks-notify-stdio-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
+    const alice = await createClientKey("alice", env);
+    await using tools = await createGatewayToolsDir({
+      "tasks_stdio.yaml": `upstreams:
+  - name: ts
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", ${JSON.stringify(script)}]
+      env: { NO_COLOR: "1" }
+      cwd: ${JSON.stringify(REPO_ROOT)}
+`,
+    });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+    const asAlice = rawClient(gateway.mcpUrl, alice);
+    const created = await asAlice("tools/call", { name: "ts_report", _meta: DECLARING });
+    const taskId = String((created.result as Message).taskId);
+    const listen = await openListen(gateway.mcpUrl, alice, {
+      taskIds: [taskId],
+      toolsListChanged: true,
+    });
+    const ack = await listen.next(isAck);
+    assert.deepEqual((ack?.params as { notifications: unknown }).notifications, {
+      toolsListChanged: true,
+      taskIds: [taskId],
+    });
+    for (let round = 0; round < 2; round++) await asAlice("tasks/get", { taskId });
+    const done = await listen.next(isTaskStatus("completed"));
+    assert.ok(done, "no completed notification from the stdio upstream");
+    assert.equal((done.params as Message).taskId, taskId);
+    assert.deepEqual((done.params as Message).result, REPORT_RESULT);
+    assert.ok(!JSON.stringify(listen.seen).includes("up-"), "the upstream's id never shows");
+    await listen.close();
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
