@@ -29,6 +29,8 @@ import { type TaskHandlerDeps, usableTaskRoute } from "./task_handlers.ts";
 export interface TaskListens {
   /** Sends `upstream`'s task status `params` (its own task id) to the listens of that task. */
   deliver(upstream: string, params: Record<string, unknown>): void;
+  /** Streams kept open here alone (their filter had task ids only), against the cap. */
+  kept: { count: number };
   /** Routes the status of `route`'s task to `send`, under gateway id `taskId`, until called. */
   watch(
     route: TaskRoute,
@@ -47,6 +49,7 @@ export function createTaskListens(): TaskListens {
   const watchers = new Map<string, Set<Watcher>>();
   const keyOf = (upstream: string, id: string) => JSON.stringify([upstream, id]);
   return {
+    kept: { count: 0 },
     deliver(upstream, params) {
       if (typeof params.taskId !== "string") return;
       for (const watcher of watchers.get(keyOf(upstream, params.taskId)) ?? []) {
@@ -87,6 +90,8 @@ export interface ListenTaskDeps extends Pick<TaskHandlerDeps, "snapshot" | "canU
   listens: TaskListens;
   /** Keep-alive interval of a stream the SDK does not keep (task ids alone); 0 disables. */
   keepAliveMs: number;
+  /** Cap on the streams kept here alone (the SDK's own cap counts the others). */
+  maxKept: number;
   /** Serves the listen request without its `taskIds` (the SDK, with its resource handling). */
   serve: (parsedBody: unknown) => Promise<Response>;
 }
@@ -108,11 +113,16 @@ export async function listenTasks(body: unknown, deps: ListenTaskDeps): Promise<
   if (requested === undefined) return await deps.serve(body);
   const request = body as { id?: unknown; params: Record<string, unknown> };
   if (!declaresTasks(request.params)) return missingCapability(request.id);
+  const rest = withoutTaskIds(request);
+  // Why: a listen of task ids alone is kept here, past the SDK's cap on its streams.
+  if (isEmptyFilter(rest) && deps.listens.kept.count >= deps.maxKept) {
+    return rpcError(request.id, -32603, "Subscription limit reached", 200);
+  }
   const held = await holdTasks(requested, deps);
   const releaseAll = () => held.forEach((task) => task.release());
   let response: Response;
   try {
-    response = await deps.serve(withoutTaskIds(request));
+    response = await deps.serve(rest);
   } catch (error) {
     releaseAll();
     throw error;
@@ -163,19 +173,29 @@ function declaresTasks(params: Record<string, unknown>): boolean {
   return typeof extensions === "object" && extensions !== null && TASKS_EXTENSION in extensions;
 }
 
-function withoutTaskIds(request: { params: Record<string, unknown> }): unknown {
+function withoutTaskIds(
+  request: { params: Record<string, unknown> },
+): { params: { notifications: Record<string, unknown> } } {
   const { taskIds: _, ...rest } = request.params.notifications as Record<string, unknown>;
   return { ...request, params: { ...request.params, notifications: rest } };
 }
 
+function isEmptyFilter(request: { params: { notifications: Record<string, unknown> } }): boolean {
+  return Object.values(request.params.notifications).every((value) =>
+    value === false || (Array.isArray(value) && value.length === 0)
+  );
+}
+
 /** The -32021 answer the extension prescribes to a task listen that did not declare it. */
 function missingCapability(id: unknown): Response {
-  const error = {
-    code: -32021,
-    message: "Missing required client capability",
-    data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
-  };
-  return Response.json({ jsonrpc: "2.0", id: id ?? null, error }, { status: 400 });
+  return rpcError(id, -32021, "Missing required client capability", 400, {
+    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+  });
+}
+
+function rpcError(id: unknown, code: number, message: string, status: number, data?: unknown) {
+  const error = { code, message, ...(data === undefined ? {} : { data }) };
+  return Response.json({ jsonrpc: "2.0", id: id ?? null, error }, { status });
 }
 
 const encoder = new TextEncoder();
@@ -248,7 +268,10 @@ function splice(
         );
       }));
     }
-    if (sdkDone && options.keepAliveMs > 0) {
+    if (!sdkDone) return;
+    options.listens.kept.count++;
+    unwatch.push(() => options.listens.kept.count--);
+    if (options.keepAliveMs > 0) {
       timer = setInterval(() => write(": keep-alive\n\n"), options.keepAliveMs);
       Deno.unrefTimer(Number(timer));
     }

@@ -208,6 +208,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
             ...(options.taskIdMac === undefined ? {} : { taskIdMac: options.taskIdMac }),
             listens,
             keepAliveMs,
+            maxKept: options.maxListenStreams,
             serve: (body) =>
               subscribeListen(body, {
                 ...listen,
