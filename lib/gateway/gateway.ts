@@ -11,6 +11,7 @@ import { type AppEnv, isLoopbackAddress, type Readiness } from "../http/mod.ts";
 import type { Logger } from "../log.ts";
 import { callTool, serveMcpStdio, type StdioService, type TraceSink } from "../mcp/mod.ts";
 import type { ToolResult } from "../registry/mod.ts";
+import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import { consoleRoutes } from "./console.ts";
 import type { ConsoleCall } from "./console_tools.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
@@ -103,7 +104,9 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const catalogEvent = (event: CatalogEvent) => onCatalog.forEach((notify) => notify(event));
   const keyRevoked = () => onKeyRevoked.forEach((recheck) => recheck());
   // Why late-bound: task status from an upstream goes to this instance's HTTP clients only.
-  const onTaskStatus = new Set<(upstream: string, params: Record<string, unknown>) => void>();
+  const onTaskStatus = new Set<
+    (upstream: string, params: Record<string, unknown>, method: TaskStatusMethod) => void
+  >();
   // Why late-bound: the fan-out rides on the Redis connection the parts open; a change reported
   // while they open is this instance's alone (the others load the same state as they start).
   const announced: { fanout?: Fanout } = {};
@@ -129,7 +132,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       catalogEvent({ kind: "updated", uri });
       announce({ kind: "updated", uri });
     },
-    onTaskStatus: (upstream, params) => onTaskStatus.forEach((relay) => relay(upstream, params)),
+    onTaskStatus: (upstream, params, method) =>
+      onTaskStatus.forEach((relay) => relay(upstream, params, method)),
   });
   const { security, credentials, limits, metrics } = parts;
   announced.fanout = openFanout(limits.redis, {
@@ -174,7 +178,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   });
   onKeyRevoked.add(() => void mcp.recheckStreams());
   onCatalog.add((event) => deliverCatalogEvent(mcp, event));
-  onTaskStatus.add((upstream, params) => mcp.taskStatus(upstream, params));
+  onTaskStatus.add((upstream, params, method) => mcp.taskStatus(upstream, params, method));
   onToolsChanged.add(() => {
     mcp.toolsChanged();
     // Why: a policy reload may shut a caller out of a virtual server it holds a stream on.

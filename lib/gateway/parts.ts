@@ -9,6 +9,7 @@ import type { DatabasePools } from "../backends/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
+import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import { openDatabases, retainUsedDatabases } from "./databases.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
@@ -49,8 +50,12 @@ export interface PartsOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when a subscribed upstream resource changed. */
   onResourceUpdated?: (uri: string) => void;
-  /** Called when an upstream sends a 2025-11-25 task status notification. */
-  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
+  /** Called when an upstream sends a task status notification (either era's, named by `method`). */
+  onTaskStatus?: (
+    upstream: string,
+    params: Record<string, unknown>,
+    method: TaskStatusMethod,
+  ) => void;
 }
 
 /**

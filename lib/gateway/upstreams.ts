@@ -15,6 +15,7 @@ import {
   mergeCatalogs,
   type MergedCatalog,
   mergeFederated,
+  type TaskStatusMethod,
   type UpstreamEntry,
   type UpstreamSet,
   type UpstreamSetOptions,
@@ -53,8 +54,12 @@ export interface FederationOptions {
   onCatalogChange?: (changed: { prompts: boolean; resources: boolean }) => void;
   /** Called when an upstream announces an update of a resource the gateway subscribed to. */
   onResourceUpdated?: (uri: string) => void;
-  /** Called when an upstream sends a 2025-11-25 task status notification. */
-  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
+  /** Called when an upstream sends a task status notification (either era's, named by `method`). */
+  onTaskStatus?: (
+    upstream: string,
+    params: Record<string, unknown>,
+    method: TaskStatusMethod,
+  ) => void;
   /** Longest wait for the first listing of every upstream at start; default 5 000 ms. */
   startWaitMs?: number;
   /** Replaces the built-in connections (HTTP and supervised stdio), for tests. */

@@ -20,6 +20,7 @@ import { createStatelessCancels } from "./stateless_cancel.ts";
 import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
+import { createTaskListens, listenTasks } from "./listen_tasks.ts";
 import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
 
 /** Options for the MCP service. */
@@ -80,10 +81,16 @@ export interface McpService {
   /** Tells the clients subscribed to `uri` (both eras) that the resource changed. */
   resourceUpdated(uri: string): void;
   /**
-   * Relays upstream `upstream`'s task status notification (its own task id in `params`) to the
-   * client that created the task through this instance: a 2025 client's `GET /mcp` streams.
+   * Relays upstream `upstream`'s task status notification (its own task id in `params`) under the
+   * gateway's task id: a 2025-11-25 `notifications/tasks/status` to the `GET /mcp` streams of the
+   * 2025 client that created the task through this instance, a tasks extension
+   * `notifications/tasks` to the `subscriptions/listen` streams that asked for the task.
    */
-  taskStatus(upstream: string, params: Record<string, unknown>): void;
+  taskStatus(
+    upstream: string,
+    params: Record<string, unknown>,
+    method?: "notifications/tasks/status" | "notifications/tasks",
+  ): void;
   /** Re-authenticates the caller of every open notification stream now (after a revocation). */
   recheckStreams(): Promise<void>;
   /**
@@ -112,6 +119,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
   // Why keyed by the Request: the SDK hands the factory the request it serves, and a replayed
   // call's entry is taken by the one handler that answers it.
   const settledCalls = new WeakMap<Request, SettledCall>();
+  const listens = createTaskListens();
   const factory = createServerFactory({
     ...options,
     taskOwners: owners,
@@ -220,13 +228,25 @@ export function createMcpService(options: McpServiceOptions): McpService {
         );
       }
       if (isListen(fetchOptions.parsedBody)) {
+        const listen = {
+          caller: fetchOptions.caller,
+          catalog: options.catalog,
+          snapshot: options.snapshot,
+          canUse: options.hooks.canUse,
+        };
+        // Why two steps: task ids are the gateway's to serve (listen_tasks.ts), resources the SDK's.
         return bounded(slots, fetchOptions, () =>
-          subscribeListen(fetchOptions.parsedBody, {
-            caller: fetchOptions.caller,
-            catalog: options.catalog,
-            snapshot: options.snapshot,
-            canUse: options.hooks.canUse,
-            serve: (parsedBody) => serve(request, { ...fetchOptions, parsedBody }),
+          listenTasks(fetchOptions.parsedBody, {
+            ...listen,
+            ...(options.taskIdMac === undefined ? {} : { taskIdMac: options.taskIdMac }),
+            listens,
+            keepAliveMs,
+            maxKept: options.maxListenStreams,
+            serve: (body) =>
+              subscribeListen(body, {
+                ...listen,
+                serve: (parsedBody) => serve(request, { ...fetchOptions, parsedBody }),
+              }),
           }));
       }
       return serve(request, fetchOptions);
@@ -247,7 +267,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
       handler.notify.resourceUpdated(uri);
       hub.resourceUpdated(uri, subscribers.keysFor(uri));
     },
-    taskStatus(upstream, params) {
+    taskStatus(upstream, params, method) {
+      if (method === "notifications/tasks") return listens.deliver(upstream, params);
       const owned = ownedTaskStatus(owners, upstream, params);
       if (owned?.owner.era === "legacy") hub.taskStatus(owned.owner.principalId, owned.params);
     },

@@ -19,7 +19,13 @@ import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { DownstreamCall, McpBackendSpec, ToolResult } from "../registry/types.ts";
-import { capturedTask, readTaskId, TASKS_EXTENSION, writeTaskId } from "../upstreams/mod.ts";
+import {
+  capturedTask,
+  readTaskId,
+  type TaskRoute,
+  TASKS_EXTENSION,
+  writeTaskId,
+} from "../upstreams/mod.ts";
 import { errorResult } from "./call_pipeline.ts";
 import type { PipelineHooks } from "./stages.ts";
 import { type EndedTasks, recordTaskEnd, taskEnd } from "./task_audit.ts";
@@ -242,9 +248,23 @@ export async function relayTaskRequest(
   return withClientTaskId(withoutHopMeta(relayed), clientTaskId);
 }
 
+/**
+ * The upstream and upstream task id behind gateway task id `taskId`: undefined when the id is not
+ * `caller`'s (or forged) or its upstream is no longer usable to `caller`. Raises nothing.
+ */
+export function usableTaskRoute(
+  deps: Pick<TaskHandlerDeps, "snapshot" | "canUse" | "taskIdMac">,
+  caller: Caller,
+  taskId: string,
+): TaskRoute | undefined {
+  const route = readTaskId(taskId, caller.principal.id, deps.taskIdMac);
+  if (route === undefined) return undefined;
+  return backendOf(deps, caller, route.upstream) === undefined ? undefined : route;
+}
+
 /** The `mcp` backend of a tool of `upstream` that `caller` may use; `undefined` when none. */
 function backendOf(
-  deps: TaskHandlerDeps,
+  deps: Pick<TaskHandlerDeps, "snapshot" | "canUse">,
   caller: Caller,
   upstream: string,
 ): McpBackendSpec | undefined {

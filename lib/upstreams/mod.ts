@@ -115,6 +115,7 @@ export type {
 } from "./catalog.ts";
 /** The gateway's reference-counted resource subscriptions at one upstream; type only. */
 export type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
+export type { TaskStatusMethod } from "./relay.ts";
 /** The change notifications an upstream client reports; type only. */
 export type { UpstreamNotices } from "./upstream_client.ts";
 /**

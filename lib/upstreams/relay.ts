@@ -33,6 +33,9 @@ export interface UpstreamRelay extends McpCallRelay {
 
 const TaskStatusParams = z.looseObject({ taskId: z.string(), status: z.string() });
 
+/** A task status notification: 2025-11-25 core tasks, or the 2026-07-28 tasks extension. */
+export type TaskStatusMethod = "notifications/tasks/status" | "notifications/tasks";
+
 type InputMethod = "elicitation/create" | "sampling/createMessage" | "roots/list";
 const FAMILY: Record<InputMethod, keyof DownstreamCall["accepts"]> = {
   "elicitation/create": "elicitation",
@@ -43,7 +46,11 @@ const FAMILY: Record<InputMethod, keyof DownstreamCall["accepts"]> = {
 /** Creates the relay of upstream `name`; raises nothing. */
 export function createUpstreamRelay(
   name: string,
-  options: { logger: Logger; onTaskStatus?: (params: Record<string, unknown>) => void },
+  options: {
+    logger: Logger;
+    /** Receives a task status notification of either era, with its method. */
+    onTaskStatus?: (params: Record<string, unknown>, method: TaskStatusMethod) => void;
+  },
 ): UpstreamRelay {
   const logger = options.logger.child({ upstream: name });
   const context = new AsyncLocalStorage<InFlightCall>();
@@ -113,12 +120,15 @@ export function createUpstreamRelay(
       client.setNotificationHandler("notifications/message", (notification) => {
         relayLog(notification.params);
       });
-      // Why a custom schema: the SDK's typed notifications leave out the 2025 task vocabulary.
-      client.setNotificationHandler(
-        "notifications/tasks/status",
-        { params: TaskStatusParams },
-        (params) => options.onTaskStatus?.(params),
-      );
+      // Why a custom schema: the SDK's typed notifications leave out the task vocabulary of both
+      // eras (the 2026-07-28 one arrives on the listen streams `resource_subscriptions.ts` opens).
+      for (const method of ["notifications/tasks/status", "notifications/tasks"] as const) {
+        client.setNotificationHandler(
+          method,
+          { params: TaskStatusParams },
+          (params) => options.onTaskStatus?.(params, method),
+        );
+      }
       client.setNotificationHandler("notifications/progress", ({ params }) => {
         const call = progressCalls.get(String(params.progressToken));
         call?.progress({

@@ -183,7 +183,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
           subscriptions: undefined as unknown as UpstreamSubscriptions,
           relay: createUpstreamRelay(entry.spec.name, {
             logger,
-            onTaskStatus: (params) => options.onTaskStatus?.(entry.spec.name, params),
+            onTaskStatus: (params, method) =>
+              options.onTaskStatus?.(entry.spec.name, params, method),
           }),
         };
         member.connection = connect(entry.spec, {

@@ -10,6 +10,7 @@ import type { UpstreamCatalog } from "./catalog.ts";
 import type { ConnectUpstream } from "./connect.ts";
 import type { UpstreamState } from "./connection.ts";
 import type { UpstreamEntry } from "./federation.ts";
+import type { TaskStatusMethod } from "./relay.ts";
 import type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
 import type { ResolveCredential } from "./stdio_env.ts";
 import type { Client } from "./stdio_supervisor.ts";
@@ -30,9 +31,14 @@ export interface UpstreamSetOptions {
   onResourceUpdated?: (upstream: string, uri: string) => void;
   /**
    * Called when an upstream sends a task status notification (2025-11-25
-   * `notifications/tasks/status`), with the upstream's own task id in `params`.
+   * `notifications/tasks/status`, or the tasks extension's `notifications/tasks`), with the
+   * upstream's own task id in `params`.
    */
-  onTaskStatus?: (upstream: string, params: Record<string, unknown>) => void;
+  onTaskStatus?: (
+    upstream: string,
+    params: Record<string, unknown>,
+    method: TaskStatusMethod,
+  ) => void;
   /** Replaces the built-in connections (HTTP, and supervised stdio children). */
   connect?: ConnectUpstream;
   /**

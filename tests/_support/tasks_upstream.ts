@@ -10,6 +10,11 @@
  * completes with the answer `tasks/update` brings. `rogue` answers with a task handle even to a client that did not
  * declare the extension (a broken upstream); `malformed` with a handle missing its required
  * fields. `tasks/cancel` and `tasks/update` are recorded.
+ *
+ * Task status notifications (`notifications/tasks`): the SDK's listen stream drops a filter's
+ * `taskIds`, so a `subscriptions/listen` naming task ids is served by hand (`listenForTasks`):
+ * refused with -32021 unless the request declares the extension, acknowledged with the task ids,
+ * then each status change of those tasks is sent as a complete task, as `tasks/get` shows it.
  */
 
 import {
@@ -17,6 +22,7 @@ import {
   createMcpHandler,
   ProtocolError,
   Server,
+  SUBSCRIPTION_ID_META_KEY,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 
@@ -47,6 +53,8 @@ export interface TasksUpstream {
   updates(): Array<{ taskId: string; inputResponses: unknown }>;
   /** How many `report` calls were answered with a task. */
   tasksCreated(): number;
+  /** Task ids each honoured `subscriptions/listen` asked for, in order. */
+  listened(): string[][];
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -67,7 +75,15 @@ export function startTasksUpstream(): TasksUpstream {
   const handler = createMcpHandler(() => buildTasksServer(state), { legacy: "stateless" });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },
-    (request) => handler.fetch(request),
+    async (request) => {
+      const body = request.method === "POST"
+        ? await request.clone().json().catch(() => undefined)
+        : undefined;
+      if (body?.method === "subscriptions/listen" && body.params?.notifications?.taskIds) {
+        return listenForTasks(body, request.signal, state);
+      }
+      return handler.fetch(request);
+    },
   );
   const close = async () => {
     await handler.close();
@@ -78,6 +94,7 @@ export function startTasksUpstream(): TasksUpstream {
     cancelled: () => [...state.cancelled],
     updates: () => [...state.updates],
     tasksCreated: () => state.created,
+    listened: () => state.listened.map((ids) => [...ids]),
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -89,11 +106,21 @@ export interface TasksState {
   cancelled: string[];
   updates: Array<{ taskId: string; inputResponses: unknown }>;
   created: number;
+  /** Receivers of status changes (the open task listens). */
+  watchers: Set<(taskId: string, task: Record<string, unknown>) => void>;
+  listened: string[][];
 }
 
 /** Fresh, empty upstream state. */
 export function createTasksState(): TasksState {
-  return { tasks: new Map(), cancelled: [], updates: [], created: 0 };
+  return {
+    tasks: new Map(),
+    cancelled: [],
+    updates: [],
+    created: 0,
+    watchers: new Set(),
+    listened: [],
+  };
 }
 
 /** One SDK server instance of the upstream over `state` (for HTTP per request, or for stdio). */
@@ -137,16 +164,19 @@ export function buildTasksServer(state: TasksState): Server {
     const params = z.looseObject({ taskId: z.string() });
     server.setRequestHandler("tasks/get", { params }, (p) => {
       const task = known(tasks, p.taskId);
+      const before = task.status;
       task.polls++;
       if (task.asks && task.answer === undefined && task.status === "working") {
         task.status = "input_required";
       } else if (task.status === "working" && task.polls >= 2) task.status = "completed";
+      if (task.status !== before) changed(state, p.taskId);
       return view(p.taskId, task) as never;
     });
     server.setRequestHandler("tasks/cancel", { params }, (p) => {
       const task = known(tasks, p.taskId);
       cancelled.push(p.taskId);
       task.status = "cancelled";
+      changed(state, p.taskId);
       return {};
     });
     server.setRequestHandler(
@@ -160,12 +190,72 @@ export function buildTasksServer(state: TasksState): Server {
         if (task.status === "input_required") {
           task.answer = inputResponses;
           task.status = "completed";
+          changed(state, p.taskId);
         }
         return {};
       },
     );
     return server;
   }
+}
+
+function changed(state: TasksState, taskId: string): void {
+  const task = view(taskId, state.tasks.get(taskId)!);
+  for (const watcher of state.watchers) watcher(taskId, task);
+}
+
+/** Serves a `subscriptions/listen` naming task ids (2026-07-28 tasks extension) by hand. */
+function listenForTasks(
+  body: { id: unknown; params: Record<string, unknown> },
+  signal: AbortSignal,
+  state: TasksState,
+): Response {
+  const meta = (body.params._meta ?? {}) as Record<string, unknown>;
+  const declared = meta[CLIENT_CAPABILITIES_META_KEY] as
+    | { extensions?: Record<string, unknown> }
+    | undefined;
+  if (declared?.extensions?.[TASKS] === undefined) {
+    const error = { code: -32021, message: "Missing required client capability" };
+    return Response.json({ jsonrpc: "2.0", id: body.id, error }, { status: 400 });
+  }
+  const notifications = body.params.notifications as { taskIds: string[] };
+  const taskIds = notifications.taskIds.filter((id) => state.tasks.has(id));
+  state.listened.push(taskIds);
+  const stamp = { [SUBSCRIPTION_ID_META_KEY]: body.id };
+  const encoder = new TextEncoder();
+  let watcher: ((taskId: string, task: Record<string, unknown>) => void) | undefined;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (method: string, params: Record<string, unknown>) =>
+        controller.enqueue(
+          encoder.encode(
+            `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method, params })}\n\n`,
+          ),
+        );
+      send("notifications/subscriptions/acknowledged", {
+        notifications: { taskIds },
+        _meta: stamp,
+      });
+      watcher = (taskId, task) => {
+        if (taskIds.includes(taskId)) send("notifications/tasks", { ...task, _meta: stamp });
+      };
+      state.watchers.add(watcher);
+      signal.addEventListener("abort", () => {
+        state.watchers.delete(watcher!);
+        try {
+          controller.close();
+        } catch {
+          // Why: the gateway may have cancelled the stream already.
+        }
+      }, { once: true });
+    },
+    cancel() {
+      if (watcher) state.watchers.delete(watcher);
+    },
+  });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }
 
 function known(tasks: Map<string, TaskState>, taskId: string): TaskState {

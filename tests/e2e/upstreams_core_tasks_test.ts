@@ -194,3 +194,99 @@ Deno.test("2025-11-25 task status notifications reach the owner's GET stream und
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+/** A raw 2025 client in a session: its `initialize` declares elicitation, which gets it one. */
+async function sessionClient(mcpUrl: string, token: string): Promise<{ rpc: Rpc; id: string }> {
+  const authed = bearerFetch(token);
+  const init = {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: {
+      protocolVersion: LEGACY,
+      capabilities: { elicitation: {} },
+      clientInfo: { name: "core-tasks-session-e2e", version: "1.0.0" },
+    },
+  };
+  const opened = await authed(mcpUrl, {
+    method: "POST",
+    headers: rpcHeaders(LEGACY, init),
+    body: JSON.stringify(init),
+  });
+  const id = opened.headers.get("mcp-session-id");
+  await opened.body?.cancel();
+  assert.ok(id, "the client got no session");
+  let next = 0;
+  const rpc: Rpc = async (method, params) => {
+    const message = { jsonrpc: "2.0", id: ++next, method, params };
+    const response = await authed(mcpUrl, {
+      method: "POST",
+      headers: { ...rpcHeaders(LEGACY, message), "mcp-session-id": id },
+      body: JSON.stringify(message),
+    });
+    return await readRpcResponse(response);
+  };
+  return { rpc, id };
+}
+
+Deno.test("2025-11-25 task status notifications reach a session client's GET stream, not another principal's", async () => {
+  await using upstream = startCoreTasksUpstream();
+  const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-core-tasks-session-" });
+  try {
+    const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
+    const alice = await createClientKey("alice", env);
+    const bob = await createClientKey("bob", env);
+    await using tools = await createGatewayToolsDir({
+      "core.yaml": `upstreams:\n  - name: ct\n    url: ${upstream.url}\n`,
+    });
+    await using gateway = await startGateway({ toolsDir: tools.dir, env });
+    const streamOf = (token: string, session: string) =>
+      bearerFetch(token)(gateway.mcpUrl, {
+        method: "GET",
+        headers: {
+          accept: "text/event-stream",
+          "mcp-protocol-version": LEGACY,
+          "mcp-session-id": session,
+        },
+      });
+    const asAlice = await sessionClient(gateway.mcpUrl, alice);
+    const asBob = await sessionClient(gateway.mcpUrl, bob);
+    const aliceStream = await streamOf(alice, asAlice.id);
+    const bobStream = await streamOf(bob, asBob.id);
+    assert.equal(aliceStream.status, 200);
+    assert.equal(bobStream.status, 200);
+
+    const created = resultOf(
+      await asAlice.rpc("tools/call", { name: "ct_report", arguments: {}, task: {} }),
+    );
+    const taskId = String((created.task as Record<string, unknown>).taskId);
+    const seen = readUntil(
+      aliceStream,
+      (message) =>
+        message.method === "notifications/tasks/status" &&
+        (message.params as Record<string, unknown>).status === "completed",
+    );
+    for (let round = 0; round < 2; round++) await asAlice.rpc("tasks/get", { taskId });
+    const notification = await seen;
+    assert.ok(notification, "no task status notification on the session's GET stream");
+    assert.equal((notification.params as Record<string, unknown>).taskId, taskId);
+
+    // Bob's own task's notification comes after Alice's: his stream carried none of hers.
+    const bobs = resultOf(
+      await asBob.rpc("tools/call", { name: "ct_report", arguments: {}, task: {} }),
+    );
+    const bobTaskId = String((bobs.task as Record<string, unknown>).taskId);
+    const bobSeen: Array<Record<string, unknown>> = [];
+    const bobDone = readUntil(bobStream, (message) => {
+      bobSeen.push(message);
+      return message.method === "notifications/tasks/status" &&
+        (message.params as Record<string, unknown>).status === "completed";
+    });
+    for (let round = 0; round < 2; round++) await asBob.rpc("tasks/get", { taskId: bobTaskId });
+    const bobNotification = await bobDone;
+    assert.equal((bobNotification?.params as Record<string, unknown>).taskId, bobTaskId);
+    assert.ok(!JSON.stringify(bobSeen).includes(taskId), "Alice's task on Bob's stream");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

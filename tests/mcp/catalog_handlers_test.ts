@@ -90,6 +90,8 @@ function countingUpstream(): UpstreamSubscriptions & { counts: Map<string, numbe
     release(uri) {
       counts.set(uri, (counts.get(uri) ?? 0) - 1);
     },
+    acquireTask: () => Promise.resolve(),
+    releaseTask: () => {},
     renew: () => Promise.resolve(),
     size: () => [...counts.values()].filter((count) => count > 0).length,
     close: () => Promise.resolve(),
