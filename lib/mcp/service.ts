@@ -21,7 +21,7 @@ import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { subscribeListen } from "./listen_resources.ts";
 import { createTaskListens, listenTasks } from "./listen_tasks.ts";
-import { createStreamSlots, guardStream, type StreamSlots } from "./stream_bounds.ts";
+import { createStreamSlots, openBoundedStream } from "./stream_bounds.ts";
 
 /** Options for the MCP service. */
 export interface McpServiceOptions extends ServerDeps {
@@ -59,9 +59,6 @@ export interface McpFetchOptions {
    */
   reauthorize?: () => Promise<Caller | Response>;
 }
-
-/** Frames a notification stream may queue for a client that does not read before it is ended. */
-const MAX_STREAM_BACKLOG = 64;
 
 /** The MCP endpoint as a fetch-shaped service. */
 export interface McpService {
@@ -221,7 +218,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
       // Why: 2026-07-28 has no GET; a GET is a 2025-era client opening its notification stream.
       if (request.method === "GET") {
         const principalId = fetchOptions.caller.principal.id;
-        return bounded(
+        return openBoundedStream(
           slots,
           fetchOptions,
           () => Promise.resolve(openLegacyStream(request, hub, principalId)),
@@ -235,7 +232,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
           canUse: options.hooks.canUse,
         };
         // Why two steps: task ids are the gateway's to serve (listen_tasks.ts), resources the SDK's.
-        return bounded(slots, fetchOptions, () =>
+        return openBoundedStream(slots, fetchOptions, () =>
           listenTasks(fetchOptions.parsedBody, {
             ...listen,
             ...(options.taskIdMac === undefined ? {} : { taskIdMac: options.taskIdMac }),
@@ -283,42 +280,6 @@ export function createMcpService(options: McpServiceOptions): McpService {
       await handler.close();
     },
   };
-}
-
-/**
- * Opens a notification stream within the caller's cap: the stream holds a slot while it is open,
- * ends when a re-check refuses its caller, and ends when its client stops reading.
- */
-async function bounded(
-  slots: StreamSlots,
-  { caller, reauthorize }: McpFetchOptions,
-  open: () => Promise<Response>,
-): Promise<Response> {
-  const principalId = caller.principal.id;
-  const stillAuthorized = reauthorize &&
-    (async () => !((await reauthorize()) instanceof Response));
-  const slot = slots.acquire(principalId, stillAuthorized);
-  if (slot === undefined) {
-    throw new GatewayError(
-      "RATE_LIMITED",
-      `Too many notification streams: limit is ${slots.count(principalId)} per client`,
-    );
-  }
-  let response: Response;
-  try {
-    response = await open();
-  } catch (error) {
-    slot.release();
-    throw error;
-  }
-  const streaming = response.body !== null &&
-    (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
-  if (!streaming) {
-    slot.release();
-    return response;
-  }
-  const body = guardStream(response.body!, slot, { maxBacklog: MAX_STREAM_BACKLOG });
-  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 function isListen(body: unknown): boolean {

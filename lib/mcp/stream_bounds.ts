@@ -11,6 +11,8 @@
  */
 
 import type { Logger } from "../log.ts";
+import type { Caller } from "../auth/mod.ts";
+import { GatewayError } from "../errors.ts";
 
 /** One admitted stream. */
 export interface StreamSlot {
@@ -189,4 +191,46 @@ export function guardStream(
     },
     cancel: end,
   });
+}
+
+/** Frames a notification stream may queue for a client that does not read before it is ended. */
+const MAX_STREAM_BACKLOG = 64;
+
+/**
+ * Opens a notification stream within the caller's cap: the stream holds a slot while it is open,
+ * ends when a re-check refuses its caller, and ends when its client stops reading.
+ */
+export async function openBoundedStream(
+  slots: StreamSlots,
+  { caller, reauthorize }: {
+    caller: Caller;
+    reauthorize?: () => Promise<Caller | Response>;
+  },
+  open: () => Promise<Response>,
+): Promise<Response> {
+  const principalId = caller.principal.id;
+  const stillAuthorized = reauthorize &&
+    (async () => !((await reauthorize()) instanceof Response));
+  const slot = slots.acquire(principalId, stillAuthorized);
+  if (slot === undefined) {
+    throw new GatewayError(
+      "RATE_LIMITED",
+      `Too many notification streams: limit is ${slots.count(principalId)} per client`,
+    );
+  }
+  let response: Response;
+  try {
+    response = await open();
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  const streaming = response.body !== null &&
+    (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  if (!streaming) {
+    slot.release();
+    return response;
+  }
+  const body = guardStream(response.body!, slot, { maxBacklog: MAX_STREAM_BACKLOG });
+  return new Response(body, { status: response.status, headers: response.headers });
 }
