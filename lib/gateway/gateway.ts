@@ -15,10 +15,11 @@ import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import { consoleRoutes } from "./console.ts";
 import type { ConsoleCall } from "./console_tools.ts";
 import { createHttpApp, createHttpMcp } from "./http.ts";
-import { callTotals } from "./metrics.ts";
+import { type CatalogEvent, deliverCatalogEvent, relistApproved } from "./catalog_events.ts";
+import { closeParts, once } from "./closing.ts";
 import { type Fanout, type FanoutEvent, openFanout } from "./fanout.ts";
 import { openSessionPeers } from "./session_peers.ts";
-import { type GatewayParts, openParts } from "./parts.ts";
+import { openParts } from "./parts.ts";
 import { readiness } from "./readiness.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { catalogAccess } from "./upstreams.ts";
@@ -295,68 +296,8 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   };
 }
 
-/**
- * Lists `upstream` again against the store's pins after an approval on another instance, so its
- * approved tools are served here too; a changed list notifies this instance's clients (and is
- * announced as any tool change is). Raises nothing.
- */
-function relistApproved(parts: GatewayParts, upstream: string, logger: Logger): void {
-  logger.info("Listing an upstream again: pins approved on another instance", { upstream });
-  parts.registry.upstreams.refresh(upstream).catch((error) =>
-    logger.error("Cannot list an upstream again after an approval elsewhere", { upstream, error })
-  );
-}
-
-/** A change of the federated prompts or resources, or an update of one subscribed resource. */
-type CatalogEvent =
-  | { kind: "lists"; prompts: boolean; resources: boolean }
-  | { kind: "updated"; uri: string };
-
-/** Tells one transport's clients of a catalog change. */
-function deliverCatalogEvent(
-  target: Pick<StdioService, "promptsChanged" | "resourcesChanged" | "resourceUpdated">,
-  event: CatalogEvent,
-): void {
-  if (event.kind === "updated") return target.resourceUpdated(event.uri);
-  if (event.prompts) target.promptsChanged();
-  if (event.resources) target.resourcesChanged();
-}
-
-/** Closes in dependency order: callers first, then the listener, then what calls wrote to. */
-async function closeParts(
-  parts: GatewayParts,
-  state: {
-    logger: Logger;
-    mcp: { close(): Promise<void> };
-    stdio: readonly StdioService[];
-    listener?: GatewayListener;
-    stopUpkeep: () => void;
-  },
-): Promise<void> {
-  state.stopUpkeep();
-  for (const service of state.stdio) await service.close();
-  await state.mcp.close();
-  await parts.registry.close();
-  await state.listener?.shutdown();
-  await parts.limits.close();
-  await parts.databases.close();
-  // Why after the listener: every call that finished is in the audit buffer by now.
-  await parts.security.close();
-  await parts.store.close();
-  state.logger.info("Nexus stopped", { toolCalls: callTotals(parts.metrics.calls) });
-}
-
 /** Whether `url` is an MCP endpoint: `/mcp` or `/mcp/{server}`. */
 function isMcpPath(url: string): boolean {
   const path = new URL(url).pathname;
   return path === "/mcp" || path.startsWith("/mcp/");
-}
-
-/** `run` calls `fn` the first time and returns that same promise ever after. */
-function once(fn: () => Promise<void>): { run(): Promise<void>; started(): boolean } {
-  const memo: { running?: Promise<void> } = {};
-  return {
-    run: () => memo.running ??= fn(),
-    started: () => memo.running !== undefined,
-  };
 }
