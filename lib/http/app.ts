@@ -302,20 +302,25 @@ async function serveMcp(
       ),
     );
   }
+  let body: unknown;
   try {
-    const body = await readJsonRpcBody(request, deps.maxBodyBytes, {
-      deadlineMs: deps.bodyTimeoutMs,
-    });
-    if (!acceptsJsonAndStream(request) && isModernPost(request, body)) {
-      return edgeErrorResponse(
-        new GatewayError(
-          "NOT_ACCEPTABLE",
-          "Not acceptable: send Accept: application/json, text/event-stream",
-        ),
-        (body as { id?: unknown }).id,
-      );
-    }
-    return await deps.mcp.fetch(request, { caller, parsedBody: body, reauthorize: resolveCaller });
+    body = await readJsonRpcBody(request, deps.maxBodyBytes, { deadlineMs: deps.bodyTimeoutMs });
+  } catch (error) {
+    return answerEdgeError(error);
+  }
+  if (!acceptsJsonAndStream(request) && isModernPost(request, body)) {
+    return edgeErrorResponse(
+      new GatewayError(
+        "NOT_ACCEPTABLE",
+        "Not acceptable: send Accept: application/json, text/event-stream",
+      ),
+      (body as { id?: unknown }).id,
+    );
+  }
+  // Why no `await`: this frame would otherwise stay live for the whole call.
+  try {
+    return deps.mcp.fetch(request, { caller, parsedBody: body, reauthorize: resolveCaller })
+      .catch(answerEdgeError);
   } catch (error) {
     return answerEdgeError(error);
   }

@@ -65,7 +65,8 @@ export function createLimitStage(
       credential: ctx.tool.auth,
     });
     if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-    return await next();
+    // Why no `await`: this frame has nothing left to do; awaiting would hold it for the whole call.
+    return next();
   };
 }
 
