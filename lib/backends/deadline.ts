@@ -4,6 +4,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
+import { setSharedTimeout } from "../shared_timeout.ts";
 
 /** Why a call's signal fired. */
 export type AbortCause = "timeout" | "cancelled";
@@ -38,11 +39,12 @@ export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): De
   clientSignal.addEventListener("abort", () => fire("cancelled", clientSignal.reason), {
     once: true,
   });
-  const timer = setTimeout(
+  // Why shared: calls of one tool share its timeout length, so one timer serves them all.
+  const dispose = setSharedTimeout(
     () => fire("timeout", new DOMException("Signal timed out.", "TimeoutError")),
     timeoutMs,
   );
-  return { signal: controller.signal, cause: () => cause, dispose: () => clearTimeout(timer) };
+  return { signal: controller.signal, cause: () => cause, dispose };
 }
 
 /** The error for a call that was cancelled by the client. */
