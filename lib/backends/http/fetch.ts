@@ -59,7 +59,11 @@ export async function sendFollowingRedirects(
 
 async function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Response> {
   const started = performance.now();
-  const target = { method: request.method, url: `${request.url.origin}${request.url.pathname}` };
+  // Why built when logging, not before the fetch: it would be held for the whole upstream call.
+  const target = () => ({
+    method: request.method,
+    url: `${request.url.origin}${request.url.pathname}`,
+  });
   try {
     const response = await options.fetch(request.url, {
       method: request.method,
@@ -69,12 +73,12 @@ async function sendOnce(request: UpstreamRequest, options: SendOptions): Promise
       signal: options.signal,
     });
     const ms = Math.round(performance.now() - started);
-    options.logger.debug("Upstream call", { ...target, status: response.status, ms });
+    options.logger.debug("Upstream call", { ...target(), status: response.status, ms });
     return response;
   } catch (error) {
     const ms = Math.round(performance.now() - started);
     const failure = error instanceof Error ? error.name : "unknown";
-    options.logger.debug("Upstream call failed", { ...target, failure, ms });
+    options.logger.debug("Upstream call failed", { ...target(), failure, ms });
     throw error;
   }
 }
