@@ -37,12 +37,13 @@ export function setSharedTimeout(fire: () => void, delayMs: number): () => void 
   queue.entries.push(entry);
   queue.live++;
   if (queue.timer === undefined) arm(queue, delayMs);
+  else if (queue.live === 1) Deno.refTimer(queue.timer);
   const owner = queue;
   return () => {
     if (entry.fire === undefined) return;
     entry.fire = undefined;
     owner.live--;
-    if (owner.live === 0) return reset(owner);
+    if (owner.live === 0) return idle(owner);
     // Why: cancelled entries wait for their time otherwise; keep at most ~3× the live ones.
     const waiting = owner.entries.length - owner.head;
     if (waiting > 1024 && waiting > owner.live * 3) {
@@ -83,7 +84,18 @@ function expire(queue: Queue): void {
   arm(queue, Math.ceil(next.at - now));
 }
 
-/** No live entry: no timer left armed (a test's op sanitizer sees none), an empty queue. */
+/**
+ * No live entry: an empty queue whose timer stays armed but no longer holds the process open.
+ * Why not cleared: when calls come one at a time each would arm a new timer (CPU profile of cache
+ * hits: about 4 µs a call); the old timer fires once, finds nothing, and is not re-armed.
+ */
+function idle(queue: Queue): void {
+  if (queue.timer !== undefined) Deno.unrefTimer(queue.timer);
+  queue.entries = [];
+  queue.head = 0;
+}
+
+/** Nothing left to wait for: no timer, an empty queue. */
 function reset(queue: Queue): void {
   if (queue.timer !== undefined) clearTimeout(queue.timer);
   queue.timer = undefined;

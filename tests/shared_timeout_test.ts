@@ -10,7 +10,7 @@ async function until(check: () => boolean, withinMs = 5_000): Promise<void> {
   }
 }
 
-Deno.test("shared timeout: fires in arming order, skips cancelled ones, leaves no timer", async () => {
+Deno.test("shared timeout: fires in arming order and skips cancelled ones", async () => {
   const fired: number[] = [];
   const cancels = [0, 1, 2, 3, 4].map((n) => setSharedTimeout(() => fired.push(n), 20));
   cancels[1]!();
@@ -19,15 +19,35 @@ Deno.test("shared timeout: fires in arming order, skips cancelled ones, leaves n
   await until(() => fired.length === 3);
   assert.deepEqual(fired, [0, 2, 4]);
   cancels[0]!(); // after it fired: nothing
-  // Why: the op sanitizer fails this test if a timer were still armed.
 });
 
-Deno.test("shared timeout: cancelling every entry clears the timer at once", () => {
-  let fired = false;
-  const cancels = Array.from({ length: 3000 }, () => setSharedTimeout(() => fired = true, 60_000));
+Deno.test("shared timeout: a queue whose entries were all cancelled serves new ones", async () => {
+  let fired = 0;
+  const cancels = Array.from({ length: 3000 }, () => setSharedTimeout(() => fired++, 50));
   for (const cancel of cancels) cancel();
-  assert(!fired);
-  // Why no wait: a 60 s timer left armed would fail the op sanitizer.
+  setSharedTimeout(() => fired++, 50);
+  await until(() => fired === 1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(fired, 1);
+});
+
+Deno.test("shared timeout: cancelled entries do not hold the process open", async () => {
+  const module = new URL("../lib/shared_timeout.ts", import.meta.url).href;
+  const script = `import { setSharedTimeout } from "${module}";
+    const cancel = setSharedTimeout(() => console.log("fired"), 60000);
+    cancel();
+    console.log("done");`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Why a bound far below 60 s: a held process would run until the timer fires.
+  const killer = setTimeout(() => child.kill(), 30_000);
+  const output = await child.output();
+  clearTimeout(killer);
+  assert.equal(new TextDecoder().decode(output.stdout).trim(), "done");
+  assert.equal(output.code, 0);
 });
 
 Deno.test("shared timeout: lengths have their own queues; a later short one fires first", async () => {
