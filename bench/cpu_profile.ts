@@ -24,7 +24,8 @@ interface ProfileNode {
  */
 export interface WindowMarker {
   urlIncludes: string;
-  functionName: string;
+  /** Absent: any function of `urlIncludes` marks (a small marker function may be inlined). */
+  functionName?: string;
   gapMs: number;
 }
 
@@ -164,7 +165,7 @@ function loadWindow(
 ): [number, number] {
   const marks = (stack: ProfileNode[] | undefined) =>
     stack?.some((node) =>
-      node.callFrame.functionName === marker.functionName &&
+      (marker.functionName === undefined || node.callFrame.functionName === marker.functionName) &&
       node.callFrame.url.includes(marker.urlIncludes)
     ) ?? false;
   const first = stacks.findIndex(marks);

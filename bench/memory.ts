@@ -76,11 +76,11 @@ async function startMemoryNexus(
   });
 }
 
-async function heapUsed(mcpUrl: string): Promise<number> {
+async function heapUsed(mcpUrl: string, snapshot?: string): Promise<number> {
   const response = await callRequest(mcpUrl, {
     id: 1,
     name: "heap_used",
-    arguments: {},
+    arguments: snapshot ? { snapshot } : {},
     token: "bench-heap",
   });
   const text = await resultTextOf(response);
@@ -90,9 +90,13 @@ async function heapUsed(mcpUrl: string): Promise<number> {
   return parsed.heapUsed;
 }
 
-/** Holds `HELD_CALLS` slow calls open; (heap with them − heap without) / N after full GCs. */
-async function measureHeapPerCall(
+/**
+ * Holds `HELD_CALLS` slow calls open; (heap with them − heap without) / N after full GCs. With
+ * `snapshots`, the gateway writes a heap snapshot at both points (`bench/heap_snapshot.ts`).
+ */
+export async function measureHeapPerCall(
   toolsDir: string,
+  snapshots?: { baseline: string; held: string },
 ): Promise<{ kbPerCall: number; baselineMb: number; heldMb: number }> {
   const nexus = await startMemoryNexus(toolsDir, { NEXUS_MAX_INFLIGHT: "5000" }, MEMORY_HEAP_MB);
   const mcpUrl = nexus.url;
@@ -100,7 +104,7 @@ async function measureHeapPerCall(
   try {
     // Why a warm-up: the first calls compile code and fill caches; that is not per-call memory.
     await runClients(mcpUrl, { clients: 50, durationMs: 2_000, callMs: 10 });
-    const baseline = await heapUsed(mcpUrl);
+    const baseline = await heapUsed(mcpUrl, snapshots?.baseline);
     const abort = new AbortController();
     const held = Array.from({ length: HELD_CALLS }, (_, index) =>
       callRequest(mcpUrl, {
@@ -113,7 +117,7 @@ async function measureHeapPerCall(
     while (((await loadOf(base)).inflight ?? 0) < HELD_CALLS && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const withCalls = await heapUsed(mcpUrl);
+    const withCalls = await heapUsed(mcpUrl, snapshots?.held);
     abort.abort();
     await Promise.all(held);
     return {

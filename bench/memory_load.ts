@@ -62,16 +62,19 @@ export async function writeMemoryTools(backendUrl: string): Promise<string> {
 // Why a tool: it runs in the gateway's own isolate, so it reads the heap the calls hold, and it
 // exists only in the bench's tools dir (no debug route in the gateway).
 const HEAP_TOOL = `import { defineTool, z } from "nexus/tool";
+import { writeHeapSnapshot } from "node:v8";
 
 /** Live heap after a full GC (the gateway runs with --expose-gc in the memory bench). */
 export const heapUsed = defineTool({
   name: "heap_used",
   description: "Bench only: the gateway's live heap after a full garbage collection.",
-  input: z.object({}),
-  handler() {
+  input: z.object({ snapshot: z.string().optional() }),
+  handler({ snapshot }) {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     gc?.();
+    // Why: bench/heap_snapshot.ts diffs two snapshots to see what each held call keeps.
+    if (snapshot) writeHeapSnapshot(snapshot);
     const text = JSON.stringify({ heapUsed: Deno.memoryUsage().heapUsed, gc: gc !== undefined });
     return { content: [{ type: "text", text }] };
   },

@@ -22,6 +22,7 @@ const LEAVES = [
   "names.ts",
   "call_gate.ts",
   "stream_end.ts",
+  "shared_timeout.ts",
   "upstream_spec/",
 ];
 
@@ -61,6 +62,8 @@ export const RULES = {
     // The FIFO gate with a bounded queue: per upstream (upstreams/) and per instance (http/).
     "call_gate.ts": [],
     "stream_end.ts": [],
+    // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
+    "shared_timeout.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
@@ -78,7 +81,15 @@ export const RULES = {
     // The tool authors' module (`nexus/tool`): defineTool and the result types, nothing else.
     "sdk.ts": ["registry/"],
     // Deviation: registry/ (types); a backend runs a ToolDefinition and returns a ToolResult.
-    "backends/": ["credentials/", "registry/", "errors.ts", "log.ts", "rates.ts", "secret.ts"],
+    "backends/": [
+      "credentials/",
+      "registry/",
+      "errors.ts",
+      "log.ts",
+      "rates.ts",
+      "secret.ts",
+      "shared_timeout.ts",
+    ],
     // Deviations: config/ for parseClientRef (config validates policy entries with the same
     // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the
     // tool's name and tags; log.ts for JWKS fetch warnings.
@@ -125,6 +136,7 @@ export const RULES = {
       "call_gate.ts",
       "errors.ts",
       "log.ts",
+      "shared_timeout.ts",
       "stream_end.ts",
       "version.ts",
     ],

@@ -4,6 +4,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
+import { setSharedTimeout } from "../shared_timeout.ts";
 
 /** Why a call's signal fired. */
 export type AbortCause = "timeout" | "cancelled";
@@ -20,27 +21,30 @@ export interface Deadline {
 
 /** Combines the client's signal with a timeout of `timeoutMs`. */
 export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): Deadline {
-  // Why not AbortSignal.timeout: its timer cannot be cleared, so every finished call would leave
-  // one armed until it fires (30 s by default), costing CPU long after the call (bench profile).
-  const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new DOMException("Signal timed out.", "TimeoutError")),
+  // Why one controller and a listener, not `AbortSignal.any`: `any` keeps per call two signals,
+  // their source and dependent sets, weak refs and cells (heap per in-flight call); and not
+  // `AbortSignal.timeout`: its timer cannot be cleared, so every finished call would leave one
+  // armed until it fires (30 s by default), costing CPU long after the call (bench profile).
+  const controller = new AbortController();
+  let cause: AbortCause | undefined;
+  const fire = (which: AbortCause, reason: unknown) => {
+    if (cause !== undefined) return;
+    cause = which;
+    controller.abort(reason);
+  };
+  if (clientSignal.aborted) {
+    fire("cancelled", clientSignal.reason);
+    return { signal: controller.signal, cause: () => cause, dispose: () => {} };
+  }
+  clientSignal.addEventListener("abort", () => fire("cancelled", clientSignal.reason), {
+    once: true,
+  });
+  // Why shared: calls of one tool share its timeout length, so one timer serves them all.
+  const dispose = setSharedTimeout(
+    () => fire("timeout", new DOMException("Signal timed out.", "TimeoutError")),
     timeoutMs,
   );
-  const timeoutSignal = timeout.signal;
-  const signal = AbortSignal.any([clientSignal, timeoutSignal]);
-  return {
-    signal,
-    dispose: () => clearTimeout(timer),
-    cause() {
-      if (!signal.aborted) return undefined;
-      // Why: AbortSignal.any keeps the reason of whichever input fired first, so comparing reasons
-      // (not `aborted` flags) gives the right answer when both fire before we look.
-      return timeoutSignal.aborted && signal.reason === timeoutSignal.reason
-        ? "timeout"
-        : "cancelled";
-    },
-  };
+  return { signal: controller.signal, cause: () => cause, dispose };
 }
 
 /** The error for a call that was cancelled by the client. */

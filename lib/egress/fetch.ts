@@ -88,7 +88,7 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     // Why: a caller that handles redirects itself (every HTTP tool call) needs one hop and no
     // spare copy; sending its URL and init as they are skips building a Request twice.
     if (init?.redirect === "manual" && !(input instanceof Request)) {
-      return await sendOnce(input instanceof URL ? input : new URL(input), init);
+      return sendOnce(input instanceof URL ? input : new URL(input), init);
     }
     let request = new Request(input, init);
     const mode = request.redirect;
@@ -112,10 +112,12 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     }
   }
 
+  // Why no `return await`: a frame that only hands on the response would stay live for the whole
+  // upstream call (heap per in-flight call); so in `checkedFetch`'s shortcut.
   async function sendOnce(url: URL, init: RequestInit): Promise<Response> {
-    if (url.protocol !== "http:" && url.protocol !== "https:") return await send(url, init);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return send(url, init);
     const addresses = await judged(url.hostname.replace(/^\[|\]$/g, ""));
-    return await send(url, { ...init, client: clientFor(url, addresses) } as RequestInit);
+    return send(url, { ...init, client: clientFor(url, addresses) } as RequestInit);
   }
 
   return {

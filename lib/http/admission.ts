@@ -111,6 +111,21 @@ function defaultPerClient(maxInflight: number): number {
   return Math.max(1, Math.ceil(maxInflight / 2));
 }
 
+/** `serve()`, its slot released when the answer's body ends, or at once when it fails. */
+function serveHolding(serve: () => Promise<Response>, release: () => void): Promise<Response> {
+  let served: Promise<Response>;
+  try {
+    served = serve();
+  } catch (error) {
+    release();
+    return Promise.reject(error);
+  }
+  return served.then((response) => releasedAtStreamEnd(response, release), (error) => {
+    release();
+    throw error;
+  });
+}
+
 /**
  * The client a call counts against, known before authentication: a fingerprint of its
  * `Authorization` header (each token or key its own client), else its peer address. Behind a
@@ -182,17 +197,11 @@ export function createInstanceAdmission(
   }
 
   return {
-    async run(serve, run = {}) {
-      const decision = await gate.enter(run.signal, run.client);
-      if (!decision.admitted) return refuse(decision.reason);
-      let response: Response;
-      try {
-        response = await serve();
-      } catch (error) {
-        decision.release();
-        throw error;
-      }
-      return releasedAtStreamEnd(response, decision.release);
+    run(serve, run = {}) {
+      // Why chained and not async: an async frame here stayed live for the whole call.
+      return gate.enter(run.signal, run.client).then((decision) =>
+        decision.admitted ? serveHolding(serve, decision.release) : refuse(decision.reason)
+      );
     },
     snapshot,
     shedding: () => limits.shedUnreadyMs > 0 && now() - lastShedAt < limits.shedUnreadyMs,

@@ -5,6 +5,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
+import { setSharedTimeout } from "../shared_timeout.ts";
 
 /** The body cap of the admin API and the demo API: their bodies are small JSON objects. */
 export const API_MAX_BODY_BYTES = 64 * 1024;
@@ -93,16 +94,16 @@ export async function readCapped(
 async function readDeclared(request: Request, deadlineMs: number | undefined): Promise<Uint8Array> {
   const reading = request.arrayBuffer();
   if (deadlineMs === undefined) return new Uint8Array(await reading);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel = () => {};
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut(deadlineMs)), deadlineMs);
+    cancel = setSharedTimeout(() => reject(timedOut(deadlineMs)), deadlineMs);
   });
   // Why: past the deadline the read goes on until the connection closes; its end is not news.
   reading.catch(() => {});
   try {
     return new Uint8Array(await Promise.race([reading, expired]));
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 

@@ -8,7 +8,7 @@
 
 import { cacheKeyOf, type ResponseCache } from "../cache/mod.ts";
 import type { UpstreamReply } from "../errors.ts";
-import type { CallContext, CallStage } from "./stages.ts";
+import type { CallContext, CallNext, CallOutcome, CallStage } from "./stages.ts";
 import { declaresTasks } from "./task_handlers.ts";
 
 /** Options of {@linkcode createCacheStages}. */
@@ -56,31 +56,39 @@ export function createCacheStages(options: CacheStageOptions): CacheStages {
       const key = keyOf(ctx);
       return next({ cacheLookahead: { key, peek: cache.peek(key) } });
     },
-    async serve(ctx, next) {
+    // Why not async for an uncached call: an async frame would stay live for the whole call just
+    // to pass it on (heap per in-flight call).
+    serve(ctx, next) {
       const spec = ctx.tool.cache;
-      if (spec === undefined || isRetry(ctx)) return await next();
-      const started = ctx.cacheLookahead;
-      const key = started?.key ?? keyOf(ctx);
-      const peeked = await started?.peek;
-      // Why a local: the cache stores results only; what the upstream answered comes back to the
-      // stages outside only from the flight this call led itself.
-      let upstream: UpstreamReply | undefined;
-      const served = await cache.serve(
-        { key, ttlMs: spec.ttlMs, timeoutMs: ctx.tool.backend.timeoutMs, signal: ctx.signal },
-        async () => {
-          const outcome = await next();
-          upstream = outcome.upstream;
-          return outcome.result;
-        },
-        peeked,
-      );
-      if (served.source === "hit") ctx.facts.cacheHit = true;
-      if (served.source === "coalesced") ctx.facts.coalesced = true;
-      return upstream === undefined
-        ? { result: served.result }
-        : { result: served.result, upstream };
+      if (spec === undefined || isRetry(ctx)) return next();
+      return serveCached(ctx, next, spec.ttlMs);
     },
   };
+
+  async function serveCached(
+    ctx: CallContext,
+    next: CallNext,
+    ttlMs: number,
+  ): Promise<CallOutcome> {
+    const started = ctx.cacheLookahead;
+    const key = started?.key ?? keyOf(ctx);
+    const peeked = await started?.peek;
+    // Why a local: the cache stores results only; what the upstream answered comes back to the
+    // stages outside only from the flight this call led itself.
+    let upstream: UpstreamReply | undefined;
+    const served = await cache.serve(
+      { key, ttlMs, timeoutMs: ctx.tool.backend.timeoutMs, signal: ctx.signal },
+      async () => {
+        const outcome = await next();
+        upstream = outcome.upstream;
+        return outcome.result;
+      },
+      peeked,
+    );
+    if (served.source === "hit") ctx.facts.cacheHit = true;
+    if (served.source === "coalesced") ctx.facts.coalesced = true;
+    return upstream === undefined ? { result: served.result } : { result: served.result, upstream };
+  }
 }
 
 /**

@@ -136,15 +136,17 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
   return tool;
 }
 
-/** The innermost step: the backend, its upstream status as a fact, then the output check. */
-async function runBackend(
+/**
+ * The innermost step: the backend, its upstream status as a fact, then the output check. Why a
+ * promise chain and not an async function: its frame would stay live for the whole backend call.
+ */
+function runBackend(
   ctx: CallContext,
   snapshot: RegistrySnapshot,
   hooks: Pick<PipelineHooks, "databases" | "trace">,
 ): Promise<CallOutcome> {
-  let outcome: CallOutcome;
-  try {
-    outcome = await executeTool(ctx.tool, ctx.args, {
+  return started(() =>
+    executeTool(ctx.tool, ctx.args, {
       signal: ctx.signal,
       logger: ctx.logger,
       egressOrigins: snapshot.egressOrigins,
@@ -155,14 +157,24 @@ async function runBackend(
       ...(hooks.trace === undefined ? {} : {
         fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? NO_REDACTION),
       }),
-    });
-  } catch (error) {
+    })
+  ).then((outcome) => {
+    recordStatus(ctx.facts, outcome.upstream?.status);
+    checkOutput(ctx.tool, outcome.result);
+    return outcome;
+  }, (error) => {
     recordStatus(ctx.facts, isGatewayError(error) ? error.upstream?.status : undefined);
     throw error;
+  });
+}
+
+/** `work()`, a synchronous throw turned into a rejection (as an async function would). */
+function started<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return work();
+  } catch (error) {
+    return Promise.reject(error);
   }
-  recordStatus(ctx.facts, outcome.upstream?.status);
-  checkOutput(ctx.tool, outcome.result);
-  return outcome;
 }
 
 /** Why the last attempt wins: after a retried 401 the audit shows what the retry got. */

@@ -7,7 +7,7 @@
 
 import { isUnauthorized, type ResolvedCredential, type Vault } from "../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
-import type { CallContext, CallPatch, CallStage } from "./stages.ts";
+import type { CallContext, CallNext, CallOutcome, CallPatch, CallStage } from "./stages.ts";
 
 const CLIENT_SAFE: ReadonlySet<string> = new Set([
   "UPSTREAM_ERROR",
@@ -22,19 +22,28 @@ export function createCredentialStage(
 ): CallStage {
   // Why: without a vault a tool that needs a credential fails closed, never calls unauthenticated.
   const source = vault ?? NO_VAULT;
-  return async function credentialStage(ctx, next) {
+  // Why not async for a tool without a credential: an async frame would stay live for the whole
+  // call just to pass it on (heap per in-flight call).
+  return function credentialStage(ctx, next) {
     const name = ctx.tool.auth;
-    if (name === undefined) return await next();
-    const resolved = await resolveFor(source, name, ctx);
-    try {
-      return await next(use(ctx, resolved));
-    } catch (error) {
-      if (!isUnauthorized(error)) throw error;
-      const retry = await retryFor(source, resolved, ctx);
-      if (retry === undefined) throw error;
-      return await next(use(ctx, retry));
-    }
+    return name === undefined ? next() : withCredential(source, name, { ctx, next });
   };
+}
+
+async function withCredential(
+  source: Pick<Vault, "resolve" | "retryAfterUnauthorized">,
+  name: string,
+  { ctx, next }: { ctx: CallContext; next: CallNext },
+): Promise<CallOutcome> {
+  const resolved = await resolveFor(source, name, ctx);
+  try {
+    return await next(use(ctx, resolved));
+  } catch (error) {
+    if (!isUnauthorized(error)) throw error;
+    const retry = await retryFor(source, resolved, ctx);
+    if (retry === undefined) throw error;
+    return await next(use(ctx, retry));
+  }
 }
 
 const NO_VAULT: Pick<Vault, "resolve" | "retryAfterUnauthorized"> = {

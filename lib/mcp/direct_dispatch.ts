@@ -86,33 +86,31 @@ function serveDirect(
   }, deps.keepAliveMs));
 }
 
-/** Runs the call as the SDK path's handler does; resolves how it ended, never rejects. */
-async function settle(
+/**
+ * Runs the call as the SDK path's handler does; resolves how it ended, never rejects. Why a
+ * promise chain and not an async function: its frame would stay live for the whole call.
+ */
+function settle(
   request: Request,
   call: DirectCall,
   { caller, deps }: { caller: Caller; deps: DirectDispatchDeps },
 ): Promise<SettledCall> {
   const snapshot = deps.snapshot();
-  try {
-    const result = await callTool(snapshot, { name: call.name, arguments: call.args }, {
-      caller,
-      signal: request.signal,
-      logger: deps.logger,
-      requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
-      hooks: deps.hooks,
-    });
-    return {
-      result: relayTaskResult(result, {
-        snapshot,
-        toolName: call.name,
-        principal: caller.principal.id,
-        accepted: false,
-        era: call.era,
-      }),
-    };
-  } catch (error) {
-    return { error };
-  }
+  return callTool(snapshot, { name: call.name, arguments: call.args }, {
+    caller,
+    signal: request.signal,
+    logger: deps.logger,
+    requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
+    hooks: deps.hooks,
+  }).then((result): SettledCall => ({
+    result: relayTaskResult(result, {
+      snapshot,
+      toolName: call.name,
+      principal: caller.principal.id,
+      accepted: false,
+      era: call.era,
+    }),
+  })).catch((error): SettledCall => ({ error }));
 }
 
 const CALL_PARAM_KEYS = new Set(["name", "arguments", "_meta"]);

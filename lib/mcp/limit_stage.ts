@@ -12,7 +12,7 @@ import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limi
 import { originOfUrlTemplate } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import { quotedName } from "./bounded.ts";
-import type { CallStage, PipelineHooks } from "./stages.ts";
+import type { CallNext, CallOutcome, CallStage, PipelineHooks } from "./stages.ts";
 
 /** Options of {@linkcode createLimitStage} and {@linkcode createAdmission}. */
 export interface LimitStageOptions {
@@ -65,7 +65,8 @@ export function createLimitStage(
       credential: ctx.tool.auth,
     });
     if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-    return await next();
+    // Why no `await`: this frame has nothing left to do; awaiting would hold it for the whole call.
+    return next();
   };
 }
 
@@ -77,25 +78,32 @@ export function createLimitStage(
  */
 export function createUpstreamStage(limiter: RateLimiter): CallStage {
   const hostOf = createHostResolver();
-  return async function upstreamStage(ctx, next) {
+  // Why promise chains, not an async function: its frame would stay live for the whole call.
+  return function upstreamStage(ctx, next) {
     const upstream = upstreamOf(ctx.tool, hostOf(ctx.tool));
-    if (upstream === undefined) return await next();
-    const decision = await limiter.checkUpstream(upstream);
-    if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-    let reply: UpstreamReply | undefined;
-    try {
-      const outcome = await next();
-      reply = outcome.upstream;
-      return outcome;
-    } catch (error) {
-      if (isGatewayError(error)) reply = error.upstream;
-      throw error;
-    } finally {
-      // Why awaited: the caller hears of a 429 only after every instance can see the pause it
-      // asked for.
-      await report(limiter, upstream, reply);
-    }
+    if (upstream === undefined) return next();
+    return limiter.checkUpstream(upstream).then((decision) => {
+      if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
+      // Why the report awaited: the caller hears of a 429 only after every instance can see the
+      // pause it asked for.
+      return nextOf(next).then(
+        (outcome) => report(limiter, upstream, outcome.upstream).then(() => outcome),
+        (error) =>
+          report(limiter, upstream, isGatewayError(error) ? error.upstream : undefined).then(
+            () => Promise.reject(error),
+          ),
+      );
+    });
   };
+}
+
+/** `next()`, a synchronous throw turned into a rejection (as an awaited call would). */
+function nextOf(next: CallNext): Promise<CallOutcome> {
+  try {
+    return next();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The error a denied call answers with: a protocol error carrying `retryAfterMs`. */

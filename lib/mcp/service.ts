@@ -197,7 +197,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
         return sdkFetch();
       },
     });
-    if (answered !== undefined) return await answered;
+    // Why no `return await` here and below: the frame would stay live for the whole call.
+    if (answered !== undefined) return answered;
     const sessioned = await sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
@@ -205,9 +206,9 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    if (parsedBody === undefined) return await sdkFetch();
+    if (parsedBody === undefined) return sdkFetch();
     // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
-    return await cancels.serve(
+    return cancels.serve(
       request,
       { principalId: caller.principal.id, parsedBody },
       (served) => handler.fetch(served, { authInfo, parsedBody }),

@@ -34,13 +34,29 @@ export function describeTarget(method: string, url: URL): string {
  * @throws GatewayError UPSTREAM_ERROR when redirected to another origin or more than 5 times.
  * @throws the fetch error (abort or network) as is, for the caller to classify.
  */
-export async function sendFollowingRedirects(
+export function sendFollowingRedirects(
   request: UpstreamRequest,
+  options: SendOptions,
+): Promise<Response> {
+  // Why the first hop chained, not awaited: nearly every call takes one hop, and an async frame
+  // here would stay live for the whole upstream call (heap per in-flight call).
+  return sendOnce(request, options).then((response) =>
+    isRedirect(response) ? followRedirects(request, response, options) : response
+  );
+}
+
+function isRedirect(response: Response): boolean {
+  return REDIRECT_STATUSES.has(response.status) && response.headers.has("location");
+}
+
+async function followRedirects(
+  request: UpstreamRequest,
+  first: Response,
   options: SendOptions,
 ): Promise<Response> {
   let current = request;
   for (let hop = 0;; hop++) {
-    const response = await sendOnce(current, options);
+    const response = hop === 0 ? first : await sendOnce(current, options);
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
     await discardBody(response);
@@ -57,26 +73,36 @@ export async function sendFollowingRedirects(
   }
 }
 
-async function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Response> {
+function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Response> {
   const started = performance.now();
-  const target = { method: request.method, url: `${request.url.origin}${request.url.pathname}` };
+  // Why built when logging, not before the fetch: it would be held for the whole upstream call.
+  const target = () => ({
+    method: request.method,
+    url: `${request.url.origin}${request.url.pathname}`,
+  });
+  let sent: Promise<Response>;
   try {
-    const response = await options.fetch(request.url, {
+    sent = options.fetch(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
       redirect: "manual",
       signal: options.signal,
     });
-    const ms = Math.round(performance.now() - started);
-    options.logger.debug("Upstream call", { ...target, status: response.status, ms });
-    return response;
   } catch (error) {
+    sent = Promise.reject(error);
+  }
+  // Why chained, not an async function: the frame would stay live for the whole upstream call.
+  return sent.then((response) => {
+    const ms = Math.round(performance.now() - started);
+    options.logger.debug("Upstream call", { ...target(), status: response.status, ms });
+    return response;
+  }, (error) => {
     const ms = Math.round(performance.now() - started);
     const failure = error instanceof Error ? error.name : "unknown";
-    options.logger.debug("Upstream call failed", { ...target, failure, ms });
+    options.logger.debug("Upstream call failed", { ...target(), failure, ms });
     throw error;
-  }
+  });
 }
 
 function resolveLocation(location: string, base: URL, egressOrigins: ReadonlySet<string>): URL {
