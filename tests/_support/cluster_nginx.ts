@@ -22,21 +22,10 @@ import {
 } from "./nginx.ts";
 import { openTestRedis, REDIS_TEST_URL, testPrefix } from "./redis.ts";
 import { createToolsDir, type ToolsDir } from "./registry_fixtures/tools_dir.ts";
+import { SLOW_TOOL as BASE_SLOW_TOOL } from "./slow_tool.ts";
 
-/** A tool that sleeps `ms`, then echoes `text`: a call that is in flight when something happens. */
-export const SLOW_TOOL = `import { defineTool, z } from "nexus/tool";
-
-export const slowEcho = defineTool({
-  name: "slow_echo",
-  description: "Waits, then echoes the text.",
-  input: z.object({ text: z.string(), ms: z.number().int() }),
-  timeout: "60s",
-  async handler({ text, ms }) {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { content: [{ type: "text", text }] };
-  },
-});
-
+/** `slow_echo` and `fast_echo`, the cluster workload's tools. */
+export const SLOW_TOOL = `${BASE_SLOW_TOOL}
 export const fastEcho = defineTool({
   name: "fast_echo",
   description: "Echoes the text.",

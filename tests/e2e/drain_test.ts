@@ -12,24 +12,10 @@ import { connect, ERAS, rpcBody, rpcHeaders, startGateway } from "../_support/ga
 import { createGatewayToolsDir, type Gateway, REPO_ROOT } from "../_support/gateway.ts";
 import { openStore } from "../../lib/store/mod.ts";
 import { processTable, waitGone } from "../_support/processes.ts";
+import { SLOW_TOOL } from "../_support/slow_tool.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/stdio_fixture_server.ts", import.meta.url));
 const SLOW_MS = 2_500;
-
-const SLOW_TOOL = `import { defineTool, z } from "nexus/tool";
-
-/** Sleeps, then echoes: a call that is in flight when the gateway is told to stop. */
-export const slowEcho = defineTool({
-  name: "slow_echo",
-  description: "Waits, then echoes the text.",
-  input: z.object({ text: z.string(), ms: z.number().int() }),
-  timeout: "60s",
-  async handler({ text, ms }) {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { content: [{ type: "text", text }] };
-  },
-});
-`;
 
 function stdioUpstream(marker: string): string {
   return `upstreams:

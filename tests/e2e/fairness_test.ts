@@ -15,21 +15,7 @@ import {
   startGateway,
 } from "../_support/gateway.ts";
 import { ERROR_TABLE } from "../../lib/errors.ts";
-
-const SLOW_TOOL = `import { defineTool, z } from "nexus/tool";
-
-/** Sleeps, then echoes: a call that holds its admission slot for a while. */
-export const slowEcho = defineTool({
-  name: "slow_echo",
-  description: "Waits, then echoes the text.",
-  input: z.object({ text: z.string(), ms: z.number().int() }),
-  timeout: "60s",
-  async handler({ text, ms }) {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { content: [{ type: "text", text }] };
-  },
-});
-`;
+import { SLOW_TOOL } from "../_support/slow_tool.ts";
 
 const ERA = "2026-07-28";
 
