@@ -10,7 +10,7 @@
  * random per process: ids open only on the instance that issued them (one instance, embedded).
  */
 
-import { deriveBits, KDF_LABELS, type Keyring } from "./keyring.ts";
+import { deriveBits, fromBase64, KDF_LABELS, type Keyring, toBase64Url } from "./keyring.ts";
 
 /** Seals and opens session ids; see the module doc. */
 export interface SessionSealer {
@@ -115,17 +115,11 @@ function randomKey(): Promise<CryptoKey> {
   return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
+// Why the character check first: `fromBase64` also takes standard base64, and an id is URL-safe.
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    return fromBase64(text);
   } catch {
     return undefined;
   }
