@@ -28,6 +28,21 @@ import { z } from "zod";
 
 const TASKS = "io.modelcontextprotocol/tasks";
 
+// Why not gateway.ts's REPO_ROOT: the stdio twin imports this file and runs without permissions.
+const REPO_ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** A tool file naming the stdio twin of this upstream (`tasks_upstream_stdio.ts`) as `ts`. */
+export const TASKS_STDIO_TOOL_FILE = `upstreams:
+  - name: ts
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", ${
+  JSON.stringify(`${REPO_ROOT}/tests/_support/tasks_upstream_stdio.ts`)
+}]
+      env: { NO_COLOR: "1" }
+      cwd: ${JSON.stringify(REPO_ROOT)}
+`;
+
 /** The result a `report` task completes with (and a synchronous `report` answers). */
 export const REPORT_RESULT = {
   content: [{ type: "text", text: "report ready" }],

@@ -16,13 +16,17 @@ import {
   createGatewayToolsDir,
   eraOptions,
   readRpcResponse,
-  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { ASK, REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import {
+  ASK,
+  REPORT_RESULT,
+  startTasksUpstream,
+  TASKS_STDIO_TOOL_FILE,
+} from "../_support/tasks_upstream.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -229,20 +233,12 @@ Deno.test("tasks extension: a real SDK v2 client hears notifications/tasks on it
 });
 
 Deno.test("tasks extension: notifications/tasks from a stdio upstream reach the owner's listen", async () => {
-  const script = `${REPO_ROOT}/tests/_support/tasks_upstream_stdio.ts`;
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-tasks-notify-stdio-" });
   try {
     const env = { NEXUS_DATA_DIR: dataDir, NEXUS_MASTER_KEY: generateMasterKey() };
     const alice = await createClientKey("alice", env);
     await using tools = await createGatewayToolsDir({
-      "tasks_stdio.yaml": `upstreams:
-  - name: ts
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", ${JSON.stringify(script)}]
-      env: { NO_COLOR: "1" }
-      cwd: ${JSON.stringify(REPO_ROOT)}
-`,
+      "tasks_stdio.yaml": TASKS_STDIO_TOOL_FILE,
     });
     await using gateway = await startGateway({ toolsDir: tools.dir, env });
     const asAlice = rawClient(gateway.mcpUrl, alice);
