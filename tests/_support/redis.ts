@@ -14,7 +14,7 @@ import { openRedis, type RedisConnection } from "../../lib/store/mod.ts";
 export const REDIS_TEST_URL = Deno.env.get("NEXUS_TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
 
 const IN_CI = Deno.env.get("CI") === "true";
-const sharedReachable = await pingRedis(REDIS_TEST_URL);
+const sharedReachable = await pingRedisPatiently(REDIS_TEST_URL);
 const serverBinary = await findRedisServer();
 
 /**
@@ -144,6 +144,17 @@ function freePort(): number {
 }
 
 /** Whether a Redis at `url` answers PING within a second (plain TCP, no client library). */
+// Why: every test file loads this module at once under `--parallel` on two cores; one slow answer
+// must not mark Redis absent for a whole file, so a failed ping is retried for a few seconds.
+async function pingRedisPatiently(url: string): Promise<boolean> {
+  const deadline = Date.now() + 5_000;
+  while (true) {
+    if (await pingRedis(url)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function pingRedis(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   let conn: Deno.TcpConn | undefined;
