@@ -23,7 +23,7 @@ import {
   type UpstreamSubscriptions,
 } from "../upstreams/mod.ts";
 import { pageAfter } from "./catalog_pages.ts";
-import { inputParams, mergedHint, relay, relayedError, relayPrompt } from "./catalog_relay.ts";
+import { inputParams, mergedHint, relay, relayedError, relayInput } from "./catalog_relay.ts";
 import { downstreamOf } from "./downstream.ts";
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import type { PipelineHooks } from "./stages.ts";
@@ -37,8 +37,8 @@ export interface CatalogAccess {
   /** The upstream's per-request timeout in ms. */
   timeoutMs(upstream: string): number;
   /**
-   * The upstream's relay, through which `prompts/get` runs like a tool call (its input requests
-   * reach the calling client); absent: prompts go straight to the client.
+   * The upstream's relay, through which `prompts/get` and `resources/read` run like a tool call
+   * (its input requests reach the calling client); absent: they go straight to the client.
    */
   relay?(upstream: string): McpCallRelay | undefined;
   /** The gateway's shared resource subscriptions at an upstream. */
@@ -130,7 +130,10 @@ export function registerCatalogHandlers(
       const downstream = downstreamOf(server, ctx, caller.principal.id);
       const via = deps.catalog.relay?.(found.upstream);
       return await relay(deps, found.upstream, ctx.mcpReq.signal, (client, options) =>
-        relayPrompt(via, downstream, { ...options, prompt: request.params.name }, (retry, signal) =>
+        relayInput(via, downstream, {
+          ...options,
+          key: { method: "prompts/get", name: request.params.name },
+        }, (retry, signal) =>
           client.getPrompt(
             {
               ...params,
@@ -145,12 +148,18 @@ export function registerCatalogHandlers(
       const uri = request.params.uri;
       const owner = ownerOf(view(), uri);
       const downstream = downstreamOf(server, ctx, caller.principal.id);
+      const via = deps.catalog.relay?.(owner);
       const result = await relay(deps, owner, ctx.mcpReq.signal, (client, options) =>
-        client.readResource({ uri, ...inputParams(client, downstream) }, {
+        relayInput(via, downstream, {
           ...options,
-          cacheMode: "bypass",
-          allowInputRequired: true,
-        }));
+          key: { method: "resources/read", name: uri },
+        }, (retry, signal) =>
+          client.readResource({ uri, ...inputParams(client, { ...downstream, ...retry }) }, {
+            ...options,
+            signal,
+            cacheMode: "bypass",
+            allowInputRequired: true,
+          })));
       // Why private: what a caller may read depends on who it is (visibility, the upstream's
       // credential); the upstream's TTL is kept, its `public` is not.
       return (deps.era === "modern" ? { ...result, cacheScope: "private" } : result) as never;

@@ -97,16 +97,18 @@ export function inputParams(
 export type RetryFields = Pick<DownstreamCall, "inputResponses" | "requestState">;
 
 /**
- * Sends one `prompts/get` through the upstream's relay when it has one, like a tool call: a 2025
- * upstream's elicitation, sampling or roots request during it reaches the calling client (parked
- * and answered by the retry, or through a 2025 client's session), a 2026-07-28 upstream's
- * `input_required` goes out with its state wrapped. Without a relay, `send` gets the client's
- * own retry fields. An upstream's JSON-RPC error stays a ProtocolError (an answer, not a failure).
+ * Sends one `prompts/get` or `resources/read` through the upstream's relay when it has one, like a
+ * tool call: a 2025 upstream's elicitation, sampling or roots request during it reaches the
+ * calling client (parked and answered by the retry, or through a 2025 client's session), a
+ * 2026-07-28 upstream's `input_required` goes out with its state wrapped (the spec lets
+ * `tools/call`, `prompts/get` and `resources/read` answer `input_required`, no other request).
+ * Without a relay, `send` gets the client's own retry fields. An upstream's JSON-RPC error stays a
+ * ProtocolError (an answer, not a failure).
  */
-export async function relayPrompt<T>(
+export async function relayInput<T>(
   via: McpCallRelay | undefined,
   downstream: DownstreamCall,
-  options: Options & { prompt: string },
+  options: Options & { key: RelayKey },
   send: (retry: RetryFields, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   if (via === undefined) {
@@ -114,10 +116,12 @@ export async function relayPrompt<T>(
     return await send({ inputResponses, requestState }, options.signal);
   }
   try {
-    // Why a key no tool can have: a tool's requestState must not resume a prompt, nor the reverse.
+    // Why a key no tool can have (a space is never in a tool name): a tool's requestState must
+    // not resume a prompt or a read, a prompt's not a read, nor one prompt's or URI's another's.
+    const tool = `${options.key.method} ${options.key.name}`;
     return await via.call(
       downstream,
-      { tool: `prompts/get ${options.prompt}`, signal: options.signal, timeoutMs: options.timeout },
+      { tool, signal: options.signal, timeoutMs: options.timeout },
       (extra) =>
         send(
           { inputResponses: extra.inputResponses, requestState: extra.requestState },
@@ -130,6 +134,9 @@ export async function relayPrompt<T>(
     throw ProtocolError.fromError(relayed.code, relayed.message, relayed.data);
   }
 }
+
+/** What a relayed request's `requestState` is bound to: the method and the prompt name or URI. */
+export type RelayKey = { method: "prompts/get" | "resources/read"; name: string };
 
 /** An upstream's JSON-RPC error passes through as it was; a broken connection is UPSTREAM_*. */
 export function relayedError(error: unknown, upstream: string): Error {

@@ -10,7 +10,8 @@
  * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots),
  * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
  * SDK, which drops what is below the client's level). Prompt `confirmed` asks the client (an
- * elicitation) before it answers `prompt answer: <action> <content>`.
+ * elicitation) before it answers `prompt answer: <action> <content>`; its one resource
+ * (`CONFIRMED_URIS`) likewise, read as `resource answer: <action> <content>`.
  */
 
 import {
@@ -38,16 +39,33 @@ const TOOLS = [
   { name: "leveled", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
 ];
 
+/**
+ * The fixture's one resource, by how it is served (so one gateway can front all three): reading
+ * it asks the client first (an elicitation).
+ */
+export const CONFIRMED_URIS = {
+  http: "relay://confirmed/http",
+  sessions: "relay://confirmed/sessions",
+  stdio: "relay://confirmed/stdio",
+} as const;
+
 function text(value: string) {
   return { content: [{ type: "text" as const, text: value }] };
 }
 
 /** Builds the fixture server; `onCancel` is told when `wait` is cancelled, `onWait` when it starts. */
 export function buildRelayServer(
-  options: { legacy?: boolean; onCancel?: (tool: string) => void; onWait?: () => void } = {},
+  options: {
+    legacy?: boolean;
+    onCancel?: (tool: string) => void;
+    onWait?: () => void;
+    /** The URI of the resource that asks first (default: the HTTP one). */
+    resourceUri?: string;
+  } = {},
 ): Server {
+  const confirmedUri = options.resourceUri ?? CONFIRMED_URIS.http;
   const server = new Server({ name: "relay-fixture", version: "1.0.0" }, {
-    capabilities: { tools: {}, logging: {}, prompts: {} },
+    capabilities: { tools: {}, logging: {}, prompts: {}, resources: {} },
     ...(options.legacy
       ? { supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < "2026") }
       : {}),
@@ -66,6 +84,25 @@ export function buildRelayServer(
       inputRequests: {
         confirm: inputRequired.elicit({
           message: "Use the prompt?",
+          requestedSchema: z.object({ ok: z.boolean() }),
+        }),
+      },
+    }) as never;
+  });
+  server.setRequestHandler("resources/list", () => ({
+    resources: [{ uri: confirmedUri, name: "confirmed", description: "Asks before it is read." }],
+  }));
+  server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
+  server.setRequestHandler("resources/read", (request, ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+    if (answer.kind === "elicit") {
+      const said = `resource answer: ${answer.action} ${JSON.stringify(answer.content ?? {})}`;
+      return { contents: [{ uri: request.params.uri, mimeType: "text/plain", text: said }] };
+    }
+    return inputRequired({
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: "Read the resource?",
           requestedSchema: z.object({ ok: z.boolean() }),
         }),
       },
@@ -228,6 +265,7 @@ function startSessionUpstream(): RelayUpstream {
       });
       const mcp = buildRelayServer({
         legacy: true,
+        resourceUri: CONFIRMED_URIS.sessions,
         onCancel: (tool) => cancelled.push(tool),
         onWait: () => waits++,
       });
@@ -249,6 +287,7 @@ function startSessionUpstream(): RelayUpstream {
 
 if (import.meta.main) {
   const legacy = Deno.args.includes("legacy");
-  await buildRelayServer({ legacy }).connect(new StdioServerTransport());
+  await buildRelayServer({ legacy, resourceUri: CONFIRMED_URIS.stdio })
+    .connect(new StdioServerTransport());
   Deno.stderr.writeSync(new TextEncoder().encode(`relay fixture ready legacy=${legacy}\n`));
 }

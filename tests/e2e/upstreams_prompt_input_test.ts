@@ -1,6 +1,6 @@
 /**
- * An upstream's input request during `prompts/get` reaches the calling client as during
- * `tools/call`, through the real gateway (a subprocess) with real SDK v2 clients of both eras: a
+ * An upstream's input request during `prompts/get` and `resources/read` reaches the calling client
+ * as during `tools/call`, through the real gateway (a subprocess) with real SDK v2 clients of both eras: a
  * 2026-07-28 HTTP upstream's `input_required` (its state wrapped), a 2025 HTTP upstream with
  * sessions and a 2025 stdio upstream (their `elicitation/create` parked and answered by the
  * client's retry, or on a 2025 client's session).
@@ -17,7 +17,7 @@ import {
   ERAS,
   startGateway,
 } from "../_support/gateway.ts";
-import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { CONFIRMED_URIS, startRelayUpstream } from "../_support/relay_fixture_server.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 
@@ -44,7 +44,7 @@ async function answeringClient(
   return { client, asked: () => asked };
 }
 
-Deno.test("prompts/get: an upstream's elicitation reaches the calling client, both eras", async (t) => {
+Deno.test("prompts/get and resources/read: an upstream's elicitation reaches the calling client, both eras", async (t) => {
   await using upstream = startRelayUpstream();
   await using legacyUpstream = startRelayUpstream({ legacySessions: true });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-prompt-input-" });
@@ -65,14 +65,24 @@ Deno.test("prompts/get: an upstream's elicitation reaches the calling client, bo
     });
     await using gateway = await startGateway({ toolsDir: tools.dir, env });
 
+    const uris = {
+      rl: CONFIRMED_URIS.http,
+      leg: CONFIRMED_URIS.sessions,
+      old: CONFIRMED_URIS.stdio,
+    };
     for (const era of ERAS) {
-      for (const prefix of ["rl", "leg", "old"]) {
+      for (const prefix of ["rl", "leg", "old"] as const) {
         await t.step(`${era} client, ${prefix} upstream: elicitation round trip`, async () => {
           const { client, asked } = await answeringClient(era, gateway.mcpUrl, key);
           await using _client = client;
           const result = await client.getPrompt({ name: `${prefix}_confirmed` });
           assert.equal(promptText(result), 'prompt answer: accept {"ok":true}');
           assert.equal(asked(), 1, "the client was asked exactly once");
+          const read = await client.readResource({ uri: uris[prefix] });
+          const content = read.contents[0] as { uri: string; text?: string };
+          assert.equal(content.text, 'resource answer: accept {"ok":true}');
+          assert.equal(content.uri, uris[prefix]);
+          assert.equal(asked(), 2, "the client was asked once more, for the read");
         });
       }
     }
@@ -83,6 +93,10 @@ Deno.test("prompts/get: an upstream's elicitation reaches the calling client, bo
         await using plain = await connectAs("2025-11-25", gateway.mcpUrl, key);
         await assert.rejects(
           () => plain.getPrompt({ name: "old_confirmed" }),
+          /did not declare the elicitation capability/,
+        );
+        await assert.rejects(
+          () => plain.readResource({ uri: CONFIRMED_URIS.stdio }),
           /did not declare the elicitation capability/,
         );
         // The upstream is usable again afterwards: nothing stays parked.
