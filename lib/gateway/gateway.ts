@@ -104,7 +104,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   const onCatalog = new Set<(event: CatalogEvent) => void>();
   const catalogEvent = (event: CatalogEvent) => onCatalog.forEach((notify) => notify(event));
   const keyRevoked = () => onKeyRevoked.forEach((recheck) => recheck());
-  // Why late-bound: task status from an upstream goes to this instance's HTTP clients only.
+  // Why late-bound: task status from an upstream goes to this instance's HTTP and stdio clients.
   const onTaskStatus = new Set<
     (upstream: string, params: Record<string, unknown>, method: TaskStatusMethod) => void
   >();
@@ -272,10 +272,15 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           hooks: localHooks(),
           fallbackCaller: { principal: stdioPrincipal(), server: DEFAULT_SERVER },
           catalog: catalogAccess(parts.registry),
+          // Why HTTP's keyed hash: task ids bind their principal the same way over both transports.
+          ...(parts.credentials.hashArgs === undefined
+            ? {}
+            : { taskIdMac: parts.credentials.hashArgs }),
         });
         stdio.push(service);
         onToolsChanged.add(() => service.toolsChanged());
         onCatalog.add((event) => deliverCatalogEvent(service, event));
+        onTaskStatus.add(service.taskStatus);
       });
     },
     // Why one code path: `nexus tools test` and the console's test call run the same way.

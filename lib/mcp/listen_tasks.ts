@@ -107,14 +107,16 @@ async function holdTasks(ids: readonly string[], deps: ListenTaskDeps): Promise<
   return held;
 }
 
-function requestedTaskIds(body: unknown): string[] | undefined {
+/** The task ids a listen request names; undefined when it names none. */
+export function requestedTaskIds(body: unknown): string[] | undefined {
   const ids = (body as { params?: { notifications?: { taskIds?: unknown } } } | null)?.params
     ?.notifications?.taskIds;
   if (!Array.isArray(ids) || ids.length === 0) return undefined;
   return ids.filter((id): id is string => typeof id === "string");
 }
 
-function declaresTasks(params: Record<string, unknown>): boolean {
+/** Whether a request's envelope declares the tasks extension among the client's capabilities. */
+export function declaresTasks(params: Record<string, unknown>): boolean {
   const meta = params._meta as Record<string, unknown> | undefined;
   const declared = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: unknown } | undefined;
   const extensions = declared?.extensions;
@@ -134,11 +136,15 @@ function isEmptyFilter(request: { params: { notifications: Record<string, unknow
   );
 }
 
-/** The -32021 answer the extension prescribes to a task listen that did not declare it. */
+/** The -32021 error the extension prescribes to a task listen that did not declare it. */
+export const TASKS_MISSING = {
+  code: -32021,
+  message: "Missing required client capability",
+  data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+};
+
 function missingCapability(id: unknown): Response {
-  return rpcError(id, -32021, "Missing required client capability", 400, {
-    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
-  });
+  return rpcError(id, TASKS_MISSING.code, TASKS_MISSING.message, 400, TASKS_MISSING.data);
 }
 
 function rpcError(id: unknown, code: number, message: string, status: number, data?: unknown) {

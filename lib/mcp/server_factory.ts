@@ -135,7 +135,8 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
         // Why 2026-07-28 only: the extension is relayed for that era; a server may declare it and
         // still answer every call at once (task creation is per request).
         ...(ctx?.era === "modern" ? { extensions: TASKS_CAPABILITY } : {}),
-        // Why 2025 HTTP only: stdio serves both eras from one instance (no core tasks there yet).
+        // Why 2025 only: a 2026-07-28 client reads tasks from the extension above (over stdio
+        // too, where the connection's era picks the instance).
         ...(ctx?.era === "legacy" ? { tasks: CORE_TASKS_CAPABILITY } : {}),
       },
       instructions: INSTRUCTIONS,

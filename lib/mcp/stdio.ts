@@ -1,14 +1,18 @@
 /**
- * The same registry served over stdio, for desktop clients that launch a local binary.
+ * The same registry served over stdio, for desktop clients that launch a local binary, with the
+ * same notifications as over HTTP: list changes, resource updates and relayed task status.
  */
 
 import type { Server } from "@modelcontextprotocol/server";
 import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { anonymousPrincipal, DEFAULT_SERVER } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
+import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
 import { createServerFactory, type ServerDeps } from "./server_factory.ts";
 import { watchListens } from "./stdio_listen.ts";
+import { createStdioTasks } from "./stdio_tasks.ts";
+import { createTaskOwners } from "./task_owners.ts";
 
 /** A running stdio connection. */
 export interface StdioService {
@@ -23,6 +27,13 @@ export interface StdioService {
    * `resources/subscribe`, a 2026-07-28 one when its listen filter names the URI (the SDK filters).
    */
   resourceUpdated(uri: string): void;
+  /**
+   * Relays upstream `upstream`'s task status notification (its own task id in `params`) to the
+   * connected client under the gateway's task id, when the client created that task: a 2025
+   * client gets `notifications/tasks/status`, a 2026-07-28 one `notifications/tasks` on a listen
+   * naming the task (`stdio_tasks.ts`).
+   */
+  taskStatus(upstream: string, params: Record<string, unknown>, method: TaskStatusMethod): void;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -34,8 +45,11 @@ export function serveMcpStdio(deps: ServerDeps): StdioService {
   );
   const keys = new WeakMap<Server, string>();
   let next = 0;
+  // Why per connection: the one client here is the owner of every task created through it.
+  const owners = createTaskOwners();
   const factory = createServerFactory({
     ...deps,
+    taskOwners: owners,
     subscribers: {
       registry: subscribers,
       keyOf: (_caller, server) => {
@@ -46,19 +60,31 @@ export function serveMcpStdio(deps: ServerDeps): StdioService {
     },
   });
   const instances = new Map<Server, "legacy" | "modern">();
+  const caller = deps.fallbackCaller ??
+    { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER };
+  const wire = new StdioServerTransport();
+  const tasks = createStdioTasks(wire, {
+    caller,
+    ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    snapshot: deps.snapshot,
+    canUse: deps.hooks.canUse,
+    ...(deps.taskIdMac === undefined ? {} : { taskIdMac: deps.taskIdMac }),
+    owners,
+    logger: deps.logger,
+  });
   const handle = serveStdio((ctx) => {
     const server = factory(ctx);
     instances.set(server, ctx.era);
     return server;
   }, {
     onerror: (error) => deps.logger.debug("stdio exchange rejected", { error }),
-    transport: watchListens(new StdioServerTransport(), {
-      caller: deps.fallbackCaller ??
-        { principal: anonymousPrincipal(undefined), server: DEFAULT_SERVER },
+    transport: watchListens(wire, {
+      caller,
       ...(deps.catalog ? { catalog: deps.catalog } : {}),
       snapshot: deps.snapshot,
       canUse: deps.hooks.canUse,
       logger: deps.logger,
+      tasks,
     }),
   });
   function each(send: (server: Server, era: "legacy" | "modern") => Promise<void> | undefined) {
@@ -77,8 +103,10 @@ export function serveMcpStdio(deps: ServerDeps): StdioService {
         return server.sendResourceUpdated({ uri });
       });
     },
+    taskStatus: (upstream, params, method) => tasks.status(upstream, params, method),
     async close() {
       subscribers.clear();
+      tasks.close();
       await handle.close();
     },
   };

@@ -5,31 +5,36 @@
  * until the client cancels that listen (`notifications/cancelled`) or the connection ends.
  */
 
-import type { Transport } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.ts";
 import { type ListenDeps, type ListenTarget, listenTargets, narrowed } from "./listen_resources.ts";
+import type { StdioTasks } from "./stdio_tasks.ts";
 
 /**
- * `wire` with its inbound listen requests narrowed and their upstream subscriptions held.
- * Raises nothing; a failed upstream subscription is logged (the client then hears no update).
+ * `wire` with its inbound listen requests narrowed and their upstream subscriptions held, and the
+ * task listens served by `deps.tasks` (`stdio_tasks.ts`). Raises nothing; a failed upstream
+ * subscription is logged (the client then hears no update).
  */
 export function watchListens(
   wire: Transport,
-  deps: Omit<ListenDeps, "serve"> & { logger: Logger },
+  deps: Omit<ListenDeps, "serve"> & { logger: Logger; tasks?: StdioTasks },
 ): Transport {
   const held = new Map<string | number, ListenTarget[]>();
   function release(id: string | number): void {
     for (const { uri, upstream } of held.get(id) ?? []) upstream.release(uri);
     held.delete(id);
   }
-  function inbound(message: unknown): unknown {
-    const request = message as { id?: string | number; method?: unknown; params?: unknown };
+  function inbound(received: JSONRPCMessage): JSONRPCMessage | undefined {
+    const request = received as { id?: string | number; method?: unknown; params?: unknown };
     if (request.method === "notifications/cancelled") {
       const id = (request.params as { requestId?: string | number } | undefined)?.requestId;
       if (id !== undefined) release(id);
-      return message;
+      if (id !== undefined) deps.tasks?.cancelled(id);
+      return received;
     }
-    if (request.method !== "subscriptions/listen" || request.id === undefined) return message;
+    if (request.method !== "subscriptions/listen" || request.id === undefined) return received;
+    const message = deps.tasks === undefined ? received : deps.tasks.inbound(received);
+    if (message === undefined) return undefined;
     const targets = listenTargets(message, deps);
     if (targets === undefined) return message;
     const id = request.id;
@@ -42,20 +47,21 @@ export function watchListens(
         else target.upstream.release(target.uri);
       }, (error) => deps.logger.warn("Cannot subscribe upstream", { uri: target.uri, error }));
     }
-    return narrowed(message, targets.map((target) => target.uri));
+    return narrowed(message, targets.map((target) => target.uri)) as JSONRPCMessage;
   }
   const view: Transport = {
     start: () => wire.start(),
-    send: (message, options) => wire.send(message, options),
+    send: (message, options) => deps.tasks?.outbound(message) ?? wire.send(message, options),
     close: () => wire.close(),
   };
   Object.defineProperties(view, {
     onmessage: {
       get: () => wire.onmessage,
       set(handler: Transport["onmessage"]) {
-        wire.onmessage = handler === undefined
-          ? undefined
-          : (message, extra) => handler(inbound(message) as typeof message, extra);
+        wire.onmessage = handler === undefined ? undefined : (message, extra) => {
+          const passed = inbound(message);
+          if (passed !== undefined) handler(passed, extra);
+        };
       },
     },
     onerror: {
@@ -69,6 +75,7 @@ export function watchListens(
       set(handler: Transport["onclose"]) {
         wire.onclose = () => {
           for (const id of [...held.keys()]) release(id);
+          deps.tasks?.close();
           handler?.();
         };
       },
