@@ -110,7 +110,7 @@ export interface UpstreamSet {
   timeoutMs(name: string): number;
   /**
    * The relay of upstream `name` (progress, logs and input requests routed to the calling client),
-   * for prompts as for tools; undefined when it is not in the set.
+   * for prompts and resource reads as for tools; undefined when it is not in the set.
    */
   relay(name: string): McpCallRelay | undefined;
   /**
