@@ -88,6 +88,30 @@ Deno.test("prompts/get and resources/read: an upstream's elicitation reaches the
     }
 
     await t.step(
+      "2026-07-28 client, by hand: a read's requestState is wrapped and bound to its URI",
+      async () => {
+        const { client } = await answeringClient("2026-07-28", gateway.mcpUrl, key);
+        await using _client = client;
+        const first = await client.request(
+          { method: "resources/read", params: { uri: CONFIRMED_URIS.http } },
+          { allowInputRequired: true },
+        ) as { resultType?: string; requestState?: string; inputRequests?: object };
+        assert.equal(first.resultType, "input_required");
+        assert.deepEqual(Object.keys(first.inputRequests ?? {}), ["confirm"]);
+        assert.match(first.requestState ?? "", /^nexus\.relay\.1\./);
+        const answer = { confirm: { action: "accept", content: { ok: false } } };
+        const retry = (uri: string) =>
+          client.request({
+            method: "resources/read",
+            params: { uri, inputResponses: answer, requestState: first.requestState },
+          } as never) as Promise<{ contents: Array<{ text?: string }> }>;
+        await assert.rejects(() => retry(CONFIRMED_URIS.stdio), /not issued by this gateway/);
+        const read = await retry(CONFIRMED_URIS.http);
+        assert.equal(read.contents[0]?.text, 'resource answer: accept {"ok":false}');
+      },
+    );
+
+    await t.step(
       "2025 client without the capability: the 2025 upstream's request is refused",
       async () => {
         await using plain = await connectAs("2025-11-25", gateway.mcpUrl, key);
