@@ -31,12 +31,14 @@ const GRACE_MS = 2_000;
 type Message = Record<string, unknown> & { kind: string; rid: string };
 
 interface Waiting {
-  upstream: string;
   downstream: DownstreamCall;
   /** The relayed notifications in order; the outcome waits for them. */
   chain: Promise<void>;
   settle(outcome: { value: unknown } | { error: unknown }): void;
+  /** News arrived: the holder lives. */
   alive(): void;
+  /** Ends the wait with `error` and tells the holder to cancel. */
+  giveUp(error: unknown): void;
 }
 
 /** The parked-call link over `redis`; undefined without Redis (calls stay local). Raises nothing. */
@@ -135,6 +137,66 @@ export function openParkedPeers(
     });
   }
 
+  /** Asking side: forwards one retry to `holder` and waits for its news and outcome. */
+  function forward(
+    holder: string,
+    request: RemoteResume,
+    downstream: DownstreamCall,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const rid = crypto.randomUUID();
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const timers: {
+      liveness?: ReturnType<typeof setTimeout>;
+      deadline?: ReturnType<typeof setTimeout>;
+    } = {};
+    const onAbort = () => wait.giveUp(signal.reason);
+    const wait: Waiting = {
+      downstream,
+      chain: Promise.resolve(),
+      settle(outcome) {
+        if (waiting.get(rid) !== wait) return;
+        waiting.delete(rid);
+        clearTimeout(timers.liveness);
+        clearTimeout(timers.deadline);
+        signal.removeEventListener("abort", onAbort);
+        // Why after the chain: a notification relayed during the call precedes its answer.
+        void wait.chain.then(() =>
+          "value" in outcome ? resolve(outcome.value) : reject(outcome.error)
+        );
+      },
+      alive() {
+        clearTimeout(timers.liveness);
+        timers.liveness = setTimeout(() => wait.giveUp(lost(request.upstream)), 3 * heartbeatMs);
+      },
+      giveUp(error) {
+        if (waiting.get(rid) === wait) void send(holder, { kind: "cancel", rid }).catch(() => {});
+        wait.settle({ error });
+      },
+    };
+    const limitMs = request.timeoutMs + GRACE_MS;
+    timers.deadline = setTimeout(() => wait.giveUp(timedOut(request.upstream, limitMs)), limitMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+    waiting.set(rid, wait);
+    wait.alive();
+    const message = {
+      kind: "resume",
+      from: instance,
+      rid,
+      request,
+      downstream: travelling(downstream),
+    };
+    send(holder, message).then(
+      (takers) => takers === 0 && wait.settle({ error: lost(request.upstream) }),
+      (error) => {
+        logger.warn("Cannot forward a parked call's retry to its instance", { error });
+        wait.settle({ error: unreachable(request.upstream) });
+      },
+    );
+    return promise;
+  }
+
   const stop = subscribeUntilTaken(redis, inbox(instance), {
     receive,
     logger,
@@ -152,58 +214,12 @@ export function openParkedPeers(
         if (handlers.get(upstream) === resume) handlers.delete(upstream);
       };
     },
-    resume(holder, request, downstream, signal) {
-      return new Promise((resolve, reject) => {
-        const rid = crypto.randomUUID();
-        let liveness: ReturnType<typeof setTimeout> | undefined;
-        const wait: Waiting = {
-          upstream: request.upstream,
-          downstream,
-          chain: Promise.resolve(),
-          settle(outcome) {
-            if (waiting.get(rid) !== wait) return;
-            waiting.delete(rid);
-            clearTimeout(liveness);
-            clearTimeout(deadline);
-            signal.removeEventListener("abort", onAbort);
-            // Why after the chain: a notification relayed during the call precedes its answer.
-            void wait.chain.then(() =>
-              "value" in outcome ? resolve(outcome.value) : reject(outcome.error)
-            );
-          },
-          alive() {
-            clearTimeout(liveness);
-            liveness = setTimeout(() => giveUp(lost(request.upstream)), 3 * heartbeatMs);
-          },
-        };
-        const giveUp = (error: unknown) => {
-          wait.settle({ error });
-          void send(holder, { kind: "cancel", rid }).catch(() => {});
-        };
-        const onAbort = () => giveUp(signal.reason);
-        const deadline = setTimeout(
-          () => giveUp(timedOut(request.upstream, request.timeoutMs + GRACE_MS)),
-          request.timeoutMs + GRACE_MS,
-        );
-        if (signal.aborted) return onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        waiting.set(rid, wait);
-        wait.alive();
-        const fields = travelling(downstream);
-        send(holder, { kind: "resume", from: instance, rid, request, downstream: fields }).then(
-          (takers) => takers === 0 && wait.settle({ error: lost(request.upstream) }),
-          (error) => {
-            logger.warn("Cannot forward a parked call's retry to its instance", { error });
-            wait.settle({ error: unreachable(request.upstream) });
-          },
-        );
-      });
-    },
+    resume: forward,
     close() {
       stop();
       const closing = new GatewayError("CANCELLED", "Gateway closing: resumed call abandoned");
       for (const controller of serving.values()) controller.abort(closing);
-      for (const wait of waiting.values()) wait.settle({ error: lost(wait.upstream) });
+      for (const wait of waiting.values()) wait.giveUp(closing);
       closed = true;
     },
   };

@@ -195,6 +195,13 @@ redisTest("cancelling the retry aborts the resumed call on the holder", async ()
   await assert.rejects(call, /client went away/);
   assert.ok(await waitUntil(() => reasons.length === 1, 5_000), "the holder saw no cancel");
   assert.ok(isGatewayError(reasons[0]) && reasons[0].code === "CANCELLED");
+  // A retry whose client is already gone is not sent at all.
+  const gone = AbortSignal.abort(new GatewayError("CANCELLED", "already gone"));
+  await assert.rejects(
+    pair.asker.resume(pair.holder.instance, { ...RESUME, id: "x" }, downstream("alice"), gone),
+    /already gone/,
+  );
+  assert.equal(reasons.length, 1);
 });
 
 redisTest(
