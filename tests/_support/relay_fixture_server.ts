@@ -11,7 +11,8 @@
  * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
  * SDK, which drops what is below the client's level), `confirm_twice` (two elicitation rounds,
  * `first` then `second`, the first answer kept in its `requestState`; one progress notification
- * once answered; answers `answers: <first content> <second content>`). Prompt `confirmed` asks the client (an
+ * once answered; answers `answers: <first content> <second content>`), `confirm_wait` (an
+ * elicitation, then, once answered, one progress notification `waiting` and a `wait`). Prompt `confirmed` asks the client (an
  * elicitation) before it answers `prompt answer: <action> <content>`.
  */
 
@@ -39,6 +40,7 @@ const TOOLS = [
   { name: "sample", inputSchema: { type: "object", properties: {} } },
   { name: "leveled", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
   { name: "confirm_twice", inputSchema: { type: "object", properties: {} } },
+  { name: "confirm_wait", inputSchema: { type: "object", properties: {} } },
 ];
 
 function text(value: string) {
@@ -97,6 +99,8 @@ export function buildRelayServer(
         return leveled(ctx, String(args.text));
       case "confirm_twice":
         return confirmTwice(ctx);
+      case "confirm_wait":
+        return confirmWait(ctx, options.onCancel);
       default:
         return text("unknown");
     }
@@ -171,6 +175,19 @@ async function confirmTwice(ctx: ServerContext) {
   return inputRequired({
     inputRequests: { first: inputRequired.elicit({ message: "First?", requestedSchema: schema }) },
   });
+}
+
+async function confirmWait(ctx: ServerContext, onCancel?: (tool: string) => void) {
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+  if (answer.kind !== "elicit") return confirm(ctx, "Wait?");
+  const token = ctx.mcpReq._meta?.progressToken;
+  if (token !== undefined) {
+    await ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: 1, message: "waiting" },
+    });
+  }
+  return await wait(ctx, onCancel);
 }
 
 function roots(ctx: ServerContext) {

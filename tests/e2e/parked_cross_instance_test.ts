@@ -5,14 +5,21 @@
  * instance A and sends its retry to instance B: B forwards it to A over Redis, A answers the
  * waiting upstream request, and the upstream's result (or its next round, whose retry again goes
  * to B) comes back through B, progress included. Another principal's retry on B is refused like an
- * unknown one; with A killed, the retry on B fails at once saying the call was lost.
+ * unknown one; the retry cancelled on B cancels the upstream call on A; with A killed, the retry
+ * on B fails at once saying the call was lost.
  */
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
 import { bearerFetch, createClientKey } from "../_support/auth_fixtures.ts";
-import { connect, createGatewayToolsDir, type Gateway, startGateway } from "../_support/gateway.ts";
+import {
+  connect,
+  createGatewayToolsDir,
+  type Gateway,
+  startGateway,
+  waitUntil,
+} from "../_support/gateway.ts";
 import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
 import { clusterEnv, parkedChannelReady } from "../_support/cross_instance.ts";
 
@@ -129,6 +136,30 @@ redisTest("parked calls: a 2026-07-28 client's retry is served by any instance",
         assert.deepEqual(progress, ["answered"]);
       },
     );
+
+    await t.step("the retry cancelled on B cancels the resumed upstream call on A", async () => {
+      const cancels = () =>
+        a.stderrLines().filter((line) => line.includes("fixture cancelled wait")).length;
+      const before = cancels();
+      const state = assertInputRequired(
+        await leg(aliceA, "old_confirm_wait", undefined, () => {}),
+        "elicitation-1",
+      );
+      const controller = new AbortController();
+      const retry = aliceB.callTool({
+        name: "old_confirm_wait",
+        arguments: {},
+        inputResponses: { "elicitation-1": ACCEPT_OK },
+        requestState: state,
+      } as never, {
+        allowInputRequired: true,
+        signal: controller.signal,
+        // Why abort on progress: it says the upstream, on A, is waiting with the answer.
+        onprogress: () => controller.abort(),
+      } as never);
+      await assert.rejects(retry);
+      assert.ok(await waitUntil(() => cancels() > before, 10_000), "A's upstream saw no cancel");
+    });
 
     await t.step("A killed: the retry on B fails at once, saying the call was lost", async () => {
       const state = assertInputRequired(await leg(aliceA, "old_confirm"), "elicitation-1");
