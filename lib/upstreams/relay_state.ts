@@ -7,7 +7,7 @@
  * (the spec makes it attacker-controlled input); a `parked` state is a random id whose call is
  * bound, on the instance holding it, to the principal and the tool, so a forged or replayed id
  * finds nothing. With Redis it also names that instance (a random id per process), so a retry
- * landing elsewhere is forwarded there (`parked_peers.ts`); a forged instance reaches either an
+ * landing elsewhere is forwarded there (`lib/gateway/parked_peers.ts`); a forged instance reaches an
  * instance that checks principal and tool like any other, or nobody ("lost with its instance").
  */
 
