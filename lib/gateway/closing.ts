@@ -21,6 +21,8 @@ export async function closeParts(
   for (const service of state.stdio) await service.close();
   await state.mcp.close();
   await parts.registry.close();
+  // Why after the registry: parked calls are failed first, so retries forwarded here end too.
+  parts.closeParked();
   await state.listener?.shutdown();
   await parts.limits.close();
   await parts.databases.close();

@@ -13,6 +13,7 @@ import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import { openDatabases, retainUsedDatabases } from "./databases.ts";
 import { type LimitsAndCache, openLimits } from "./limits.ts";
 import { type GatewayMetrics, openMetrics } from "./metrics.ts";
+import { openParkedPeers } from "./parked_peers.ts";
 import { type OpenRegistry, openRegistry } from "./registry.ts";
 import { type FederatedRegistry, federateRegistry } from "./upstreams.ts";
 import { openSecurity, type Security } from "./security.ts";
@@ -31,6 +32,8 @@ export interface GatewayParts {
   databases: DatabasePools;
   /** The tool files alone (before federation): what they leave out, and re-reading them now. */
   toolFiles: Pick<OpenRegistry, "disabled" | "reload">;
+  /** Stops resuming parked calls for other instances (Redis); a no-op without Redis. */
+  closeParked: () => void;
 }
 
 /** What the parts report back to the gateway, and where they listen from. */
@@ -81,6 +84,11 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
     opened.push(() => security.close());
     const databases = openDatabases(config, logger);
     opened.push(() => databases.close());
+    // Why before the registry: the upstream relays name this instance in parked calls' states.
+    const limits = openLimits(config, logger);
+    opened.push(() => limits.close());
+    const parked = openParkedPeers(limits.redis, { prefix: limits.prefix, logger });
+    opened.push(() => Promise.resolve(parked?.close()));
     // Why late-bound: a tool-file swap may change the upstreams, so it re-syncs them first.
     let afterSwap = options.onToolsChanged;
     const files = await openRegistry(config, logger, {
@@ -93,6 +101,7 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       logger,
       vault: credentials.vault,
       pins: store.pins,
+      ...(parked ? { parked } : {}),
       ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
       onChange: options.onToolsChanged,
       ...(options.onCatalogChange ? { onCatalogChange: options.onCatalogChange } : {}),
@@ -106,7 +115,6 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       registry.resync().catch((error) => logger.error("Upstream sync failed", { error }))
         .finally(options.onToolsChanged);
     };
-    const limits = openLimits(config, logger);
     const metrics = openMetrics({
       logger,
       registry,
@@ -124,6 +132,7 @@ export async function openParts(config: Config, options: PartsOptions): Promise<
       metrics,
       databases,
       toolFiles: files,
+      closeParked: () => parked?.close(),
     };
   } catch (error) {
     for (const close of opened.reverse()) await close().catch(() => {});

@@ -1,6 +1,7 @@
 /**
  * Subscribing to a Redis pub/sub channel that may not be reachable yet: the shared start of the
- * change fan-out (`fanout.ts`) and the session channel (`session_peers.ts`).
+ * change fan-out (`fanout.ts`), the session channel (`session_peers.ts`) and each instance's
+ * parked-call inbox (`parked_peers.ts`).
  */
 
 import type { Logger } from "../log.ts";

@@ -15,6 +15,7 @@ import {
   mergeCatalogs,
   type MergedCatalog,
   mergeFederated,
+  type ParkedPeers,
   type TaskStatusMethod,
   type UpstreamEntry,
   type UpstreamSet,
@@ -66,6 +67,8 @@ export interface FederationOptions {
   connect?: UpstreamSetOptions["connect"];
   /** The approved tool definitions (`store.pins`); absent: nothing is pinned. */
   pins?: ToolPinRepo;
+  /** The other instances, for parked calls whose retry lands elsewhere; absent without Redis. */
+  parked?: ParkedPeers;
 }
 
 /** The upstream entries of `nexus.yaml`, each pointing at the config file. */
@@ -95,6 +98,7 @@ export async function federateRegistry(
       : {}),
     ...(options.connect ? { connect: options.connect } : {}),
     ...(options.pins ? { pins: options.pins } : {}),
+    ...(options.parked ? { parked: options.parked } : {}),
     deferLazy: true,
     onChange() {
       generation++;

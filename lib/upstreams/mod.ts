@@ -116,6 +116,8 @@ export type {
 /** The gateway's reference-counted resource subscriptions at one upstream; type only. */
 export type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
 export type { TaskStatusMethod } from "./relay.ts";
+/** Parked calls across instances: the link the relays use, and what travels; types only. */
+export type { ParkedPeers, RemoteResume, ResumeHere } from "./parked_remote.ts";
 /** The change notifications an upstream client reports; type only. */
 export type { UpstreamNotices } from "./upstream_client.ts";
 /**

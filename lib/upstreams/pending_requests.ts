@@ -5,10 +5,12 @@
  * the upstream call pending here, on this instance, until the client's retry brings the answer,
  * the upstream's timeout (plus a short grace) runs out, or the gateway closes.
  *
- * Why in memory: the upstream's open request lives on this instance's connection, so nothing
- * else could answer it; a retry that lands on another instance finds nothing and is told to call
- * again (route a 2026-07-28 client's retries to the same instance, or keep upstreams 2026-07-28; a
- * 2025 session client's retry runs inside the instance serving its call, `lib/mcp/legacy_sessions.ts`).
+ * Why in memory: the upstream's open request lives on this instance's connection, so only this
+ * instance can answer it. With Redis the parked `requestState` names this instance, and a retry
+ * that lands on another one is forwarded here and resumed for it (`parked_remote.ts`,
+ * `lib/gateway/parked_peers.ts`); the principal and tool are checked here either way. Without
+ * Redis a retry elsewhere finds nothing and is told to call again (a 2025 session client's retry
+ * runs inside the instance serving its call, `lib/mcp/legacy_sessions.ts`).
  */
 
 import { GatewayError } from "../errors.ts";
@@ -90,8 +92,9 @@ export interface PendingRequests {
 /** Creates the pending calls of upstream `upstream`; raises nothing. */
 export function createPendingRequests(
   upstream: string,
-  options: { graceMs?: number } = {},
+  options: { graceMs?: number; instance?: string } = {},
 ): PendingRequests {
+  const instance = options.instance === undefined ? {} : { instance: options.instance };
   const graceMs = options.graceMs ?? PARK_GRACE_MS;
   const calls = new Set<Entry>();
   const parked = new Map<string, Entry>();
@@ -133,7 +136,7 @@ export function createPendingRequests(
     return {
       resultType: "input_required",
       inputRequests: Object.fromEntries(entry.asks.map((ask) => [ask.key, ask.request])),
-      requestState: writeRelayState({ kind: "parked", tool: options.tool, id }),
+      requestState: writeRelayState({ kind: "parked", tool: options.tool, id, ...instance }),
       parked: true,
     };
   }
@@ -227,7 +230,8 @@ export function createPendingRequests(
           new GatewayError(
             "INVALID_PARAMS",
             `Cannot resume the call to upstream "${upstream}": it is no longer waiting for input ` +
-              "(it ended, timed out, or ran on another gateway instance); call the tool again",
+              "(it ended, timed out, or ran on another gateway instance without shared Redis); " +
+              "call the tool again",
           ),
         );
       }

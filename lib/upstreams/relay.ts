@@ -10,7 +10,8 @@
  * Input from the client: a 2026-07-28 upstream's `input_required` result goes to the client as
  * is, its `requestState` wrapped (below). A 2025 upstream's request parks the call on this
  * instance (`pending_requests.ts`) and the client gets an `input_required` result; its retry
- * carries the answer back to the waiting upstream request. A 2025 client gets either through the
+ * carries the answer back to the waiting upstream request, through the instance holding the call
+ * when the retry lands on another one (`parked_remote.ts`). A 2025 client gets either through the
  * SDK's legacy shim, which needs the client's session (`lib/mcp/legacy_sessions.ts`).
  */
 
@@ -19,6 +20,7 @@ import { type Client, ProtocolError, ProtocolErrorCode } from "@modelcontextprot
 import { z } from "zod";
 import type { Logger } from "../log.ts";
 import type { DownstreamCall, McpCallRelay } from "../registry/types.ts";
+import type { ParkedPeers } from "./parked_remote.ts";
 import { createPendingRequests, type InFlightCall } from "./pending_requests.ts";
 import { readRelayState, writeRelayState } from "./relay_state.ts";
 import { markUpstreamAnswers, relayUpstreamAnswer } from "./upstream_answers.ts";
@@ -50,11 +52,23 @@ export function createUpstreamRelay(
     logger: Logger;
     /** Receives a task status notification of either era, with its method. */
     onTaskStatus?: (params: Record<string, unknown>, method: TaskStatusMethod) => void;
+    /** The other instances (Redis); absent: parked calls are resumed only on this instance. */
+    parked?: ParkedPeers;
   },
 ): UpstreamRelay {
   const logger = options.logger.child({ upstream: name });
   const context = new AsyncLocalStorage<InFlightCall>();
-  const pending = createPendingRequests(name);
+  const peers = options.parked;
+  const pending = createPendingRequests(name, peers ? { instance: peers.instance } : {});
+  const stopServing = peers?.serve(
+    name,
+    (request, downstream, signal) =>
+      pending.resume(request.id, downstream, {
+        tool: request.tool,
+        signal,
+        timeoutMs: request.timeoutMs,
+      }).catch((error) => Promise.reject(relayUpstreamAnswer(error, name))),
+  );
   // Why own tokens rather than the SDK's `onprogress`: the SDK runs notification handlers a
   // microtask late and forgets a call's progress handler when its answer arrives, so the last
   // progress, read from the pipe together with the answer, was lost.
@@ -158,7 +172,10 @@ export function createUpstreamRelay(
         throw relayUpstreamAnswer(error, name);
       }
     },
-    close: () => pending.close(),
+    close() {
+      stopServing?.();
+      pending.close();
+    },
   };
 
   async function relayCall(
@@ -168,7 +185,17 @@ export function createUpstreamRelay(
       ? undefined
       : readRelayState(downstream.requestState, options.tool);
     if (state?.kind === "parked") {
-      return wrap(await pending.resume(state.id, downstream, options), options.tool);
+      const holder = state.instance;
+      if (peers === undefined || holder === undefined || holder === peers.instance) {
+        return wrap(await pending.resume(state.id, downstream, options), options.tool);
+      }
+      const request = {
+        upstream: name,
+        id: state.id,
+        tool: options.tool,
+        timeoutMs: options.timeoutMs,
+      };
+      return wrap(await peers.resume(holder, request, downstream, options.signal), options.tool);
     }
     const call = pending.open(downstream, options);
     // Why inputResponses without a state too: an upstream may ask without minting a state.

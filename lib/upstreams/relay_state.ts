@@ -5,7 +5,10 @@
  * Why not sealed: it holds nothing the client may not see. An `upstream` state is the upstream's
  * own `requestState`, which the upstream would have given a direct client and must verify itself
  * (the spec makes it attacker-controlled input); a `parked` state is a random id whose call is
- * bound, on this instance, to the principal and the tool, so a forged or replayed id finds nothing.
+ * bound, on the instance holding it, to the principal and the tool, so a forged or replayed id
+ * finds nothing. With Redis it also names that instance (a random id per process), so a retry
+ * landing elsewhere is forwarded there (`lib/gateway/parked_peers.ts`); a forged instance reaches an
+ * instance that checks principal and tool like any other, or nobody ("lost with its instance").
  */
 
 import { GatewayError } from "../errors.ts";
@@ -15,7 +18,10 @@ const PREFIX = "nexus.relay.1.";
 /** What a relayed `requestState` carries. */
 export type RelayState =
   | { kind: "upstream"; tool: string; state?: string }
-  | { kind: "parked"; tool: string; id: string };
+  | { kind: "parked"; tool: string; id: string; instance?: string };
+
+// Why a shape check: the instance names a Redis channel; only ids the gateway mints are let through.
+const INSTANCE = /^[0-9a-f-]{36}$/;
 
 /** Encodes `state` for the client; raises nothing. */
 export function writeRelayState(state: RelayState): string {
@@ -56,7 +62,11 @@ function decode(raw: string): RelayState | undefined {
         : { kind: "upstream", tool: value.tool, state: value.state };
     }
     if (value.kind === "parked" && typeof value.id === "string") {
-      return { kind: "parked", tool: value.tool, id: value.id };
+      const parked = { kind: "parked" as const, tool: value.tool, id: value.id };
+      if (value.instance === undefined) return parked;
+      return typeof value.instance === "string" && INSTANCE.test(value.instance)
+        ? { ...parked, instance: value.instance }
+        : undefined;
     }
   } catch {
     // Why: anything undecodable is simply not ours; the caller reports it.

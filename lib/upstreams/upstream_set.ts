@@ -185,6 +185,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
             logger,
             onTaskStatus: (params, method) =>
               options.onTaskStatus?.(entry.spec.name, params, method),
+            ...(options.parked ? { parked: options.parked } : {}),
           }),
         };
         member.connection = connect(entry.spec, {

@@ -10,6 +10,7 @@ import type { UpstreamCatalog } from "./catalog.ts";
 import type { ConnectUpstream } from "./connect.ts";
 import type { UpstreamState } from "./connection.ts";
 import type { UpstreamEntry } from "./federation.ts";
+import type { ParkedPeers } from "./parked_remote.ts";
 import type { TaskStatusMethod } from "./relay.ts";
 import type { UpstreamSubscriptions } from "./resource_subscriptions.ts";
 import type { ResolveCredential } from "./stdio_env.ts";
@@ -55,6 +56,8 @@ export interface UpstreamSetOptions {
    * its first MCP request); default false: `sync` lists every upstream.
    */
   deferLazy?: boolean;
+  /** The other gateway instances, for parked calls whose retry lands elsewhere (Redis). */
+  parked?: ParkedPeers;
 }
 
 /** One upstream as `nexus upstreams list` shows it. */

@@ -1,7 +1,8 @@
 /**
  * Several gateway processes acting as one (no stickiness), for end-to-end tests: what they must
- * share (master key, store, Redis and its prefix), a wait for their session channel, and a fetch
- * that sends a client's JSON-RPC requests to one instance and everything else to another.
+ * share (master key, store, Redis and its prefix), waits for their session and parked-call
+ * channels, and a fetch that sends a client's JSON-RPC requests to one instance and everything
+ * else to another.
  */
 
 import assert from "node:assert/strict";
@@ -29,6 +30,13 @@ export function clusterEnv(
 export async function sessionChannelReady(gateway: Gateway): Promise<void> {
   const listening = () =>
     gateway.stderrLines().some((line) => line.includes("Listening for session messages"));
+  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
+}
+
+/** Waits until `gateway` listens for retries of the calls it holds parked (its Redis inbox). */
+export async function parkedChannelReady(gateway: Gateway): Promise<void> {
+  const listening = () =>
+    gateway.stderrLines().some((line) => line.includes("Listening for parked-call retries"));
   assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
 }
 

@@ -9,9 +9,13 @@
  * `fixture cancelled wait` to stderr, or "not cancelled" after 15 s), `confirm` ({ question }: an
  * elicitation; answers `answer: <action> <content>`), `roots` (asks for the client's roots),
  * `sample` (asks the client's model), `leveled` ({ text }: logs at `debug` and `info` through the
- * SDK, which drops what is below the client's level). Prompt `confirmed` asks the client (an
- * elicitation) before it answers `prompt answer: <action> <content>`; its one resource
- * (`CONFIRMED_URIS`) likewise, read as `resource answer: <action> <content>`.
+ * SDK, which drops what is below the client's level), `confirm_twice` (two elicitation rounds,
+ * `first` then `second`, the first answer kept in its `requestState`; one progress notification
+ * once answered; answers `answers: <first content> <second content>`), `confirm_wait` (an
+ * elicitation, then, once answered, one progress notification `waiting` and a `wait`). Prompt
+ * `confirmed` asks the client (an elicitation) before it answers `prompt answer: <action>
+ * <content>`; its one resource (`CONFIRMED_URIS`) likewise, read as `resource answer: <action>
+ * <content>`.
  */
 
 import {
@@ -37,6 +41,8 @@ const TOOLS = [
   { name: "roots", inputSchema: { type: "object", properties: {} } },
   { name: "sample", inputSchema: { type: "object", properties: {} } },
   { name: "leveled", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
+  { name: "confirm_twice", inputSchema: { type: "object", properties: {} } },
+  { name: "confirm_wait", inputSchema: { type: "object", properties: {} } },
 ];
 
 /**
@@ -129,6 +135,10 @@ export function buildRelayServer(
         return sample(ctx);
       case "leveled":
         return leveled(ctx, String(args.text));
+      case "confirm_twice":
+        return confirmTwice(ctx);
+      case "confirm_wait":
+        return confirmWait(ctx, options.onCancel);
       default:
         return text("unknown");
     }
@@ -175,6 +185,47 @@ function confirm(ctx: ServerContext, question: string) {
       }),
     },
   });
+}
+
+async function confirmTwice(ctx: ServerContext) {
+  const first = ctx.mcpReq.requestState<unknown>();
+  const second = inputResponse(ctx.mcpReq.inputResponses, "second");
+  if (typeof first === "string" && second.kind === "elicit") {
+    const token = ctx.mcpReq._meta?.progressToken;
+    if (token !== undefined) {
+      await ctx.mcpReq.notify({
+        method: "notifications/progress",
+        params: { progressToken: token, progress: 1, total: 1, message: "answered" },
+      });
+    }
+    return text(`answers: ${first} ${JSON.stringify(second.content ?? {})}`);
+  }
+  const schema = z.object({ ok: z.boolean() });
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "first");
+  if (answer.kind === "elicit") {
+    return inputRequired({
+      inputRequests: {
+        second: inputRequired.elicit({ message: "Second?", requestedSchema: schema }),
+      },
+      requestState: JSON.stringify(answer.content ?? {}),
+    });
+  }
+  return inputRequired({
+    inputRequests: { first: inputRequired.elicit({ message: "First?", requestedSchema: schema }) },
+  });
+}
+
+async function confirmWait(ctx: ServerContext, onCancel?: (tool: string) => void) {
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+  if (answer.kind !== "elicit") return confirm(ctx, "Wait?");
+  const token = ctx.mcpReq._meta?.progressToken;
+  if (token !== undefined) {
+    await ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: 1, message: "waiting" },
+    });
+  }
+  return await wait(ctx, onCancel);
 }
 
 function roots(ctx: ServerContext) {

@@ -8,7 +8,10 @@
  *    and a 2026-07-28 `subscriptions/listen` stream held by instance 2 (Redis fan-out);
  * 2. a 2025 client with a sealed session calls a federated tool whose upstream asks for
  *    elicitation: every call completes with its own answer, and at least one answer (nginx's
- *    access log says where each request went) reached another instance than the call's;
+ *    access log says where each request went) reached another instance than the call's; then a
+ *    2026-07-28 client does the same with a 2025-only upstream, whose calls are parked on their
+ *    instance: at least one retry carrying the answer reached another instance than the call's
+ *    (`tests/_support/cluster_elicitation.ts`);
  * 3. instance 1 is drained (SIGTERM): not one call fails;
  * 4. instance 0 is killed (SIGKILL): only calls nginx had sent to it and not yet answered fail,
  *    each with an error (never a hang), and every call started after its death succeeds.
@@ -24,13 +27,15 @@ import { bearerFetch } from "../_support/auth_fixtures.ts";
 import { connect, type Gateway, waitUntil } from "../_support/gateway.ts";
 import {
   callsInFlight,
-  loggedRecords,
   type NginxCluster,
   openListenStream,
   SLOW_TOOL,
   startNginxCluster,
 } from "../_support/cluster_nginx.ts";
-import { sessionChannelReady } from "../_support/cross_instance.ts";
+import {
+  elicitationAnswerCrossesInstances,
+  parkedRetryCrossesInstances,
+} from "../_support/cluster_elicitation.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startWorkload, type WorkloadCall } from "../_support/cluster_workload.ts";
 import type { AccessRecord } from "../_support/nginx.ts";
@@ -46,19 +51,19 @@ const SETTLE_MS = 2_000;
 const NOTIFY_TIMEOUT_MS = 15_000;
 /** nginx's `$msec` and `$request_time` have millisecond resolution. */
 const CLOCK_SLACK_MS = 5;
-/** Elicitation calls made at least, and at most while no answer crossed instances. */
-const ELICIT_MIN_CALLS = 3;
-const ELICIT_MAX_CALLS = 12;
 
 redisTest(
   "three instances behind nginx: fan-out, drain without loss, kill with clean failures",
   async () => {
     // Why here: every instance federates it (a tool file in each instance's directory).
     await using upstream = startRelayUpstream();
+    // Why a 2025-only one too: its input requests park the call on the instance that runs it.
+    await using legacy = startRelayUpstream({ legacySessions: true });
     await using cluster = await startNginxCluster(3, {
       files: {
         "slow.ts": SLOW_TOOL,
-        "relay.yaml": `upstreams:\n  - name: rl\n    url: ${upstream.url}\n`,
+        "relay.yaml": `upstreams:\n  - name: rl\n    url: ${upstream.url}\n` +
+          `  - name: leg\n    url: ${legacy.url}\n`,
       },
       hotReload: [0],
       env: { NEXUS_DRAIN_SETTLE_MS: String(SETTLE_MS), NEXUS_DRAIN_MS: "20000" },
@@ -67,8 +72,10 @@ redisTest(
     });
     // 1. A tool file changed on one instance reaches streams held by the others.
     await toolChangeReachesOtherInstances(cluster);
-    // 2. An elicitation answer that nginx sends to another instance completes the call.
-    await elicitationAnswerCrossesInstances(cluster);
+    // 2. An elicitation answer that nginx sends to another instance completes the call, for a
+    // 2025 client (its session) and a 2026-07-28 one (its retry of a parked call).
+    printFigure(await elicitationAnswerCrossesInstances(cluster));
+    printFigure(await parkedRetryCrossesInstances(cluster));
     // 3. SIGTERM: an instance drains under load and no call fails.
     await drainLosesNothing(cluster);
     // 4. SIGKILL: only calls in flight on the killed instance fail, cleanly.
@@ -110,61 +117,6 @@ async function toolChangeReachesOtherInstances(cluster: NginxCluster): Promise<v
   } finally {
     await modern.cancel();
   }
-}
-
-/**
- * Calls `rl_confirm` through nginx from one 2025 client until an answer went to another instance
- * than its call (at least ELICIT_MIN_CALLS, at most ELICIT_MAX_CALLS). Why repeat: round robin per
- * nginx worker, with the GET stream and other traffic between, decides where an answer goes.
- */
-async function elicitationAnswerCrossesInstances(cluster: NginxCluster): Promise<void> {
-  await Promise.all(cluster.instances.map((instance) => sessionChannelReady(instance.gateway)));
-  let tag = "elicit-connect";
-  await using client = await connect("2025-11-25", cluster.mcpUrl, {
-    fetch: (input, init) => {
-      const headers = new Headers(init?.headers);
-      headers.set("x-call-id", `${tag}-${rpcKind(init?.body)}`);
-      return bearerFetch(cluster.keys.client)(input, { ...init, headers });
-    },
-    client: { capabilities: { elicitation: { form: {} } } },
-  });
-  let ok = false;
-  client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { ok } }));
-  const crossed: number[] = [];
-  let calls = 0;
-  while (calls < ELICIT_MIN_CALLS || (crossed.length === 0 && calls < ELICIT_MAX_CALLS)) {
-    tag = `elicit-${calls}`;
-    // Why alternate: each call must get its own answer, not one meant for another call.
-    ok = calls % 2 === 0;
-    const result = await client.callTool({ name: "rl_confirm", arguments: {} }, {
-      timeout: 15_000,
-    });
-    assert.equal(textOf(result), `answer: accept {"ok":${ok}}`, `call ${calls}`);
-    const [call, answer] = await loggedRecords(cluster.nginx, [`${tag}-call`, `${tag}-answer`]);
-    assert.equal(answer!.status, 202, JSON.stringify(answer));
-    if (answer!.upstreams.at(-1) !== call!.upstreams.at(-1)) crossed.push(calls);
-    calls++;
-  }
-  assert.ok(
-    crossed.length >= 1,
-    `no answer of ${calls} went to another instance: ${
-      JSON.stringify((await cluster.nginx.records()).filter((r) => r.callId.startsWith("elicit")))
-    }`,
-  );
-  printFigure(`elicitation: ${calls} calls, ${crossed.length} answered through another instance`);
-}
-
-/** `call` for a `tools/call`, `answer` for a client's answer, `other` for the rest. */
-function rpcKind(body: unknown): string {
-  if (typeof body !== "string") return "other";
-  const message = JSON.parse(body);
-  if (message.method === "tools/call") return "call";
-  return message.method === undefined && message.id !== undefined ? "answer" : "other";
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
 }
 
 async function drainLosesNothing(cluster: NginxCluster): Promise<void> {

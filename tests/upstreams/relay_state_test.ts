@@ -8,6 +8,7 @@ Deno.test("writeRelayState() round-trips both kinds, unicode included", () => {
       { kind: "upstream", tool: "confirm", state: "opaque-é-✓" },
       { kind: "upstream", tool: "confirm" },
       { kind: "parked", tool: "confirm", id: crypto.randomUUID() },
+      { kind: "parked", tool: "confirm", id: crypto.randomUUID(), instance: crypto.randomUUID() },
     ] as const
   ) {
     const written = writeRelayState(state);
@@ -18,7 +19,9 @@ Deno.test("writeRelayState() round-trips both kinds, unicode included", () => {
 
 Deno.test("readRelayState() refuses a state it did not issue, or issued for another tool", () => {
   const other = writeRelayState({ kind: "parked", tool: "other", id: "x" });
-  for (const raw of ["", "opaque", "nexus.relay.1.!!!", "nexus.relay.1.e30", other]) {
+  // Why: the instance names a Redis channel, so only the shape the gateway mints is accepted.
+  const channel = writeRelayState({ kind: "parked", tool: "confirm", id: "x", instance: "a:b" });
+  for (const raw of ["", "opaque", "nexus.relay.1.!!!", "nexus.relay.1.e30", other, channel]) {
     assert.throws(() => readRelayState(raw, "confirm"), (error) => {
       assert.ok(isGatewayError(error));
       assert.equal(error.code, "INVALID_PARAMS");

@@ -12,7 +12,8 @@ export type RedisKeyKind =
   | "cacheChannel"
   | "fanout"
   | "sessionChannel"
-  | "sessionEnded";
+  | "sessionEnded"
+  | "parkedChannel";
 
 /**
  * The key (or channel) of `kind` for `id` under `prefix`.
@@ -26,6 +27,8 @@ export type RedisKeyKind =
  * - `sessionChannel`: `nexus:session:<id>`, where instances pass 2025 session messages.
  * - `sessionEnded`: `{nexus:s:<sid>}:ended`, a 2025 session ended by `DELETE`, kept until its id
  *   expires.
+ * - `parkedChannel`: `nexus:parked:<instance>`, one instance's inbox for retries of the calls it
+ *   holds parked, and for the outcomes of the retries it forwarded.
  */
 export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string {
   switch (kind) {
@@ -45,5 +48,7 @@ export function redisKey(prefix: string, kind: RedisKeyKind, id: string): string
       return `${prefix}:session:${id}`;
     case "sessionEnded":
       return `{${prefix}:s:${id}}:ended`;
+    case "parkedChannel":
+      return `${prefix}:parked:${id}`;
   }
 }
