@@ -5,6 +5,7 @@
  */
 
 import { type BrowserContext, chromium } from "playwright-core";
+import { installDebianPackage } from "../deploy/_tools.ts";
 
 /** Where Debian's chromium package puts the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -32,18 +33,11 @@ async function exists(path: string): Promise<boolean> {
 /** Makes sure `/usr/bin/chromium` exists, installing it with apt-get; throws when it cannot. */
 export async function ensureChromium(): Promise<void> {
   if (await exists(CHROMIUM)) return;
-  const install = await new Deno.Command("apt-get", {
-    args: ["install", "-y", "chromium"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().catch((error) => ({
-    success: false,
-    stderr: new TextEncoder().encode(String(error)),
-  }));
-  if (!install.success || !(await exists(CHROMIUM))) {
+  const failure = await installDebianPackage("chromium").then(() => undefined, (error) => error);
+  if (!(await exists(CHROMIUM))) {
     throw new Error(
       `Console tests need Chromium at ${CHROMIUM}: apt-get install -y chromium failed: ${
-        new TextDecoder().decode(install.stderr).slice(-500)
+        String(failure ?? "no error, yet no browser").slice(-500)
       }`,
     );
   }

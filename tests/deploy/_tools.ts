@@ -86,12 +86,7 @@ export async function installDockerfileUtils(): Promise<string> {
 export async function installDockerCompose(): Promise<string> {
   const found = await which("docker-compose");
   if (found !== undefined) return found;
-  try {
-    await aptInstall("docker-compose");
-  } catch {
-    await run("apt-get", ["update", "-q", ...APT_LOCK_WAIT], APT_ENV);
-    await aptInstall("docker-compose");
-  }
+  await installDebianPackage("docker-compose");
   const installed = await which("docker-compose");
   if (installed === undefined) throw new Error("Cannot find docker-compose after apt-get install");
   return installed;
@@ -173,12 +168,7 @@ export async function installNginx(): Promise<string> {
   for (const path of [await which("nginx"), "/usr/sbin/nginx"]) {
     if (path !== undefined && await isFile(path)) return path;
   }
-  try {
-    await aptInstall("nginx-light");
-  } catch {
-    await run("apt-get", ["update", "-q", ...APT_LOCK_WAIT], APT_ENV);
-    await aptInstall("nginx-light");
-  }
+  await installDebianPackage("nginx-light");
   if (!(await isFile("/usr/sbin/nginx"))) {
     throw new Error("Cannot find nginx after apt-get install nginx-light");
   }
@@ -189,6 +179,16 @@ const APT_ENV = { DEBIAN_FRONTEND: "noninteractive" };
 // Why: test files run in parallel and another may be installing a package at the same moment.
 const APT_LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=300"];
 
-async function aptInstall(name: string): Promise<void> {
-  await run("apt-get", ["install", "-y", "-q", ...APT_LOCK_WAIT, name], APT_ENV);
+/**
+ * Installs Debian package `name` with apt-get (updating the package lists and trying again when
+ * the first install fails); waits for a dpkg lock another test holds. Throws with apt's output.
+ */
+export async function installDebianPackage(name: string): Promise<void> {
+  const install = () => run("apt-get", ["install", "-y", "-q", ...APT_LOCK_WAIT, name], APT_ENV);
+  try {
+    await install();
+  } catch {
+    await run("apt-get", ["update", "-q", ...APT_LOCK_WAIT], APT_ENV);
+    await install();
+  }
 }
