@@ -23,7 +23,7 @@ import {
   type UpstreamSubscriptions,
 } from "../upstreams/mod.ts";
 import { pageAfter } from "./catalog_pages.ts";
-import { inputParams, mergedHint, relay, relayedError, relayInput } from "./catalog_relay.ts";
+import { inputParams, mergedHint, relay, relayedError, relayRequest } from "./catalog_relay.ts";
 import { downstreamOf } from "./downstream.ts";
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import type { PipelineHooks } from "./stages.ts";
@@ -128,38 +128,33 @@ export function registerCatalogHandlers(
       if (found === undefined || !prompt(found)) throw promptNotFound(request.params.name);
       const { _meta: _, ...params } = request.params;
       const downstream = downstreamOf(server, ctx, caller.principal.id);
-      const via = deps.catalog.relay?.(found.upstream);
-      return await relay(deps, found.upstream, ctx.mcpReq.signal, (client, options) =>
-        relayInput(via, downstream, {
-          ...options,
-          key: { method: "prompts/get", name: request.params.name },
-        }, (retry, signal) =>
-          client.getPrompt(
-            {
-              ...params,
-              name: found.original,
-              ...inputParams(client, { ...downstream, ...retry }),
-            },
-            { ...options, signal, allowInputRequired: true },
-          ))) as never;
+      return await relayRequest(deps, {
+        upstream: found.upstream,
+        key: { method: "prompts/get", name: request.params.name },
+        downstream,
+        signal: ctx.mcpReq.signal,
+      }, (client, retry, options) =>
+        client.getPrompt(
+          { ...params, name: found.original, ...inputParams(client, { ...downstream, ...retry }) },
+          { ...options, allowInputRequired: true },
+        )) as never;
     }));
   server.setRequestHandler("resources/read", (request, ctx) =>
     guard(async () => {
       const uri = request.params.uri;
       const owner = ownerOf(view(), uri);
       const downstream = downstreamOf(server, ctx, caller.principal.id);
-      const via = deps.catalog.relay?.(owner);
-      const result = await relay(deps, owner, ctx.mcpReq.signal, (client, options) =>
-        relayInput(via, downstream, {
+      const result = await relayRequest(deps, {
+        upstream: owner,
+        key: { method: "resources/read", name: uri },
+        downstream,
+        signal: ctx.mcpReq.signal,
+      }, (client, retry, options) =>
+        client.readResource({ uri, ...inputParams(client, { ...downstream, ...retry }) }, {
           ...options,
-          key: { method: "resources/read", name: uri },
-        }, (retry, signal) =>
-          client.readResource({ uri, ...inputParams(client, { ...downstream, ...retry }) }, {
-            ...options,
-            signal,
-            cacheMode: "bypass",
-            allowInputRequired: true,
-          })));
+          cacheMode: "bypass",
+          allowInputRequired: true,
+        }));
       // Why private: what a caller may read depends on who it is (visibility, the upstream's
       // credential); the upstream's TTL is kept, its `public` is not.
       return (deps.era === "modern" ? { ...result, cacheScope: "private" } : result) as never;

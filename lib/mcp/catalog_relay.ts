@@ -97,6 +97,77 @@ export function inputParams(
 export type RetryFields = Pick<DownstreamCall, "inputResponses" | "requestState">;
 
 /**
+ * Sends one `prompts/get` or `resources/read` to `upstream`: admitted and on its client through
+ * its relay (`relayInput`), or, for a retry of a request parked on another gateway instance,
+ * forwarded there with neither (as a tool call's retry: the holder's upstream connection serves
+ * it), bounded by the upstream's timeout here.
+ * @throws GatewayError UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, CANCELLED, INVALID_PARAMS (a
+ *   `requestState` not issued for this request), or the upstream's ProtocolError as it answered
+ */
+export async function relayRequest<T>(
+  deps: Pick<CatalogHandlerDeps, "catalog" | "era">,
+  target: { upstream: string; key: RelayKey; downstream: DownstreamCall; signal: AbortSignal },
+  send: (client: Client, retry: RetryFields, options: Options) => Promise<T>,
+): Promise<T> {
+  const { upstream, key, downstream, signal } = target;
+  const via = deps.catalog.relay?.(upstream);
+  if (via?.forwardsElsewhere(downstream, relayTool(key)) === true) {
+    return await forwardRetry(deps, target, via);
+  }
+  return await relay(
+    deps,
+    upstream,
+    signal,
+    (client, options) =>
+      relayInput(
+        via,
+        downstream,
+        { ...options, key },
+        (retry, sent) => send(client, retry, { ...options, signal: sent }),
+      ),
+  );
+}
+
+/**
+ * A retry forwarded to the instance holding its parked request. Why no admission and no client
+ * here: the request runs on the holder's upstream connection, admitted there at its first leg
+ * (as `lib/backends/mcp/execute.ts` does for tools); only the timeout bounds the wait here.
+ */
+async function forwardRetry<T>(
+  deps: Pick<CatalogHandlerDeps, "catalog" | "era">,
+  target: { upstream: string; key: RelayKey; downstream: DownstreamCall; signal: AbortSignal },
+  via: McpCallRelay,
+): Promise<T> {
+  const { upstream, signal } = target;
+  const timeout = deps.catalog.timeoutMs(upstream);
+  const bound = new AbortController();
+  const cancel = () => bound.abort(signal.reason);
+  signal.addEventListener("abort", cancel, { once: true });
+  if (signal.aborted) cancel();
+  const timer = setTimeout(() =>
+    bound.abort(
+      new GatewayError(
+        "UPSTREAM_TIMEOUT",
+        `Upstream "${upstream}" did not answer within ${timeout} ms`,
+      ),
+    ), timeout);
+  try {
+    const result = await relayInput(
+      via,
+      target.downstream,
+      { timeout, signal: bound.signal, key: target.key },
+      () => Promise.reject(new GatewayError("INTERNAL", "A forwarded retry was sent from here")),
+    );
+    return ownResult(result as T, deps.era);
+  } catch (error) {
+    throw relayedError(error, upstream);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", cancel);
+  }
+}
+
+/**
  * Sends one `prompts/get` or `resources/read` through the upstream's relay when it has one, like a
  * tool call: a 2025 upstream's elicitation, sampling or roots request during it reaches the
  * calling client (parked and answered by the retry, or through a 2025 client's session), a
@@ -105,7 +176,7 @@ export type RetryFields = Pick<DownstreamCall, "inputResponses" | "requestState"
  * Without a relay, `send` gets the client's own retry fields. An upstream's JSON-RPC error stays a
  * ProtocolError (an answer, not a failure).
  */
-export async function relayInput<T>(
+async function relayInput<T>(
   via: McpCallRelay | undefined,
   downstream: DownstreamCall,
   options: Options & { key: RelayKey },
@@ -116,12 +187,9 @@ export async function relayInput<T>(
     return await send({ inputResponses, requestState }, options.signal);
   }
   try {
-    // Why a key no tool can have (a space is never in a tool name): a tool's requestState must
-    // not resume a prompt or a read, a prompt's not a read, nor one prompt's or URI's another's.
-    const tool = `${options.key.method} ${options.key.name}`;
     return await via.call(
       downstream,
-      { tool, signal: options.signal, timeoutMs: options.timeout },
+      { tool: relayTool(options.key), signal: options.signal, timeoutMs: options.timeout },
       (extra) =>
         send(
           { inputResponses: extra.inputResponses, requestState: extra.requestState },
@@ -137,6 +205,13 @@ export async function relayInput<T>(
 
 /** What a relayed request's `requestState` is bound to: the method and the prompt name or URI. */
 export type RelayKey = { method: "prompts/get" | "resources/read"; name: string };
+
+/** The relay's `tool` for `key`. */
+function relayTool(key: RelayKey): string {
+  // Why a key no tool can have (a space is never in a tool name): a tool's requestState must
+  // not resume a prompt or a read, a prompt's not a read, nor one prompt's or URI's another's.
+  return `${key.method} ${key.name}`;
+}
 
 /** An upstream's JSON-RPC error passes through as it was; a broken connection is UPSTREAM_*. */
 export function relayedError(error: unknown, upstream: string): Error {

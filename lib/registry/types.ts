@@ -244,6 +244,13 @@ export interface McpCallRelay {
       requestState?: string;
     }) => Promise<unknown>,
   ): Promise<unknown>;
+  /**
+   * Whether `downstream` retries call `tool` parked on another gateway instance, which `call`
+   * forwards there without calling `send`: the caller then needs no client of the upstream here,
+   * and takes none of this instance's admission (call slot, circuit breaker). Raises nothing (a
+   * `requestState` the gateway did not issue is `call`'s to refuse).
+   */
+  forwardsElsewhere(downstream: DownstreamCall, tool: string): boolean;
 }
 
 /** A tool federated from an upstream MCP server. */

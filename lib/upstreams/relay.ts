@@ -11,8 +11,10 @@
  * is, its `requestState` wrapped (below). A 2025 upstream's request parks the call on this
  * instance (`pending_requests.ts`) and the client gets an `input_required` result; its retry
  * carries the answer back to the waiting upstream request, through the instance holding the call
- * when the retry lands on another one (`parked_remote.ts`). A 2025 client gets either through the
- * SDK's legacy shim, which needs the client's session (`lib/mcp/legacy_sessions.ts`).
+ * when the retry lands on another one (`parked_remote.ts`; `forwardsElsewhere` tells the caller
+ * beforehand, so it takes no client, call slot or breaker probe here for it). A 2025 client gets
+ * either through the SDK's legacy shim, which needs the client's session
+ * (`lib/mcp/legacy_sessions.ts`).
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -22,7 +24,7 @@ import type { Logger } from "../log.ts";
 import type { DownstreamCall, McpCallRelay } from "../registry/types.ts";
 import type { ParkedPeers } from "./parked_remote.ts";
 import { createPendingRequests, type InFlightCall } from "./pending_requests.ts";
-import { readRelayState, writeRelayState } from "./relay_state.ts";
+import { readRelayState, type RelayState, writeRelayState } from "./relay_state.ts";
 import { markUpstreamAnswers, relayUpstreamAnswer } from "./upstream_answers.ts";
 
 /** One upstream's relay: the `McpCallRelay` its tools run through, and the client side. */
@@ -172,11 +174,27 @@ export function createUpstreamRelay(
         throw relayUpstreamAnswer(error, name);
       }
     },
+    forwardsElsewhere(downstream, tool) {
+      if (peers === undefined || downstream.requestState === undefined) return false;
+      try {
+        return holderElsewhere(readRelayState(downstream.requestState, tool)) !== undefined;
+      } catch {
+        return false;
+      }
+    },
     close() {
       stopServing?.();
       pending.close();
     },
   };
+
+  /** The other instance holding parked call `state`; undefined when it is held here (or no peers). */
+  function holderElsewhere(state: RelayState): string | undefined {
+    if (state.kind !== "parked" || peers === undefined) return undefined;
+    return state.instance === undefined || state.instance === peers.instance
+      ? undefined
+      : state.instance;
+  }
 
   async function relayCall(
     ...[downstream, options, send]: Parameters<McpCallRelay["call"]>
@@ -185,8 +203,8 @@ export function createUpstreamRelay(
       ? undefined
       : readRelayState(downstream.requestState, options.tool);
     if (state?.kind === "parked") {
-      const holder = state.instance;
-      if (peers === undefined || holder === undefined || holder === peers.instance) {
+      const holder = holderElsewhere(state);
+      if (peers === undefined || holder === undefined) {
         return wrap(await pending.resume(state.id, downstream, options), options.tool);
       }
       const request = {

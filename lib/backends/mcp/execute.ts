@@ -10,6 +10,7 @@ import type {
   DownstreamCall,
   McpBackendSpec,
   McpCallClient,
+  McpCallRelay,
   ToolResult,
 } from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
@@ -33,6 +34,10 @@ export async function executeMcp(
   args: Record<string, unknown>,
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
+  const downstream = options.downstream;
+  if (downstream !== undefined && spec.relay?.forwardsElsewhere(downstream, spec.tool)) {
+    return await forwardRetry(spec, { relay: spec.relay, downstream, options });
+  }
   const finish = spec.admit === undefined ? undefined : await spec.admit(options.signal);
   let outcome: "success" | "failure" | "ignored" = "success";
   const deadline = createDeadline(options.signal, spec.timeoutMs);
@@ -54,6 +59,32 @@ export async function executeMcp(
   } finally {
     deadline.dispose();
     finish?.(outcome);
+  }
+}
+
+/**
+ * A retry of a call parked on another gateway instance, forwarded there by the relay, under the
+ * same deadline. Why no admission and no client: the call runs on the holder's upstream
+ * connection, admitted there at its first leg; this instance's slot and breaker must neither
+ * refuse nor count it, and its upstream must not be started (lazy, per-client) just to forward.
+ */
+async function forwardRetry(
+  spec: McpBackendSpec,
+  call: { relay: McpCallRelay; downstream: DownstreamCall; options: ExecuteOptions },
+): Promise<CallOutcome> {
+  const deadline = createDeadline(call.options.signal, spec.timeoutMs);
+  try {
+    const result = await call.relay.call(
+      call.downstream,
+      { tool: spec.tool, signal: deadline.signal, timeoutMs: spec.timeoutMs },
+      () => Promise.reject(new GatewayError("INTERNAL", "A forwarded retry was sent from here")),
+    );
+    return { result: checkResult(result, spec) };
+  } catch (error) {
+    const redact = call.options.outboundAuth?.redact ?? NO_REDACTION;
+    throw classifyFailure(error, deadline, { spec, redact });
+  } finally {
+    deadline.dispose();
   }
 }
 

@@ -22,7 +22,10 @@ function failingSpec(error: unknown, outcomes: string[]): McpBackendSpec {
     timeoutMs: 5_000,
     client: () => Promise.resolve({ callTool: () => Promise.reject(error) }),
     admit: () => Promise.resolve((outcome) => void outcomes.push(outcome)),
-    relay: { call: (_downstream, options, send) => send({ signal: options.signal }) },
+    relay: {
+      call: (_downstream, options, send) => send({ signal: options.signal }),
+      forwardsElsewhere: () => false,
+    },
   };
 }
 
@@ -69,4 +72,59 @@ Deno.test("executeMcp() makes an unrelayed numeric-code error an UPSTREAM_ERROR 
   assert.equal(error.code, "UPSTREAM_ERROR");
   assert.equal(error.mapping.toolResult, true);
   assert.equal(error.relayed, undefined);
+});
+
+/** A spec whose relay forwards every call elsewhere with `forward`; `used` records what it took. */
+function forwardingSpec(
+  forward: (signal: AbortSignal) => Promise<unknown>,
+  used: string[],
+): McpBackendSpec {
+  return {
+    kind: "mcp",
+    upstream: "up",
+    tool: "t",
+    timeoutMs: 50,
+    client: () => {
+      used.push("client");
+      return Promise.reject(new Error("no client here"));
+    },
+    admit: () => {
+      used.push("admit");
+      return Promise.resolve(() => {});
+    },
+    relay: {
+      call: (_downstream, options) => forward(options.signal),
+      forwardsElsewhere: () => true,
+    },
+  };
+}
+
+const EXECUTE = {
+  logger: silentLogger,
+  egressOrigins: new Set<string>(),
+  downstream: DOWNSTREAM,
+};
+
+Deno.test("executeMcp() forwards a retry parked elsewhere without admission or a client", async () => {
+  const used: string[] = [];
+  const result = { content: [{ type: "text", text: "from the holder" }] };
+  const outcome = await executeMcp(forwardingSpec(() => Promise.resolve(result), used), {}, {
+    ...EXECUTE,
+    signal: new AbortController().signal,
+  });
+  assert.deepEqual(outcome.result, result);
+  assert.deepEqual(used, []);
+});
+
+Deno.test("executeMcp() bounds a forwarded retry by the upstream's timeout", async () => {
+  const used: string[] = [];
+  const never = (signal: AbortSignal) =>
+    new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  const error = await executeMcp(forwardingSpec(never, used), {}, {
+    ...EXECUTE,
+    signal: new AbortController().signal,
+  }).then(() => assert.fail("the call must fail"), (error: unknown) => error);
+  assert.ok(isGatewayError(error), String(error));
+  assert.equal(error.code, "UPSTREAM_TIMEOUT");
+  assert.deepEqual(used, []);
 });
