@@ -129,11 +129,12 @@ export function createMcpService(options: McpServiceOptions): McpService {
       return settled;
     },
   });
+  const federates = () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp");
   // Why off under tracing: request spans are made by the SDK server's handler hook
   // (traced_server.ts); tracing is opt-in, and a traced instance serves every call through it.
   const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
-    : createDirectDispatch({ ...options, keepAliveMs });
+    : createDirectDispatch({ ...options, keepAliveMs, federates });
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
@@ -155,7 +156,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
   // Why: a 2025 client gets a session only when an upstream may ask it for input (legacy_sessions.ts).
   const sessions = createLegacySessions({
     factory,
-    federates: () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp"),
+    federates,
     logger: options.logger,
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,

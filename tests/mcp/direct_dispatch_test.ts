@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { createGatewayToolsDir, type Gateway, startGateway } from "../_support/gateway.ts";
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import { directCallOf } from "../../lib/mcp/direct_dispatch.ts";
+import { handshakeDirect } from "../../lib/mcp/direct_handshake.ts";
 
 const MODERN = "2026-07-28";
 const LEGACY = "2025-11-25";
@@ -104,6 +105,30 @@ function modernList(label: string, params: Record<string, unknown>, id: unknown 
       params: { _meta: ENVELOPE, ...params },
     }),
   };
+}
+
+function discover(
+  label: string,
+  params: Record<string, unknown> = { _meta: ENVELOPE },
+  extra: { headers?: Record<string, string>; id?: unknown } = {},
+): Probe {
+  return {
+    label: `2026 discover ${label}`,
+    headers: {
+      "accept": BOTH,
+      "content-type": "application/json",
+      "mcp-protocol-version": MODERN,
+      "mcp-method": "server/discover",
+      ...extra.headers,
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: extra.id ?? 1, method: "server/discover", params }),
+  };
+}
+
+const CLIENT = { name: "direct-test", version: "1.0.0" };
+
+function initialize(params: Record<string, unknown>, id: unknown = 0): Record<string, unknown> {
+  return { jsonrpc: "2.0", id, method: "initialize", params };
 }
 
 function legacy(label: string, body: unknown, headers: Record<string, string> = {}): Probe {
@@ -205,6 +230,98 @@ function probes(): Probe[] {
       method: "tools/list",
       params: { cursor: "zzz" },
     }),
+    discover("valid"),
+    discover("string id", { _meta: ENVELOPE }, { id: "d-1" }),
+    discover("log level", { _meta: { ...ENVELOPE, "io.modelcontextprotocol/logLevel": "info" } }),
+    discover("empty params", {}),
+    discover("extra param", { _meta: ENVELOPE, extra: 1 }),
+    discover("Mcp-Name header", { _meta: ENVELOPE }, { headers: { "mcp-name": "x" } }),
+    discover("accept json only", { _meta: ENVELOPE }, {
+      headers: { "accept": "application/json" },
+    }),
+    discover("bad protocol header", { _meta: ENVELOPE }, {
+      headers: { "mcp-protocol-version": "2099-01-01" },
+    }),
+    discover("envelope names 2025", {
+      _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": LEGACY },
+    }),
+    discover("envelope clientInfo invalid", {
+      _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: 1 } },
+    }),
+    discover("tasks extension declared", {
+      _meta: {
+        ...ENVELOPE,
+        "io.modelcontextprotocol/clientCapabilities": {
+          extensions: { "io.modelcontextprotocol/tasks": {} },
+        },
+      },
+    }),
+    legacy("discover without envelope", { jsonrpc: "2.0", id: 1, method: "server/discover" }),
+    legacy(
+      "initialize",
+      initialize({ protocolVersion: LEGACY, capabilities: {}, clientInfo: CLIENT }),
+      { "mcp-protocol-version": "" },
+    ),
+    legacy(
+      "initialize string id",
+      initialize({ protocolVersion: LEGACY, capabilities: {}, clientInfo: CLIENT }, "i-1"),
+      { "mcp-protocol-version": "" },
+    ),
+    legacy(
+      "initialize 2024-11-05",
+      initialize({ protocolVersion: "2024-11-05", capabilities: {}, clientInfo: CLIENT }),
+    ),
+    legacy(
+      "initialize unknown version",
+      initialize({ protocolVersion: "1999-01-01", capabilities: {}, clientInfo: CLIENT }),
+    ),
+    legacy(
+      "initialize 2026 version",
+      initialize({ protocolVersion: MODERN, capabilities: {}, clientInfo: CLIENT }),
+    ),
+    legacy(
+      "initialize header names another version",
+      initialize({ protocolVersion: LEGACY, capabilities: {}, clientInfo: CLIENT }),
+      { "mcp-protocol-version": "2025-06-18" },
+    ),
+    legacy(
+      "initialize with client capabilities",
+      initialize({
+        protocolVersion: LEGACY,
+        capabilities: { sampling: {}, roots: { listChanged: true }, elicitation: { form: {} } },
+        clientInfo: { ...CLIENT, title: "Direct test" },
+      }),
+    ),
+    legacy(
+      "initialize capabilities invalid",
+      initialize({ protocolVersion: LEGACY, capabilities: { sampling: 5 }, clientInfo: CLIENT }),
+    ),
+    legacy(
+      "initialize without clientInfo",
+      initialize({ protocolVersion: LEGACY, capabilities: {} }),
+    ),
+    legacy(
+      "initialize version not a string",
+      initialize({ protocolVersion: 5, capabilities: {}, clientInfo: CLIENT }),
+    ),
+    legacy(
+      "initialize extra param",
+      initialize({ protocolVersion: LEGACY, capabilities: {}, clientInfo: CLIENT, extra: 1 }),
+    ),
+    legacy(
+      "initialize with _meta",
+      initialize({
+        protocolVersion: LEGACY,
+        capabilities: {},
+        clientInfo: CLIENT,
+        _meta: { progressToken: 1 },
+      }),
+    ),
+    legacy(
+      "initialize accept json only",
+      initialize({ protocolVersion: LEGACY, capabilities: {}, clientInfo: CLIENT }),
+      { "accept": "application/json" },
+    ),
     legacy("valid", call("text_stats", { text: "a b\nc" })),
     legacy("no protocol header", call("text_stats", { text: "q" }), { "mcp-protocol-version": "" }),
     legacy("invalid arguments (isError)", call("text_stats", { text: 5 })),
@@ -282,6 +399,9 @@ Deno.test("the direct path answers every request byte for byte as the SDK path",
     // Why: the comparison must cover answers the direct path writes itself, not only errors.
     const plain = await answer(direct, key, probes()[0]!);
     assert.match(plain, /^200\n[\s\S]*"structuredContent":\{"characters":5,"words":3,"lines":2\}/);
+    const found = (label: string) => probes().find((probe) => probe.label === label)!;
+    assert.match(await answer(direct, key, found("2026 discover valid")), /"supportedVersions"/);
+    assert.match(await answer(direct, key, found("2025 initialize")), /"protocolVersion"/);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
     await Deno.remove(sdkDataDir, { recursive: true });
@@ -325,4 +445,31 @@ Deno.test("the direct path takes plain calls of both eras and leaves the rest to
     "2025 tool throws",
     "2025 HTTP tool",
   ]);
+});
+
+Deno.test("the direct path answers plain handshakes and leaves the rest to the SDK", () => {
+  const takenWith = (federates: boolean) =>
+    probes().filter((probe) => {
+      const headers = Object.fromEntries(
+        Object.entries(probe.headers).filter(([, value]) => value !== ""),
+      );
+      const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers });
+      const deps = { listTtlMs: 60_000, federates: () => federates };
+      return handshakeDirect(request, JSON.parse(probe.body), deps) !== undefined;
+    }).map((probe) => probe.label);
+  const plain = [
+    "2026 discover valid",
+    "2026 discover string id",
+    "2026 discover log level",
+    "2026 discover accept json only",
+    "2025 initialize",
+    "2025 initialize string id",
+    "2025 initialize 2024-11-05",
+    "2025 initialize unknown version",
+    "2025 initialize 2026 version",
+    "2025 initialize header names another version",
+  ];
+  assert.deepEqual(takenWith(false), [...plain, "2025 initialize with client capabilities"]);
+  // Why: with a federated tool, a client declaring sampling gets a session from the SDK path.
+  assert.deepEqual(takenWith(true), plain);
 });
