@@ -62,6 +62,8 @@ export interface NexusOptions {
   extraFlags?: string[];
   /** Extra environment, e.g. `NEXUS_DIRECT_DISPATCH: "false"` or the memory section's bounds. */
   env?: Record<string, string>;
+  /** Another checkout's root to run instead of this one (`bench/rest_ab.ts --base`). */
+  repo?: string;
 }
 
 /**
@@ -82,8 +84,8 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
         ...SERVER_FLAGS,
         ...(options.extraFlags ?? []),
         "--config",
-        CONFIG,
-        scriptPath("main.ts"),
+        options.repo === undefined ? CONFIG : `${options.repo}/deno.json`,
+        options.repo === undefined ? scriptPath("main.ts") : `${options.repo}/main.ts`,
         "serve",
       ],
       env: {
