@@ -177,16 +177,23 @@ export function createMcpService(options: McpServiceOptions): McpService {
     }
     return declarations;
   }
-  async function serve(request: Request, { caller, parsedBody }: McpFetchOptions) {
+  // Why not async: a plain call answered directly returns its promise as it is; an async function
+  // would wrap it (a promise and a thenable job per call) and build the SDK's inputs for nothing.
+  function serve(request: Request, options: McpFetchOptions): Promise<Response> {
+    try {
+      return serveDirectFirst(request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  function serveDirectFirst(request: Request, options: McpFetchOptions): Promise<Response> {
+    const { caller, parsedBody } = options;
     const refused = paramHeaderRejection(
       request,
       parsedBody,
       (name) => declarationsOf(name, caller),
     );
-    if (refused !== undefined) return refused;
-    const authInfo = authInfoFor(caller);
-    const sdkFetch = () =>
-      handler.fetch(request, parsedBody === undefined ? { authInfo } : { authInfo, parsedBody });
+    if (refused !== undefined) return Promise.resolve(refused);
     // Why: the SDK builds a server, a transport and zod-parses the message for every request,
     // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
     // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
@@ -195,11 +202,20 @@ export function createMcpService(options: McpServiceOptions): McpService {
       caller,
       replay(settled) {
         settledCalls.set(request, settled);
-        return sdkFetch();
+        return sdkFetch(request, caller, parsedBody);
       },
     });
-    // Why no `return await` here and below: the frame would stay live for the whole call.
-    if (answered !== undefined) return answered;
+    return answered ?? serveSdk(request, options);
+  }
+  function sdkFetch(request: Request, caller: Caller, parsedBody: unknown): Promise<Response> {
+    const authInfo = authInfoFor(caller);
+    return handler.fetch(
+      request,
+      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+    );
+  }
+  async function serveSdk(request: Request, { caller, parsedBody }: McpFetchOptions) {
+    const authInfo = authInfoFor(caller);
     const sessioned = await sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
@@ -207,7 +223,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    if (parsedBody === undefined) return sdkFetch();
+    // Why no `return await` here and below: the frame would stay live for the whole call.
+    if (parsedBody === undefined) return sdkFetch(request, caller, parsedBody);
     // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
     return cancels.serve(
       request,
