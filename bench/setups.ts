@@ -64,6 +64,8 @@ export interface NexusOptions {
   env?: Record<string, string>;
   /** Another checkout's root to run instead of this one (`bench/rest_ab.ts --base`). */
   repo?: string;
+  /** A program Deno runs under, with its arguments (`bench/rest_callgrind.ts`: valgrind). */
+  wrapper?: string[];
 }
 
 /**
@@ -102,6 +104,7 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
       readyOn: "stderr",
       readUrl: (record) =>
         record.msg === "Nexus listening" ? stringField(record, "url") : undefined,
+      ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper, timeoutMs: 300_000 }),
     });
   } catch (error) {
     await removeData();
