@@ -8,7 +8,8 @@
  * clients, and the counters dumped: instructions ÷ calls. Background work in that window (the
  * audit flush) is counted too, as it is part of what the calls cost.
  *
- * `deno run -A bench/rest_callgrind.ts [calls] [--base DIR] [--warmup N]`
+ * `deno run -A bench/rest_callgrind.ts [calls] [--base DIR] [--warmup N] [--repeat N]`: with
+ * `--repeat`, the runs alternate (this, base, this, base, …), so a drift hits both alike.
  */
 
 import { parseArgs } from "node:util";
@@ -19,7 +20,11 @@ import { createMcpTarget } from "./targets.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
-  options: { base: { type: "string" }, warmup: { type: "string", default: "4000" } },
+  options: {
+    base: { type: "string" },
+    warmup: { type: "string", default: "4000" },
+    repeat: { type: "string", default: "1" },
+  },
   allowPositionals: true,
 });
 const calls = Number(positionals[0] ?? 2_000);
@@ -31,9 +36,11 @@ const toolsDir = await writeToolsDir(backend.url);
 try {
   const runs = [{ name: "nexus", repo: undefined as string | undefined }];
   if (values.base !== undefined) runs.push({ name: "nexus base", repo: values.base });
-  for (const run of runs) {
-    const perCall = await countCalls(run.repo);
-    console.log(`${run.name}: ${(perCall / 1e6).toFixed(3)} M instructions per call`);
+  for (let round = 0; round < Number(values.repeat); round++) {
+    for (const run of runs) {
+      const perCall = await countCalls(run.repo);
+      console.log(`${run.name}: ${(perCall / 1e6).toFixed(3)} M instructions per call`);
+    }
   }
 } finally {
   await backend.process.stop();
