@@ -4,7 +4,7 @@
  */
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { createLegacyListenHub } from "./legacy_listen.ts";
+import { createLegacyListenHub, openLegacyStream } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { ToolDefinition } from "../registry/mod.ts";
@@ -180,32 +180,29 @@ export function createMcpService(options: McpServiceOptions): McpService {
   // Why not async: a plain call answered directly returns its promise as it is; an async function
   // would wrap it (a promise and a thenable job per call) and build the SDK's inputs for nothing.
   function serve(request: Request, options: McpFetchOptions): Promise<Response> {
+    const { caller, parsedBody } = options;
     try {
-      return serveDirectFirst(request, options);
+      const refused = paramHeaderRejection(
+        request,
+        parsedBody,
+        (name) => declarationsOf(name, caller),
+      );
+      if (refused !== undefined) return Promise.resolve(refused);
+      // Why: the SDK builds a server, a transport and zod-parses the message for every request,
+      // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
+      // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
+      const answered = direct?.(request, {
+        parsedBody,
+        caller,
+        replay(settled) {
+          settledCalls.set(request, settled);
+          return sdkFetch(request, caller, parsedBody);
+        },
+      });
+      return answered ?? serveSdk(request, options);
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-  function serveDirectFirst(request: Request, options: McpFetchOptions): Promise<Response> {
-    const { caller, parsedBody } = options;
-    const refused = paramHeaderRejection(
-      request,
-      parsedBody,
-      (name) => declarationsOf(name, caller),
-    );
-    if (refused !== undefined) return Promise.resolve(refused);
-    // Why: the SDK builds a server, a transport and zod-parses the message for every request,
-    // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
-    // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
-    const answered = direct?.(request, {
-      parsedBody,
-      caller,
-      replay(settled) {
-        settledCalls.set(request, settled);
-        return sdkFetch(request, caller, parsedBody);
-      },
-    });
-    return answered ?? serveSdk(request, options);
   }
   function sdkFetch(request: Request, caller: Caller, parsedBody: unknown): Promise<Response> {
     const authInfo = authInfoFor(caller);
@@ -304,19 +301,4 @@ export function createMcpService(options: McpServiceOptions): McpService {
 function isListen(body: unknown): boolean {
   return typeof body === "object" && body !== null &&
     (body as { method?: unknown }).method === "subscriptions/listen";
-}
-
-function openLegacyStream(
-  request: Request,
-  hub: ReturnType<typeof createLegacyListenHub>,
-  principalId: string,
-): Response {
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("text/event-stream")) {
-    return new Response("GET /mcp needs Accept: text/event-stream", {
-      status: 406,
-      headers: { allow: "GET, POST, DELETE" },
-    });
-  }
-  return hub.open(request, principalId);
 }
