@@ -13,6 +13,9 @@ export const CALLS: Record<number, number> = { 1: 6_000, 64: 21_000, 1000: 15_00
 /** Clients while profiling and while warming up, where throughput peaks. */
 export const PROFILE_CONCURRENCY = 64;
 export const WARMUP_CONCURRENCY = 64;
+/** The second warm-up pass, after every set-up's first: calls or ms per set-up, the first bound. */
+export const RE_WARMUP_CALLS = 5_000;
+export const RE_WARMUP_MS = 3_000;
 /** Each cell is measured in this many rounds, the set-ups' order rotating each round. */
 export const ROUNDS = 3;
 /**
@@ -67,7 +70,8 @@ export function runInfo(options: BenchOptions, revision: string): RunInfo {
     cores: navigator.hardwareConcurrency,
     concurrencies: CONCURRENCIES,
     bounds: `Before the matrix each set-up is warmed up (${options.warmupCalls} calls at ` +
-      `${WARMUP_CONCURRENCY} clients for the MCP servers, 10000 for the floor). Each cell: ` +
+      `${WARMUP_CONCURRENCY} clients for the MCP servers, 10000 for the floor), then once more, ` +
+      `${RE_WARMUP_CALLS} calls or ${RE_WARMUP_MS / 1000} s each, in the same order. Each cell: ` +
       `${calls} per set-up or ${options.maxMs / 1000} s, whichever comes first, measured in ` +
       `${ROUNDS} interleaved rounds (order rotating), each round after one call per client. ` +
       "Latency is per call as the client sees it.",

@@ -24,6 +24,8 @@ export interface SpawnOptions {
   /** Picks the listen URL out of one parsed JSON line; undefined to keep waiting. */
   readUrl: (record: Record<string, unknown>) => string | undefined;
   timeoutMs?: number;
+  /** A program that runs Deno, and its arguments before Deno's path (e.g. `valgrind …`). */
+  wrapper?: string[];
 }
 
 const TAIL = 20;
@@ -35,7 +37,10 @@ export async function spawnDeno(
   let resolveUrl: (url: string) => void = () => {};
   const urlPromise = new Promise<string>((resolve) => resolveUrl = resolve);
   let ready = false;
-  const started = startChild(Deno.execPath(), options.args, options.env, (line, stream) => {
+  const [command, ...prefix] = options.wrapper ?? [Deno.execPath()];
+  const args = options.wrapper === undefined ? options.args : [...prefix, Deno.execPath()];
+  if (options.wrapper !== undefined) args.push(...options.args);
+  const started = startChild(command!, args, options.env, (line, stream) => {
     if (ready || stream !== options.readyOn) return false;
     const url = parseUrl(line, options.readUrl);
     if (url === undefined) return false;

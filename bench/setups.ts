@@ -62,6 +62,10 @@ export interface NexusOptions {
   extraFlags?: string[];
   /** Extra environment, e.g. `NEXUS_DIRECT_DISPATCH: "false"` or the memory section's bounds. */
   env?: Record<string, string>;
+  /** Another checkout's root to run instead of this one (`bench/rest_ab.ts --base`). */
+  repo?: string;
+  /** A program Deno runs under, with its arguments (`bench/rest_callgrind.ts`: valgrind). */
+  wrapper?: string[];
 }
 
 /**
@@ -82,8 +86,8 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
         ...SERVER_FLAGS,
         ...(options.extraFlags ?? []),
         "--config",
-        CONFIG,
-        scriptPath("main.ts"),
+        options.repo === undefined ? CONFIG : `${options.repo}/deno.json`,
+        options.repo === undefined ? scriptPath("main.ts") : `${options.repo}/main.ts`,
         "serve",
       ],
       env: {
@@ -100,6 +104,7 @@ export async function startNexus(options: NexusOptions): Promise<RunningServer> 
       readyOn: "stderr",
       readUrl: (record) =>
         record.msg === "Nexus listening" ? stringField(record, "url") : undefined,
+      ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper, timeoutMs: 300_000 }),
     });
   } catch (error) {
     await removeData();

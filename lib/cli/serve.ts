@@ -28,13 +28,22 @@ export async function serveHttp(
       idleTimeoutMs: config.idleTimeoutMs,
       sendTimeoutMs: config.bodyTimeoutMs,
     },
-    (request, info) => serveWith(starting, request, { remoteAddr: info.remoteAddr }),
+    (request, info) => {
+      const env = { remoteAddr: info.remoteAddr };
+      return opened === undefined
+        ? serveWith(starting, request, env)
+        : served(opened, request, env);
+    },
   );
+  // Why kept once open: awaiting `starting` again for every request cost a promise, an async
+  // frame and a turn of the microtask queue per call, for an answer that no longer changes.
+  let opened: Gateway | undefined;
   const starting = createGateway(config, {
     logger,
     configPath: options.configPath,
     listener: server,
   });
+  starting.then((gateway) => (opened = gateway), () => {});
   const gateway = await starting.catch((error) => {
     logger.error("Cannot start", { error });
   });
@@ -67,4 +76,17 @@ async function serveWith(
   if (gateway === undefined) return new Response("Unavailable", { status: 503 });
   // Why no `await`: this frame would otherwise stay live for the whole call.
   return gateway.fetch(request, env);
+}
+
+/** `gateway.fetch`, a synchronous throw turned into a rejection (as in `serveWith`). */
+function served(
+  gateway: Gateway,
+  request: Request,
+  env: AppEnv,
+): Response | Promise<Response> {
+  try {
+    return gateway.fetch(request, env);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -13,6 +13,10 @@ export const API_MAX_BODY_BYTES = 64 * 1024;
 /** The deadline of an admin or demo API body, ms: 64 KiB arrives well within it on any link. */
 export const API_BODY_DEADLINE_MS = 10_000;
 
+// Why one decoder: a whole-body `decode` (no `stream`) starts and ends in a fresh state, so the
+// same decoder serves every body; a new one per request cost an allocation and its setup.
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** How a body is read: `deadlineMs` bounds the whole read (absent: no bound). */
 export interface BodyReadOptions {
   /** Milliseconds the whole body may take to arrive; past it the read fails `REQUEST_TIMEOUT`. */
@@ -79,7 +83,7 @@ export async function readCapped(
   try {
     // Why fatal: a lenient decoder turns invalid bytes into U+FFFD and the message runs anyway,
     // with text the client never sent.
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     throw new GatewayError("PARSE_ERROR", "Parse error: request body is not valid UTF-8");
   }

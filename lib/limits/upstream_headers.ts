@@ -37,9 +37,12 @@ export function readUpstreamQuota(
 
 function readRateLimitHeaders(headers: Headers, now: number): UpstreamReport | undefined {
   for (const prefix of ["x-ratelimit-", "ratelimit-"]) {
+    // Why `reset` only after `remaining`: a header lookup is a scan of the list, and most
+    // responses carry neither.
     const remaining = headers.get(`${prefix}remaining`);
+    if (remaining === null) continue;
     const reset = headers.get(`${prefix}reset`);
-    if (remaining === null || reset === null) continue;
+    if (reset === null) continue;
     const left = parseCount(remaining);
     const resetMs = parseReset(reset, now);
     if (left !== undefined && resetMs !== undefined) {

@@ -1,5 +1,6 @@
 /**
- * The hot path: a plain `tools/call` (and `tools/list`, `direct_list.ts`) answered without the
+ * The hot path: a plain `tools/call` (and `tools/list`, `direct_list.ts`; `server/discover` and
+ * `initialize`, `direct_handshake.ts`) answered without the
  * SDK's per-request server, transport and message parsing, byte for byte as the SDK answers it.
  * Which calls qualify is decided before the tool runs (`directCallOf`); which answers are written
  * here is decided after (`encodePlain`): any other outcome (an error, a result with content other
@@ -11,6 +12,7 @@ import type { Caller } from "../auth/mod.ts";
 import { currentRequestContext } from "../log.ts";
 import type { ToolResult } from "../registry/types.ts";
 import { callTool } from "./call_pipeline.ts";
+import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
 import { listDirect } from "./direct_list.ts";
 import {
   answer,
@@ -34,7 +36,9 @@ interface DirectCall {
 
 /** What the direct path reads: the registry, the pipeline's hooks, the list settings. */
 export interface DirectDispatchDeps
-  extends Pick<ServerDeps, "snapshot" | "hooks" | "logger" | "pageSize" | "listTtlMs"> {
+  extends
+    Pick<ServerDeps, "snapshot" | "hooks" | "logger" | "pageSize" | "listTtlMs">,
+    HandshakeDeps {
   /** The SDK transports' SSE keep-alive interval (0: none), for 2025 answers. */
   keepAliveMs: number;
 }
@@ -53,6 +57,8 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
   return (request, { parsedBody, caller, replay }) => {
     const listed = listDirect(request, parsedBody, { caller, deps });
     if (listed !== undefined) return Promise.resolve(listed);
+    const handshake = handshakeDirect(request, parsedBody, deps);
+    if (handshake !== undefined) return Promise.resolve(handshake);
     const call = directCallOf(request, parsedBody);
     if (call === undefined) return undefined;
     const tool = deps.snapshot().byName.get(call.name);

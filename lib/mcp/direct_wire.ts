@@ -17,7 +17,7 @@ import {
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** The one modern revision the SDK serves (its `SUPPORTED_MODERN_PROTOCOL_VERSIONS`). */
-const MODERN_REVISION = "2026-07-28";
+export const MODERN_REVISION = "2026-07-28";
 
 /** Which framing an answer takes: the SDK's 2026-07-28 JSON or its 2025 SSE stream. */
 export type Era = "modern" | "legacy";

@@ -142,3 +142,19 @@ function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): 
     // Why: the client may already have gone; closing twice is not an error worth reporting.
   }
 }
+
+/** A 2025 client's `GET /mcp` notification stream on `hub`; 406 without `text/event-stream`. */
+export function openLegacyStream(
+  request: Request,
+  hub: LegacyListenHub,
+  principalId: string,
+): Response {
+  const accept = request.headers.get("accept") ?? "";
+  if (!accept.includes("text/event-stream")) {
+    return new Response("GET /mcp needs Accept: text/event-stream", {
+      status: 406,
+      headers: { allow: "GET, POST, DELETE" },
+    });
+  }
+  return hub.open(request, principalId);
+}

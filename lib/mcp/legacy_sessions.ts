@@ -287,8 +287,11 @@ function handleOptions(options: ServeOptions): { authInfo: AuthInfo; parsedBody?
     : { authInfo: options.authInfo, parsedBody: options.parsedBody };
 }
 
-/** Whether `body` is a 2025 `initialize` declaring a capability a relayed request needs. */
-function wantsSession(body: unknown): boolean {
+/**
+ * Whether `body` is a 2025 `initialize` declaring a capability a relayed request needs (it gets a
+ * session when the gateway federates a tool).
+ */
+export function wantsSession(body: unknown): boolean {
   if (typeof body !== "object" || body === null) return false;
   const { method, params } = body as { method?: unknown; params?: { capabilities?: unknown } };
   if (method !== "initialize") return false;

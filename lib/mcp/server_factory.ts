@@ -25,7 +25,8 @@ import { type CatalogAccess, registerCatalogHandlers } from "./catalog_handlers.
 import type { ResourceSubscribers } from "./resource_subscribers.ts";
 import { EMPTY_CATALOG } from "../upstreams/mod.ts";
 import { downstreamOf } from "./downstream.ts";
-import { CORE_TASKS_CAPABILITY, registerCoreTaskHandlers } from "./core_task_handlers.ts";
+import { registerCoreTaskHandlers } from "./core_task_handlers.ts";
+import { INSTRUCTIONS, serverCapabilities } from "./capabilities.ts";
 import type { PipelineHooks } from "./stages.ts";
 import type { TaskOwners } from "./task_owners.ts";
 import { tracedServerClass } from "./traced_server.ts";
@@ -34,7 +35,6 @@ import {
   createEndedTasks,
   registerTaskHandlers,
   relayTaskResult,
-  TASKS_CAPABILITY,
   withTaskCapability,
 } from "./task_handlers.ts";
 
@@ -99,8 +99,6 @@ const NO_CATALOG: CatalogAccess = {
  */
 export type ServerFactory = (ctx?: McpRequestContext) => Server;
 
-const INSTRUCTIONS = "Nexus gateway: every tool listed here is routed to an enterprise backend.";
-
 /**
  * Returns a factory building one low-level SDK `Server` per serving unit.
  * @throws nothing at build time; handlers raise protocol errors per the error table.
@@ -125,20 +123,7 @@ export function createServerFactory(deps: FactoryDeps): ServerFactory {
   };
   return function buildServer(ctx?: McpRequestContext): Server {
     const server = new servers[ctx?.era ?? "legacy"]({ name: SERVER_NAME, version: VERSION }, {
-      capabilities: {
-        // Why logging: federated tools relay their upstream's log messages to the caller.
-        logging: {},
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        completions: {},
-        // Why 2026-07-28 only: the extension is relayed for that era; a server may declare it and
-        // still answer every call at once (task creation is per request).
-        ...(ctx?.era === "modern" ? { extensions: TASKS_CAPABILITY } : {}),
-        // Why 2025 only: a 2026-07-28 client reads tasks from the extension above (over stdio
-        // too, where the connection's era picks the instance).
-        ...(ctx?.era === "legacy" ? { tasks: CORE_TASKS_CAPABILITY } : {}),
-      },
+      capabilities: serverCapabilities(ctx?.era),
       instructions: INSTRUCTIONS,
       cacheHints,
     });

@@ -4,7 +4,7 @@
  */
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { createLegacyListenHub } from "./legacy_listen.ts";
+import { createLegacyListenHub, openLegacyStream } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { ToolDefinition } from "../registry/mod.ts";
@@ -129,11 +129,12 @@ export function createMcpService(options: McpServiceOptions): McpService {
       return settled;
     },
   });
+  const federates = () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp");
   // Why off under tracing: request spans are made by the SDK server's handler hook
   // (traced_server.ts); tracing is opt-in, and a traced instance serves every call through it.
   const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
-    : createDirectDispatch({ ...options, keepAliveMs });
+    : createDirectDispatch({ ...options, keepAliveMs, federates });
   const handler = createMcpHandler(factory, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
@@ -155,7 +156,7 @@ export function createMcpService(options: McpServiceOptions): McpService {
   // Why: a 2025 client gets a session only when an upstream may ask it for input (legacy_sessions.ts).
   const sessions = createLegacySessions({
     factory,
-    federates: () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp"),
+    federates,
     logger: options.logger,
     keepAliveMs,
     maxBodyBytes: options.maxBodyBytes,
@@ -176,29 +177,42 @@ export function createMcpService(options: McpServiceOptions): McpService {
     }
     return declarations;
   }
-  async function serve(request: Request, { caller, parsedBody }: McpFetchOptions) {
-    const refused = paramHeaderRejection(
-      request,
-      parsedBody,
-      (name) => declarationsOf(name, caller),
-    );
-    if (refused !== undefined) return refused;
+  // Why not async: a plain call answered directly returns its promise as it is; an async function
+  // would wrap it (a promise and a thenable job per call) and build the SDK's inputs for nothing.
+  function serve(request: Request, options: McpFetchOptions): Promise<Response> {
+    const { caller, parsedBody } = options;
+    try {
+      const refused = paramHeaderRejection(
+        request,
+        parsedBody,
+        (name) => declarationsOf(name, caller),
+      );
+      if (refused !== undefined) return Promise.resolve(refused);
+      // Why: the SDK builds a server, a transport and zod-parses the message for every request,
+      // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
+      // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
+      const answered = direct?.(request, {
+        parsedBody,
+        caller,
+        replay(settled) {
+          settledCalls.set(request, settled);
+          return sdkFetch(request, caller, parsedBody);
+        },
+      });
+      return answered ?? serveSdk(request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  function sdkFetch(request: Request, caller: Caller, parsedBody: unknown): Promise<Response> {
     const authInfo = authInfoFor(caller);
-    const sdkFetch = () =>
-      handler.fetch(request, parsedBody === undefined ? { authInfo } : { authInfo, parsedBody });
-    // Why: the SDK builds a server, a transport and zod-parses the message for every request,
-    // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
-    // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
-    const answered = direct?.(request, {
-      parsedBody,
-      caller,
-      replay(settled) {
-        settledCalls.set(request, settled);
-        return sdkFetch();
-      },
-    });
-    // Why no `return await` here and below: the frame would stay live for the whole call.
-    if (answered !== undefined) return answered;
+    return handler.fetch(
+      request,
+      parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
+    );
+  }
+  async function serveSdk(request: Request, { caller, parsedBody }: McpFetchOptions) {
+    const authInfo = authInfoFor(caller);
     const sessioned = await sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
@@ -206,7 +220,8 @@ export function createMcpService(options: McpServiceOptions): McpService {
       ...(parsedBody === undefined ? {} : { parsedBody }),
     });
     if (sessioned !== undefined) return sessioned;
-    if (parsedBody === undefined) return sdkFetch();
+    // Why no `return await` here and below: the frame would stay live for the whole call.
+    if (parsedBody === undefined) return sdkFetch(request, caller, parsedBody);
     // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
     return cancels.serve(
       request,
@@ -286,19 +301,4 @@ export function createMcpService(options: McpServiceOptions): McpService {
 function isListen(body: unknown): boolean {
   return typeof body === "object" && body !== null &&
     (body as { method?: unknown }).method === "subscriptions/listen";
-}
-
-function openLegacyStream(
-  request: Request,
-  hub: ReturnType<typeof createLegacyListenHub>,
-  principalId: string,
-): Response {
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("text/event-stream")) {
-    return new Response("GET /mcp needs Accept: text/event-stream", {
-      status: 406,
-      headers: { allow: "GET, POST, DELETE" },
-    });
-  }
-  return hub.open(request, principalId);
 }

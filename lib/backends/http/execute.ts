@@ -32,11 +32,12 @@ export async function executeHttp(
   const options = spec.baseFrom === undefined
     ? given
     : { ...given, egressOrigins: new Set([template.url.origin]) };
-  const request = {
-    ...template,
-    url: new URL(template.url),
-    headers: new Headers(template.headers),
-  };
+  // Why a copy only then: the credential is injected into the request (URL and headers), and
+  // pagination builds each page from the template; otherwise the template is sent as it is,
+  // sparing a URL parse and a header list per call.
+  const request = options.outboundAuth === undefined && spec.pagination === undefined
+    ? template
+    : { ...template, url: new URL(template.url), headers: new Headers(template.headers) };
   // Why: injected here, after the template is filled, so no argument can read or override it.
   if (options.outboundAuth !== undefined) applyOutboundAuth(request, options.outboundAuth);
   checkEgress(request.url, options.egressOrigins);

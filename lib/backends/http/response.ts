@@ -73,10 +73,14 @@ export function jsonResult(
     ? picked
     : applyHtmlToText(picked, spec.htmlToText);
   const text = JSON.stringify(selected);
-  const bytes = encoder.encode(text);
-  if (bytes.length > spec.maxBytes) {
-    // Why: a cut JSON text no longer matches any schema, so structured content is left out.
-    return truncatedResult(bytes, { maxBytes: spec.maxBytes, total: `${bytes.length}`, redact });
+  // Why encoded only when it may be too long: a UTF-16 unit is at most 3 UTF-8 bytes, so a text
+  // of up to a third of the cap in units fits, and encoding it just to count was per-call work.
+  if (text.length * 3 > spec.maxBytes) {
+    const bytes = encoder.encode(text);
+    if (bytes.length > spec.maxBytes) {
+      // Why: a cut JSON text no longer matches any schema, so structured content is left out.
+      return truncatedResult(bytes, { maxBytes: spec.maxBytes, total: `${bytes.length}`, redact });
+    }
   }
   const structuredContent: JsonObject = isJsonObject(selected) ? selected : { result: selected };
   return { content: [{ type: "text", text }], structuredContent };
