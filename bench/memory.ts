@@ -10,6 +10,7 @@
  * Method and targets: bench/README.md "Memory".
  */
 
+import { semiSpaceMb, v8HeapFlags } from "../scripts/heap_limit.ts";
 import { fixed } from "./report.ts";
 import { type RunningServer, startBackend, startNexus } from "./setups.ts";
 import {
@@ -71,7 +72,8 @@ async function startMemoryNexus(
 ): Promise<RunningServer> {
   return await startNexus({
     toolsDir,
-    extraFlags: [`--v8-flags=--max-old-space-size=${heapMb},--expose-gc`],
+    // Why the flags of scripts/heap_limit.ts: they are what `deno task start` gives this heap.
+    extraFlags: [`--v8-flags=${v8HeapFlags(heapMb)},--expose-gc`],
     env: { NEXUS_ALLOW_ANONYMOUS: "true", ...env },
   });
 }
@@ -192,7 +194,8 @@ function formatMemory(run: {
   return [
     "## Memory",
     "",
-    `Nexus at \`--max-old-space-size=${LOAD_HEAP_MB}\` (what \`deno task start\` picks in a 512 MiB ` +
+    `Nexus at \`--max-old-space-size=${LOAD_HEAP_MB}\` and \`--max-semi-space-size=` +
+    `${semiSpaceMb(LOAD_HEAP_MB)}\` (what \`deno task start\` picks in a 512 MiB ` +
     `container) for the RSS figures and ${MEMORY_HEAP_MB} MB (its default) for the heap per call, a ` +
     "fresh process per measurement; a slow HTTP tool (the backend answers ~200 bytes after the " +
     "call's `ms`); every client has its own bearer token (its own admission client). " +
