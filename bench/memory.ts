@@ -11,6 +11,7 @@
  */
 
 import { semiSpaceMb, v8HeapFlags } from "../scripts/heap_limit.ts";
+import { type FloorRow, measureFloor } from "./memory_floor.ts";
 import { fixed } from "./report.ts";
 import { type RunningServer, startBackend, startNexus } from "./setups.ts";
 import {
@@ -58,7 +59,19 @@ export async function runMemory(): Promise<string> {
     }
     const idle = await measureIdle(toolsDir, 10_000);
     console.log(`memory: 10000 idle connections, RSS ${fixed(idle.rssMb, 0)} MB`);
-    return formatMemory({ perCall, cells, idle });
+    const floor = await measureFloor(backend.url, {
+      heldCalls: HELD_CALLS,
+      perCallHeapMb: MEMORY_HEAP_MB,
+      loadHeapMb: LOAD_HEAP_MB,
+      bound: cells.at(-1)?.maxInflight ?? 0,
+    });
+    for (const row of floor) {
+      console.log(
+        `memory: floor (${row.mode}): ${fixed(row.kbPerCall, 1)} KB per call, peak RSS ` +
+          `${fixed(row.peakRssMb10k, 0)} MB at 10000 clients, ${fixed(row.idleRssMb, 0)} MB idle`,
+      );
+    }
+    return formatMemory({ perCall, cells, idle, floor });
   } finally {
     await backend.process.stop();
     await Deno.remove(toolsDir, { recursive: true });
@@ -181,8 +194,9 @@ function formatMemory(run: {
   perCall: { kbPerCall: number; baselineMb: number; heldMb: number };
   cells: LoadCell[];
   idle: { rssMb: number; baselineMb: number; answered: number };
+  floor: FloorRow[];
 }): string {
-  const { perCall, cells, idle } = run;
+  const { perCall, cells, idle, floor } = run;
   const rows = cells.map((cell) =>
     `| ${cell.clients} | ${fixed(cell.peakRssMb, 0)} | ${cell.maxInflight} | ` +
     `${cell.result.results} | ${cell.result.overloaded} | ${cell.result.failures} |`
@@ -219,7 +233,47 @@ function formatMemory(run: {
     `${fixed(idle.rssMb, 0)} MB against ${fixed(idle.baselineMb, 0)} MB before ` +
     `(${idle.answered} answered).`,
     "",
+    ...formatFloor(floor, { perCall, tenK, idle }),
   ].join("\n");
+}
+
+function formatFloor(
+  floor: FloorRow[],
+  nexus: {
+    perCall: { kbPerCall: number };
+    tenK: LoadCell | undefined;
+    idle: { rssMb: number; baselineMb: number };
+  },
+): string[] {
+  const perConnection = (rss: number, baseline: number) =>
+    fixed((rss - baseline) * 1024 / 10_000, 1);
+  const row = (name: string, cells: (string | number)[]) => `| ${name} | ${cells.join(" | ")} |`;
+  return [
+    "The floor: the same load against a server with no MCP (`bench/bare_server.ts`: read the " +
+    "body, `fetch` the backend, answer), same V8 flags; at 10,000 clients it answers 503 " +
+    "`OVERLOADED` past Nexus's admission bound, as Nexus does (without Nexus's short queue).",
+    "",
+    "| server | heap per in-flight call KB | peak RSS MB, 10,000 clients (most in flight) | " +
+    "RSS MB, 10,000 idle (idle before) | KB per idle connection |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...floor.map((cell) =>
+      row(cell.mode === "serve" ? "`Deno.serve`" : "Deno's per-connection entry", [
+        fixed(cell.kbPerCall, 1),
+        `${fixed(cell.peakRssMb10k, 0)} (${cell.maxInflight10k})`,
+        `${fixed(cell.idleRssMb, 0)} (${fixed(cell.idleBaselineMb, 0)})`,
+        perConnection(cell.idleRssMb, cell.idleBaselineMb),
+      ])
+    ),
+    row("Nexus", [
+      fixed(nexus.perCall.kbPerCall, 1),
+      nexus.tenK === undefined
+        ? "–"
+        : `${fixed(nexus.tenK.peakRssMb, 0)} (admission bound ${nexus.tenK.maxInflight})`,
+      `${fixed(nexus.idle.rssMb, 0)} (${fixed(nexus.idle.baselineMb, 0)})`,
+      perConnection(nexus.idle.rssMb, nexus.idle.baselineMb),
+    ]),
+    "",
+  ];
 }
 
 /**
