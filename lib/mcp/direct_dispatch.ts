@@ -77,14 +77,26 @@ function serveDirect(
   const settling = settle(request, call, { caller, deps }, (settled) => settled);
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
-  return Promise.resolve(sseAnswer(async (write) => {
-    const settled = await settling;
-    const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-    if (text !== undefined) return write(sseEvent(text));
-    const replayed = await replay(settled);
-    if (replayed.body === null) return;
-    for await (const chunk of replayed.body) write(chunk);
-  }, deps.keepAliveMs));
+  // Why a chain and not an async producer: its frame would be held for the whole call.
+  return Promise.resolve(sseAnswer(
+    (write) =>
+      settling.then((settled) => {
+        const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+        if (text !== undefined) return write(sseEvent(text));
+        return writeReplayed(replay(settled), write);
+      }),
+    deps.keepAliveMs,
+  ));
+}
+
+/** The replayed answer's SSE bytes, written through as they come (a rare path: no plain result). */
+async function writeReplayed(
+  replayed: Promise<Response>,
+  write: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const response = await replayed;
+  if (response.body === null) return;
+  for await (const chunk of response.body) write(chunk);
 }
 
 /**
