@@ -11,10 +11,11 @@
  */
 
 import { semiSpaceMb, v8HeapFlags } from "../scripts/heap_limit.ts";
-import { type FloorRow, measureFloor } from "./memory_floor.ts";
+import { type FloorRow, formatFloor, measureFloor } from "./memory_floor.ts";
 import { fixed } from "./report.ts";
 import { type RunningServer, startBackend, startNexus } from "./setups.ts";
 import {
+  type CallEra,
   callRequest,
   type ClientsResult,
   holdIdleConnections,
@@ -57,6 +58,10 @@ export async function runMemory(): Promise<string> {
       cells.push(await measureLoad(toolsDir, clients));
       console.log(`memory: ${clients} clients, peak RSS ${fixed(cells.at(-1)!.peakRssMb, 0)} MB`);
     }
+    const legacyPerCall = await measureHeapPerCall(toolsDir, { era: "2025-11-25" });
+    console.log(`memory: 2025 era: ${fixed(legacyPerCall.kbPerCall, 1)} KB per in-flight call`);
+    const legacyTenK = await measureLoad(toolsDir, 10_000, "2025-11-25");
+    console.log(`memory: 2025 era: 10000 clients, peak RSS ${fixed(legacyTenK.peakRssMb, 0)} MB`);
     const idle = await measureIdle(toolsDir, 10_000);
     console.log(`memory: 10000 idle connections, RSS ${fixed(idle.rssMb, 0)} MB`);
     const floor = await measureFloor(backend.url, {
@@ -71,7 +76,13 @@ export async function runMemory(): Promise<string> {
           `${fixed(row.peakRssMb10k, 0)} MB at 10000 clients, ${fixed(row.idleRssMb, 0)} MB idle`,
       );
     }
-    return formatMemory({ perCall, cells, idle, floor });
+    return formatMemory({
+      perCall,
+      cells,
+      idle,
+      floor,
+      legacy: { perCall: legacyPerCall, tenK: legacyTenK },
+    });
   } finally {
     await backend.process.stop();
     await Deno.remove(toolsDir, { recursive: true });
@@ -111,8 +122,9 @@ async function heapUsed(mcpUrl: string, snapshot?: string): Promise<number> {
  */
 export async function measureHeapPerCall(
   toolsDir: string,
-  snapshots?: { baseline: string; held: string },
+  options: { snapshots?: { baseline: string; held: string }; era?: CallEra } = {},
 ): Promise<{ kbPerCall: number; baselineMb: number; heldMb: number }> {
+  const { snapshots, era = "2026-07-28" } = options;
   const nexus = await startMemoryNexus(toolsDir, { NEXUS_MAX_INFLIGHT: "5000" }, MEMORY_HEAP_MB);
   const mcpUrl = nexus.url;
   const base = new URL(nexus.url).origin;
@@ -127,7 +139,14 @@ export async function measureHeapPerCall(
         name: "slow_item",
         arguments: { id: `held-${index}`, ms: "60000" },
         token: `bench-held-${index}`,
-      }, abort.signal).then((response) => response.body?.cancel(), () => {}));
+        era,
+      }, abort.signal).then(
+        // Why read to its end for 2025: its SSE answer starts at once, and cancelling it would
+        // cancel the call; a 2026 answer comes when the call ends (never, before the abort).
+        (response) =>
+          era === "2025-11-25" ? response.text().catch(() => {}) : response.body?.cancel(),
+        () => {},
+      ));
     const deadline = Date.now() + 60_000;
     while (((await loadOf(base)).inflight ?? 0) < HELD_CALLS && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -145,7 +164,11 @@ export async function measureHeapPerCall(
   }
 }
 
-async function measureLoad(toolsDir: string, clients: number): Promise<LoadCell> {
+async function measureLoad(
+  toolsDir: string,
+  clients: number,
+  era: CallEra = "2026-07-28",
+): Promise<LoadCell> {
   const nexus = await startMemoryNexus(toolsDir, {
     // Why: the guard against slow clients is not measured here; with 10,000 connections opened on
     // shared cores it cuts some (README "Memory", tests/e2e/memory_cap_test.ts).
@@ -159,6 +182,7 @@ async function measureLoad(toolsDir: string, clients: number): Promise<LoadCell>
       durationMs: 15_000,
       callMs: 2_000,
       rampMs: 3_000,
+      era,
     });
     const { maxInflight = 0 } = await loadOf(base);
     return {
@@ -195,8 +219,9 @@ function formatMemory(run: {
   cells: LoadCell[];
   idle: { rssMb: number; baselineMb: number; answered: number };
   floor: FloorRow[];
+  legacy: { perCall: { kbPerCall: number }; tenK: LoadCell };
 }): string {
-  const { perCall, cells, idle, floor } = run;
+  const { perCall, cells, idle, floor, legacy } = run;
   const rows = cells.map((cell) =>
     `| ${cell.clients} | ${fixed(cell.peakRssMb, 0)} | ${cell.maxInflight} | ` +
     `${cell.result.results} | ${cell.result.overloaded} | ${cell.result.failures} |`
@@ -229,51 +254,23 @@ function formatMemory(run: {
       `(${tenK.peakRssMb <= TARGETS.peakRssMb10k ? "met" : "not met"}).`),
     ...(samples.length === 0 ? [] : ["", `Failures seen: ${samples.join("; ")}.`]),
     "",
+    `2025-era clients (stateless, no envelope, answered as SSE), the same measurements: ` +
+    `**${fixed(legacy.perCall.kbPerCall, 1)} KB** per in-flight call; peak RSS at 10,000 clients ` +
+    `**${fixed(legacy.tenK.peakRssMb, 0)} MB** (${legacy.tenK.result.results} results, ` +
+    `${legacy.tenK.result.overloaded} 503, ${legacy.tenK.result.failures} failures).`,
+    "",
     `10,000 idle keep-alive connections (one \`GET /healthz\` each, then held): RSS ` +
     `${fixed(idle.rssMb, 0)} MB against ${fixed(idle.baselineMb, 0)} MB before ` +
     `(${idle.answered} answered).`,
     "",
-    ...formatFloor(floor, { perCall, tenK, idle }),
+    ...formatFloor(floor, {
+      kbPerCall: perCall.kbPerCall,
+      ...(tenK === undefined
+        ? {}
+        : { tenK: { peakRssMb: tenK.peakRssMb, bound: tenK.maxInflight } }),
+      idle,
+    }),
   ].join("\n");
-}
-
-function formatFloor(
-  floor: FloorRow[],
-  nexus: {
-    perCall: { kbPerCall: number };
-    tenK: LoadCell | undefined;
-    idle: { rssMb: number; baselineMb: number };
-  },
-): string[] {
-  const perConnection = (rss: number, baseline: number) =>
-    fixed((rss - baseline) * 1024 / 10_000, 1);
-  const row = (name: string, cells: (string | number)[]) => `| ${name} | ${cells.join(" | ")} |`;
-  return [
-    "The floor: the same load against a server with no MCP (`bench/bare_server.ts`: read the " +
-    "body, `fetch` the backend, answer), same V8 flags; at 10,000 clients it answers 503 " +
-    "`OVERLOADED` past Nexus's admission bound, as Nexus does (without Nexus's short queue).",
-    "",
-    "| server | heap per in-flight call KB | peak RSS MB, 10,000 clients (most in flight) | " +
-    "RSS MB, 10,000 idle (idle before) | KB per idle connection |",
-    "| --- | ---: | ---: | ---: | ---: |",
-    ...floor.map((cell) =>
-      row(cell.mode === "serve" ? "`Deno.serve`" : "Deno's per-connection entry", [
-        fixed(cell.kbPerCall, 1),
-        `${fixed(cell.peakRssMb10k, 0)} (${cell.maxInflight10k})`,
-        `${fixed(cell.idleRssMb, 0)} (${fixed(cell.idleBaselineMb, 0)})`,
-        perConnection(cell.idleRssMb, cell.idleBaselineMb),
-      ])
-    ),
-    row("Nexus", [
-      fixed(nexus.perCall.kbPerCall, 1),
-      nexus.tenK === undefined
-        ? "–"
-        : `${fixed(nexus.tenK.peakRssMb, 0)} (admission bound ${nexus.tenK.maxInflight})`,
-      `${fixed(nexus.idle.rssMb, 0)} (${fixed(nexus.idle.baselineMb, 0)})`,
-      perConnection(nexus.idle.rssMb, nexus.idle.baselineMb),
-    ]),
-    "",
-  ];
 }
 
 /**

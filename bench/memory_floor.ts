@@ -9,6 +9,7 @@
 import { v8HeapFlags } from "../scripts/heap_limit.ts";
 import { spawnDeno } from "./processes.ts";
 import { holdIdleConnections, rssMb, runClients } from "./memory_load.ts";
+import { fixed } from "./report.ts";
 
 /** The two shapes of the bare server. */
 export type BareMode = "serve" | "connection";
@@ -125,4 +126,44 @@ async function heapOf(url: string): Promise<number> {
 
 async function loadOf(url: string): Promise<Record<string, number>> {
   return (await (await fetch(`${url}/readyz`)).json()).load ?? {};
+}
+
+/** The floor's paragraph and table, with Nexus's figures of the same run as the last row. */
+export function formatFloor(
+  floor: FloorRow[],
+  nexus: {
+    kbPerCall: number;
+    tenK?: { peakRssMb: number; bound: number };
+    idle: { rssMb: number; baselineMb: number };
+  },
+): string[] {
+  const perConnection = (rss: number, baseline: number) =>
+    fixed((rss - baseline) * 1024 / 10_000, 1);
+  const row = (name: string, cells: (string | number)[]) => `| ${name} | ${cells.join(" | ")} |`;
+  return [
+    "The floor: the same load against a server with no MCP (`bench/bare_server.ts`: read the " +
+    "body, `fetch` the backend, answer), same V8 flags; at 10,000 clients it answers 503 " +
+    "`OVERLOADED` past Nexus's admission bound, as Nexus does (without Nexus's short queue).",
+    "",
+    "| server | heap per in-flight call KB | peak RSS MB, 10,000 clients (most in flight) | " +
+    "RSS MB, 10,000 idle (idle before) | KB per idle connection |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...floor.map((cell) =>
+      row(cell.mode === "serve" ? "`Deno.serve`" : "Deno's per-connection entry", [
+        fixed(cell.kbPerCall, 1),
+        `${fixed(cell.peakRssMb10k, 0)} (${cell.maxInflight10k})`,
+        `${fixed(cell.idleRssMb, 0)} (${fixed(cell.idleBaselineMb, 0)})`,
+        perConnection(cell.idleRssMb, cell.idleBaselineMb),
+      ])
+    ),
+    row("Nexus", [
+      fixed(nexus.kbPerCall, 1),
+      nexus.tenK === undefined
+        ? "–"
+        : `${fixed(nexus.tenK.peakRssMb, 0)} (admission bound ${nexus.tenK.bound})`,
+      `${fixed(nexus.idle.rssMb, 0)} (${fixed(nexus.idle.baselineMb, 0)})`,
+      perConnection(nexus.idle.rssMb, nexus.idle.baselineMb),
+    ]),
+    "",
+  ];
 }
