@@ -268,6 +268,7 @@ function formatMemory(run: {
       ...(tenK === undefined
         ? {}
         : { tenK: { peakRssMb: tenK.peakRssMb, bound: tenK.maxInflight } }),
+      legacyTenK: { peakRssMb: legacy.tenK.peakRssMb },
       idle,
     }),
   ].join("\n");

@@ -8,7 +8,7 @@
 
 import { v8HeapFlags } from "../scripts/heap_limit.ts";
 import { spawnDeno } from "./processes.ts";
-import { holdIdleConnections, rssMb, runClients } from "./memory_load.ts";
+import { type CallEra, holdIdleConnections, rssMb, runClients } from "./memory_load.ts";
 import { fixed } from "./report.ts";
 
 /** The two shapes of the bare server. */
@@ -20,6 +20,8 @@ export interface FloorRow {
   kbPerCall: number;
   peakRssMb10k: number;
   maxInflight10k: number;
+  /** The same with 2025-era clients' requests (smaller: no envelope). */
+  legacyPeakRssMb10k: number;
   idleRssMb: number;
   idleBaselineMb: number;
 }
@@ -39,10 +41,26 @@ export async function measureFloor(
     );
     // Why Nexus's admission bound: without one, 10,000 calls in flight each hold a backend
     // connection too, past the open-file limit, and the figure would compare different loads.
-    const load = await withBare(mode, backendUrl, options.loadHeapMb, async (url, pid) => {
-      await runClients(url, { clients: 10_000, durationMs: 15_000, callMs: 2_000, rampMs: 3_000 });
-      return { peak: (await rssMb(pid)).peak, maxInflight: (await loadOf(url)).maxInflight ?? 0 };
-    }, options.bound);
+    const loadOf10k = (era: CallEra) => (url: string, pid: number) =>
+      runClients(url, { clients: 10_000, durationMs: 15_000, callMs: 2_000, rampMs: 3_000, era })
+        .then(async () => ({
+          peak: (await rssMb(pid)).peak,
+          maxInflight: (await loadOf(url)).maxInflight ?? 0,
+        }));
+    const load = await withBare(
+      mode,
+      backendUrl,
+      options.loadHeapMb,
+      loadOf10k("2026-07-28"),
+      options.bound,
+    );
+    const legacy = await withBare(
+      mode,
+      backendUrl,
+      options.loadHeapMb,
+      loadOf10k("2025-11-25"),
+      options.bound,
+    );
     const idle = await withBare(mode, backendUrl, options.loadHeapMb, async (url, pid) => {
       const baseline = (await rssMb(pid)).current;
       const held = await holdIdleConnections(url, 10_000);
@@ -56,6 +74,7 @@ export async function measureFloor(
       kbPerCall,
       peakRssMb10k: load.peak,
       maxInflight10k: load.maxInflight,
+      legacyPeakRssMb10k: legacy.peak,
       idleRssMb: idle.rss,
       idleBaselineMb: idle.baseline,
     });
@@ -134,6 +153,7 @@ export function formatFloor(
   nexus: {
     kbPerCall: number;
     tenK?: { peakRssMb: number; bound: number };
+    legacyTenK?: { peakRssMb: number };
     idle: { rssMb: number; baselineMb: number };
   },
 ): string[] {
@@ -146,12 +166,14 @@ export function formatFloor(
     "`OVERLOADED` past Nexus's admission bound, as Nexus does (without Nexus's short queue).",
     "",
     "| server | heap per in-flight call KB | peak RSS MB, 10,000 clients (most in flight) | " +
-    "RSS MB, 10,000 idle (idle before) | KB per idle connection |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "peak RSS MB, 10,000 2025-era clients | RSS MB, 10,000 idle (idle before) | " +
+    "KB per idle connection |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...floor.map((cell) =>
       row(cell.mode === "serve" ? "`Deno.serve`" : "Deno's per-connection entry", [
         fixed(cell.kbPerCall, 1),
         `${fixed(cell.peakRssMb10k, 0)} (${cell.maxInflight10k})`,
+        fixed(cell.legacyPeakRssMb10k, 0),
         `${fixed(cell.idleRssMb, 0)} (${fixed(cell.idleBaselineMb, 0)})`,
         perConnection(cell.idleRssMb, cell.idleBaselineMb),
       ])
@@ -161,6 +183,7 @@ export function formatFloor(
       nexus.tenK === undefined
         ? "–"
         : `${fixed(nexus.tenK.peakRssMb, 0)} (admission bound ${nexus.tenK.bound})`,
+      nexus.legacyTenK === undefined ? "–" : fixed(nexus.legacyTenK.peakRssMb, 0),
       `${fixed(nexus.idle.rssMb, 0)} (${fixed(nexus.idle.baselineMb, 0)})`,
       perConnection(nexus.idle.rssMb, nexus.idle.baselineMb),
     ]),
