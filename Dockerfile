@@ -39,7 +39,8 @@ COPY . .
 #   docker build --build-arg NEXUS_ALLOW_RUN=npx,node .   (and a runtime image that has them)
 ARG NEXUS_ALLOW_RUN=""
 # Why a build argument: a compiled Deno binary reads no DENO_V8_FLAGS, so its V8 heap limit
-# (--max-old-space-size) is compiled in. 512 MB is half the Helm chart's 1 Gi memory limit; build
+# (--max-old-space-size, with the young-generation cap --max-semi-space-size = 1/64 of it,
+# scripts/heap_limit.ts) is compiled in. 512 MB is half the Helm chart's 1 Gi memory limit; build
 # with about half of your container's memory limit (README "Memory").
 ARG NEXUS_HEAP_MB=512
 RUN target="$(uname -m)-unknown-linux-gnu" \

@@ -10,9 +10,12 @@
  * Method and targets: bench/README.md "Memory".
  */
 
+import { semiSpaceMb, v8HeapFlags } from "../scripts/heap_limit.ts";
+import { type FloorRow, formatFloor, measureFloor } from "./memory_floor.ts";
 import { fixed } from "./report.ts";
 import { type RunningServer, startBackend, startNexus } from "./setups.ts";
 import {
+  type CallEra,
   callRequest,
   type ClientsResult,
   holdIdleConnections,
@@ -55,9 +58,31 @@ export async function runMemory(): Promise<string> {
       cells.push(await measureLoad(toolsDir, clients));
       console.log(`memory: ${clients} clients, peak RSS ${fixed(cells.at(-1)!.peakRssMb, 0)} MB`);
     }
+    const legacyPerCall = await measureHeapPerCall(toolsDir, { era: "2025-11-25" });
+    console.log(`memory: 2025 era: ${fixed(legacyPerCall.kbPerCall, 1)} KB per in-flight call`);
+    const legacyTenK = await measureLoad(toolsDir, 10_000, "2025-11-25");
+    console.log(`memory: 2025 era: 10000 clients, peak RSS ${fixed(legacyTenK.peakRssMb, 0)} MB`);
     const idle = await measureIdle(toolsDir, 10_000);
     console.log(`memory: 10000 idle connections, RSS ${fixed(idle.rssMb, 0)} MB`);
-    return formatMemory({ perCall, cells, idle });
+    const floor = await measureFloor(backend.url, {
+      heldCalls: HELD_CALLS,
+      perCallHeapMb: MEMORY_HEAP_MB,
+      loadHeapMb: LOAD_HEAP_MB,
+      bound: cells.at(-1)?.maxInflight ?? 0,
+    });
+    for (const row of floor) {
+      console.log(
+        `memory: floor (${row.mode}): ${fixed(row.kbPerCall, 1)} KB per call, peak RSS ` +
+          `${fixed(row.peakRssMb10k, 0)} MB at 10000 clients, ${fixed(row.idleRssMb, 0)} MB idle`,
+      );
+    }
+    return formatMemory({
+      perCall,
+      cells,
+      idle,
+      floor,
+      legacy: { perCall: legacyPerCall, tenK: legacyTenK },
+    });
   } finally {
     await backend.process.stop();
     await Deno.remove(toolsDir, { recursive: true });
@@ -71,7 +96,8 @@ async function startMemoryNexus(
 ): Promise<RunningServer> {
   return await startNexus({
     toolsDir,
-    extraFlags: [`--v8-flags=--max-old-space-size=${heapMb},--expose-gc`],
+    // Why the flags of scripts/heap_limit.ts: they are what `deno task start` gives this heap.
+    extraFlags: [`--v8-flags=${v8HeapFlags(heapMb)},--expose-gc`],
     env: { NEXUS_ALLOW_ANONYMOUS: "true", ...env },
   });
 }
@@ -96,8 +122,9 @@ async function heapUsed(mcpUrl: string, snapshot?: string): Promise<number> {
  */
 export async function measureHeapPerCall(
   toolsDir: string,
-  snapshots?: { baseline: string; held: string },
+  options: { snapshots?: { baseline: string; held: string }; era?: CallEra } = {},
 ): Promise<{ kbPerCall: number; baselineMb: number; heldMb: number }> {
+  const { snapshots, era = "2026-07-28" } = options;
   const nexus = await startMemoryNexus(toolsDir, { NEXUS_MAX_INFLIGHT: "5000" }, MEMORY_HEAP_MB);
   const mcpUrl = nexus.url;
   const base = new URL(nexus.url).origin;
@@ -112,7 +139,14 @@ export async function measureHeapPerCall(
         name: "slow_item",
         arguments: { id: `held-${index}`, ms: "60000" },
         token: `bench-held-${index}`,
-      }, abort.signal).then((response) => response.body?.cancel(), () => {}));
+        era,
+      }, abort.signal).then(
+        // Why read to its end for 2025: its SSE answer starts at once, and cancelling it would
+        // cancel the call; a 2026 answer comes when the call ends (never, before the abort).
+        (response) =>
+          era === "2025-11-25" ? response.text().catch(() => {}) : response.body?.cancel(),
+        () => {},
+      ));
     const deadline = Date.now() + 60_000;
     while (((await loadOf(base)).inflight ?? 0) < HELD_CALLS && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -130,7 +164,11 @@ export async function measureHeapPerCall(
   }
 }
 
-async function measureLoad(toolsDir: string, clients: number): Promise<LoadCell> {
+async function measureLoad(
+  toolsDir: string,
+  clients: number,
+  era: CallEra = "2026-07-28",
+): Promise<LoadCell> {
   const nexus = await startMemoryNexus(toolsDir, {
     // Why: the guard against slow clients is not measured here; with 10,000 connections opened on
     // shared cores it cuts some (README "Memory", tests/e2e/memory_cap_test.ts).
@@ -144,6 +182,7 @@ async function measureLoad(toolsDir: string, clients: number): Promise<LoadCell>
       durationMs: 15_000,
       callMs: 2_000,
       rampMs: 3_000,
+      era,
     });
     const { maxInflight = 0 } = await loadOf(base);
     return {
@@ -179,8 +218,10 @@ function formatMemory(run: {
   perCall: { kbPerCall: number; baselineMb: number; heldMb: number };
   cells: LoadCell[];
   idle: { rssMb: number; baselineMb: number; answered: number };
+  floor: FloorRow[];
+  legacy: { perCall: { kbPerCall: number }; tenK: LoadCell };
 }): string {
-  const { perCall, cells, idle } = run;
+  const { perCall, cells, idle, floor, legacy } = run;
   const rows = cells.map((cell) =>
     `| ${cell.clients} | ${fixed(cell.peakRssMb, 0)} | ${cell.maxInflight} | ` +
     `${cell.result.results} | ${cell.result.overloaded} | ${cell.result.failures} |`
@@ -192,7 +233,8 @@ function formatMemory(run: {
   return [
     "## Memory",
     "",
-    `Nexus at \`--max-old-space-size=${LOAD_HEAP_MB}\` (what \`deno task start\` picks in a 512 MiB ` +
+    `Nexus at \`--max-old-space-size=${LOAD_HEAP_MB}\` and \`--max-semi-space-size=` +
+    `${semiSpaceMb(LOAD_HEAP_MB)}\` (what \`deno task start\` picks in a 512 MiB ` +
     `container) for the RSS figures and ${MEMORY_HEAP_MB} MB (its default) for the heap per call, a ` +
     "fresh process per measurement; a slow HTTP tool (the backend answers ~200 bytes after the " +
     "call's `ms`); every client has its own bearer token (its own admission client). " +
@@ -212,10 +254,23 @@ function formatMemory(run: {
       `(${tenK.peakRssMb <= TARGETS.peakRssMb10k ? "met" : "not met"}).`),
     ...(samples.length === 0 ? [] : ["", `Failures seen: ${samples.join("; ")}.`]),
     "",
+    `2025-era clients (stateless, no envelope, answered as SSE), the same measurements: ` +
+    `**${fixed(legacy.perCall.kbPerCall, 1)} KB** per in-flight call; peak RSS at 10,000 clients ` +
+    `**${fixed(legacy.tenK.peakRssMb, 0)} MB** (${legacy.tenK.result.results} results, ` +
+    `${legacy.tenK.result.overloaded} 503, ${legacy.tenK.result.failures} failures).`,
+    "",
     `10,000 idle keep-alive connections (one \`GET /healthz\` each, then held): RSS ` +
     `${fixed(idle.rssMb, 0)} MB against ${fixed(idle.baselineMb, 0)} MB before ` +
     `(${idle.answered} answered).`,
     "",
+    ...formatFloor(floor, {
+      kbPerCall: perCall.kbPerCall,
+      ...(tenK === undefined
+        ? {}
+        : { tenK: { peakRssMb: tenK.peakRssMb, bound: tenK.maxInflight } }),
+      legacyTenK: { peakRssMb: legacy.tenK.peakRssMb },
+      idle,
+    }),
   ].join("\n");
 }
 

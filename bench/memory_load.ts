@@ -30,9 +30,17 @@ export interface ClientsOptions {
   rampMs?: number;
   /** Called once every client has sent its first call (whatever the answer). */
   onAllStarted?: () => void;
+  /** The clients' protocol era (default 2026-07-28). */
+  era?: CallEra;
 }
 
-const ERA = "2026-07-28";
+/**
+ * A client's protocol era: `2026-07-28` (the per-request envelope and headers, answered as JSON)
+ * or `2025-11-25` (a stateless 2025 client of the default connect: no envelope, answered as SSE).
+ */
+export type CallEra = "2026-07-28" | "2025-11-25";
+
+const ERA: CallEra = "2026-07-28";
 const OVERLOADED = -32014;
 
 /** The tools the memory load calls: `slow_item` (HTTP, ~200 bytes) and `heap_used` (TS). */
@@ -81,12 +89,19 @@ export const heapUsed = defineTool({
 });
 `;
 
-/** One `tools/call` POST of the 2026-07-28 era, stateless. */
+/** One stateless `tools/call` POST of `call.era` (default 2026-07-28). */
 export function callRequest(
   mcpUrl: string,
-  call: { id: number; name: string; arguments: Record<string, unknown>; token: string },
+  call: {
+    id: number;
+    name: string;
+    arguments: Record<string, unknown>;
+    token: string;
+    era?: CallEra;
+  },
   signal?: AbortSignal,
 ): Promise<Response> {
+  if (call.era === "2025-11-25") return legacyCallRequest(mcpUrl, call, signal);
   const body = {
     jsonrpc: "2.0",
     id: call.id,
@@ -116,7 +131,27 @@ export function callRequest(
   });
 }
 
-/** The text of a tool result, or undefined for anything else. */
+/** The POST a 2025-era client sends without a session: no envelope, no method headers. */
+function legacyCallRequest(
+  mcpUrl: string,
+  call: { id: number; name: string; arguments: Record<string, unknown>; token: string },
+  signal?: AbortSignal,
+): Promise<Response> {
+  const params = { name: call.name, arguments: call.arguments };
+  return fetch(mcpUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "accept": "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+      "authorization": `Bearer ${call.token}`,
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: call.id, method: "tools/call", params }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+}
+
+/** The text of a tool result (a JSON answer or an SSE event), or undefined for anything else. */
 export async function resultTextOf(response: Response): Promise<string | undefined> {
   const text = await response.text();
   if (response.status !== 200) return undefined;
@@ -146,6 +181,7 @@ export async function runClients(mcpUrl: string, options: ClientsOptions): Promi
         name: "slow_item",
         arguments: { id: `c${index}-${call}`, ms: String(options.callMs) },
         token: `bench-client-${index}`,
+        ...(options.era === undefined ? {} : { era: options.era }),
       });
       if (first && ++started === options.clients) options.onAllStarted?.();
       first = false;

@@ -34,6 +34,11 @@ export interface CallGate {
    * client whose share the call counts against (absent: one shared key).
    */
   enter(signal?: AbortSignal, key?: string): Promise<GateDecision>;
+  /**
+   * The decision `enter` would make without waiting (a slot, or a refusal), or undefined when the
+   * call would have to wait in the queue (then call `enter`).
+   */
+  decideNow(signal?: AbortSignal, key?: string): GateDecision | undefined;
   /** Calls holding a slot now. */
   inFlight(): number;
   /** Calls waiting now. */
@@ -122,19 +127,23 @@ export function createCallGate(options: CallGateOptions): CallGate {
     });
   }
 
+  function decideNow(signal: AbortSignal | undefined, key: string): GateDecision | undefined {
+    if (signal?.aborted) return { admitted: false, reason: "cancelled" };
+    if ((held.get(key) ?? 0) >= perKey) return { admitted: false, reason: "share" };
+    if (inFlight < most && waiting === 0) {
+      hold(key, 1);
+      return slot(key);
+    }
+    if (waiting >= options.queue) return { admitted: false, reason: "full" };
+    return undefined;
+  }
+
   return {
     enter(signal, key = "") {
-      if (signal?.aborted) return Promise.resolve({ admitted: false, reason: "cancelled" });
-      if ((held.get(key) ?? 0) >= perKey) {
-        return Promise.resolve({ admitted: false, reason: "share" });
-      }
-      if (inFlight < most && waiting === 0) {
-        hold(key, 1);
-        return Promise.resolve(slot(key));
-      }
-      if (waiting >= options.queue) return Promise.resolve({ admitted: false, reason: "full" });
-      return queueFor(key, signal);
+      const decided = decideNow(signal, key);
+      return decided === undefined ? queueFor(key, signal) : Promise.resolve(decided);
     },
+    decideNow: (signal, key = "") => decideNow(signal, key),
     inFlight: () => inFlight,
     waiting: () => waiting,
     keys: () => held.size,

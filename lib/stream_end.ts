@@ -29,17 +29,23 @@ export function releasedAtStreamEnd(response: Response, release: () => void): Re
 function onEnd(body: ReadableStream<Uint8Array>, end: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          end();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
+    // Why a chain and not an async function: a pending pull lasts as long as the answer streams,
+    // and a suspended async frame would be held for all that time (heap per call in flight).
+    pull(controller) {
+      const failed = (error: unknown) => {
         end();
         controller.error(error);
-      }
+      };
+      return reader.read().then(({ done, value }) => {
+        try {
+          if (done) {
+            end();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
     },
     async cancel(reason) {
       end();

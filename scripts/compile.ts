@@ -9,7 +9,7 @@
  * subprocess permission for exactly the commands of your stdio upstreams (default: none, so the
  * binary cannot start a process). `--allow-env` adds variables tool files read outside `NEXUS_*`
  * (`NEXUS_TOOL_ENV`, `${VAR}` in nexus.yaml). `--heap-mb` is the V8 heap limit baked into the
- * binary (`--max-old-space-size`, default `DEFAULT_HEAP_MB`). `--dry-run` prints the commands
+ * binary (`--max-old-space-size`, default `DEFAULT_HEAP_MB`, and its `--max-semi-space-size`). `--dry-run` prints the commands
  * instead of running them.
  *
  * Why baked: a compiled Deno binary reads no `DENO_V8_FLAGS` (denort sets only the flags compiled
@@ -25,7 +25,7 @@
 // Why the file, not lib/cli/mod.ts: this script runs with --allow-run=deno only, and the renderer
 // is pure; mod.ts would load the whole gateway.
 import { GATEWAY_ENV, LIBRARY_ENV, renderPermissions } from "../lib/cli/permission_set.ts";
-import { DEFAULT_HEAP_MB } from "./heap_limit.ts";
+import { DEFAULT_HEAP_MB, v8HeapFlags } from "./heap_limit.ts";
 
 /** The directories a compiled binary may touch; the container image uses the same layout. */
 export const LAYOUT = {
@@ -85,7 +85,7 @@ export function compileArgs(
   return [
     "compile",
     "--unstable-no-legacy-abort",
-    `--v8-flags=--max-old-space-size=${options.heapMb ?? DEFAULT_HEAP_MB}`,
+    `--v8-flags=${v8HeapFlags(options.heapMb ?? DEFAULT_HEAP_MB)}`,
     ...permissionFlags(options),
     // Why: TypeScript tools import `nexus/tool` and the shipped examples live in tools/. The admin
     // console's files need no --include: lib/console/assets.ts imports them as text modules, so

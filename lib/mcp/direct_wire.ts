@@ -61,21 +61,38 @@ export function sseAnswer(
 ): Response {
   let timer: ReturnType<typeof setInterval> | undefined;
   const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
+    // Why a chain that `start` does not return, not an async `start`: the suspended frame and the
+    // stream's wait on it were held for the whole call (heap per call in flight); nothing waits
+    // for `start` here (no `pull`), and a failure to close or error is the stream's own end.
+    start(controller) {
       if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
         timer = setInterval(
           () => controller.enqueue(KEEP_ALIVE),
           Math.min(keepAliveMs, MAX_TIMER_DELAY_MS),
         );
       }
-      try {
-        await produce((chunk) => controller.enqueue(chunk));
-        controller.close();
-      } catch (error) {
-        controller.error(error);
-      } finally {
+      const failed = (error: unknown) => {
         clearInterval(timer);
+        try {
+          controller.error(error);
+        } catch {
+          // Why: the stream already ended (cancelled by the client); there is nothing to error.
+        }
+      };
+      let produced: Promise<void>;
+      try {
+        produced = produce((chunk) => controller.enqueue(chunk));
+      } catch (error) {
+        return failed(error);
       }
+      produced.then(() => {
+        clearInterval(timer);
+        try {
+          controller.close();
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
     },
     cancel() {
       clearInterval(timer);

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { DEFAULT_HEAP_MB } from "../../scripts/heap_limit.ts";
+import { DEFAULT_HEAP_MB, v8HeapFlags } from "../../scripts/heap_limit.ts";
 import {
   compileArgs,
   LAYOUT,
@@ -30,11 +30,11 @@ Deno.test("compileArgs() builds each of the four targets into its own file", () 
     assert.equal(args[args.indexOf("--output") + 1], `dist/nexus-${target}`);
     assert.equal(args[args.indexOf("--include") + 1], "tools/");
     assert.equal(args.at(-1), "main.ts");
-    assert.ok(args.includes(`--v8-flags=--max-old-space-size=${DEFAULT_HEAP_MB}`), "a heap limit");
+    assert.ok(args.includes(`--v8-flags=${v8HeapFlags(DEFAULT_HEAP_MB)}`), "a heap limit");
   }
   const sized = compileArgs("x86_64-unknown-linux-gnu", { heapMb: 512 });
   assert.deepEqual(sized.filter((arg) => arg.startsWith("--v8-flags")), [
-    "--v8-flags=--max-old-space-size=512",
+    "--v8-flags=--max-old-space-size=512,--max-semi-space-size=8",
   ]);
 });
 

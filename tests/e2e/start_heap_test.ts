@@ -8,14 +8,19 @@
 import assert from "node:assert/strict";
 import { createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 import { defaultMaxInflight } from "../../lib/http/mod.ts";
-import { DEFAULT_HEAP_MB, readMemoryMax } from "../../scripts/heap_limit.ts";
+import { DEFAULT_HEAP_MB, readMemoryMax, v8HeapFlags } from "../../scripts/heap_limit.ts";
 
-/** The `heap_size_limit` a Deno process gets with `--max-old-space-size=heapMb`. */
-async function heapLimitFor(heapMb: number): Promise<number> {
+/**
+ * The `heap_size_limit` a Deno process gets with the V8 flags `deno task start` passes for
+ * `heapMb` (old space and young generation), or with `--max-old-space-size=heapMb` alone when the
+ * limit was explicit (start passes nothing then).
+ */
+async function heapLimitFor(heapMb: number, explicit: boolean): Promise<number> {
+  const flags = explicit ? `--max-old-space-size=${heapMb}` : v8HeapFlags(heapMb);
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
-      `--v8-flags=--max-old-space-size=${heapMb}`,
+      `--v8-flags=${flags}`,
       'import v8 from "node:v8"; console.log(v8.getHeapStatistics().heap_size_limit)',
     ],
     stdout: "piped",
@@ -44,7 +49,8 @@ Deno.test("deno task start passes the chosen heap limit to the gateway", async (
         viaStartTask: true,
       });
       const body = await (await fetch(`${gateway.url}/readyz`)).json();
-      assert.equal(body.load.maxInflight, defaultMaxInflight(await heapLimitFor(heapMb)));
+      const explicit = env.DENO_V8_FLAGS !== undefined;
+      assert.equal(body.load.maxInflight, defaultMaxInflight(await heapLimitFor(heapMb, explicit)));
     });
   }
 });

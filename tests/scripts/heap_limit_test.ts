@@ -12,6 +12,7 @@ import {
   MIN_HEAP_MB,
   parseMemoryMax,
   readMemoryMax,
+  semiSpaceMb,
 } from "../../scripts/heap_limit.ts";
 
 const MB = 1024 * 1024;
@@ -50,9 +51,17 @@ Deno.test("the heap limit: explicit flag, then NEXUS_HEAP_MB, then half the cgro
     /^Error: Cannot start: NEXUS_HEAP_MB must be a whole number/,
   );
   assert.deepEqual(heapFlags({ heapMb: 256, source: "cgroup" }), [
-    "--v8-flags=--max-old-space-size=256",
+    "--v8-flags=--max-old-space-size=256,--max-semi-space-size=4",
   ]);
   assert.deepEqual(heapFlags({ source: "explicit" }), []);
+});
+
+Deno.test("semiSpaceMb() is 1/64 of the old space, between 1 and 16 MB", () => {
+  assert.equal(semiSpaceMb(32), 1);
+  assert.equal(semiSpaceMb(256), 4);
+  assert.equal(semiSpaceMb(512), 8);
+  assert.equal(semiSpaceMb(1024), 16);
+  assert.equal(semiSpaceMb(8192), 16);
 });
 
 Deno.test("cgroup memory files: a byte count is a limit; v2 max and v1 unlimited are none", async () => {

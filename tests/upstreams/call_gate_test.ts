@@ -126,3 +126,18 @@ Deno.test("a queued call that times out gives its key's place back", async () =>
   released(await again)();
   assert.equal(gate.keys(), 0);
 });
+
+Deno.test("decideNow() takes a free slot or refuses at once, and leaves a wait to enter()", async () => {
+  const gate = createCallGate({ maxConcurrent: 1, queue: 1, queueTimeoutMs: 5_000, perKey: 2 });
+  const first = released(gate.decideNow(undefined, "a")!);
+  assert.equal(gate.inFlight(), 1);
+  assert.equal(gate.decideNow(undefined, "b"), undefined, "no slot free: the call must wait");
+  assert.equal(gate.waiting(), 0, "decideNow queues nothing");
+  const waiting = gate.enter(undefined, "b");
+  assert.deepEqual(gate.decideNow(undefined, "c"), { admitted: false, reason: "full" });
+  const aborted = AbortSignal.abort();
+  assert.deepEqual(gate.decideNow(aborted, "c"), { admitted: false, reason: "cancelled" });
+  first();
+  released(await waiting)();
+  assert.equal(gate.inFlight(), 0);
+});

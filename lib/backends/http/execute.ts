@@ -22,41 +22,49 @@ import { upstreamStatusError } from "./upstream_error.ts";
  * @throws GatewayError INVALID_INPUT, INVALID_TOOL, EGRESS_DENIED, UPSTREAM_ERROR,
  * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or CANCELLED.
  */
-export async function executeHttp(
+export function executeHttp(
   spec: HttpBackendSpec,
   args: Record<string, unknown>,
   given: ExecuteOptions,
 ): Promise<CallOutcome> {
-  const template = rebase(buildRequest(spec, args), spec, given);
+  // Why two functions: a suspended async function keeps every register of its frame, dead or
+  // not, for the whole upstream call; the paged path needs the credential-free template, the
+  // single request (nearly every call) needs neither the template nor a copy of it.
+  return spec.pagination === undefined
+    ? executeOnce(spec, args, given)
+    : executePaged(spec, { ...spec, pagination: spec.pagination }, { args, given });
+}
+
+/** The request for one call: built, rebased, credentials injected, egress checked. */
+function prepareRequest(
+  template: UpstreamRequest,
+  spec: HttpBackendSpec,
+  given: ExecuteOptions,
+): { request: UpstreamRequest; options: ExecuteOptions } {
   // Why: a credential-based base URL's egress is its own origin, matched against `allow` above.
   const options = spec.baseFrom === undefined
     ? given
     : { ...given, egressOrigins: new Set([template.url.origin]) };
-  // Why a copy only then: the credential is injected into the request (URL and headers), and
-  // pagination builds each page from the template; otherwise the template is sent as it is,
-  // sparing a URL parse and a header list per call.
-  const request = options.outboundAuth === undefined && spec.pagination === undefined
-    ? template
-    : { ...template, url: new URL(template.url), headers: new Headers(template.headers) };
   // Why: injected here, after the template is filled, so no argument can read or override it.
-  if (options.outboundAuth !== undefined) applyOutboundAuth(request, options.outboundAuth);
-  checkEgress(request.url, options.egressOrigins);
+  if (options.outboundAuth !== undefined) applyOutboundAuth(template, options.outboundAuth);
+  checkEgress(template.url, options.egressOrigins);
+  return { request: template, options };
+}
+
+async function executeOnce(
+  spec: HttpBackendSpec,
+  args: Record<string, unknown>,
+  given: ExecuteOptions,
+): Promise<CallOutcome> {
+  // Why no copy: the request is this call's own (buildRequest builds a new URL and headers).
+  const { request, options } = prepareRequest(
+    rebase(buildRequest(spec, args), spec, given),
+    spec,
+    given,
+  );
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   let upstream: UpstreamReply | undefined;
   try {
-    if (spec.pagination !== undefined) {
-      const pageOptions = {
-        signal: deadline.signal,
-        execute: options,
-        onUpstream: (reply: UpstreamReply) => (upstream = reply),
-      };
-      const result = await fetchPages(
-        { ...spec, pagination: spec.pagination },
-        template,
-        pageOptions,
-      );
-      return upstream === undefined ? { result } : { result, upstream };
-    }
     const response = await sendFollowingRedirects(request, {
       signal: deadline.signal,
       logger: options.logger,
@@ -74,6 +82,38 @@ export async function executeHttp(
       redact,
     });
     return { result, upstream };
+  } catch (error) {
+    throw withUpstream(
+      classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs }),
+      upstream,
+    );
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function executePaged(
+  spec: HttpBackendSpec,
+  paged: HttpBackendSpec & { pagination: NonNullable<HttpBackendSpec["pagination"]> },
+  { args, given }: { args: Record<string, unknown>; given: ExecuteOptions },
+): Promise<CallOutcome> {
+  const template = rebase(buildRequest(spec, args), spec, given);
+  // Why a copy: the pages are built from the template, which must stay without credentials.
+  const { request, options } = prepareRequest(
+    { ...template, url: new URL(template.url), headers: new Headers(template.headers) },
+    spec,
+    given,
+  );
+  const deadline = createDeadline(options.signal, spec.timeoutMs);
+  let upstream: UpstreamReply | undefined;
+  try {
+    const pageOptions = {
+      signal: deadline.signal,
+      execute: options,
+      onUpstream: (reply: UpstreamReply) => (upstream = reply),
+    };
+    const result = await fetchPages(paged, template, pageOptions);
+    return upstream === undefined ? { result } : { result, upstream };
   } catch (error) {
     throw withUpstream(
       classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs }),

@@ -39,9 +39,12 @@ export function sendFollowingRedirects(
   options: SendOptions,
 ): Promise<Response> {
   // Why the first hop chained, not awaited: nearly every call takes one hop, and an async frame
-  // here would stay live for the whole upstream call (heap per in-flight call).
-  return sendOnce(request, options).then((response) =>
-    isRedirect(response) ? followRedirects(request, response, options) : response
+  // here would stay live for the whole upstream call (heap per in-flight call). Why the redirect
+  // check inside sendOnce's own handler: one promise layer fewer per call in flight.
+  return sendOnce(
+    request,
+    options,
+    (response) => isRedirect(response) ? followRedirects(request, response, options) : response,
   );
 }
 
@@ -73,7 +76,11 @@ async function followRedirects(
   }
 }
 
-function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Response> {
+function sendOnce(
+  request: UpstreamRequest,
+  options: SendOptions,
+  then: (response: Response) => Response | Promise<Response> = (response) => response,
+): Promise<Response> {
   const started = performance.now();
   // Why built when logging, not before the fetch: it would be held for the whole upstream call.
   const target = () => ({
@@ -96,7 +103,7 @@ function sendOnce(request: UpstreamRequest, options: SendOptions): Promise<Respo
   return sent.then((response) => {
     const ms = Math.round(performance.now() - started);
     options.logger.debug("Upstream call", { ...target(), status: response.status, ms });
-    return response;
+    return then(response);
   }, (error) => {
     const ms = Math.round(performance.now() - started);
     const failure = error instanceof Error ? error.name : "unknown";
