@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import {
   connect,
@@ -17,8 +17,6 @@ import {
   type Era,
   eraOptions,
   ERAS,
-  gatewayArgs,
-  REPO_ROOT,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
@@ -382,17 +380,9 @@ Deno.test("relay over `nexus stdio`: a 2025 upstream's elicitation reaches clien
   try {
     for (const era of ERAS) {
       await t.step(`${era} client`, async () => {
-        const transport = new StdioClientTransport({
-          command: Deno.execPath(),
-          args: gatewayArgs("stdio"),
-          cwd: REPO_ROOT,
-          env: {
-            NEXUS_TOOLS_DIR: tools.dir,
-            NEXUS_DATA_DIR: dataDir,
-            NEXUS_LOG_LEVEL: "warn",
-            NO_COLOR: "1",
-          },
-          stderr: "ignore",
+        const transport = gatewayStdioTransport({
+          NEXUS_TOOLS_DIR: tools.dir,
+          NEXUS_DATA_DIR: dataDir,
         });
         const client = new Client(
           { name: "nexus-e2e", version: "1.0.0" },

@@ -9,7 +9,8 @@
 
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
+import type { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { bearerFetch, createClientKey } from "../_support/auth_fixtures.ts";
@@ -19,9 +20,7 @@ import {
   createGatewayToolsDir,
   type Era,
   eraOptions,
-  gatewayArgs,
   readRpcResponse,
-  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
@@ -47,13 +46,7 @@ async function stdioClient(
   env: Record<string, string>,
   options: { capabilities?: Record<string, unknown>; handles?: Message[]; seen?: Message[] } = {},
 ): Promise<Client & AsyncDisposable> {
-  const transport = new StdioClientTransport({
-    command: Deno.execPath(),
-    args: gatewayArgs("stdio"),
-    cwd: REPO_ROOT,
-    env: { ...env, NEXUS_LOG_LEVEL: "warn", NO_COLOR: "1" },
-    stderr: "ignore",
-  });
+  const transport = gatewayStdioTransport({ ...env });
   let deliver: StdioClientTransport["onmessage"];
   Object.defineProperty(transport, "onmessage", {
     get: () => deliver && ((message: Message) => deliver!(taken(message) as never)),
