@@ -11,13 +11,7 @@ import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { z } from "zod";
 import { bearerFetch } from "../_support/auth_fixtures.ts";
-import {
-  eraOptions,
-  readRpcResponse,
-  rpcBody,
-  rpcHeaders,
-  waitUntil,
-} from "../_support/gateway.ts";
+import { eraOptions, rpcBody, rpcHeaders, waitUntil } from "../_support/gateway.ts";
 import {
   ASK,
   REPORT_RESULT,
@@ -25,6 +19,7 @@ import {
   TASKS_STDIO_TOOL_FILE,
 } from "../_support/tasks_upstream.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
+import { taskRpcClient } from "../_support/task_rpc.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -33,23 +28,6 @@ const DECLARING = {
 };
 
 type Message = Record<string, unknown>;
-type Rpc = (method: string, params: Record<string, unknown>) => Promise<Message>;
-
-function rawClient(mcpUrl: string, token: string): Rpc {
-  let id = 0;
-  const authed = bearerFetch(token);
-  return async (method, params) => {
-    const message = { id: ++id, method, params };
-    const headers = rpcHeaders(MODERN, message);
-    if (typeof params.taskId === "string") headers["mcp-name"] = params.taskId;
-    const response = await authed(mcpUrl, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(rpcBody(MODERN, message)),
-    });
-    return await readRpcResponse(response);
-  };
-}
 
 /** An open listen stream: its messages are read on demand, in order. */
 interface Listen {
@@ -121,8 +99,8 @@ Deno.test("tasks extension: notifications/tasks reach the owner's listen under t
     "tasks_upstream.yaml": `upstreams:\n  - name: tk\n    url: ${upstream.url}\n`,
   }, { prefix: "nexus-e2e-tasks-notify-", clients: ["alice", "bob"] });
   const { gateway, keys: { alice, bob } } = setup;
-  const asAlice = rawClient(gateway.mcpUrl, alice);
-  const asBob = rawClient(gateway.mcpUrl, bob);
+  const asAlice = taskRpcClient(gateway.mcpUrl, alice);
+  const asBob = taskRpcClient(gateway.mcpUrl, bob);
   const created = await asAlice("tools/call", { name: "tk_ask", _meta: DECLARING });
   const taskId = String((created.result as Message).taskId);
   const bobs = await asBob("tools/call", { name: "tk_ask", _meta: DECLARING });
@@ -181,7 +159,7 @@ Deno.test("tasks extension: a real SDK v2 client hears notifications/tasks on it
     "tasks_upstream.yaml": `upstreams:\n  - name: tk\n    url: ${upstream.url}\n`,
   }, { prefix: "nexus-e2e-tasks-notify-sdk-", clients: ["alice"] });
   const { gateway, keys: { alice } } = setup;
-  const asAlice = rawClient(gateway.mcpUrl, alice);
+  const asAlice = taskRpcClient(gateway.mcpUrl, alice);
   const created = await asAlice("tools/call", { name: "tk_report", _meta: DECLARING });
   const taskId = String((created.result as Message).taskId);
 
@@ -220,7 +198,7 @@ Deno.test("tasks extension: notifications/tasks from a stdio upstream reach the 
     "tasks_stdio.yaml": TASKS_STDIO_TOOL_FILE,
   }, { prefix: "nexus-e2e-tasks-notify-stdio-", clients: ["alice"] });
   const { gateway, keys: { alice } } = setup;
-  const asAlice = rawClient(gateway.mcpUrl, alice);
+  const asAlice = taskRpcClient(gateway.mcpUrl, alice);
   const created = await asAlice("tools/call", { name: "ts_report", _meta: DECLARING });
   const taskId = String((created.result as Message).taskId);
   const listen = await openListen(gateway.mcpUrl, alice, {

@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bearerFetch, connectAs } from "../_support/auth_fixtures.ts";
-import { readRpcResponse, rpcBody, rpcHeaders } from "../_support/gateway.ts";
+import { connectAs } from "../_support/auth_fixtures.ts";
 import {
   ASK,
   REPORT_RESULT,
@@ -16,6 +15,7 @@ import {
   TASKS_STDIO_TOOL_FILE,
 } from "../_support/tasks_upstream.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
+import { taskRpcClient } from "../_support/task_rpc.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -23,32 +23,14 @@ const DECLARING = {
   "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
 };
 
-type Rpc = (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
-function rawClient(mcpUrl: string, token: string): Rpc {
-  let id = 0;
-  const authed = bearerFetch(token);
-  return async (method, params) => {
-    const message = { id: ++id, method, params };
-    const headers = rpcHeaders(MODERN, message);
-    if (typeof params.taskId === "string") headers["mcp-name"] = params.taskId;
-    const response = await authed(mcpUrl, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(rpcBody(MODERN, message)),
-    });
-    return await readRpcResponse(response);
-  };
-}
-
 Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bound to its principal", async () => {
   await using upstream = startTasksUpstream();
   await using setup = await startKeyedGateway({
     "tasks_upstream.yaml": `upstreams:\n  - name: tk\n    url: ${upstream.url}\n`,
   }, { prefix: "nexus-e2e-tasks-", clients: ["alice", "bob"] });
   const { gateway, keys: { alice, bob } } = setup;
-  const asAlice = rawClient(gateway.mcpUrl, alice);
-  const asBob = rawClient(gateway.mcpUrl, bob);
+  const asAlice = taskRpcClient(gateway.mcpUrl, alice);
+  const asBob = taskRpcClient(gateway.mcpUrl, bob);
 
   const discovered = await asAlice("server/discover", {});
   const capabilities = (discovered.result as { capabilities: Record<string, unknown> })
@@ -140,7 +122,7 @@ Deno.test("tasks extension through a stdio upstream: handle, completion, cancell
     "tasks_stdio.yaml": TASKS_STDIO_TOOL_FILE,
   }, { prefix: "nexus-e2e-tasks-stdio-", clients: ["alice"] });
   const { gateway, keys: { alice } } = setup;
-  const rpc = rawClient(gateway.mcpUrl, alice);
+  const rpc = taskRpcClient(gateway.mcpUrl, alice);
   const created = await rpc("tools/call", { name: "ts_report", _meta: DECLARING });
   const handle = created.result as Record<string, unknown>;
   assert.equal(handle.resultType, "task", JSON.stringify(created));
