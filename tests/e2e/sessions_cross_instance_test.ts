@@ -25,6 +25,7 @@ import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
 import { clusterEnv, sessionChannelReady, splitFetch } from "../_support/cross_instance.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
+import { textOf } from "../_support/tool_text.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const LEGACY = "2025-11-25";
@@ -40,11 +41,6 @@ function upstreamsYaml(url: string, catalogUrl: string): string {
       command: ${JSON.stringify(Deno.execPath())}
       args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
 `;
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
 }
 
 function sessionOf(client: Client): string {

@@ -21,16 +21,12 @@ import {
   waitUntil,
 } from "../_support/gateway.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { textOf } from "../_support/tool_text.ts";
 
 const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const MODERN: Era = "2026-07-28";
 const LEGACY: Era = "2025-11-25";
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
-}
 
 /** How many times the stdio fixture reported a cancelled `wait` (its stderr, in the gateway log). */
 function stdioCancels(lines: string[]): number {
