@@ -13,6 +13,7 @@ import { CORE_REPORT, startCoreTasksUpstream } from "../_support/core_tasks_upst
 import { readRpcResponse, rpcHeaders } from "../_support/gateway.ts";
 import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
+import { takeSseMessages } from "../_support/sse.ts";
 
 const LEGACY = "2025-11-25";
 const RELATED = "io.modelcontextprotocol/related-task";
@@ -127,15 +128,10 @@ async function readUntil(
     while (true) {
       const { done, value } = await reader.read();
       if (done) return undefined;
-      buffered += value;
-      const events = buffered.split("\n\n");
-      buffered = events.pop() ?? "";
-      for (const event of events) {
-        const data = event.split("\n").find((line) => line.startsWith("data: "));
-        if (data === undefined) continue;
-        const message = JSON.parse(data.slice("data: ".length));
-        if (match(message)) return message;
-      }
+      const { messages, rest } = takeSseMessages(buffered + value);
+      buffered = rest;
+      const found = messages.find(match);
+      if (found !== undefined) return found;
     }
   } finally {
     clearTimeout(deadline);

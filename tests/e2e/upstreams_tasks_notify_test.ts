@@ -20,6 +20,7 @@ import {
 } from "../_support/tasks_upstream.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
 import { taskRpcClient } from "../_support/task_rpc.ts";
+import { takeSseMessages } from "../_support/sse.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -71,16 +72,10 @@ async function openListen(
         }
         const { done, value } = await reader.read();
         if (done) return undefined;
-        buffered += value;
-        const events = buffered.split("\n\n");
-        buffered = events.pop() ?? "";
-        for (const event of events) {
-          const data = event.split("\n").find((line) => line.startsWith("data: "));
-          if (data === undefined) continue;
-          const parsed = JSON.parse(data.slice("data: ".length)) as Message;
-          seen.push(parsed);
-          queue.push(parsed);
-        }
+        const { messages, rest } = takeSseMessages(buffered + value);
+        buffered = rest;
+        seen.push(...messages);
+        queue.push(...messages);
       }
     } finally {
       clearTimeout(deadline);
