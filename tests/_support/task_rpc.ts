@@ -30,3 +30,10 @@ export function taskRpcClient(mcpUrl: string, token: string): TaskRpc {
     return await readRpcResponse(response);
   };
 }
+
+/** The request `_meta` of a client that declares the tasks extension among its capabilities. */
+export const DECLARING_TASKS = {
+  "io.modelcontextprotocol/clientCapabilities": {
+    extensions: { "io.modelcontextprotocol/tasks": {} },
+  },
+};

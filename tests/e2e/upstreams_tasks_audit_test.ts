@@ -11,13 +11,7 @@ import { createClientKey } from "../_support/auth_fixtures.ts";
 import { runNexus } from "../_support/cli.ts";
 import { createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 import { startTasksUpstream } from "../_support/tasks_upstream.ts";
-import { taskRpcClient } from "../_support/task_rpc.ts";
-
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": {
-    extensions: { "io.modelcontextprotocol/tasks": {} },
-  },
-};
+import { DECLARING_TASKS as DECLARING, taskRpcClient } from "../_support/task_rpc.ts";
 
 type Row = { tool: string; outcome: string; errorCode: string | null; clientName: string };
 

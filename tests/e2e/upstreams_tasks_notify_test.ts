@@ -19,14 +19,11 @@ import {
   TASKS_STDIO_TOOL_FILE,
 } from "../_support/tasks_upstream.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
-import { taskRpcClient } from "../_support/task_rpc.ts";
+import { DECLARING_TASKS as DECLARING, taskRpcClient } from "../_support/task_rpc.ts";
 import { takeSseMessages } from "../_support/sse.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
-};
 
 type Message = Record<string, unknown>;
 

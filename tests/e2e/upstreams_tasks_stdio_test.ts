@@ -27,11 +27,9 @@ import {
   waitUntil,
 } from "../_support/gateway.ts";
 import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import { DECLARING_TASKS as DECLARING } from "../_support/task_rpc.ts";
 
 const TASKS = "io.modelcontextprotocol/tasks";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
-};
 const Loose = z.looseObject({});
 type Message = Record<string, unknown>;
 

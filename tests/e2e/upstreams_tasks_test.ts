@@ -15,13 +15,10 @@ import {
   TASKS_STDIO_TOOL_FILE,
 } from "../_support/tasks_upstream.ts";
 import { startKeyedGateway } from "../_support/keyed_gateway.ts";
-import { taskRpcClient } from "../_support/task_rpc.ts";
+import { DECLARING_TASKS as DECLARING, taskRpcClient } from "../_support/task_rpc.ts";
 
 const MODERN = "2026-07-28";
 const TASKS = "io.modelcontextprotocol/tasks";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
-};
 
 Deno.test("tasks extension: relayed handle, polled to completion, cancelled, bound to its principal", async () => {
   await using upstream = startTasksUpstream();
