@@ -27,6 +27,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { serveSessionedMcp } from "./session_http.ts";
 
@@ -49,6 +50,21 @@ const TOOLS = [
  * The fixture's one resource, by how it is served (so one gateway can front all three): reading
  * it asks the client first (an elicitation).
  */
+/**
+ * The `upstreams:` list entry that runs this file as a 2025-only stdio upstream named `old` (its
+ * `legacy` mode), for a tool file's YAML.
+ */
+// Why a function: Deno.execPath() needs read permission, which this file lacks when it runs as
+// the fixture itself (--allow-env only).
+export function oldStdioUpstreamYaml(): string {
+  const fixture = fileURLToPath(import.meta.url);
+  return `  - name: old
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(fixture)}, legacy]
+`;
+}
+
 export const CONFIRMED_URIS = {
   http: "relay://confirmed/http",
   sessions: "relay://confirmed/sessions",

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
@@ -20,10 +19,9 @@ import {
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { oldStdioUpstreamYaml, startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { textOf } from "../_support/tool_text.ts";
 
-const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const MODERN: Era = "2026-07-28";
 const LEGACY: Era = "2025-11-25";
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
@@ -43,11 +41,7 @@ function upstreamsYaml(url: string, legacyUrl: string): string {
     url: ${url}
   - name: leg
     url: ${legacyUrl}
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`;
+${oldStdioUpstreamYaml()}`;
 }
 
 /** A client that answers elicitations with `{ ok: true }` and lists one root. */
@@ -366,11 +360,7 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
 Deno.test("relay over `nexus stdio`: a 2025 upstream's elicitation reaches clients of both eras", async (t) => {
   await using tools = await createGatewayToolsDir({
     "relay.yaml": `upstreams:
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`,
+${oldStdioUpstreamYaml()}`,
   });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-relay-stdio-" });
   try {
