@@ -11,7 +11,7 @@
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { openRedis, type RedisConnection, redisKey } from "../store/mod.ts";
-import { subscribeUntilTaken } from "./redis_channel.ts";
+import { parsePeerMessage, subscribeUntilTaken } from "./redis_channel.ts";
 
 /** One change an instance announces to the others. */
 export type FanoutEvent =
@@ -108,13 +108,8 @@ export async function announceOnce(
 
 /** The event in `message`, or undefined for this instance's own or a malformed one. */
 function parseEvent(message: string, instance: string): FanoutEvent | undefined {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  const parsed = parsePeerMessage(message, instance);
+  if (parsed === undefined) return undefined;
   switch (parsed.kind) {
     case "tools":
       return { kind: "tools" };

@@ -1,7 +1,7 @@
 /**
  * Subscribing to a Redis pub/sub channel that may not be reachable yet: the shared start of the
  * change fan-out (`fanout.ts`), the session channel (`session_peers.ts`) and each instance's
- * parked-call inbox (`parked_peers.ts`).
+ * parked-call inbox (`parked_peers.ts`), and reading what the shared channels carry.
  */
 
 import type { Logger } from "../log.ts";
@@ -52,4 +52,23 @@ export function subscribeUntilTaken(
     clearTimeout(retry);
     unsubscribe?.();
   };
+}
+
+/**
+ * The JSON object a channel `message` carries, or undefined for a malformed one (not JSON, not an
+ * object) or one `instance` published itself. Raises nothing.
+ */
+export function parsePeerMessage(
+  message: string,
+  instance: string,
+): Record<string, unknown> | undefined {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  // Why: a publisher hears its own messages on a shared channel; each one names its `from`.
+  if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  return parsed;
 }

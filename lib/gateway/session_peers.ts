@@ -10,7 +10,7 @@
 import type { Logger } from "../log.ts";
 import { localSessionPeers, type SessionPeerEvent, type SessionPeers } from "../mcp/mod.ts";
 import { type RedisConnection, redisKey } from "../store/mod.ts";
-import { subscribeUntilTaken } from "./redis_channel.ts";
+import { parsePeerMessage, subscribeUntilTaken } from "./redis_channel.ts";
 
 // Why: a Redis outage would otherwise log one warning per session request.
 const CHECK_WARN_INTERVAL_MS = 10_000;
@@ -82,13 +82,8 @@ export function openSessionPeers(
 }
 
 function parseEvent(message: string, instance: string): SessionPeerEvent | undefined {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== "object" || parsed.from === instance) return undefined;
+  const parsed = parsePeerMessage(message, instance);
+  if (parsed === undefined) return undefined;
   if (
     parsed.kind === "subscription" && typeof parsed.key === "string" &&
     typeof parsed.uri === "string"

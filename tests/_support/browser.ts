@@ -6,6 +6,7 @@
 
 import { type BrowserContext, chromium } from "playwright-core";
 import { installDebianPackage } from "../deploy/_tools.ts";
+import { pathExists } from "./paths.ts";
 
 /** Where Debian's chromium package puts the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -21,20 +22,11 @@ const ARGS = [
   "--disable-sync",
 ];
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Makes sure `/usr/bin/chromium` exists, installing it with apt-get; throws when it cannot. */
 export async function ensureChromium(): Promise<void> {
-  if (await exists(CHROMIUM)) return;
+  if (await pathExists(CHROMIUM)) return;
   const failure = await installDebianPackage("chromium").then(() => undefined, (error) => error);
-  if (!(await exists(CHROMIUM))) {
+  if (!(await pathExists(CHROMIUM))) {
     throw new Error(
       `Console tests need Chromium at ${CHROMIUM}: apt-get install -y chromium failed: ${
         String(failure ?? "no error, yet no browser").slice(-500)

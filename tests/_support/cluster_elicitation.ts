@@ -12,6 +12,7 @@ import { bearerFetch } from "./auth_fixtures.ts";
 import { loggedRecords, type NginxCluster } from "./cluster_nginx.ts";
 import { parkedChannelReady, sessionChannelReady } from "./cross_instance.ts";
 import { connect, type Era } from "./gateway.ts";
+import { textOf } from "./tool_text.ts";
 
 /** Elicitation calls made at least, and at most while no answer crossed instances. */
 const ELICIT_MIN_CALLS = 3;
@@ -102,9 +103,4 @@ function rpcKind(body: unknown): string {
     return message.params?.inputResponses === undefined ? "call" : "retry";
   }
   return message.method === undefined && message.id !== undefined ? "answer" : "other";
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
 }

@@ -10,13 +10,9 @@
  * requests and cancellations are recorded.
  */
 
-import {
-  ProtocolError,
-  Server,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import { ProtocolError, Server, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { serveSessionedMcp } from "./session_http.ts";
 
 /** The result a `report` task completes with (and a plain `report` answers). */
 export const CORE_REPORT = {
@@ -54,8 +50,6 @@ export function startCoreTasksUpstream(): CoreTasksUpstream {
   const taskRequests: unknown[] = [];
   const cancelled: string[] = [];
   const notified: string[] = [];
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const servers: Server[] = [];
 
   function build(): Server {
     const server = new Server({ name: "core-tasks-upstream", version: "1.0.0" }, {
@@ -120,29 +114,13 @@ export function startCoreTasksUpstream(): CoreTasksUpstream {
     return server;
   }
 
-  const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (request) => {
-    const id = request.headers.get("mcp-session-id");
-    const known = id === null ? undefined : sessions.get(id);
-    if (known !== undefined) return await known.handleRequest(request);
-    if (id !== null) return new Response("unknown session", { status: 404 });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
-    });
-    const server = build();
-    servers.push(server);
-    await server.connect(transport);
-    return await transport.handleRequest(request);
-  });
+  const http = serveSessionedMcp(build);
   return {
-    url: `http://127.0.0.1:${http.addr.port}/mcp`,
+    url: http.url,
     taskRequests: () => [...taskRequests],
     cancelled: () => [...cancelled],
     notified: () => [...notified],
-    async [Symbol.asyncDispose]() {
-      await Promise.all(servers.map((server) => server.close().catch(() => {})));
-      await http.shutdown();
-    },
+    [Symbol.asyncDispose]: () => http[Symbol.asyncDispose](),
   };
 }
 

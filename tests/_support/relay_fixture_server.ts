@@ -25,10 +25,11 @@ import {
   Server,
   type ServerContext,
   SUPPORTED_PROTOCOL_VERSIONS,
-  WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { serveSessionedMcp } from "./session_http.ts";
 
 const TOOLS = [
   { name: "progress", inputSchema: { type: "object", properties: { steps: { type: "integer" } } } },
@@ -49,6 +50,21 @@ const TOOLS = [
  * The fixture's one resource, by how it is served (so one gateway can front all three): reading
  * it asks the client first (an elicitation).
  */
+/**
+ * The `upstreams:` list entry that runs this file as a 2025-only stdio upstream named `old` (its
+ * `legacy` mode), for a tool file's YAML.
+ */
+// Why a function: Deno.execPath() needs read permission, which this file lacks when it runs as
+// the fixture itself (--allow-env only).
+export function oldStdioUpstreamYaml(): string {
+  const fixture = fileURLToPath(import.meta.url);
+  return `  - name: old
+    stdio:
+      command: ${JSON.stringify(Deno.execPath())}
+      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(fixture)}, legacy]
+`;
+}
+
 export const CONFIRMED_URIS = {
   http: "relay://confirmed/http",
   sessions: "relay://confirmed/sessions",
@@ -301,38 +317,19 @@ export function startRelayUpstream(options: { legacySessions?: boolean } = {}): 
 function startSessionUpstream(): RelayUpstream {
   const cancelled: string[] = [];
   let waits = 0;
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const servers: Server[] = [];
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
-    async (request) => {
-      const id = request.headers.get("mcp-session-id");
-      const known = id === null ? undefined : sessions.get(id);
-      if (known !== undefined) return await known.handleRequest(request);
-      if (id !== null) return new Response("unknown session", { status: 404 });
-      const transport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
-      });
-      const mcp = buildRelayServer({
-        legacy: true,
-        resourceUri: CONFIRMED_URIS.sessions,
-        onCancel: (tool) => cancelled.push(tool),
-        onWait: () => waits++,
-      });
-      servers.push(mcp);
-      await mcp.connect(transport);
-      return await transport.handleRequest(request);
-    },
+  const http = serveSessionedMcp(() =>
+    buildRelayServer({
+      legacy: true,
+      resourceUri: CONFIRMED_URIS.sessions,
+      onCancel: (tool) => cancelled.push(tool),
+      onWait: () => waits++,
+    })
   );
   return {
-    url: `http://127.0.0.1:${server.addr.port}/mcp`,
+    url: http.url,
     cancelled: () => [...cancelled],
     waits: () => waits,
-    async [Symbol.asyncDispose]() {
-      await Promise.all(servers.map((mcp) => mcp.close()));
-      await server.shutdown();
-    },
+    [Symbol.asyncDispose]: () => http[Symbol.asyncDispose](),
   };
 }
 

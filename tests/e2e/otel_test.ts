@@ -9,13 +9,11 @@
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { runNexus } from "../_support/cli.ts";
 import { startMcpUpstream } from "../_support/mcp_upstream.ts";
 import {
   createGatewayToolsDir,
-  gatewayArgs,
-  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
@@ -126,13 +124,7 @@ upstreams:
       viaStartTask: true,
       env: {
         ...env,
-        OTEL_DENO: "true",
-        OTEL_TRACES_SAMPLER: "parentbased_always_on",
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_DENO_CONSOLE: "ignore",
-        OTEL_DENO_METRICS: "false",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
+        ...otelEnv(receiver.url),
         OTEL_SERVICE_NAME: "nexus-otel-e2e",
       },
     });
@@ -262,24 +254,10 @@ Deno.test("over stdio a request span continues the trace in params._meta", async
   const metaSpan = "0f1e2d3c4b5a6978";
   try {
     await using tools = await createGatewayToolsDir();
-    const transport = new StdioClientTransport({
-      command: Deno.execPath(),
-      args: gatewayArgs("stdio"),
-      cwd: REPO_ROOT,
-      env: {
-        NEXUS_TOOLS_DIR: tools.dir,
-        NEXUS_DATA_DIR: dataDir,
-        NEXUS_LOG_LEVEL: "warn",
-        NO_COLOR: "1",
-        OTEL_DENO: "true",
-        OTEL_TRACES_SAMPLER: "parentbased_always_on",
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_DENO_CONSOLE: "ignore",
-        OTEL_DENO_METRICS: "false",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-      },
-      stderr: "ignore",
+    const transport = gatewayStdioTransport({
+      NEXUS_TOOLS_DIR: tools.dir,
+      NEXUS_DATA_DIR: dataDir,
+      ...otelEnv(receiver.url),
     });
     const client = new Client({ name: "nexus-e2e-otel", version: "1.0.0" });
     await client.connect(transport);
@@ -309,3 +287,16 @@ Deno.test("over stdio a request span continues the trace in params._meta", async
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+/** Deno's OpenTelemetry export of traces (only) to `endpoint` as OTLP/JSON, flushed every 100 ms. */
+function otelEnv(endpoint: string): Record<string, string> {
+  return {
+    OTEL_DENO: "true",
+    OTEL_TRACES_SAMPLER: "parentbased_always_on",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_DENO_CONSOLE: "ignore",
+    OTEL_DENO_METRICS: "false",
+    OTEL_BSP_SCHEDULE_DELAY: "100",
+  };
+}

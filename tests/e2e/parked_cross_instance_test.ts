@@ -10,7 +10,6 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
 import { bearerFetch, createClientKey } from "../_support/auth_fixtures.ts";
 import {
@@ -22,17 +21,13 @@ import {
 } from "../_support/gateway.ts";
 import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
 import { clusterEnv, parkedChannelReady } from "../_support/cross_instance.ts";
+import { oldStdioUpstreamYaml } from "../_support/relay_fixture_server.ts";
 
-const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const MODERN = "2026-07-28";
 const ACCEPT_OK = { action: "accept", content: { ok: true } };
 
 const TOOLS_YAML = `upstreams:
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`;
+${oldStdioUpstreamYaml()}`;
 
 type Outcome = {
   resultType?: string;

@@ -11,7 +11,6 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import {
@@ -23,10 +22,10 @@ import {
 } from "../_support/gateway.ts";
 import { openTestRedis, redisTest, testPrefix } from "../_support/redis.ts";
 import { clusterEnv, sessionChannelReady, splitFetch } from "../_support/cross_instance.ts";
-import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { oldStdioUpstreamYaml, startRelayUpstream } from "../_support/relay_fixture_server.ts";
 import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
+import { textOf } from "../_support/tool_text.ts";
 
-const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const LEGACY = "2025-11-25";
 
 function upstreamsYaml(url: string, catalogUrl: string): string {
@@ -35,16 +34,7 @@ function upstreamsYaml(url: string, catalogUrl: string): string {
     url: ${url}
   - name: cat
     url: ${catalogUrl}
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`;
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
+${oldStdioUpstreamYaml()}`;
 }
 
 function sessionOf(client: Client): string {

@@ -5,15 +5,13 @@
 
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { openStore, type StoredAuditRow } from "../../lib/store/mod.ts";
 import {
   assertEra,
   createGatewayToolsDir,
   eraOptions,
   ERAS,
-  gatewayArgs,
-  REPO_ROOT,
   waitUntil,
 } from "../_support/gateway.ts";
 
@@ -33,13 +31,7 @@ Deno.test("nexus stdio serves the shipped tools to SDK clients of both eras", as
     await t.step(
       `${era} client: lists, calls text_stats and hears reloads over stdio`,
       async () => {
-        const transport = new StdioClientTransport({
-          command: Deno.execPath(),
-          args: gatewayArgs("stdio"),
-          cwd: REPO_ROOT,
-          env: { NEXUS_TOOLS_DIR: tools.dir, NEXUS_LOG_LEVEL: "warn", NO_COLOR: "1" },
-          stderr: "ignore",
-        });
+        const transport = gatewayStdioTransport({ NEXUS_TOOLS_DIR: tools.dir });
         const changes: string[][] = [];
         const client = new Client(
           { name: "nexus-e2e", version: "1.0.0" },
@@ -94,18 +86,11 @@ Deno.test("nexus stdio audits and counts its calls like HTTP calls", async () =>
   await using tools = await createGatewayToolsDir();
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-stdio-" });
   try {
-    const transport = new StdioClientTransport({
-      command: Deno.execPath(),
-      args: gatewayArgs("stdio"),
-      cwd: REPO_ROOT,
-      env: {
-        NEXUS_TOOLS_DIR: tools.dir,
-        NEXUS_DATA_DIR: dataDir,
-        NEXUS_LOG_LEVEL: "info",
-        NO_COLOR: "1",
-      },
-      stderr: "pipe",
-    });
+    const transport = gatewayStdioTransport({
+      NEXUS_TOOLS_DIR: tools.dir,
+      NEXUS_DATA_DIR: dataDir,
+      NEXUS_LOG_LEVEL: "info",
+    }, { stderr: "pipe" });
     const lines: string[] = [];
     let buffered = "";
     transport.stderr?.on("data", (chunk: Uint8Array | string) => {

@@ -7,15 +7,13 @@
 
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { startCatalogUpstream } from "../_support/catalog_upstream.ts";
 import {
   assertEra,
   createGatewayToolsDir,
   eraOptions,
   ERAS,
-  gatewayArgs,
-  REPO_ROOT,
   waitUntil,
 } from "../_support/gateway.ts";
 
@@ -28,17 +26,9 @@ Deno.test("nexus stdio serves federated prompts and resources, and relays their 
   try {
     for (const era of ERAS) {
       await t.step(`${era} client over stdio`, async () => {
-        const transport = new StdioClientTransport({
-          command: Deno.execPath(),
-          args: gatewayArgs("stdio"),
-          cwd: REPO_ROOT,
-          env: {
-            NEXUS_TOOLS_DIR: tools.dir,
-            NEXUS_DATA_DIR: dataDir,
-            NEXUS_LOG_LEVEL: "warn",
-            NO_COLOR: "1",
-          },
-          stderr: "ignore",
+        const transport = gatewayStdioTransport({
+          NEXUS_TOOLS_DIR: tools.dir,
+          NEXUS_DATA_DIR: dataDir,
         });
         const client = new Client({ name: "nexus-e2e", version: "1.0.0" }, eraOptions(era));
         const promptChanges: number[] = [];

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { Client } from "@modelcontextprotocol/client";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import {
@@ -17,9 +16,11 @@ import {
   ERAS,
   startGateway,
 } from "../_support/gateway.ts";
-import { CONFIRMED_URIS, startRelayUpstream } from "../_support/relay_fixture_server.ts";
-
-const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
+import {
+  CONFIRMED_URIS,
+  oldStdioUpstreamYaml,
+  startRelayUpstream,
+} from "../_support/relay_fixture_server.ts";
 
 function promptText(result: { messages: Array<{ content: unknown }> }): string {
   return result.messages.map((message) => (message.content as { text?: string }).text ?? "")
@@ -57,11 +58,7 @@ Deno.test("prompts/get and resources/read: an upstream's elicitation reaches the
     url: ${upstream.url}
   - name: leg
     url: ${legacyUpstream.url}
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`,
+${oldStdioUpstreamYaml()}`,
     });
     await using gateway = await startGateway({ toolsDir: tools.dir, env });
 

@@ -7,9 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
 import { bearerFetch, connectAs, createClientKey } from "../_support/auth_fixtures.ts";
 import {
   connect,
@@ -17,22 +16,15 @@ import {
   type Era,
   eraOptions,
   ERAS,
-  gatewayArgs,
-  REPO_ROOT,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
-import { startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { oldStdioUpstreamYaml, startRelayUpstream } from "../_support/relay_fixture_server.ts";
+import { textOf } from "../_support/tool_text.ts";
 
-const FIXTURE = fileURLToPath(new URL("../_support/relay_fixture_server.ts", import.meta.url));
 const MODERN: Era = "2026-07-28";
 const LEGACY: Era = "2025-11-25";
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
-}
 
 /** How many times the stdio fixture reported a cancelled `wait` (its stderr, in the gateway log). */
 function stdioCancels(lines: string[]): number {
@@ -49,11 +41,7 @@ function upstreamsYaml(url: string, legacyUrl: string): string {
     url: ${url}
   - name: leg
     url: ${legacyUrl}
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`;
+${oldStdioUpstreamYaml()}`;
 }
 
 /** A client that answers elicitations with `{ ok: true }` and lists one root. */
@@ -372,27 +360,15 @@ Deno.test("relay: progress, logs, cancellation and input requests reach the call
 Deno.test("relay over `nexus stdio`: a 2025 upstream's elicitation reaches clients of both eras", async (t) => {
   await using tools = await createGatewayToolsDir({
     "relay.yaml": `upstreams:
-  - name: old
-    stdio:
-      command: ${JSON.stringify(Deno.execPath())}
-      args: ["run", "--quiet", "--no-prompt", "--allow-env", ${JSON.stringify(FIXTURE)}, legacy]
-`,
+${oldStdioUpstreamYaml()}`,
   });
   const dataDir = await Deno.makeTempDir({ prefix: "nexus-e2e-relay-stdio-" });
   try {
     for (const era of ERAS) {
       await t.step(`${era} client`, async () => {
-        const transport = new StdioClientTransport({
-          command: Deno.execPath(),
-          args: gatewayArgs("stdio"),
-          cwd: REPO_ROOT,
-          env: {
-            NEXUS_TOOLS_DIR: tools.dir,
-            NEXUS_DATA_DIR: dataDir,
-            NEXUS_LOG_LEVEL: "warn",
-            NO_COLOR: "1",
-          },
-          stderr: "ignore",
+        const transport = gatewayStdioTransport({
+          NEXUS_TOOLS_DIR: tools.dir,
+          NEXUS_DATA_DIR: dataDir,
         });
         const client = new Client(
           { name: "nexus-e2e", version: "1.0.0" },

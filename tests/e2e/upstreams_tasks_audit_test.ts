@@ -7,23 +7,11 @@
 
 import assert from "node:assert/strict";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
-import { bearerFetch, createClientKey } from "../_support/auth_fixtures.ts";
+import { createClientKey } from "../_support/auth_fixtures.ts";
 import { runNexus } from "../_support/cli.ts";
-import {
-  createGatewayToolsDir,
-  readRpcResponse,
-  rpcBody,
-  rpcHeaders,
-  startGateway,
-} from "../_support/gateway.ts";
+import { createGatewayToolsDir, startGateway } from "../_support/gateway.ts";
 import { startTasksUpstream } from "../_support/tasks_upstream.ts";
-
-const MODERN = "2026-07-28";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": {
-    extensions: { "io.modelcontextprotocol/tasks": {} },
-  },
-};
+import { DECLARING_TASKS as DECLARING, taskRpcClient } from "../_support/task_rpc.ts";
 
 type Row = { tool: string; outcome: string; errorCode: string | null; clientName: string };
 
@@ -37,19 +25,7 @@ Deno.test("audit: a task-creating call is task_created, its end is recorded once
       "tasks_upstream.yaml": `upstreams:\n  - name: tk\n    url: ${upstream.url}\n`,
     });
     const gateway = await startGateway({ toolsDir: tools.dir, env });
-    const authed = bearerFetch(alice);
-    let id = 0;
-    const rpc = async (method: string, params: Record<string, unknown>) => {
-      const message = { id: ++id, method, params };
-      const headers = rpcHeaders(MODERN, message);
-      if (typeof params.taskId === "string") headers["mcp-name"] = params.taskId;
-      const response = await authed(gateway.mcpUrl, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(rpcBody(MODERN, message)),
-      });
-      return await readRpcResponse(response);
-    };
+    const rpc = taskRpcClient(gateway.mcpUrl, alice);
 
     const first = await rpc("tools/call", { name: "tk_report", _meta: DECLARING });
     const firstId = String((first.result as Record<string, unknown>).taskId);

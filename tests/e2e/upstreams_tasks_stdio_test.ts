@@ -9,7 +9,8 @@
 
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { gatewayStdioTransport } from "../_support/gateway_stdio.ts";
+import type { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
 import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { bearerFetch, createClientKey } from "../_support/auth_fixtures.ts";
@@ -19,20 +20,16 @@ import {
   createGatewayToolsDir,
   type Era,
   eraOptions,
-  gatewayArgs,
   readRpcResponse,
-  REPO_ROOT,
   rpcBody,
   rpcHeaders,
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
 import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
+import { DECLARING_TASKS as DECLARING } from "../_support/task_rpc.ts";
 
 const TASKS = "io.modelcontextprotocol/tasks";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS]: {} } },
-};
 const Loose = z.looseObject({});
 type Message = Record<string, unknown>;
 
@@ -47,13 +44,7 @@ async function stdioClient(
   env: Record<string, string>,
   options: { capabilities?: Record<string, unknown>; handles?: Message[]; seen?: Message[] } = {},
 ): Promise<Client & AsyncDisposable> {
-  const transport = new StdioClientTransport({
-    command: Deno.execPath(),
-    args: gatewayArgs("stdio"),
-    cwd: REPO_ROOT,
-    env: { ...env, NEXUS_LOG_LEVEL: "warn", NO_COLOR: "1" },
-    stderr: "ignore",
-  });
+  const transport = gatewayStdioTransport({ ...env });
   let deliver: StdioClientTransport["onmessage"];
   Object.defineProperty(transport, "onmessage", {
     get: () => deliver && ((message: Message) => deliver!(taken(message) as never)),

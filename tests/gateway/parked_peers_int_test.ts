@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { GatewayError, isGatewayError } from "../../lib/errors.ts";
 import { openParkedPeers } from "../../lib/gateway/parked_peers.ts";
 import { silentLogger } from "../../lib/log.ts";
-import type { DownstreamCall } from "../../lib/registry/mod.ts";
+import { recordingDownstream } from "../_support/downstream_call.ts";
 import { redisKey } from "../../lib/store/mod.ts";
 import { createPendingRequests } from "../../lib/upstreams/pending_requests.ts";
 import { readRelayState } from "../../lib/upstreams/relay_state.ts";
@@ -17,22 +17,6 @@ import { waitUntil } from "../_support/gateway.ts";
 import { openTestRedis, redisTest, testPrefix, untilReady } from "../_support/redis.ts";
 
 type Peers = NonNullable<ReturnType<typeof openParkedPeers>>;
-
-function downstream(
-  principalId: string,
-  extra: Partial<DownstreamCall> = {},
-): DownstreamCall & { sent: unknown[] } {
-  const sent: unknown[] = [];
-  return {
-    era: "modern",
-    principalId,
-    notify: (notification) => Promise.resolve(void sent.push(notification)),
-    log: (params) => Promise.resolve(void sent.push(params)),
-    accepts: { elicitation: true, sampling: true, roots: true },
-    sent,
-    ...extra,
-  };
-}
 
 /** Two instances' links on `prefix`, each on its own connection, both subscribed. */
 async function openPair(prefix: string, heartbeatMs?: number) {
@@ -84,7 +68,7 @@ async function parkOne(holder: Peers): Promise<string> {
       timeoutMs: request.timeoutMs,
     }));
   const options = { tool: "confirm", timeoutMs: 5_000, signal: new AbortController().signal };
-  const call = pending.open(downstream("alice"), options);
+  const call = pending.open(recordingDownstream("alice"), options);
   const work = (async () => {
     const answer = await call.ask({ method: "elicitation/create" }, new AbortController().signal);
     call.progress({ progress: 1, message: "answered" });
@@ -101,7 +85,7 @@ const RESUME = { upstream: "up", tool: "confirm", timeoutMs: 5_000 };
 redisTest("resume() runs the retry on the holder: progress first, then the result", async () => {
   await using pair = await openPair(testPrefix("parked-peers"));
   const id = await parkOne(pair.holder);
-  const client = downstream("alice", {
+  const client = recordingDownstream("alice", {
     progressToken: "t1",
     inputResponses: { "elicitation-1": { action: "accept", content: { ok: true } } },
   });
@@ -128,7 +112,7 @@ redisTest("resume() of another principal's parked call is refused like an unknow
       pair.asker.resume(
         pair.holder.instance,
         { ...RESUME, id: which },
-        downstream(who),
+        recordingDownstream(who),
         new AbortController().signal,
       ),
       (error) => {
@@ -154,7 +138,7 @@ redisTest("the holder's errors arrive as raised there: relayed answers and SDK c
     pair.asker.resume(
       pair.holder.instance,
       { ...RESUME, id: "x" },
-      downstream("alice"),
+      recordingDownstream("alice"),
       new AbortController().signal,
     );
   await assert.rejects(resume(), (error) => {
@@ -187,7 +171,7 @@ redisTest("cancelling the retry aborts the resumed call on the holder", async ()
   const call = pair.asker.resume(
     pair.holder.instance,
     { ...RESUME, id: "x" },
-    downstream("alice"),
+    recordingDownstream("alice"),
     controller.signal,
   );
   assert.ok(await waitUntil(() => started, 5_000), "the holder never started the call");
@@ -198,7 +182,12 @@ redisTest("cancelling the retry aborts the resumed call on the holder", async ()
   // A retry whose client is already gone is not sent at all.
   const gone = AbortSignal.abort(new GatewayError("CANCELLED", "already gone"));
   await assert.rejects(
-    pair.asker.resume(pair.holder.instance, { ...RESUME, id: "x" }, downstream("alice"), gone),
+    pair.asker.resume(
+      pair.holder.instance,
+      { ...RESUME, id: "x" },
+      recordingDownstream("alice"),
+      gone,
+    ),
     /already gone/,
   );
   assert.equal(reasons.length, 1);
@@ -217,7 +206,7 @@ redisTest(
     const mid = pair.asker.resume(
       pair.holder.instance,
       { ...RESUME, id: "x" },
-      downstream("alice"),
+      recordingDownstream("alice"),
       new AbortController().signal,
     );
     assert.ok(await waitUntil(() => started, 5_000), "the holder never started the call");
@@ -236,7 +225,7 @@ redisTest(
     const after = pair.asker.resume(
       pair.holder.instance,
       { ...RESUME, id: "x" },
-      downstream("alice"),
+      recordingDownstream("alice"),
       new AbortController().signal,
     );
     await assert.rejects(after, lost);

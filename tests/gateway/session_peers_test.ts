@@ -80,28 +80,44 @@ function routedFetch(
   };
 }
 
+/**
+ * Two instances' legacy sessions on one Redis prefix, each with its own connection and peers link;
+ * `lines` collects both instances' log. Disposing it closes the connections (not the sessions).
+ */
+function openTwoInstances(cancelled: string[]) {
+  const prefix = testPrefix("sessions");
+  const redisA = openTestRedis(prefix);
+  const redisB = openTestRedis(prefix);
+  const lines: string[] = [];
+  const logger = createLogger({ level: "info", sink: (line) => lines.push(line) });
+  const sealer = createSessionSealer(undefined);
+  const instance = (redis: typeof redisA) =>
+    createLegacySessions({
+      factory: factoryFor(cancelled),
+      federates: () => true,
+      logger,
+      sealer,
+      peers: openSessionPeers(redis, { prefix, logger }),
+      keepAliveMs: 0,
+      maxBodyBytes: 1_000_000,
+    });
+  return {
+    a: instance(redisA),
+    b: instance(redisB),
+    lines,
+    async [Symbol.asyncDispose]() {
+      await redisB[Symbol.asyncDispose]();
+      await redisA[Symbol.asyncDispose]();
+    },
+  };
+}
+
 redisTest(
   "a session's answers and cancellations landing on another instance reach the call",
   async () => {
-    const prefix = testPrefix("sessions");
-    await using redisA = openTestRedis(prefix);
-    await using redisB = openTestRedis(prefix);
-    const lines: string[] = [];
-    const logger = createLogger({ level: "info", sink: (line) => lines.push(line) });
-    const sealer = createSessionSealer(undefined);
     const cancelled: string[] = [];
-    const instance = (redis: typeof redisA) =>
-      createLegacySessions({
-        factory: factoryFor(cancelled),
-        federates: () => true,
-        logger,
-        sealer,
-        peers: openSessionPeers(redis, { prefix, logger }),
-        keepAliveMs: 0,
-        maxBodyBytes: 1_000_000,
-      });
-    const a = instance(redisA);
-    const b = instance(redisB);
+    await using pair = openTwoInstances(cancelled);
+    const { a, b, lines } = pair;
     const seen: string[] = [];
     const client = new Client({ name: "c", version: "1" }, {
       capabilities: { elicitation: { form: {} } },
@@ -165,24 +181,8 @@ redisTest(
 redisTest(
   "two instances' servers of one session ask at once: each answer reaches its own call",
   async () => {
-    const prefix = testPrefix("sessions");
-    await using redisA = openTestRedis(prefix);
-    await using redisB = openTestRedis(prefix);
-    const lines: string[] = [];
-    const logger = createLogger({ level: "info", sink: (line) => lines.push(line) });
-    const sealer = createSessionSealer(undefined);
-    const instance = (redis: typeof redisA) =>
-      createLegacySessions({
-        factory: factoryFor([]),
-        federates: () => true,
-        logger,
-        sealer,
-        peers: openSessionPeers(redis, { prefix, logger }),
-        keepAliveMs: 0,
-        maxBodyBytes: 1_000_000,
-      });
-    const a = instance(redisA);
-    const b = instance(redisB);
+    await using pair = openTwoInstances([]);
+    const { a, b, lines } = pair;
     // Why: the "second" call runs on B, every answer goes to A; each server numbers its own requests
     // from 0, so only the instance tag in the id tells the two answers apart.
     const client = new Client({ name: "c", version: "1" }, {

@@ -71,6 +71,20 @@ function initialize(capabilities: Record<string, unknown>): Request {
   });
 }
 
+/** A 2025-11-25 POST in session `id` (the message itself goes in as the parsed body). */
+function sessionPost(id: string, body?: string): Request {
+  return new Request(URL_, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": id,
+      "mcp-protocol-version": "2025-11-25",
+    },
+    body,
+  });
+}
+
 async function serveRaw(sessions: LegacySessions, request: Request) {
   const parsedBody = await request.clone().json();
   const response = await sessions.serve(request, {
@@ -123,16 +137,7 @@ Deno.test("a session answers 404 to another principal, after DELETE, and once ex
   const id = opened!.headers.get("mcp-session-id")!;
   function list(owner: string): Promise<Response | undefined> {
     return sessions.serve(
-      new Request(URL_, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-session-id": id,
-          "mcp-protocol-version": "2025-11-25",
-        },
-        body: "{}",
-      }),
+      sessionPost(id, "{}"),
       {
         authInfo: AUTH,
         owner,
@@ -187,15 +192,7 @@ Deno.test("an instance that never saw a session serves concurrent first requests
   const id = opened!.headers.get("mcp-session-id")!;
   const answers = await Promise.all([1, 2, 3].map(async (n) => {
     const response = await other.serve(
-      new Request(URL_, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-session-id": id,
-          "mcp-protocol-version": "2025-11-25",
-        },
-      }),
+      sessionPost(id),
       {
         authInfo: AUTH,
         owner: "alice",

@@ -2,14 +2,10 @@ import assert from "node:assert/strict";
 import { anonymousPrincipal, type Caller } from "../../lib/auth/mod.ts";
 import { buildSnapshot } from "../../lib/registry/mod.ts";
 import { createTaskListens, listenTasks } from "../../lib/mcp/listen_tasks.ts";
+import { DECLARING_TASKS as DECLARING } from "../_support/task_rpc.ts";
 
 const caller: Caller = { principal: anonymousPrincipal("127.0.0.1"), server: "default" };
 const RELATED = "io.modelcontextprotocol/related-task";
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": {
-    extensions: { "io.modelcontextprotocol/tasks": {} },
-  },
-};
 
 Deno.test("createTaskListens() sends an upstream task's status to its watchers only, under their ids", () => {
   const listens = createTaskListens();

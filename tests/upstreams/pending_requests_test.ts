@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import type { DownstreamCall } from "../../lib/registry/mod.ts";
+import { recordingDownstream } from "../_support/downstream_call.ts";
 import { isGatewayError } from "../../lib/errors.ts";
 import { createPendingRequests } from "../../lib/upstreams/pending_requests.ts";
 import { readRelayState } from "../../lib/upstreams/relay_state.ts";
-
-function downstream(
-  principalId: string,
-  extra: Partial<DownstreamCall> = {},
-): DownstreamCall & { sent: unknown[] } {
-  const sent: unknown[] = [];
-  return {
-    era: "modern",
-    principalId,
-    notify: (notification) => Promise.resolve(void sent.push(notification)),
-    log: (params) => Promise.resolve(void sent.push(params)),
-    accepts: { elicitation: true, sampling: true, roots: true },
-    sent,
-    ...extra,
-  };
-}
 
 const OPTIONS = { tool: "confirm", timeoutMs: 50 };
 
@@ -30,7 +14,7 @@ function parkedId(result: unknown): string {
 
 Deno.test("settle() answers the upstream's result and forgets the call", async () => {
   const pending = createPendingRequests("up");
-  const call = pending.open(downstream("alice"), {
+  const call = pending.open(recordingDownstream("alice"), {
     ...OPTIONS,
     signal: new AbortController().signal,
   });
@@ -47,7 +31,7 @@ Deno.test("settle() answers the upstream's result and forgets the call", async (
 Deno.test("an input request parks the call; the retry's answer resumes it", async () => {
   const pending = createPendingRequests("up");
   const first = new AbortController();
-  const call = pending.open(downstream("alice"), { ...OPTIONS, signal: first.signal });
+  const call = pending.open(recordingDownstream("alice"), { ...OPTIONS, signal: first.signal });
   const upstream = Promise.withResolvers<unknown>();
   const work = (async () => {
     const answer = await call.ask(
@@ -68,7 +52,7 @@ Deno.test("an input request parks the call; the retry's answer resumes it", asyn
   // The first request ended: its abort no longer reaches the parked upstream call.
   first.abort();
   assert.equal(call.signal.aborted, false);
-  const retry = downstream("alice", {
+  const retry = recordingDownstream("alice", {
     inputResponses: { "elicitation-1": { action: "accept", content: { ok: true } } },
   });
   const result = await pending.resume(parkedId(parked), retry, {
@@ -84,7 +68,7 @@ Deno.test("an input request parks the call; the retry's answer resumes it", asyn
 
 Deno.test("resume() refuses another principal's parked call, and an unknown one, alike", async () => {
   const pending = createPendingRequests("up");
-  const call = pending.open(downstream("alice"), {
+  const call = pending.open(recordingDownstream("alice"), {
     ...OPTIONS,
     signal: new AbortController().signal,
   });
@@ -95,10 +79,11 @@ Deno.test("resume() refuses another principal's parked call, and an unknown one,
   });
   const id = parkedId(parked);
   const signal = new AbortController().signal;
-  const stolen = await pending.resume(id, downstream("mallory"), { ...OPTIONS, signal }).catch((
-    e,
-  ) => e);
-  const unknown = await pending.resume(crypto.randomUUID(), downstream("alice"), {
+  const stolen = await pending.resume(id, recordingDownstream("mallory"), { ...OPTIONS, signal })
+    .catch((
+      e,
+    ) => e);
+  const unknown = await pending.resume(crypto.randomUUID(), recordingDownstream("alice"), {
     ...OPTIONS,
     signal,
   })
@@ -107,7 +92,10 @@ Deno.test("resume() refuses another principal's parked call, and an unknown one,
   assert.equal(stolen.code, "INVALID_PARAMS");
   assert.equal(stolen.message, unknown.message);
   // The owner still resumes it; an unanswered request is asked again.
-  const again = await pending.resume(id, downstream("alice"), { ...OPTIONS, signal }) as Record<
+  const again = await pending.resume(id, recordingDownstream("alice"), {
+    ...OPTIONS,
+    signal,
+  }) as Record<
     string,
     unknown
   >;
@@ -119,7 +107,7 @@ Deno.test("resume() refuses another principal's parked call, and an unknown one,
 
 Deno.test("a parked call the client never answers expires: its request fails, its upstream call is aborted", async () => {
   const pending = createPendingRequests("up", { graceMs: 0 });
-  const call = pending.open(downstream("alice"), {
+  const call = pending.open(recordingDownstream("alice"), {
     ...OPTIONS,
     signal: new AbortController().signal,
   });
@@ -136,7 +124,7 @@ Deno.test("a parked call the client never answers expires: its request fails, it
   assert.ok(isGatewayError(error));
   assert.match(error.message, /did not answer upstream "up" in time/);
   assert.equal(call.signal.aborted, true);
-  const late = await pending.resume(parkedId(parked), downstream("alice"), {
+  const late = await pending.resume(parkedId(parked), recordingDownstream("alice"), {
     ...OPTIONS,
     signal: new AbortController().signal,
   }).catch((e) => e);
@@ -146,8 +134,8 @@ Deno.test("a parked call the client never answers expires: its request fails, it
 Deno.test("the client's cancellation aborts the upstream call while the client waits", () => {
   const pending = createPendingRequests("up");
   const client = new AbortController();
-  const call = pending.open(downstream("alice"), { ...OPTIONS, signal: client.signal });
-  const other = pending.open(downstream("bob"), {
+  const call = pending.open(recordingDownstream("alice"), { ...OPTIONS, signal: client.signal });
+  const other = pending.open(recordingDownstream("bob"), {
     ...OPTIONS,
     signal: new AbortController().signal,
   });
@@ -159,7 +147,7 @@ Deno.test("the client's cancellation aborts the upstream call while the client w
 
 Deno.test("progress goes to the client's own token on the current request", async () => {
   const pending = createPendingRequests("up");
-  const client = downstream("alice", { progressToken: "tok-1" });
+  const client = recordingDownstream("alice", { progressToken: "tok-1" });
   const call = pending.open(client, { ...OPTIONS, signal: new AbortController().signal });
   call.progress({ progress: 1, total: 2 });
   await pending.settle(call, Promise.resolve({ content: [] }), {

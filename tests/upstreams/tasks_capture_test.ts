@@ -4,12 +4,7 @@ import { capturedTask } from "../../lib/upstreams/tasks_capture.ts";
 import { createUpstreamClient } from "../../lib/upstreams/upstream_client.ts";
 import { REPORT_RESULT, startTasksUpstream } from "../_support/tasks_upstream.ts";
 import { CORE_REPORT, startCoreTasksUpstream } from "../_support/core_tasks_upstream.ts";
-
-const DECLARING = {
-  "io.modelcontextprotocol/clientCapabilities": {
-    extensions: { "io.modelcontextprotocol/tasks": {} },
-  },
-};
+import { DECLARING_TASKS as DECLARING } from "../_support/task_rpc.ts";
 
 Deno.test("an upstream client keeps a task handle the SDK would refuse, and nothing else", async () => {
   await using upstream = startTasksUpstream();
