@@ -142,3 +142,22 @@ function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): 
     // Why: the client may already have gone; closing twice is not an error worth reporting.
   }
 }
+
+/**
+ * A `GET /mcp` of `principalId` (a 2025-era client opening its notification stream): its stream
+ * in `hub`, or 406 when it does not accept `text/event-stream`. Raises nothing.
+ */
+export function openLegacyStream(
+  request: Request,
+  hub: LegacyListenHub,
+  principalId: string,
+): Response {
+  const accept = request.headers.get("accept") ?? "";
+  if (!accept.includes("text/event-stream")) {
+    return new Response("GET /mcp needs Accept: text/event-stream", {
+      status: 406,
+      headers: { allow: "GET, POST, DELETE" },
+    });
+  }
+  return hub.open(request, principalId);
+}

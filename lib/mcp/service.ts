@@ -4,7 +4,7 @@
  */
 
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { createLegacyListenHub } from "./legacy_listen.ts";
+import { createLegacyListenHub, openLegacyStream } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
 import type { ToolDefinition } from "../registry/mod.ts";
@@ -134,7 +134,13 @@ export function createMcpService(options: McpServiceOptions): McpService {
   const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
     : createDirectDispatch({ ...options, keepAliveMs });
-  const handler = createMcpHandler(factory, {
+  const cancels = createStatelessCancels({ logger: options.logger });
+  // Why through the table: a stateless 2025 call is cancelled by closing its server.
+  const handler = createMcpHandler((ctx) => {
+    const server = factory(ctx);
+    cancels.track(ctx, server);
+    return server;
+  }, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
     maxRequestBodySize: options.maxBodyBytes,
@@ -162,7 +168,6 @@ export function createMcpService(options: McpServiceOptions): McpService {
     ...options.sessions,
     peers,
   });
-  const cancels = createStatelessCancels({ logger: options.logger });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
   function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
@@ -176,13 +181,15 @@ export function createMcpService(options: McpServiceOptions): McpService {
     }
     return declarations;
   }
-  async function serve(request: Request, { caller, parsedBody }: McpFetchOptions) {
+  // Why not async: a 2025 call leaves here for the SDK without an `await`, so no frame of this
+  // function is suspended and resumed per call (`fetch` turns a throw into a rejection).
+  function serve(request: Request, { caller, parsedBody }: McpFetchOptions): Promise<Response> {
     const refused = paramHeaderRejection(
       request,
       parsedBody,
       (name) => declarationsOf(name, caller),
     );
-    if (refused !== undefined) return refused;
+    if (refused !== undefined) return Promise.resolve(refused);
     const authInfo = authInfoFor(caller);
     const sdkFetch = () =>
       handler.fetch(request, parsedBody === undefined ? { authInfo } : { authInfo, parsedBody });
@@ -197,22 +204,21 @@ export function createMcpService(options: McpServiceOptions): McpService {
         return sdkFetch();
       },
     });
-    // Why no `return await` here and below: the frame would stay live for the whole call.
     if (answered !== undefined) return answered;
-    const sessioned = await sessions.serve(request, {
+    const stateless = () =>
+      parsedBody === undefined ? sdkFetch() : cancels.serve(
+        request,
+        { principalId: caller.principal.id, parsedBody },
+        // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
+        () => handler.fetch(request, { authInfo, parsedBody }),
+      );
+    if (!sessions.claims(request, parsedBody)) return stateless();
+    return sessions.serve(request, {
       authInfo,
       // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
       owner: JSON.stringify([caller.principal.id, caller.server]),
       ...(parsedBody === undefined ? {} : { parsedBody }),
-    });
-    if (sessioned !== undefined) return sessioned;
-    if (parsedBody === undefined) return sdkFetch();
-    // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
-    return cancels.serve(
-      request,
-      { principalId: caller.principal.id, parsedBody },
-      (served) => handler.fetch(served, { authInfo, parsedBody }),
-    );
+    }).then((sessioned) => sessioned ?? stateless());
   }
   return {
     fetch(request, fetchOptions) {
@@ -247,7 +253,11 @@ export function createMcpService(options: McpServiceOptions): McpService {
               }),
           }));
       }
-      return serve(request, fetchOptions);
+      try {
+        return serve(request, fetchOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     toolsChanged() {
       handler.notify.toolsChanged();
@@ -286,19 +296,4 @@ export function createMcpService(options: McpServiceOptions): McpService {
 function isListen(body: unknown): boolean {
   return typeof body === "object" && body !== null &&
     (body as { method?: unknown }).method === "subscriptions/listen";
-}
-
-function openLegacyStream(
-  request: Request,
-  hub: ReturnType<typeof createLegacyListenHub>,
-  principalId: string,
-): Response {
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("text/event-stream")) {
-    return new Response("GET /mcp needs Accept: text/event-stream", {
-      status: 406,
-      headers: { allow: "GET, POST, DELETE" },
-    });
-  }
-  return hub.open(request, principalId);
 }
