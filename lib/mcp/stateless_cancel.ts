@@ -39,10 +39,10 @@ interface Sender {
 /** This instance's in-flight stateless 2025 requests. */
 export interface StatelessCancels {
   /**
-   * Serves `request` through `serve` (the SDK's handler). A stateless 2025 `notifications/cancelled` first cancels
-   * the call it names (same principal); a request of a tracked method is noted, so the server the
-   * SDK builds for it can be tracked ({@linkcode StatelessCancels.track}). Raises what `serve`
-   * raises.
+   * Serves `request` through `serve` (the SDK's handler). A stateless 2025
+   * `notifications/cancelled` first cancels the call it names (same principal); a request of a
+   * tracked method is noted, so the server the SDK builds for it can be tracked
+   * ({@linkcode StatelessCancels.track}). Raises what `serve` raises.
    */
   serve(
     request: Request,
