@@ -3,12 +3,31 @@
  * streams: released when an SSE body ends, fails or is cancelled, at once for any other answer.
  */
 
+/** Answers whose producer runs callbacks when their body ends (see `endsKnown`). */
+const knownEnds = new WeakMap<Response, (end: () => void) => void>();
+
+/**
+ * Marks `response` as one whose producer already learns when its body ends, fails or is
+ * cancelled: `onEnd(end)` must run `end` then (at once if it already has), so
+ * `releasedAtStreamEnd` need not wrap the body again. Returns `response`; raises nothing.
+ */
+export function endsKnown(response: Response, onEnd: (end: () => void) => void): Response {
+  knownEnds.set(response, onEnd);
+  return response;
+}
+
 /**
  * `response`, with `release` run when its SSE body ends, fails or is cancelled; for an answer
  * without a body or not `text/event-stream` (built whole before it is returned), run at once.
  * Raises nothing.
  */
 export function releasedAtStreamEnd(response: Response, release: () => void): Response {
+  const known = knownEnds.get(response);
+  // Why: each wrapper is one more JS stream every chunk of the answer is pulled through.
+  if (known !== undefined) {
+    known(release);
+    return response;
+  }
   // Why not wrap every body: a JSON answer is complete when returned, and a wrapping stream would
   // cost each call on the hot path.
   const streamed = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;

@@ -59,11 +59,15 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
     if (listed !== undefined) return Promise.resolve(listed);
     const handshake = handshakeDirect(request, parsedBody, deps);
     if (handshake !== undefined) return Promise.resolve(handshake);
+    // Why the tool before the era: a federated tool relays progress, logs and input requests
+    // over the SDK's stream, so its calls skip the classification below (headers, envelope).
+    const name = isPlain(parsedBody) && isPlain(parsedBody.params)
+      ? parsedBody.params.name
+      : undefined;
+    if (typeof name !== "string") return undefined;
+    if (deps.snapshot().byName.get(name)?.backend.kind === "mcp") return undefined;
     const call = directCallOf(request, parsedBody);
     if (call === undefined) return undefined;
-    const tool = deps.snapshot().byName.get(call.name);
-    // Why: a federated tool relays progress, logs and input requests over the SDK's stream.
-    if (tool !== undefined && tool.backend.kind === "mcp") return undefined;
     return serveDirect(request, call, { caller, replay, deps });
   };
 }

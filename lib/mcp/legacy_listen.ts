@@ -143,7 +143,10 @@ function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): 
   }
 }
 
-/** A 2025 client's `GET /mcp` notification stream on `hub`; 406 without `text/event-stream`. */
+/**
+ * A `GET /mcp` of `principalId` (a 2025-era client opening its notification stream): its stream
+ * in `hub`, or 406 when it does not accept `text/event-stream`. Raises nothing.
+ */
 export function openLegacyStream(
   request: Request,
   hub: LegacyListenHub,

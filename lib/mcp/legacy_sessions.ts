@@ -66,6 +66,11 @@ export interface LegacySessions {
    * (principal and virtual server).
    */
   serve(request: Request, options: ServeOptions): Promise<Response | undefined>;
+  /**
+   * Whether `serve` may answer `request` (it names a session, or it is an `initialize` that may
+   * get one), decided at once so a stateless request skips `serve`; raises nothing.
+   */
+  claims(request: Request, parsedBody: unknown): boolean;
   /** Drops every session server of this instance (the ids stay valid elsewhere). */
   close(): Promise<void>;
 }
@@ -233,6 +238,12 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     return await session.transport.handleRequest(request, { ...handleOptions(serve), parsedBody });
   }
 
+  /** Whether `body` is an `initialize` that gets a session now. */
+  function opens(request: Request, body: unknown): boolean {
+    return request.method === "POST" && wantsSession(body) && options.federates() &&
+      sessions.size < maxSessions;
+  }
+
   peers.listen((event) => {
     if (event.kind === "ended") return void end(event.sid, "deleted on another instance");
     if (event.kind !== "messages") return;
@@ -246,10 +257,9 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
     async serve(request, serve) {
       const id = request.headers.get("mcp-session-id");
       if (id !== null) return await serveNamed(request, id, serve);
-      if (request.method !== "POST" || !wantsSession(serve.parsedBody)) return undefined;
-      if (!options.federates() || sessions.size >= maxSessions) return undefined;
-      return await openSession(request, serve);
+      return opens(request, serve.parsedBody) ? await openSession(request, serve) : undefined;
     },
+    claims: (request, body) => request.headers.has("mcp-session-id") || opens(request, body),
     async close() {
       peers.close();
       await Promise.all([...sessions.keys()].map((sid) => end(sid, "gateway closing")));

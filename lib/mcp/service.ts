@@ -135,7 +135,13 @@ export function createMcpService(options: McpServiceOptions): McpService {
   const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
     : createDirectDispatch({ ...options, keepAliveMs, federates });
-  const handler = createMcpHandler(factory, {
+  const cancels = createStatelessCancels({ logger: options.logger });
+  // Why through the table: a stateless 2025 call is cancelled by closing its server.
+  const handler = createMcpHandler((ctx) => {
+    const server = factory(ctx);
+    cancels.track(ctx, server);
+    return server;
+  }, {
     legacy: "stateless",
     maxSubscriptions: options.maxListenStreams,
     maxRequestBodySize: options.maxBodyBytes,
@@ -163,7 +169,6 @@ export function createMcpService(options: McpServiceOptions): McpService {
     ...options.sessions,
     peers,
   });
-  const cancels = createStatelessCancels({ logger: options.logger });
   // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
   const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
   function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
@@ -177,8 +182,9 @@ export function createMcpService(options: McpServiceOptions): McpService {
     }
     return declarations;
   }
-  // Why not async: a plain call answered directly returns its promise as it is; an async function
-  // would wrap it (a promise and a thenable job per call) and build the SDK's inputs for nothing.
+  // Why not async: a plain call answered directly returns its promise as it is, and a 2025 call
+  // leaves here for the SDK without an `await`; an async function would wrap it (a promise and a
+  // thenable job per call) and build the SDK's inputs for nothing.
   function serve(request: Request, options: McpFetchOptions): Promise<Response> {
     const { caller, parsedBody } = options;
     try {
@@ -211,23 +217,24 @@ export function createMcpService(options: McpServiceOptions): McpService {
       parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
     );
   }
-  async function serveSdk(request: Request, { caller, parsedBody }: McpFetchOptions) {
-    const authInfo = authInfoFor(caller);
-    const sessioned = await sessions.serve(request, {
-      authInfo,
-      // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
-      owner: JSON.stringify([caller.principal.id, caller.server]),
-      ...(parsedBody === undefined ? {} : { parsedBody }),
-    });
-    if (sessioned !== undefined) return sessioned;
-    // Why no `return await` here and below: the frame would stay live for the whole call.
+  function serveStateless(request: Request, { caller, parsedBody }: McpFetchOptions) {
     if (parsedBody === undefined) return sdkFetch(request, caller, parsedBody);
     // Why: a stateless 2025 client's cancellation must find its call (stateless_cancel.ts).
     return cancels.serve(
       request,
       { principalId: caller.principal.id, parsedBody },
-      (served) => handler.fetch(served, { authInfo, parsedBody }),
+      () => sdkFetch(request, caller, parsedBody),
     );
+  }
+  function serveSdk(request: Request, options: McpFetchOptions): Promise<Response> {
+    const { caller, parsedBody } = options;
+    if (!sessions.claims(request, parsedBody)) return serveStateless(request, options);
+    return sessions.serve(request, {
+      authInfo: authInfoFor(caller),
+      // Why the virtual server too: a session opened on `/mcp/a` serves `/mcp/a` only.
+      owner: JSON.stringify([caller.principal.id, caller.server]),
+      ...(parsedBody === undefined ? {} : { parsedBody }),
+    }).then((sessioned) => sessioned ?? serveStateless(request, options));
   }
   return {
     fetch(request, fetchOptions) {
@@ -262,7 +269,11 @@ export function createMcpService(options: McpServiceOptions): McpService {
               }),
           }));
       }
-      return serve(request, fetchOptions);
+      try {
+        return serve(request, fetchOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     toolsChanged() {
       handler.notify.toolsChanged();

@@ -60,6 +60,13 @@ Deno.test("readJsonRpcBody() answers a body that is not valid UTF-8 with PARSE_E
   assert.equal(await codeOf(readCapped(post(overlong), 1024)), "PARSE_ERROR");
 });
 
+Deno.test("readCapped() decodes a body whole after one that was refused as invalid UTF-8", async () => {
+  // Why: one decoder serves every read; an invalid sequence cut short must not leak into the next.
+  const truncated = new Uint8Array([0x61, 0xe2, 0x82]); // "a" and the first two bytes of "€"
+  assert.equal(await codeOf(readCapped(post(truncated), 1024)), "PARSE_ERROR");
+  assert.equal(await readCapped(post(new TextEncoder().encode("\u00ac€")), 1024), "¬€");
+});
+
 Deno.test("readJsonObject() reads one JSON object through the same cap", async () => {
   assert.deepEqual(await readJsonObject(post('{"a":1}'), 1024), { a: 1 });
   assert.equal(await codeOf(readJsonObject(post("[1]"), 1024)), "INVALID_INPUT");
