@@ -75,7 +75,9 @@ type Handler = Deno.ServeHandler<Deno.NetAddr>;
  * listener that cuts the connection (Deno 2.9 `CallbackContext`).
  */
 interface CloseSwitch {
+  readonly aborted: boolean;
   addEventListener(type: "abort", listener: () => void, options?: { once: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
 }
 
 /** The per-connection entry Deno's `Deno.serve` is built on (internal in Deno 2.9). */
@@ -250,9 +252,15 @@ function trackConnection(
   // Why not an AbortController: the entry only adds one "abort" listener to its signal, and a
   // controller, its signal and their listener tables are held by every open connection (about
   // 0.7 KB of heap each; bench/README.md "Memory"). `close()` calls the listener instead.
+  // `aborted` and `removeEventListener` are there so that a Deno that reads more of its signal
+  // still finds an AbortSignal's shape (the connection tests would show a change of behaviour).
   const closeSwitch: CloseSwitch = {
+    aborted: false,
     addEventListener(_type, listener) {
       tracked.cut = listener;
+    },
+    removeEventListener(_type, listener) {
+      if (tracked.cut === listener) delete tracked.cut;
     },
   };
   const server = deps.serveOnConnection(conn, closeSwitch, serve, deps.onError, () => {});
