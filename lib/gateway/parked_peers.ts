@@ -14,6 +14,8 @@
  * listens on its inbox, so none means the holder is gone; a holder that dies mid-call stops its
  * heartbeat. Either way the retry fails at once (INVALID_PARAMS, like an expired parked call)
  * saying the call was lost with its instance. Redis faults are logged and fail only that retry.
+ * Why the count can be trusted: Nexus talks to one Redis server (a primary, `NEXUS_REDIS_URL`);
+ * under Redis Cluster a PUBLISH would count only its own node's subscribers.
  */
 
 import { GatewayError, isGatewayError } from "../errors.ts";
