@@ -102,6 +102,27 @@ export function scanParamHeaders(inputSchema: unknown): readonly ParamHeader[] {
   return visit(inputSchema, [], true) ? found : [];
 }
 
+/**
+ * The `x-mcp-header` declarations of the tool `lookup` finds for a caller (undefined: no such tool
+ * for this caller), scanned once per definition. Why cached per definition: a snapshot's
+ * definitions live until the next reload replaces them (a weak map forgets them then).
+ */
+export function paramDeclarations<C>(
+  options: { lookup: (name: string, caller: C) => { inputSchema: unknown } | undefined },
+): (name: string, caller: C) => readonly ParamHeader[] | undefined {
+  const scanned = new WeakMap<object, readonly ParamHeader[]>();
+  return (name, caller) => {
+    const tool = options.lookup(name, caller);
+    if (tool === undefined) return undefined;
+    let declarations = scanned.get(tool);
+    if (declarations === undefined) {
+      declarations = scanParamHeaders(tool.inputSchema);
+      scanned.set(tool, declarations);
+    }
+    return declarations;
+  };
+}
+
 /** Why the headers disagree with the body, or undefined when they agree. Raises nothing. */
 export function paramHeaderMismatch(
   declarations: readonly ParamHeader[],

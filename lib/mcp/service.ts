@@ -7,13 +7,12 @@ import { createMcpHandler } from "@modelcontextprotocol/server";
 import { createLegacyListenHub, openLegacyStream } from "./legacy_listen.ts";
 import type { Caller } from "../auth/mod.ts";
 import { GatewayError } from "../errors.ts";
-import type { ToolDefinition } from "../registry/mod.ts";
 import { authInfoFor } from "./caller_info.ts";
 import type { SessionSealer } from "../credentials/mod.ts";
 import { createLegacySessions } from "./legacy_sessions.ts";
 import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
 import { shareSubscriptions } from "./shared_subscriptions.ts";
-import { type ParamHeader, paramHeaderRejection, scanParamHeaders } from "./param_headers.ts";
+import { paramDeclarations, paramHeaderRejection } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps, type SettledCall } from "./server_factory.ts";
 import { createDirectDispatch } from "./direct_dispatch.ts";
 import { createStatelessCancels } from "./stateless_cancel.ts";
@@ -169,19 +168,13 @@ export function createMcpService(options: McpServiceOptions): McpService {
     ...options.sessions,
     peers,
   });
-  // Why cached per definition: a snapshot's definitions live until the next reload replaces them.
-  const paramHeaders = new WeakMap<ToolDefinition, readonly ParamHeader[]>();
-  function declarationsOf(name: string, caller: Caller): readonly ParamHeader[] | undefined {
-    const tool = options.snapshot().byName.get(name);
+  const declarationsOf = paramDeclarations<Caller>({
     // Why: a tool the caller may not use is left to the pipeline, which answers "unknown tool".
-    if (tool === undefined || !options.hooks.canUse(caller, tool)) return undefined;
-    let declarations = paramHeaders.get(tool);
-    if (declarations === undefined) {
-      declarations = scanParamHeaders(tool.inputSchema);
-      paramHeaders.set(tool, declarations);
-    }
-    return declarations;
-  }
+    lookup: (name, caller) => {
+      const tool = options.snapshot().byName.get(name);
+      return tool !== undefined && options.hooks.canUse(caller, tool) ? tool : undefined;
+    },
+  });
   // Why not async: a plain call answered directly returns its promise as it is, and a 2025 call
   // leaves here for the SDK without an `await`; an async function would wrap it (a promise and a
   // thenable job per call) and build the SDK's inputs for nothing.
