@@ -12,8 +12,8 @@
  */
 
 import { captureToolCall } from "./capture.ts";
-import { summariseProfile } from "./cpu_profile.ts";
-import { findProfile } from "./profile.ts";
+
+import { summariseNexusProfile } from "./profile.ts";
 import { bySelf, functionTable } from "./profile_report.ts";
 import { type CallTarget, measureInterleaved, warmUp } from "./load.ts";
 import { startBackend, startNexus, writeToolsDir } from "./setups.ts";
@@ -128,12 +128,7 @@ try {
   await Deno.remove(toolsDir, { recursive: true });
 }
 if (profileDir !== undefined) {
-  const path = await findProfile(profileDir);
-  const summary = await summariseProfile(path, {
-    calls: profiled,
-    // Why any function of lib/: once optimised, `serveMcp` is inlined and leaves no samples.
-    marker: { urlIncludes: "/lib/", gapMs: 800 },
-  });
+  const { path, summary } = await summariseNexusProfile(profileDir, profiled);
   console.log(
     `text_stats (miss) under --cpu-prof: ${summary.busyUsPerCall.toFixed(1)} µs busy/call`,
   );

@@ -88,6 +88,18 @@ function startProfiled(options: ProfileOptions, flags: string[]): Promise<Runnin
     : startHandwritten(options.backendUrl, flags);
 }
 
+/**
+ * The profile Nexus wrote into `dir` at exit, summarised over the window in which it served
+ * `calls` (marked by its own `lib/` functions); with the file's path.
+ */
+export async function summariseNexusProfile(
+  dir: string,
+  calls: number,
+): Promise<{ path: string; summary: ProfileSummary }> {
+  const path = await findProfile(dir);
+  return { path, summary: await summariseProfile(path, { calls, marker: MARKERS.nexus }) };
+}
+
 /** The `.cpuprofile` a process wrote into `dir` at exit. */
 export async function findProfile(dir: string): Promise<string> {
   for await (const entry of Deno.readDir(dir)) {

@@ -13,8 +13,8 @@
 
 import { parseArgs } from "node:util";
 import { captureToolCall } from "./capture.ts";
-import { type FunctionCost, summariseProfile } from "./cpu_profile.ts";
-import { findProfile } from "./profile.ts";
+import type { FunctionCost } from "./cpu_profile.ts";
+import { summariseNexusProfile } from "./profile.ts";
 import { bySelf, byTotal } from "./profile_report.ts";
 import { type CellResult, measureInterleaved, warmUp } from "./load.ts";
 import { startBackend, startHandwritten, startNexus, writeToolsDir } from "./setups.ts";
@@ -88,12 +88,7 @@ try {
   await Deno.remove(toolsDir, { recursive: true });
 }
 if (profileDir !== undefined) {
-  const path = await findProfile(profileDir);
-  const summary = await summariseProfile(path, {
-    calls: profiled,
-    // Why any function of lib/: once optimised, `serveMcp` is inlined and leaves no samples.
-    marker: { urlIncludes: "/lib/", gapMs: 800 },
-  });
+  const { path, summary } = await summariseNexusProfile(profileDir, profiled);
   console.log(`get_item under --cpu-prof: ${summary.busyUsPerCall.toFixed(1)} µs busy/call`);
   for (const area of summary.areas.slice(0, 14)) {
     console.log(`  ${area.area}: ${area.selfUs.toFixed(1)} µs`);
