@@ -12,7 +12,6 @@
  */
 
 import { captureToolCall } from "./capture.ts";
-
 import { summariseNexusProfile } from "./profile.ts";
 import { bySelf, functionTable } from "./profile_report.ts";
 import { type CallTarget, measureInterleaved, warmUp } from "./load.ts";
