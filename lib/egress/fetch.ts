@@ -59,20 +59,15 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
   // bounded (cleared when full); host names still resolve and are judged on every request.
   const literals = new Map<string, KnownLiteral>();
 
-  function knownLiteral(host: string): KnownLiteral | undefined {
-    const known = literals.get(host);
-    if (known !== undefined) return known;
-    const literal = parseIp(host);
-    if (literal === undefined || !options.policy.judge(host, literal).allowed) return undefined;
+  /** Keeps an allowed address literal's verdict and dial text. */
+  function remember(host: string, literal: IpAddress): void {
     if (literals.size >= MAX_KNOWN_LITERALS) literals.clear();
-    const entry = { addresses: [literal], dial: dialable(literal) };
-    literals.set(host, entry);
-    return entry;
+    literals.set(host, { addresses: [literal], dial: dialable(literal) });
   }
 
   /** Every address of `host`, each judged; throws EGRESS_DENIED at the first refused one. */
   async function judged(host: string): Promise<IpAddress[]> {
-    const known = knownLiteral(host);
+    const known = literals.get(host);
     if (known !== undefined) return known.addresses;
     const literal = parseIp(host);
     const addresses = literal ? [literal] : await options.resolve(host);
@@ -81,6 +76,7 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
       const verdict = options.policy.judge(host, address);
       if (!verdict.allowed) throw new GatewayError("EGRESS_DENIED", verdict.reason);
     }
+    if (literal !== undefined) remember(host, literal);
     return addresses;
   }
 
@@ -143,7 +139,7 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     const protocol = url.protocol;
     if (protocol !== "http:" && protocol !== "https:") return send(url, init);
     const host = unbracketed(url.hostname);
-    const known = knownLiteral(host);
+    const known = literals.get(host);
     // Why no async frame on this path: it would stay live for the whole upstream call.
     if (known !== undefined) {
       return send(
