@@ -23,6 +23,7 @@ const LEAVES = [
   "call_gate.ts",
   "stream_end.ts",
   "shared_timeout.ts",
+  "bounded_map.ts",
   "upstream_spec/",
 ];
 
@@ -64,12 +65,14 @@ export const RULES = {
     "stream_end.ts": [],
     // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
     "shared_timeout.ts": [],
+    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/).
+    "bounded_map.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
     "log.ts": ["secret.ts"],
     // Egress control: address parsing and judging, the checked fetch; raises EGRESS_DENIED.
-    "egress/": ["errors.ts"],
+    "egress/": ["errors.ts", "bounded_map.ts"],
     // Deviation: egress/ (allowEntryProblem); NEXUS_EGRESS_ALLOW is validated with the judge's rule.
     "config/": ["errors.ts", "egress/", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],
@@ -89,6 +92,7 @@ export const RULES = {
       "rates.ts",
       "secret.ts",
       "shared_timeout.ts",
+      "bounded_map.ts",
     ],
     // Deviations: config/ for parseClientRef (config validates policy entries with the same
     // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the
@@ -133,6 +137,7 @@ export const RULES = {
       "store/",
       "metrics/",
       "demo/",
+      "bounded_map.ts",
       "call_gate.ts",
       "errors.ts",
       "log.ts",

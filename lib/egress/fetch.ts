@@ -10,6 +10,7 @@
  * and the connection cannot move the request.
  */
 
+import { BoundedMap } from "../bounded_map.ts";
 import { GatewayError } from "../errors.ts";
 import { formatIp, type IpAddress, parseIp } from "./address.ts";
 import type { EgressPolicy } from "./policy.ts";
@@ -55,15 +56,9 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
   let tlsClient: Deno.HttpClient | undefined;
 
   // Why: an address literal (`127.0.0.1`, a service's IP) judges the same under the same rules
-  // every time; parsing and judging it again was ~7 µs of every call to it. Allowed ones only,
-  // bounded (cleared when full); host names still resolve and are judged on every request.
-  const literals = new Map<string, KnownLiteral>();
-
-  /** Keeps an allowed address literal's verdict and dial text. */
-  function remember(host: string, literal: IpAddress): void {
-    if (literals.size >= MAX_KNOWN_LITERALS) literals.clear();
-    literals.set(host, { addresses: [literal], dial: dialable(literal) });
-  }
+  // every time; parsing and judging it again was ~7 µs of every call to it. Allowed ones only;
+  // host names still resolve and are judged on every request.
+  const literals = new BoundedMap<string, KnownLiteral>(MAX_KNOWN_LITERALS);
 
   /** Every address of `host`, each judged; throws EGRESS_DENIED at the first refused one. */
   async function judged(host: string): Promise<IpAddress[]> {
@@ -76,7 +71,9 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
       const verdict = options.policy.judge(host, address);
       if (!verdict.allowed) throw new GatewayError("EGRESS_DENIED", verdict.reason);
     }
-    if (literal !== undefined) remember(host, literal);
+    if (literal !== undefined) {
+      literals.set(host, { addresses: [literal], dial: dialable(literal) });
+    }
     return addresses;
   }
 

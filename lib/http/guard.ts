@@ -4,6 +4,7 @@
  * the `Host` check only (its documents are public).
  */
 
+import { BoundedMap } from "../bounded_map.ts";
 import { GatewayError } from "../errors.ts";
 
 /** What the guard allows. */
@@ -50,18 +51,14 @@ export function createHostGuard(
   options: GuardOptions,
 ): (request: Request) => GatewayError | undefined {
   const hosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
-  // Why a memo: judging a Host parses it as a URL, and every request names one of a few hosts;
-  // bounded (cleared when full), so a client naming endless hosts costs what it did before.
-  const verdicts = new Map<string, boolean>();
+  // Why a memo: judging a Host parses it as a URL, and every request names one of a few hosts.
+  const verdicts = new BoundedMap<string, boolean>(MAX_HOST_VERDICTS);
   return function checkHost(request: Request): GatewayError | undefined {
     const host = request.headers.get("host");
     let allowed = host === null ? undefined : verdicts.get(host);
     if (allowed === undefined) {
       allowed = hostAllowed(host, hosts, options.loopback);
-      if (host !== null) {
-        if (verdicts.size >= MAX_HOST_VERDICTS) verdicts.clear();
-        verdicts.set(host, allowed);
-      }
+      if (host !== null) verdicts.set(host, allowed);
     }
     if (!allowed) {
       return new GatewayError("ORIGIN_FORBIDDEN", `Forbidden: host not allowed: ${host ?? ""}`);

@@ -4,6 +4,7 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
+import { BoundedMap } from "../bounded_map.ts";
 import { GatewayError } from "../errors.ts";
 import { isModernPost } from "../mcp/mod.ts";
 import type { AppDeps } from "./app.ts";
@@ -75,17 +76,15 @@ function acceptsJsonAndStream(request: Request): boolean {
   let verdict = acceptVerdicts.get(header);
   if (verdict === undefined) {
     verdict = parsedAcceptsJsonAndStream(header);
-    if (acceptVerdicts.size >= MAX_ACCEPT_VERDICTS) acceptVerdicts.clear();
     acceptVerdicts.set(header, verdict);
   }
   return verdict;
 }
 
 // Why a memo: a client sends the same `Accept` with every call, and parsing it (splits, trims, a
-// regular expression per range) was ~4 µs of each. Bounded: cleared when full, and a header longer
-// than any client's usual one is parsed each time instead of kept.
-const acceptVerdicts = new Map<string, boolean>();
-const MAX_ACCEPT_VERDICTS = 256;
+// regular expression per range) was ~4 µs of each. A header longer than any client's usual one is
+// parsed each time instead of kept.
+const acceptVerdicts = new BoundedMap<string, boolean>(256);
 const MAX_MEMO_ACCEPT_CHARS = 256;
 
 function parsedAcceptsJsonAndStream(header: string): boolean {

@@ -14,6 +14,7 @@ import {
   SERVER_INFO_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
+import { BoundedMap } from "../bounded_map.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** The one modern revision the SDK serves (its `SUPPORTED_MODERN_PROTOCOL_VERSIONS`). */
@@ -165,10 +166,9 @@ function legacyReady(headers: Headers): boolean {
  * Envelopes the SDK's classifier took as 2026-07-28 requests, by key. Why a memo: the classifier
  * validates the envelope with its schemas (about a tenth of a call's CPU), and a client sends the
  * same envelope with every request; with the headers and body shape checked here, the envelope is
- * all its decision depends on. Bounded: cleared when full.
+ * all its decision depends on.
  */
-const modernEnvelopes = new Map<string, boolean>();
-const MAX_ENVELOPES = 256;
+const modernEnvelopes = new BoundedMap<string, boolean>(256);
 
 function modernEnvelope(
   request: Request,
@@ -179,7 +179,6 @@ function modernEnvelope(
   let modern = modernEnvelopes.get(key);
   if (modern === undefined) {
     modern = classifiedModern(request, body);
-    if (modernEnvelopes.size >= MAX_ENVELOPES) modernEnvelopes.clear();
     modernEnvelopes.set(key, modern);
   }
   return modern;

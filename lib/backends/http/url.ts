@@ -3,6 +3,7 @@
  * never change the scheme, host, port or the number of path segments.
  */
 
+import { BoundedMap } from "../../bounded_map.ts";
 import { GatewayError } from "../../errors.ts";
 import type { HttpBackendSpec } from "../../registry/types.ts";
 import {
@@ -82,9 +83,8 @@ interface CompiledUrl {
 }
 
 // Why: splitting and parsing the template was about a tenth of an HTTP call's own CPU, every call,
-// for text that is fixed per tool. Keyed by the template text; bounded (cleared when full).
-const compiledUrls = new Map<string, CompiledUrl>();
-const MAX_COMPILED_URLS = 1024;
+// for text that is fixed per tool. Keyed by the template text.
+const compiledUrls = new BoundedMap<string, CompiledUrl>(1024);
 
 function compiledUrl(template: string): CompiledUrl | undefined {
   let compiled = compiledUrls.get(template);
@@ -100,7 +100,6 @@ function compiledUrl(template: string): CompiledUrl | undefined {
   } catch {
     return undefined;
   }
-  if (compiledUrls.size >= MAX_COMPILED_URLS) compiledUrls.clear();
   compiledUrls.set(template, compiled);
   return compiled;
 }
