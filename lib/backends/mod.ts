@@ -15,6 +15,8 @@ import { executeSql } from "./sql/execute.ts";
 import { executeTs } from "./ts/execute.ts";
 
 export type { CallOutcome, ExecuteOptions } from "./options.ts";
+/** One call's signal: the client's cancellation or its timeout, and which of the two fired. */
+export { type AbortCause, createDeadline, type Deadline, deadlineError } from "./deadline.ts";
 /** The redactor of a call without a credential: nothing to scrub. */
 export { NO_REDACTION } from "./redact.ts";
 /** `createDatabasePools()` makes the lazily opened pool of each configured database; raises nothing. */

@@ -10,6 +10,7 @@ import {
   ProtocolError,
   SERVER_INFO_META_KEY,
 } from "@modelcontextprotocol/server";
+import { createDeadline, deadlineError } from "../backends/mod.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
 import type { DownstreamCall, McpCallRelay } from "../registry/mod.ts";
 import type { Client, ListHint, MergedCatalog } from "../upstreams/mod.ts";
@@ -140,30 +141,26 @@ async function forwardRetry<T>(
 ): Promise<T> {
   const { upstream, signal } = target;
   const timeout = deps.catalog.timeoutMs(upstream);
-  const bound = new AbortController();
-  const cancel = () => bound.abort(signal.reason);
-  signal.addEventListener("abort", cancel, { once: true });
-  if (signal.aborted) cancel();
-  const timer = setTimeout(() =>
-    bound.abort(
-      new GatewayError(
-        "UPSTREAM_TIMEOUT",
-        `Upstream "${upstream}" did not answer within ${timeout} ms`,
-      ),
-    ), timeout);
+  const deadline = createDeadline(signal, timeout);
   try {
     const result = await relayInput(
       via,
       target.downstream,
-      { timeout, signal: bound.signal, key: target.key },
+      { timeout, signal: deadline.signal, key: target.key },
       () => Promise.reject(new GatewayError("INTERNAL", "A forwarded retry was sent from here")),
     );
     return ownResult(result as T, deps.era);
   } catch (error) {
-    throw relayedError(error, upstream);
+    throw deadlineError(
+      deadline,
+      () =>
+        new GatewayError(
+          "UPSTREAM_TIMEOUT",
+          `Upstream "${upstream}" did not answer within ${timeout} ms`,
+        ),
+    ) ?? relayedError(error, upstream);
   } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", cancel);
+    deadline.dispose();
   }
 }
 
