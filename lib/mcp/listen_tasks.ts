@@ -45,7 +45,8 @@ export interface ListenTaskDeps extends Pick<TaskHandlerDeps, "snapshot" | "canU
 }
 
 /** One honoured task of a listen. */
-interface Held {
+/** A task a listen honours, with its upstream listen held until `release`. */
+export interface Held {
   taskId: string;
   route: TaskRoute;
   release: () => void;
@@ -90,8 +91,14 @@ export async function listenTasks(body: unknown, deps: ListenTaskDeps): Promise<
   return new Response(spliced, { status: response.status, headers: response.headers });
 }
 
-/** The caller's honoured tasks, each with its upstream listen held. */
-async function holdTasks(ids: readonly string[], deps: ListenTaskDeps): Promise<Held[]> {
+/**
+ * The caller's honoured tasks among `ids`, each with its upstream listen held (HTTP listens here,
+ * stdio ones in `stdio_tasks.ts`). Raises nothing.
+ */
+export async function holdTasks(
+  ids: readonly string[],
+  deps: Pick<ListenTaskDeps, "snapshot" | "canUse" | "taskIdMac" | "caller" | "catalog">,
+): Promise<Held[]> {
   const held: Held[] = [];
   await Promise.all([...new Set(ids)].map(async (taskId) => {
     const route = usableTaskRoute(deps, deps.caller, taskId);

@@ -25,10 +25,15 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Caller } from "../auth/mod.ts";
 import type { Logger } from "../log.ts";
-import type { TaskRoute, TaskStatusMethod } from "../upstreams/mod.ts";
+import type { TaskStatusMethod } from "../upstreams/mod.ts";
 import type { CatalogAccess } from "./catalog_handlers.ts";
-import { declaresTasks, requestedTaskIds, TASKS_MISSING } from "./listen_tasks.ts";
-import { usableTaskRoute } from "./task_handlers.ts";
+import {
+  declaresTasks,
+  type Held,
+  holdTasks,
+  requestedTaskIds,
+  TASKS_MISSING,
+} from "./listen_tasks.ts";
 import { createTaskListens } from "./task_listens.ts";
 import { ownedTaskStatus, type TaskOwners } from "./task_owners.ts";
 import type { ServerDeps } from "./server_factory.ts";
@@ -65,14 +70,8 @@ export interface StdioTaskDeps extends Pick<ServerDeps, "snapshot" | "taskIdMac"
   catalog?: CatalogAccess;
   /** The owners of the 2025 tasks created on this connection. */
   owners: TaskOwners;
-  /** Where a failed upstream listen is logged. */
+  /** Where a failed write to the client is logged. */
   logger: Logger;
-}
-
-interface Held {
-  taskId: string;
-  route: TaskRoute;
-  release: () => void;
 }
 
 interface Listen {
@@ -101,20 +100,9 @@ export function createStdioTasks(wire: Transport, deps: StdioTaskDeps): StdioTas
   function open(id: string | number, ids: readonly string[]): void {
     const listen: Listen = { gate: Promise.resolve(), held: [], unwatch: [] };
     listens.set(id, listen);
-    listen.gate = Promise.all([...new Set(ids)].map(async (taskId) => {
-      const route = usableTaskRoute(deps, deps.caller, taskId);
-      const upstream = route === undefined
-        ? undefined
-        : deps.catalog?.subscriptions(route.upstream);
-      if (route === undefined || upstream === undefined) return;
-      try {
-        await upstream.acquireTask(route.taskId);
-        listen.held.push({ taskId, route, release: () => upstream.releaseTask(route.taskId) });
-      } catch (error) {
-        // Why not an error: a task the upstream will not report on is not honoured (see the ack).
-        deps.logger.debug("Cannot listen for an upstream task", { taskId, error });
-      }
-    })).then(() => {});
+    listen.gate = holdTasks(ids, deps).then((held) => {
+      listen.held = held;
+    });
   }
   function acknowledged(id: string | number, message: Notification): JSONRPCMessage {
     const listen = listens.get(id);
