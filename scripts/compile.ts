@@ -9,8 +9,8 @@
  * subprocess permission for exactly the commands of your stdio upstreams (default: none, so the
  * binary cannot start a process). `--allow-env` adds variables tool files read outside `NEXUS_*`
  * (`NEXUS_TOOL_ENV`, `${VAR}` in nexus.yaml). `--heap-mb` is the V8 heap limit baked into the
- * binary (`--max-old-space-size`, default `DEFAULT_HEAP_MB`, and its `--max-semi-space-size`). `--dry-run` prints the commands
- * instead of running them.
+ * binary (`--max-old-space-size`, default `DEFAULT_HEAP_MB`, and its `--max-semi-space-size`).
+ * `--dry-run` prints the commands instead of running them.
  *
  * Why baked: a compiled Deno binary reads no `DENO_V8_FLAGS` (denort sets only the flags compiled
  * in), so its heap limit is fixed at build time; build per memory size (the container image takes
