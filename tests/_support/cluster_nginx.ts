@@ -13,7 +13,8 @@ import { generateMasterKey } from "../../lib/credentials/mod.ts";
 import { openTestStore, POSTGRES_PROBLEM, TEST_DATABASE_URL } from "../store/_stores.ts";
 import { createClientKey } from "./auth_fixtures.ts";
 import { PATIENT_REDIS_ENV } from "./cluster.ts";
-import { type Gateway, rpcBody, rpcHeaders, startGateway, waitUntil } from "./gateway.ts";
+import { listeningFor } from "./cross_instance.ts";
+import { type Gateway, rpcBody, rpcHeaders, startGateway } from "./gateway.ts";
 import {
   type AccessRecord,
   type ClusterNginx,
@@ -149,10 +150,8 @@ async function startInstance(
 }
 
 /** Waits until `gateway` logs that it listens for other instances' changes. */
-export async function listensForOthers(gateway: Gateway): Promise<void> {
-  const listening = () =>
-    gateway.stderrLines().some((line) => line.includes("Listening for changes from other"));
-  assert.ok(await waitUntil(listening, 15_000), gateway.stderrLines().join("\n"));
+export function listensForOthers(gateway: Gateway): Promise<void> {
+  return listeningFor(gateway, "changes from other", 15_000);
 }
 
 /** `nexus_tool_calls_in_flight` of one instance, read from its `/metrics`. */

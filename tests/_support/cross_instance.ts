@@ -27,17 +27,27 @@ export function clusterEnv(
 }
 
 /** Waits until `gateway` listens for other instances' 2025 session messages. */
-export async function sessionChannelReady(gateway: Gateway): Promise<void> {
-  const listening = () =>
-    gateway.stderrLines().some((line) => line.includes("Listening for session messages"));
-  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
+export function sessionChannelReady(gateway: Gateway): Promise<void> {
+  return listeningFor(gateway, "session messages");
 }
 
 /** Waits until `gateway` listens for retries of the calls it holds parked (its Redis inbox). */
-export async function parkedChannelReady(gateway: Gateway): Promise<void> {
+export function parkedChannelReady(gateway: Gateway): Promise<void> {
+  return listeningFor(gateway, "parked-call retries");
+}
+
+/**
+ * Waits until `gateway` logs "Listening for `what`": its subscription to a Redis channel is in
+ * place; fails with the gateway's log after `timeoutMs`.
+ */
+export async function listeningFor(
+  gateway: Gateway,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const listening = () =>
-    gateway.stderrLines().some((line) => line.includes("Listening for parked-call retries"));
-  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
+    gateway.stderrLines().some((line) => line.includes(`Listening for ${what}`));
+  assert.ok(await waitUntil(listening, timeoutMs), gateway.stderrLines().join("\n"));
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   startGateway,
   waitUntil,
 } from "../_support/gateway.ts";
+import { listeningFor } from "../_support/cross_instance.ts";
 import { REDIS_TEST_URL, redisTest, testPrefix } from "../_support/redis.ts";
 
 /** Generous bounds: a missing fan-out fails them, a slow machine does not. */
@@ -32,10 +33,8 @@ function redisEnv(prefix: string): Record<string, string> {
 }
 
 /** Waits until `gateway` logs that it listens for other instances' changes. */
-async function subscribed(gateway: Gateway): Promise<void> {
-  const listening = () =>
-    gateway.stderrLines().some((line) => line.includes("Listening for changes from other"));
-  assert.ok(await waitUntil(listening, 10_000), gateway.stderrLines().join("\n"));
+function subscribed(gateway: Gateway): Promise<void> {
+  return listeningFor(gateway, "changes from other");
 }
 
 redisTest("a tool file added on one instance reaches a 2025 client on another", async () => {
