@@ -101,7 +101,14 @@ export const RULES = {
     // Deviation: log.ts; store faults are logged once, not thrown (a decision, never an error).
     "limits/": ["store/", "errors.ts", "log.ts", "rates.ts"],
     // Deviations: registry/ (types), the cache stores ToolResults; log.ts for store faults.
-    "cache/": ["store/", "registry/", "errors.ts", "log.ts", "canonical_json.ts"],
+    "cache/": [
+      "store/",
+      "registry/",
+      "errors.ts",
+      "log.ts",
+      "canonical_json.ts",
+      "shared_timeout.ts",
+    ],
     // Not in the STYLE table: the audit trail. auth/ for the Caller type of each row.
     "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).

@@ -37,6 +37,8 @@ export interface FinishedCall {
     backendStatus?: number;
     /** A relayed task this call created or saw end; `id` is the gateway's task id. */
     task?: { event: string; id: string };
+    /** `canonicalJson(args)` when a stage already wrote it (the cache key's arguments). */
+    argsText?: string;
   };
 }
 
@@ -66,8 +68,7 @@ export function toAuditRow(
   call: FinishedCall,
   options: { includeArguments: boolean; hashArgs?: ArgsHasher },
 ): AuditRow {
-  const redacted = redact(call.args);
-  const canonical = canonicalJson(redacted);
+  const canonical = canonicalArgs(call);
   const { principal } = call.caller;
   const hash = options.hashArgs ?? PROCESS_ARGS_HASH;
   const task = call.facts.task;
@@ -114,6 +115,31 @@ function outcomeOf(
 
 /** Domain separation: the task hash never equals an argument hash. */
 const TASK_CONTEXT = "nexus audit task id v1\n";
+
+/**
+ * The redacted arguments in canonical JSON. Why the stages' text when nothing is redacted: the
+ * cache key wrote the same arguments object already (`argsText`), and this runs for every call.
+ */
+function canonicalArgs(call: FinishedCall): string {
+  const { args, facts } = call;
+  const unchanged = facts.argsText !== undefined && typeof args === "object" && args !== null &&
+    !needsRedaction(args, 0);
+  return unchanged ? facts.argsText! : canonicalJson(redact(args));
+}
+
+/** Whether {@linkcode redact} would change `value` (what it masks or cuts is there). */
+function needsRedaction(value: unknown, depth: number): boolean {
+  if (depth > 32) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some((item) => needsRedaction(item, depth + 1));
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (isSensitiveKey(key) || needsRedaction((value as Record<string, unknown>)[key], depth + 1)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** A copy of `value` with every value under a credential-like key replaced by `[redacted]`. */
 export function redact(value: unknown, depth = 0): unknown {

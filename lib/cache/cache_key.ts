@@ -21,7 +21,17 @@ export interface CacheKeyParts {
 
 /** The key of one call: a SHA-256 hex digest of its canonical parts; raises nothing. */
 export function cacheKeyOf(parts: CacheKeyParts): string {
-  const text = canonicalJson([parts.tool, parts.scope, parts.args]);
+  return cacheKeyOfCanonical(parts.tool, parts.scope, canonicalJson(parts.args));
+}
+
+/**
+ * The same key as {@linkcode cacheKeyOf} from arguments already in canonical JSON (`argsText` is
+ * `canonicalJson(args)`), for a caller that keeps that text for other uses (the audit row).
+ * Raises nothing.
+ */
+export function cacheKeyOfCanonical(tool: string, scope: string, argsText: string): string {
+  // Why this text: it is what canonicalJson writes for the array [tool, scope, args].
+  const text = `[${JSON.stringify(tool)},${JSON.stringify(scope)},${argsText}]`;
   // Why: a digest keeps keys short whatever the arguments; SHA-256 so distinct tenants' keys never
   // collide. It hashes no secret, so it stays outside the crypto.subtle seam (lib/credentials).
   return createHash("sha256").update(text).digest("hex");

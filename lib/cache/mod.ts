@@ -5,7 +5,7 @@
  */
 
 /** `cacheKeyOf()` digests a call's cache key (arguments in canonical JSON); raises nothing. */
-export { cacheKeyOf, type CacheKeyParts } from "./cache_key.ts";
+export { cacheKeyOf, cacheKeyOfCanonical, type CacheKeyParts } from "./cache_key.ts";
 /** `createMemoryCacheStore()` keeps cache state in this process (embedded mode); raises nothing. */
 export { createMemoryCacheStore } from "./memory_store.ts";
 /** A call's outcome as the cache stores and publishes it; type only. */

@@ -6,7 +6,8 @@
  * admitted the call. Only tools with `cache: { ttl }` (read-only by registry rule) take part.
  */
 
-import { cacheKeyOf, type ResponseCache } from "../cache/mod.ts";
+import { cacheKeyOfCanonical, type ResponseCache } from "../cache/mod.ts";
+import { canonicalJson } from "../canonical_json.ts";
 import type { UpstreamReply } from "../errors.ts";
 import type { CallContext, CallNext, CallOutcome, CallStage } from "./stages.ts";
 import { declaresTasks } from "./task_handlers.ts";
@@ -48,8 +49,11 @@ export function defaultCacheScope(ctx: CallContext): string {
 export function createCacheStages(options: CacheStageOptions): CacheStages {
   const { cache } = options;
   const scopeOf = options.scopeOf ?? defaultCacheScope;
-  const keyOf = (ctx: CallContext) =>
-    cacheKeyOf({ tool: ctx.tool.name, scope: scopeOf(ctx), args: ctx.args });
+  const keyOf = (ctx: CallContext) => {
+    const argsText = canonicalJson(ctx.args);
+    ctx.facts.argsText = argsText;
+    return cacheKeyOfCanonical(ctx.tool.name, scopeOf(ctx), argsText);
+  };
   return {
     lookahead(ctx, next) {
       if (ctx.tool.cache === undefined || isRetry(ctx)) return next();

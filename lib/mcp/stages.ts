@@ -37,6 +37,11 @@ export interface CallFacts {
    * `id` is the gateway's task id (never the upstream's), which the audit log hashes.
    */
   task?: { event: TaskEvent; id: string };
+  /**
+   * The call's arguments object in canonical JSON, when a stage already wrote it (the cache key),
+   * so the audit row does not write it again.
+   */
+  argsText?: string;
 }
 
 /** What happened to a relayed task: the audit outcome is `task_<event>`. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createAuditLog, type FinishedCall } from "../../lib/audit/mod.ts";
 import { toAuditRow } from "../../lib/audit/entry.ts";
+import { canonicalJson } from "../../lib/canonical_json.ts";
 import { createLogger } from "../../lib/log.ts";
 import type { AuditRepo, AuditRow } from "../../lib/store/mod.ts";
 
@@ -301,6 +302,38 @@ Deno.test("toAuditRow() hashes canonical arguments and redacts secrets when keep
   );
   const other = toAuditRow(call(3, { args: { b: 2 } }), { includeArguments: false });
   assert.notEqual(other.argsHash, row.argsHash);
+});
+
+Deno.test("toAuditRow() takes the stages' canonical arguments only when nothing is redacted", () => {
+  const plain = { b: [1, { c: "x" }], a: null };
+  const written = canonicalJson(plain);
+  const shared = toAuditRow(call(1, { args: plain, facts: { argsText: written } }), {
+    includeArguments: true,
+  });
+  const own = toAuditRow(call(2, { args: plain }), { includeArguments: true });
+  assert.equal(shared.args, written);
+  assert.equal(shared.argsHash, own.argsHash);
+  // A text that differs from the arguments proves which one the row took.
+  const marked = toAuditRow(call(3, { args: plain, facts: { argsText: '{"marker":1}' } }), {
+    includeArguments: true,
+  });
+  assert.equal(marked.args, '{"marker":1}');
+  // Secrets anywhere (or nesting past redaction's depth) mean the row redacts for itself.
+  const deep: Record<string, unknown> = {};
+  let level = deep;
+  for (let i = 0; i < 40; i++) level = (level.n = {}) as Record<string, unknown>;
+  for (const args of [{ a: [{ password: "hunter2" }] }, deep]) {
+    const row = toAuditRow(call(4, { args, facts: { argsText: canonicalJson(args) } }), {
+      includeArguments: true,
+    });
+    assert.equal(row.args, toAuditRow(call(5, { args }), { includeArguments: true }).args);
+    assert.ok(row.args!.includes("[redacted]"));
+  }
+  // Arguments the client left out are audited as `null`, whatever a stage wrote for them.
+  const none = toAuditRow(call(6, { args: undefined, facts: { argsText: "{}" } }), {
+    includeArguments: true,
+  });
+  assert.equal(none.args, "null");
 });
 
 Deno.test("a flood of refused calls writes 20 records per client and code a minute, plus one aggregate", async () => {

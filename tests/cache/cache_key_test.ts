@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { cacheKeyOf } from "../../lib/cache/mod.ts";
+import { canonicalJson } from "../../lib/canonical_json.ts";
+import { cacheKeyOf, cacheKeyOfCanonical } from "../../lib/cache/mod.ts";
 
 Deno.test("cacheKeyOf() ignores argument key order at every depth", () => {
   const a = cacheKeyOf({
@@ -33,5 +34,19 @@ Deno.test("cacheKeyOf() ignores undefined members like JSON does", () => {
   assert.equal(
     cacheKeyOf({ ...base, args: { b: undefined, a: 1 } }),
     cacheKeyOf({ ...base, args: { a: 1 } }),
+  );
+});
+
+Deno.test("cacheKeyOfCanonical() gives cacheKeyOf's key from the arguments' canonical text", () => {
+  const args = { b: [1, { d: 'x\u2028"y' }], a: { c: null } };
+  for (const [tool, scope] of [["t", "public"], ['a"b', "credential:jira|caller:key:é"]]) {
+    assert.equal(
+      cacheKeyOfCanonical(tool!, scope!, canonicalJson(args)),
+      cacheKeyOf({ tool: tool!, scope: scope!, args }),
+    );
+  }
+  assert.notEqual(
+    cacheKeyOfCanonical("t", "public", canonicalJson(args)),
+    cacheKeyOfCanonical("t", "public", canonicalJson({ ...args, e: 1 })),
   );
 });
