@@ -37,8 +37,9 @@ export function createMemoryCacheStore(
     totalBytes -= entry.bytes;
   }
   function store(id: string, payload: string, ttlMs: number): void {
-    // Why: UTF-16 length * 2 bounds the bytes held without encoding the payload again.
-    const bytes = payload.length * 2;
+    // Why: UTF-16 length * 2 bounds the bytes held without encoding the payload again; the id
+    // counts too, since an in-process id may be the call's canonical text (`keyOf`).
+    const bytes = (payload.length + id.length) * 2;
     const old = values.get(id);
     if (old) remove(id, old);
     if (bytes > maxBytes) return;
@@ -56,6 +57,7 @@ export function createMemoryCacheStore(
     return undefined;
   }
   return {
+    inProcess: true,
     peek: (id) => Promise.resolve(read(id)),
     lookup(id, token, lockTtlMs): Promise<CacheLookup> {
       const payload = read(id);

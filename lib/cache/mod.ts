@@ -4,8 +4,17 @@
  * bypass it. Protocol: README.md here.
  */
 
-/** `cacheKeyOf()` digests a call's cache key (arguments in canonical JSON); raises nothing. */
-export { cacheKeyOf, cacheKeyOfCanonical, type CacheKeyParts } from "./cache_key.ts";
+/**
+ * `cacheKeyOf()` digests a call's cache key (arguments in canonical JSON); `plainCacheKey()` is an
+ * in-process store's key (the text itself when short). Both raise nothing.
+ */
+export {
+  cacheKeyOf,
+  cacheKeyOfCanonical,
+  type CacheKeyParts,
+  MAX_PLAIN_KEY_CHARS,
+  plainCacheKey,
+} from "./cache_key.ts";
 /** `createMemoryCacheStore()` keeps cache state in this process (embedded mode); raises nothing. */
 export { createMemoryCacheStore } from "./memory_store.ts";
 /** A call's outcome as the cache stores and publishes it; type only. */

@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { ToolResult } from "../registry/mod.ts";
 import { setSharedTimeout } from "../shared_timeout.ts";
 import { type CacheSettlement, type CacheStore, createFaultTracker } from "../store/mod.ts";
+import { cacheKeyOfCanonical, plainCacheKey } from "./cache_key.ts";
 import { createMailbox, type Mailbox } from "./mailbox.ts";
 import { ABANDONED, decodeOutcome, encodeOutcome, type Outcome, UNCACHEABLE } from "./payload.ts";
 
@@ -24,7 +25,7 @@ export type CacheSource = "hit" | "leader" | "coalesced" | "bypass";
 
 /** One call through the cache. */
 export interface CacheRequest {
-  /** The entry key (`cacheKeyOf`). */
+  /** The entry key (`keyOf`). */
   key: string;
   /** How long a result is kept, in milliseconds: the tool's `cache.ttl`. */
   ttlMs: number;
@@ -83,6 +84,12 @@ export interface ResponseCache {
   ): Promise<{ result: ToolResult; source: CacheSource }>;
   /** Counts since start, plus `fallbacks`: store faults the cache bypassed. */
   counters(): Readonly<CacheCounters & { fallbacks: number }>;
+  /**
+   * The entry key of a call of `tool` in `scope` whose arguments are `argsText`
+   * (`canonicalJson(args)`): a digest for a shared store, the text itself when short for an
+   * in-process one. Raises nothing.
+   */
+  keyOf(tool: string, scope: string, argsText: string): string;
 }
 
 const encoder = new TextEncoder();
@@ -255,6 +262,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     },
     serve,
     counters: () => ({ ...counters, fallbacks: faults.fallbacks() }),
+    keyOf: store.inProcess === true ? plainCacheKey : cacheKeyOfCanonical,
   };
 }
 

@@ -6,7 +6,7 @@
  * admitted the call. Only tools with `cache: { ttl }` (read-only by registry rule) take part.
  */
 
-import { cacheKeyOfCanonical, type ResponseCache } from "../cache/mod.ts";
+import type { ResponseCache } from "../cache/mod.ts";
 import { canonicalJson } from "../canonical_json.ts";
 import type { UpstreamReply } from "../errors.ts";
 import type { CallContext, CallNext, CallOutcome, CallStage } from "./stages.ts";
@@ -52,7 +52,7 @@ export function createCacheStages(options: CacheStageOptions): CacheStages {
   const keyOf = (ctx: CallContext) => {
     const argsText = canonicalJson(ctx.args);
     ctx.facts.argsText = argsText;
-    return cacheKeyOfCanonical(ctx.tool.name, scopeOf(ctx), argsText);
+    return cache.keyOf(ctx.tool.name, scopeOf(ctx), argsText);
   };
   return {
     lookahead(ctx, next) {

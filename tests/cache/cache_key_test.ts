@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { canonicalJson } from "../../lib/canonical_json.ts";
-import { cacheKeyOf, cacheKeyOfCanonical } from "../../lib/cache/mod.ts";
+import {
+  cacheKeyOf,
+  cacheKeyOfCanonical,
+  createMemoryCacheStore,
+  createResponseCache,
+  MAX_PLAIN_KEY_CHARS,
+  plainCacheKey,
+} from "../../lib/cache/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
 
 Deno.test("cacheKeyOf() ignores argument key order at every depth", () => {
   const a = cacheKeyOf({
@@ -48,5 +56,29 @@ Deno.test("cacheKeyOfCanonical() gives cacheKeyOf's key from the arguments' cano
   assert.notEqual(
     cacheKeyOfCanonical("t", "public", canonicalJson(args)),
     cacheKeyOfCanonical("t", "public", canonicalJson({ ...args, e: 1 })),
+  );
+});
+
+Deno.test("plainCacheKey() is the canonical text when short, else cacheKeyOf's digest", () => {
+  const args = { b: 1, a: "x" };
+  assert.equal(plainCacheKey("t", "public", canonicalJson(args)), '["t","public",{"a":"x","b":1}]');
+  const long = { text: "y".repeat(MAX_PLAIN_KEY_CHARS) };
+  assert.equal(
+    plainCacheKey("t", "public", canonicalJson(long)),
+    cacheKeyOf({ tool: "t", scope: "public", args: long }),
+  );
+});
+
+Deno.test("an in-process store's cache keys entries by their text, a shared one by the digest", () => {
+  const args = { a: 1 };
+  const local = createResponseCache({ store: createMemoryCacheStore(), logger: silentLogger });
+  const shared = createResponseCache({
+    store: { ...createMemoryCacheStore(), inProcess: false },
+    logger: silentLogger,
+  });
+  assert.equal(local.keyOf("t", "public", canonicalJson(args)), '["t","public",{"a":1}]');
+  assert.equal(
+    shared.keyOf("t", "public", canonicalJson(args)),
+    cacheKeyOf({ tool: "t", scope: "public", args }),
   );
 });

@@ -88,6 +88,11 @@ export interface CacheSettlement {
 /** Cached values, flight locks and outcome notifications, keyed by entry id (a digest). */
 export interface CacheStore {
   /**
+   * True when entry ids never leave this process (the embedded store): the cache may then key an
+   * entry by its canonical text instead of a digest of it.
+   */
+  readonly inProcess?: boolean;
+  /**
    * Reads a cached payload without taking part in any flight.
    * @throws GatewayError UPSTREAM_UNAVAILABLE when the backing Redis is unavailable.
    */
