@@ -24,6 +24,7 @@ const LEAVES = [
   "stream_end.ts",
   "shared_timeout.ts",
   "bounded_map.ts",
+  "hmac_sha256.ts",
   "upstream_spec/",
 ];
 
@@ -67,6 +68,8 @@ export const RULES = {
     "shared_timeout.ts": [],
     // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/).
     "bounded_map.ts": [],
+    // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
+    "hmac_sha256.ts": [],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
@@ -76,7 +79,15 @@ export const RULES = {
     // Deviation: egress/ (allowEntryProblem); NEXUS_EGRESS_ALLOW is validated with the judge's rule.
     "config/": ["errors.ts", "egress/", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],
-    "credentials/": ["store/", "errors.ts", "log.ts", "canonical_json.ts", "names.ts", "secret.ts"],
+    "credentials/": [
+      "store/",
+      "errors.ts",
+      "log.ts",
+      "canonical_json.ts",
+      "names.ts",
+      "secret.ts",
+      "hmac_sha256.ts",
+    ],
     // Deviation: upstream_spec/; tool files may hold an `upstreams:` list (hot reload).
     "registry/": ["errors.ts", "log.ts", "names.ts", "rates.ts", "upstream_spec/"],
     // The OpenAPI importer: writes registry tool files (types, name rules), raises GatewayErrors.
@@ -110,7 +121,15 @@ export const RULES = {
       "shared_timeout.ts",
     ],
     // Not in the STYLE table: the audit trail. auth/ for the Caller type of each row.
-    "audit/": ["store/", "auth/", "errors.ts", "log.ts", "canonical_json.ts", "secret.ts"],
+    "audit/": [
+      "store/",
+      "auth/",
+      "errors.ts",
+      "log.ts",
+      "canonical_json.ts",
+      "secret.ts",
+      "hmac_sha256.ts",
+    ],
     // Deviation: log.ts (the Logger type) and version.ts (the build info family).
     "metrics/": ["errors.ts", "log.ts", "version.ts"],
     // Not in the STYLE table: OpenTelemetry spans over Deno's built-in exporter (npm API only).

@@ -3,11 +3,11 @@
  * arguments (the redacted arguments themselves only when configured), outcome and facts.
  */
 
-// Why node:crypto: a synchronous HMAC for the no-master-key fallback; `crypto.subtle` and every
-// key derived from the master key stay with lib/credentials, which hands its hash in.
-import { createHmac, randomBytes } from "node:crypto";
 import type { Caller } from "../auth/mod.ts";
 import { canonicalJson } from "../canonical_json.ts";
+// Why a synchronous HMAC for the no-master-key fallback: `crypto.subtle` and every key derived
+// from the master key stay with lib/credentials, which hands its hash in.
+import { hmacSha256Hex } from "../hmac_sha256.ts";
 import { isSensitiveKey, REDACTED_TEXT } from "../secret.ts";
 import type { AuditRow } from "../store/mod.ts";
 
@@ -59,8 +59,7 @@ export type ArgsHasher = (canonical: string) => string;
 export const PROCESS_ARGS_HASH: ArgsHasher = createProcessHasher();
 
 function createProcessHasher(): ArgsHasher {
-  const key = randomBytes(32);
-  return (text) => createHmac("sha256", key).update(text).digest("hex");
+  return hmacSha256Hex(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** Builds the audit row of one call. Raises nothing: odd arguments are described, not thrown. */

@@ -4,9 +4,9 @@
  * cannot be reversed by a dictionary without the master key.
  */
 
-// Why node:crypto for the HMAC: the audit record is built synchronously on the call path; the
-// key itself comes from crypto.subtle (HKDF), so the master key is never used directly.
-import { createHmac } from "node:crypto";
+// Why a synchronous HMAC (node:crypto): the audit record is built synchronously on the call path;
+// the key itself comes from crypto.subtle (HKDF), so the master key is never used directly.
+import { hmacSha256Hex } from "../hmac_sha256.ts";
 import { deriveBits, KDF_LABELS, type Keyring } from "./keyring.ts";
 
 /**
@@ -16,5 +16,5 @@ import { deriveBits, KDF_LABELS, type Keyring } from "./keyring.ts";
  */
 export async function createArgsHasher(keyring: Keyring): Promise<(text: string) => string> {
   const key = await deriveBits(keyring.primary(), KDF_LABELS.auditArgs, 32);
-  return (text) => createHmac("sha256", key).update(text).digest("hex");
+  return hmacSha256Hex(new Uint8Array(key));
 }
