@@ -6,9 +6,10 @@
  * are the 2026-07-28 POST a real SDK v2 client sends (as `capture.ts` records it for
  * `get_item`), built here for `text_stats`. Interleaved rounds at 64 clients, after a warm-up.
  *
- * `deno run -A bench/hot_tools.ts [calls] [--profile]`; `NEXUS_DIRECT_DISPATCH=false` in the
- * environment measures the SDK path instead. `--profile` runs Nexus under `--cpu-prof` and prints
- * the in-process call's busy CPU, areas and top functions per call (as the main bench's profile).
+ * `deno run -A bench/hot_tools.ts [calls] [--profile [--hit]]`; `NEXUS_DIRECT_DISPATCH=false` in
+ * the environment measures the SDK path instead. `--profile` runs Nexus under `--cpu-prof` and
+ * prints the in-process call's busy CPU, areas and top functions per call (as the main bench's
+ * profile): of cache misses, or with `--hit` of cache hits.
  */
 
 import { captureToolCall } from "./capture.ts";
@@ -23,6 +24,7 @@ const calls = Number(Deno.args.find((arg) => !arg.startsWith("--")) ?? 10_000);
 const profileDir = Deno.args.includes("--profile")
   ? await Deno.makeTempDir({ prefix: "nexus-bench-hot-prof-" })
   : undefined;
+const profileHits = Deno.args.includes("--hit");
 const EXAMPLES = new URL("../tools/examples.ts", import.meta.url).pathname;
 
 /** Ends the measured part early: `--profile` measures the in-process call alone. */
@@ -89,9 +91,10 @@ try {
   const hit = textStatsTarget("text_stats (hit)", { ...base, text: () => "the same text" }, cpu);
   const floor = createFloorTarget(backend.url, backend.process.cpuMs);
   if (profileDir !== undefined) {
-    await warmUp(inProcess, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
+    const profiledTarget = profileHits ? hit : inProcess;
+    await warmUp(profiledTarget, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const [cell] = await measureInterleaved([inProcess], {
+    const [cell] = await measureInterleaved([profiledTarget], {
       concurrency: 64,
       calls,
       warmupCalls: 0,
@@ -129,7 +132,8 @@ try {
 if (profileDir !== undefined) {
   const { path, summary } = await summariseNexusProfile(profileDir, profiled);
   console.log(
-    `text_stats (miss) under --cpu-prof: ${summary.busyUsPerCall.toFixed(1)} µs busy/call`,
+    `text_stats (${profileHits ? "hit" : "miss"}) under --cpu-prof: ` +
+      `${summary.busyUsPerCall.toFixed(1)} µs busy/call`,
   );
   for (const area of summary.areas.slice(0, 12)) {
     console.log(`  ${area.area}: ${area.selfUs.toFixed(1)} µs`);

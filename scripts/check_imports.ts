@@ -66,7 +66,7 @@ export const RULES = {
     "stream_end.ts": [],
     // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
     "shared_timeout.ts": [],
-    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/).
+    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/).
     "bounded_map.ts": [],
     // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
     "hmac_sha256.ts": [],
@@ -119,6 +119,7 @@ export const RULES = {
       "log.ts",
       "canonical_json.ts",
       "shared_timeout.ts",
+      "bounded_map.ts",
     ],
     // Not in the STYLE table: the audit trail. auth/ for the Caller type of each row.
     "audit/": [

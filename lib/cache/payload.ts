@@ -4,6 +4,7 @@
  * to share.
  */
 
+import { BoundedMap } from "../bounded_map.ts";
 import { ERROR_TABLE, type ErrorCode, GatewayError } from "../errors.ts";
 import type { ToolResult } from "../registry/mod.ts";
 
@@ -22,8 +23,34 @@ export function encodeOutcome(outcome: Outcome): string {
   return JSON.stringify({ v: 1, error: { code, message, data } });
 }
 
-/** The outcome in a payload text, or undefined when it is not one (a marker, or corrupt). */
+/** Payloads decoded lately, by text: the same entry's hits share one decoded, frozen result. */
+const decoded = new BoundedMap<string, Outcome>(256);
+/** Longest payload text kept decoded. */
+const MAX_MEMO_CHARS = 16 * 1024;
+
+/**
+ * The outcome in a payload text, or undefined when it is not one (a marker, or corrupt). A result
+ * is deeply frozen and, for a payload of at most 16 KiB, shared by every decode of the same text.
+ * Why: a hit parsed its payload again each time, and the answer's writer may keep what it encodes
+ * of a frozen result (`direct_dispatch.ts`); frozen, no caller can change what another receives.
+ */
 export function decodeOutcome(text: string): Outcome | undefined {
+  const known = decoded.get(text);
+  if (known !== undefined) return known;
+  const outcome = parseOutcome(text);
+  if (outcome === undefined || !("result" in outcome)) return outcome;
+  deepFreeze(outcome);
+  if (text.length <= MAX_MEMO_CHARS) decoded.set(text, outcome);
+  return outcome;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+}
+
+function parseOutcome(text: string): Outcome | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

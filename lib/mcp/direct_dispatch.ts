@@ -178,6 +178,26 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
  * the 2026-07-28 codec adds `resultType` and the server's identity. Undefined for anything else.
  */
 export function encodePlain(result: ToolResult, call: DirectCall): string | undefined {
+  const memo = ENCODED[call.era];
+  let text = memo.get(result);
+  if (text === undefined) {
+    text = encodeResult(result, call.era);
+    if (text === undefined) return undefined;
+    // Why frozen results only: a frozen result (a cache hit's, `decodeOutcome`) cannot change, so
+    // neither can its text; the same entry's next hit is then not encoded again.
+    if (Object.isFrozen(result)) memo.set(result, text);
+  }
+  // Why by hand: the same bytes as JSON.stringify({ result, jsonrpc: "2.0", id }).
+  return `{"result":${text},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+}
+
+/** The encoded result text of frozen results, per era. */
+const ENCODED: Record<Era, WeakMap<ToolResult, string>> = {
+  modern: new WeakMap(),
+  legacy: new WeakMap(),
+};
+
+function encodeResult(result: ToolResult, era: Era): string | undefined {
   const { content, structuredContent, isError } = result;
   for (const key in result) {
     if (key !== "content" && key !== "structuredContent" && key !== "isError") return undefined;
@@ -190,11 +210,11 @@ export function encodePlain(result: ToolResult, call: DirectCall): string | unde
   };
   if (structuredContent !== undefined) encoded.structuredContent = structuredContent;
   if (isError !== undefined) encoded.isError = isError;
-  if (call.era === "modern") {
+  if (era === "modern") {
     encoded.resultType = "complete";
     encoded._meta = SERVER_INFO_META;
   }
-  return JSON.stringify({ result: encoded, jsonrpc: "2.0", id: call.id });
+  return JSON.stringify(encoded);
 }
 
 function isPlainText(item: unknown): item is { type: "text"; text: string } {

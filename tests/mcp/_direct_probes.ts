@@ -28,6 +28,17 @@ export const withMeta = defineTool({
   name: "meta_tool", description: "A result with _meta.", input: z.object({}),
   handler: () => ({ content: [{ type: "text", text: "m" }], _meta: { "x/y": 1 } }),
 });
+export const cachedImage = defineTool({
+  name: "cached_image", description: "Image content, cached.", input: z.object({}),
+  annotations: { readOnlyHint: true }, cache: { ttl: "5m" },
+  handler: () => ({ content: [{ type: "image", data: "aGk=", mimeType: "image/png" }] }),
+});
+export const cachedMeta = defineTool({
+  name: "cached_meta", description: "A result with _meta, cached.", input: z.object({}),
+  annotations: { readOnlyHint: true }, cache: { ttl: "5m" },
+  handler: () => ({ content: [{ type: "text", text: "m" }], _meta: { "x/y": 1 },
+    structuredContent: { n: 1 } }),
+});
 export const fails = defineTool({
   name: "fails_tool", description: "Throws.", input: z.object({}),
   handler: () => { throw new Error("boom"); },
@@ -51,7 +62,7 @@ export const REGION_TOOL = `tools:
 export const POLICY = `policies:
   - name: alice
     clients: ["key:alice"]
-    tools: [demo_*, text_stats, key_order, image_tool, meta_tool, fails_tool, region_tool]
+    tools: [demo_*, text_stats, key_order, image_tool, meta_tool, fails_tool, region_tool, cached_*]
 `;
 
 export interface Probe {
@@ -147,6 +158,11 @@ export function callProbes(): Probe[] {
     modern("denied tool", { name: "uuid_generate", arguments: {} }),
     modern("key order", { name: "key_order", arguments: {} }),
     modern("image content", { name: "image_tool", arguments: {} }),
+    // Why each twice: the second is a cache hit, whose result is the cache's frozen one.
+    modern("cached image content", { name: "cached_image", arguments: {} }),
+    modern("cached image content again", { name: "cached_image", arguments: {} }),
+    modern("cached result _meta", { name: "cached_meta", arguments: {} }),
+    modern("cached result _meta again", { name: "cached_meta", arguments: {} }),
     modern("result _meta", { name: "meta_tool", arguments: {} }),
     modern("tool throws", { name: "fails_tool", arguments: {} }),
     modern("HTTP tool", { name: "demo_echo", arguments: { message: "hello" } }),
@@ -212,6 +228,11 @@ export function callProbes(): Probe[] {
     legacy("denied tool", call("uuid_generate", {})),
     legacy("key order", call("key_order", {})),
     legacy("image content", call("image_tool", {})),
+    legacy("cached image content", call("cached_image", {})),
+    legacy("cached image content again", call("cached_image", {})),
+    legacy("cached result _meta", call("cached_meta", {})),
+    legacy("cached result _meta again", call("cached_meta", {})),
+    legacy("valid again (cache hit, string id)", call("text_stats", { text: "a b\nc" }, "s-1")),
     legacy("result _meta", call("meta_tool", {})),
     legacy("tool throws", call("fails_tool", {})),
     legacy("HTTP tool", call("demo_echo", { message: "hello" })),
