@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
- * The memory section's floor (bench/memory_floor.ts): what Deno itself costs for the same load,
- * with no MCP at all. A POST reads its JSON body, `fetch`es the backend's `GET /slow/:ms/:id` for
+ * The memory section's floor (bench/memory_floor.ts), and the REST floor of bench/rest_ab.ts
+ * (`--bare`): what Deno itself costs for the same load, with no MCP at all. A POST reads its JSON body, `fetch`es the backend's `GET /slow/:ms/:id` for
  * its `params.arguments` and answers a JSON-RPC result with the item as text, as Nexus's
  * `slow_item` does. `GET /heap` answers the live heap after two full GCs (run with
  * `--expose-gc`), `GET /readyz` the calls in flight, anything else `{"status":"ok"}`.
@@ -31,13 +31,15 @@ async function handle(request: Request): Promise<Response> {
   try {
     const message = await request.json();
     const { id, ms } = message.params.arguments;
-    const upstream = await fetch(`${backend}/slow/${ms}/${id}`, { signal: request.signal });
+    // Why two shapes: without `ms` it is the REST floor of bench/rest_ab.ts (`get_item`'s call,
+    // answered as Nexus answers it: text and structured content).
+    const path = ms === undefined ? `/items/${id}` : `/slow/${ms}/${id}`;
+    const upstream = await fetch(`${backend}${path}`, { signal: request.signal });
     const text = await upstream.text();
-    return Response.json({
-      result: { content: [{ type: "text", text }] },
-      jsonrpc: "2.0",
-      id: message.id,
-    });
+    const result = ms === undefined
+      ? { content: [{ type: "text", text }], structuredContent: JSON.parse(text) }
+      : { content: [{ type: "text", text }] };
+    return Response.json({ result, jsonrpc: "2.0", id: message.id });
   } finally {
     inflight--;
   }

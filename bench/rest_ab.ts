@@ -5,10 +5,12 @@
  * the captured 2026-07-28 call replayed in interleaved rounds at 64 clients and at 1 client;
  * prints calls/s, p50 and server CPU per call, and Nexus's ratios to the hand-written server.
  * `--profile` instead runs this checkout's Nexus under `--cpu-prof` at 64 clients and prints its
- * busy CPU per call, areas and top functions. Why a script of its own: on a shared machine the
+ * busy CPU per call, areas and top functions. `--bare` adds the REST floor: `bare_server.ts`
+ * (Deno's per-connection entry as Nexus's listener, read the body, `fetch` the same backend item,
+ * answer), what any Deno server making the same hop with Deno's `fetch` costs at least. Why a script of its own: on a shared machine the
  * before/after of one change needs both in the same interleaved rounds, in about a minute.
  *
- * `deno run -A bench/rest_ab.ts [calls] [--base DIR] [--profile]`
+ * `deno run -A bench/rest_ab.ts [calls] [--base DIR] [--bare] [--profile]`
  */
 
 import { parseArgs } from "node:util";
@@ -18,11 +20,16 @@ import { summariseNexusProfile } from "./profile.ts";
 import { bySelf, byTotal } from "./profile_report.ts";
 import { type CellResult, measureInterleaved, warmUp } from "./load.ts";
 import { startBackend, startHandwritten, startNexus, writeToolsDir } from "./setups.ts";
+import { spawnDeno } from "./processes.ts";
 import { createMcpTarget } from "./targets.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
-  options: { base: { type: "string" }, profile: { type: "boolean", default: false } },
+  options: {
+    base: { type: "string" },
+    bare: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+  },
   allowPositionals: true,
 });
 const calls = Number(positionals[0] ?? 10_000);
@@ -42,12 +49,18 @@ const others = profileDir !== undefined ? [] : [
     ? []
     : [{ name: "nexus base", server: await startNexus({ toolsDir, repo: values.base }) }]),
 ];
+const bare = values.bare && profileDir === undefined ? await startBare(backend.url) : undefined;
 let profiled = 0;
 try {
   const servers = [{ name: "nexus", server: nexus }, ...others];
   const targets = [];
   for (const { name, server } of servers) {
     targets.push(createMcpTarget(name, await captureToolCall(server.url), server.process.cpuMs));
+  }
+  if (bare !== undefined) {
+    // Why Nexus's captured call: the bare server answers no handshake to capture one from.
+    const captured = { ...await captureToolCall(nexus.url), url: bare.url };
+    targets.push(createMcpTarget("bare REST", captured, bare.process.cpuMs));
   }
   for (const target of targets) {
     await warmUp(target, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
@@ -83,7 +96,8 @@ try {
   }
 } finally {
   await Promise.all(
-    [nexus, backend, ...others.map((other) => other.server)].map((server) => server.process.stop()),
+    [nexus, backend, ...others.map((other) => other.server), ...(bare ? [bare] : [])]
+      .map((server) => server.process.stop()),
   );
   await Deno.remove(toolsDir, { recursive: true });
 }
@@ -123,4 +137,20 @@ function printCells(concurrency: number, cells: CellResult[]): void {
         `${cell.errors} errors${ratio}`,
     );
   }
+}
+
+/** The REST floor (`--bare`), served as Nexus's listener serves (Deno's per-connection entry). */
+function startBare(backendUrl: string) {
+  return spawnDeno({
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      new URL("bare_server.ts", import.meta.url).pathname,
+      "connection",
+      backendUrl,
+    ],
+    readyOn: "stdout",
+    readUrl: (record) => typeof record.url === "string" ? record.url : undefined,
+  });
 }
