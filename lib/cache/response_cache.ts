@@ -182,7 +182,6 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     const flight: Flight = {
       token: crypto.randomUUID(),
       deadline: Date.now() + request.timeoutMs,
-      mailbox: createMailbox(),
       waited: false,
     };
     try {
@@ -209,7 +208,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         if (heard !== undefined) return deliver(heard, "coalesced");
       }
     } finally {
-      flight.mailbox.close();
+      flight.mailbox?.close();
     }
   }
 
@@ -225,6 +224,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     lockTtlMs: number,
   ): Promise<Outcome | typeof UNCACHEABLE | "bypass" | undefined> {
     flight.waited = true;
+    // Why created here: most flights are led, and a leader never reads the channel.
+    flight.mailbox ??= createMailbox();
     if (!flight.mailbox.subscribed) {
       try {
         await flight.mailbox.subscribe(store, request.key);
@@ -303,7 +304,8 @@ interface Flight {
   token: string;
   /** When this caller stops waiting for another's flight (epoch ms). */
   deadline: number;
-  mailbox: Mailbox;
+  /** The entry's channel, once this caller waits for another's flight. */
+  mailbox?: Mailbox;
   /** Whether it has waited for a leader (so leading now is a takeover). */
   waited: boolean;
   fault?: unknown;
