@@ -10,7 +10,8 @@
  * answer), what any Deno server making the same hop with Deno's `fetch` costs at least. Why a script of its own: on a shared machine the
  * before/after of one change needs both in the same interleaved rounds, in about a minute.
  *
- * `deno run -A bench/rest_ab.ts [calls] [--base DIR] [--bare] [--profile]`
+ * `deno run -A bench/rest_ab.ts [calls] [--base DIR] [--bare] [--profile [--clients N]]`
+ * (`--clients`: the profile's concurrency, default 64).
  */
 
 import { parseArgs } from "node:util";
@@ -29,6 +30,7 @@ const { values, positionals } = parseArgs({
     base: { type: "string" },
     bare: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    clients: { type: "string", default: "64" },
   },
   allowPositionals: true,
 });
@@ -75,7 +77,7 @@ try {
   if (profileDir !== undefined) {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const [cell] = await measureInterleaved(targets, {
-      concurrency: 64,
+      concurrency: Number(values.clients),
       calls,
       warmupCalls: 0,
       maxMs: 30_000,
