@@ -9,7 +9,8 @@ import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { Secret } from "../secret.ts";
 import { readOtelTracing } from "./otel.ts";
-import { configSchema, ENV_NAMES, LIST_KEYS, type RawConfig } from "./schema.ts";
+import { ENV_NAMES, LIST_KEYS } from "./env_names.ts";
+import { configSchema, type RawConfig } from "./schema.ts";
 
 /** Reads one environment variable; tests pass `(name) => map.get(name)`. */
 export type GetEnv = (name: string) => string | undefined;

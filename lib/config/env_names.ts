@@ -1,0 +1,76 @@
+/**
+ * Which configuration keys the environment can set, and under which variable: the table
+ * `load.ts` reads the environment by (and the README's configuration reference follows).
+ */
+
+import type { RawConfig } from "./schema.ts";
+
+/** The environment variable behind each config key; keys absent here are file-only. */
+export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
+  host: "NEXUS_HOST",
+  port: "NEXUS_PORT",
+  toolsDir: "NEXUS_TOOLS_DIR",
+  dataDir: "NEXUS_DATA_DIR",
+  databaseUrl: "NEXUS_DATABASE_URL",
+  redisUrl: "NEXUS_REDIS_URL",
+  masterKey: "NEXUS_MASTER_KEY",
+  masterKeyFile: "NEXUS_MASTER_KEY_FILE",
+  allowedOrigins: "NEXUS_ALLOWED_ORIGINS",
+  allowedHosts: "NEXUS_ALLOWED_HOSTS",
+  maxBodyBytes: "NEXUS_MAX_BODY_BYTES",
+  logLevel: "NEXUS_LOG_LEVEL",
+  toolsPageSize: "NEXUS_TOOLS_PAGE_SIZE",
+  listTtlMs: "NEXUS_LIST_TTL_MS",
+  hotReload: "NEXUS_HOT_RELOAD",
+  toolEnvPrefix: "NEXUS_TOOL_ENV_PREFIX",
+  toolEnv: "NEXUS_TOOL_ENV",
+  maxListenStreams: "NEXUS_MAX_LISTEN_STREAMS",
+  maxClientStreams: "NEXUS_MAX_CLIENT_STREAMS",
+  streamRecheckMs: "NEXUS_STREAM_RECHECK_MS",
+  headerTimeoutMs: "NEXUS_HEADER_TIMEOUT_MS",
+  bodyTimeoutMs: "NEXUS_BODY_TIMEOUT_MS",
+  idleTimeoutMs: "NEXUS_IDLE_TIMEOUT_MS",
+  drainMs: "NEXUS_DRAIN_MS",
+  drainSettleMs: "NEXUS_DRAIN_SETTLE_MS",
+  demoApi: "NEXUS_DEMO_API",
+  directDispatch: "NEXUS_DIRECT_DISPATCH",
+  maxInflight: "NEXUS_MAX_INFLIGHT",
+  queueMax: "NEXUS_QUEUE_MAX",
+  queueTimeoutMs: "NEXUS_QUEUE_TIMEOUT_MS",
+  maxInflightPerClient: "NEXUS_MAX_INFLIGHT_PER_CLIENT",
+  shedUnreadyMs: "NEXUS_SHED_UNREADY_MS",
+  resourceUrl: "NEXUS_RESOURCE_URL",
+  authIssuer: "NEXUS_AUTH_ISSUER",
+  authAudience: "NEXUS_AUTH_AUDIENCE",
+  authJwksUrl: "NEXUS_AUTH_JWKS_URL",
+  authAlgorithms: "NEXUS_AUTH_ALGORITHMS",
+  authClockSkewSec: "NEXUS_AUTH_CLOCK_SKEW_SEC",
+  authClientClaim: "NEXUS_AUTH_CLIENT_CLAIM",
+  authGroupsClaim: "NEXUS_AUTH_GROUPS_CLAIM",
+  authRequireAtJwt: "NEXUS_AUTH_REQUIRE_AT_JWT",
+  allowAnonymous: "NEXUS_ALLOW_ANONYMOUS",
+  adminGroup: "NEXUS_ADMIN_GROUP",
+  consoleOidcClientId: "NEXUS_CONSOLE_OIDC_CLIENT_ID",
+  auditArguments: "NEXUS_AUDIT_ARGUMENTS",
+  auditRetentionDays: "NEXUS_AUDIT_RETENTION_DAYS",
+  auditBufferSize: "NEXUS_AUDIT_BUFFER_SIZE",
+  redisPrefix: "NEXUS_REDIS_PREFIX",
+  redisTimeoutMs: "NEXUS_REDIS_TIMEOUT_MS",
+  rateLimitFailOpen: "NEXUS_RATE_LIMIT_FAIL_OPEN",
+  cacheValueBytes: "NEXUS_CACHE_VALUE_BYTES",
+  cacheMemoryBytes: "NEXUS_CACHE_MEMORY_BYTES",
+  cacheErrorTtlMs: "NEXUS_CACHE_ERROR_TTL_MS",
+  egressAllow: "NEXUS_EGRESS_ALLOW",
+  egressPrivate: "NEXUS_EGRESS_PRIVATE",
+  egressDns: "NEXUS_EGRESS_DNS",
+};
+
+/** Keys whose env value is a comma-separated list. */
+export const LIST_KEYS: ReadonlySet<keyof RawConfig> = new Set([
+  "allowedOrigins",
+  "allowedHosts",
+  "toolEnv",
+  "authAlgorithms",
+  "rateLimitFailOpen",
+  "egressAllow",
+]);
