@@ -5,8 +5,9 @@
  * Which calls qualify is decided before the tool runs (`directCallOf`); which answers are written
  * here is decided after (`encodePlain`): any other outcome (an error, a result with content other
  * than text) is handed back to the SDK with the call already settled, so the tool runs once and
- * the SDK writes the answer. A federated tool's stateless 2025 call is served here too
- * (`direct_federated.ts`): what its upstream relays during the call goes on the answer's stream.
+ * the SDK writes the answer. A federated tool's calls are served here too: a stateless 2025 one
+ * with what its upstream relays during the call on the answer's stream (`serveFederated`), and a
+ * 2026-07-28 one that names no log level (nothing to relay; `quietModernDownstream`).
  */
 
 import type { Caller } from "../auth/mod.ts";
@@ -14,7 +15,7 @@ import { currentRequestContext } from "../log.ts";
 import type { ToolResult } from "../registry/types.ts";
 import type { DownstreamCall } from "../registry/types.ts";
 import { callTool } from "./call_pipeline.ts";
-import { statelessLegacyDownstream } from "./downstream.ts";
+import { quietModernDownstream, statelessLegacyDownstream } from "./downstream.ts";
 import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
 import { listDirect } from "./direct_list.ts";
 import {
@@ -70,20 +71,30 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
     if (deps.snapshot().byName.get(call.name)?.backend.kind !== "mcp") {
       return serveDirect(request, call, { caller, replay, deps });
     }
-    // Why 2025 only: a 2026-07-28 call's relayed messages would switch its JSON answer to a stream.
-    if (call.era !== "legacy") return undefined;
-    return serveFederated(request, call, { caller, replay, deps });
+    if (call.era === "legacy") return serveFederated(request, call, { caller, replay, deps });
+    // Why only without a log level: relayed logs would turn the SDK's JSON answer into a stream.
+    const meta = (parsedBody as { params: { _meta: Record<string, unknown> } }).params._meta;
+    const downstream = quietModernDownstream(caller.principal.id, meta);
+    if (downstream === undefined) return undefined;
+    return serveDirect(request, call, { caller, replay, deps, downstream });
   };
 }
 
 function serveDirect(
   request: Request,
   call: DirectCall,
-  { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
+  { caller, replay, deps, downstream }: {
+    caller: Caller;
+    replay: Replay;
+    deps: DirectDispatchDeps;
+    /** The calling client as a federated tool relays to it (`quietModernDownstream`). */
+    downstream?: DownstreamCall;
+  },
 ): Promise<Response> {
   if (call.era === "modern") {
+    const signal = request.signal;
     // Why the answer is written in settle's own handler: one promise layer fewer per call.
-    return settle(call, { caller, deps, signal: request.signal }, (settled) => {
+    return settle(call, { caller, deps, signal, downstream }, (settled) => {
       const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
       return text === undefined ? replay(settled) : answer("modern", text);
     });
@@ -178,7 +189,7 @@ function settle<T>(
     caller: Caller;
     deps: DirectDispatchDeps;
     signal: AbortSignal;
-    downstream?: DownstreamCall;
+    downstream?: DownstreamCall | undefined;
   },
   then: (settled: SettledCall) => T | Promise<T>,
 ): Promise<T> {

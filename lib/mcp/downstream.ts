@@ -86,6 +86,29 @@ export function statelessLegacyDownstream(
   });
 }
 
+/**
+ * The downstream view of a 2026-07-28 `tools/call` the direct path answers, whose envelope
+ * (`meta`) names no log level: nothing is relayed on its stream (no level: the SDK's
+ * `ctx.mcpReq.log` drops every log; no progress token: no progress), and the input requests its
+ * declared capabilities allow come back as an `input_required` result. Undefined when `meta`
+ * names a log level (its logs would turn the SDK's JSON answer into a stream). Raises nothing.
+ */
+export function quietModernDownstream(
+  principalId: string,
+  meta: Record<string, unknown>,
+): DownstreamCall | undefined {
+  if (meta[LOG_LEVEL_META_KEY] !== undefined) return undefined;
+  const nothing = () => Promise.resolve();
+  return downstreamCall({
+    era: "modern",
+    principalId,
+    logLevel: undefined,
+    declared: meta[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+    notify: nothing,
+    log: nothing,
+  });
+}
+
 /** What {@linkcode downstreamCall} builds a downstream view from. */
 interface DownstreamParts {
   era: "modern" | "legacy";
