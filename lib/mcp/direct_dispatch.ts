@@ -5,13 +5,17 @@
  * Which calls qualify is decided before the tool runs (`directCallOf`); which answers are written
  * here is decided after (`encodePlain`): any other outcome (an error, a result with content other
  * than text) is handed back to the SDK with the call already settled, so the tool runs once and
- * the SDK writes the answer.
+ * the SDK writes the answer. A federated tool's calls are served here too: a stateless 2025 one
+ * with what its upstream relays during the call on the answer's stream (`serveFederated`), and a
+ * 2026-07-28 one that names no log level (nothing to relay; `quietModernDownstream`).
  */
 
 import type { Caller } from "../auth/mod.ts";
 import { currentRequestContext } from "../log.ts";
 import type { ToolResult } from "../registry/types.ts";
+import type { DownstreamCall } from "../registry/types.ts";
 import { callTool } from "./call_pipeline.ts";
+import { quietModernDownstream, statelessLegacyDownstream } from "./downstream.ts";
 import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
 import { listDirect } from "./direct_list.ts";
 import {
@@ -24,6 +28,7 @@ import {
   sseEvent,
 } from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
+import type { StatelessCancels } from "./stateless_cancel.ts";
 import { relayTaskResult } from "./task_handlers.ts";
 
 /** A `tools/call` the direct path may serve. */
@@ -41,6 +46,8 @@ export interface DirectDispatchDeps
     HandshakeDeps {
   /** The SDK transports' SSE keep-alive interval (0: none), for 2025 answers. */
   keepAliveMs: number;
+  /** Where stateless 2025 calls of federated tools are held, so a cancellation finds them. */
+  cancels: StatelessCancels;
 }
 
 /** Serves `request` through the SDK, whose `tools/call` handler answers `settled` as is. */
@@ -59,32 +66,40 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
     if (listed !== undefined) return Promise.resolve(listed);
     const handshake = handshakeDirect(request, parsedBody, deps);
     if (handshake !== undefined) return Promise.resolve(handshake);
-    // Why the tool before the era: a federated tool relays progress, logs and input requests
-    // over the SDK's stream, so its calls skip the classification below (headers, envelope).
-    const name = isPlain(parsedBody) && isPlain(parsedBody.params)
-      ? parsedBody.params.name
-      : undefined;
-    if (typeof name !== "string") return undefined;
-    if (deps.snapshot().byName.get(name)?.backend.kind === "mcp") return undefined;
     const call = directCallOf(request, parsedBody);
     if (call === undefined) return undefined;
-    return serveDirect(request, call, { caller, replay, deps });
+    if (deps.snapshot().byName.get(call.name)?.backend.kind !== "mcp") {
+      return serveDirect(request, call, { caller, replay, deps });
+    }
+    if (call.era === "legacy") return serveFederated(request, call, { caller, replay, deps });
+    // Why only without a log level: relayed logs would turn the SDK's JSON answer into a stream.
+    const meta = (parsedBody as { params: { _meta: Record<string, unknown> } }).params._meta;
+    const downstream = quietModernDownstream(caller.principal.id, meta);
+    if (downstream === undefined) return undefined;
+    return serveDirect(request, call, { caller, replay, deps, downstream });
   };
 }
 
 function serveDirect(
   request: Request,
   call: DirectCall,
-  { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
+  { caller, replay, deps, downstream }: {
+    caller: Caller;
+    replay: Replay;
+    deps: DirectDispatchDeps;
+    /** The calling client as a federated tool relays to it (`quietModernDownstream`). */
+    downstream?: DownstreamCall;
+  },
 ): Promise<Response> {
   if (call.era === "modern") {
+    const signal = request.signal;
     // Why the answer is written in settle's own handler: one promise layer fewer per call.
-    return settle(request, call, { caller, deps }, (settled) => {
+    return settle(call, { caller, deps, signal, downstream }, (settled) => {
       const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
       return text === undefined ? replay(settled) : answer("modern", text);
     });
   }
-  const settling = settle(request, call, { caller, deps }, (settled) => settled);
+  const settling = settle(call, { caller, deps, signal: request.signal }, (settled) => settled);
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
   // Why a chain and not an async producer: its frame would be held for the whole call.
@@ -94,6 +109,60 @@ function serveDirect(
         const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
         if (text !== undefined) return write(sseEvent(text));
         return writeReplayed(replay(settled), write);
+      }),
+    deps.keepAliveMs,
+  ));
+}
+
+/**
+ * A stateless 2025 call of a federated tool: as `serveDirect`'s, with the upstream's relayed
+ * messages (`lib/upstreams/relay.ts`: log messages; no progress without a token, no input requests
+ * without a session) written on the answer's stream before the answer, as the SDK's per-request
+ * server writes them. A `notifications/cancelled` naming the call (`stateless_cancel.ts`) or the
+ * client going away aborts the call and ends the stream without an answer, as the SDK's teardown
+ * of the request does.
+ */
+function serveFederated(
+  request: Request,
+  call: DirectCall,
+  { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
+): Promise<Response> {
+  const principalId = caller.principal.id;
+  // Why a controller of its own: the call is aborted by a cancellation (a POST of its own) too.
+  const controller = new AbortController();
+  return Promise.resolve(sseAnswer(
+    (write) =>
+      new Promise<void>((resolve, reject) => {
+        let ended = false;
+        const end = (failure?: { error: unknown }) => {
+          if (ended) return;
+          ended = true;
+          release();
+          request.signal.removeEventListener("abort", stop);
+          if (failure === undefined) resolve();
+          else reject(failure.error);
+        };
+        const stop = () => {
+          controller.abort(request.signal.reason);
+          end();
+        };
+        const release = deps.cancels.hold({ principalId, id: call.id }, stop);
+        request.signal.addEventListener("abort", stop, { once: true });
+        // Why guarded: nothing is written once the answer was, or once the call was stopped.
+        const send = (chunk: Uint8Array) => {
+          if (!ended) write(chunk);
+        };
+        const downstream = statelessLegacyDownstream(
+          principalId,
+          (message) => send(sseEvent(JSON.stringify(message))),
+        );
+        settle(call, { caller, deps, signal: controller.signal, downstream }, (settled) => {
+          if (ended) return;
+          const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+          if (text !== undefined) return send(sseEvent(text));
+          return writeReplayed(replay(settled), send);
+        }).then(() => end(), (error) => end({ error }));
+        if (request.signal.aborted) stop();
       }),
     deps.keepAliveMs,
   ));
@@ -115,37 +184,35 @@ async function writeReplayed(
  * its frame would stay live for the whole call.
  */
 function settle<T>(
-  request: Request,
   call: DirectCall,
-  { caller, deps }: { caller: Caller; deps: DirectDispatchDeps },
+  { caller, deps, signal, downstream }: {
+    caller: Caller;
+    deps: DirectDispatchDeps;
+    signal: AbortSignal;
+    downstream?: DownstreamCall | undefined;
+  },
   then: (settled: SettledCall) => T | Promise<T>,
 ): Promise<T> {
   const snapshot = deps.snapshot();
-  // Why one handler pair and not `.then().catch()`: one promise layer fewer per call in flight;
-  // the try keeps a failure of the relay step an `error` outcome, as the `.catch` did.
+  // Why one handler pair and not `.then().catch()`: one promise layer fewer per call in flight.
   return callTool(snapshot, { name: call.name, arguments: call.args }, {
     caller,
-    signal: request.signal,
+    signal,
     logger: deps.logger,
     requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
     hooks: deps.hooks,
-  }).then((result) => {
-    let settled: SettledCall;
-    try {
-      settled = {
-        result: relayTaskResult(result, {
-          snapshot,
-          toolName: call.name,
-          principal: caller.principal.id,
-          accepted: false,
-          era: call.era,
-        }),
-      };
-    } catch (error) {
-      settled = { error };
-    }
-    return then(settled);
-  }, (error) => then({ error }));
+    ...(downstream === undefined ? {} : { downstream }),
+    // Why inside the call, as the SDK path's handler does: the audit row records the result the
+    // client gets (a task handle the client did not ask for is an error result).
+    finishResult: (result) =>
+      relayTaskResult(result, {
+        snapshot,
+        toolName: call.name,
+        principal: caller.principal.id,
+        accepted: false,
+        era: call.era,
+      }),
+  }).then((result) => then({ result }), (error) => then({ error }));
 }
 
 const CALL_PARAM_KEYS = new Set(["name", "arguments", "_meta"]);

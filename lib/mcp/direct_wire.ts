@@ -15,6 +15,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
+import { endsKnown } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** The one modern revision the SDK serves (its `SUPPORTED_MODERN_PROTOCOL_VERSIONS`). */
@@ -54,13 +55,21 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * A 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive` comment
- * every `keepAliveMs` (0: none) until `produce` has written the answer, then the end.
+ * every `keepAliveMs` (0: none) until `produce` has written the answer, then the end. Its end is
+ * known (`endsKnown`): what is held for the answer is released when the stream closes, fails or
+ * is cancelled, without a stream wrapped around it.
  */
 export function sseAnswer(
   produce: (write: (chunk: Uint8Array) => void) => Promise<void>,
   keepAliveMs: number,
 ): Response {
   let timer: ReturnType<typeof setInterval> | undefined;
+  let ends: Array<() => void> | undefined = [];
+  const ended = () => {
+    const run = ends;
+    ends = undefined;
+    for (const end of run ?? []) end();
+  };
   const body = new ReadableStream<Uint8Array>({
     // Why a chain that `start` does not return, not an async `start`: the suspended frame and the
     // stream's wait on it were held for the whole call (heap per call in flight); nothing waits
@@ -79,6 +88,7 @@ export function sseAnswer(
         } catch {
           // Why: the stream already ended (cancelled by the client); there is nothing to error.
         }
+        ended();
       };
       let produced: Promise<void>;
       try {
@@ -91,15 +101,20 @@ export function sseAnswer(
         try {
           controller.close();
         } catch (error) {
-          failed(error);
+          return failed(error);
         }
+        ended();
       }, failed);
     },
     cancel() {
       clearInterval(timer);
+      ended();
     },
   });
-  return new Response(body, { status: 200, headers: SSE_HEADERS });
+  return endsKnown(
+    new Response(body, { status: 200, headers: SSE_HEADERS }),
+    (end) => ends === undefined ? end() : void ends.push(end),
+  );
 }
 
 const TOP_KEYS = new Set(["jsonrpc", "id", "method", "params"]);

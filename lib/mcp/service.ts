@@ -129,12 +129,12 @@ export function createMcpService(options: McpServiceOptions): McpService {
     },
   });
   const federates = () => options.snapshot().tools.some((tool) => tool.backend.kind === "mcp");
+  const cancels = createStatelessCancels({ logger: options.logger });
   // Why off under tracing: request spans are made by the SDK server's handler hook
   // (traced_server.ts); tracing is opt-in, and a traced instance serves every call through it.
   const direct = options.directDispatch === false || options.hooks.tracing !== undefined
     ? undefined
-    : createDirectDispatch({ ...options, keepAliveMs, federates });
-  const cancels = createStatelessCancels({ logger: options.logger });
+    : createDirectDispatch({ ...options, keepAliveMs, federates, cancels });
   // Why through the table: a stateless 2025 call is cancelled by closing its server.
   const handler = createMcpHandler((ctx) => {
     const server = factory(ctx);

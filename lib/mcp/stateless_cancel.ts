@@ -18,7 +18,8 @@
  * about a tenth of the gateway's CPU per call in the federation bench's profile). The SDK builds
  * one server per stateless request, tells the factory the era it classified and the request it
  * serves, and closes that server when the exchange ends: a map entry from build to close is all
- * a call costs.
+ * a call costs. A federated `tools/call` the direct path answers (`direct_dispatch.ts`) has no SDK
+ * server: it holds an entry of its own (`hold`) whose cancel ends it the same way.
  */
 
 import type { McpRequestContext, Server } from "@modelcontextprotocol/server";
@@ -35,6 +36,8 @@ interface Sender {
   server?: Server;
   /** Run when the server closes; undefined once it has. */
   ends?: Array<() => void>;
+  /** Cancels the call: closes its server, or ends a direct call. */
+  cancel?: () => void;
 }
 
 /** This instance's in-flight stateless 2025 requests. */
@@ -55,6 +58,12 @@ export interface StatelessCancels {
    * when it serves a noted request in the 2025 era. Raises nothing.
    */
   track(ctx: McpRequestContext | undefined, server: Server): void;
+  /**
+   * Tracks a stateless 2025 call the direct path serves (`direct_dispatch.ts`, no SDK server):
+   * a cancellation naming it runs `cancel` once. Returns the release, to run when the call's
+   * answer ends (a cancellation after it names nothing). Raises nothing.
+   */
+  hold(call: { principalId: string; id: string | number }, cancel: () => void): () => void;
   /** How many requests are tracked now (for tests and debugging). */
   size(): number;
 }
@@ -62,15 +71,16 @@ export interface StatelessCancels {
 /** Creates the table; raises nothing. */
 export function createStatelessCancels(options: { logger: Logger }): StatelessCancels {
   const noted = new WeakMap<Request, Sender>();
-  const inFlight = new Map<Server, Sender>();
+  // Why keyed by the SDK server or a direct call's own entry: both end by their key's release.
+  const inFlight = new Map<object, Sender>();
 
   function cancel(principalId: string, params: unknown): void {
     const { requestId } = (params ?? {}) as { requestId?: unknown };
     if (typeof requestId !== "string" && typeof requestId !== "number") return;
     // Why a scan: cancellations are rare, and a per-call index would cost every call instead.
-    const matches: Server[] = [];
-    for (const [server, sender] of inFlight) {
-      if (sender.id === requestId && sender.principalId === principalId) matches.push(server);
+    const matches: object[] = [];
+    for (const [key, sender] of inFlight) {
+      if (sender.id === requestId && sender.principalId === principalId) matches.push(key);
     }
     if (matches.length > 1) {
       options.logger.warn("Cancellation ignored: its request id names several calls in flight", {
@@ -78,12 +88,11 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
       });
       return;
     }
-    const [server] = matches;
-    if (server === undefined) return;
-    inFlight.delete(server);
-    // Why close: the SDK's own teardown of an aborted stateless request (transport and server
-    // closed, the handler's signal aborted, the answer stream ended without an answer).
-    server.close().catch(() => {});
+    const [key] = matches;
+    if (key === undefined) return;
+    const { cancel } = inFlight.get(key)!;
+    inFlight.delete(key);
+    cancel?.();
   }
 
   return {
@@ -125,6 +134,9 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
       noted.delete(request);
       sender.server = server;
       sender.ends = [];
+      // Why close: the SDK's own teardown of an aborted stateless request (transport and server
+      // closed, the handler's signal aborted, the answer stream ended without an answer).
+      sender.cancel = () => void server.close().catch(() => {});
       inFlight.set(server, sender);
       const onclose = server.onclose;
       server.onclose = () => {
@@ -134,6 +146,11 @@ export function createStatelessCancels(options: { logger: Logger }): StatelessCa
         for (const end of ends ?? []) end();
         onclose?.();
       };
+    },
+    hold(call, cancel) {
+      const key = {};
+      inFlight.set(key, { principalId: call.principalId, id: call.id, cancel });
+      return () => void inFlight.delete(key);
     },
     size: () => inFlight.size,
   };

@@ -2,7 +2,8 @@
  * A 2025 client served statelessly (no session) cancels a federated call with its own
  * `notifications/cancelled` POST: the gateway (a subprocess) finds the call by principal and
  * JSON-RPC request id among its in-flight requests and the upstream sees the cancellation (a
- * 2026-07-28 HTTP upstream and a 2025 HTTP upstream with sessions, both SDK v2 servers). An id
+ * 2026-07-28 HTTP upstream and a 2025 HTTP upstream with sessions, both SDK v2 servers), as when
+ * the client goes away. An id
  * that names two calls of the principal in flight cancels neither; another principal's
  * cancellation cancels nothing.
  */
@@ -77,6 +78,20 @@ Deno.test("stateless 2025 cancellation: matched by principal and request id, non
         await response.body?.cancel();
       });
     }
+
+    await t.step("a client that goes away: the upstream sees the cancellation", async () => {
+      const waits = upstream.waits();
+      const cancels = upstream.cancelled().length;
+      const gone = new AbortController();
+      const answer = asAlice.call(51, "rl_wait", gone.signal);
+      assert.ok(await waitUntil(() => upstream.waits() > waits), "the call reached the upstream");
+      const response = await answer;
+      assert.equal(response.status, 200);
+      gone.abort();
+      await response.body?.cancel().catch(() => {});
+      const seen = await waitUntil(() => upstream.cancelled().length > cancels, 5_000);
+      assert.ok(seen, "the upstream never saw the cancellation");
+    });
 
     await t.step(
       "an ambiguous id cancels nothing; another principal's id cancels nothing",
