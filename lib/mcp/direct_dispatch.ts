@@ -12,8 +12,7 @@
 
 import type { Caller } from "../auth/mod.ts";
 import { currentRequestContext } from "../log.ts";
-import type { ToolResult } from "../registry/types.ts";
-import type { DownstreamCall } from "../registry/types.ts";
+import type { DownstreamCall, ToolResult } from "../registry/types.ts";
 import { callTool } from "./call_pipeline.ts";
 import { quietModernDownstream, statelessLegacyDownstream } from "./downstream.ts";
 import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
