@@ -27,10 +27,12 @@ export async function executeTs(
   const started = performance.now();
   let value: unknown;
   try {
-    value = await raceSignal(
-      Promise.resolve().then(() => spec.handler(args, { signal: deadline.signal })),
-      deadline.signal,
-    );
+    // Why: a call cancelled before it started never runs the handler.
+    if (deadline.signal.aborted) throw deadline.signal.reason;
+    value = spec.handler(args, { signal: deadline.signal });
+    // Why only a promise is raced: a handler that answered synchronously has nothing left for the
+    // deadline to cut short, and the race costs two promises and an abort listener per call.
+    if (isThenable(value)) value = await raceSignal(Promise.resolve(value), deadline.signal);
   } catch (error) {
     throw classifyFailure(error, deadline, {
       timeoutMs: spec.timeoutMs,
@@ -42,6 +44,11 @@ export async function executeTs(
     options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
   }
   return { result: normaliseResult(value) };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 function classifyFailure(

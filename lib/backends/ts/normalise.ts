@@ -16,6 +16,11 @@ export function normaliseResult(value: unknown): ToolResult {
   if (typeof value === "string") return textResult(value);
   if (value === undefined) return textResult("");
   const text = toJsonText(value);
+  // Why a shallow copy for a flat record of JSON primitives: it is what the round trip below
+  // gives, without parsing the text again (the common shape: counts, ids, flags).
+  if (isFlatJsonRecord(value)) {
+    return { content: [{ type: "text", text }], structuredContent: copyRecord(value) };
+  }
   // Why: a round trip through JSON text drops functions and undefined and turns Dates into
   // strings, so structured content is exactly what the text shows.
   const json = JSON.parse(text) as JsonValue;
@@ -23,6 +28,30 @@ export function normaliseResult(value: unknown): ToolResult {
     ? json
     : { result: json };
   return { content: [{ type: "text", text }], structuredContent };
+}
+
+/**
+ * A plain object whose own values are all strings, booleans, null or finite numbers other than
+ * -0: JSON text and back gives the same record (JSON writes -0 as 0, and no other number or
+ * string changes on the way).
+ */
+function isFlatJsonRecord(value: unknown): value is JsonObject {
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value as object)) {
+    // Why: assigning `__proto__` would set the copy's prototype, not a member.
+    if (key === "__proto__") return false;
+    const item = (value as Record<string, unknown>)[key];
+    if (item === null || typeof item === "string" || typeof item === "boolean") continue;
+    if (typeof item !== "number" || !Number.isFinite(item) || Object.is(item, -0)) return false;
+  }
+  return true;
+}
+
+/** The own enumerable string-keyed members, as JSON text carries them (no symbol keys). */
+function copyRecord(record: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const key of Object.keys(record)) copy[key] = record[key]!;
+  return copy;
 }
 
 function isToolResult(value: unknown): value is ToolResult {

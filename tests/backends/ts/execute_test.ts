@@ -92,3 +92,32 @@ Deno.test("executeTool() wraps a thrown non-Error value as UPSTREAM_ERROR", asyn
     "Tool handler failed: plain string",
   );
 });
+
+Deno.test("executeTool() never runs a TS handler whose call was cancelled before it started", async () => {
+  const client = new AbortController();
+  client.abort();
+  let runs = 0;
+  const tool = tsTool(() => (runs++, "ran"), 5000);
+  await rejectsWith(
+    executeTool(tool, {}, executeOptions([], { signal: client.signal })),
+    "CANCELLED",
+    "Call cancelled by the client",
+  );
+  assert.equal(runs, 0);
+});
+
+Deno.test("executeTool() answers a synchronous handler's value and maps its throw like an async one's", async () => {
+  const ok = await executeTool(tsTool(() => ({ n: 1 }), 5000), {}, executeOptions([]));
+  assert.deepEqual(ok.result.structuredContent, { n: 1 });
+  const thrown = tsTool(() => {
+    throw new GatewayError("NOT_FOUND", "no such item");
+  }, 5000);
+  await rejectsWith(executeTool(thrown, {}, executeOptions([])), "NOT_FOUND", "no such item");
+  // A thenable that is not a Promise is awaited (and raced) as one.
+  const thenable = tsTool(
+    () => ({ then: (resolve: (v: unknown) => void) => resolve("later") }),
+    5000,
+  );
+  const later = await executeTool(thenable, {}, executeOptions([]));
+  assert.deepEqual(later.result.content, [{ type: "text", text: "later" }]);
+});

@@ -54,3 +54,23 @@ Deno.test("normaliseResult() rejects values that are not JSON as UPSTREAM_ERROR"
     );
   }
 });
+
+Deno.test("normaliseResult() gives a flat record the structured content its JSON text gives", () => {
+  const symbol = Symbol("s");
+  const cases: Record<string | symbol, unknown>[] = [
+    { a: 1, b: "x\u{d800}", c: true, d: null, e: 1e21, f: 0.1 + 0.2 },
+    { zero: -0 },
+    { gone: undefined, kept: 1 },
+    { [symbol]: 1, kept: 2 },
+    JSON.parse('{"__proto__": 1, "b": 2}'),
+    { 2: "two", 1: "one", z: "z" },
+  ];
+  for (const value of cases) {
+    const result = normaliseResult(value);
+    const text = (result.content[0] as { text: string }).text;
+    assert.equal(text, JSON.stringify(value));
+    assert.deepEqual(result.structuredContent, JSON.parse(text));
+    assert.deepEqual(Object.keys(result.structuredContent!), Object.keys(JSON.parse(text)));
+    assert.ok(Object.is((result.structuredContent as { zero?: number }).zero ?? 0, 0));
+  }
+});
