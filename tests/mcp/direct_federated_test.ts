@@ -11,7 +11,7 @@ import { createGatewayToolsDir, type Gateway, startGateway } from "../_support/g
 import { createClientKey } from "../_support/auth_fixtures.ts";
 import { federatedProbeUpstreams } from "../_support/federated_probe_server.ts";
 import { directCallOf } from "../../lib/mcp/direct_dispatch.ts";
-import { BOTH, ENVELOPE, LEGACY, MODERN, type Probe } from "./_direct_probes.ts";
+import { BOTH, ENVELOPE, LEGACY, modern as modernCall, type Probe } from "./_direct_probes.ts";
 
 function legacy(label: string, params: Record<string, unknown>, id: unknown = 7): Probe {
   return {
@@ -24,22 +24,15 @@ function legacy(label: string, params: Record<string, unknown>, id: unknown = 7)
 const CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
 
 function modern(label: string, params: Record<string, unknown>): Probe {
-  return {
-    label: `2026 ${label}`,
-    headers: {
-      "accept": BOTH,
-      "content-type": "application/json",
-      "mcp-protocol-version": MODERN,
-      "mcp-method": "tools/call",
-      "mcp-name": String(params.name),
-    },
+  // Why its own body: the envelope merged with the probe's own `_meta` (a log level, capabilities).
+  return modernCall(label, params, {
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: 8,
       method: "tools/call",
       params: { ...params, _meta: { ...ENVELOPE, ...(params._meta as object | undefined) } },
     }),
-  };
+  });
 }
 
 function probes(): Probe[] {
