@@ -18,9 +18,10 @@ import {
   answer,
   type Era,
   isPlain,
+  openSse,
   plainRequestEra,
   SERVER_INFO_META,
-  sseAnswer,
+  type SseAnswer,
   sseEvent,
 } from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
@@ -84,29 +85,28 @@ function serveDirect(
       return text === undefined ? replay(settled) : answer("modern", text);
     });
   }
-  const settling = settle(request, call, { caller, deps }, (settled) => settled);
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
-  // Why a chain and not an async producer: its frame would be held for the whole call.
-  return Promise.resolve(sseAnswer(
-    (write) =>
-      settling.then((settled) => {
-        const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-        if (text !== undefined) return write(sseEvent(text));
-        return writeReplayed(replay(settled), write);
-      }),
-    deps.keepAliveMs,
-  ));
+  // Why written in settle's own handler: no producer promise or frame per call in flight.
+  const sse = openSse(deps.keepAliveMs);
+  settle(request, call, { caller, deps }, (settled) => {
+    try {
+      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+      if (text !== undefined) return sse.end(sseEvent(text));
+      writeReplayed(replay(settled), sse).then(() => sse.end(), (error) => sse.fail(error));
+    } catch (error) {
+      sse.fail(error);
+    }
+  });
+  return Promise.resolve(sse.response);
 }
 
 /** The replayed answer's SSE bytes, written through as they come (a rare path: no plain result). */
-async function writeReplayed(
-  replayed: Promise<Response>,
-  write: (chunk: Uint8Array) => void,
-): Promise<void> {
+async function writeReplayed(replayed: Promise<Response>, sse: SseAnswer): Promise<void> {
   const response = await replayed;
   if (response.body === null) return;
-  for await (const chunk of response.body) write(chunk);
+  // Why stop when the client went away: leaving the loop cancels the SDK's answer, and its call.
+  for await (const chunk of response.body) if (!sse.write(chunk)) break;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
+import { endsKnown } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** The one modern revision the SDK serves (its `SUPPORTED_MODERN_PROTOCOL_VERSIONS`). */
@@ -41,7 +42,9 @@ const SSE_HEADERS = {
 export function answer(era: Era, text: string): Response {
   if (era === "modern") return new Response(text, { status: 200, headers: JSON_HEADERS });
   // Why a stream of one event: the SDK streams its 2025 answer (chunked, no Content-Length).
-  return sseAnswer((write) => Promise.resolve(write(sseEvent(text))), 0);
+  const sse = openSse(0);
+  sse.end(sseEvent(text));
+  return sse.response;
 }
 
 /** `text` (a JSON-RPC message) as one SSE event of the SDK's 2025 transport. */
@@ -52,54 +55,95 @@ export function sseEvent(text: string): Uint8Array {
 const KEEP_ALIVE = ENCODER.encode(": keepalive\n\n");
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
+/** A 2025 SSE answer being written: its response, sent at once, and the calls that write it. */
+export interface SseAnswer {
+  /** The answer: headers at once, then what is written, then the end. */
+  readonly response: Response;
+  /** Writes `chunk`; false (dropped) once the stream has ended (cancelled by the client). */
+  write(chunk: Uint8Array): boolean;
+  /** Writes `last` (if given) and ends the stream. */
+  end(last?: Uint8Array): void;
+  /** Ends the stream with `error` (the client sees the body cut). */
+  fail(error: unknown): void;
+}
+
 /**
- * A 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive` comment
- * every `keepAliveMs` (0: none) until `produce` has written the answer, then the end.
+ * Opens a 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive`
+ * comment every `keepAliveMs` (0: none) until it ends, then the end. The admission slot (or any
+ * `releasedAtStreamEnd` holder) is released when it ends, fails or is cancelled.
  */
-export function sseAnswer(
-  produce: (write: (chunk: Uint8Array) => void) => Promise<void>,
-  keepAliveMs: number,
-): Response {
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    // Why a chain that `start` does not return, not an async `start`: the suspended frame and the
-    // stream's wait on it were held for the whole call (heap per call in flight); nothing waits
-    // for `start` here (no `pull`), and a failure to close or error is the stream's own end.
-    start(controller) {
-      if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
-        timer = setInterval(
-          () => controller.enqueue(KEEP_ALIVE),
-          Math.min(keepAliveMs, MAX_TIMER_DELAY_MS),
-        );
-      }
-      const failed = (error: unknown) => {
-        clearInterval(timer);
-        try {
-          controller.error(error);
-        } catch {
-          // Why: the stream already ended (cancelled by the client); there is nothing to error.
-        }
-      };
-      let produced: Promise<void>;
-      try {
-        produced = produce((chunk) => controller.enqueue(chunk));
-      } catch (error) {
-        return failed(error);
-      }
-      produced.then(() => {
-        clearInterval(timer);
-        try {
-          controller.close();
-        } catch (error) {
-          failed(error);
-        }
-      }, failed);
-    },
-    cancel() {
-      clearInterval(timer);
-    },
-  });
-  return new Response(body, { status: 200, headers: SSE_HEADERS });
+export function openSse(keepAliveMs: number): SseAnswer {
+  return new SseStream(keepAliveMs);
+}
+
+/**
+ * Why one object that is the stream's source, its writer and its end watch, with methods on its
+ * prototype and the keep-alive timer given the object as an argument: per call in flight it holds
+ * no closure of its own, no promise, no suspended frame; and being its own end watch
+ * (`endsKnown`), no second stream wraps it to learn its end (heap per call in flight).
+ */
+class SseStream implements SseAnswer {
+  readonly response: Response;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #done = false;
+  /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
+  #ends: (() => void) | undefined;
+
+  constructor(keepAliveMs: number) {
+    const body = new ReadableStream<Uint8Array>(this);
+    if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
+      this.#timer = setInterval(sendKeepAlive, Math.min(keepAliveMs, MAX_TIMER_DELAY_MS), this);
+    }
+    this.response = endsKnown(new Response(body, { status: 200, headers: SSE_HEADERS }), this);
+  }
+
+  /** The stream's `start`: keeps its controller. */
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller;
+  }
+
+  /** The stream's `cancel`: the client went away. */
+  cancel(): void {
+    this.#finish();
+  }
+
+  /** The end watch (`endsKnown`): `end` runs when the stream ends, at once if it has. */
+  onEnd(end: () => void): void {
+    if (this.#done) end();
+    else this.#ends = end;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#done) return false;
+    this.#controller.enqueue(chunk);
+    return true;
+  }
+
+  end(last?: Uint8Array): void {
+    if (this.#done) return;
+    if (last !== undefined) this.#controller.enqueue(last);
+    this.#finish();
+    this.#controller.close();
+  }
+
+  fail(error: unknown): void {
+    if (this.#done) return;
+    this.#finish();
+    this.#controller.error(error);
+  }
+
+  #finish(): void {
+    this.#done = true;
+    clearInterval(this.#timer);
+    const ends = this.#ends;
+    this.#ends = undefined;
+    ends?.();
+  }
+}
+
+function sendKeepAlive(sse: SseStream): void {
+  sse.write(KEEP_ALIVE);
 }
 
 const TOP_KEYS = new Set(["jsonrpc", "id", "method", "params"]);

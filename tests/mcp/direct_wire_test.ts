@@ -1,17 +1,16 @@
 /**
  * The direct path's 2025 framing: headers at once, the SDK transport's `: keepalive` comment while
- * the answer is pending, then the one event and the end of the stream.
+ * the answer is pending, then the one event and the end of the stream; the end known to a holder
+ * (`releasedAtStreamEnd`) without a wrapping stream.
  */
 
 import assert from "node:assert/strict";
-import { sseAnswer, sseEvent } from "../../lib/mcp/direct_wire.ts";
+import { answer, openSse, sseEvent } from "../../lib/mcp/direct_wire.ts";
+import { releasedAtStreamEnd } from "../../lib/stream_end.ts";
 
 Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then ends", async () => {
-  const kept = Promise.withResolvers<void>();
-  const response = sseAnswer(async (write) => {
-    await kept.promise;
-    write(sseEvent('{"result":{},"jsonrpc":"2.0","id":1}'));
-  }, 5);
+  const sse = openSse(5);
+  const response = sse.response;
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "text/event-stream");
   assert.equal(response.headers.get("cache-control"), "no-cache, no-transform");
@@ -19,7 +18,7 @@ Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then
   let text = "";
   for await (const chunk of response.body!) {
     text += decoder.decode(chunk);
-    if (text.includes(": keepalive\n\n")) kept.resolve();
+    if (text.includes(": keepalive\n\n")) sse.end(sseEvent('{"result":{},"jsonrpc":"2.0","id":1}'));
   }
   assert.match(
     text,
@@ -28,6 +27,44 @@ Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then
 });
 
 Deno.test("a 2025 answer without keep-alive is its event alone", async () => {
-  const response = sseAnswer((write) => Promise.resolve(write(sseEvent("{}"))), 0);
-  assert.equal(await response.text(), "event: message\ndata: {}\n\n");
+  assert.equal(await answer("legacy", "{}").text(), "event: message\ndata: {}\n\n");
+});
+
+Deno.test("a 2025 answer releases its holder when it ends, unwrapped", async () => {
+  const sse = openSse(0);
+  let released = 0;
+  assert.equal(releasedAtStreamEnd(sse.response, () => released++), sse.response);
+  sse.write(sseEvent("{}"));
+  assert.equal(released, 0);
+  sse.end();
+  assert.equal(released, 1);
+  assert.equal(await sse.response.text(), "event: message\ndata: {}\n\n");
+  assert.equal(released, 1);
+});
+
+Deno.test("a 2025 answer ended before it is held releases at once", () => {
+  let released = 0;
+  releasedAtStreamEnd(answer("legacy", "{}"), () => released++);
+  assert.equal(released, 1);
+});
+
+Deno.test("a cancelled 2025 answer stops its keep-alive, drops later writes, releases", async () => {
+  const sse = openSse(1);
+  let released = 0;
+  releasedAtStreamEnd(sse.response, () => released++);
+  await sse.response.body!.cancel();
+  assert.equal(released, 1);
+  assert.equal(sse.write(sseEvent("{}")), false);
+  sse.end(sseEvent("{}"));
+  sse.fail(new Error("late"));
+  assert.equal(released, 1);
+});
+
+Deno.test("a failed 2025 answer cuts its body and releases", async () => {
+  const sse = openSse(0);
+  let released = 0;
+  releasedAtStreamEnd(sse.response, () => released++);
+  sse.fail(new Error("boom"));
+  assert.equal(released, 1);
+  await assert.rejects(sse.response.text());
 });
