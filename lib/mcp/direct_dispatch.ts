@@ -21,8 +21,8 @@ import {
   openSse,
   plainRequestEra,
   SERVER_INFO_META,
-  type SseAnswer,
   sseEvent,
+  type SseWriter,
 } from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
 import { relayTaskResult } from "./task_handlers.ts";
@@ -88,7 +88,7 @@ function serveDirect(
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
   // Why written in settle's own handler: no producer promise or frame per call in flight.
-  const sse = openSse(deps.keepAliveMs);
+  const { response, sse } = openSse(deps.keepAliveMs);
   settle(request, call, { caller, deps }, (settled) => {
     try {
       const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
@@ -98,11 +98,11 @@ function serveDirect(
       sse.fail(error);
     }
   });
-  return Promise.resolve(sse.response);
+  return Promise.resolve(response);
 }
 
 /** The replayed answer's SSE bytes, written through as they come (a rare path: no plain result). */
-async function writeReplayed(replayed: Promise<Response>, sse: SseAnswer): Promise<void> {
+async function writeReplayed(replayed: Promise<Response>, sse: SseWriter): Promise<void> {
   const response = await replayed;
   if (response.body === null) return;
   // Why stop when the client went away: leaving the loop cancels the SDK's answer, and its call.

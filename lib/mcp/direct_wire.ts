@@ -15,6 +15,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
+import { setSharedTimeout } from "../shared_timeout.ts";
 import { endsKnown } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
@@ -42,9 +43,9 @@ const SSE_HEADERS = {
 export function answer(era: Era, text: string): Response {
   if (era === "modern") return new Response(text, { status: 200, headers: JSON_HEADERS });
   // Why a stream of one event: the SDK streams its 2025 answer (chunked, no Content-Length).
-  const sse = openSse(0);
+  const { response, sse } = openSse(0);
   sse.end(sseEvent(text));
-  return sse.response;
+  return response;
 }
 
 /** `text` (a JSON-RPC message) as one SSE event of the SDK's 2025 transport. */
@@ -55,10 +56,8 @@ export function sseEvent(text: string): Uint8Array {
 const KEEP_ALIVE = ENCODER.encode(": keepalive\n\n");
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
-/** A 2025 SSE answer being written: its response, sent at once, and the calls that write it. */
-export interface SseAnswer {
-  /** The answer: headers at once, then what is written, then the end. */
-  readonly response: Response;
+/** Writes a 2025 SSE answer opened by {@linkcode openSse}. */
+export interface SseWriter {
   /** Writes `chunk`; false (dropped) once the stream has ended (cancelled by the client). */
   write(chunk: Uint8Array): boolean;
   /** Writes `last` (if given) and ends the stream. */
@@ -68,34 +67,43 @@ export interface SseAnswer {
 }
 
 /**
- * Opens a 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive`
- * comment every `keepAliveMs` (0: none) until it ends, then the end. The admission slot (or any
- * `releasedAtStreamEnd` holder) is released when it ends, fails or is cancelled.
+ * Opens a 2025 SSE answer as the SDK's transport streams it: `response` sends its headers at
+ * once, a `: keepalive` comment every `keepAliveMs` (0: none) until `sse` ends it. Its holder
+ * (`releasedAtStreamEnd`, the admission slot) is released when it ends, fails or is cancelled.
  */
-export function openSse(keepAliveMs: number): SseAnswer {
-  return new SseStream(keepAliveMs);
+export function openSse(keepAliveMs: number): { response: Response; sse: SseWriter } {
+  const sse = new SseStream(keepAliveMs);
+  const body = new ReadableStream<Uint8Array>(sse);
+  sse.keepAlive();
+  // Why the writer does not keep the response: it lives as long as the call, the response is
+  // Deno's once returned (heap per call in flight).
+  return {
+    response: endsKnown(new Response(body, { status: 200, headers: SSE_HEADERS }), sse),
+    sse,
+  };
 }
 
 /**
  * Why one object that is the stream's source, its writer and its end watch, with methods on its
- * prototype and the keep-alive timer given the object as an argument: per call in flight it holds
- * no closure of its own, no promise, no suspended frame; and being its own end watch
- * (`endsKnown`), no second stream wraps it to learn its end (heap per call in flight).
+ * prototype: per call in flight it holds no promise or suspended frame and one closure (its
+ * keep-alive tick); being its own end watch (`endsKnown`), no second stream wraps it to learn its
+ * end. Why the keep-alive on shared timeouts and not `setInterval`: on Deno 2.9 each interval is a
+ * Node-style `Timeout` with its closures, held for the whole call; a stream re-arms its one entry
+ * each time it fires, so comments still come every `keepAliveMs` after the stream opened.
  */
-class SseStream implements SseAnswer {
-  readonly response: Response;
+class SseStream implements SseWriter {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #keepAliveMs: number;
+  #tick: (() => void) | undefined;
+  #stopKeepAlive: (() => void) | undefined;
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
   #ends: (() => void) | undefined;
 
   constructor(keepAliveMs: number) {
-    const body = new ReadableStream<Uint8Array>(this);
-    if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
-      this.#timer = setInterval(sendKeepAlive, Math.min(keepAliveMs, MAX_TIMER_DELAY_MS), this);
-    }
-    this.response = endsKnown(new Response(body, { status: 200, headers: SSE_HEADERS }), this);
+    this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
+      ? Math.min(keepAliveMs, MAX_TIMER_DELAY_MS)
+      : 0;
   }
 
   /** The stream's `start`: keeps its controller. */
@@ -112,6 +120,16 @@ class SseStream implements SseAnswer {
   onEnd(end: () => void): void {
     if (this.#done) end();
     else this.#ends = end;
+  }
+
+  /** Arms the next keep-alive comment (none without an interval or once ended). */
+  keepAlive(): void {
+    if (this.#keepAliveMs === 0 || this.#done) return;
+    this.#tick ??= () => {
+      this.#stopKeepAlive = undefined;
+      if (this.write(KEEP_ALIVE)) this.keepAlive();
+    };
+    this.#stopKeepAlive = setSharedTimeout(this.#tick, this.#keepAliveMs);
   }
 
   write(chunk: Uint8Array): boolean {
@@ -135,15 +153,12 @@ class SseStream implements SseAnswer {
 
   #finish(): void {
     this.#done = true;
-    clearInterval(this.#timer);
+    this.#stopKeepAlive?.();
+    this.#stopKeepAlive = undefined;
     const ends = this.#ends;
     this.#ends = undefined;
     ends?.();
   }
-}
-
-function sendKeepAlive(sse: SseStream): void {
-  sse.write(KEEP_ALIVE);
 }
 
 const TOP_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
