@@ -49,7 +49,8 @@ export async function callTool(
   request: { name: string; arguments?: unknown },
   options: CallOptions,
 ): Promise<ToolResult> {
-  const startedAt = new Date();
+  // Why a number and not a `Date`: the frame keeps it for the whole call (heap per call).
+  const startedAtMs = Date.now();
   const started = performance.now();
   const facts: CallFacts = {};
   let outcome: GatewayError | undefined;
@@ -103,7 +104,7 @@ export async function callTool(
       args: request.arguments,
       outcome: outcome?.code ?? "ok",
       isError: result?.isError === true,
-      startedAt,
+      startedAt: new Date(startedAtMs),
       durationMs: performance.now() - started,
       facts,
     });
