@@ -4,7 +4,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
-import { setSharedTimeout } from "../shared_timeout.ts";
+import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 
 /** Why a call's signal fired. */
 export type AbortCause = "timeout" | "cancelled";
@@ -25,15 +25,15 @@ export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): De
 }
 
 /**
- * Why a class that is its own abort listener (`handleEvent`) with methods on its prototype, and
- * not closures: it lives for the whole call, and each closure and the object literal holding them
- * were kept per call in flight (heap per call).
+ * Why a class that is its own abort listener (`handleEvent`) and timeout (`onTimeout`), with
+ * methods on its prototype, and not closures: it lives for the whole call, and each closure and
+ * the object literal holding them were kept per call in flight (heap per call).
  */
 class CallDeadline implements Deadline {
   readonly #controller = new AbortController();
   readonly #clientSignal: AbortSignal;
   #cause: AbortCause | undefined;
-  #stopTimer: (() => void) | undefined;
+  #timer: SharedTimeout | undefined;
 
   constructor(clientSignal: AbortSignal, timeoutMs: number) {
     this.#clientSignal = clientSignal;
@@ -42,10 +42,7 @@ class CallDeadline implements Deadline {
       return;
     }
     clientSignal.addEventListener("abort", this, { once: true });
-    this.#stopTimer = setSharedTimeout(
-      () => this.#fire("timeout", new DOMException("Signal timed out.", "TimeoutError")),
-      timeoutMs,
-    );
+    this.#timer = armSharedTimeout(this, timeoutMs);
   }
 
   get signal(): AbortSignal {
@@ -57,12 +54,17 @@ class CallDeadline implements Deadline {
   }
 
   dispose(): void {
-    this.#stopTimer?.();
+    this.#timer?.cancel();
   }
 
   /** The client's signal fired. */
   handleEvent(): void {
     this.#fire("cancelled", this.#clientSignal.reason);
+  }
+
+  /** The timeout elapsed (`armSharedTimeout`). */
+  onTimeout(): void {
+    this.#fire("timeout", new DOMException("Signal timed out.", "TimeoutError"));
   }
 
   #fire(which: AbortCause, reason: unknown): void {

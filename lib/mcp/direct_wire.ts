@@ -15,7 +15,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
-import { setSharedTimeout } from "../shared_timeout.ts";
+import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 import { endsKnown } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
@@ -84,18 +84,17 @@ export function openSse(keepAliveMs: number): { response: Response; sse: SseWrit
 }
 
 /**
- * Why one object that is the stream's source, its writer and its end watch, with methods on its
- * prototype: per call in flight it holds no promise or suspended frame and one closure (its
- * keep-alive tick); being its own end watch (`endsKnown`), no second stream wraps it to learn its
- * end. Why the keep-alive on shared timeouts and not `setInterval`: on Deno 2.9 each interval is a
- * Node-style `Timeout` with its closures, held for the whole call; a stream re-arms its one entry
- * each time it fires, so comments still come every `keepAliveMs` after the stream opened.
+ * Why one object that is the stream's source, its writer, its end watch and its keep-alive
+ * timeout's target, with methods on its prototype: per call in flight it holds no promise,
+ * suspended frame or closure; being its own end watch (`endsKnown`), no second stream wraps it to
+ * learn its end. Why the keep-alive on shared timeouts and not `setInterval`: on Deno 2.9 each
+ * interval is a Node-style `Timeout` with its closures, held for the whole call; a stream re-arms
+ * its one entry each time it fires, so comments still come every `keepAliveMs` after it opened.
  */
 class SseStream implements SseWriter {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   readonly #keepAliveMs: number;
-  #tick: (() => void) | undefined;
-  #stopKeepAlive: (() => void) | undefined;
+  #keepAliveTimer: SharedTimeout | undefined;
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
   #ends: (() => void) | undefined;
@@ -125,11 +124,13 @@ class SseStream implements SseWriter {
   /** Arms the next keep-alive comment (none without an interval or once ended). */
   keepAlive(): void {
     if (this.#keepAliveMs === 0 || this.#done) return;
-    this.#tick ??= () => {
-      this.#stopKeepAlive = undefined;
-      if (this.write(KEEP_ALIVE)) this.keepAlive();
-    };
-    this.#stopKeepAlive = setSharedTimeout(this.#tick, this.#keepAliveMs);
+    this.#keepAliveTimer = armSharedTimeout(this, this.#keepAliveMs);
+  }
+
+  /** The keep-alive interval elapsed (`armSharedTimeout`): a comment, and the next one armed. */
+  onTimeout(): void {
+    this.#keepAliveTimer = undefined;
+    if (this.write(KEEP_ALIVE)) this.keepAlive();
   }
 
   write(chunk: Uint8Array): boolean {
@@ -153,8 +154,8 @@ class SseStream implements SseWriter {
 
   #finish(): void {
     this.#done = true;
-    this.#stopKeepAlive?.();
-    this.#stopKeepAlive = undefined;
+    this.#keepAliveTimer?.cancel();
+    this.#keepAliveTimer = undefined;
     const ends = this.#ends;
     this.#ends = undefined;
     ends?.();
