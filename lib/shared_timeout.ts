@@ -7,10 +7,42 @@
  * oldest live entry.
  */
 
-interface Entry {
-  at: number;
-  /** Cleared once the entry fired or was cancelled. */
-  fire: (() => void) | undefined;
+/** What fires: a function, or an object's `onTimeout` (no closure to make per timeout). */
+export type SharedTimeoutTarget = (() => void) | { onTimeout(): void };
+
+/** A timeout armed by {@linkcode armSharedTimeout}. */
+export interface SharedTimeout {
+  /** Cancels it; cancelling twice, or after it fired, does nothing. */
+  cancel(): void;
+}
+
+/**
+ * Why a class: the entry is its own cancel handle (a method on its prototype), so arming one
+ * makes no closure; a deadline lives as long as its call (heap per call in flight).
+ */
+class Entry implements SharedTimeout {
+  constructor(
+    readonly queue: Queue,
+    readonly at: number,
+    /** Cleared once the entry fired or was cancelled. */
+    public target: SharedTimeoutTarget | undefined,
+  ) {}
+
+  cancel(): void {
+    if (this.target === undefined) return;
+    this.target = undefined;
+    const owner = this.queue;
+    owner.live--;
+    if (owner.live === 0) return idle(owner);
+    // Why: cancelled entries wait for their time otherwise; keep at most ~3× the live ones.
+    const waiting = owner.entries.length - owner.head;
+    if (waiting > 1024 && waiting > owner.live * 3) {
+      owner.entries = owner.entries.filter((kept, index) =>
+        index >= owner.head && kept.target !== undefined
+      );
+      owner.head = 0;
+    }
+  }
 }
 
 interface Queue {
@@ -28,31 +60,26 @@ const queues = new Map<number, Queue>();
  * twice, or after it fired, does nothing). `fire` must not throw. Raises nothing.
  */
 export function setSharedTimeout(fire: () => void, delayMs: number): () => void {
+  const entry = armSharedTimeout(fire, delayMs);
+  return () => entry.cancel();
+}
+
+/**
+ * Fires `target` (calls it, or its `onTimeout`) once `delayMs` has passed, unless cancelled
+ * first. It must not throw. Raises nothing.
+ */
+export function armSharedTimeout(target: SharedTimeoutTarget, delayMs: number): SharedTimeout {
   let queue = queues.get(delayMs);
   if (queue === undefined) {
     queue = { delayMs, entries: [], head: 0, live: 0, timer: undefined };
     queues.set(delayMs, queue);
   }
-  const entry: Entry = { at: performance.now() + delayMs, fire };
+  const entry = new Entry(queue, performance.now() + delayMs, target);
   queue.entries.push(entry);
   queue.live++;
   if (queue.timer === undefined) arm(queue, delayMs);
   else if (queue.live === 1) Deno.refTimer(queue.timer);
-  const owner = queue;
-  return () => {
-    if (entry.fire === undefined) return;
-    entry.fire = undefined;
-    owner.live--;
-    if (owner.live === 0) return idle(owner);
-    // Why: cancelled entries wait for their time otherwise; keep at most ~3× the live ones.
-    const waiting = owner.entries.length - owner.head;
-    if (waiting > 1024 && waiting > owner.live * 3) {
-      owner.entries = owner.entries.filter((kept, index) =>
-        index >= owner.head && kept.fire !== undefined
-      );
-      owner.head = 0;
-    }
-  };
+  return entry;
 }
 
 function arm(queue: Queue, delayMs: number): void {
@@ -65,16 +92,17 @@ function expire(queue: Queue): void {
   let next: Entry | undefined;
   while (queue.head < queue.entries.length) {
     const entry = queue.entries[queue.head]!;
-    if (entry.fire !== undefined && entry.at > now) {
+    if (entry.target !== undefined && entry.at > now) {
       next = entry;
       break;
     }
     queue.head++;
-    const fire = entry.fire;
-    if (fire === undefined) continue;
-    entry.fire = undefined;
+    const target = entry.target;
+    if (target === undefined) continue;
+    entry.target = undefined;
     queue.live--;
-    fire();
+    if (typeof target === "function") target();
+    else target.onTimeout();
   }
   if (next === undefined || queue.live === 0) return reset(queue);
   if (queue.head > 1024 && queue.head * 2 > queue.entries.length) {

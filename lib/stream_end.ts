@@ -3,15 +3,20 @@
  * streams: released when an SSE body ends, fails or is cancelled, at once for any other answer.
  */
 
+/** A producer's watch on its body's end: `onEnd(end)` runs `end` then (at once if it has). */
+export type EndWatch = ((end: () => void) => void) | { onEnd(end: () => void): void };
+
 /** Answers whose producer runs callbacks when their body ends (see `endsKnown`). */
-const knownEnds = new WeakMap<Response, (end: () => void) => void>();
+const knownEnds = new WeakMap<Response, EndWatch>();
 
 /**
  * Marks `response` as one whose producer already learns when its body ends, fails or is
  * cancelled: `onEnd(end)` must run `end` then (at once if it already has), so
- * `releasedAtStreamEnd` need not wrap the body again. Returns `response`; raises nothing.
+ * `releasedAtStreamEnd` need not wrap the body again. Why an object form too: a producer that is
+ * an object (`direct_wire.ts`'s SSE answer) is its own watch, with no closure per answer.
+ * Returns `response`; raises nothing.
  */
-export function endsKnown(response: Response, onEnd: (end: () => void) => void): Response {
+export function endsKnown(response: Response, onEnd: EndWatch): Response {
   knownEnds.set(response, onEnd);
   return response;
 }
@@ -25,7 +30,8 @@ export function releasedAtStreamEnd(response: Response, release: () => void): Re
   const known = knownEnds.get(response);
   // Why: each wrapper is one more JS stream every chunk of the answer is pulled through.
   if (known !== undefined) {
-    known(release);
+    if (typeof known === "function") known(release);
+    else known.onEnd(release);
     return response;
   }
   // Why not wrap every body: a JSON answer is complete when returned, and a wrapping stream would

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setSharedTimeout } from "../lib/shared_timeout.ts";
+import { armSharedTimeout, setSharedTimeout } from "../lib/shared_timeout.ts";
 
 /** Resolves once `check` holds, polling; throws past `withinMs` (no timing assertion). */
 async function until(check: () => boolean, withinMs = 5_000): Promise<void> {
@@ -73,4 +73,16 @@ Deno.test("shared timeout: entries armed while the queue waits fire after their 
   assert.deepEqual(fired, [1, 2]);
   // Why >= 29 and not a bound above: the machine is shared; early firing is the bug looked for.
   assert(secondAt - armedAt >= 29, `fired ${secondAt - armedAt} ms after arming`);
+});
+
+Deno.test("shared timeout: an object target fires through onTimeout, once, unless cancelled", async () => {
+  const fired: string[] = [];
+  const target = (name: string) => ({ onTimeout: () => fired.push(name) });
+  const kept = armSharedTimeout(target("kept"), 15);
+  const cancelled = armSharedTimeout(target("cancelled"), 15);
+  cancelled.cancel();
+  setSharedTimeout(() => fired.push("last"), 15);
+  await until(() => fired.includes("last"));
+  assert.deepEqual(fired, ["kept", "last"]);
+  kept.cancel(); // after it fired: nothing
 });

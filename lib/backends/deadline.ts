@@ -4,7 +4,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
-import { setSharedTimeout } from "../shared_timeout.ts";
+import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 
 /** Why a call's signal fired. */
 export type AbortCause = "timeout" | "cancelled";
@@ -21,30 +21,57 @@ export interface Deadline {
 
 /** Combines the client's signal with a timeout of `timeoutMs`. */
 export function createDeadline(clientSignal: AbortSignal, timeoutMs: number): Deadline {
-  // Why one controller and a listener, not `AbortSignal.any`: `any` keeps per call two signals,
-  // their source and dependent sets, weak refs and cells (heap per in-flight call); and not
-  // `AbortSignal.timeout`: its timer cannot be cleared, so every finished call would leave one
-  // armed until it fires (30 s by default), costing CPU long after the call (bench profile).
-  const controller = new AbortController();
-  let cause: AbortCause | undefined;
-  const fire = (which: AbortCause, reason: unknown) => {
-    if (cause !== undefined) return;
-    cause = which;
-    controller.abort(reason);
-  };
-  if (clientSignal.aborted) {
-    fire("cancelled", clientSignal.reason);
-    return { signal: controller.signal, cause: () => cause, dispose: () => {} };
+  return new CallDeadline(clientSignal, timeoutMs);
+}
+
+/**
+ * Why a class that is its own abort listener (`handleEvent`) and timeout (`onTimeout`), with
+ * methods on its prototype, and not closures: it lives for the whole call, and each closure and
+ * the object literal holding them were kept per call in flight (heap per call).
+ */
+class CallDeadline implements Deadline {
+  readonly #controller = new AbortController();
+  readonly #clientSignal: AbortSignal;
+  #cause: AbortCause | undefined;
+  #timer: SharedTimeout | undefined;
+
+  constructor(clientSignal: AbortSignal, timeoutMs: number) {
+    this.#clientSignal = clientSignal;
+    if (clientSignal.aborted) {
+      this.#fire("cancelled", clientSignal.reason);
+      return;
+    }
+    clientSignal.addEventListener("abort", this, { once: true });
+    this.#timer = armSharedTimeout(this, timeoutMs);
   }
-  clientSignal.addEventListener("abort", () => fire("cancelled", clientSignal.reason), {
-    once: true,
-  });
-  // Why shared: calls of one tool share its timeout length, so one timer serves them all.
-  const dispose = setSharedTimeout(
-    () => fire("timeout", new DOMException("Signal timed out.", "TimeoutError")),
-    timeoutMs,
-  );
-  return { signal: controller.signal, cause: () => cause, dispose };
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  cause(): AbortCause | undefined {
+    return this.#cause;
+  }
+
+  dispose(): void {
+    this.#timer?.cancel();
+  }
+
+  /** The client's signal fired. */
+  handleEvent(): void {
+    this.#fire("cancelled", this.#clientSignal.reason);
+  }
+
+  /** The timeout elapsed (`armSharedTimeout`). */
+  onTimeout(): void {
+    this.#fire("timeout", new DOMException("Signal timed out.", "TimeoutError"));
+  }
+
+  #fire(which: AbortCause, reason: unknown): void {
+    if (this.#cause !== undefined) return;
+    this.#cause = which;
+    this.#controller.abort(reason);
+  }
 }
 
 /** The error for a call that was cancelled by the client. */

@@ -44,24 +44,54 @@ export interface CallOptions {
  *   not permitted) tool, INVALID_PARAMS for non-object arguments, and any code whose table row is
  *   not a tool result.
  */
-export async function callTool(
+export function callTool(
   snapshot: RegistrySnapshot,
   request: { name: string; arguments?: unknown },
   options: CallOptions,
 ): Promise<ToolResult> {
-  const startedAt = new Date();
-  const started = performance.now();
-  const facts: CallFacts = {};
-  let outcome: GatewayError | undefined;
-  let result: ToolResult | undefined;
+  // Why a number and not a `Date`: it is kept for the whole call (heap per call in flight).
+  const call: RunningCall = {
+    snapshot,
+    request,
+    options,
+    facts: {},
+    startedAtMs: Date.now(),
+    started: performance.now(),
+  };
+  let admitted: Promise<void>;
   try {
     // Why first: a call for an unknown, denied or invalid tool must spend the caller's budget
     // like any other, or a flood of them runs the validator and the audit log unchecked.
-    await options.hooks.admit({
+    admitted = options.hooks.admit({
       caller: options.caller,
       toolName: request.name,
       requestId: options.requestId,
     });
+  } catch (error) {
+    admitted = Promise.reject(error);
+  }
+  // Why a chain and not an async function: a suspended async frame keeps its registers and
+  // promises for the whole call (heap per call in flight); these handlers hold only `call`.
+  return admitted.then(
+    () => runCall(call).then((outcome) => succeeded(call, outcome), (error) => failed(call, error)),
+    (error) => failed(call, error),
+  );
+}
+
+/** One call in flight: what its end reports. */
+interface RunningCall {
+  snapshot: RegistrySnapshot;
+  request: { name: string; arguments?: unknown };
+  options: CallOptions;
+  facts: CallFacts;
+  startedAtMs: number;
+  started: number;
+}
+
+/** Finds the tool, checks the arguments and runs the stages and the backend. */
+function runCall(call: RunningCall): Promise<CallOutcome> {
+  const { snapshot, request, options, facts } = call;
+  try {
     const tool = findTool(snapshot, request.name, options);
     const args = readArguments(request.arguments);
     checkArguments(tool, args);
@@ -76,38 +106,67 @@ export async function callTool(
       args,
       facts,
     });
-    const outcome = await runStages(
+    return runStages(
       options.hooks.stages,
       ctx,
       (inner) => runBackend(inner, snapshot, options.hooks),
     );
-    result = options.finishResult === undefined
-      ? outcome.result
-      : options.finishResult(outcome.result);
-    const taskId = createdTaskId(result);
-    if (taskId !== undefined) facts.task = { event: "created", id: taskId };
-    return result;
   } catch (error) {
-    outcome = toClientError(error, options.requestId);
-    if (outcome.code === "INTERNAL") {
-      options.logger.error("Tool call failed", { requestId: options.requestId, error });
-    }
-    if (!outcome.mapping.toolResult) throw outcome;
-    result = errorResult(outcome);
-    return result;
-  } finally {
-    options.hooks.onFinished({
-      requestId: options.requestId,
-      caller: options.caller,
-      toolName: request.name,
-      args: request.arguments,
-      outcome: outcome?.code ?? "ok",
-      isError: result?.isError === true,
-      startedAt,
-      durationMs: performance.now() - started,
-      facts,
-    });
+    return Promise.reject(error);
   }
+}
+
+/** The client's result of a call that ran to its end; recorded. */
+function succeeded(call: RunningCall, outcome: CallOutcome): ToolResult {
+  let result: ToolResult;
+  try {
+    const finish = call.options.finishResult;
+    result = finish === undefined ? outcome.result : finish(outcome.result);
+    const taskId = createdTaskId(result);
+    if (taskId !== undefined) call.facts.task = { event: "created", id: taskId };
+  } catch (error) {
+    return failed(call, error);
+  }
+  recordFinished(call, undefined, result);
+  return result;
+}
+
+/**
+ * A failed call as its tool result (when its error's table row is one), else thrown as the
+ * client's error; recorded either way.
+ */
+function failed(call: RunningCall, error: unknown): ToolResult {
+  const { options } = call;
+  const outcome = toClientError(error, options.requestId);
+  if (outcome.code === "INTERNAL") {
+    options.logger.error("Tool call failed", { requestId: options.requestId, error });
+  }
+  if (!outcome.mapping.toolResult) {
+    recordFinished(call, outcome, undefined);
+    throw outcome;
+  }
+  const result = errorResult(outcome);
+  recordFinished(call, outcome, result);
+  return result;
+}
+
+function recordFinished(
+  call: RunningCall,
+  outcome: GatewayError | undefined,
+  result: ToolResult | undefined,
+): void {
+  const { request, options } = call;
+  options.hooks.onFinished({
+    requestId: options.requestId,
+    caller: options.caller,
+    toolName: request.name,
+    args: request.arguments,
+    outcome: outcome?.code ?? "ok",
+    isError: result?.isError === true,
+    startedAt: new Date(call.startedAtMs),
+    durationMs: performance.now() - call.started,
+    facts: call.facts,
+  });
 }
 
 /** The task id of a task handle result (either era's); undefined for any other result. */

@@ -21,10 +21,11 @@ import {
   answer,
   type Era,
   isPlain,
+  openSse,
   plainRequestEra,
   SERVER_INFO_META,
-  sseAnswer,
   sseEvent,
+  type SseWriter,
 } from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
 import type { StatelessCancels } from "./stateless_cancel.ts";
@@ -98,19 +99,20 @@ function serveDirect(
       return text === undefined ? replay(settled) : answer("modern", text);
     });
   }
-  const settling = settle(call, { caller, deps, signal: request.signal }, (settled) => settled);
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
-  // Why a chain and not an async producer: its frame would be held for the whole call.
-  return Promise.resolve(sseAnswer(
-    (write) =>
-      settling.then((settled) => {
-        const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-        if (text !== undefined) return write(sseEvent(text));
-        return writeReplayed(replay(settled), write);
-      }),
-    deps.keepAliveMs,
-  ));
+  // Why written in settle's own handler: no producer promise or frame per call in flight.
+  const { response, sse } = openSse(deps.keepAliveMs);
+  settle(call, { caller, deps, signal: request.signal }, (settled) => {
+    try {
+      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+      if (text !== undefined) return sse.end(sseEvent(text));
+      writeReplayed(replay(settled), sse).then(() => sse.end(), (error) => sse.fail(error));
+    } catch (error) {
+      sse.fail(error);
+    }
+  });
+  return Promise.resolve(response);
 }
 
 /**
@@ -129,52 +131,46 @@ function serveFederated(
   const principalId = caller.principal.id;
   // Why a controller of its own: the call is aborted by a cancellation (a POST of its own) too.
   const controller = new AbortController();
-  return Promise.resolve(sseAnswer(
-    (write) =>
-      new Promise<void>((resolve, reject) => {
-        let ended = false;
-        const end = (failure?: { error: unknown }) => {
-          if (ended) return;
-          ended = true;
-          release();
-          request.signal.removeEventListener("abort", stop);
-          if (failure === undefined) resolve();
-          else reject(failure.error);
-        };
-        const stop = () => {
-          controller.abort(request.signal.reason);
-          end();
-        };
-        const release = deps.cancels.hold({ principalId, id: call.id }, stop);
-        request.signal.addEventListener("abort", stop, { once: true });
-        // Why guarded: nothing is written once the answer was, or once the call was stopped.
-        const send = (chunk: Uint8Array) => {
-          if (!ended) write(chunk);
-        };
-        const downstream = statelessLegacyDownstream(
-          principalId,
-          (message) => send(sseEvent(JSON.stringify(message))),
-        );
-        settle(call, { caller, deps, signal: controller.signal, downstream }, (settled) => {
-          if (ended) return;
-          const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-          if (text !== undefined) return send(sseEvent(text));
-          return writeReplayed(replay(settled), send);
-        }).then(() => end(), (error) => end({ error }));
-        if (request.signal.aborted) stop();
-      }),
-    deps.keepAliveMs,
-  ));
+  const { response, sse } = openSse(deps.keepAliveMs);
+  let ended = false;
+  const end = (failure?: { error: unknown }) => {
+    if (ended) return;
+    ended = true;
+    release();
+    request.signal.removeEventListener("abort", stop);
+    if (failure === undefined) sse.end();
+    else sse.fail(failure.error);
+  };
+  const stop = () => {
+    controller.abort(request.signal.reason);
+    end();
+  };
+  const release = deps.cancels.hold({ principalId, id: call.id }, stop);
+  request.signal.addEventListener("abort", stop, { once: true });
+  // Why guarded: nothing is written once the answer was, or once the call was stopped.
+  const send = (chunk: Uint8Array) => {
+    if (!ended) sse.write(chunk);
+  };
+  const downstream = statelessLegacyDownstream(
+    principalId,
+    (message) => send(sseEvent(JSON.stringify(message))),
+  );
+  settle(call, { caller, deps, signal: controller.signal, downstream }, (settled) => {
+    if (ended) return;
+    const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
+    if (text !== undefined) return send(sseEvent(text));
+    return writeReplayed(replay(settled), sse);
+  }).then(() => end(), (error) => end({ error }));
+  if (request.signal.aborted) stop();
+  return Promise.resolve(response);
 }
 
 /** The replayed answer's SSE bytes, written through as they come (a rare path: no plain result). */
-async function writeReplayed(
-  replayed: Promise<Response>,
-  write: (chunk: Uint8Array) => void,
-): Promise<void> {
+async function writeReplayed(replayed: Promise<Response>, sse: SseWriter): Promise<void> {
   const response = await replayed;
   if (response.body === null) return;
-  for await (const chunk of response.body) write(chunk);
+  // Why stop when the client went away: leaving the loop cancels the SDK's answer, and its call.
+  for await (const chunk of response.body) if (!sse.write(chunk)) break;
 }
 
 /**

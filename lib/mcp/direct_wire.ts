@@ -15,6 +15,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
+import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 import { endsKnown } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
@@ -42,7 +43,9 @@ const SSE_HEADERS = {
 export function answer(era: Era, text: string): Response {
   if (era === "modern") return new Response(text, { status: 200, headers: JSON_HEADERS });
   // Why a stream of one event: the SDK streams its 2025 answer (chunked, no Content-Length).
-  return sseAnswer((write) => Promise.resolve(write(sseEvent(text))), 0);
+  const { response, sse } = openSse(0);
+  sse.end(sseEvent(text));
+  return response;
 }
 
 /** `text` (a JSON-RPC message) as one SSE event of the SDK's 2025 transport. */
@@ -53,68 +56,110 @@ export function sseEvent(text: string): Uint8Array {
 const KEEP_ALIVE = ENCODER.encode(": keepalive\n\n");
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
+/** Writes a 2025 SSE answer opened by {@linkcode openSse}. */
+export interface SseWriter {
+  /** Writes `chunk`; false (dropped) once the stream has ended (cancelled by the client). */
+  write(chunk: Uint8Array): boolean;
+  /** Writes `last` (if given) and ends the stream. */
+  end(last?: Uint8Array): void;
+  /** Ends the stream with `error` (the client sees the body cut). */
+  fail(error: unknown): void;
+}
+
 /**
- * A 2025 SSE answer as the SDK's transport streams it: headers at once, a `: keepalive` comment
- * every `keepAliveMs` (0: none) until `produce` has written the answer, then the end. Its end is
- * known (`endsKnown`): what is held for the answer is released when the stream closes, fails or
- * is cancelled, without a stream wrapped around it.
+ * Opens a 2025 SSE answer as the SDK's transport streams it: `response` sends its headers at
+ * once, a `: keepalive` comment every `keepAliveMs` (0: none) until `sse` ends it. Its holder
+ * (`releasedAtStreamEnd`, the admission slot) is released when it ends, fails or is cancelled.
  */
-export function sseAnswer(
-  produce: (write: (chunk: Uint8Array) => void) => Promise<void>,
-  keepAliveMs: number,
-): Response {
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let ends: Array<() => void> | undefined = [];
-  const ended = () => {
-    const run = ends;
-    ends = undefined;
-    for (const end of run ?? []) end();
+export function openSse(keepAliveMs: number): { response: Response; sse: SseWriter } {
+  const sse = new SseStream(keepAliveMs);
+  const body = new ReadableStream<Uint8Array>(sse);
+  sse.keepAlive();
+  // Why the writer does not keep the response: it lives as long as the call, the response is
+  // Deno's once returned (heap per call in flight).
+  return {
+    response: endsKnown(new Response(body, { status: 200, headers: SSE_HEADERS }), sse),
+    sse,
   };
-  const body = new ReadableStream<Uint8Array>({
-    // Why a chain that `start` does not return, not an async `start`: the suspended frame and the
-    // stream's wait on it were held for the whole call (heap per call in flight); nothing waits
-    // for `start` here (no `pull`), and a failure to close or error is the stream's own end.
-    start(controller) {
-      if (Number.isFinite(keepAliveMs) && keepAliveMs >= 1) {
-        timer = setInterval(
-          () => controller.enqueue(KEEP_ALIVE),
-          Math.min(keepAliveMs, MAX_TIMER_DELAY_MS),
-        );
-      }
-      const failed = (error: unknown) => {
-        clearInterval(timer);
-        try {
-          controller.error(error);
-        } catch {
-          // Why: the stream already ended (cancelled by the client); there is nothing to error.
-        }
-        ended();
-      };
-      let produced: Promise<void>;
-      try {
-        produced = produce((chunk) => controller.enqueue(chunk));
-      } catch (error) {
-        return failed(error);
-      }
-      produced.then(() => {
-        clearInterval(timer);
-        try {
-          controller.close();
-        } catch (error) {
-          return failed(error);
-        }
-        ended();
-      }, failed);
-    },
-    cancel() {
-      clearInterval(timer);
-      ended();
-    },
-  });
-  return endsKnown(
-    new Response(body, { status: 200, headers: SSE_HEADERS }),
-    (end) => ends === undefined ? end() : void ends.push(end),
-  );
+}
+
+/**
+ * Why one object that is the stream's source, its writer, its end watch and its keep-alive
+ * timeout's target, with methods on its prototype: per call in flight it holds no promise,
+ * suspended frame or closure; being its own end watch (`endsKnown`), no second stream wraps it to
+ * learn its end. Why the keep-alive on shared timeouts and not `setInterval`: on Deno 2.9 each
+ * interval is a Node-style `Timeout` with its closures, held for the whole call; a stream re-arms
+ * its one entry each time it fires, so comments still come every `keepAliveMs` after it opened.
+ */
+class SseStream implements SseWriter {
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly #keepAliveMs: number;
+  #keepAliveTimer: SharedTimeout | undefined;
+  #done = false;
+  /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
+  #ends: (() => void) | undefined;
+
+  constructor(keepAliveMs: number) {
+    this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
+      ? Math.min(keepAliveMs, MAX_TIMER_DELAY_MS)
+      : 0;
+  }
+
+  /** The stream's `start`: keeps its controller. */
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller;
+  }
+
+  /** The stream's `cancel`: the client went away. */
+  cancel(): void {
+    this.#finish();
+  }
+
+  /** The end watch (`endsKnown`): `end` runs when the stream ends, at once if it has. */
+  onEnd(end: () => void): void {
+    if (this.#done) end();
+    else this.#ends = end;
+  }
+
+  /** Arms the next keep-alive comment (none without an interval or once ended). */
+  keepAlive(): void {
+    if (this.#keepAliveMs === 0 || this.#done) return;
+    this.#keepAliveTimer = armSharedTimeout(this, this.#keepAliveMs);
+  }
+
+  /** The keep-alive interval elapsed (`armSharedTimeout`): a comment, and the next one armed. */
+  onTimeout(): void {
+    this.#keepAliveTimer = undefined;
+    if (this.write(KEEP_ALIVE)) this.keepAlive();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#done) return false;
+    this.#controller.enqueue(chunk);
+    return true;
+  }
+
+  end(last?: Uint8Array): void {
+    if (this.#done) return;
+    if (last !== undefined) this.#controller.enqueue(last);
+    this.#finish();
+    this.#controller.close();
+  }
+
+  fail(error: unknown): void {
+    if (this.#done) return;
+    this.#finish();
+    this.#controller.error(error);
+  }
+
+  #finish(): void {
+    this.#done = true;
+    this.#keepAliveTimer?.cancel();
+    this.#keepAliveTimer = undefined;
+    const ends = this.#ends;
+    this.#ends = undefined;
+    ends?.();
+  }
 }
 
 const TOP_KEYS = new Set(["jsonrpc", "id", "method", "params"]);

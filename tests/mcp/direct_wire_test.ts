@@ -1,19 +1,15 @@
 /**
  * The direct path's 2025 framing: headers at once, the SDK transport's `: keepalive` comment while
- * the answer is pending, then the one event and the end of the stream, whose end releases what
- * is held for the answer (admission's slot) without a stream wrapped around it.
+ * the answer is pending, then the one event and the end of the stream; the end known to a holder
+ * (`releasedAtStreamEnd`) without a wrapping stream.
  */
 
 import assert from "node:assert/strict";
-import { sseAnswer, sseEvent } from "../../lib/mcp/direct_wire.ts";
+import { answer, openSse, sseEvent } from "../../lib/mcp/direct_wire.ts";
 import { releasedAtStreamEnd } from "../../lib/stream_end.ts";
 
 Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then ends", async () => {
-  const kept = Promise.withResolvers<void>();
-  const response = sseAnswer(async (write) => {
-    await kept.promise;
-    write(sseEvent('{"result":{},"jsonrpc":"2.0","id":1}'));
-  }, 5);
+  const { response, sse } = openSse(5);
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "text/event-stream");
   assert.equal(response.headers.get("cache-control"), "no-cache, no-transform");
@@ -21,7 +17,10 @@ Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then
   let text = "";
   for await (const chunk of response.body!) {
     text += decoder.decode(chunk);
-    if (text.includes(": keepalive\n\n")) kept.resolve();
+    // Why two comments: the first re-arms the next one on the shared timeout.
+    if (text.split(": keepalive\n\n").length > 2) {
+      sse.end(sseEvent('{"result":{},"jsonrpc":"2.0","id":1}'));
+    }
   }
   assert.match(
     text,
@@ -30,30 +29,44 @@ Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then
 });
 
 Deno.test("a 2025 answer without keep-alive is its event alone", async () => {
-  const response = sseAnswer((write) => Promise.resolve(write(sseEvent("{}"))), 0);
-  assert.equal(await response.text(), "event: message\ndata: {}\n\n");
+  assert.equal(await answer("legacy", "{}").text(), "event: message\ndata: {}\n\n");
 });
 
-Deno.test("a 2025 answer's end is known: what it holds is released at its end, unwrapped", async () => {
-  const answered = Promise.withResolvers<void>();
-  const response = sseAnswer(async (write) => {
-    await answered.promise;
-    write(sseEvent("{}"));
-  }, 0);
+Deno.test("a 2025 answer releases its holder when it ends, unwrapped", async () => {
+  const { response, sse } = openSse(0);
   let released = 0;
-  // Why the same object: a stream wrapped around the body would cost every chunk of the answer.
   assert.equal(releasedAtStreamEnd(response, () => released++), response);
-  await Promise.resolve();
-  assert.equal(released, 0, "released while the answer is pending");
-  answered.resolve();
+  sse.write(sseEvent("{}"));
+  assert.equal(released, 0);
+  sse.end();
+  assert.equal(released, 1);
   assert.equal(await response.text(), "event: message\ndata: {}\n\n");
   assert.equal(released, 1);
+});
 
-  const pending = sseAnswer(() => new Promise<void>(() => {}), 0);
-  let cancelled = 0;
-  releasedAtStreamEnd(pending, () => cancelled++);
-  await pending.body!.cancel();
-  assert.equal(cancelled, 1, "a cancelled answer releases what it holds");
-  releasedAtStreamEnd(pending, () => cancelled++);
-  assert.equal(cancelled, 2, "an ended answer releases at once");
+Deno.test("a 2025 answer ended before it is held releases at once", () => {
+  let released = 0;
+  releasedAtStreamEnd(answer("legacy", "{}"), () => released++);
+  assert.equal(released, 1);
+});
+
+Deno.test("a cancelled 2025 answer stops its keep-alive, drops later writes, releases", async () => {
+  const { response, sse } = openSse(1);
+  let released = 0;
+  releasedAtStreamEnd(response, () => released++);
+  await response.body!.cancel();
+  assert.equal(released, 1);
+  assert.equal(sse.write(sseEvent("{}")), false);
+  sse.end(sseEvent("{}"));
+  sse.fail(new Error("late"));
+  assert.equal(released, 1);
+});
+
+Deno.test("a failed 2025 answer cuts its body and releases", async () => {
+  const { response, sse } = openSse(0);
+  let released = 0;
+  releasedAtStreamEnd(response, () => released++);
+  sse.fail(new Error("boom"));
+  assert.equal(released, 1);
+  await assert.rejects(response.text());
 });

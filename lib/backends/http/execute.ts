@@ -51,45 +51,83 @@ function prepareRequest(
   return { request: template, options };
 }
 
-async function executeOnce(
+/**
+ * A single request (nearly every call). Why a chain whose handlers run only once the upstream has
+ * answered, not an async function: a suspended async frame keeps its registers and promises for
+ * the whole upstream call (heap per call in flight).
+ */
+function executeOnce(
   spec: HttpBackendSpec,
   args: Record<string, unknown>,
   given: ExecuteOptions,
 ): Promise<CallOutcome> {
-  // Why no copy: the request is this call's own (buildRequest builds a new URL and headers).
-  const { request, options } = prepareRequest(
-    rebase(buildRequest(spec, args), spec, given),
-    spec,
-    given,
-  );
-  const deadline = createDeadline(options.signal, spec.timeoutMs);
-  let upstream: UpstreamReply | undefined;
+  let request: UpstreamRequest;
+  let options: ExecuteOptions;
   try {
-    const response = await sendFollowingRedirects(request, {
+    // Why no copy: the request is this call's own (buildRequest builds a new URL and headers).
+    ({ request, options } = prepareRequest(
+      rebase(buildRequest(spec, args), spec, given),
+      spec,
+      given,
+    ));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const deadline = createDeadline(options.signal, spec.timeoutMs);
+  let sent: Promise<Response>;
+  try {
+    sent = sendFollowingRedirects(request, {
       signal: deadline.signal,
       logger: options.logger,
       egressOrigins: options.egressOrigins,
       fetch: options.fetch ?? globalThis.fetch,
     });
-    upstream = { status: response.status, headers: response.headers };
+  } catch (error) {
+    sent = Promise.reject(error);
+  }
+  const call: OnceCall = { spec, request, redact: options.outboundAuth?.redact, deadline };
+  return sent.then((response) => readReply(response, call), (error) => failed(error, call));
+}
+
+/** What a single request's answer and failure are read with. */
+interface OnceCall {
+  spec: HttpBackendSpec;
+  request: UpstreamRequest;
+  redact: Parameters<typeof successResult>[1]["redact"];
+  deadline: Deadline;
+}
+
+/** The upstream's answer as the call's outcome, read under the call's deadline. */
+async function readReply(response: Response, call: OnceCall): Promise<CallOutcome> {
+  const upstream: UpstreamReply = { status: response.status, headers: response.headers };
+  try {
     // Why: the body is read under the same deadline, so a slow-dripping body also times out.
     // Why the redactor goes down: secrets are scrubbed from whole bodies, before any cut.
-    const redact = options.outboundAuth?.redact;
-    if (!response.ok) throw await upstreamStatusError(response, redact);
+    if (!response.ok) throw await upstreamStatusError(response, call.redact);
     const result = await successResult(response, {
-      method: request.method,
-      spec: spec.response,
-      redact,
+      method: call.request.method,
+      spec: call.spec.response,
+      redact: call.redact,
     });
+    call.deadline.dispose();
     return { result, upstream };
   } catch (error) {
-    throw withUpstream(
-      classifyFailure(error, { deadline, request, timeoutMs: spec.timeoutMs }),
-      upstream,
-    );
-  } finally {
-    deadline.dispose();
+    return failed(error, call, upstream);
   }
+}
+
+/** Classifies a failure of the call, stops its deadline and throws it. */
+function failed(error: unknown, call: OnceCall, upstream?: UpstreamReply): never {
+  const classified = withUpstream(
+    classifyFailure(error, {
+      deadline: call.deadline,
+      request: call.request,
+      timeoutMs: call.spec.timeoutMs,
+    }),
+    upstream,
+  );
+  call.deadline.dispose();
+  throw classified;
 }
 
 async function executePaged(

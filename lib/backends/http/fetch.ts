@@ -41,11 +41,7 @@ export function sendFollowingRedirects(
   // Why the first hop chained, not awaited: nearly every call takes one hop, and an async frame
   // here would stay live for the whole upstream call (heap per in-flight call). Why the redirect
   // check inside sendOnce's own handler: one promise layer fewer per call in flight.
-  return sendOnce(
-    request,
-    options,
-    (response) => isRedirect(response) ? followRedirects(request, response, options) : response,
-  );
+  return sendOnce(request, options, true);
 }
 
 function isRedirect(response: Response): boolean {
@@ -59,7 +55,7 @@ async function followRedirects(
 ): Promise<Response> {
   let current = request;
   for (let hop = 0;; hop++) {
-    const response = hop === 0 ? first : await sendOnce(current, options);
+    const response = hop === 0 ? first : await sendOnce(current, options, false);
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
     await discardBody(response);
@@ -76,17 +72,13 @@ async function followRedirects(
   }
 }
 
+/** One hop; `follow`: a redirect answer is followed (the first hop), else returned. */
 function sendOnce(
   request: UpstreamRequest,
   options: SendOptions,
-  then: (response: Response) => Response | Promise<Response> = (response) => response,
+  follow: boolean,
 ): Promise<Response> {
   const started = performance.now();
-  // Why built when logging, not before the fetch: it would be held for the whole upstream call.
-  const target = () => ({
-    method: request.method,
-    url: `${request.url.origin}${request.url.pathname}`,
-  });
   let sent: Promise<Response>;
   try {
     sent = options.fetch(request.url, {
@@ -100,16 +92,22 @@ function sendOnce(
     sent = Promise.reject(error);
   }
   // Why chained, not an async function: the frame would stay live for the whole upstream call.
+  // Why the target is built in the handlers: it would be held for the whole upstream call.
   return sent.then((response) => {
     const ms = Math.round(performance.now() - started);
-    options.logger.debug("Upstream call", { ...target(), status: response.status, ms });
-    return then(response);
+    options.logger.debug("Upstream call", { ...targetOf(request), status: response.status, ms });
+    return follow && isRedirect(response) ? followRedirects(request, response, options) : response;
   }, (error) => {
     const ms = Math.round(performance.now() - started);
     const failure = error instanceof Error ? error.name : "unknown";
-    options.logger.debug("Upstream call failed", { ...target(), failure, ms });
+    options.logger.debug("Upstream call failed", { ...targetOf(request), failure, ms });
     throw error;
   });
+}
+
+/** What the debug log names of an upstream request: its method and URL without the query. */
+function targetOf(request: UpstreamRequest): { method: string; url: string } {
+  return { method: request.method, url: `${request.url.origin}${request.url.pathname}` };
 }
 
 function resolveLocation(location: string, base: URL, egressOrigins: ReadonlySet<string>): URL {
