@@ -111,3 +111,46 @@ Deno.test("serveBounded() survives clients that reset their connection mid-respo
     await server.shutdown();
   }
 });
+
+Deno.test("serveBounded() ends a connection after a 503 (come back later), keeps it after a 200", async () => {
+  const server = serveBounded(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      logger,
+      headerTimeoutMs: 30_000,
+      idleTimeoutMs: 30_000,
+      sendTimeoutMs: 30_000,
+    },
+    (request) =>
+      new URL(request.url).pathname === "/busy"
+        ? new Response("busy", { status: 503, headers: { "retry-after": "1" } })
+        : new Response("ok"),
+  );
+  try {
+    const ask = async (conn: Deno.Conn, path: string) => {
+      await conn.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      const buffer = new Uint8Array(4096);
+      const read = await conn.read(buffer);
+      return read === null ? "" : new TextDecoder().decode(buffer.subarray(0, read));
+    };
+    const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    assert.match(await ask(refused, "/busy"), /^HTTP\/1\.1 503/);
+    // The server closes it, long before the 30 s idle timeout would: the next read ends.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const rest = await Promise.race([
+      refused.read(new Uint8Array(4096)).catch(() => null),
+      new Promise<"open">((resolve) => timer = setTimeout(() => resolve("open"), 10_000)),
+    ]);
+    clearTimeout(timer);
+    assert.equal(rest, null, "the refused client's connection was closed");
+    refused.close();
+    const served = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    assert.match(await ask(served, "/"), /^HTTP\/1\.1 200/);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.match(await ask(served, "/"), /^HTTP\/1\.1 200/, "a served client's connection stays");
+    served.close();
+  } finally {
+    await server.shutdown();
+  }
+});
