@@ -227,11 +227,7 @@ function trackConnection(
     // reused, and waiting for the client to send it would hold the connection open.
     // Why a linger, not now: `completed` means handed to Deno, not yet on the wire; cutting at
     // once lost the 408 itself on a loaded host (nginx's lingering close does the same).
-    // Why a 503 too: a client told to come back later (admission, not ready) need not hold a used
-    // connection meanwhile; 10,000 2025-era clients kept theirs through their Retry-After wait
-    // (Deno closes after a refused 2026-07-28 request, whose larger body it did not read, but
-    // not after the smaller 2025 one): peak RSS 476 → 334 MB closing them. Why no header: Deno
-    // adds its own `Connection: close` when it closes, and a second made it `close, close`.
+    // Why a 503 too (with `Connection: close`, `sent`): the linger is the backstop.
     if (tracked.status === 408 || tracked.status === 413 || tracked.status === 503) {
       tracked.deadline = performance.now() + CLOSE_LINGER_MS;
       return;
@@ -240,7 +236,13 @@ function trackConnection(
   }
   function sent(response: Response): Response {
     tracked.status = response.status;
-    if (deps.draining.on) response = closing(response);
+    // Why a 503 too: a client told to come back later (admission, not ready) need not hold a used
+    // connection meanwhile; 10,000 2025-era clients kept theirs through their Retry-After wait
+    // (Deno closes after a refused 2026-07-28 request, whose larger body it did not read, but not
+    // after the smaller 2025 one): peak RSS 476 → 334 MB with the header, 420 MB with the linger
+    // alone. Where Deno closes too it adds its own header: the client then reads `close, close`,
+    // a valid list (RFC 9110 §7.6.1) with the same meaning.
+    if (deps.draining.on || response.status === 503) response = closing(response);
     // Why: a notification stream stays open by design; its own liveness rules (lib/mcp) apply.
     if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
       tracked.deadline = performance.now() + options.sendTimeoutMs;

@@ -135,7 +135,9 @@ Deno.test("serveBounded() ends a connection after a 503 (come back later), keeps
       return read === null ? "" : new TextDecoder().decode(buffer.subarray(0, read));
     };
     const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    assert.match(await ask(refused, "/busy"), /^HTTP\/1\.1 503/);
+    const busy = await ask(refused, "/busy");
+    assert.match(busy, /^HTTP\/1\.1 503/);
+    assert.match(busy, /\r\nconnection: close\r\n/i, "the client is told");
     // The server closes it, long before the 30 s idle timeout would: the next read ends.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const rest = await Promise.race([
