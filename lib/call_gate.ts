@@ -22,9 +22,12 @@ export interface CallGateOptions {
 /** Why a call was not admitted: the gate's queue, the wait, the caller, or the key's share. */
 export type GateRefusal = "full" | "timeout" | "cancelled" | "share";
 
-/** A slot (release it exactly once; later calls are no-ops), or the refusal. */
+/**
+ * A slot (release it exactly once, as a method: `decision.release()`; later calls are no-ops),
+ * or the refusal.
+ */
 export type GateDecision =
-  | { admitted: true; release: () => void }
+  | { readonly admitted: true; release(): void }
   | { admitted: false; reason: GateRefusal };
 
 /** The gate of one upstream. */
@@ -50,6 +53,34 @@ export interface CallGate {
 interface Waiter {
   key: string;
   settle: (decision: GateDecision) => void;
+}
+
+/** What a slot tells its gate when it is released. */
+interface SlotOwner {
+  free(key: string): void;
+}
+
+/**
+ * A slot held. Why a class and not a literal with a `release` closure: a slot lives as long as
+ * its call, and the closure and its context were kept per call in flight (heap per call); call
+ * `release` as a method.
+ */
+class Slot {
+  readonly admitted = true as const;
+  readonly #owner: SlotOwner;
+  readonly #key: string;
+  #released = false;
+
+  constructor(owner: SlotOwner, key: string) {
+    this.#owner = owner;
+    this.#key = key;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#owner.free(this.#key);
+  }
 }
 
 /** Creates an empty gate. Raises nothing. */
@@ -79,20 +110,18 @@ export function createCallGate(options: CallGateOptions): CallGate {
     return waiter;
   }
 
+  const slots: SlotOwner = {
+    free(key) {
+      inFlight--;
+      hold(key, -1);
+      const waiter = next();
+      waiter?.settle(slot(waiter.key));
+    },
+  };
+
   function slot(key: string): GateDecision {
     inFlight++;
-    let released = false;
-    return {
-      admitted: true,
-      release() {
-        if (released) return;
-        released = true;
-        inFlight--;
-        hold(key, -1);
-        const waiter = next();
-        waiter?.settle(slot(waiter.key));
-      },
-    };
+    return new Slot(slots, key);
   }
 
   function queueFor(key: string, signal: AbortSignal | undefined): Promise<GateDecision> {

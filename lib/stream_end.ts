@@ -3,8 +3,23 @@
  * streams: released when an SSE body ends, fails or is cancelled, at once for any other answer.
  */
 
-/** A producer's watch on its body's end: `onEnd(end)` runs `end` then (at once if it has). */
-export type EndWatch = ((end: () => void) => void) | { onEnd(end: () => void): void };
+/**
+ * What is run when a body ends: a function, or an object's `release` method (an admission slot,
+ * which then needs no closure per answer).
+ */
+export type Release = (() => void) | { release(): void };
+
+/** Runs `release`, whichever its form. */
+export function runRelease(release: Release): void {
+  if (typeof release === "function") release();
+  else release.release();
+}
+
+/**
+ * A producer's watch on its body's end: `onEnd(end)` runs `end` then (at once if it has). The
+ * object form takes either form of {@linkcode Release}.
+ */
+export type EndWatch = ((end: () => void) => void) | { onEnd(end: Release): void };
 
 /** Answers whose producer runs callbacks when their body ends (see `endsKnown`). */
 const knownEnds = new WeakMap<Response, EndWatch>();
@@ -26,12 +41,12 @@ export function endsKnown(response: Response, onEnd: EndWatch): Response {
  * without a body or not `text/event-stream` (built whole before it is returned), run at once.
  * Raises nothing.
  */
-export function releasedAtStreamEnd(response: Response, release: () => void): Response {
+export function releasedAtStreamEnd(response: Response, release: Release): Response {
   const known = knownEnds.get(response);
   // Why: each wrapper is one more JS stream every chunk of the answer is pulled through.
   if (known !== undefined) {
-    if (typeof known === "function") known(release);
-    else known.onEnd(release);
+    if (typeof known !== "function") known.onEnd(release);
+    else known(typeof release === "function" ? release : () => release.release());
     return response;
   }
   // Why not wrap every body: a JSON answer is complete when returned, and a wrapping stream would
@@ -40,10 +55,10 @@ export function releasedAtStreamEnd(response: Response, release: () => void): Re
   // Why the content type first: reading `response.body` of an answer built from a string turns it
   // into a JS stream, which Deno then serves chunk by chunk instead of in one write.
   if (!streamed || response.body === null) {
-    release();
+    runRelease(release);
     return response;
   }
-  return new Response(onEnd(response.body, release), {
+  return new Response(onEnd(response.body, () => runRelease(release)), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,

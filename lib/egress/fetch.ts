@@ -102,12 +102,22 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     return client;
   }
 
-  async function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  // Why not async: an async function wrapping the shortcut's promise kept a promise layer (and a
+  // thenable job's pair of closures) per upstream call in flight (heap per call).
+  function checkedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     // Why: a caller that handles redirects itself (every HTTP tool call) needs one hop and no
     // spare copy; sending its URL and init as they are skips building a Request twice.
     if (init?.redirect === "manual" && !(input instanceof Request)) {
-      return sendOnce(input instanceof URL ? input : new URL(input), init);
+      try {
+        return sendOnce(input instanceof URL ? input : new URL(input), init);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
+    return followingFetch(input, init);
+  }
+
+  async function followingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let request = new Request(input, init);
     const mode = request.redirect;
     for (let hop = 0;; hop++) {

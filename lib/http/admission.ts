@@ -52,11 +52,19 @@ export interface AdmissionRun {
   signal?: AbortSignal;
   /** The client's key ({@linkcode admissionClientKey}); absent: one shared client. */
   client?: string;
+  /**
+   * Answers a failure of `serve` (its slot released first); absent: `run` rejects with it. Why:
+   * the caller's own catch would keep one more promise layer per call in flight.
+   */
+  failed?: (error: unknown) => Response;
 }
 
 /** The instance's admission gate. */
 export interface InstanceAdmission {
-  /** Runs `serve` in a slot, or answers 503 at once when none frees in time. Raises what `serve` raises. */
+  /**
+   * Runs `serve` in a slot, or answers 503 at once when none frees in time. Raises what `serve`
+   * raises, unless `options.failed` answers it.
+   */
   run(serve: () => Promise<Response>, options?: AdmissionRun): Promise<Response>;
   /** The bounds and the counts now. */
   snapshot(): AdmissionSnapshot;
@@ -111,18 +119,26 @@ function defaultPerClient(maxInflight: number): number {
   return Math.max(1, Math.ceil(maxInflight / 2));
 }
 
-/** `serve()`, its slot released when the answer's body ends, or at once when it fails. */
-function serveHolding(serve: () => Promise<Response>, release: () => void): Promise<Response> {
+/**
+ * `serve()`, its slot released when the answer's body ends, or at once when it fails (the
+ * failure then answered by `failed`, when given).
+ */
+function serveHolding(
+  serve: () => Promise<Response>,
+  slot: { release(): void },
+  failed: ((error: unknown) => Response) | undefined,
+): Promise<Response> {
   let served: Promise<Response>;
   try {
     served = serve();
   } catch (error) {
-    release();
-    return Promise.reject(error);
+    served = Promise.reject(error);
   }
-  return served.then((response) => releasedAtStreamEnd(response, release), (error) => {
-    release();
-    throw error;
+  // Why the slot and not its `release` bound: no closure per call in flight.
+  return served.then((response) => releasedAtStreamEnd(response, slot), (error) => {
+    slot.release();
+    if (failed === undefined) throw error;
+    return failed(error);
   });
 }
 
@@ -203,13 +219,14 @@ export function createInstanceAdmission(
       const now = gate.decideNow(run.signal, run.client);
       if (now !== undefined) {
         return now.admitted
-          ? serveHolding(serve, now.release)
+          ? serveHolding(serve, now, run.failed)
           : Promise.resolve(refuse(now.reason));
       }
       // Why chained and not async: an async frame here stayed live for the whole call.
-      return gate.enter(run.signal, run.client).then((decision) =>
-        decision.admitted ? serveHolding(serve, decision.release) : refuse(decision.reason)
+      const queued = gate.enter(run.signal, run.client).then((decision) =>
+        decision.admitted ? serveHolding(serve, decision, run.failed) : refuse(decision.reason)
       );
+      return run.failed === undefined ? queued : queued.catch(run.failed);
     },
     snapshot,
     shedding: () => limits.shedUnreadyMs > 0 && now() - lastShedAt < limits.shedUnreadyMs,

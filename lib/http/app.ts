@@ -136,16 +136,25 @@ export function createApp(deps: AppDeps): HttpApp {
       ...(exposed ? { warning: "Serving anonymous callers on a non-loopback address" } : {}),
     }, ready ? 200 : 503);
   });
-  const serveMcpAt = (request: Request, env: AppEnv | undefined, server: string) => {
+  /** `failed`: answers what serving raised (absent: raised). */
+  const serveMcpAt = (
+    request: Request,
+    env: AppEnv | undefined,
+    server: string,
+    failed?: (error: unknown) => Response,
+  ): Promise<Response> => {
     // Why here: admission comes before authentication and before the body is read, the cheapest
     // point at which a shed request has cost nothing; only POSTs carry calls.
     if (deps.admission === undefined || request.method !== "POST") {
-      return serveAdmitted(request, env, server);
+      const served = serveAdmitted(request, env, server);
+      return failed === undefined ? served : served.catch(failed);
     }
     const client = admissionClientKey(request, addressOf(env?.remoteAddr));
+    // Why `failed` handed to admission: its own failure handler answers, no catch layer more.
     return deps.admission.run(() => serveAdmitted(request, env, server), {
       signal: request.signal,
       client,
+      ...(failed === undefined ? {} : { failed }),
     });
   };
   const serveAdmitted = (request: Request, env: AppEnv | undefined, server: string) => {
@@ -174,6 +183,7 @@ export function createApp(deps: AppDeps): HttpApp {
   );
   app.onError((error, c) => unhandledError(error, c.req.path, deps.logger));
   const routed = app.fetch;
+  const answerUnhandled = (error: unknown) => unhandledError(error, "/mcp", deps.logger);
   // Why a bypass for `POST /mcp`: every call is one, and Hono's per-request `Context` (a dozen
   // bound methods), its router match and three composed middleware frames are live for the whole
   // call (heap snapshot: ~3 KB of each in-flight call). The route's own middleware runs here as
@@ -185,10 +195,7 @@ export function createApp(deps: AppDeps): HttpApp {
     const context = requestContextFor(request, deps.traceIdOf);
     return runWithRequestContext(
       context,
-      () =>
-        serveMcpAt(request, env as AppEnv | undefined, DEFAULT_SERVER).catch((error) =>
-          unhandledError(error, "/mcp", deps.logger)
-        ),
+      () => serveMcpAt(request, env as AppEnv | undefined, DEFAULT_SERVER, answerUnhandled),
     );
   };
   return app;

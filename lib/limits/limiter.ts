@@ -5,7 +5,12 @@
  */
 
 import type { Logger } from "../log.ts";
-import { createFaultTracker, type LimitStore, type UpstreamReport } from "../store/mod.ts";
+import {
+  createFaultTracker,
+  type LimitStore,
+  type UpstreamReport,
+  type UpstreamVerdict,
+} from "../store/mod.ts";
 import {
   admissionLimits,
   type AdmittedCall,
@@ -71,20 +76,30 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
+/**
+ * A decision made at once (no limit applies, or the in-process store answered) or one to wait for
+ * (a store round trip). Why not always a promise: a call that waits for nothing then keeps no
+ * promise layer for its whole life (heap per call in flight); `await` reads both.
+ */
+export type Decided = LimitDecision | Promise<LimitDecision>;
+
 /** Checks calls against their limits and backends' quotas. */
 export interface RateLimiter {
   /**
    * Spends a call from its client's and the gateway's budgets, before its tool is looked up
-   * (no round trip when neither is set).
+   * (no round trip, and a decision at once, when neither is set).
    */
-  admit(call: AdmittedCall): Promise<LimitDecision>;
+  admit(call: AdmittedCall): Decided;
   /**
    * Decides a call whose tool is known against the tool's limits and the tool-scope defaults
-   * (no round trip when none applies).
+   * (no round trip, and a decision at once, when none applies).
    */
-  check(call: LimitedCall): Promise<LimitDecision>;
-  /** Takes one call from backend `upstream`'s reported quota; fails open; raises nothing. */
-  checkUpstream(upstream: string): Promise<LimitDecision>;
+  check(call: LimitedCall): Decided;
+  /**
+   * Takes one call from backend `upstream`'s reported quota (at once from the in-process store);
+   * fails open; raises nothing.
+   */
+  checkUpstream(upstream: string): Decided;
   /** Records what backend `upstream` said about its quota, for every instance; raises nothing. */
   reportUpstream(upstream: string, report: UpstreamReport): Promise<void>;
   /** Counts since start; a fresh copy on each call. */
@@ -119,8 +134,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     retryAfterMs: 0,
   });
 
-  async function decide(applied: AppliedLimit[]): Promise<LimitDecision> {
-    if (applied.length === 0) return unlimited();
+  function decide(applied: AppliedLimit[]): Decided {
+    return applied.length === 0 ? unlimited() : decideInStore(applied);
+  }
+
+  async function decideInStore(applied: AppliedLimit[]): Promise<LimitDecision> {
     try {
       const verdict = await store.decide(applied);
       faults.succeeded();
@@ -159,29 +177,40 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     };
   }
 
+  function upstreamDecision(verdict: UpstreamVerdict): LimitDecision {
+    faults.succeeded();
+    if (verdict.allowed) return { ...unlimited(), remaining: verdict.remaining };
+    counters.upstreamDenied++;
+    reject("upstream");
+    return {
+      allowed: false,
+      remaining: 0,
+      resetAt: now() + verdict.retryAfterMs,
+      retryAfterMs: verdict.retryAfterMs,
+      limit: { scope: "upstream" },
+    };
+  }
+
+  function upstreamUnchecked(error: unknown): LimitDecision {
+    // Why: a backend's own quota is advisory (the backend still enforces it), so an unreachable
+    // store never blocks calls on its account.
+    faults.fallback(error, "upstream quotas not checked");
+    return { ...unlimited(), fallback: "open" };
+  }
+
   return {
     admit: (call) => decide(admissionLimits(call, defaults)),
     check: (call) => decide(appliedLimits(call, defaults)),
-    async checkUpstream(upstream) {
+    checkUpstream(upstream) {
+      let verdict: ReturnType<LimitStore["takeUpstream"]>;
       try {
-        const verdict = await store.takeUpstream(upstream);
-        faults.succeeded();
-        if (verdict.allowed) return { ...unlimited(), remaining: verdict.remaining };
-        counters.upstreamDenied++;
-        reject("upstream");
-        return {
-          allowed: false,
-          remaining: 0,
-          resetAt: now() + verdict.retryAfterMs,
-          retryAfterMs: verdict.retryAfterMs,
-          limit: { scope: "upstream" },
-        };
+        verdict = store.takeUpstream(upstream);
       } catch (error) {
-        // Why: a backend's own quota is advisory (the backend still enforces it), so an
-        // unreachable store never blocks calls on its account.
-        faults.fallback(error, "upstream quotas not checked");
-        return { ...unlimited(), fallback: "open" };
+        return upstreamUnchecked(error);
       }
+      return verdict instanceof Promise
+        ? verdict.then(upstreamDecision, upstreamUnchecked)
+        : upstreamDecision(verdict);
     },
     async reportUpstream(upstream, report) {
       counters.upstreamReports++;

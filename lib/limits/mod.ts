@@ -7,6 +7,7 @@
 /** `createRateLimiter()` builds the limiter over a store; its methods raise nothing. */
 export {
   createRateLimiter,
+  type Decided,
   type LimitCounters,
   type LimitDecision,
   type RateLimiter,

@@ -6,13 +6,14 @@
  */
 
 import type { Caller } from "../auth/mod.ts";
-import { type CallOutcome, executeTool, NO_REDACTION } from "../backends/mod.ts";
-import { GatewayError, isGatewayError, toClientError } from "../errors.ts";
+import type { CallOutcome } from "../backends/mod.ts";
+import { runBackend } from "./call_backend.ts";
+import { GatewayError, toClientError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { DownstreamCall, ToolDefinition, ToolResult } from "../registry/types.ts";
-import { boundedProblems, cut, MAX_ERROR_TEXT, quotedName } from "./bounded.ts";
-import { tracingFetch } from "./trace.ts";
+import { quotedName } from "./bounded.ts";
+import { checkArguments, createdTaskId, errorResult, readArguments } from "./call_checks.ts";
 import { type CallContext, type CallFacts, type PipelineHooks, runStages } from "./stages.ts";
 
 /** What one call needs besides its name and arguments. */
@@ -35,7 +36,20 @@ export interface CallOptions {
    * Turns the backend's result into the client's before the call is recorded (a relayed task
    * handle gets its gateway task id here, so the audit row names the task); raises nothing.
    */
-  finishResult?: (result: ToolResult) => ToolResult;
+  finishResult?: (result: ToolResult, call: FinishingCall) => ToolResult;
+}
+
+/**
+ * The call whose result `finishResult` turns. Why passed and not captured: a finisher shared by
+ * every call then needs no closure per call in flight (heap per call).
+ */
+export interface FinishingCall {
+  /** The registry snapshot the call ran against. */
+  readonly snapshot: RegistrySnapshot;
+  /** The tool name as the caller sent it. */
+  readonly toolName: string;
+  /** Who called. */
+  readonly caller: Caller;
 }
 
 /**
@@ -49,16 +63,44 @@ export function callTool(
   request: { name: string; arguments?: unknown },
   options: CallOptions,
 ): Promise<ToolResult> {
+  return settleTool(snapshot, request, options, resultOf);
+}
+
+/** What a call asks for: the tool's name as sent and its arguments. */
+export interface CallRequest {
+  /** The tool name as the caller sent it. */
+  readonly name: string;
+  /** The arguments as sent (validated against the tool's input schema before it runs). */
+  readonly arguments?: unknown;
+}
+
+/** How a call ended: the client's result, or the error `callTool` rejects with. */
+export type CallEnd = { result: ToolResult } | { error: unknown };
+
+/**
+ * Runs one tool call as {@linkcode callTool} does and hands how it ended, and `request` itself, to
+ * `then`, in the same handler that ends the call; the promise is `then`'s result. Why: a caller
+ * that reads the end (the direct path) keeps no promise layer of its own for the whole call, and
+ * with what it needs on `request`, no closure either (heap per call in flight). Raises only what
+ * `then` raises.
+ */
+export function settleTool<T, R extends CallRequest>(
+  snapshot: RegistrySnapshot,
+  request: R,
+  options: CallOptions,
+  then: (end: CallEnd, request: R) => T | Promise<T>,
+): Promise<T> {
   // Why a number and not a `Date`: it is kept for the whole call (heap per call in flight).
-  const call: RunningCall = {
+  const call: RunningCall<T, R> = {
     snapshot,
     request,
     options,
     facts: {},
     startedAtMs: Date.now(),
     started: performance.now(),
+    onEnd: then,
   };
-  let admitted: Promise<void>;
+  let admitted: Promise<void> | undefined;
   try {
     // Why first: a call for an unknown, denied or invalid tool must spend the caller's budget
     // like any other, or a flood of them runs the validator and the audit log unchecked.
@@ -68,24 +110,57 @@ export function callTool(
       requestId: options.requestId,
     });
   } catch (error) {
-    admitted = Promise.reject(error);
+    return settled(Promise.reject(error), call);
   }
   // Why a chain and not an async function: a suspended async frame keeps its registers and
   // promises for the whole call (heap per call in flight); these handlers hold only `call`.
-  return admitted.then(
-    () => runCall(call).then((outcome) => succeeded(call, outcome), (error) => failed(call, error)),
-    (error) => failed(call, error),
-  );
+  // Why run at once when admitted at once: a chain on admission would keep a promise layer more.
+  if (admitted === undefined) return settled(runCall(call), call);
+  return admitted.then(() => settled(runCall(call), call), (error) => ended(call, error));
 }
 
-/** One call in flight: what its end reports. */
-interface RunningCall {
+function resultOf(end: CallEnd): ToolResult {
+  if ("result" in end) return end.result;
+  throw end.error;
+}
+
+/** The call's end once `ran` ends: recorded, turned into what the client gets, handed to `then`. */
+function settled<T, R extends CallRequest>(
+  ran: Promise<CallOutcome>,
+  call: RunningCall<T, R>,
+): Promise<T> {
+  return ran.then((outcome) => {
+    let end: CallEnd;
+    try {
+      end = { result: succeeded(call, outcome) };
+    } catch (error) {
+      end = { error };
+    }
+    return call.onEnd(end, call.request);
+  }, (error) => ended(call, error));
+}
+
+/** A call that failed with `error`, recorded and handed to `then`. */
+function ended<T, R extends CallRequest>(call: RunningCall<T, R>, error: unknown): T | Promise<T> {
+  let end: CallEnd;
+  try {
+    end = { result: failed(call, error) };
+  } catch (thrown) {
+    end = { error: thrown };
+  }
+  return call.onEnd(end, call.request);
+}
+
+/** One call in flight: what its end reports, and who is told. */
+interface RunningCall<T = unknown, R extends CallRequest = CallRequest> {
   snapshot: RegistrySnapshot;
-  request: { name: string; arguments?: unknown };
+  request: R;
   options: CallOptions;
   facts: CallFacts;
   startedAtMs: number;
   started: number;
+  /** `settleTool`'s `then`. Why not named `then`: this record would be a thenable. */
+  onEnd(end: CallEnd, request: R): T | Promise<T>;
 }
 
 /** Finds the tool, checks the arguments and runs the stages and the backend. */
@@ -121,7 +196,11 @@ function succeeded(call: RunningCall, outcome: CallOutcome): ToolResult {
   let result: ToolResult;
   try {
     const finish = call.options.finishResult;
-    result = finish === undefined ? outcome.result : finish(outcome.result);
+    result = finish === undefined ? outcome.result : finish(outcome.result, {
+      snapshot: call.snapshot,
+      toolName: call.request.name,
+      caller: call.options.caller,
+    });
     const taskId = createdTaskId(result);
     if (taskId !== undefined) call.facts.task = { event: "created", id: taskId };
   } catch (error) {
@@ -169,22 +248,6 @@ function recordFinished(
   });
 }
 
-/** The task id of a task handle result (either era's); undefined for any other result. */
-function createdTaskId(result: ToolResult): string | undefined {
-  const handle = result as { resultType?: unknown; taskId?: unknown; task?: { taskId?: unknown } };
-  if (handle.resultType === "task") {
-    return typeof handle.taskId === "string" ? handle.taskId : undefined;
-  }
-  // Why: a 2025-11-25 CreateTaskResult holds the task under `task`.
-  const core = handle.task?.taskId;
-  return typeof core === "string" ? core : undefined;
-}
-
-/** A `tools/call` result carrying an error the model can read, cut at a few KB. */
-export function errorResult(error: GatewayError): ToolResult {
-  return { content: [{ type: "text", text: cut(error.message, MAX_ERROR_TEXT) }], isError: true };
-}
-
 function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions): ToolDefinition {
   const tool = snapshot.byName.get(name);
   // Why: a tool the caller may not use answers exactly like a tool that does not exist, so
@@ -193,94 +256,4 @@ function findTool(snapshot: RegistrySnapshot, name: string, options: CallOptions
     throw new GatewayError("NOT_FOUND", `Unknown tool: "${quotedName(name)}"`);
   }
   return tool;
-}
-
-/**
- * The innermost step: the backend, its upstream status as a fact, then the output check. Why a
- * promise chain and not an async function: its frame would stay live for the whole backend call.
- */
-function runBackend(
-  ctx: CallContext,
-  snapshot: RegistrySnapshot,
-  hooks: Pick<PipelineHooks, "databases" | "trace">,
-): Promise<CallOutcome> {
-  return started(() =>
-    executeTool(ctx.tool, ctx.args, {
-      signal: ctx.signal,
-      logger: ctx.logger,
-      egressOrigins: snapshot.egressOrigins,
-      principal: ctx.caller.principal.id,
-      ...(ctx.outboundAuth === undefined ? {} : { outboundAuth: ctx.outboundAuth }),
-      ...(hooks.databases === undefined ? {} : { databases: hooks.databases }),
-      ...(ctx.downstream === undefined ? {} : { downstream: ctx.downstream }),
-      ...(hooks.trace === undefined ? {} : {
-        fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? NO_REDACTION),
-      }),
-    })
-  ).then((outcome) => {
-    recordStatus(ctx.facts, outcome.upstream?.status);
-    checkOutput(ctx.tool, outcome.result);
-    return outcome;
-  }, (error) => {
-    recordStatus(ctx.facts, isGatewayError(error) ? error.upstream?.status : undefined);
-    throw error;
-  });
-}
-
-/** `work()`, a synchronous throw turned into a rejection (as an async function would). */
-function started<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return work();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/** Why the last attempt wins: after a retried 401 the audit shows what the retry got. */
-function recordStatus(facts: CallFacts, status: number | undefined): void {
-  if (status === undefined) delete facts.backendStatus;
-  else facts.backendStatus = status;
-}
-
-function readArguments(value: unknown): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new GatewayError("INVALID_PARAMS", "Invalid params: arguments must be an object");
-  }
-  return value as Record<string, unknown>;
-}
-
-function checkArguments(tool: ToolDefinition, args: Record<string, unknown>): void {
-  const found = tool.checkInput(args);
-  if (found.length === 0) return;
-  const problems = boundedProblems(found);
-  throw new GatewayError(
-    "INVALID_INPUT",
-    `Invalid arguments for tool "${tool.name}": ${problems.join("; ")}`,
-    { data: { problems } },
-  );
-}
-
-function checkOutput(tool: ToolDefinition, result: ToolResult): void {
-  // Why: an `input_required` result is not the tool's output yet; the client's retry gets that.
-  if (!tool.checkOutput || result.isError || isInputRequired(result)) return;
-  if (result.structuredContent === undefined) {
-    throw new GatewayError(
-      "UPSTREAM_ERROR",
-      `Tool "${tool.name}" declares an output schema but its backend returned no structured content`,
-    );
-  }
-  const problems = tool.checkOutput(result.structuredContent);
-  if (problems.length === 0) return;
-  throw new GatewayError(
-    "UPSTREAM_ERROR",
-    `Tool "${tool.name}" returned output that does not match its output schema: ${
-      problems.join("; ")
-    }`,
-  );
-}
-
-/** Whether `result` is a 2026-07-28 `input_required` result a federated tool relays. */
-export function isInputRequired(result: ToolResult): boolean {
-  return (result as { resultType?: unknown }).resultType === "input_required";
 }

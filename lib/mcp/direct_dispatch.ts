@@ -3,18 +3,20 @@
  * `initialize`, `direct_handshake.ts`) answered without the
  * SDK's per-request server, transport and message parsing, byte for byte as the SDK answers it.
  * Which calls qualify is decided before the tool runs (`directCallOf`); which answers are written
- * here is decided after (`encodePlain`): any other outcome (an error, a result with content other
- * than text) is handed back to the SDK with the call already settled, so the tool runs once and
- * the SDK writes the answer. A federated tool's calls are served here too: a stateless 2025 one
- * with what its upstream relays during the call on the answer's stream (`serveFederated`), and a
- * 2026-07-28 one that names no log level (nothing to relay; `quietModernDownstream`).
+ * here is decided after (`encodePlain`, `direct_encode.ts`): any other outcome (an error, a
+ * result with content other than text) is handed back to the SDK with the call already settled,
+ * so the tool runs once and the SDK writes the answer. A federated tool's calls are served here
+ * too: a stateless 2025 one with what its upstream relays during the call on the answer's stream
+ * (`serveFederated`), and a 2026-07-28 one that names no log level (nothing to relay;
+ * `quietModernDownstream`).
  */
 
 import type { Caller } from "../auth/mod.ts";
 import { currentRequestContext } from "../log.ts";
 import type { DownstreamCall, ToolResult } from "../registry/types.ts";
-import { callTool } from "./call_pipeline.ts";
+import { type CallOptions, type FinishingCall, settleTool } from "./call_pipeline.ts";
 import { quietModernDownstream, statelessLegacyDownstream } from "./downstream.ts";
+import { encodePlain } from "./direct_encode.ts";
 import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
 import { listDirect } from "./direct_list.ts";
 import {
@@ -23,7 +25,6 @@ import {
   isPlain,
   openSse,
   plainRequestEra,
-  SERVER_INFO_META,
   sseEvent,
   type SseWriter,
 } from "./direct_wire.ts";
@@ -36,7 +37,8 @@ interface DirectCall {
   era: Era;
   id: string | number;
   name: string;
-  args: unknown;
+  /** The call's arguments as sent. Why this name: the call is the pipeline's request as it is. */
+  arguments: unknown;
 }
 
 /** What the direct path reads: the registry, the pipeline's hooks, the list settings. */
@@ -50,8 +52,15 @@ export interface DirectDispatchDeps
   cancels: StatelessCancels;
 }
 
-/** Serves `request` through the SDK, whose `tools/call` handler answers `settled` as is. */
-export type Replay = (settled: SettledCall) => Promise<Response>;
+/**
+ * Serves `served.request` through the SDK, whose `tools/call` handler answers `settled` as is.
+ * Why the request passed and not captured: one replay function serves every call, so no closure
+ * is kept per call in flight (heap per call).
+ */
+export type Replay = (
+  settled: SettledCall,
+  served: { request: Request; caller: Caller; parsedBody: unknown },
+) => Promise<Response>;
 
 /** Serves a plain request; undefined: the request is the SDK's (nothing was read or run). */
 export type DirectDispatch = (
@@ -69,22 +78,25 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
     const call = directCallOf(request, parsedBody);
     if (call === undefined) return undefined;
     if (deps.snapshot().byName.get(call.name)?.backend.kind !== "mcp") {
-      return serveDirect(request, call, { caller, replay, deps });
+      return serveDirect(request, call, { caller, parsedBody, replay, deps });
     }
-    if (call.era === "legacy") return serveFederated(request, call, { caller, replay, deps });
+    if (call.era === "legacy") {
+      return serveFederated(request, call, { caller, parsedBody, replay, deps });
+    }
     // Why only without a log level: relayed logs would turn the SDK's JSON answer into a stream.
     const meta = (parsedBody as { params: { _meta: Record<string, unknown> } }).params._meta;
     const downstream = quietModernDownstream(caller.principal.id, meta);
     if (downstream === undefined) return undefined;
-    return serveDirect(request, call, { caller, replay, deps, downstream });
+    return serveDirect(request, call, { caller, parsedBody, replay, deps, downstream });
   };
 }
 
 function serveDirect(
   request: Request,
   call: DirectCall,
-  { caller, replay, deps, downstream }: {
+  { caller, parsedBody, replay, deps, downstream }: {
     caller: Caller;
+    parsedBody: unknown;
     replay: Replay;
     deps: DirectDispatchDeps;
     /** The calling client as a federated tool relays to it (`quietModernDownstream`). */
@@ -92,27 +104,55 @@ function serveDirect(
   },
 ): Promise<Response> {
   if (call.era === "modern") {
-    const signal = request.signal;
+    const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse: undefined };
     // Why the answer is written in settle's own handler: one promise layer fewer per call.
-    return settle(call, { caller, deps, signal, downstream }, (settled) => {
-      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-      return text === undefined ? replay(settled) : answer("modern", text);
-    });
+    return settle(served, { deps, signal: request.signal, downstream }, answerModern);
   }
   // Why a stream opened at once: the SDK's 2025 transport sends its headers before the call runs
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
   // Why written in settle's own handler: no producer promise or frame per call in flight.
   const { response, sse } = openSse(deps.keepAliveMs);
-  settle(call, { caller, deps, signal: request.signal }, (settled) => {
-    try {
-      const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-      if (text !== undefined) return sse.end(sseEvent(text));
-      writeReplayed(replay(settled), sse).then(() => sse.end(), (error) => sse.fail(error));
-    } catch (error) {
-      sse.fail(error);
-    }
-  });
+  const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse };
+  settle(served, { deps, signal: request.signal }, answerLegacy);
   return Promise.resolve(response);
+}
+
+/**
+ * A call the direct path serves, with what its answer is written with. Why one record and shared
+ * answer functions: the answer's handler then needs no closure per call in flight (heap per call).
+ */
+interface ServedCall extends DirectCall {
+  readonly request: Request;
+  readonly caller: Caller;
+  readonly parsedBody: unknown;
+  readonly replay: Replay;
+  /** The 2025 answer's open stream; undefined for a 2026-07-28 call (answered as JSON). */
+  readonly sse: SseWriter | undefined;
+}
+
+/** A 2026-07-28 call's answer: its plain result as JSON, else the SDK's answer (replayed). */
+function answerModern(settled: SettledCall, served: ServedCall): Response | Promise<Response> {
+  const text = "result" in settled ? encodePlain(settled.result, served) : undefined;
+  return text === undefined ? replayed(settled, served) : answer("modern", text);
+}
+
+/** A 2025 call's answer on its open stream: the plain result as one event, else the SDK's. */
+function answerLegacy(settled: SettledCall, served: ServedCall): void {
+  const sse = served.sse!;
+  try {
+    const text = "result" in settled ? encodePlain(settled.result, served) : undefined;
+    if (text !== undefined) return sse.end(sseEvent(text));
+    writeReplayed(replayed(settled, served), sse).then(
+      () => sse.end(),
+      (error) => sse.fail(error),
+    );
+  } catch (error) {
+    sse.fail(error);
+  }
+}
+
+function replayed(settled: SettledCall, served: ServedCall): Promise<Response> {
+  return served.replay(settled, served);
 }
 
 /**
@@ -126,7 +166,12 @@ function serveDirect(
 function serveFederated(
   request: Request,
   call: DirectCall,
-  { caller, replay, deps }: { caller: Caller; replay: Replay; deps: DirectDispatchDeps },
+  { caller, parsedBody, replay, deps }: {
+    caller: Caller;
+    parsedBody: unknown;
+    replay: Replay;
+    deps: DirectDispatchDeps;
+  },
 ): Promise<Response> {
   const principalId = caller.principal.id;
   // Why a controller of its own: the call is aborted by a cancellation (a POST of its own) too.
@@ -155,11 +200,12 @@ function serveFederated(
     principalId,
     (message) => send(sseEvent(JSON.stringify(message))),
   );
-  settle(call, { caller, deps, signal: controller.signal, downstream }, (settled) => {
+  const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse };
+  settle(served, { deps, signal: controller.signal, downstream }, (settled) => {
     if (ended) return;
     const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
     if (text !== undefined) return send(sseEvent(text));
-    return writeReplayed(replay(settled), sse);
+    return writeReplayed(replayed(settled, served), sse);
   }).then(() => end(), (error) => end({ error }));
   if (request.signal.aborted) stop();
   return Promise.resolve(response);
@@ -179,19 +225,19 @@ async function writeReplayed(replayed: Promise<Response>, sse: SseWriter): Promi
  * its frame would stay live for the whole call.
  */
 function settle<T>(
-  call: DirectCall,
-  { caller, deps, signal, downstream }: {
-    caller: Caller;
+  call: ServedCall,
+  { deps, signal, downstream }: {
     deps: DirectDispatchDeps;
     signal: AbortSignal;
     downstream?: DownstreamCall | undefined;
   },
-  then: (settled: SettledCall) => T | Promise<T>,
+  then: (settled: SettledCall, call: ServedCall) => T | Promise<T>,
 ): Promise<T> {
   const snapshot = deps.snapshot();
-  // Why one handler pair and not `.then().catch()`: one promise layer fewer per call in flight.
-  return callTool(snapshot, { name: call.name, arguments: call.args }, {
-    caller,
+  // Why `settleTool` and not `callTool(…).then(…)`: `then` runs in the handler that ends the
+  // call, one promise layer fewer per call in flight.
+  return settleTool(snapshot, call, {
+    caller: call.caller,
     signal,
     logger: deps.logger,
     requestId: currentRequestContext()?.requestId ?? crypto.randomUUID(),
@@ -199,15 +245,24 @@ function settle<T>(
     ...(downstream === undefined ? {} : { downstream }),
     // Why inside the call, as the SDK path's handler does: the audit row records the result the
     // client gets (a task handle the client did not ask for is an error result).
-    finishResult: (result) =>
-      relayTaskResult(result, {
-        snapshot,
-        toolName: call.name,
-        principal: caller.principal.id,
-        accepted: false,
-        era: call.era,
-      }),
-  }).then((result) => then({ result }), (error) => then({ error }));
+    finishResult: FINISH[call.era],
+  }, then);
+}
+
+/** Each era's `finishResult`: shared, so no closure is kept per call in flight. */
+const FINISH: Record<Era, NonNullable<CallOptions["finishResult"]>> = {
+  modern: (result, call) => finishDirect(result, call, "modern"),
+  legacy: (result, call) => finishDirect(result, call, "legacy"),
+};
+
+function finishDirect(result: ToolResult, call: FinishingCall, era: Era): ToolResult {
+  return relayTaskResult(result, {
+    snapshot: call.snapshot,
+    toolName: call.toolName,
+    principal: call.caller.principal.id,
+    accepted: false,
+    era,
+  });
 }
 
 const CALL_PARAM_KEYS = new Set(["name", "arguments", "_meta"]);
@@ -231,56 +286,5 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
     name,
   });
   if (era === undefined) return undefined;
-  return { era, id: (body as { id: string | number }).id, name, args };
-}
-
-/**
- * The JSON-RPC answer to `call` as the SDK writes it, when `result` holds only text content,
- * `structuredContent` and `isError`: the SDK's result schema puts those keys in this order, and
- * the 2026-07-28 codec adds `resultType` and the server's identity. Undefined for anything else.
- */
-export function encodePlain(result: ToolResult, call: DirectCall): string | undefined {
-  const memo = ENCODED[call.era];
-  let text = memo.get(result);
-  if (text === undefined) {
-    text = encodeResult(result, call.era);
-    if (text === undefined) return undefined;
-    // Why frozen results only: a frozen result (a cache hit's, `decodeOutcome`) cannot change, so
-    // neither can its text; the same entry's next hit is then not encoded again.
-    if (Object.isFrozen(result)) memo.set(result, text);
-  }
-  // Why by hand: the same bytes as JSON.stringify({ result, jsonrpc: "2.0", id }).
-  return `{"result":${text},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
-}
-
-/** The encoded result text of frozen results, per era. */
-const ENCODED: Record<Era, WeakMap<ToolResult, string>> = {
-  modern: new WeakMap(),
-  legacy: new WeakMap(),
-};
-
-function encodeResult(result: ToolResult, era: Era): string | undefined {
-  const { content, structuredContent, isError } = result;
-  for (const key in result) {
-    if (key !== "content" && key !== "structuredContent" && key !== "isError") return undefined;
-  }
-  if (!Array.isArray(content) || !content.every(isPlainText)) return undefined;
-  if (structuredContent !== undefined && !isPlain(structuredContent)) return undefined;
-  if (isError !== undefined && typeof isError !== "boolean") return undefined;
-  const encoded: Record<string, unknown> = {
-    content: content.map((item) => ({ type: "text", text: item.text })),
-  };
-  if (structuredContent !== undefined) encoded.structuredContent = structuredContent;
-  if (isError !== undefined) encoded.isError = isError;
-  if (era === "modern") {
-    encoded.resultType = "complete";
-    encoded._meta = SERVER_INFO_META;
-  }
-  return JSON.stringify(encoded);
-}
-
-function isPlainText(item: unknown): item is { type: "text"; text: string } {
-  if (!isPlain(item) || item.type !== "text" || typeof item.text !== "string") return false;
-  for (const key in item) if (key !== "type" && key !== "text") return false;
-  return true;
+  return { era, id: (body as { id: string | number }).id, name, arguments: args };
 }

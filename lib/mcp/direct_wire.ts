@@ -16,7 +16,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { BoundedMap } from "../bounded_map.ts";
 import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
-import { endsKnown } from "../stream_end.ts";
+import { endsKnown, type Release, runRelease } from "../stream_end.ts";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** The one modern revision the SDK serves (its `SUPPORTED_MODERN_PROTOCOL_VERSIONS`). */
@@ -97,7 +97,7 @@ class SseStream implements SseWriter {
   #keepAliveTimer: SharedTimeout | undefined;
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
-  #ends: (() => void) | undefined;
+  #ends: Release | undefined;
 
   constructor(keepAliveMs: number) {
     this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
@@ -116,8 +116,8 @@ class SseStream implements SseWriter {
   }
 
   /** The end watch (`endsKnown`): `end` runs when the stream ends, at once if it has. */
-  onEnd(end: () => void): void {
-    if (this.#done) end();
+  onEnd(end: Release): void {
+    if (this.#done) runRelease(end);
     else this.#ends = end;
   }
 
@@ -158,7 +158,7 @@ class SseStream implements SseWriter {
     this.#keepAliveTimer = undefined;
     const ends = this.#ends;
     this.#ends = undefined;
-    ends?.();
+    if (ends !== undefined) runRelease(ends);
   }
 }
 

@@ -12,7 +12,7 @@ import { type LimitDecision, type RateLimiter, readUpstreamQuota } from "../limi
 import { originOfUrlTemplate } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
 import { quotedName } from "./bounded.ts";
-import type { CallNext, CallOutcome, CallStage, PipelineHooks } from "./stages.ts";
+import type { CallContext, CallNext, CallOutcome, CallStage, PipelineHooks } from "./stages.ts";
 
 /** Options of {@linkcode createLimitStage} and {@linkcode createAdmission}. */
 export interface LimitStageOptions {
@@ -27,6 +27,7 @@ export interface LimitStageOptions {
 /**
  * The admission hook: spends one call from the caller's budget (`perClient`) and the gateway's
  * (`global`) before the tool is looked up or its arguments validated, whatever the name asked for.
+ * Returns undefined when the call is admitted at once (no budget set: nothing to wait for).
  * @throws GatewayError RATE_LIMITED with `retryAfterMs` in its data.
  */
 export function createAdmission(
@@ -34,14 +35,21 @@ export function createAdmission(
   options: LimitStageOptions = {},
 ): PipelineHooks["admit"] {
   const { overridesFor } = options;
-  return async function admit(request) {
+  return function admit(request) {
     const { principal } = request.caller;
-    const decision = await limiter.admit({
+    const decision = limiter.admit({
       client: principal.id,
       overrides: overridesFor?.(principal),
     });
-    if (!decision.allowed) throw rateLimitedError(request.toolName, decision);
+    if (decision instanceof Promise) {
+      return decision.then((decided) => admitted(request.toolName, decided));
+    }
+    admitted(request.toolName, decision);
   };
+}
+
+function admitted(toolName: string, decision: LimitDecision): void {
+  if (!decision.allowed) throw rateLimitedError(toolName, decision);
 }
 
 /**
@@ -54,9 +62,11 @@ export function createLimitStage(
 ): CallStage {
   const hostOf = createHostResolver();
   const { overridesFor } = options;
-  return async function limitStage(ctx, next) {
+  // Why a chain only when the limiter must wait: a tool no limit applies to (decided at once)
+  // hands the call on without a promise layer kept for the whole call (heap per call in flight).
+  return function limitStage(ctx, next) {
     const { principal } = ctx.caller;
-    const decision = await limiter.check({
+    const decision = limiter.check({
       tool: ctx.tool.name,
       limits: ctx.tool.rateLimit,
       overrides: overridesFor?.(principal),
@@ -64,8 +74,13 @@ export function createLimitStage(
       host: hostOf(ctx.tool),
       credential: ctx.tool.auth,
     });
-    if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-    // Why no `await`: this frame has nothing left to do; awaiting would hold it for the whole call.
+    if (decision instanceof Promise) {
+      return decision.then((decided) => {
+        admitted(ctx.tool.name, decided);
+        return next();
+      });
+    }
+    if (!decision.allowed) return Promise.reject(rateLimitedError(ctx.tool.name, decision));
     return next();
   };
 }
@@ -82,19 +97,48 @@ export function createUpstreamStage(limiter: RateLimiter): CallStage {
   return function upstreamStage(ctx, next) {
     const upstream = upstreamOf(ctx.tool, hostOf(ctx.tool));
     if (upstream === undefined) return next();
-    return limiter.checkUpstream(upstream).then((decision) => {
-      if (!decision.allowed) throw rateLimitedError(ctx.tool.name, decision);
-      // Why the report awaited: the caller hears of a 429 only after every instance can see the
-      // pause it asked for.
-      return nextOf(next).then(
-        (outcome) => report(limiter, upstream, outcome.upstream).then(() => outcome),
-        (error) =>
-          report(limiter, upstream, isGatewayError(error) ? error.upstream : undefined).then(
-            () => Promise.reject(error),
-          ),
-      );
-    });
+    const decision = limiter.checkUpstream(upstream);
+    // Why the in-process store's decision used at once: no promise layer kept for the call.
+    if (!(decision instanceof Promise)) return reported(limiter, { ctx, next, upstream, decision });
+    return decision.then((decided) =>
+      reported(limiter, { ctx, next, upstream, decision: decided })
+    );
   };
+}
+
+/**
+ * Runs the rest of the call once the backend's quota admitted it, then tells the limiter what the
+ * backend said. Why the report awaited: the caller hears of a 429 only after every instance can see
+ * the pause it asked for.
+ */
+function reported(
+  limiter: RateLimiter,
+  { ctx, next, upstream, decision }: {
+    ctx: CallContext;
+    next: CallNext;
+    upstream: string;
+    decision: LimitDecision;
+  },
+): Promise<CallOutcome> {
+  if (!decision.allowed) return Promise.reject(rateLimitedError(ctx.tool.name, decision));
+  return reportedAfter(nextOf(next), limiter, upstream);
+}
+
+/** `done`, once the limiter heard what it says of `upstream`'s quota. */
+function reportedAfter(
+  done: Promise<CallOutcome>,
+  limiter: RateLimiter,
+  upstream: string,
+): Promise<CallOutcome> {
+  // Why a function of its own: its handlers, kept for the whole call, hold only the limiter and
+  // the upstream (not the context, `next` or the decision).
+  return done.then(
+    (outcome) => report(limiter, upstream, outcome.upstream).then(() => outcome),
+    (error) =>
+      report(limiter, upstream, isGatewayError(error) ? error.upstream : undefined).then(
+        () => Promise.reject(error),
+      ),
+  );
 }
 
 /** `next()`, a synchronous throw turned into a rejection (as an awaited call would). */

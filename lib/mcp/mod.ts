@@ -47,7 +47,7 @@ export { type CacheStageOptions, type CacheStages, createCacheStages } from "./c
  * `callTool()` runs one `tools/call` through the pipeline (used by `nexus tools test`); raises
  * the protocol errors of the error table (RATE_LIMITED, NOT_FOUND, INVALID_PARAMS, …).
  */
-export { type CallOptions, callTool } from "./call_pipeline.ts";
+export { type CallOptions, callTool, type FinishingCall } from "./call_pipeline.ts";
 /** What a traced call reports (`PipelineHooks.trace`); types only. */
 export type { TraceEvent, TraceSink } from "./trace.ts";
 /**

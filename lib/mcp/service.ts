@@ -14,7 +14,7 @@ import { localSessionPeers, type SessionPeers } from "./session_peers.ts";
 import { shareSubscriptions } from "./shared_subscriptions.ts";
 import { paramDeclarations, paramHeaderRejection } from "./param_headers.ts";
 import { createServerFactory, type ServerDeps, type SettledCall } from "./server_factory.ts";
-import { createDirectDispatch } from "./direct_dispatch.ts";
+import { createDirectDispatch, type Replay } from "./direct_dispatch.ts";
 import { createStatelessCancels } from "./stateless_cancel.ts";
 import { createTaskOwners, ownedTaskStatus } from "./task_owners.ts";
 import { createResourceSubscribers } from "./resource_subscribers.ts";
@@ -190,19 +190,17 @@ export function createMcpService(options: McpServiceOptions): McpService {
       // Why: the SDK builds a server, a transport and zod-parses the message for every request,
       // about half of a plain call's CPU; a plain tools/call (the bulk of traffic) is answered here
       // with the same bytes, and anything else, or any answer but a plain result, is the SDK's.
-      const answered = direct?.(request, {
-        parsedBody,
-        caller,
-        replay(settled) {
-          settledCalls.set(request, settled);
-          return sdkFetch(request, caller, parsedBody);
-        },
-      });
+      const answered = direct?.(request, { parsedBody, caller, replay });
       return answered ?? serveSdk(request, options);
     } catch (error) {
       return Promise.reject(error);
     }
   }
+  // Why one function for every call (the request passed, not captured): nothing per call in flight.
+  const replay: Replay = (settled, { request, caller, parsedBody }) => {
+    settledCalls.set(request, settled);
+    return sdkFetch(request, caller, parsedBody);
+  };
   function sdkFetch(request: Request, caller: Caller, parsedBody: unknown): Promise<Response> {
     const authInfo = authInfoFor(caller);
     return handler.fetch(

@@ -132,10 +132,12 @@ export interface AdmissionRequest {
 /** The pluggable parts of the pipeline. */
 export interface PipelineHooks {
   /**
-   * Runs first for every call, known tool or not, before lookup and validation; throws to refuse
-   * it (the client's and the gateway's rate-limit budgets: RATE_LIMITED).
+   * Runs first for every call, known tool or not, before lookup and validation; throws (or
+   * rejects) to refuse it (the client's and the gateway's rate-limit budgets: RATE_LIMITED).
+   * Returns undefined when the call is admitted at once. Why not always a promise: a call with
+   * nothing to wait for then keeps no promise layer for its whole life (heap per call in flight).
    */
-  admit: (request: AdmissionRequest) => Promise<void>;
+  admit: (request: AdmissionRequest) => Promise<void> | undefined;
   /** Stages, outermost first. */
   stages: readonly CallStage[];
   /** Whether a caller may see and call a tool; a denied tool answers exactly like a missing one. */
@@ -163,7 +165,7 @@ export interface PipelineHooks {
 
 /** Hooks that add nothing: every call admitted, every tool visible, no stages, nothing recorded. */
 export const NO_HOOKS: PipelineHooks = {
-  admit: () => Promise.resolve(),
+  admit: () => undefined,
   stages: [],
   canUse: () => true,
   onFinished: () => {},

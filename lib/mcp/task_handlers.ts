@@ -26,7 +26,7 @@ import {
   TASKS_EXTENSION,
   writeTaskId,
 } from "../upstreams/mod.ts";
-import { errorResult } from "./call_pipeline.ts";
+import { errorResult } from "./call_checks.ts";
 import type { PipelineHooks } from "./stages.ts";
 import { type EndedTasks, recordTaskEnd, taskEnd } from "./task_audit.ts";
 import type { TaskOwners } from "./task_owners.ts";

@@ -62,10 +62,33 @@ Deno.test("check() asks the store nothing for a call no limit applies to", async
     store: { ...store, decide: (c, o) => (asked++, store.decide(c, o)) },
     logger: recordingLogger().logger,
   });
-  const decision = await limiter.check({ tool: "free", client: "c" });
+  const decided = limiter.check({ tool: "free", client: "c" });
+  // Why it matters: a decision made at once lets the limit stage hand the call on without a
+  // promise layer kept for the whole call (heap per call in flight).
+  assert.ok(!(decided instanceof Promise), "decided at once, not a promise");
+  const decision = await decided;
   assert.equal(decision.allowed, true);
   assert.equal(decision.remaining, Number.POSITIVE_INFINITY);
   assert.equal(asked, 0);
+  assert.ok(!(limiter.admit({ client: "c" }) instanceof Promise), "no budget: admitted at once");
+});
+
+Deno.test("checkUpstream() decides at once over the in-process store, and waits on a remote one", async () => {
+  const store = createMemoryLimitStore();
+  const local = createRateLimiter({ store, logger: recordingLogger().logger });
+  const decided = local.checkUpstream("https://h");
+  assert.ok(!(decided instanceof Promise), "in-process store: decided at once");
+  assert.equal(decided.allowed, true);
+  const remote = createRateLimiter({
+    store: {
+      ...store,
+      takeUpstream: (id, clock) => Promise.resolve(store.takeUpstream(id, clock)),
+    },
+    logger: recordingLogger().logger,
+  });
+  const waited = remote.checkUpstream("https://h");
+  assert.ok(waited instanceof Promise, "a store answering later: a promise");
+  assert.equal((await waited).allowed, true);
 });
 
 Deno.test("check() fails closed by default while the store is down, logging once", async () => {

@@ -8,7 +8,8 @@ import { createCallGate, type GateDecision } from "../../lib/upstreams/mod.ts";
 
 function released(decision: GateDecision): () => void {
   assert.ok(decision.admitted, "admitted");
-  return decision.release;
+  // Why a method call: a slot is an object whose `release` is a method, not a bound closure.
+  return () => decision.release();
 }
 
 Deno.test("calls beyond maxConcurrent wait and run in arrival order as slots free up", async () => {

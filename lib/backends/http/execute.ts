@@ -8,7 +8,14 @@ import { GatewayError, isGatewayError, type UpstreamReply } from "../../errors.t
 import type { HttpBackendSpec } from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
-import { describeTarget, sendFollowingRedirects } from "./fetch.ts";
+import {
+  describeTarget,
+  firstHopAnswered,
+  logFailed,
+  sendHop,
+  type SendOptions,
+  type SentHop,
+} from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
 import { rebase } from "./rebase.ts";
@@ -74,27 +81,48 @@ function executeOnce(
     return Promise.reject(error);
   }
   const deadline = createDeadline(options.signal, spec.timeoutMs);
-  let sent: Promise<Response>;
-  try {
-    sent = sendFollowingRedirects(request, {
-      signal: deadline.signal,
-      logger: options.logger,
-      egressOrigins: options.egressOrigins,
-      fetch: options.fetch ?? globalThis.fetch,
-    });
-  } catch (error) {
-    sent = Promise.reject(error);
-  }
-  const call: OnceCall = { spec, request, redact: options.outboundAuth?.redact, deadline };
-  return sent.then((response) => readReply(response, call), (error) => failed(error, call));
+  const send: SendOptions = {
+    signal: deadline.signal,
+    logger: options.logger,
+    egressOrigins: options.egressOrigins,
+    fetch: options.fetch ?? globalThis.fetch,
+  };
+  const call: OnceCall = {
+    spec,
+    request,
+    options: send,
+    started: performance.now(),
+    redact: options.outboundAuth?.redact,
+    deadline,
+  };
+  // Why the hop's answer read in this chain's own handlers (not `sendFollowingRedirects`'s): one
+  // promise layer and its closures fewer per call in flight.
+  return sendHop(request, send).then(
+    (response) => answered(response, call),
+    (error) => {
+      logFailed(error, call);
+      return failed(error, call);
+    },
+  );
 }
 
-/** What a single request's answer and failure are read with. */
-interface OnceCall {
+/** What a single request's answer and failure are read with; also the hop it sent. */
+interface OnceCall extends SentHop {
   spec: HttpBackendSpec;
-  request: UpstreamRequest;
   redact: Parameters<typeof successResult>[1]["redact"];
   deadline: Deadline;
+}
+
+/**
+ * The first hop's answer: logged, a redirect followed, then read as the call's outcome. Runs in a
+ * promise handler: what it throws rejects the call.
+ */
+function answered(response: Response, call: OnceCall): Promise<CallOutcome> {
+  const final = firstHopAnswered(response, call);
+  if (final instanceof Promise) {
+    return final.then((followed) => readReply(followed, call), (error) => failed(error, call));
+  }
+  return readReply(final, call);
 }
 
 /** The upstream's answer as the call's outcome, read under the call's deadline. */

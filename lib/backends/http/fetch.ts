@@ -38,10 +38,71 @@ export function sendFollowingRedirects(
   request: UpstreamRequest,
   options: SendOptions,
 ): Promise<Response> {
-  // Why the first hop chained, not awaited: nearly every call takes one hop, and an async frame
-  // here would stay live for the whole upstream call (heap per in-flight call). Why the redirect
-  // check inside sendOnce's own handler: one promise layer fewer per call in flight.
-  return sendOnce(request, options, true);
+  const hop: SentHop = { request, options, started: performance.now() };
+  return sendHop(request, options).then(
+    (response) => firstHopAnswered(response, hop),
+    (error) => {
+      logFailed(error, hop);
+      throw error;
+    },
+  );
+}
+
+/** A hop sent: what its answer is logged and followed with. */
+export interface SentHop {
+  /** The request the hop sent. */
+  readonly request: UpstreamRequest;
+  /** How it was sent, and how its redirects are followed. */
+  readonly options: SendOptions;
+  /** When it was sent (`performance.now()`), for the debug log's duration. */
+  readonly started: number;
+}
+
+/**
+ * Sends one hop of `request` without following a redirect; its answer goes to
+ * {@linkcode firstHopAnswered}, its failure to {@linkcode logFailed}. Why split: a caller that reads the
+ * answer in its own handler (`execute.ts`) keeps one promise layer fewer per call in flight.
+ * @throws the fetch error (abort or network) as is, as a rejection.
+ */
+export function sendHop(request: UpstreamRequest, options: SendOptions): Promise<Response> {
+  try {
+    return options.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: options.signal,
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The first hop's answer, logged, with a same-origin redirect followed (as
+ * {@linkcode sendFollowingRedirects} does).
+ * @throws GatewayError UPSTREAM_ERROR when redirected to another origin or more than 5 times.
+ */
+export function firstHopAnswered(response: Response, hop: SentHop): Response | Promise<Response> {
+  logAnswered(response, hop);
+  return isRedirect(response) ? followRedirects(hop.request, response, hop.options) : response;
+}
+
+/** Logs a hop that failed (no answer: a network error or an abort). */
+export function logFailed(error: unknown, hop: SentHop): void {
+  const ms = Math.round(performance.now() - hop.started);
+  const failure = error instanceof Error ? error.name : "unknown";
+  hop.options.logger.debug("Upstream call failed", { ...targetOf(hop.request), failure, ms });
+}
+
+function logAnswered(response: Response, hop: SentHop): void {
+  const ms = Math.round(performance.now() - hop.started);
+  // Why the target is built here: it would be held for the whole upstream call.
+  hop.options.logger.debug("Upstream call", {
+    ...targetOf(hop.request),
+    status: response.status,
+    ms,
+  });
 }
 
 function isRedirect(response: Response): boolean {
@@ -55,7 +116,7 @@ async function followRedirects(
 ): Promise<Response> {
   let current = request;
   for (let hop = 0;; hop++) {
-    const response = hop === 0 ? first : await sendOnce(current, options, false);
+    const response = hop === 0 ? first : await sendLater(current, options);
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
     await discardBody(response);
@@ -72,35 +133,14 @@ async function followRedirects(
   }
 }
 
-/** One hop; `follow`: a redirect answer is followed (the first hop), else returned. */
-function sendOnce(
-  request: UpstreamRequest,
-  options: SendOptions,
-  follow: boolean,
-): Promise<Response> {
-  const started = performance.now();
-  let sent: Promise<Response>;
-  try {
-    sent = options.fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: "manual",
-      signal: options.signal,
-    });
-  } catch (error) {
-    sent = Promise.reject(error);
-  }
-  // Why chained, not an async function: the frame would stay live for the whole upstream call.
-  // Why the target is built in the handlers: it would be held for the whole upstream call.
-  return sent.then((response) => {
-    const ms = Math.round(performance.now() - started);
-    options.logger.debug("Upstream call", { ...targetOf(request), status: response.status, ms });
-    return follow && isRedirect(response) ? followRedirects(request, response, options) : response;
+/** A hop after a redirect: sent and logged, its answer returned as it is. */
+function sendLater(request: UpstreamRequest, options: SendOptions): Promise<Response> {
+  const hop: SentHop = { request, options, started: performance.now() };
+  return sendHop(request, options).then((response) => {
+    logAnswered(response, hop);
+    return response;
   }, (error) => {
-    const ms = Math.round(performance.now() - started);
-    const failure = error instanceof Error ? error.name : "unknown";
-    options.logger.debug("Upstream call failed", { ...targetOf(request), failure, ms });
+    logFailed(error, hop);
     throw error;
   });
 }

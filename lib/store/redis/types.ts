@@ -60,10 +60,11 @@ export interface LimitStore {
    */
   decide(checks: readonly LimitCheck[], options?: ClockOption): Promise<LimitVerdict>;
   /**
-   * Takes one call from a backend's reported budget, if it reported one.
+   * Takes one call from a backend's reported budget, if it reported one. An in-process store
+   * answers at once (a verdict, not a promise), so a call with nothing to wait for keeps none.
    * @throws GatewayError UPSTREAM_UNAVAILABLE when the backing Redis is unavailable.
    */
-  takeUpstream(id: string, options?: ClockOption): Promise<UpstreamVerdict>;
+  takeUpstream(id: string, options?: ClockOption): UpstreamVerdict | Promise<UpstreamVerdict>;
   /**
    * Records a backend's quota report for every instance.
    * @throws GatewayError UPSTREAM_UNAVAILABLE when the backing Redis is unavailable.
