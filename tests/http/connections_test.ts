@@ -11,6 +11,21 @@ function bigResponse(path: string): Response {
   return new Response("ok");
 }
 
+/** A bounded listener on a free loopback port with these deadlines (ms). */
+function bounded(
+  ms: { header: number; idle: number; send: number },
+  handler: (request: Request) => Response | Promise<Response>,
+) {
+  return serveBounded({
+    hostname: "127.0.0.1",
+    port: 0,
+    logger,
+    headerTimeoutMs: ms.header,
+    idleTimeoutMs: ms.idle,
+    sendTimeoutMs: ms.send,
+  }, handler);
+}
+
 /** Requests `path` and reads nothing for `stallMs`, then drains; returns the bytes received. */
 async function stalledRead(port: number, path: string, stallMs: number): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -28,15 +43,8 @@ async function stalledRead(port: number, path: string, stallMs: number): Promise
 }
 
 Deno.test("serveBounded() cuts off a client that stops reading its response, not others", async () => {
-  const server = serveBounded(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      logger,
-      headerTimeoutMs: 5000,
-      idleTimeoutMs: 2500,
-      sendTimeoutMs: 2000,
-    },
+  const server = bounded(
+    { header: 5000, idle: 2500, send: 2000 },
     (request) => bigResponse(new URL(request.url).pathname),
   );
   try {
@@ -57,17 +65,7 @@ Deno.test("serveBounded() cuts off a client that stops reading its response, not
 });
 
 Deno.test("serveBounded() leaves a connection that keeps making requests open", async () => {
-  const server = serveBounded(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      logger,
-      headerTimeoutMs: 300,
-      idleTimeoutMs: 300,
-      sendTimeoutMs: 300,
-    },
-    () => new Response("ok"),
-  );
+  const server = bounded({ header: 300, idle: 300, send: 300 }, () => new Response("ok"));
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
     const buffer = new Uint8Array(4096);
@@ -84,15 +82,8 @@ Deno.test("serveBounded() leaves a connection that keeps making requests open", 
 });
 
 Deno.test("serveBounded() survives clients that reset their connection mid-response", async () => {
-  const server = serveBounded(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      logger,
-      headerTimeoutMs: 5000,
-      idleTimeoutMs: 5000,
-      sendTimeoutMs: 5000,
-    },
+  const server = bounded(
+    { header: 5000, idle: 5000, send: 5000 },
     () => new Response(new Blob([BIG.subarray(0, 8 * 1024 * 1024)]).stream()),
   );
   try {
@@ -113,15 +104,8 @@ Deno.test("serveBounded() survives clients that reset their connection mid-respo
 });
 
 Deno.test("serveBounded() ends a connection after a 503 (come back later), keeps it after a 200", async () => {
-  const server = serveBounded(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      logger,
-      headerTimeoutMs: 30_000,
-      idleTimeoutMs: 30_000,
-      sendTimeoutMs: 30_000,
-    },
+  const server = bounded(
+    { header: 30_000, idle: 30_000, send: 30_000 },
     (request) =>
       new URL(request.url).pathname === "/busy"
         ? new Response("busy", { status: 503, headers: { "retry-after": "1" } })
