@@ -1,6 +1,6 @@
 // Audit: the audit log filtered by client, tool, outcome and time, a page at a time (the API's
 // cursor), and a live tail (GET /admin/audit/tail, Server-Sent Events).
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { api, csrfToken } from "../api.js";
 import { Badge, ErrorLine, Table, when } from "../util.js";
@@ -54,14 +54,19 @@ export function Audit() {
   const [page, setPage] = useState({ rows: null, next: null, cursors: [] });
   const [error, setError] = useState(null);
   const [tail, setTail] = useState(false);
+  // Why a ticket per load: answers can arrive out of order (a slow answer to the previous filter
+  // after the new one's), and only the newest request's answer may be shown.
+  const latest = useRef(0);
   const load = async (cursor, cursors) => {
+    const ticket = ++latest.current;
     try {
       const data = await api(query(filters, { cursor }));
+      if (ticket !== latest.current) return;
       const rows = rowsOf(data, filters.outcome);
       setPage({ rows, next: data.next ?? null, cursors });
       setError(null);
     } catch (e) {
-      setError(e);
+      if (ticket === latest.current) setError(e);
     }
   };
   useEffect(() => void load(undefined, []), [filters]);
