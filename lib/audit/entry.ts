@@ -121,35 +121,36 @@ const TASK_CONTEXT = "nexus audit task id v1\n";
  */
 function canonicalArgs(call: FinishedCall): string {
   const { args, facts } = call;
-  const unchanged = facts.argsText !== undefined && typeof args === "object" && args !== null &&
-    !needsRedaction(args, 0);
-  return unchanged ? facts.argsText! : canonicalJson(redact(args));
+  const redacted = redact(args);
+  // Why an object only: absent arguments are audited as `null`, the stages saw them as `{}`.
+  const unchanged = redacted === args && typeof args === "object" && args !== null;
+  return unchanged && facts.argsText !== undefined ? facts.argsText : canonicalJson(redacted);
 }
 
-/** Whether {@linkcode redact} would change `value` (what it masks or cuts is there). */
-function needsRedaction(value: unknown, depth: number): boolean {
-  if (depth > 32) return true;
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some((item) => needsRedaction(item, depth + 1));
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    if (isSensitiveKey(key) || needsRedaction((value as Record<string, unknown>)[key], depth + 1)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** A copy of `value` with every value under a credential-like key replaced by `[redacted]`. */
+/**
+ * `value` with every value under a credential-like key replaced by `[redacted]`: a copy where
+ * anything was replaced, `value` itself where nothing was (so no copy per call for clean
+ * arguments, and the caller can tell).
+ */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 32) return REDACTED_TEXT;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  if (typeof value !== "object" || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSensitiveKey(key) ? REDACTED_TEXT : redact(item, depth + 1);
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redact(item, depth + 1));
+    return items.every((item, index) => item === value[index]) ? value : items;
   }
-  return out;
+  if (typeof value !== "object" || value === null) return value;
+  const entries = Object.entries(value);
+  let out: Record<string, unknown> | undefined;
+  for (let index = 0; index < entries.length; index++) {
+    const [key, item] = entries[index]!;
+    const kept = isSensitiveKey(key) ? REDACTED_TEXT : redact(item, depth + 1);
+    if (out === undefined && kept !== item) {
+      out = {};
+      for (const [earlier, same] of entries.slice(0, index)) out[earlier] = same;
+    }
+    if (out !== undefined) out[key] = kept;
+  }
+  return out ?? value;
 }
 
 function truncate(text: string): string {
