@@ -192,19 +192,17 @@ function serveFederated(
   };
   const release = deps.cancels.hold({ principalId, id: call.id }, stop);
   request.signal.addEventListener("abort", stop, { once: true });
-  // Why guarded: nothing is written once the answer was, or once the call was stopped.
-  const send = (chunk: Uint8Array) => {
-    if (!ended) sse.write(chunk);
-  };
+  // Why `sse.write` unguarded: once the call ended or was stopped the stream has ended too, and
+  // drops what comes after.
   const downstream = statelessLegacyDownstream(
     principalId,
-    (message) => send(sseEvent(JSON.stringify(message))),
+    (message) => void sse.write(sseEvent(JSON.stringify(message))),
   );
   const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse };
   settle(served, { deps, signal: controller.signal, downstream }, (settled) => {
     if (ended) return;
     const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
-    if (text !== undefined) return send(sseEvent(text));
+    if (text !== undefined) return void sse.write(sseEvent(text));
     return writeReplayed(replayed(settled, served), sse);
   }).then(() => end(), (error) => end({ error }));
   if (request.signal.aborted) stop();
