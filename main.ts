@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     allow: config.egressAllow,
     private: config.egressPrivate,
     ...(config.egressDns === undefined ? {} : { nameServer: config.egressDns }),
+    httpClient: config.egressHttpClient,
     // Why here: every outbound exchange passes this one send; traced, it records host and status
     // only and keeps Deno's own fetch span (full URL) out of the export.
     ...(config.otelTracing ? { wrapSend: (send) => tracedSend(send, createTracing(VERSION)) } : {}),

@@ -75,7 +75,7 @@ export const RULES = {
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
     "log.ts": ["secret.ts"],
     // Egress control: address parsing and judging, the checked fetch; raises EGRESS_DENIED.
-    "egress/": ["errors.ts", "bounded_map.ts"],
+    "egress/": ["errors.ts", "bounded_map.ts", "shared_timeout.ts"],
     // Deviation: egress/ (allowEntryProblem); NEXUS_EGRESS_ALLOW is validated with the judge's rule.
     "config/": ["errors.ts", "egress/", "names.ts", "rates.ts", "secret.ts", "upstream_spec/"],
     "store/": ["errors.ts", "log.ts", "secret.ts"],

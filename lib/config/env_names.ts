@@ -63,6 +63,7 @@ export const ENV_NAMES: Readonly<Partial<Record<keyof RawConfig, string>>> = {
   egressAllow: "NEXUS_EGRESS_ALLOW",
   egressPrivate: "NEXUS_EGRESS_PRIVATE",
   egressDns: "NEXUS_EGRESS_DNS",
+  egressHttpClient: "NEXUS_EGRESS_HTTP_CLIENT",
 };
 
 /** Keys whose env value is a comma-separated list. */

@@ -236,6 +236,8 @@ export const configSchema = z.strictObject({
   egressPrivate: z.enum(["allow", "deny"]).default("allow"),
   egressDns: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/, "must be ip:port")
     .optional(),
+  // Which client sends plain-HTTP upstream requests: Nexus's lean HTTP/1.1 one, or Deno's fetch.
+  egressHttpClient: z.enum(["lean", "fetch"]).default("lean"),
   // Upstream MCP servers federated behind the gateway (federation issue).
   upstreams: upstreamsSchema.default([]),
   // Databases SQL tools query (database backend issue).

@@ -13,6 +13,7 @@
 import { BoundedMap } from "../bounded_map.ts";
 import { GatewayError } from "../errors.ts";
 import { formatIp, type IpAddress, parseIp } from "./address.ts";
+import type { Http1Client } from "./http1.ts";
 import type { EgressPolicy } from "./policy.ts";
 import type { Resolver } from "./resolve.ts";
 import { startTunnel, type Tunnel } from "./tunnel.ts";
@@ -35,6 +36,11 @@ export interface EgressFetchOptions {
   send?: typeof fetch;
   /** Extra root certificates for HTTPS (PEM), e.g. a test's own CA. */
   caCerts?: string[];
+  /**
+   * Sends plain-HTTP requests whose body is text or absent (`http1.ts`); absent: all go through
+   * `send`. Closed with the checked fetch.
+   */
+  http1?: Http1Client;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -51,6 +57,7 @@ interface KnownLiteral {
 /** Creates the checked fetch; nothing is opened until the first request. */
 export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
   const send = options.send ?? globalThis.fetch;
+  const http1 = options.http1;
   const pinned = new Map<string, Deno.HttpClient>();
   let tunnel: Tunnel | undefined;
   let tlsClient: Deno.HttpClient | undefined;
@@ -148,15 +155,31 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     const host = unbracketed(url.hostname);
     const known = literals.get(host);
     // Why no async frame on this path: it would stay live for the whole upstream call.
-    if (known !== undefined) {
-      return send(
+    if (known !== undefined) return sendJudged(url, init, known.addresses, known.dial);
+    return judged(host).then((addresses) => sendJudged(url, init, addresses));
+  }
+
+  /** Sends to the first judged address: plain HTTP with text or no body on `http1`, else fetch. */
+  function sendJudged(
+    url: URL,
+    init: RequestInit,
+    addresses: IpAddress[],
+    dial?: string,
+  ): Promise<Response> {
+    const body = init.body ?? undefined;
+    if (http1 !== undefined && url.protocol === "http:" && typeof body !== "object") {
+      const target = { hostname: dial ?? dialable(addresses[0]!), port: Number(url.port || 80) };
+      return http1.send(target, {
+        method: init.method ?? "GET",
         url,
-        { ...init, client: clientFor(url, known.addresses, known.dial) } as RequestInit,
-      );
+        headers: init.headers instanceof Headers || init.headers === undefined
+          ? init.headers
+          : new Headers(init.headers),
+        body,
+        signal: init.signal,
+      });
     }
-    return judged(host).then((addresses) =>
-      send(url, { ...init, client: clientFor(url, addresses) } as RequestInit)
-    );
+    return send(url, { ...init, client: clientFor(url, addresses, dial) } as RequestInit);
   }
 
   return {
@@ -164,6 +187,7 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     close() {
       for (const client of pinned.values()) client.close();
       pinned.clear();
+      http1?.close();
       tlsClient?.close();
       tunnel?.close();
       tlsClient = undefined;

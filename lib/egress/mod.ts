@@ -4,6 +4,7 @@
  */
 
 import { createEgressFetch, type EgressFetch } from "./fetch.ts";
+import { createHttp1Client } from "./http1.ts";
 import { createEgressPolicy, type EgressRules } from "./policy.ts";
 import { cachedResolver, createResolver } from "./resolve.ts";
 
@@ -28,11 +29,18 @@ export {
   type Resolver,
 } from "./resolve.ts";
 export { createEgressFetch, type EgressFetch, type EgressFetchOptions } from "./fetch.ts";
+export { createHttp1Client, type Http1Client, type Http1Request } from "./http1.ts";
 
 /** The egress slice of the config. */
 export interface EgressConfig extends EgressRules {
   /** A DNS server (`ip:port`) to resolve with instead of the system resolver. */
   readonly nameServer?: string;
+  /**
+   * `lean` (default): plain-HTTP requests with a text body or none go through Nexus's HTTP/1.1
+   * client (`http1.ts`); `fetch`: every request through the runtime's fetch. With `wrapSend`,
+   * always fetch, so every request passes the wrapped send.
+   */
+  readonly httpClient?: "lean" | "fetch";
   /**
    * Wraps the runtime's fetch that sends each judged request (OpenTelemetry's client spans,
    * README "Observability"); absent: the runtime's fetch as it is.
@@ -56,6 +64,9 @@ export function installEgressGuard(config: EgressConfig): EgressFetch {
     // Why cached: a lookup per request costs a round trip to the resolver on every call.
     resolve: cachedResolver(createResolver(config.nameServer)),
     send: config.wrapSend ? config.wrapSend(original) : original,
+    ...(config.httpClient === "fetch" || config.wrapSend !== undefined
+      ? {}
+      : { http1: createHttp1Client() }),
   });
   globalThis.fetch = guard.fetch;
   return {

@@ -1,0 +1,134 @@
+/**
+ * HTTP/1.1 message text for {@linkcode ./http1.ts}: the request head written to the connection and
+ * the response head read from it (RFC 9112), both as bytes, one character per byte.
+ */
+
+/** What a request head is built from. */
+export interface RequestHeadParts {
+  method: string;
+  url: URL;
+  headers: Headers | undefined;
+  /** The body's length in bytes, or undefined for none. */
+  bodyLength: number | undefined;
+}
+
+/** A parsed response head. */
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  /** `HTTP/1.1` (an `HTTP/1.0` answer closes its connection). */
+  http11: boolean;
+  /** Header fields in order, names lower-cased. */
+  fields: Array<[string, string]>;
+}
+
+const USER_AGENT = `Deno/${Deno.version.deno}`;
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
+const FIELD = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
+const encoder = new TextEncoder();
+
+/**
+ * The request head: request line, `host`, the caller's fields, then the defaults fetch adds when
+ * absent (`accept`, `user-agent`, `accept-encoding`), and `content-length` from the body. The
+ * caller's own `content-length` and `transfer-encoding` are dropped: the body framing is ours.
+ */
+export function requestHead(parts: RequestHeadParts): { text: string; close: boolean } {
+  let fields = "";
+  let host: string | undefined;
+  let accept = false;
+  let userAgent = false;
+  let encoding = false;
+  let close = false;
+  for (const [name, value] of parts.headers ?? []) {
+    if (name === "content-length" || name === "transfer-encoding") continue;
+    if (name === "host") {
+      host = value;
+      continue;
+    }
+    if (name === "accept") accept = true;
+    else if (name === "user-agent") userAgent = true;
+    else if (name === "accept-encoding") encoding = true;
+    else if (name === "connection") close = /(^|,)\s*close\s*(,|$)/i.test(value);
+    fields += `${name}: ${value}\r\n`;
+  }
+  if (!accept) fields += "accept: */*\r\n";
+  if (!userAgent) fields += `user-agent: ${USER_AGENT}\r\n`;
+  // Why not br: DecompressionStream has no Brotli; gzip and deflate are decoded (http1_body.ts).
+  if (!encoding) fields += "accept-encoding: gzip, deflate\r\n";
+  const length = parts.bodyLength ??
+    (METHODS_WITH_BODY.has(parts.method) ? 0 : undefined);
+  if (length !== undefined) fields += `content-length: ${length}\r\n`;
+  const target = `${parts.url.pathname || "/"}${parts.url.search}`;
+  const text = `${parts.method} ${target} HTTP/1.1\r\nhost: ${
+    host ?? parts.url.host
+  }\r\n${fields}\r\n`;
+  return { text, close };
+}
+
+/**
+ * The head's bytes followed by the body's. Why one buffer: one write (one syscall) per request.
+ * Why byte per character: header values are byte strings (`Headers` refuses anything else), and
+ * a value past U+007F must go out as that one byte, not as UTF-8.
+ */
+export function requestBytes(head: string, body: Uint8Array | undefined): Uint8Array {
+  const ascii = !/[\u0080-\uffff]/.test(head);
+  const headLength = head.length;
+  const out = new Uint8Array(headLength + (body?.byteLength ?? 0));
+  if (ascii) encoder.encodeInto(head, out);
+  else for (let index = 0; index < headLength; index++) out[index] = head.charCodeAt(index);
+  if (body !== undefined) out.set(body, headLength);
+  return out;
+}
+
+/**
+ * Where the head in `bytes[from, to)` ends (the index after its blank line), or -1 while it is
+ * incomplete. Bare LF line ends are accepted, as RFC 9112 §2.2 lets a recipient do.
+ */
+export function headEnd(bytes: Uint8Array, from: number, to: number): number {
+  for (let index = from; index < to; index++) {
+    if (bytes[index] !== 10) continue;
+    if (bytes[index + 1] === 10 && index + 1 < to) return index + 2;
+    if (bytes[index + 1] === 13 && bytes[index + 2] === 10 && index + 2 < to) return index + 3;
+  }
+  return -1;
+}
+
+/** The head's text, one character per byte. */
+export function latin1(bytes: Uint8Array, from: number, to: number): string {
+  let text = "";
+  for (let start = from; start < to; start += 8192) {
+    const end = Math.min(to, start + 8192);
+    text += String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return text;
+}
+
+/**
+ * Parses a response head (status line and fields, without the blank line).
+ * @throws TypeError for a malformed status line or field, or a folded field (RFC 9112 §5.2).
+ */
+export function parseResponseHead(text: string): ResponseHead {
+  const lines = text.split(/\r?\n/);
+  const status = STATUS_LINE.exec(lines[0] ?? "");
+  if (status === null) throw invalid("malformed status line");
+  const fields: Array<[string, string]> = [];
+  for (let index = 1; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (line === "") continue;
+    const field = FIELD.exec(line);
+    if (field === null) throw invalid("malformed header field");
+    fields.push([field[1]!.toLowerCase(), field[2]!]);
+  }
+  return {
+    status: Number(status[2]),
+    statusText: status[3] ?? "",
+    http11: status[1] === "1",
+    fields,
+  };
+}
+
+/** The error for an answer that is not HTTP/1.1, worded as fetch words a broken message. */
+export function invalid(what: string): TypeError {
+  return new TypeError(`fetch failed: invalid HTTP response: ${what}`);
+}
