@@ -59,6 +59,10 @@ export class Connection {
   park(pool: Pool, idleMs: number): void {
     this.reused = true;
     this.start = this.end = 0;
+    // Why: a large answer grew the buffer; an idle connection keeps only the first size.
+    if (this.buffer.length > FIRST_BUFFER_BYTES * 4) {
+      this.buffer = new Uint8Array(FIRST_BUFFER_BYTES);
+    }
     this.#idle = { pool, timer: armSharedTimeout(this, idleMs) };
     const pending = this.conn.read(this.buffer);
     this.#pending = pending;

@@ -72,11 +72,12 @@ export function requestHead(parts: RequestHeadParts): { text: string; close: boo
  * a value past U+007F must go out as that one byte, not as UTF-8.
  */
 export function requestBytes(head: string, body: Uint8Array | undefined): Uint8Array {
-  const ascii = !/[\u0080-\uffff]/.test(head);
   const headLength = head.length;
   const out = new Uint8Array(headLength + (body?.byteLength ?? 0));
-  if (ascii) encoder.encodeInto(head, out);
-  else for (let index = 0; index < headLength; index++) out[index] = head.charCodeAt(index);
+  // Why: ASCII (nearly every head) is as many UTF-8 bytes as characters; otherwise byte by byte.
+  if (encoder.encodeInto(head, out.subarray(0, headLength)).written !== headLength) {
+    for (let index = 0; index < headLength; index++) out[index] = head.charCodeAt(index);
+  }
   if (body !== undefined) out.set(body, headLength);
   return out;
 }
@@ -86,10 +87,10 @@ export function requestBytes(head: string, body: Uint8Array | undefined): Uint8A
  * incomplete. Bare LF line ends are accepted, as RFC 9112 §2.2 lets a recipient do.
  */
 export function headEnd(bytes: Uint8Array, from: number, to: number): number {
-  for (let index = from; index < to; index++) {
-    if (bytes[index] !== 10) continue;
+  for (let index = bytes.indexOf(10, from); index >= 0 && index < to;) {
     if (bytes[index + 1] === 10 && index + 1 < to) return index + 2;
     if (bytes[index + 1] === 13 && bytes[index + 2] === 10 && index + 2 < to) return index + 3;
+    index = bytes.indexOf(10, index + 1);
   }
   return -1;
 }
