@@ -103,9 +103,15 @@ async function send(
     const connection = pooled ?? await connect(dial, key, signal);
     const exchange = new Exchange(connection, pool, idleMs, signal);
     try {
-      await writeAll(connection.conn, bytes);
-      const answer = await readHead(connection);
-      return exchange.respond(answer, framingOf(answer, method, head.close));
+      const conn = connection.conn;
+      for (let written = await conn.write(bytes); written < bytes.length;) {
+        written += await conn.write(bytes.subarray(written));
+      }
+      let answer: ResponseHead | undefined;
+      while ((answer = takeHead(connection)) === undefined) {
+        if (!(await connection.fill(MAX_HEAD_BYTES))) throw closedEarly();
+      }
+      return await exchange.respond(answer, framingOf(answer, method, head.close));
     } catch (error) {
       const failure = exchange.failed(error);
       // Why a second attempt only then: a kept-alive connection the server closed just as the
@@ -132,23 +138,16 @@ async function connect(
   return new Connection(conn, key);
 }
 
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(written === 0 ? bytes : bytes.subarray(written));
-  }
-}
-
-/** The final head (1xx ones skipped), its bytes consumed from the connection's buffer. */
-async function readHead(connection: Connection): Promise<ResponseHead> {
+/**
+ * The next head in the buffer, consumed (1xx ones skipped), or undefined while it is incomplete.
+ * Why not async: nearly every head arrives in the first read, and a frame per await is a promise
+ * and a job per call.
+ * @throws TypeError for a malformed head or an unasked protocol switch.
+ */
+function takeHead(connection: Connection): ResponseHead | undefined {
   for (;;) {
-    let scanned = connection.start;
-    let end = -1;
-    while ((end = headEnd(connection.buffer, scanned, connection.end)) < 0) {
-      scanned = Math.max(connection.start, connection.end - 3);
-      const from = connection.start;
-      if (!(await connection.fill(MAX_HEAD_BYTES))) throw closedEarly();
-      scanned -= from - connection.start;
-    }
+    const end = headEnd(connection.buffer, connection.start, connection.end);
+    if (end < 0) return undefined;
     const head = parseResponseHead(latin1(connection.buffer, connection.start, end));
     connection.start = end;
     if (head.status === 101) throw invalid("protocol switch not asked for");
@@ -182,7 +181,7 @@ class Exchange implements BodyEnd {
     this.connection.close();
   }
 
-  async respond(head: ResponseHead, framing: Framing): Promise<Response> {
+  respond(head: ResponseHead, framing: Framing): Response | Promise<Response> {
     const headers = new Headers();
     for (const [name, value] of head.fields) headers.append(name, value);
     if (framing.kind === "none") {
@@ -191,8 +190,13 @@ class Exchange implements BodyEnd {
     }
     const coding = DECODED.get(headers.get("content-encoding")?.trim().toLowerCase() ?? "");
     if (framing.kind === "length" && framing.length <= WHOLE_BODY_BYTES && coding === undefined) {
-      const bytes = await this.#whole(framing.length, framing.reusable);
-      return new UpstreamResponse(bytes, head, headers);
+      const connection = this.connection;
+      // Why: a small answer is nearly always whole in the buffer already; no await then.
+      if (connection.end - connection.start >= framing.length) {
+        return new UpstreamResponse(this.#take(framing.length, framing.reusable), head, headers);
+      }
+      return this.#whole(framing.length, framing.reusable)
+        .then((bytes) => new UpstreamResponse(bytes, head, headers));
     }
     const stream = bodyStream(this.connection, framing, this);
     const body = coding === undefined
@@ -227,7 +231,11 @@ class Exchange implements BodyEnd {
     while (connection.end - connection.start < length) {
       if (!(await connection.fill(connection.start + length))) throw closedEarly();
     }
-    const bytes = connection.take(length);
+    return this.#take(length, reusable);
+  }
+
+  #take(length: number, reusable: boolean): Uint8Array<ArrayBuffer> {
+    const bytes = this.connection.take(length);
     this.done(reusable);
     return bytes;
   }
