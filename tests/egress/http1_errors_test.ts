@@ -41,17 +41,49 @@ Deno.test("send() rejects with a connection refused message when nothing listens
   client.close();
 });
 
-Deno.test("reading the body rejects when the server closes before content-length bytes", async () => {
+for (const [size, declared] of [["small", 10], ["streamed", 1 << 20]] as const) {
+  Deno.test(`a ${size} body cut short by the server's close rejects as a closed connection`, async () => {
+    const script = async (conn: RawConn) => {
+      await conn.readRequest();
+      await conn.write(`HTTP/1.1 200 OK\r\ncontent-length: ${declared}\r\n\r\nabc`);
+      conn.close();
+    };
+    await withServer(script, async (server, client) => {
+      const pattern = /connection closed|unexpected eof/i;
+      if (size === "small") {
+        // Why either: a small declared body may be read whole before send() resolves.
+        const read = async () => await (await client.send(server.dial, get(server))).text();
+        await rejectsMatching(read(), pattern);
+      } else {
+        await rejectsMatching((await client.send(server.dial, get(server))).text(), pattern);
+      }
+      assert.equal(client.idleCount(), 0);
+    });
+  });
+}
+
+Deno.test("a request dropped unanswered on a reused connection: GET is resent, POST is not", async () => {
   const script = async (conn: RawConn) => {
+    if (conn.index > 0) return replyEach(() => ok("fresh"))(conn);
     await conn.readRequest();
-    await conn.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+    await conn.write(ok("first"));
+    await conn.readRequest();
     conn.close();
   };
-  await withServer(script, async (server, client) => {
-    const response = await client.send(server.dial, get(server));
-    await rejectsMatching(response.text(), /connection closed|unexpected eof/i);
-    assert.equal(client.idleCount(), 0);
-  });
+  for (const method of ["GET", "POST"]) {
+    await withServer(script, async (server, client) => {
+      assert.equal(await (await client.send(server.dial, get(server))).text(), "first");
+      const again = get(server, "/again", { method, ...(method === "POST" ? { body: "b" } : {}) });
+      const sent = () => server.requests.filter((r) => r.includes(" /again ")).length;
+      if (method === "GET") {
+        assert.equal(await (await client.send(server.dial, again)).text(), "fresh");
+        assert.equal(sent(), 2);
+      } else {
+        await rejectsMatching(client.send(server.dial, again), /connection closed|unexpected eof/i);
+        assert.equal(sent(), 1, "a POST the server may have acted on is not resent");
+      }
+    });
+  }
 });
 
 const badHeads: [string, string][] = [
@@ -122,6 +154,31 @@ Deno.test("an abort before the head rejects with the signal's reason and closes 
     await assert.rejects(aborted, (error) => error === reason);
     await within(Promise.all(eofs), "the server sees EOF");
     assert.equal(client.idleCount(), 0);
+  });
+});
+
+Deno.test("an abort while a small declared body is awaited rejects with the reason", async () => {
+  const eof = Promise.withResolvers<void>();
+  const sent = Promise.withResolvers<void>();
+  const script = async (conn: RawConn) => {
+    await conn.readRequest();
+    await conn.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+    sent.resolve();
+    await conn.untilEof();
+    eof.resolve();
+  };
+  await withServer(script, async (server, client) => {
+    const controller = new AbortController();
+    const reason = new Error("late");
+    const read = async () => {
+      const request = get(server, "/", { signal: controller.signal });
+      return await (await client.send(server.dial, request)).text();
+    };
+    const reading = read();
+    await within(sent.promise, "the server sends part of the body");
+    controller.abort(reason);
+    await assert.rejects(reading, (error) => error === reason);
+    await within(eof.promise, "the server sees EOF");
   });
 });
 

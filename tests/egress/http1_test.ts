@@ -104,6 +104,44 @@ Deno.test("send() returns status, status text, repeated set-cookie and case-inse
   });
 });
 
+Deno.test("send() accepts a status line without reason and trims header whitespace", async () => {
+  const replies = [
+    "HTTP/1.1 200\r\nx-a:   spaced \t\r\ncontent-length: 2\r\n\r\nok",
+    ok("", "HTTP/1.1 202 "),
+  ];
+  await withServer(replyEach((_, n) => replies[n]!), async (server, client) => {
+    const bare = await client.send(server.dial, get(server));
+    assert.deepEqual([bare.status, bare.statusText, bare.headers.get("x-a")], [200, "", "spaced"]);
+    assert.equal(await bare.text(), "ok");
+    const empty = await client.send(server.dial, get(server));
+    assert.deepEqual([empty.status, empty.statusText, await empty.text()], [202, "", ""]);
+  });
+});
+
+Deno.test("send() does not reuse a connection with bytes after the answer", async () => {
+  await withServer(
+    replyEach((_, n) => ok(`r${n}`) + (n === 0 ? "HTTP/1.1 200 OK\r\n" : "")),
+    async (server, client) => {
+      assert.equal(await (await client.send(server.dial, get(server))).text(), "r0");
+      assert.equal(client.idleCount(), 0);
+      assert.equal(await (await client.send(server.dial, get(server))).text(), "r1");
+      assert.equal(server.accepted(), 2);
+    },
+  );
+});
+
+Deno.test("an abort after the answer was read leaves the idle connection alone", async () => {
+  await withServer(replyEach((_, n) => ok(`r${n}`)), async (server, client) => {
+    const controller = new AbortController();
+    const request = get(server, "/", { signal: controller.signal });
+    assert.equal(await (await client.send(server.dial, request)).text(), "r0");
+    controller.abort();
+    assert.equal(client.idleCount(), 1);
+    assert.equal(await (await client.send(server.dial, get(server))).text(), "r1");
+    assert.equal(server.accepted(), 1);
+  });
+});
+
 Deno.test("send() decodes a chunked body with extensions and trailers, split or whole", async () => {
   const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
     "5;name=value\r\nhello\r\n7\r\n, world\r\nA;x\r\n0123456789\r\n0\r\nx-trailer: t\r\n\r\n";
@@ -245,6 +283,7 @@ Deno.test("send() does not reuse a connection whose body was cancelled before it
     assert.equal(client.idleCount(), 0);
     assert.equal((await (await client.send(server.dial, get(server))).text()).length, big.length);
     assert.equal(server.accepted(), 2);
+    assert.equal(client.idleCount(), 1, "a streamed body read to its end frees its connection");
   });
 });
 
