@@ -198,6 +198,61 @@ Deno.test("an abort while a chunked body streams makes the body read reject with
   });
 });
 
+Deno.test("a gzip body cut short rejects as a closed connection, an abort with the reason", async () => {
+  const text = crypto.randomUUID().repeat(20_000);
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  const gzip = new Uint8Array(await new Response(stream).arrayBuffer());
+  const head =
+    `HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${gzip.length}\r\n\r\n`;
+  const script = async (conn: RawConn) => {
+    await conn.readRequest();
+    await conn.write(head);
+    await conn.write(gzip.subarray(0, gzip.length >> 1));
+    if (conn.index === 0) conn.close();
+    else await conn.untilEof();
+  };
+  await withServer(script, async (server, client) => {
+    const cut = await client.send(server.dial, get(server));
+    await rejectsMatching(cut.text(), /connection closed|unexpected eof/i);
+    const controller = new AbortController();
+    const request = get(server, "/", { signal: controller.signal });
+    const reader = (await client.send(server.dial, request)).body!.getReader();
+    await reader.read();
+    const reason = new Error("stop gzip");
+    controller.abort(reason);
+    const drain = async () => {
+      while (!(await reader.read()).done);
+    };
+    await assert.rejects(drain(), (error) => error === reason);
+  });
+});
+
+Deno.test("an abort while a large request body is written rejects with the reason", async () => {
+  const accepted = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  const eof = Promise.withResolvers<void>();
+  const script = async (conn: RawConn) => {
+    accepted.resolve();
+    // Why: not reading fills the socket buffers, so the client is still writing when it aborts.
+    await release.promise;
+    await conn.untilEof();
+    eof.resolve();
+  };
+  await withServer(script, async (server, client) => {
+    const controller = new AbortController();
+    const body = new Uint8Array(16 << 20);
+    const request = get(server, "/", { method: "POST", body, signal: controller.signal });
+    const sending = client.send(server.dial, request);
+    await within(accepted.promise, "the server accepts");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reason = new Error("stop writing");
+    controller.abort(reason);
+    await assert.rejects(sending, (error) => error === reason);
+    release.resolve();
+    await within(eof.promise, "the server sees EOF");
+  });
+});
+
 Deno.test("send() with an already aborted signal rejects without connecting", async () => {
   await withServer(replyEach(() => ok()), async (server, client) => {
     const reason = new Error("already");

@@ -236,6 +236,22 @@ Deno.test("send() reuses one connection for sequential requests and holds it idl
   });
 });
 
+Deno.test("send() reads large chunked and length bodies whole and reuses the connection", async () => {
+  const part = "q".repeat(300_000);
+  const chunk = `${part.length.toString(16)}\r\n${part}\r\n`;
+  const chunked = `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${
+    chunk.repeat(4)
+  }0\r\n\r\n`;
+  const replies = [chunked, ok("L".repeat(5 << 20)), ok("end")];
+  await withServer(replyEach((_, n) => replies[n]!), async (server, client) => {
+    assert.equal((await (await client.send(server.dial, get(server))).text()).length, 1_200_000);
+    const length = (await (await client.send(server.dial, get(server))).arrayBuffer()).byteLength;
+    assert.equal(length, 5 << 20);
+    assert.equal(await (await client.send(server.dial, get(server))).text(), "end");
+    assert.equal(server.accepted(), 1);
+  });
+});
+
 const notReusable: [string, string][] = [
   ["connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 2\r\n\r\nok"],
   ["an HTTP/1.0 response", "HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok"],
