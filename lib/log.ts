@@ -26,6 +26,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** Returns a logger at the same level and sink whose records all carry `fields` as well. */
   child(fields: LogFields): Logger;
+  /** Whether `debug` writes: a hot path skips building a debug record's fields when not. */
+  readonly debugging: boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ export function createLogger(
     warn: (message, fields) => write("warn", message, fields),
     error: (message, fields) => write("error", message, fields),
     child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+    debugging: LEVEL_RANK.debug >= minRank,
   };
 }
 

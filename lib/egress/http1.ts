@@ -28,7 +28,7 @@ import {
 export interface Http1Request {
   /** The method; the ones fetch upper-cases are upper-cased. */
   method: string;
-  /** The request target is its path and query; `host` is its host unless the headers name one. */
+  /** The request target is its path and query; `host` is always its host (as fetch sends). */
   url: URL;
   /** Sent as they are, after `host`; `content-length` and `transfer-encoding` are ours. */
   headers?: Headers;

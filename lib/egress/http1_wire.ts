@@ -29,30 +29,30 @@ const FIELD = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
 const encoder = new TextEncoder();
 
 /**
- * The request head: request line, `host`, the caller's fields, then the defaults fetch adds when
- * absent (`accept`, `user-agent`, `accept-encoding`), and `content-length` from the body. The
- * caller's own `content-length` and `transfer-encoding` are dropped: the body framing is ours.
+ * The request head: request line, `host` (the URL's), the caller's fields, then the defaults
+ * fetch adds when absent (`accept`, `accept-language`, `user-agent`, `accept-encoding`), and
+ * `content-length` from the body. The caller's `host`, `content-length` and `transfer-encoding`
+ * are dropped: the target and the body framing are ours.
  */
 export function requestHead(parts: RequestHeadParts): { text: string; close: boolean } {
   let fields = "";
-  let host: string | undefined;
   let accept = false;
+  let language = false;
   let userAgent = false;
   let encoding = false;
   let close = false;
   for (const [name, value] of parts.headers ?? []) {
-    if (name === "content-length" || name === "transfer-encoding") continue;
-    if (name === "host") {
-      host = value;
-      continue;
-    }
+    // Why `host` too: fetch sends the URL's host whatever the caller set, and so do we.
+    if (name === "content-length" || name === "transfer-encoding" || name === "host") continue;
     if (name === "accept") accept = true;
+    else if (name === "accept-language") language = true;
     else if (name === "user-agent") userAgent = true;
     else if (name === "accept-encoding") encoding = true;
     else if (name === "connection") close = /(^|,)\s*close\s*(,|$)/i.test(value);
     fields += `${name}: ${value}\r\n`;
   }
   if (!accept) fields += "accept: */*\r\n";
+  if (!language) fields += "accept-language: *\r\n";
   if (!userAgent) fields += `user-agent: ${USER_AGENT}\r\n`;
   // Why not br: DecompressionStream has no Brotli; gzip and deflate are decoded (http1_body.ts).
   if (!encoding) fields += "accept-encoding: gzip, deflate\r\n";
@@ -60,9 +60,7 @@ export function requestHead(parts: RequestHeadParts): { text: string; close: boo
     (METHODS_WITH_BODY.has(parts.method) ? 0 : undefined);
   if (length !== undefined) fields += `content-length: ${length}\r\n`;
   const target = `${parts.url.pathname || "/"}${parts.url.search}`;
-  const text = `${parts.method} ${target} HTTP/1.1\r\nhost: ${
-    host ?? parts.url.host
-  }\r\n${fields}\r\n`;
+  const text = `${parts.method} ${target} HTTP/1.1\r\nhost: ${parts.url.host}\r\n${fields}\r\n`;
   return { text, close };
 }
 

@@ -24,6 +24,7 @@ Deno.test("send() writes the request line, host with its port and fetch's defaul
       line: "GET /a/b?c=1&d=%20 HTTP/1.1",
       headers: [
         "accept-encoding: gzip, deflate",
+        "accept-language: *",
         "accept: */*",
         `host: 127.0.0.1:${server.dial.port}`,
         agent,
@@ -33,7 +34,7 @@ Deno.test("send() writes the request line, host with its port and fetch's defaul
   });
 });
 
-Deno.test("send() keeps the caller's headers and host, adding defaults only when absent", async () => {
+Deno.test("send() keeps the caller's headers but not its host, adding defaults only when absent", async () => {
   await withServer(replyEach(() => ok()), async (server, client) => {
     const headers = new Headers({ accept: "application/json", "user-agent": "nexus", "x-a": "1" });
     for (const url of ["http://api.test/v1", "http://api.test:8080/v1"]) {
@@ -44,16 +45,29 @@ Deno.test("send() keeps the caller's headers and host, adding defaults only when
     const url = new URL("http://api.test/v2?q");
     await (await client.send(server.dial, { method: "DELETE", url, headers })).text();
     const caller = ["accept: application/json", "user-agent: nexus", "x-a: 1"];
+    const language = "accept-language: *";
     const [withoutPort, withPort, overridden] = server.requests.map(parse);
     assert.deepEqual(withoutPort, {
       line: "GET /v1 HTTP/1.1",
-      headers: ["accept-encoding: gzip, deflate", caller[0], "host: api.test", ...caller.slice(1)],
+      headers: [
+        "accept-encoding: gzip, deflate",
+        language,
+        caller[0],
+        "host: api.test",
+        ...caller.slice(1),
+      ],
       body: "",
     });
     assert.ok(withPort?.headers.includes("host: api.test:8080"), withPort?.headers.join("|"));
     assert.deepEqual(overridden, {
       line: "DELETE /v2?q HTTP/1.1",
-      headers: ["accept-encoding: identity", caller[0], "host: override.test", ...caller.slice(1)],
+      headers: [
+        "accept-encoding: identity",
+        language,
+        caller[0],
+        "host: api.test",
+        ...caller.slice(1),
+      ],
       body: "",
     });
   });

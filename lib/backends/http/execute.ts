@@ -15,6 +15,7 @@ import {
   sendHop,
   type SendOptions,
   type SentHop,
+  startedAt,
 } from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
@@ -91,7 +92,7 @@ function executeOnce(
     spec,
     request,
     options: send,
-    started: performance.now(),
+    started: startedAt(options.logger),
     redact: options.outboundAuth?.redact,
     deadline,
   };

@@ -38,7 +38,7 @@ export function sendFollowingRedirects(
   request: UpstreamRequest,
   options: SendOptions,
 ): Promise<Response> {
-  const hop: SentHop = { request, options, started: performance.now() };
+  const hop: SentHop = { request, options, started: startedAt(options.logger) };
   return sendHop(request, options).then(
     (response) => firstHopAnswered(response, hop),
     (error) => {
@@ -54,7 +54,7 @@ export interface SentHop {
   readonly request: UpstreamRequest;
   /** How it was sent, and how its redirects are followed. */
   readonly options: SendOptions;
-  /** When it was sent (`performance.now()`), for the debug log's duration. */
+  /** When it was sent (`performance.now()`, {@linkcode startedAt}), for the debug log. */
   readonly started: number;
 }
 
@@ -88,14 +88,21 @@ export function firstHopAnswered(response: Response, hop: SentHop): Response | P
   return isRedirect(response) ? followRedirects(hop.request, response, hop.options) : response;
 }
 
+/** When a hop was sent, for its debug line's duration; 0 when no debug line is written. */
+export function startedAt(logger: Logger): number {
+  return logger.debugging ? performance.now() : 0;
+}
+
 /** Logs a hop that failed (no answer: a network error or an abort). */
 export function logFailed(error: unknown, hop: SentHop): void {
+  if (!hop.options.logger.debugging) return;
   const ms = Math.round(performance.now() - hop.started);
   const failure = error instanceof Error ? error.name : "unknown";
   hop.options.logger.debug("Upstream call failed", { ...targetOf(hop.request), failure, ms });
 }
 
 function logAnswered(response: Response, hop: SentHop): void {
+  if (!hop.options.logger.debugging) return;
   const ms = Math.round(performance.now() - hop.started);
   // Why the target is built here: it would be held for the whole upstream call.
   hop.options.logger.debug("Upstream call", {
@@ -135,7 +142,7 @@ async function followRedirects(
 
 /** A hop after a redirect: sent and logged, its answer returned as it is. */
 function sendLater(request: UpstreamRequest, options: SendOptions): Promise<Response> {
-  const hop: SentHop = { request, options, started: performance.now() };
+  const hop: SentHop = { request, options, started: startedAt(options.logger) };
   return sendHop(request, options).then((response) => {
     logAnswered(response, hop);
     return response;

@@ -63,8 +63,10 @@ export async function executeSql(
     ) ?? sqlError(error, settings, { timeoutMs });
   } finally {
     deadline.dispose();
-    const ms = Math.round(performance.now() - started);
-    options.logger.debug("Query finished", { database: spec.database, ms });
+    if (options.logger.debugging) {
+      const ms = Math.round(performance.now() - started);
+      options.logger.debug("Query finished", { database: spec.database, ms });
+    }
   }
   return { result: sqlResult(read, { maxRows, maxBytes: settings.maxBytes }) };
 }

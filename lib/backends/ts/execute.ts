@@ -24,7 +24,7 @@ export async function executeTs(
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
   const deadline = createDeadline(options.signal, spec.timeoutMs);
-  const started = performance.now();
+  const started = options.logger.debugging ? performance.now() : 0;
   let value: unknown;
   try {
     // Why: a call cancelled before it started never runs the handler.
@@ -40,8 +40,10 @@ export async function executeTs(
     });
   } finally {
     deadline.dispose();
-    const ms = Math.round(performance.now() - started);
-    options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
+    if (options.logger.debugging) {
+      const ms = Math.round(performance.now() - started);
+      options.logger.debug("Tool handler finished", { ms, aborted: deadline.signal.aborted });
+    }
   }
   return { result: normaliseResult(value) };
 }
