@@ -95,6 +95,8 @@ export function createAuditRepo(database: Database): AuditRepo {
       // compiled once and reused (compiling a 200-row INSERT cost more than running it);
       // Postgres keeps large multi-row statements, one round trip per chunk.
       const chunk = db.dialect === "sqlite" ? SQLITE_CHUNK : INSERT_CHUNK;
+      // Why relaxed: a batch waited in memory up to the flush interval already; its commit need
+      // not wait for the disk too (an fsync on the event loop per batch on the embedded store).
       await db.transaction(async (tx) => {
         for (let i = 0; i < rows.length;) {
           const size = rows.length - i >= chunk || chunk === INSERT_CHUNK ? chunk : 1;
@@ -102,7 +104,7 @@ export function createAuditRepo(database: Database): AuditRepo {
           i += size;
           await tx.run(sql`INSERT INTO audit_log (${COLUMNS}) VALUES ${join(values, sql`, `)}`);
         }
-      });
+      }, { durability: "relaxed" });
     },
     async query(filter) {
       const rows = await db.all(sql`SELECT * FROM audit_log WHERE true ${where(filter)}

@@ -4,7 +4,14 @@
  */
 
 import type { ParameterOrFragment, Sql, TransactionSql } from "postgres";
-import { type Database, type Executor, flatten, type Row, type Statement } from "./dialect.ts";
+import {
+  type Database,
+  type Executor,
+  flatten,
+  type Row,
+  type Statement,
+  type TransactionOptions,
+} from "./dialect.ts";
 
 /** SQLSTATE of a unique-key violation. */
 const UNIQUE_VIOLATION = "23505";
@@ -17,10 +24,14 @@ export function createPostgresDatabase(pool: Sql, location: string): Database {
   const database: Database = {
     ...executor,
     location,
-    async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      fn: (tx: Executor) => Promise<T>,
+      options: TransactionOptions = {},
+    ): Promise<T> {
       // Why: postgres.js types `begin` as returning unwrapped arrays; the value goes around it.
       const out: { value?: T } = {};
       await pool.begin(async (tx) => {
+        if (options.durability === "relaxed") await tx`SET LOCAL synchronous_commit = off`;
         out.value = await fn(executorOn(tx));
       });
       return out.value as T;

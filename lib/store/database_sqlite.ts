@@ -54,7 +54,8 @@ function build(
     run: (statement) => retryBusy(() => outside(() => direct.run(statement)), retry),
     exec: (script) => retryBusy(() => outside(() => direct.exec(script)), retry),
     transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}) {
-      const attempt = () => inTransaction(database, context.gate, () => fn(direct));
+      const relaxed = options.durability === "relaxed";
+      const attempt = () => inTransaction(database, context.gate, () => fn(direct), relaxed);
       return options.busy === "fail" ? attempt() : retryBusy(attempt, retry);
     },
     scoped: (action) => build(database, { ...context, action }),
@@ -71,11 +72,20 @@ function build(
 /**
  * Runs `fn` between `BEGIN IMMEDIATE` and `COMMIT` (the write lock is taken at once, so two
  * processes never both read and then both write), holding the gate. A busy `BEGIN` ran nothing.
+ * `relaxed`: `synchronous = NORMAL` for this transaction only (open.ts sets FULL).
  */
-async function inTransaction<T>(database: DatabaseSync, gate: Gate, fn: () => Promise<T>) {
+async function inTransaction<T>(
+  database: DatabaseSync,
+  gate: Gate,
+  fn: () => Promise<T>,
+  relaxed = false,
+) {
   while (gate.open !== undefined) await gate.open;
   const { promise, resolve } = Promise.withResolvers<void>();
   gate.open = promise;
+  // Why per transaction: the setting is the connection's, and the gate keeps every other
+  // statement of this process out until it is FULL again.
+  if (relaxed) database.exec("PRAGMA synchronous = NORMAL");
   try {
     database.exec("BEGIN IMMEDIATE");
     try {
@@ -87,6 +97,7 @@ async function inTransaction<T>(database: DatabaseSync, gate: Gate, fn: () => Pr
       throw error;
     }
   } finally {
+    if (relaxed) database.exec("PRAGMA synchronous = FULL");
     gate.open = undefined;
     resolve();
   }

@@ -46,6 +46,13 @@ export interface TransactionOptions {
    * write lock, for a caller that polls on its own deadline; default `retry` (`retryBusy`).
    */
   busy?: "retry" | "fail";
+  /**
+   * `relaxed`: the commit does not wait for the disk (SQLite `synchronous = NORMAL` in WAL mode,
+   * Postgres `synchronous_commit = off`): a power cut or OS crash may lose it, never corrupt the
+   * store. For records the caller already holds in memory for a while (audit batches); default
+   * `full`.
+   */
+  durability?: "full" | "relaxed";
 }
 
 /** An open database behind the seam. */

@@ -94,4 +94,33 @@ for (const dialect of DIALECTS) {
       },
     ),
   );
+
+  Deno.test(
+    storeTest(
+      dialect,
+      "a relaxed transaction commits under the relaxed setting, and the connection is back to full after",
+      async () => {
+        await using store = await openTestStore(dialect);
+        const db = databaseOf(store);
+        // Why these settings: SQLite synchronous 1 is NORMAL and 2 FULL; Postgres's is per session.
+        const setting = dialect === "sqlite"
+          ? sql`PRAGMA synchronous`
+          : sql`SELECT current_setting('synchronous_commit') AS synchronous`;
+        const read = async (tx: Pick<typeof db, "all">) =>
+          String((await tx.all(setting))[0]?.synchronous);
+        const full = dialect === "sqlite" ? "2" : "on";
+        assert.equal(await read(db), full);
+        const inside = await db.transaction(async (tx) => {
+          await tx.run(
+            sql`INSERT INTO schema_migrations (id, applied_at) VALUES (${"relaxed"}, ${1})`,
+          );
+          return await read(tx);
+        }, { durability: "relaxed" });
+        assert.equal(inside, dialect === "sqlite" ? "1" : "off");
+        assert.equal(await read(db), full);
+        const rows = await db.all(sql`SELECT id FROM schema_migrations WHERE id = ${"relaxed"}`);
+        assert.equal(rows.length, 1);
+      },
+    ),
+  );
 }
