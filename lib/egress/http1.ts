@@ -193,10 +193,11 @@ class Exchange implements BodyEnd {
       const connection = this.connection;
       // Why: a small answer is nearly always whole in the buffer already; no await then.
       if (connection.end - connection.start >= framing.length) {
-        return new UpstreamResponse(this.#take(framing.length, framing.reusable), head, headers);
+        return this.#whole(framing.length, framing.reusable, head, headers);
       }
-      return this.#whole(framing.length, framing.reusable)
-        .then((bytes) => new UpstreamResponse(bytes, head, headers));
+      return this.#filled(framing.length).then(() =>
+        this.#whole(framing.length, framing.reusable, head, headers)
+      );
     }
     const stream = bodyStream(this.connection, framing, this);
     const body = coding === undefined
@@ -226,18 +227,25 @@ class Exchange implements BodyEnd {
     return this.signal?.aborted ? this.signal.reason : reason;
   }
 
-  async #whole(length: number, reusable: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  /** Reads until `length` body bytes are buffered. */
+  async #filled(length: number): Promise<void> {
     const connection = this.connection;
     while (connection.end - connection.start < length) {
       if (!(await connection.fill(connection.start + length))) throw closedEarly();
     }
-    return this.#take(length, reusable);
   }
 
-  #take(length: number, reusable: boolean): Uint8Array<ArrayBuffer> {
-    const bytes = this.connection.take(length);
+  /**
+   * The answer with the buffered body of `length` bytes. Why a view of the buffer: `Response`
+   * copies a byte body when it is made, before the connection can read into the buffer again.
+   */
+  #whole(length: number, reusable: boolean, head: ResponseHead, headers: Headers): Response {
+    const connection = this.connection;
+    const body = connection.buffer.subarray(connection.start, connection.start + length);
+    connection.start += length;
+    const response = new UpstreamResponse(body, head, headers);
     this.done(reusable);
-    return bytes;
+    return response;
   }
 }
 
