@@ -6,16 +6,23 @@
  * `slow_item` does. `GET /heap` answers the live heap after two full GCs (run with
  * `--expose-gc`), `GET /readyz` the calls in flight, anything else `{"status":"ok"}`.
  *
- * `deno run --allow-net --allow-env bench/bare_server.ts serve|connection <backend url> [bound]`:
+ * `deno run --allow-net --allow-env bench/bare_server.ts serve|connection <backend url> [bound]
+ * [fetch|lean]`:
  * `serve` is plain `Deno.serve`; `connection` accepts TCP itself and serves each connection with
  * Deno's per-connection entry, as Nexus's listener does (lib/http/connections.ts). With `bound`,
  * a POST past that many in flight is answered at once with 503, `Retry-After: 1` and JSON-RPC
- * `OVERLOADED`, as Nexus's admission control answers (without its short queue). Prints
+ * `OVERLOADED`, as Nexus's admission control answers (without its short queue). With `lean`, the
+ * hop goes through Nexus's HTTP/1.1 client (`lib/egress/http1.ts`) instead of `fetch`. Prints
  * `{"url":"http://127.0.0.1:<port>"}` on stdout once listening.
  */
 
-const [mode = "serve", backend = "", bound = "Infinity"] = Deno.args;
+import { createHttp1Client } from "../lib/egress/http1.ts";
+
+const [mode = "serve", backend = "", bound = "Infinity", client = "fetch"] = Deno.args;
 const maxCalls = Number(bound);
+const lean = client === "lean" ? createHttp1Client() : undefined;
+const backendUrl = new URL(backend || "http://127.0.0.1/");
+const dial = { hostname: backendUrl.hostname, port: Number(backendUrl.port || 80) };
 let inflight = 0;
 let maxInflight = 0;
 
@@ -34,7 +41,13 @@ async function handle(request: Request): Promise<Response> {
     // Why two shapes: without `ms` it is the REST floor of bench/rest_ab.ts (`get_item`'s call,
     // answered as Nexus answers it: text and structured content).
     const path = ms === undefined ? `/items/${id}` : `/slow/${ms}/${id}`;
-    const upstream = await fetch(`${backend}${path}`, { signal: request.signal });
+    const upstream = lean === undefined
+      ? await fetch(`${backend}${path}`, { signal: request.signal })
+      : await lean.send(dial, {
+        method: "GET",
+        url: new URL(`${backend}${path}`),
+        signal: request.signal,
+      });
     const text = await upstream.text();
     const result = ms === undefined
       ? { content: [{ type: "text", text }], structuredContent: JSON.parse(text) }

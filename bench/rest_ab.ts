@@ -7,7 +7,8 @@
  * `--profile` instead runs this checkout's Nexus under `--cpu-prof` at 64 clients and prints its
  * busy CPU per call, areas and top functions. `--bare` adds the REST floor: `bare_server.ts`
  * (Deno's per-connection entry as Nexus's listener, read the body, `fetch` the same backend item,
- * answer), what any Deno server making the same hop with Deno's `fetch` costs at least. Why a script of its own: on a shared machine the
+ * answer), what any Deno server making the same hop with Deno's `fetch` costs at least, and the
+ * same server sending its hop with Nexus's HTTP/1.1 client (`bare REST lean`). Why a script of its own: on a shared machine the
  * before/after of one change needs both in the same interleaved rounds, in about a minute.
  *
  * `deno run -A bench/rest_ab.ts [calls] [--base DIR] [--bare] [--profile [--clients N]]`
@@ -51,7 +52,12 @@ const others = profileDir !== undefined ? [] : [
     ? []
     : [{ name: "nexus base", server: await startNexus({ toolsDir, repo: values.base }) }]),
 ];
-const bare = values.bare && profileDir === undefined ? await startBare(backend.url) : undefined;
+const bares = values.bare && profileDir === undefined
+  ? [
+    { name: "bare REST", server: await startBare(backend.url, "fetch") },
+    { name: "bare REST lean", server: await startBare(backend.url, "lean") },
+  ]
+  : [];
 let profiled = 0;
 try {
   const servers = [{ name: "nexus", server: nexus }, ...others];
@@ -59,10 +65,10 @@ try {
   for (const { name, server } of servers) {
     targets.push(createMcpTarget(name, await captureToolCall(server.url), server.process.cpuMs));
   }
-  if (bare !== undefined) {
+  for (const bare of bares) {
     // Why Nexus's captured call: the bare server answers no handshake to capture one from.
-    const captured = { ...await captureToolCall(nexus.url), url: bare.url };
-    targets.push(createMcpTarget("bare REST", captured, bare.process.cpuMs));
+    const captured = { ...await captureToolCall(nexus.url), url: bare.server.url };
+    targets.push(createMcpTarget(bare.name, captured, bare.server.process.cpuMs));
   }
   for (const target of targets) {
     await warmUp(target, { concurrency: 64, calls: 20_000, maxMs: 30_000 });
@@ -98,7 +104,7 @@ try {
   }
 } finally {
   await Promise.all(
-    [nexus, backend, ...others.map((other) => other.server), ...(bare ? [bare] : [])]
+    [nexus, backend, ...others.map((other) => other.server), ...bares.map((bare) => bare.server)]
       .map((server) => server.process.stop()),
   );
   await Deno.remove(toolsDir, { recursive: true });
@@ -141,8 +147,11 @@ function printCells(concurrency: number, cells: CellResult[]): void {
   }
 }
 
-/** The REST floor (`--bare`), served as Nexus's listener serves (Deno's per-connection entry). */
-function startBare(backendUrl: string) {
+/**
+ * The REST floor (`--bare`), served as Nexus's listener serves (Deno's per-connection entry),
+ * its hop sent with Deno's `fetch` or with Nexus's HTTP/1.1 client (`lean`).
+ */
+function startBare(backendUrl: string, client: "fetch" | "lean") {
   return spawnDeno({
     args: [
       "run",
@@ -151,6 +160,8 @@ function startBare(backendUrl: string) {
       new URL("bare_server.ts", import.meta.url).pathname,
       "connection",
       backendUrl,
+      "Infinity",
+      client,
     ],
     readyOn: "stdout",
     readUrl: (record) => typeof record.url === "string" ? record.url : undefined,
