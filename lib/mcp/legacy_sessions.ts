@@ -259,7 +259,9 @@ export function createLegacySessions(options: LegacySessionOptions): LegacySessi
       if (id !== null) return await serveNamed(request, id, serve);
       return opens(request, serve.parsedBody) ? await openSession(request, serve) : undefined;
     },
-    claims: (request, body) => request.headers.has("mcp-session-id") || opens(request, body),
+    // Why `get`: `has` copies every header of a served request into JS (direct_wire.ts).
+    claims: (request, body) =>
+      request.headers.get("mcp-session-id") !== null || opens(request, body),
     async close() {
       peers.close();
       await Promise.all([...sessions.keys()].map((sid) => end(sid, "gateway closing")));
