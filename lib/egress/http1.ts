@@ -99,8 +99,9 @@ async function send(
   const bytes = requestBytes(head.text, body);
   const key = `${dial.hostname}|${dial.port}`;
   for (let attempt = 0;; attempt++) {
-    const pooled = pool.take(key);
-    const connection = pooled ?? await connect(dial, key, signal);
+    // Why not the pool for the second attempt: another kept-alive connection may be as stale.
+    const connection = (attempt === 0 ? pool.take(key) : undefined) ??
+      await connect(dial, key, signal);
     const exchange = new Exchange(connection, pool, idleMs, signal);
     try {
       const conn = connection.conn;
