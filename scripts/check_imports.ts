@@ -66,7 +66,7 @@ export const RULES = {
     "stream_end.ts": [],
     // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
     "shared_timeout.ts": [],
-    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/).
+    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/, auth/).
     "bounded_map.ts": [],
     // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
     "hmac_sha256.ts": [],
@@ -108,7 +108,15 @@ export const RULES = {
     // Deviations: config/ for parseClientRef (config validates policy entries with the same
     // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the
     // tool's name and tags; log.ts for JWKS fetch warnings.
-    "auth/": ["store/", "config/", "registry/", "errors.ts", "log.ts", "secret.ts"],
+    "auth/": [
+      "store/",
+      "config/",
+      "registry/",
+      "errors.ts",
+      "log.ts",
+      "secret.ts",
+      "bounded_map.ts",
+    ],
     // Deviation: log.ts; store faults are logged once, not thrown (a decision, never an error).
     "limits/": ["store/", "errors.ts", "log.ts", "rates.ts"],
     // Deviations: registry/ (types), the cache stores ToolResults; log.ts for store faults.

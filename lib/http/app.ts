@@ -10,7 +10,7 @@
 
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
+import { anonymousPrincipal, type Caller, callerOf, DEFAULT_SERVER } from "../auth/mod.ts";
 import { createDemoApi } from "../demo/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { type Logger, runWithRequestContext } from "../log.ts";
@@ -278,5 +278,5 @@ function addressOf(addr: Deno.Addr | undefined): string | undefined {
 /** Without authentication every caller is anonymous, and only `/mcp` exists. */
 function anonymousAt(address: string | undefined, server: string): Caller | Response {
   if (server !== DEFAULT_SERVER) return notFound();
-  return { principal: anonymousPrincipal(address), server };
+  return callerOf(anonymousPrincipal(address), server);
 }
