@@ -152,7 +152,8 @@ export function createApp(deps: AppDeps): HttpApp {
     const client = admissionClientKey(request, addressOf(env?.remoteAddr));
     // Why `failed` handed to admission: its own failure handler answers, no catch layer more.
     return deps.admission.run(() => serveAdmitted(request, env, server), {
-      signal: request.signal,
+      // Why the request and not its signal: admission reads it only if the call must wait.
+      signal: request,
       client,
       ...(failed === undefined ? {} : { failed }),
     });

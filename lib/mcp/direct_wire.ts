@@ -58,6 +58,11 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /** Writes a 2025 SSE answer opened by {@linkcode openSse}. */
 export interface SseWriter {
+  /**
+   * Aborted when the client goes away (Deno cancels the answer's stream), with the reason Deno's
+   * `request.signal` gives; never once the answer ended.
+   */
+  readonly signal: AbortSignal;
   /** Writes `chunk`; false (dropped) once the stream has ended (cancelled by the client). */
   write(chunk: Uint8Array): boolean;
   /** Writes `last` (if given) and ends the stream. */
@@ -98,6 +103,8 @@ class SseStream implements SseWriter {
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
   #ends: Release | undefined;
+  /** Made when `signal` is first read. */
+  #cancelled: AbortController | undefined;
 
   constructor(keepAliveMs: number) {
     this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
@@ -112,7 +119,14 @@ class SseStream implements SseWriter {
 
   /** The stream's `cancel`: the client went away. */
   cancel(): void {
+    if (this.#done) return;
     this.#finish();
+    this.#cancelled?.abort(new DOMException("The request has been cancelled.", "AbortError"));
+  }
+
+  get signal(): AbortSignal {
+    this.#cancelled ??= new AbortController();
+    return this.#cancelled.signal;
   }
 
   /** The end watch (`endsKnown`): `end` runs when the stream ends, at once if it has. */
