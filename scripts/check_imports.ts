@@ -23,6 +23,7 @@ const LEAVES = [
   "call_gate.ts",
   "stream_end.ts",
   "shared_timeout.ts",
+  "abort_watch.ts",
   "bounded_map.ts",
   "hmac_sha256.ts",
   "upstream_spec/",
@@ -66,6 +67,8 @@ export const RULES = {
     "stream_end.ts": [],
     // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
     "shared_timeout.ts": [],
+    // An abort told to its watcher without a listener: the 2025 SSE answer (mcp/), the deadline (backends/).
+    "abort_watch.ts": [],
     // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/, auth/).
     "bounded_map.ts": [],
     // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
@@ -104,6 +107,7 @@ export const RULES = {
       "secret.ts",
       "shared_timeout.ts",
       "bounded_map.ts",
+      "abort_watch.ts",
     ],
     // Deviations: config/ for parseClientRef (config validates policy entries with the same
     // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the

@@ -14,6 +14,7 @@ import {
   SERVER_INFO_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
+import { WatchedAbort } from "../abort_watch.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 import { endsKnown, type Release, runRelease } from "../stream_end.ts";
@@ -103,8 +104,8 @@ class SseStream implements SseWriter {
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
   #ends: Release | undefined;
-  /** Made when `signal` is first read. */
-  #cancelled: AbortController | undefined;
+  /** Made when `signal` is first read; its watcher (the call's deadline) needs no listener. */
+  #cancelled: WatchedAbort | undefined;
 
   constructor(keepAliveMs: number) {
     this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
@@ -125,7 +126,7 @@ class SseStream implements SseWriter {
   }
 
   get signal(): AbortSignal {
-    this.#cancelled ??= new AbortController();
+    this.#cancelled ??= new WatchedAbort();
     return this.#cancelled.signal;
   }
 
