@@ -23,6 +23,7 @@ const LEAVES = [
   "call_gate.ts",
   "stream_end.ts",
   "shared_timeout.ts",
+  "abort_watch.ts",
   "bounded_map.ts",
   "hmac_sha256.ts",
   "upstream_spec/",
@@ -66,7 +67,9 @@ export const RULES = {
     "stream_end.ts": [],
     // Timeouts of one length sharing a timer: the body read (http/) and the call deadline (backends/).
     "shared_timeout.ts": [],
-    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/).
+    // An abort told to its watcher without a listener: the 2025 SSE answer (mcp/), the deadline (backends/).
+    "abort_watch.ts": [],
+    // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/, auth/).
     "bounded_map.ts": [],
     // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
     "hmac_sha256.ts": [],
@@ -104,11 +107,20 @@ export const RULES = {
       "secret.ts",
       "shared_timeout.ts",
       "bounded_map.ts",
+      "abort_watch.ts",
     ],
     // Deviations: config/ for parseClientRef (config validates policy entries with the same
     // parser, and config is the lower layer); registry/ because canUse(principal, tool) reads the
     // tool's name and tags; log.ts for JWKS fetch warnings.
-    "auth/": ["store/", "config/", "registry/", "errors.ts", "log.ts", "secret.ts"],
+    "auth/": [
+      "store/",
+      "config/",
+      "registry/",
+      "errors.ts",
+      "log.ts",
+      "secret.ts",
+      "bounded_map.ts",
+    ],
     // Deviation: log.ts; store faults are logged once, not thrown (a decision, never an error).
     "limits/": ["store/", "errors.ts", "log.ts", "rates.ts"],
     // Deviations: registry/ (types), the cache stores ToolResults; log.ts for store faults.

@@ -7,6 +7,7 @@
 export {
   anonymousPrincipal,
   type Caller,
+  callerOf,
   DEFAULT_SERVER,
   type Principal,
   type PrincipalKind,

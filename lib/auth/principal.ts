@@ -2,6 +2,8 @@
  * Who is calling: the identity every policy, limit, cache key and audit record is keyed on.
  */
 
+import { BoundedMap } from "../bounded_map.ts";
+
 /** How a caller proved who it is. */
 export type PrincipalKind = "anonymous" | "api_key" | "jwt" | "stdio";
 
@@ -29,10 +31,44 @@ export interface Caller {
   server: string;
 }
 
-/** The anonymous principal for a request from `address` (no client authentication configured). */
+/**
+ * The anonymous principal for a request from `address` (no client authentication configured):
+ * one frozen object per address, shared by its requests.
+ */
 export function anonymousPrincipal(address: string | undefined): Principal {
-  const where = address ?? "unknown";
-  return { id: `anon:${where}`, kind: "anonymous", name: "anonymous", address, groups: [] };
+  return anonymousCaller(address).principal;
+}
+
+/**
+ * `principal` calling virtual server `server`. Why shared for an anonymous principal on `/mcp`:
+ * every request of an address would build the same caller and keep it for the whole call (heap
+ * per call in flight); a principal from a credential is its request's own.
+ */
+export function callerOf(principal: Principal, server: string): Caller {
+  if (principal.kind === "anonymous" && server === DEFAULT_SERVER) {
+    const shared = anonymousCaller(principal.address);
+    if (shared.principal === principal) return shared;
+  }
+  return { principal, server };
+}
+
+/** The anonymous callers of `/mcp` by address (`undefined`: none known), frozen. */
+const anonymousCallers = new BoundedMap<string | undefined, Caller>(1_024);
+
+function anonymousCaller(address: string | undefined): Caller {
+  let caller = anonymousCallers.get(address);
+  if (caller === undefined) {
+    const principal: Principal = Object.freeze({
+      id: `anon:${address ?? "unknown"}`,
+      kind: "anonymous",
+      name: "anonymous",
+      address,
+      groups: Object.freeze([]),
+    });
+    caller = Object.freeze({ principal, server: DEFAULT_SERVER });
+    anonymousCallers.set(address, caller);
+  }
+  return caller;
 }
 
 /** The principal of the local stdio client (whoever launched the process). */

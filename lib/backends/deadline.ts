@@ -4,6 +4,7 @@
  */
 
 import { GatewayError } from "../errors.ts";
+import { watchAbort } from "../abort_watch.ts";
 import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 
 /** Why a call's signal fired. */
@@ -41,7 +42,8 @@ class CallDeadline implements Deadline {
       this.#fire("cancelled", clientSignal.reason);
       return;
     }
-    clientSignal.addEventListener("abort", this, { once: true });
+    // Why `watchAbort`: a 2025 SSE answer's signal tells the deadline directly (abort_watch.ts).
+    watchAbort(clientSignal, this);
     this.#timer = armSharedTimeout(this, timeoutMs);
   }
 

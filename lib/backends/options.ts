@@ -30,6 +30,24 @@ export interface ExecuteOptions {
    * requests; absent: they are not relayed (stdio serving, `nexus tools test`).
    */
   downstream?: DownstreamCall;
+  /**
+   * Checks the outcome (or the failure) once the backend is done, before the caller sees it;
+   * {@linkcode executeTool} applies it (absent: nothing checked).
+   */
+  check?: OutcomeCheck;
+}
+
+/**
+ * What a call's outcome passes through once its backend is done: `answered` returns the outcome
+ * (or throws), `failed` throws. An object, not two closures: an HTTP tool's single request applies
+ * it in the handler that reads the upstream's answer, so nothing of it waits per call in flight
+ * but the object itself (heap per call).
+ */
+export interface OutcomeCheck {
+  /** The outcome as the caller gets it; throws to fail the call instead. */
+  answered(outcome: CallOutcome): CallOutcome;
+  /** Throws what the caller gets for `error`. */
+  failed(error: unknown): never;
 }
 
 /**

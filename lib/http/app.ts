@@ -10,7 +10,7 @@
 
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { anonymousPrincipal, type Caller, DEFAULT_SERVER } from "../auth/mod.ts";
+import { anonymousPrincipal, type Caller, callerOf, DEFAULT_SERVER } from "../auth/mod.ts";
 import { createDemoApi } from "../demo/mod.ts";
 import { GatewayError } from "../errors.ts";
 import { type Logger, runWithRequestContext } from "../log.ts";
@@ -152,7 +152,8 @@ export function createApp(deps: AppDeps): HttpApp {
     const client = admissionClientKey(request, addressOf(env?.remoteAddr));
     // Why `failed` handed to admission: its own failure handler answers, no catch layer more.
     return deps.admission.run(() => serveAdmitted(request, env, server), {
-      signal: request.signal,
+      // Why the request and not its signal: admission reads it only if the call must wait.
+      signal: request,
       client,
       ...(failed === undefined ? {} : { failed }),
     });
@@ -278,5 +279,5 @@ function addressOf(addr: Deno.Addr | undefined): string | undefined {
 /** Without authentication every caller is anonymous, and only `/mcp` exists. */
 function anonymousAt(address: string | undefined, server: string): Caller | Response {
   if (server !== DEFAULT_SERVER) return notFound();
-  return { principal: anonymousPrincipal(address), server };
+  return callerOf(anonymousPrincipal(address), server);
 }

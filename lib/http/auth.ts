@@ -13,6 +13,7 @@
 import {
   type Authenticator,
   type Caller,
+  callerOf,
   DEFAULT_SERVER,
   type Policy,
   type Principal,
@@ -121,7 +122,7 @@ export function createHttpAuth(options: HttpAuthOptions): HttpAuth {
       // Why: a virtual server the caller may not use answers exactly like one that does not
       // exist, so callers cannot enumerate endpoints they are denied.
       if (!options.policy().mayEnter(principal, server)) return notFound();
-      return { principal, server };
+      return callerOf(principal, server);
     },
     async adminPrincipal(request, address) {
       try {

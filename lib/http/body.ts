@@ -77,8 +77,10 @@ export async function readCapped(
 ): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  // Why `request.body` only without a length: reading that getter builds a stream (~5 µs) that
-  // `request.bytes()` does not need for a body the server already holds whole.
+  // Why `request.body` not read for a declared length: on Deno 2.9 reading it makes a JS stream
+  // of a body the server already holds whole (a small POST, ~5 µs), and the request keeps that
+  // stream, its queue and a copy of the bytes for the whole call (about 1 KB per call in flight);
+  // `bytes()` takes the bytes without one, and answers an empty body for none.
   let bytes: Uint8Array;
   if (Number.isFinite(declared)) bytes = await readDeclared(request, options.deadlineMs);
   else if (request.body === null) return "";

@@ -44,23 +44,29 @@ export function requestContextFor(
   return {
     requestId: crypto.randomUUID(),
     traceId,
-    traceparent: `00-${traceId}-${randomHex(8)}-${flags}`,
+    // Why a join and not a template: a template builds a rope of five strings kept with the call.
+    traceparent: ["00", traceId, randomHex(8), flags].join("-"),
   };
 }
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 // Why a pool: one `getRandomValues` per 170 requests instead of two per request (a trace id and a
-// span id), and no array and string join per id; the bytes are the same CSPRNG output.
+// span id); the bytes are the same CSPRNG output.
 const POOL = new Uint8Array(4096);
 let poolAt = POOL.length;
+/** The hex pairs of one id, joined. Why one array reused: no allocation per id but the string. */
+const PAIRS: string[] = [];
 
 function randomHex(bytes: number): string {
   if (poolAt + bytes > POOL.length) {
     crypto.getRandomValues(POOL);
     poolAt = 0;
   }
-  let hex = "";
-  for (let index = poolAt; index < poolAt + bytes; index++) hex += HEX[POOL[index]!];
+  PAIRS.length = bytes;
+  for (let index = 0; index < bytes; index++) PAIRS[index] = HEX[POOL[poolAt + index]!]!;
   poolAt += bytes;
-  return hex;
+  // Why a join and not `+=`: each `+=` past 12 characters adds a rope node (32 B), and the ids
+  // live as long as the call: a 32-hex trace id was ten of them (heap per call in flight); a join
+  // makes one flat string.
+  return PAIRS.join("");
 }

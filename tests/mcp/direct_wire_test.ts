@@ -62,6 +62,18 @@ Deno.test("a cancelled 2025 answer stops its keep-alive, drops later writes, rel
   assert.equal(released, 1);
 });
 
+Deno.test("a 2025 answer's signal aborts when its stream is cancelled, not when it ends", async () => {
+  const cancelled = openSse(0);
+  const signal = cancelled.sse.signal;
+  await cancelled.response.body!.cancel();
+  assert.equal(signal.aborted, true);
+  assert.equal((signal.reason as DOMException).name, "AbortError");
+  const ended = openSse(0);
+  ended.sse.end(sseEvent("{}"));
+  await ended.response.text();
+  assert.equal(ended.sse.signal.aborted, false);
+});
+
 Deno.test("a failed 2025 answer cuts its body and releases", async () => {
   const { response, sse } = openSse(0);
   let released = 0;

@@ -7,7 +7,7 @@ import { applyOutboundAuth } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError, type UpstreamReply } from "../../errors.ts";
 import type { HttpBackendSpec } from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
-import type { CallOutcome, ExecuteOptions } from "../options.ts";
+import type { CallOutcome, ExecuteOptions, OutcomeCheck } from "../options.ts";
 import {
   describeTarget,
   firstHopAnswered,
@@ -38,9 +38,9 @@ export function executeHttp(
   // Why two functions: a suspended async function keeps every register of its frame, dead or
   // not, for the whole upstream call; the paged path needs the credential-free template, the
   // single request (nearly every call) needs neither the template nor a copy of it.
-  return spec.pagination === undefined
-    ? executeOnce(spec, args, given)
-    : executePaged(spec, { ...spec, pagination: spec.pagination }, { args, given });
+  if (spec.pagination === undefined) return executeOnce(spec, args, given);
+  const paged = { ...spec, pagination: spec.pagination };
+  return checkedReply(() => executePaged(spec, paged, { args, given }), given.check);
 }
 
 /** The request for one call: built, rebased, credentials injected, egress checked. */
@@ -79,7 +79,7 @@ function executeOnce(
       given,
     ));
   } catch (error) {
-    return Promise.reject(error);
+    return rejectedThrough(error, given.check);
   }
   const deadline = createDeadline(options.signal, spec.timeoutMs);
   const send: SendOptions = {
@@ -95,16 +95,29 @@ function executeOnce(
     started: startedAt(options.logger),
     redact: options.outboundAuth?.redact,
     deadline,
+    check: given.check,
   };
-  // Why the hop's answer read in this chain's own handlers (not `sendFollowingRedirects`'s): one
-  // promise layer and its closures fewer per call in flight.
-  return sendHop(request, send).then(
-    (response) => answered(response, call),
-    (error) => {
-      logFailed(error, call);
-      return failed(error, call);
-    },
-  );
+  // Why the hop's answer read in this chain's own handlers (not `sendFollowingRedirects`'s), and
+  // the outcome checked in them (`ExecuteOptions.check`): promise layers and their closures fewer
+  // per call in flight; the layers made once the upstream answered are not held while it waits.
+  // Why handlers bound to the call and not closures over it: a bound pair needs no context
+  // object, 56 B fewer per call in flight.
+  return sendHop(request, send).then(onceAnswered.bind(call), onceFailed.bind(call));
+}
+
+/** The hop's answer, read and checked (`executeOnce`'s handler, bound to its call). */
+function onceAnswered(this: OnceCall, response: Response): Promise<CallOutcome> {
+  return checkedReply(() => answered(response, this), this.check);
+}
+
+/** The hop's failure, logged, classified and checked (`executeOnce`'s handler, bound). */
+function onceFailed(this: OnceCall, error: unknown): never {
+  logFailed(error, this);
+  try {
+    failed(error, this);
+  } catch (classified) {
+    return failedThrough(classified, this.check);
+  }
 }
 
 /** What a single request's answer and failure are read with; also the hop it sent. */
@@ -112,6 +125,37 @@ interface OnceCall extends SentHop {
   spec: HttpBackendSpec;
   redact: Parameters<typeof successResult>[1]["redact"];
   deadline: Deadline;
+  check: OutcomeCheck | undefined;
+}
+
+/** `read()`'s outcome through `check` (absent: as it is); a synchronous throw rejects. */
+function checkedReply(
+  read: () => Promise<CallOutcome>,
+  check: OutcomeCheck | undefined,
+): Promise<CallOutcome> {
+  let reply: Promise<CallOutcome>;
+  try {
+    reply = read();
+  } catch (error) {
+    reply = Promise.reject(error);
+  }
+  if (check === undefined) return reply;
+  return reply.then((outcome) => check.answered(outcome), (error) => check.failed(error));
+}
+
+/** Throws what `check` makes of `error` (absent: `error` itself). */
+function failedThrough(error: unknown, check: OutcomeCheck | undefined): never {
+  if (check === undefined) throw error;
+  return check.failed(error);
+}
+
+/** A rejection with what `check` makes of `error`. */
+function rejectedThrough(error: unknown, check: OutcomeCheck | undefined): Promise<never> {
+  try {
+    return failedThrough(error, check);
+  } catch (thrown) {
+    return Promise.reject(thrown);
+  }
 }
 
 /**

@@ -64,7 +64,7 @@ export function buildUrl(
       `Invalid URL template "${template}": not an absolute URL`,
     );
   }
-  appendQuery(url.searchParams, spec.query, args);
+  appendQuery(url, spec.query, args);
   return url;
 }
 
@@ -185,12 +185,14 @@ function decodeFully(text: string): string {
 }
 
 function appendQuery(
-  params: URLSearchParams,
+  url: URL,
   query: Record<string, string>,
   args: Record<string, unknown>,
 ): void {
   for (const [name, template] of Object.entries(query)) {
-    for (const value of queryValues(name, template, args)) params.append(name, value);
+    // Why `searchParams` read only to append: once read, the URL keeps its params object (and
+    // the URL lives as long as the call: heap per call in flight).
+    for (const value of queryValues(name, template, args)) url.searchParams.append(name, value);
   }
 }
 
