@@ -41,16 +41,18 @@ export function requestHead(parts: RequestHeadParts): { text: string; close: boo
   let userAgent = false;
   let encoding = false;
   let close = false;
-  for (const [name, value] of parts.headers ?? []) {
+  // Why forEach: a `for … of` over `Headers` goes through WebIDL's iterator (about 1 µs a request,
+  // four times what forEach costs on Deno 2.9).
+  parts.headers?.forEach((value, name) => {
     // Why `host` too: fetch sends the URL's host whatever the caller set, and so do we.
-    if (name === "content-length" || name === "transfer-encoding" || name === "host") continue;
+    if (name === "content-length" || name === "transfer-encoding" || name === "host") return;
     if (name === "accept") accept = true;
     else if (name === "accept-language") language = true;
     else if (name === "user-agent") userAgent = true;
     else if (name === "accept-encoding") encoding = true;
     else if (name === "connection") close = /(^|,)\s*close\s*(,|$)/i.test(value);
     fields += `${name}: ${value}\r\n`;
-  }
+  });
   if (!accept) fields += "accept: */*\r\n";
   if (!language) fields += "accept-language: *\r\n";
   if (!userAgent) fields += `user-agent: ${USER_AGENT}\r\n`;
