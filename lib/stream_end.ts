@@ -28,7 +28,7 @@ const knownEnds = new WeakMap<Response, EndWatch>();
  * Marks `response` as one whose producer already learns when its body ends, fails or is
  * cancelled: `onEnd(end)` must run `end` then (at once if it already has), so
  * `releasedAtStreamEnd` need not wrap the body again. Why an object form too: a producer that is
- * an object (`direct_wire.ts`'s SSE answer) is its own watch, with no closure per answer.
+ * an object (`direct_sse.ts`'s SSE answer) is its own watch, with no closure per answer.
  * Returns `response`; raises nothing.
  */
 export function endsKnown(response: Response, onEnd: EndWatch): Response {

@@ -19,15 +19,8 @@ import { quietModernDownstream, statelessLegacyDownstream } from "./downstream.t
 import { encodePlain } from "./direct_encode.ts";
 import { type HandshakeDeps, handshakeDirect } from "./direct_handshake.ts";
 import { listDirect } from "./direct_list.ts";
-import {
-  answer,
-  type Era,
-  isPlain,
-  openSse,
-  plainRequestEra,
-  sseEvent,
-  type SseWriter,
-} from "./direct_wire.ts";
+import { answer, openSse, sseEvent, type SseWriter } from "./direct_sse.ts";
+import { type Era, isPlain, plainRequestEra } from "./direct_wire.ts";
 import type { ServerDeps, SettledCall } from "./server_factory.ts";
 import type { StatelessCancels } from "./stateless_cancel.ts";
 import { relayTaskResult } from "./task_handlers.ts";

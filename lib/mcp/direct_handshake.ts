@@ -17,13 +17,8 @@ import {
 } from "@modelcontextprotocol/server";
 import { SERVER_NAME, VERSION } from "../version.ts";
 import { INSTRUCTIONS, serverCapabilities } from "./capabilities.ts";
-import {
-  answer,
-  isPlain,
-  MODERN_REVISION,
-  plainRequestEra,
-  SERVER_INFO_META,
-} from "./direct_wire.ts";
+import { answer } from "./direct_sse.ts";
+import { isPlain, MODERN_REVISION, plainRequestEra, SERVER_INFO_META } from "./direct_wire.ts";
 import { wantsSession } from "./legacy_sessions.ts";
 
 /** What the handshakes read: the list cache hint, and whether a 2025 client may get a session. */

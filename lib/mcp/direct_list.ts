@@ -7,7 +7,8 @@
 import type { Caller } from "../auth/mod.ts";
 import { pageOf, type ToolPage } from "../registry/mod.ts";
 import type { DirectDispatchDeps } from "./direct_dispatch.ts";
-import { answer, isPlain, plainRequestEra, SERVER_INFO_META } from "./direct_wire.ts";
+import { answer } from "./direct_sse.ts";
+import { isPlain, plainRequestEra, SERVER_INFO_META } from "./direct_wire.ts";
 import { visibleTo } from "./server_factory.ts";
 
 const LIST_PARAM_KEYS = new Set(["cursor", "_meta"]);

@@ -4,12 +4,11 @@
  */
 
 import { applyOutboundAuth } from "../../credentials/mod.ts";
-import { GatewayError, isGatewayError, type UpstreamReply } from "../../errors.ts";
+import { GatewayError, type UpstreamReply } from "../../errors.ts";
 import type { HttpBackendSpec } from "../../registry/types.ts";
-import { createDeadline, type Deadline, deadlineError } from "../deadline.ts";
+import { createDeadline, type Deadline } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions, OutcomeCheck } from "../options.ts";
 import {
-  describeTarget,
   firstHopAnswered,
   logFailed,
   sendHop,
@@ -20,6 +19,7 @@ import {
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
 import { rebase } from "./rebase.ts";
+import { classifyFailure, withUpstream } from "./failure.ts";
 import { successResult } from "./response.ts";
 import { upstreamStatusError } from "./upstream_error.ts";
 
@@ -235,16 +235,6 @@ async function executePaged(
   }
 }
 
-/** `error` carrying what the upstream answered, when it answered and the error does not say. */
-function withUpstream(error: GatewayError, upstream: UpstreamReply | undefined): GatewayError {
-  if (upstream === undefined || error.upstream !== undefined) return error;
-  return new GatewayError(error.code, error.message, {
-    ...(error.data === undefined ? {} : { data: error.data }),
-    cause: error.cause,
-    upstream,
-  });
-}
-
 function checkEgress(url: URL, egressOrigins: ReadonlySet<string>): void {
   if (egressOrigins.has(url.origin)) return;
   throw new GatewayError(
@@ -252,55 +242,4 @@ function checkEgress(url: URL, egressOrigins: ReadonlySet<string>): void {
     `Egress denied: ${url.origin} is not in the gateway's egress allowlist`,
     { data: { origin: url.origin } },
   );
-}
-
-function classifyFailure(
-  error: unknown,
-  context: { deadline: Deadline; request: UpstreamRequest; timeoutMs: number },
-): GatewayError {
-  if (isGatewayError(error)) return error;
-  const target = describeTarget(context.request.method, context.request.url);
-  const ended = deadlineError(context.deadline, () =>
-    new GatewayError(
-      "UPSTREAM_TIMEOUT",
-      `Upstream did not answer within ${context.timeoutMs} ms: ${target}`,
-      { data: { timeoutMs: context.timeoutMs } },
-    ));
-  if (ended !== undefined) return ended;
-  // Why: fetch's own message embeds the full URL, query string included, which may carry secrets;
-  // only a fixed phrase picked from it reaches the caller.
-  return new GatewayError(
-    "UPSTREAM_UNAVAILABLE",
-    `Cannot reach upstream: ${target}: ${networkReason(error)}`,
-  );
-}
-
-const NETWORK_REASONS: ReadonlyArray<[RegExp, string]> = [
-  [/connection refused/i, "connection refused"],
-  [
-    /dns error|failed to lookup address|name or service not known|no such host/i,
-    "DNS lookup failed",
-  ],
-  [/connection reset|broken pipe/i, "connection reset"],
-  [/connection closed|unexpected eof|incomplete message/i, "connection closed early"],
-  [/certificate|tls|ssl|handshake/i, "TLS handshake failed"],
-  [/timed out/i, "connection timed out"],
-  [/unreachable/i, "network unreachable"],
-  [/are blocked/i, "port is blocked by the runtime"],
-];
-
-function networkReason(error: unknown): string {
-  const text = causeChainText(error);
-  const match = NETWORK_REASONS.find(([pattern]) => pattern.test(text));
-  return match?.[1] ?? "network error";
-}
-
-function causeChainText(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    messages.push(current instanceof Error ? current.message : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return messages.join(" | ");
 }

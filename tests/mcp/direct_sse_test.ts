@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { answer, openSse, sseEvent } from "../../lib/mcp/direct_wire.ts";
+import { answer, openSse, sseEvent } from "../../lib/mcp/direct_sse.ts";
 import { releasedAtStreamEnd } from "../../lib/stream_end.ts";
 
 Deno.test("a pending 2025 answer sends keep-alive comments, then its event, then ends", async () => {
