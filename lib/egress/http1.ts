@@ -4,8 +4,9 @@
  *
  * Why not Deno's `fetch` here: it cost a REST tool call about 50 µs of CPU (the `Request` and its
  * header conversions, the body stream, hyper's client on the same thread). A bare Deno server
- * making the same hop used 89 µs of server CPU per call with `fetch` and 38 µs with this way of
- * sending (bench/README.md, "Fifth round"). HTTPS stays on `fetch` (TLS, the checking tunnel).
+ * making the same hop used 89 µs of server CPU per call with `fetch` and 55 µs with this client
+ * (`bench/rest_ab.ts --bare`; bench/README.md, "Fifth round"). HTTPS stays on `fetch` (TLS, the
+ * checking tunnel).
  *
  * What it speaks: one request per connection at a time (no pipelining); a body by length,
  * chunked, or to the connection's end; gzip and deflate decoded; 1xx heads skipped; a connection
