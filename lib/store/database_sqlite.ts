@@ -83,10 +83,10 @@ async function inTransaction<T>(
   while (gate.open !== undefined) await gate.open;
   const { promise, resolve } = Promise.withResolvers<void>();
   gate.open = promise;
-  // Why per transaction: the setting is the connection's, and the gate keeps every other
-  // statement of this process out until it is FULL again.
-  if (relaxed) database.exec("PRAGMA synchronous = NORMAL");
   try {
+    // Why per transaction: the setting is the connection's, and the gate keeps every other
+    // statement of this process out until it is FULL again.
+    if (relaxed) database.exec("PRAGMA synchronous = NORMAL");
     database.exec("BEGIN IMMEDIATE");
     try {
       const result = await fn();
@@ -97,9 +97,13 @@ async function inTransaction<T>(
       throw error;
     }
   } finally {
-    if (relaxed) database.exec("PRAGMA synchronous = FULL");
-    gate.open = undefined;
-    resolve();
+    // Why nested: the gate is released even if the connection refuses the setting back.
+    try {
+      if (relaxed) database.exec("PRAGMA synchronous = FULL");
+    } finally {
+      gate.open = undefined;
+      resolve();
+    }
   }
 }
 
