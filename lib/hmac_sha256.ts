@@ -6,6 +6,8 @@
  * on a 41-character text (micro-benchmark, Deno 2.9).
  */
 
+import { HEX_PAIRS } from "./hex.ts";
+
 const BLOCK_BYTES = 64;
 const encoder = new TextEncoder();
 const K = new Int32Array([
@@ -84,7 +86,6 @@ const INITIAL = new Int32Array([
   0x1f83d9ab,
   0x5be0cd19,
 ]);
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 // Why module scratch: hashing is synchronous, so one message schedule and one tail block serve
 // every call.
 const W = new Int32Array(64);
@@ -119,8 +120,8 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
     let hex = "";
     for (let index = 0; index < 8; index++) {
       const word = state[index]!;
-      hex += HEX[(word >>> 24) & 0xff]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! +
-        HEX[word & 0xff]!;
+      hex += HEX_PAIRS[(word >>> 24) & 0xff]! + HEX_PAIRS[(word >>> 16) & 0xff]! +
+        HEX_PAIRS[(word >>> 8) & 0xff]! + HEX_PAIRS[word & 0xff]!;
     }
     return hex;
   };

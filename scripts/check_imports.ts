@@ -25,6 +25,7 @@ const LEAVES = [
   "shared_timeout.ts",
   "abort_watch.ts",
   "bounded_map.ts",
+  "hex.ts",
   "hmac_sha256.ts",
   "upstream_spec/",
 ];
@@ -71,8 +72,10 @@ export const RULES = {
     "abort_watch.ts": [],
     // The bound of the per-key memos on hot paths (http/, mcp/, backends/, egress/, cache/, auth/).
     "bounded_map.ts": [],
+    // Bytes as hex by table: the trace ids (http/) and the audit hash (hmac_sha256.ts).
+    "hex.ts": [],
     // HMAC-SHA-256 under a fixed key: the audit argument hash (audit/, credentials/).
-    "hmac_sha256.ts": [],
+    "hmac_sha256.ts": ["hex.ts"],
     // Deviation: names.ts; an upstream's `auth` follows the credential name rule.
     "upstream_spec/": ["names.ts"],
     // Deviation: secret.ts; the one log exit redacts with the same sensitive-key rule as Secret.
@@ -178,6 +181,7 @@ export const RULES = {
       "demo/",
       "bounded_map.ts",
       "call_gate.ts",
+      "hex.ts",
       "errors.ts",
       "log.ts",
       "shared_timeout.ts",

@@ -4,6 +4,7 @@
  * is the parent named in the `traceparent` sent to backends and upstreams.
  */
 
+import { HEX_PAIRS } from "../hex.ts";
 import type { RequestContext } from "../log.ts";
 
 /** `version-traceid-parentid-flags`, lower-case hex; version `ff` is invalid by the spec. */
@@ -49,7 +50,6 @@ export function requestContextFor(
   };
 }
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 // Why a pool: one `getRandomValues` per 170 requests instead of two per request (a trace id and a
 // span id); the bytes are the same CSPRNG output.
 const POOL = new Uint8Array(4096);
@@ -63,7 +63,7 @@ function randomHex(bytes: number): string {
     poolAt = 0;
   }
   PAIRS.length = bytes;
-  for (let index = 0; index < bytes; index++) PAIRS[index] = HEX[POOL[poolAt + index]!]!;
+  for (let index = 0; index < bytes; index++) PAIRS[index] = HEX_PAIRS[POOL[poolAt + index]!]!;
   poolAt += bytes;
   // Why a join and not `+=`: each `+=` past 12 characters adds a rope node (32 B), and the ids
   // live as long as the call: a 32-hex trace id was ten of them (heap per call in flight); a join
