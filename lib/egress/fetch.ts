@@ -167,7 +167,8 @@ export function createEgressFetch(options: EgressFetchOptions): EgressFetch {
     dial?: string,
   ): Promise<Response> {
     const body = init.body ?? undefined;
-    if (http1 !== undefined && url.protocol === "http:" && typeof body !== "object") {
+    const textOrNone = body === undefined || typeof body === "string";
+    if (http1 !== undefined && url.protocol === "http:" && textOrNone) {
       const target = { hostname: dial ?? dialable(addresses[0]!), port: Number(url.port || 80) };
       return http1.send(target, {
         method: init.method ?? "GET",

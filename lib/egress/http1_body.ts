@@ -4,7 +4,7 @@
  */
 
 import type { Connection } from "./http1_conn.ts";
-import { invalid, type ResponseHead } from "./http1_wire.ts";
+import { invalid, namesClose, type ResponseHead } from "./http1_wire.ts";
 
 /** How a body is delimited; `reusable` is whether its connection may carry another request. */
 export type Framing =
@@ -27,7 +27,7 @@ export function framingOf(head: ResponseHead, method: string, requestClose: bool
   for (const [name, value] of head.fields) {
     if (name === "content-length") (lengths ??= []).push(...value.split(","));
     else if (name === "transfer-encoding") coding = value;
-    else if (name === "connection" && /(^|,)\s*close\s*(,|$)/i.test(value)) close = true;
+    else if (name === "connection" && namesClose(value)) close = true;
   }
   const status = head.status;
   if (method === "HEAD" || status === 204 || status === 304) {

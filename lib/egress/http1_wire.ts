@@ -50,7 +50,7 @@ export function requestHead(parts: RequestHeadParts): { text: string; close: boo
     else if (name === "accept-language") language = true;
     else if (name === "user-agent") userAgent = true;
     else if (name === "accept-encoding") encoding = true;
-    else if (name === "connection") close = /(^|,)\s*close\s*(,|$)/i.test(value);
+    else if (name === "connection") close = namesClose(value);
     fields += `${name}: ${value}\r\n`;
   });
   if (!accept) fields += "accept: */*\r\n";
@@ -139,6 +139,13 @@ function trimBlanks(line: string, from: number): string {
   while (end > start && (line[end - 1] === " " || line[end - 1] === "\t")) end--;
   return line.slice(start, end);
 }
+
+/** Whether a `Connection` field's value lists `close` (either side ends the connection then). */
+export function namesClose(value: string): boolean {
+  return CLOSE_OPTION.test(value);
+}
+
+const CLOSE_OPTION = /(^|,)\s*close\s*(,|$)/i;
 
 /** The error for an answer that is not HTTP/1.1, worded as fetch words a broken message. */
 export function invalid(what: string): TypeError {
