@@ -9,7 +9,7 @@ import type { ToolDefinition } from "../registry/types.ts";
 import { cancelledError } from "./deadline.ts";
 import { executeHttp } from "./http/execute.ts";
 import { executeMcp } from "./mcp/execute.ts";
-import type { CallOutcome, ExecuteOptions, OutcomeCheck } from "./options.ts";
+import { type CallOutcome, type ExecuteOptions, throughCheck } from "./options.ts";
 import { redactOutcome } from "./redact.ts";
 import { executeSql } from "./sql/execute.ts";
 import { executeTs } from "./ts/execute.ts";
@@ -42,7 +42,7 @@ export function executeTool(
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
   const { check } = options;
-  if (options.signal.aborted) return checked(Promise.reject(cancelledError()), check);
+  if (options.signal.aborted) return throughCheck(Promise.reject(cancelledError()), check);
   const logger = toolLogger(options.logger, tool);
   // Why: the credential's secrets (and their encodings) may come back in a body or an error.
   const redact = options.outboundAuth?.redact;
@@ -57,16 +57,7 @@ export function executeTool(
     : { ...rest, logger };
   const outcome = route(tool, args, backendOptions);
   if (inside) return outcome;
-  return checked(redact === undefined ? outcome : redactOutcome(outcome, redact), check);
-}
-
-/** `outcome` through `check` (absent: as it is). */
-function checked(
-  outcome: Promise<CallOutcome>,
-  check: OutcomeCheck | undefined,
-): Promise<CallOutcome> {
-  if (check === undefined) return outcome;
-  return outcome.then((done) => check.answered(done), (error) => check.failed(error));
+  return throughCheck(redact === undefined ? outcome : redactOutcome(outcome, redact), check);
 }
 
 // Why kept: a child logger per call is six closures and two objects held for the whole call;

@@ -50,6 +50,15 @@ export interface OutcomeCheck {
   failed(error: unknown): never;
 }
 
+/** `outcome` through `check` (absent: as it is). */
+export function throughCheck(
+  outcome: Promise<CallOutcome>,
+  check: OutcomeCheck | undefined,
+): Promise<CallOutcome> {
+  if (check === undefined) return outcome;
+  return outcome.then((done) => check.answered(done), (error) => check.failed(error));
+}
+
 /**
  * What a call came back with: the tool result and, for an HTTP backend, what the upstream
  * answered (status and headers, e.g. quota headers). A failed call throws a `GatewayError`

@@ -5,17 +5,16 @@
 
 import { applyOutboundAuth } from "../../credentials/mod.ts";
 import { GatewayError, type UpstreamReply } from "../../errors.ts";
+import { debugStart } from "../../log.ts";
 import type { HttpBackendSpec } from "../../registry/types.ts";
 import { createDeadline, type Deadline } from "../deadline.ts";
-import type { CallOutcome, ExecuteOptions, OutcomeCheck } from "../options.ts";
 import {
-  firstHopAnswered,
-  logFailed,
-  sendHop,
-  type SendOptions,
-  type SentHop,
-  startedAt,
-} from "./fetch.ts";
+  type CallOutcome,
+  type ExecuteOptions,
+  type OutcomeCheck,
+  throughCheck,
+} from "../options.ts";
+import { firstHopAnswered, logFailed, sendHop, type SendOptions, type SentHop } from "./fetch.ts";
 import { fetchPages } from "./paginate.ts";
 import { buildRequest, type UpstreamRequest } from "./request.ts";
 import { rebase } from "./rebase.ts";
@@ -92,7 +91,7 @@ function executeOnce(
     spec,
     request,
     options: send,
-    started: startedAt(options.logger),
+    started: debugStart(options.logger),
     redact: options.outboundAuth?.redact,
     deadline,
     check: given.check,
@@ -139,8 +138,7 @@ function checkedReply(
   } catch (error) {
     reply = Promise.reject(error);
   }
-  if (check === undefined) return reply;
-  return reply.then((outcome) => check.answered(outcome), (error) => check.failed(error));
+  return throughCheck(reply, check);
 }
 
 /** Throws what `check` makes of `error` (absent: `error` itself). */

@@ -4,7 +4,7 @@
  */
 
 import { GatewayError } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
+import { debugStart, type Logger } from "../../log.ts";
 import { discardBody } from "./read_body.ts";
 import type { UpstreamRequest } from "./request.ts";
 
@@ -38,7 +38,7 @@ export function sendFollowingRedirects(
   request: UpstreamRequest,
   options: SendOptions,
 ): Promise<Response> {
-  const hop: SentHop = { request, options, started: startedAt(options.logger) };
+  const hop: SentHop = { request, options, started: debugStart(options.logger) };
   return sendHop(request, options).then(
     (response) => firstHopAnswered(response, hop),
     (error) => {
@@ -54,7 +54,7 @@ export interface SentHop {
   readonly request: UpstreamRequest;
   /** How it was sent, and how its redirects are followed. */
   readonly options: SendOptions;
-  /** When it was sent (`performance.now()`, {@linkcode startedAt}), for the debug log. */
+  /** When it was sent (`debugStart`: 0 while debug is off), for the debug log's duration. */
   readonly started: number;
 }
 
@@ -86,11 +86,6 @@ export function sendHop(request: UpstreamRequest, options: SendOptions): Promise
 export function firstHopAnswered(response: Response, hop: SentHop): Response | Promise<Response> {
   logAnswered(response, hop);
   return isRedirect(response) ? followRedirects(hop.request, response, hop.options) : response;
-}
-
-/** When a hop was sent, for its debug line's duration; 0 when no debug line is written. */
-export function startedAt(logger: Logger): number {
-  return logger.debugging ? performance.now() : 0;
 }
 
 /** Logs a hop that failed (no answer: a network error or an abort). */
@@ -142,7 +137,7 @@ async function followRedirects(
 
 /** A hop after a redirect: sent and logged, its answer returned as it is. */
 function sendLater(request: UpstreamRequest, options: SendOptions): Promise<Response> {
-  const hop: SentHop = { request, options, started: startedAt(options.logger) };
+  const hop: SentHop = { request, options, started: debugStart(options.logger) };
   return sendHop(request, options).then((response) => {
     logAnswered(response, hop);
     return response;

@@ -5,6 +5,7 @@
  */
 
 import { GatewayError } from "../../errors.ts";
+import { debugStart } from "../../log.ts";
 import type { SqlBackendSpec } from "../../registry/types.ts";
 import { createDeadline, deadlineError, raceSignal } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
@@ -37,7 +38,7 @@ export async function executeSql(
   const maxRows = spec.maxRows ?? settings.maxRows;
   const timeoutMs = spec.statementTimeoutMs ?? settings.statementTimeout;
   const deadline = createDeadline(options.signal, timeoutMs + CONNECT_GRACE_MS);
-  const started = performance.now();
+  const started = debugStart(options.logger);
   let read: SqlRows;
   try {
     read = await raceSignal(

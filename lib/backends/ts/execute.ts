@@ -5,6 +5,7 @@
 
 import type { Redactor } from "../../credentials/mod.ts";
 import { GatewayError, isGatewayError } from "../../errors.ts";
+import { debugStart } from "../../log.ts";
 import type { TsBackendSpec } from "../../registry/types.ts";
 import { createDeadline, type Deadline, deadlineError, raceSignal } from "../deadline.ts";
 import type { CallOutcome, ExecuteOptions } from "../options.ts";
@@ -24,7 +25,7 @@ export async function executeTs(
   options: ExecuteOptions,
 ): Promise<CallOutcome> {
   const deadline = createDeadline(options.signal, spec.timeoutMs);
-  const started = options.logger.debugging ? performance.now() : 0;
+  const started = debugStart(options.logger);
   let value: unknown;
   try {
     // Why: a call cancelled before it started never runs the handler.
