@@ -52,6 +52,17 @@ Deno.test("loadConfig() lists every problem and names both sources", () => {
   assert.match(caught.message, /unknown key\(s\) "bogus"/);
 });
 
+Deno.test("loadConfig() reads NEXUS_EGRESS_HTTP_CLIENT: lean by default, fetch when asked, nothing else", () => {
+  assert.equal(loadConfig(envOf({})).egressHttpClient, "lean");
+  assert.equal(loadConfig(envOf({ NEXUS_EGRESS_HTTP_CLIENT: "fetch" })).egressHttpClient, "fetch");
+  assert.throws(
+    () => loadConfig(envOf({ NEXUS_EGRESS_HTTP_CLIENT: "curl" })),
+    (error: unknown) =>
+      error instanceof GatewayError && error.code === "INVALID_CONFIG" &&
+      /NEXUS_EGRESS_HTTP_CLIENT \/ egressHttpClient/.test(error.message),
+  );
+});
+
 Deno.test("loadConfig() reports a YAML syntax error in the config file by name", () => {
   assert.throws(
     () => loadConfig(envOf({}), "port: [1,\n", "my.yaml"),
